@@ -1,0 +1,4 @@
+/**
+ * The {@code ctr} command-line launcher (picocli).
+ */
+package io.ctrstreams.cli;

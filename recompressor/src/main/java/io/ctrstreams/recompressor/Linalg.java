@@ -50,8 +50,12 @@ public interface Linalg {
     return Nd4jLinalg.instance();
   }
 
-  /** The implementation the measurement picked: ND4J. */
+  /**
+   * The implementation the measurement picked (BENCHMARKS.md "Recompression"): plain Java below
+   * order {@value io.ctrstreams.recompressor.internal.AutoLinalg#CROSSOVER} (ND4J's per-call
+   * overhead dominates there, and small models never pay the native load), ND4J from there up.
+   */
   static Linalg defaultLinalg() {
-    return nd4j();
+    return io.ctrstreams.recompressor.internal.AutoLinalg.INSTANCE;
   }
 }

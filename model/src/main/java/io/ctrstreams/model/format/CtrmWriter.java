@@ -129,13 +129,14 @@ final class CtrmWriter {
       case FLOAT16:
         for (int i = 0; i < data.length; i++) {
           float v = data[i];
-          if (Float16.overflows(v)) {
+          short h = Float16.toHalf(v);
+          if ((h & 0x7fff) == 0x7c00 && Float.isFinite(v)) {
             throw new CtrModelException(
                 "tensor " + t.name() + " value " + v + " at index " + i
                     + " overflows FLOAT16 (max " + Float16.MAX_VALUE + "); store it as FLOAT32");
           }
           ensure(2);
-          bb.putShort(Float16.toHalf(v));
+          bb.putShort(h);
         }
         break;
       case INT8_ROW_SCALED:

@@ -171,7 +171,7 @@ public final class CtrmFormat {
 
   /** Decodes a complete {@code .ctrm} file. */
   public static ModelFile read(byte[] bytes, ReadOptions options) {
-    return new CtrmReader(ByteBuffer.wrap(bytes), options).read();
+    return new CtrmReader(ByteBuffer.wrap(bytes), options, true).read();
   }
 
   /**
@@ -179,7 +179,7 @@ public final class CtrmFormat {
    * to limit; the buffer's position is not changed).
    */
   public static ModelFile read(ByteBuffer buffer, ReadOptions options) {
-    return new CtrmReader(buffer.slice(), options).read();
+    return new CtrmReader(buffer.slice(), options, true).read();
   }
 
   /**
@@ -220,6 +220,31 @@ public final class CtrmFormat {
     try (InputStream in = Files.newInputStream(path)) {
       return read(in, options);
     }
+  }
+
+  /**
+   * Verifies a complete {@code .ctrm} file exactly as {@link #read(byte[])} does (every size,
+   * CRC32C and the SHA-256) and describes it, without decoding or allocating tensor values.
+   */
+  public static CtrmFileInfo inspect(byte[] bytes) {
+    return inspect(bytes, ReadOptions.defaults());
+  }
+
+  /** As {@link #inspect(byte[])} with explicit limits. */
+  public static CtrmFileInfo inspect(byte[] bytes, ReadOptions options) {
+    return new CtrmReader(ByteBuffer.wrap(bytes), options, false).inspect();
+  }
+
+  /** Reads the file at {@code path} and {@linkplain #inspect(byte[]) inspects} it. */
+  public static CtrmFileInfo inspect(Path path) throws IOException {
+    long size = Files.size(path);
+    ReadOptions options = ReadOptions.defaults();
+    if (size > options.maxBytes()) {
+      throw new CorruptModelException(
+          path + " has " + size + " bytes, more than the limit of " + options.maxBytes()
+              + " (ReadOptions.maxBytes)", -1);
+    }
+    return inspect(Files.readAllBytes(path), options);
   }
 
   // ---------------------------------------------------------------- digests

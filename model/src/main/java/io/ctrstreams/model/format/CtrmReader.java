@@ -37,6 +37,10 @@ final class CtrmReader {
 
   private final ByteBuffer in;
   private final ReadOptions options;
+  /** False for {@link CtrmFormat#inspect}: verify everything, skip decoding the payloads. */
+  private final boolean decode;
+  private final List<CtrmFileInfo.TensorInfo> tensorInfos = new ArrayList<>();
+  private CtrmFileInfo info;
   private final CRC32C crc = new CRC32C();
   private final CharsetDecoder utf8 =
       StandardCharsets.UTF_8
@@ -45,10 +49,17 @@ final class CtrmReader {
           .onUnmappableCharacter(CodingErrorAction.REPORT);
 
   /** {@code in} holds exactly the file: position 0 to limit. */
-  CtrmReader(ByteBuffer in, ReadOptions options) {
+  CtrmReader(ByteBuffer in, ReadOptions options, boolean decode) {
     this.in = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     this.in.position(0);
     this.options = options;
+    this.decode = decode;
+  }
+
+  /** Verifies the whole file and describes it without decoding tensor values. */
+  CtrmFileInfo inspect() {
+    read();
+    return info;
   }
 
   ModelFile read() {
@@ -115,11 +126,15 @@ final class CtrmReader {
     List<Tensor> tensors = new ArrayList<>(tensorCount);
     Set<String> tensorNames = new HashSet<>();
     for (int i = 0; i < tensorCount; i++) {
+      long at = pos();
       Tensor t = readTensor(i);
-      if (!tensorNames.add(t.name())) {
-        throw new CorruptModelException("duplicate tensor \"" + t.name() + "\"", pos());
+      String name = tensorInfos.get(i).name();
+      if (!tensorNames.add(name)) {
+        throw new CorruptModelException("duplicate tensor \"" + name + "\"", at);
       }
-      tensors.add(t);
+      if (t != null) {
+        tensors.add(t);
+      }
     }
 
     long footerAt = pos();
@@ -145,6 +160,12 @@ final class CtrmReader {
           "SHA-256 mismatch: footer says " + CtrmFormat.hex(storedSha) + ", content hashes to "
               + CtrmFormat.hex(actual),
           footerAt);
+    }
+    if (!decode) {
+      Map<String, Integer> sizes = new LinkedHashMap<>();
+      tables.forEach((k, v) -> sizes.put(k, v.size()));
+      info = new CtrmFileInfo(version, modelName, modelVersion, in.limit(),
+          CtrmFormat.sha256Hex(in.duplicate().position(0)), metadata, sizes, tensorInfos);
     }
     try {
       return new ModelFile(modelName, modelVersion, spec, metadata, tensors, tables);
@@ -208,6 +229,10 @@ final class CtrmReader {
     in.position(payloadAt + (int) payload);
     checkCrc(start, "tensor " + name);
     int after = in.position();
+    tensorInfos.add(new CtrmFileInfo.TensorInfo(name, dtype, shape, payload, start));
+    if (!decode) {
+      return null;
+    }
     in.position(payloadAt);
     float[] data = new float[(int) elements];
     switch (dtype) {

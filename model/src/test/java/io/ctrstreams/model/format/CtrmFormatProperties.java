@@ -34,6 +34,10 @@ class CtrmFormatProperties {
     ModelFile back = CtrmFormat.read(bytes);
     assertThat(back.contentEquals(file)).as("round trip of %s", describe(file)).isTrue();
     assertThat(CtrmFormat.toBytes(back)).as("re-encoding is identical").isEqualTo(bytes);
+    CtrmFileInfo info = CtrmFormat.inspect(bytes);
+    assertThat(info.sha256Hex()).isEqualTo(CtrmFormat.sha256Hex(bytes)).isEqualTo(file.sha256Hex());
+    assertThat(info.tensors()).extracting(CtrmFileInfo.TensorInfo::name)
+        .containsExactlyElementsOf(file.tensors().stream().map(Tensor::name).collect(Collectors.toList()));
   }
 
   @Property(tries = 200, seed = SEED)
@@ -100,6 +104,9 @@ class CtrmFormatProperties {
       assertThat(t)
           .as("prefix of %d of %d bytes", len, bytes.length)
           .isInstanceOfAny(TruncatedModelException.class, CorruptModelException.class);
+      assertThat(catchThrowable(() -> CtrmFormat.inspect(prefix)))
+          .as("inspect of prefix of %d of %d bytes", len, bytes.length)
+          .isInstanceOfAny(TruncatedModelException.class, CorruptModelException.class);
     }
   }
 
@@ -113,6 +120,9 @@ class CtrmFormatProperties {
       // a flip in the version field is legitimately reported as an unsupported version
       assertThat(t)
           .as("bit %d (byte %d) of %d bytes", bit, bit >>> 3, bytes.length)
+          .isInstanceOf(ModelFormatException.class);
+      assertThat(catchThrowable(() -> CtrmFormat.inspect(flipped)))
+          .as("inspect, bit %d (byte %d) of %d bytes", bit, bit >>> 3, bytes.length)
           .isInstanceOf(ModelFormatException.class);
     }
   }

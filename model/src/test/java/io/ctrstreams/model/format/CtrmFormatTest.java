@@ -231,6 +231,22 @@ class CtrmFormatTest {
   }
 
   @Test
+  void shouldInspectWithoutAllocatingTensorValues() {
+    ModelFile file = new ModelFile("big", 3, "{}", Map.of("k", "v"),
+        List.of(CtrmTestFiles.randomTensor("emb", new Random(3), 1 << 16, 16)), Map.of());
+    byte[] bytes = CtrmFormat.toBytes(file); // 4 MiB of float32
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = mx.getCurrentThreadAllocatedBytes();
+    CtrmFileInfo info = CtrmFormat.inspect(bytes);
+    long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+    assertThat(info.tensors()).singleElement()
+        .satisfies(t -> assertThat(t.elements()).isEqualTo(1L << 20))
+        .satisfies(t -> assertThat(t.payloadBytes()).isEqualTo(4L << 20));
+    assertThat(info.sha256Hex()).isEqualTo(file.sha256Hex());
+    assertThat(allocated).as("bytes allocated by inspect").isLessThan(1L << 20);
+  }
+
+  @Test
   void shouldRejectNonFiniteValuesForInt8AndNullMetadata() {
     ModelFile nan = new ModelFile("m", 0, "{}", Map.of(),
         List.of(new Tensor("w", new int[] {2, 2}, new float[] {1, 2, Float.NaN, 4})), Map.of());

@@ -86,6 +86,28 @@ class CtrmV1FixtureTest {
   }
 
   @Test
+  void shouldInspectDtypesAndSizesWithoutDecoding() {
+    CtrmFileInfo info = CtrmFormat.inspect(bytes);
+    assertThat(info.formatVersion()).isEqualTo(1);
+    assertThat(info.modelName()).isEqualTo("tiny-dnn");
+    assertThat(info.modelVersion()).isEqualTo(7L);
+    assertThat(info.totalBytes()).isEqualTo(873);
+    assertThat(info.sha256Hex()).isEqualTo(SHA256);
+    assertThat(info.stringTableSizes()).containsExactly(
+        java.util.Map.entry("vocab/C1", 4), java.util.Map.entry("vocab/empty", 0));
+    assertThat(info.tensors()).extracting(t -> t.name() + " " + t.dtype() + " " + t.payloadBytes())
+        .containsExactly(
+            "emb/C1 FLOAT32 48",
+            "dense0/u INT8_ROW_SCALED 30",
+            "dense0/v FLOAT16 12",
+            "dense0/b FLOAT32 12",
+            "out/w FLOAT16 6",
+            "out/b INT8_ROW_SCALED 5");
+    assertThat(info.tensors().get(0).offset()).isEqualTo(0x218);
+    assertThat(info.payloadBytes()).isEqualTo(113);
+  }
+
+  @Test
   void shouldStillBeWrittenByteForByteWhileVersion1IsCurrent() {
     // once CURRENT_VERSION moves on, the writer legitimately produces different bytes; the
     // fixture must then still load (tests above) and a ctrm-v2 fixture gets added

@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes {@code .ctrm} files: the versioned, checksummed binary encoding of a {@link
@@ -139,12 +140,15 @@ public final class CtrmFormat {
     Path abs = path.toAbsolutePath();
     Path dir = abs.getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+    // not Files.createTempFile: it creates the file 0600, and the serving process may run as
+    // another user; CREATE_NEW honours the umask like any other new file
+    Path tmp = dir.resolve(
+        "." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+            + ".tmp");
     boolean moved = false;
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-          OutputStream out =
-              new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
         write(file, out, options);
         out.flush();
         ch.force(true);
@@ -155,10 +159,21 @@ public final class CtrmFormat {
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
       }
       moved = true;
+      fsyncDirectory(dir);
     } finally {
       if (!moved) {
         Files.deleteIfExists(tmp);
       }
+    }
+  }
+
+  /** Makes the rename durable (as Lucene's IOUtils.fsync does); not every platform allows it. */
+  private static void fsyncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // e.g. Windows cannot open a directory: the move is still atomic, only durability on
+      // power loss is weaker there
     }
   }
 

@@ -85,6 +85,11 @@ class CtrmFormatTest {
     try (Stream<Path> files = Files.list(path.getParent())) {
       assertThat(files).as("no temporary files left behind").containsExactly(path);
     }
+    if (path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      // readable by the group/others the umask allows, unlike Files.createTempFile's 0600
+      Path plain = Files.createFile(dir.resolve("plain"));
+      assertThat(Files.getPosixFilePermissions(path)).isEqualTo(Files.getPosixFilePermissions(plain));
+    }
   }
 
   @Test

@@ -226,15 +226,7 @@ public final class CtrmFormat {
 
   /** Reads and decodes the file at {@code path}; its size is checked before it is read. */
   public static ModelFile read(Path path, ReadOptions options) throws IOException {
-    long size = Files.size(path);
-    if (size > options.maxBytes()) {
-      throw new CorruptModelException(
-          path + " has " + size + " bytes, more than the limit of " + options.maxBytes()
-              + " (ReadOptions.maxBytes)", -1);
-    }
-    try (InputStream in = Files.newInputStream(path)) {
-      return read(in, options);
-    }
+    return read(readFile(path, options), options);
   }
 
   /**
@@ -252,14 +244,21 @@ public final class CtrmFormat {
 
   /** Reads the file at {@code path} and {@linkplain #inspect(byte[]) inspects} it. */
   public static CtrmFileInfo inspect(Path path) throws IOException {
+    return inspect(readFile(path, ReadOptions.defaults()), ReadOptions.defaults());
+  }
+
+  /**
+   * The bytes of {@code path} in one exact-size array, refusing files over the limit before
+   * reading them ({@code read(byte[])} re-checks, in case the file grew meanwhile).
+   */
+  private static byte[] readFile(Path path, ReadOptions options) throws IOException {
     long size = Files.size(path);
-    ReadOptions options = ReadOptions.defaults();
     if (size > options.maxBytes()) {
       throw new CorruptModelException(
           path + " has " + size + " bytes, more than the limit of " + options.maxBytes()
               + " (ReadOptions.maxBytes)", -1);
     }
-    return inspect(Files.readAllBytes(path), options);
+    return Files.readAllBytes(path);
   }
 
   // ---------------------------------------------------------------- digests

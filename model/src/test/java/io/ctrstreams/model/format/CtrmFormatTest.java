@@ -179,6 +179,29 @@ class CtrmFormatTest {
   }
 
   @Test
+  void shouldRejectOversizedFileBeforeReadingIt(@TempDir Path dir) throws IOException {
+    Path path = dir.resolve("m.ctrm");
+    CtrmFormat.write(CtrmTestFiles.sample(14), path);
+    long size = Files.size(path);
+    assertThatThrownBy(() -> CtrmFormat.read(path, ReadOptions.defaults().withMaxBytes(size - 1)))
+        .isInstanceOf(CorruptModelException.class)
+        .hasMessageContaining("has " + size + " bytes, more than the limit of " + (size - 1));
+  }
+
+  @Test
+  void shouldReadStreamThatDeliversOneByteAtATime() throws IOException {
+    ModelFile file = CtrmTestFiles.sample(15);
+    byte[] bytes = CtrmFormat.toBytes(file);
+    java.io.InputStream trickle = new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return super.read(b, off, Math.min(len, 1));
+      }
+    };
+    assertThat(CtrmFormat.read(trickle).contentEquals(file)).isTrue();
+  }
+
+  @Test
   void shouldRejectForgedHugeCountsWithoutAllocating() {
     assertRejectedCheaply(new CtrmTestFiles.Forger().header(1, 0, 0, Integer.MAX_VALUE).toBytes(),
         TruncatedModelException.class, "tensor count is 2147483647");

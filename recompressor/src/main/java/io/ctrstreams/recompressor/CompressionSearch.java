@@ -57,9 +57,9 @@ public final class CompressionSearch {
       }
     }
 
-    /** 20k stats rows, 2048 fitness rows, 2048 held-out rows, a shared embedding gene, default ladders. */
+    /** 10k stats rows, 2048 fitness rows, 2048 held-out rows, a shared embedding gene, default ladders. */
     public static Options defaults(long seed) {
-      return new Options(20_000, 2048, 2048, false, RankLadder.LINEAR_RANKS, RankLadder.EMBEDDING_RANKS,
+      return new Options(10_000, 2048, 2048, false, RankLadder.LINEAR_RANKS, RankLadder.EMBEDDING_RANKS,
           new GaConfig(16, 20, 3, 0.7, 0.25, seed, GaConfig.Objective.FIDELITY, true), "ga");
     }
 

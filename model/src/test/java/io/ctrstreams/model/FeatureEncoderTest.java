@@ -1,0 +1,136 @@
+package io.ctrstreams.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FeatureEncoderTest {
+  private final CtrModel model = CtrModel.random(TestSpecs.small().build(), 7);
+  private final FeatureEncoder enc = model.encoder();
+
+  @Test
+  void shouldMapVocabularyHitsToTheirIds() {
+    FeatureVector v = enc.newFeatureVector();
+    enc.encode(Map.of("site", "site:2", "ad", "x"), v);
+    assertThat(v.index()[0]).isEqualTo(2);
+    assertThat(v.value()[0]).isEqualTo(1f);
+    assertThat(model.vocabulary("site")).containsExactly("site:0", "site:1", "site:2");
+  }
+
+  @Test
+  void shouldHashUnknownAndMissingCategoriesIntoOovBuckets() {
+    FeatureVector v = enc.newFeatureVector();
+    enc.encode(Map.of("site", "never-seen", "ad", "ad-42"), v);
+    int site = v.index()[0];
+    assertThat(site).isBetween(3, 3 + 4 - 1);
+    assertThat(site).isEqualTo(3 + FeatureHash.bucket("never-seen", 4));
+    assertThat(v.index()[2]).isEqualTo(FeatureHash.bucket("ad-42", 16));
+    enc.encode(Map.of(), v);
+    assertThat(v.index()[0]).as("missing hashes like the empty string").isEqualTo(3 + FeatureHash.bucket("", 4));
+    assertThat(v.value()[3]).as("missing SCALED -> 0").isZero();
+  }
+
+  @Test
+  void shouldHashLikeUtf8Bytes() {
+    for (String s : List.of("", "a", "68fd1e64", "é", "日本", "😀x", "\uD800x")) {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      assertThat(FeatureHash.hash64(s)).as(s).isEqualTo(FeatureHash.hash64(b, 0, b.length));
+      assertThat(FeatureHash.hash64(new StringBuilder(s))).isEqualTo(FeatureHash.hash64(s));
+    }
+    assertThat(FeatureHash.hash64("a")).isNotEqualTo(FeatureHash.hash64("b"));
+  }
+
+  @Test
+  void shouldEncodeNumbersStringsAndNan() {
+    FeatureVector v = enc.newFeatureVector();
+    Map<String, Object> raw = new HashMap<>();
+    raw.put("age", "10");
+    raw.put("bid", 2.5);
+    enc.encode(raw, v);
+    assertThat(v.index()[1]).isEqualTo(FeatureEncoder.logBucket(10, 20)).isEqualTo(5);
+    assertThat(v.value()[3]).isEqualTo(2.5f);
+    enc.encodeField(3, Double.NaN, v);
+    assertThat(v.value()[3]).as("NaN is missing").isZero();
+    enc.encodeField(1, Double.NaN, v);
+    assertThat(v.index()[1]).isZero();
+    enc.encodeField(1, "", v);
+    assertThat(v.index()[1]).isZero();
+    enc.encodeField(1, 1e30, v);
+    assertThat(v.index()[1]).as("clipped to the last bucket").isEqualTo(19);
+  }
+
+  @Test
+  void shouldEncodeOnlyTheRequestedRole() {
+    FeatureVector v = enc.newFeatureVector();
+    v.set(2, 9, 1f);
+    enc.encode(Map.of("site", "site:1"), FieldSpec.Role.CONTEXT, v);
+    assertThat(v.index()[0]).isEqualTo(1);
+    assertThat(v.index()[2]).as("candidate field untouched").isEqualTo(9);
+  }
+
+  @Test
+  void shouldRejectBadInputsNamingTheValue() {
+    FeatureVector v = enc.newFeatureVector();
+    assertThatThrownBy(() -> enc.encodeField(3, Double.POSITIVE_INFINITY, v))
+        .isInstanceOf(CtrModelException.class)
+        .hasMessage("value of numeric field bid must be finite, found Infinity");
+    assertThatThrownBy(() -> enc.encodeField(1, "ten", v))
+        .hasMessage("value of numeric field age must be a number, found \"ten\"");
+    assertThatThrownBy(() -> enc.encodeField(0, 1.0, v))
+        .hasMessageContaining("field site is categorical");
+    assertThatThrownBy(() -> enc.encodeField(9, "x", v))
+        .hasMessage("field ordinal must be in [0, 4), found 9");
+    assertThatThrownBy(() -> enc.encode(Map.of("site", List.of()), v))
+        .hasMessageContaining("value of field site must be a String or a Number");
+    assertThatThrownBy(() -> enc.encode(Map.of(), new FeatureVector(3)))
+        .hasMessage("feature vector must have 4 fields for model small, found 3");
+    assertThatThrownBy(() -> enc.fieldOrdinal("nope")).hasMessage("model small has no field nope");
+  }
+
+  @Test
+  void shouldRejectBadVocabularies() {
+    ModelSpec spec = TestSpecs.small().build();
+    assertThatThrownBy(() -> new FeatureEncoder(spec, Map.of("site", List.of("a", "b"))))
+        .hasMessage("vocabulary of field site must have 3 values, found 2");
+    assertThatThrownBy(() -> new FeatureEncoder(spec, Map.of("site", List.of("a", "b", "a"))))
+        .hasMessage("vocabulary of field site has duplicate value \"a\" at ids 0 and 2");
+  }
+
+  @Test
+  void shouldEncodeCriteoSampleRows() throws IOException {
+    Path data = SharedData.find("criteo-sample-1k.tsv");
+    assumeTrue(data != null, "Criteo sample not found (../shared/data or CTR_DATA_DIR); skipping");
+    ModelSpec.Builder b = ModelSpec.builder().name("criteo").mlp(8);
+    for (int i = 1; i <= 13; i++) {
+      b.field(FieldSpec.logBucket("I" + i, FieldSpec.Role.CONTEXT, 100, 4));
+    }
+    for (int i = 1; i <= 26; i++) {
+      b.field(FieldSpec.categorical("C" + i, FieldSpec.Role.CANDIDATE, 0, 1000, 4));
+    }
+    CtrModel m = CtrModel.random(b.build(), 1);
+    FeatureVector v = m.encoder().newFeatureVector();
+    FeatureVector ctx = m.encoder().newFeatureVector();
+    int rows = 0;
+    for (String line : Files.readAllLines(data)) {
+      String[] cols = line.split("\t", -1);
+      for (int f = 0; f < 39; f++) {
+        // some sample rows are short: absent trailing columns are missing values
+        m.encoder().encodeField(f, f + 1 < cols.length ? cols[f + 1] : null, v);
+      }
+      ctx.copyFrom(v);
+      float p = m.referenceScorer().score(ctx, v);
+      assertThat(p).isBetween(0f, 1f);
+      rows++;
+    }
+    assertThat(rows).isEqualTo(1000);
+  }
+}

@@ -139,4 +139,35 @@ class ModelPublisherIT {
     assertThat(a.bufferedBytes()).isZero();
     assertThat(out).filteredOn(r -> r instanceof AssemblyResult.Rejected).isEmpty();
   }
+
+  @Test
+  void shouldServeRealModelsReadBackThroughAPlainConsumerIncludingThePin() throws Exception {
+    String topic = newTopic(1);
+    byte[] v1 = TestModels.ctrm(1);
+    byte[] v2 = TestModels.ctrm(2);
+    try (ModelPublisher p = publisher(topic)) {
+      p.publish("ctr", 1, v1, Map.of(ServedModel.COMPRESSED_FROM, "full-1"));
+      p.publish("ctr", 2, v2, Map.of());
+      p.pin("ctr", 1);
+    }
+    ModelChunkAssembler assembler = new ModelChunkAssembler();
+    ModelRegistry registry = new ModelRegistry("ctr");
+    for (Rec r : readAll(topic)) {
+      registry.apply(assembler.accept(r.key(), r.value()));
+    }
+
+    assertThat(registry.current().version()).isEqualTo(1);
+    assertThat(registry.current().compressedFrom()).contains("full-1");
+    assertThat(registry.retainedVersions()).containsExactly(1L, 2L);
+    assertThat(registry.rejectCounts().values()).allMatch(c -> c == 0);
+    assertThat(registry.swapCount()).isEqualTo(3); // v1, v2, pin back to v1
+
+    try (ModelPublisher p = publisher(topic)) {
+      p.unpin("ctr");
+    }
+    List<Rec> log = readAll(topic);
+    Rec last = log.get(log.size() - 1);
+    registry.apply(assembler.accept(last.key(), last.value()));
+    assertThat(registry.current().version()).isEqualTo(2);
+  }
 }

@@ -103,7 +103,10 @@ public final class ModelKeys {
           return new Parsed(parts[0], Kind.PIN, -1, -1);
         }
       } else if (parts.length == 3 && NAME.matcher(parts[0]).matches()) {
-        long version = checkVersion(Long.parseLong(parts[1]));
+        long version = Long.parseLong(parts[1]);
+        if (version < 0) {
+          throw new NumberFormatException("negative version");
+        }
         if (MANIFEST.equals(parts[2])) {
           return new Parsed(parts[0], Kind.MANIFEST, version, -1);
         }

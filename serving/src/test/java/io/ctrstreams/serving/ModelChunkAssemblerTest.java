@@ -262,4 +262,33 @@ class ModelChunkAssemblerTest {
             "chunk 0 holds 101 bytes, above the limit of 100"));
     assertThat(a.bufferedBytes()).isZero();
   }
+
+  @Property(tries = 100)
+  void shouldNeverBufferMoreThanTheCapWhateverArrives(
+      @ForAll @LongRange(min = 0, max = 100_000) long seed) {
+    Random rnd = new Random(seed);
+    long cap = 2_000;
+    ModelChunkAssembler a = new ModelChunkAssembler(cap, 300);
+    for (int step = 0; step < 200; step++) {
+      String model = "m" + rnd.nextInt(3);
+      long version = rnd.nextInt(6);
+      byte[] bytes = randomBytes(rnd.nextLong(), 1 + rnd.nextInt(1200));
+      int chunkBytes = 1 + rnd.nextInt(300);
+      List<Rec> recs = new ArrayList<>(publish(model, version, bytes, chunkBytes));
+      if (rnd.nextBoolean()) {
+        recs.remove(rnd.nextInt(recs.size())); // lose a record
+      }
+      if (rnd.nextBoolean()) {
+        Collections.shuffle(recs, rnd); // misbehaving order
+      }
+      for (Rec r : recs) {
+        if (rnd.nextInt(10) == 0) {
+          a.accept(r.key(), null); // stray tombstone
+        } else {
+          a.accept(r.key(), r.value());
+        }
+        assertThat(a.bufferedBytes()).as("seed %d", seed).isBetween(0L, cap);
+      }
+    }
+  }
 }

@@ -37,8 +37,8 @@ import org.apache.kafka.common.utils.Utils;
  * pinned): older versions' chunks are gone; {@link #pin} checks this.
  *
  * <p>The producer is idempotent with {@code acks=all}. To learn which versions the topic holds,
- * publish and pin read the model's partition from the beginning with a short-lived consumer (no
- * group); the topic is compacted and old versions tombstoned, so this stays a few records.
+ * publish and pin read the model's partition from the beginning with a consumer (assigned, no
+ * group; kept until close); the topic is compacted and old versions tombstoned, so this stays a few records.
  *
  * <p>Not thread-safe; one publisher per process (the recompressor, {@code ctr publish}).
  */
@@ -54,6 +54,7 @@ public final class ModelPublisher implements AutoCloseable {
   private final int chunkBytes;
   private final KafkaProducer<byte[], byte[]> producer;
   private volatile ServingException failure;
+  private KafkaConsumer<byte[], byte[]> scanConsumer;
 
   /**
    * A publisher with its own idempotent producer.
@@ -212,7 +213,13 @@ public final class ModelPublisher implements AutoCloseable {
 
   @Override
   public void close() {
-    producer.close(Duration.ofSeconds(30));
+    try {
+      producer.close(Duration.ofSeconds(30));
+    } finally {
+      if (scanConsumer != null) {
+        scanConsumer.close();
+      }
+    }
   }
 
   private void send(int partition, String key, byte[] value) {
@@ -261,16 +268,25 @@ public final class ModelPublisher implements AutoCloseable {
     }
   }
 
+  /** The scan consumer, created on first use and kept (no group: assign + seek only). */
+  private KafkaConsumer<byte[], byte[]> scanConsumer() {
+    if (scanConsumer == null) {
+      Map<String, Object> c = new HashMap<>(clientConfig);
+      c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-publisher-scan");
+      scanConsumer = new KafkaConsumer<>(c);
+    }
+    return scanConsumer;
+  }
+
   private Scan scan(String model, int partition) {
-    Map<String, Object> c = new HashMap<>(clientConfig);
-    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-publisher-scan");
     Map<String, byte[]> latest = new HashMap<>();
     TopicPartition tp = new TopicPartition(topic, partition);
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+    try {
+      KafkaConsumer<byte[], byte[]> consumer = scanConsumer();
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       long end = consumer.endOffsets(List.of(tp), SCAN_TIMEOUT).get(tp);
@@ -280,7 +296,7 @@ public final class ModelPublisher implements AutoCloseable {
         if (System.nanoTime() > deadline) {
           throw new ServingException("reading " + tp + " up to offset " + end + " timed out");
         }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           if (r.key() == null) {
             continue;
           }

@@ -83,13 +83,21 @@ class ModelPublisherIT {
     String topic = newTopic(1);
     byte[] bytes = TopicRecords.randomBytes(42, 5 << 20);
     ModelPublisher.PublishResult res;
+    long t0;
+    long t1;
     try (ModelPublisher p = publisher(topic)) {
+      t0 = System.nanoTime();
       res = p.publish("big", 1, bytes, Map.of("compressed-from", "full-v0"));
+      t1 = System.nanoTime();
     }
     assertThat(res.chunkCount()).isEqualTo(6);
     assertThat(res.sha256()).isEqualTo(ModelRecords.sha256Hex(bytes));
 
+    long t2 = System.nanoTime();
     List<Rec> log = readAll(topic);
+    long t3 = System.nanoTime();
+    System.out.printf("5 MiB model: publish %.0f ms, read back %.0f ms%n",
+        (t1 - t0) / 1e6, (t3 - t2) / 1e6);
     assertThat(log).hasSize(8);
     assertThat(log.get(7).key()).isEqualTo("big/manifest");
     List<AssemblyResult> out = TopicRecords.feed(new ModelChunkAssembler(), log);

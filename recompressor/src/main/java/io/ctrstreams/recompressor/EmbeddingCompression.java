@@ -33,18 +33,54 @@ public final class EmbeddingCompression {
     return stats;
   }
 
-  /** AFM embedding factors at rank {@code k}. */
-  public static EmbeddingFactors afm(float[] table, int vocab, int dim, double[] idWeights, int rank, Linalg linalg) {
+  /**
+   * The AFM basis of a table: eigenvectors of the frequency-weighted covariance of its rows,
+   * anchor = the weighted mean.
+   */
+  public static ProjectionBasis afmBasis(float[] table, int vocab, int dim, double[] idWeights, Linalg linalg) {
     OutputStatistics stats = statistics(table, vocab, dim, idWeights, linalg);
     SymmetricEigen e = stats.eigen();
-    checkRank(rank, dim);
-    double[] mu = stats.mean();
-    double[] u = e.topVectors(rank); // d x k
+    return new ProjectionBasis("afm", dim, e.vectors(), e.values(), stats.mean());
+  }
+
+  /** The SVD basis of a table: right singular vectors of E ({@code E ~ (U S)_k V_k^T}), anchor 0. */
+  public static ProjectionBasis svdBasis(float[] table, int vocab, int dim, Linalg linalg) {
+    checkTable(table, vocab, dim);
+    // Gram route in place of Linalg.svd: avoids materializing U for a million-row table.
+    double[] g = new double[dim * dim];
+    int blockRows = Math.min(vocab, 4096);
+    double[] block = new double[blockRows * dim];
+    for (int start = 0; start < vocab; start += blockRows) {
+      int rows = Math.min(blockRows, vocab - start);
+      for (int i = 0; i < rows * dim; i++) {
+        block[i] = table[start * dim + i];
+      }
+      linalg.addGram(block, rows, dim, g);
+    }
+    SymmetricEigen e = linalg.symmetricEigen(g, dim);
+    return new ProjectionBasis("svd", dim, e.vectors(), e.values(), new double[dim]);
+  }
+
+  /**
+   * Rank-{@code k} factors of a table in a basis: {@code table' = (E - anchor) U_k},
+   * up-projection {@code U_k}, bias {@code anchor}; so {@code e_hat = anchor + U_k U_k^T (e -
+   * anchor)}.
+   */
+  public static EmbeddingFactors factors(ProjectionBasis basis, int rank, float[] table, int vocab) {
+    int dim = basis.out();
+    checkTable(table, vocab, dim);
+    checkRank(rank, Math.min(dim, basis.maxRank()));
+    int p = basis.maxRank();
+    double[] u = new double[dim * rank];
+    for (int j = 0; j < dim; j++) {
+      System.arraycopy(basis.basis(), j * p, u, j * rank, rank);
+    }
+    double[] anchor = basis.anchor();
     float[] small = new float[vocab * rank];
     double[] centered = new double[dim];
     for (int v = 0; v < vocab; v++) {
       for (int j = 0; j < dim; j++) {
-        centered[j] = table[v * dim + j] - mu[j];
+        centered[j] = table[v * dim + j] - anchor[j];
       }
       for (int r = 0; r < rank; r++) {
         double s = 0;
@@ -54,38 +90,19 @@ public final class EmbeddingCompression {
         small[v * rank + r] = (float) s;
       }
     }
-    return new EmbeddingFactors("afm", vocab, dim, rank, small, ProjectionBasis.toFloat(u),
-        ProjectionBasis.toFloat(mu), e.retainedEnergy(rank));
+    return new EmbeddingFactors(basis.method(), vocab, dim, rank, small, ProjectionBasis.toFloat(u),
+        ProjectionBasis.toFloat(anchor), basis.retainedEnergy(rank));
+  }
+
+  /** AFM embedding factors at rank {@code k}. */
+  public static EmbeddingFactors afm(float[] table, int vocab, int dim, double[] idWeights, int rank, Linalg linalg) {
+    return factors(afmBasis(table, vocab, dim, idWeights, linalg), rank, table, vocab);
   }
 
   /** Truncated SVD of the table: {@code E ~ (U S)_k V_k^T}, no bias. */
   public static EmbeddingFactors svd(float[] table, int vocab, int dim, int rank, Linalg linalg) {
-    checkTable(table, vocab, dim);
     checkRank(rank, Math.min(dim, vocab));
-    // Gram route in place of Linalg.svd: avoids materializing U for a million-row table.
-    double[] g = new double[dim * dim];
-    double[] block = new double[Math.min(vocab, 4096) * dim];
-    for (int start = 0; start < vocab; start += 4096) {
-      int rows = Math.min(4096, vocab - start);
-      for (int i = 0; i < rows * dim; i++) {
-        block[i] = table[start * dim + i];
-      }
-      linalg.addGram(block, rows, dim, g);
-    }
-    SymmetricEigen e = linalg.symmetricEigen(g, dim);
-    double[] v = e.topVectors(rank); // d x k, table projected onto it equals (U S)_k
-    float[] small = new float[vocab * rank];
-    for (int i = 0; i < vocab; i++) {
-      for (int r = 0; r < rank; r++) {
-        double s = 0;
-        for (int j = 0; j < dim; j++) {
-          s += table[i * dim + j] * v[j * rank + r];
-        }
-        small[i * rank + r] = (float) s;
-      }
-    }
-    return new EmbeddingFactors("svd", vocab, dim, rank, small, ProjectionBasis.toFloat(v),
-        new float[dim], e.retainedEnergy(rank));
+    return factors(svdBasis(table, vocab, dim, linalg), rank, table, vocab);
   }
 
   /**

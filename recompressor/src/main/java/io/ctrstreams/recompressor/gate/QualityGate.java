@@ -1,5 +1,6 @@
 package io.ctrstreams.recompressor.gate;
 
+import io.ctrstreams.model.eval.BinaryMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +35,7 @@ public final class QualityGate {
     double llC = BinaryMetrics.logloss(candidate, labels, n);
     double calF = BinaryMetrics.calibration(full, labels, n);
     double calC = BinaryMetrics.calibration(candidate, labels, n);
-    double logit = BinaryMetrics.meanAbsLogitDiff(full, candidate, n);
+    double logit = LogitDiff.meanAbs(full, candidate, n);
     List<String> failures = new ArrayList<>();
     double aucDrop = aucF - aucC;
     double llRise = llC - llF;

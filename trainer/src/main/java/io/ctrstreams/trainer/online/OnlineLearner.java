@@ -8,7 +8,7 @@ import io.ctrstreams.trainer.data.RawRecord;
  * mini-batch and a consistent snapshot of the weights. The trainer module's backprop trainer is
  * adapted to it ({@link OnlineLearners}). Called from one thread only.
  */
-public interface OnlineLearner {
+public interface OnlineLearner extends AutoCloseable {
 
   /**
    * One optimisation step on {@code batch[0 .. n)} (labels in {@link RawRecord#label}).
@@ -19,4 +19,8 @@ public interface OnlineLearner {
 
   /** The current weights as an immutable model (a copy: later steps must not change it). */
   CtrModel snapshot();
+
+  /** Releases worker threads, if any. */
+  @Override
+  default void close() {}
 }

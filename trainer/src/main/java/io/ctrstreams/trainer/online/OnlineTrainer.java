@@ -170,5 +170,6 @@ public final class OnlineTrainer implements AutoCloseable {
       publisher.close();
     }
     source.close();
+    learner.close();
   }
 }

@@ -28,6 +28,8 @@ public final class Ctr implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Ctr());
     // Subcommands are added here, one line each, so the list reads like the README's command list.
+    cl.addSubcommand(new BrokerCommand());
+    cl.addSubcommand(new PublishCommand());
     cl.addSubcommand(new BenchScoreCommand());
     return cl;
   }

@@ -2,6 +2,7 @@ package io.ctrstreams.model.format;
 
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.Tensor;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -66,5 +67,67 @@ public record ModelFile(
       }
     }
     return null;
+  }
+
+  /**
+   * Whether {@code other} has the same content: name, version, spec, metadata and string tables
+   * equal (in the same order), and tensors with the same names, shapes and bit-identical values
+   * in the same order. ({@link #equals} compares tensors by identity, as {@link Tensor} does.)
+   */
+  public boolean contentEquals(ModelFile other) {
+    if (other == null
+        || !modelName.equals(other.modelName)
+        || modelVersion != other.modelVersion
+        || !specJson.equals(other.specJson)
+        || !List.copyOf(metadata.entrySet()).equals(List.copyOf(other.metadata.entrySet()))
+        || !List.copyOf(stringTables.entrySet()).equals(List.copyOf(other.stringTables.entrySet()))
+        || tensors.size() != other.tensors.size()) {
+      return false;
+    }
+    for (int i = 0; i < tensors.size(); i++) {
+      Tensor a = tensors.get(i);
+      Tensor b = other.tensors.get(i);
+      if (!a.name().equals(b.name()) || !Arrays.equals(a.shape(), b.shape())) {
+        return false;
+      }
+      float[] x = a.data();
+      float[] y = b.data();
+      for (int j = 0; j < x.length; j++) {
+        if (Float.floatToRawIntBits(x[j]) != Float.floatToRawIntBits(y[j])) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Lower-case hex SHA-256 of the canonical encoding (current format version, every tensor
+   * FLOAT32): two files with {@link #contentEquals equal content} have the same digest.
+   */
+  public String sha256Hex() {
+    return CtrmFormat.sha256Hex(CtrmFormat.toBytes(this));
+  }
+
+  /** Heap bytes held by the tensors and strings, for {@code ramBytesUsed()} accounting. */
+  public long ramBytesUsed() {
+    long n = 64 + 2L * (modelName.length() + specJson.length());
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      n += 80 + 2L * (chars(e.getKey()) + chars(e.getValue()));
+    }
+    for (Map.Entry<String, List<String>> e : stringTables.entrySet()) {
+      n += 80 + 2L * chars(e.getKey());
+      for (String s : e.getValue()) {
+        n += 48 + 2L * s.length();
+      }
+    }
+    for (Tensor t : tensors) {
+      n += t.ramBytesUsed();
+    }
+    return n;
+  }
+
+  private static int chars(String s) {
+    return s == null ? 0 : s.length();
   }
 }

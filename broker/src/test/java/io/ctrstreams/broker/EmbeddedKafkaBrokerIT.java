@@ -1,0 +1,161 @@
+package io.ctrstreams.broker;
+
+import static io.ctrstreams.broker.testing.BrokerTestSupport.consumerConfig;
+import static io.ctrstreams.broker.testing.BrokerTestSupport.producerConfig;
+import static io.ctrstreams.broker.testing.BrokerTestSupport.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ctrstreams.broker.testing.BrokerTestSupport;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Tag("integration")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EmbeddedKafkaBrokerIT {
+
+  private static EmbeddedKafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = BrokerTestSupport.startBroker();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static Admin admin() {
+    return Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+  }
+
+  @Test
+  void shouldRoundTripRecordsThroughProducerAndConsumer() throws Exception {
+    String topic = uniqueName("roundtrip");
+    try (Admin admin = admin()) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.plain(topic, 1)));
+    }
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(broker.bootstrapServers()))) {
+      for (int i = 0; i < 10; i++) {
+        p.send(new ProducerRecord<>(topic, bytes("k" + i), bytes("v" + i))).get();
+      }
+    }
+    List<String> values = consume(topic, 10, "read_uncommitted");
+    assertThat(values).containsExactly("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9");
+  }
+
+  @Test
+  void shouldCreateTopicsIdempotentlyWithTheirConfigs() throws Exception {
+    String compacted = uniqueName("models");
+    String plain = uniqueName("plain");
+    try (Admin admin = admin()) {
+      Set<String> first =
+          KafkaTopics.ensure(
+              admin, List.of(KafkaTopics.compacted(compacted, 1), KafkaTopics.plain(plain, 2)));
+      Set<String> second =
+          KafkaTopics.ensure(
+              admin, List.of(KafkaTopics.compacted(compacted, 1), KafkaTopics.plain(plain, 2)));
+
+      assertThat(first).containsExactlyInAnyOrder(compacted, plain);
+      assertThat(second).isEmpty();
+      assertThat(admin.describeTopics(List.of(plain)).allTopicNames().get().get(plain).partitions())
+          .hasSize(2);
+      ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, compacted);
+      Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
+      assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+    }
+  }
+
+  @Test
+  void shouldCommitTransactionsSoReadCommittedConsumersSeeOnlyCommittedRecords() throws Exception {
+    String topic = uniqueName("tx");
+    try (Admin admin = admin()) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.plain(topic, 1)));
+    }
+    Map<String, Object> config = producerConfig(broker.bootstrapServers());
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, uniqueName("txid"));
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(config)) {
+      p.initTransactions();
+      p.beginTransaction();
+      p.send(new ProducerRecord<>(topic, bytes("a"), bytes("aborted")));
+      p.flush();
+      p.abortTransaction();
+      p.beginTransaction();
+      p.send(new ProducerRecord<>(topic, bytes("c"), bytes("committed")));
+      p.commitTransaction();
+    }
+    assertThat(consume(topic, 1, "read_committed")).containsExactly("committed");
+  }
+
+  @Test
+  void shouldReleaseThePortOnCloseAndReportABusyPortClearly() throws Exception {
+    EmbeddedKafkaBroker second = BrokerTestSupport.startBroker();
+    int port = second.port();
+    assertThat(second.logDir()).exists();
+    var logDir = second.logDir();
+
+    // While it runs, a second broker on the same port must fail with an actionable message.
+    assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().port(port).build().start())
+        .isInstanceOf(BrokerException.class)
+        .hasMessage("port " + port + " is in use; pass --port");
+
+    second.close();
+    assertThat(second.isRunning()).isFalse();
+    assertThat(logDir).doesNotExist();
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      assertThat(s.isBound()).isTrue();
+    }
+  }
+
+  private static List<String> consume(String topic, int expected, String isolation) {
+    Map<String, Object> c = consumerConfig(broker.bootstrapServers(), uniqueName("group"));
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+    List<String> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (out.size() < expected && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          out.add(new String(r.value(), StandardCharsets.UTF_8));
+        }
+      }
+      // One more short poll so that unexpected extra records would show up in the assertion.
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+        out.add(new String(r.value(), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

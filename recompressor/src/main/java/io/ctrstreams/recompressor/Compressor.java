@@ -1,0 +1,321 @@
+package io.ctrstreams.recompressor;
+
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CrossStructure;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.LowRankConfig;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.Tensor;
+import io.ctrstreams.recompressor.internal.BatchNet;
+import io.ctrstreams.recompressor.internal.Densify;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a low-rank model from a full one (Unified Low-rank Compression Framework, KDD 2024):
+ * embeddings first (frequency-weighted PCA per field), then the DCN-V2 cross layers, then the
+ * hidden layers, each IN ORDER so that a layer's statistics are taken through the already
+ * compressed layers before it (its input is what the student will really feed it). The output
+ * unit and DeepFM first-order weights stay dense.
+ *
+ * <p>All calibration rows are pushed through at once with batched GEMMs; activations are held for
+ * every row ({@code rows x width x 4} bytes, about 250 MB per array at 100k rows and width 624).
+ */
+public final class Compressor {
+  private final CompressionMethod method;
+  private final Linalg linalg;
+
+  public Compressor(CompressionMethod method, Linalg linalg) {
+    this.method = method;
+    this.linalg = linalg;
+  }
+
+  public CompressionMethod method() {
+    return method;
+  }
+
+  public Linalg linalg() {
+    return linalg;
+  }
+
+  /** Compresses {@code teacher} to {@code plan} using all rows of {@code calib}. */
+  public CompressionResult compress(CtrModel teacher, Calibration calib, RankPlan plan) {
+    long t0 = System.nanoTime();
+    CtrModel dense = Densify.dense(teacher);
+    ModelSpec spec = dense.spec();
+    plan.check(spec);
+    calib.check(spec);
+    if (calib.rows() == 0) {
+      throw new RecompressorException("compressing model " + teacher.name() + " needs calibration rows, found none");
+    }
+    int n = calib.rows();
+    int nf = spec.fieldCount();
+    BatchNet net = BatchNet.of(dense);
+    List<LayerReport> reports = new ArrayList<>();
+    EmbeddingFactors[] ef = new EmbeddingFactors[nf];
+    int[] ranks = plan.embeddingRanks();
+    for (int f = 0; f < nf; f++) {
+      if (ranks[f] == 0) {
+        continue;
+      }
+      FieldSpec fs = spec.field(f);
+      BatchNet.DenseInput in = (BatchNet.DenseInput) net.input(f);
+      int rows = fs.rows();
+      int d = fs.embeddingDim();
+      double[] counts = calib.rowCounts(f, rows);
+      ProjectionBasis basis = method == CompressionMethod.AFM
+          ? EmbeddingCompression.afmBasis(in.table(), rows, d, counts, linalg)
+          : EmbeddingCompression.svdBasis(in.table(), rows, d, linalg);
+      EmbeddingFactors fac = EmbeddingCompression.factors(basis, ranks[f], in.table(), rows);
+      ef[f] = fac;
+      BatchNet.LowRankInput lr = new BatchNet.LowRankInput(fac.table(), fac.rank(), transpose(fac.up(), d, fac.rank()),
+          fac.bias());
+      net = net.withInput(f, lr);
+      reports.add(new LayerReport("emb/" + fs.name(), rows + " x " + d, fac.rank(), 4L * rows * d,
+          plan.fold() ? 4L * rows * fac.rank() : fac.bytes(), 0, plan.fold() ? 0 : 2L * fac.rank() * d,
+          fac.retainedEnergy(), embeddingError(in.table(), fac, counts)));
+    }
+
+    float[] x0 = net.embed(calib, 0, n);
+    int width = net.inputWidth();
+    float[] xl = x0;
+    for (int i = 0; i < net.crossLayers(); i++) {
+      BatchNet.Dense a = (BatchNet.Dense) net.cross(i);
+      float[] t = a.apply(xl, n);
+      int r = plan.crossRanks()[i];
+      if (r > 0) {
+        Step s = compressLayer(a, xl, t, n, r, "cross/" + i, reports);
+        net = net.withCross(i, s.layer);
+        t = s.output;
+      }
+      xl = BatchNet.crossStep(x0, xl, t);
+    }
+    boolean stacked = spec.architecture() == Architecture.DCNV2 && spec.crossStructure() == CrossStructure.STACKED;
+    float[] h = stacked ? xl : x0;
+    xl = null;
+    for (int i = 0; i < net.mlpLayers(); i++) {
+      BatchNet.Dense a = (BatchNet.Dense) net.mlp(i);
+      float[] y = a.apply(h, n);
+      int r = plan.mlpRanks()[i];
+      if (r > 0) {
+        Step s = compressLayer(a, h, y, n, r, "mlp/" + i, reports);
+        net = net.withMlp(i, s.layer);
+        y = s.output;
+      }
+      BatchNet.reluInPlace(y, y.length);
+      h = y;
+    }
+    CtrModel student = build(dense, net, ef, plan, width);
+    // Per-layer byte/FLOP figures after folding come from the final tensors.
+    List<LayerReport> finalReports = new ArrayList<>();
+    for (LayerReport l : reports) {
+      finalReports.add(l.layer().equals("mlp/0") && plan.fold() ? refold(l, student) : l);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new CompressionResult(student, plan, method, finalReports, 4L * teacher.parameterCount(),
+        4L * student.parameterCount(), 2L * teacher.flopsPerCandidate(), 2L * student.flopsPerCandidate(), seconds);
+  }
+
+  private static LayerReport refold(LayerReport l, CtrModel student) {
+    long bytes = 0;
+    for (Tensor t : student.tensors()) {
+      if (t.name().startsWith("mlp/0/")) {
+        bytes += 4L * t.size();
+      }
+    }
+    int in = student.spec().firstLayerInputWidth();
+    int out = student.spec().mlpSize(0);
+    return new LayerReport(l.layer(), l.shape() + " (folded in " + in + ")", l.rank(), l.bytesBefore(), bytes,
+        l.flopsBefore(), 2L * l.rank() * (in + out), l.retainedEnergy(), l.outputError());
+  }
+
+  private record Step(BatchNet.Affine layer, float[] output) {}
+
+  private Step compressLayer(BatchNet.Dense a, float[] x, float[] y, int n, int rank, String name,
+      List<LayerReport> reports) {
+    int out = a.out();
+    int in = a.in();
+    ProjectionBasis basis;
+    if (method == CompressionMethod.AFM) {
+      OutputStatistics stats = new OutputStatistics(out, linalg);
+      stats.add(y, 0, n);
+      basis = Afm.basis(stats);
+    } else {
+      basis = WeightSvd.basis(a.weight(), a.bias(), out, in, linalg);
+    }
+    LinearFactors f = basis.factors(rank, a.weight(), a.bias(), in);
+    BatchNet.Factored layer = new BatchNet.Factored(f, false);
+    float[] yHat = layer.apply(x, n);
+    reports.add(new LayerReport(name, out + " x " + in, rank, LinearFactors.denseBytes(out, in), f.bytes(),
+        LinearFactors.denseFlops(out, in), f.flops(), basis.retainedEnergy(rank), relativeError(y, yHat, n, out)));
+    return new Step(layer, yHat);
+  }
+
+  /** {@code sum ||y - y_hat||^2 / sum ||y - mean(y)||^2} over n rows of width w. */
+  static double relativeError(float[] y, float[] yHat, int n, int w) {
+    double[] mu = new double[w];
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < w; j++) {
+        mu[j] += y[r * w + j];
+      }
+    }
+    for (int j = 0; j < w; j++) {
+      mu[j] /= n;
+    }
+    double err = 0;
+    double tot = 0;
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < w; j++) {
+        double d = y[r * w + j] - yHat[r * w + j];
+        double c = y[r * w + j] - mu[j];
+        err += d * d;
+        tot += c * c;
+      }
+    }
+    return tot == 0 ? 0 : err / tot;
+  }
+
+  /** Frequency-weighted relative error of the reconstructed table (uniform weights without traffic). */
+  static double embeddingError(float[] table, EmbeddingFactors f, double[] counts) {
+    int d = f.dim();
+    double total = 0;
+    for (double c : counts) {
+      total += c;
+    }
+    double[] mu = new double[d];
+    double w = 0;
+    for (int v = 0; v < f.vocab(); v++) {
+      double c = total > 0 ? counts[v] : 1;
+      w += c;
+      for (int j = 0; j < d; j++) {
+        mu[j] += c * table[v * d + j];
+      }
+    }
+    for (int j = 0; j < d; j++) {
+      mu[j] /= w;
+    }
+    float[] e = new float[d];
+    double err = 0;
+    double tot = 0;
+    for (int v = 0; v < f.vocab(); v++) {
+      double c = total > 0 ? counts[v] : 1;
+      if (c == 0) {
+        continue;
+      }
+      f.lookup(v, e, 0);
+      for (int j = 0; j < d; j++) {
+        double x = table[v * d + j];
+        err += c * (x - e[j]) * (x - e[j]);
+        tot += c * (x - mu[j]) * (x - mu[j]);
+      }
+    }
+    return tot == 0 ? 0 : err / tot;
+  }
+
+  private CtrModel build(CtrModel dense, BatchNet net, EmbeddingFactors[] ef, RankPlan plan, int width) {
+    ModelSpec spec = dense.spec();
+    LowRankConfig cfg = plan.toLowRankConfig(spec);
+    ModelSpec target = spec.toBuilder().lowRank(cfg).build();
+    boolean fold = target.isFolded();
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    int[] segOffsets = new int[spec.fieldCount()];
+    List<EmbeddingFactors> segments = new ArrayList<>();
+    List<Integer> offsets = new ArrayList<>();
+    int off = 0;
+    for (int f = 0; f < spec.fieldCount(); f++) {
+      String p = "emb/" + spec.field(f).name();
+      EmbeddingFactors fac = ef[f];
+      if (fac == null) {
+        t.put(p, dense.tensor(p));
+      } else {
+        t.put(p + "/table", new Tensor(p + "/table", new int[] {fac.vocab(), fac.rank()}, fac.table()));
+        if (!fold) {
+          t.put(p + "/proj", new Tensor(p + "/proj", new int[] {fac.rank(), fac.dim()},
+              transpose(fac.up(), fac.dim(), fac.rank())));
+          t.put(p + "/bias", new Tensor(p + "/bias", new int[] {fac.dim()}, fac.bias()));
+        } else {
+          segments.add(fac);
+          offsets.add(off);
+        }
+      }
+      segOffsets[f] = off;
+      off += spec.field(f).embeddingDim();
+    }
+    for (String name : dense.tensorMap().keySet()) {
+      if (name.startsWith("fm/")) {
+        t.put(name, dense.tensor(name));
+      }
+    }
+    int[] segOff = offsets.stream().mapToInt(Integer::intValue).toArray();
+    EmbeddingFactors[] segs = segments.toArray(new EmbeddingFactors[0]);
+    for (int i = 0; i < net.mlpLayers(); i++) {
+      String p = "mlp/" + i;
+      BatchNet.Affine a = net.mlp(i);
+      boolean foldHere = fold && i == 0;
+      if (a instanceof BatchNet.Dense d) {
+        float[] w = d.weight();
+        float[] b = d.bias();
+        int in = d.in();
+        if (foldHere) {
+          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(w, b, d.out(), in, segOff, segs);
+          w = fb[0];
+          b = fb[1];
+          in = target.firstLayerInputWidth();
+        }
+        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.out(), in}, w));
+        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.out()}, b));
+      } else {
+        LinearFactors f = ((BatchNet.Factored) a).factors();
+        float[] v = f.first();
+        float[] c = f.firstBias();
+        int in = f.in();
+        if (foldHere) {
+          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(v, c, f.rank(), in, segOff, segs);
+          v = fb[0];
+          c = fb[1];
+          in = target.firstLayerInputWidth();
+        }
+        putFactors(t, p, f, v, c, in, "d");
+      }
+    }
+    for (int i = 0; i < net.crossLayers(); i++) {
+      String p = "cross/" + i;
+      BatchNet.Affine a = net.cross(i);
+      if (a instanceof BatchNet.Dense d) {
+        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.out(), d.in()}, d.weight()));
+        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.out()}, d.bias()));
+      } else {
+        LinearFactors f = ((BatchNet.Factored) a).factors();
+        putFactors(t, p, f, f.first(), f.firstBias(), f.in(), "b");
+      }
+    }
+    t.put("out/w", dense.tensor("out/w"));
+    t.put("out/b", dense.tensor("out/b"));
+    Map<String, String> meta = new LinkedHashMap<>(dense.metadata());
+    meta.put("compressed-from", dense.name() + " v" + dense.version());
+    meta.put("compression-method", method.label());
+    meta.put("compression-plan", plan.toString());
+    return CtrModel.create(target, dense.name(), dense.version(), t, dense.vocabularies(), meta);
+  }
+
+  private static void putFactors(Map<String, Tensor> t, String p, LinearFactors f, float[] v, float[] c, int in,
+      String outBias) {
+    t.put(p + "/v", new Tensor(p + "/v", new int[] {f.rank(), in}, v));
+    t.put(p + "/c", new Tensor(p + "/c", new int[] {f.rank()}, c));
+    t.put(p + "/u", new Tensor(p + "/u", new int[] {f.out(), f.rank()}, f.second()));
+    t.put(p + "/" + outBias, new Tensor(p + "/" + outBias, new int[] {f.out()}, f.secondBias()));
+  }
+
+  static float[] transpose(float[] a, int rows, int cols) {
+    float[] t = new float[a.length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        t[j * rows + i] = a[i * cols + j];
+      }
+    }
+    return t;
+  }
+}

@@ -1,0 +1,98 @@
+package io.ctrstreams.recompressor.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.ctrstreams.model.eval.BinaryMetrics;
+import io.ctrstreams.recompressor.RecompressorException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class QualityGateTest {
+  private static final long SEED = 777L;
+
+  /** Labels drawn from the probabilities themselves, so the "full" model is well calibrated. */
+  static float[][] data(long seed, int n) {
+    Random rnd = new Random(seed);
+    float[] p = new float[n];
+    float[] y = new float[n];
+    for (int i = 0; i < n; i++) {
+      double logit = rnd.nextGaussian() * 1.5 - 1.5;
+      p[i] = (float) (1 / (1 + Math.exp(-logit)));
+      y[i] = rnd.nextDouble() < p[i] ? 1 : 0;
+    }
+    return new float[][] {p, y};
+  }
+
+  @Test
+  void shouldMatchPairwiseCountingAucWithTies() {
+    float[][] d = data(SEED, 600);
+    float[] p = d[0].clone();
+    for (int i = 0; i < p.length; i++) {
+      p[i] = Math.round(p[i] * 20) / 20f; // many ties
+    }
+    double wins = 0;
+    double pairs = 0;
+    for (int i = 0; i < p.length; i++) {
+      for (int j = 0; j < p.length; j++) {
+        if (d[1][i] == 1 && d[1][j] == 0) {
+          pairs++;
+          wins += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0;
+        }
+      }
+    }
+    assertThat(BinaryMetrics.auc(p, d[1], p.length)).isCloseTo(wins / pairs, within(1e-12));
+    assertThat(BinaryMetrics.auc(new float[] {0.5f, 0.5f}, new float[] {1, 0}, 2)).isEqualTo(0.5);
+    assertThat(BinaryMetrics.auc(new float[] {0.1f, 0.9f}, new float[] {1, 1}, 2)).isNaN();
+  }
+
+  @Test
+  void shouldComputeLoglossCalibrationAndLogitDiffFromDefinitions() {
+    float[] p = {0.2f, 0.7f, 0.9f};
+    float[] y = {0, 1, 1};
+    double expected = -(Math.log(1 - 0.2f) + Math.log(0.7f) + Math.log(0.9f)) / 3;
+    assertThat(BinaryMetrics.logloss(p, y, 3)).isCloseTo(expected, within(1e-7));
+    assertThat(BinaryMetrics.calibration(p, y, 3)).isCloseTo((0.2f + 0.7f + 0.9f) / 2.0, within(1e-6));
+    float[] q = {0.5f, 0.5f, 0.5f};
+    double lg = (Math.abs(Math.log(0.2f / 0.8f)) + Math.abs(Math.log(0.7f / (1 - 0.7f))) + Math.abs(Math.log(0.9f / (1 - 0.9f)))) / 3;
+    assertThat(LogitDiff.meanAbs(p, q, 3)).isCloseTo(lg, within(1e-5));
+  }
+
+  @Test
+  void shouldPassIdenticalCandidate() {
+    float[][] d = data(SEED + 1, 2000);
+    QualityGate.GateReport r = new QualityGate(GateThresholds.defaults()).evaluate(d[0], d[0].clone(), d[1], 2000);
+    assertThat(r.passed()).isTrue();
+    assertThat(r.aucDelta()).isZero();
+    assertThat(r.meanAbsLogitDiff()).isZero();
+    assertThat(r.format()).contains("verdict: PASS");
+  }
+
+  @Test
+  void shouldRejectNoisyCandidateNamingTheThresholds() {
+    float[][] d = data(SEED + 2, 4000);
+    Random rnd = new Random(SEED + 2);
+    float[] noisy = new float[d[0].length];
+    for (int i = 0; i < noisy.length; i++) {
+      double logit = Math.log(d[0][i] / (1 - d[0][i])) + rnd.nextGaussian() * 1.5;
+      noisy[i] = (float) (1 / (1 + Math.exp(-logit)));
+    }
+    QualityGate.GateReport r = new QualityGate(GateThresholds.defaults()).evaluate(d[0], noisy, d[1], noisy.length);
+    assertThat(r.passed()).as("seed %d", SEED + 2).isFalse();
+    assertThat(r.failures()).anyMatch(f -> f.contains("max AUC drop 0.00500"));
+    assertThat(r.failures()).anyMatch(f -> f.contains("max logloss rise 0.00500"));
+    assertThat(r.format()).contains("verdict: REJECT");
+
+    QualityGate lenient = new QualityGate(new GateThresholds(1, 1, Double.POSITIVE_INFINITY, 0.1));
+    QualityGate.GateReport r2 = lenient.evaluate(d[0], noisy, d[1], noisy.length);
+    assertThat(r2.failures()).singleElement().asString().contains("max mean |logit diff| 0.1000");
+  }
+
+  @Test
+  void shouldRejectNegativeThreshold() {
+    assertThatThrownBy(() -> new GateThresholds(-0.1, 0.005, 1, 1))
+        .isInstanceOf(RecompressorException.class)
+        .hasMessage("max AUC drop must be >= 0, found -0.1");
+  }
+}

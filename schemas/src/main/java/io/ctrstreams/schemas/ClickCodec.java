@@ -1,0 +1,122 @@
+package io.ctrstreams.schemas;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.avro.message.SchemaStore;
+
+/**
+ * Decodes and validates {@link Click} records from Avro single-object encoding or JSON
+ * ({@code {"impressionId": "e-1", "adId": "ad-7", "timestampMs": 1700000000123}};
+ * {@code timestampMs} optional in JSON, defaulting to the Kafka record timestamp). Thread-safe.
+ */
+public final class ClickCodec {
+  private final WireFormat format;
+  private final AvroCodec<Click> avro;
+
+  /** A codec for one input format. */
+  public ClickCodec(WireFormat format) {
+    this(format, null);
+  }
+
+  /** A codec that resolves older writer schemas from {@code schemaStore} (may be null). */
+  public ClickCodec(WireFormat format, SchemaStore schemaStore) {
+    this.format = format;
+    this.avro = new AvroCodec<>("Click", Click.getEncoder(), Click.createDecoder(schemaStore));
+  }
+
+  /** Decodes and validates one record; throws {@link CodecException} naming the bad value. */
+  public Click decode(byte[] bytes, long recordTimestampMs) {
+    if (bytes == null || bytes.length == 0) {
+      throw new CodecException(
+          format == WireFormat.AVRO ? DecodeFailure.BAD_AVRO : DecodeFailure.BAD_JSON,
+          "click record has no value (" + (bytes == null ? "null" : "0 bytes") + ")");
+    }
+    Click c =
+        format.resolve(bytes) == WireFormat.AVRO
+            ? avro.decode(bytes, null)
+            : parseJson(bytes, recordTimestampMs);
+    if (c.getImpressionId() == null || c.getImpressionId().isEmpty()) {
+      throw new CodecException(DecodeFailure.MISSING_FIELD, "click has no impressionId");
+    }
+    if (c.getAdId() == null || c.getAdId().isEmpty()) {
+      throw new CodecException(
+          DecodeFailure.MISSING_FIELD, "click on impression " + c.getImpressionId() + " has no adId");
+    }
+    if (c.getTimestampMs() < 0) {
+      throw new CodecException(
+          DecodeFailure.MISSING_FIELD,
+          "click on impression " + c.getImpressionId() + " has no valid timestampMs, found "
+              + c.getTimestampMs());
+    }
+    return c;
+  }
+
+  /** Avro single-object encoding. */
+  public byte[] encodeAvro(Click c) {
+    return avro.encode(c);
+  }
+
+  /** The JSON form (UTF-8). */
+  public static byte[] encodeJson(Click c) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(96);
+    try (JsonGenerator g = JsonFields.FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("impressionId", c.getImpressionId());
+      g.writeStringField("adId", c.getAdId());
+      g.writeNumberField("timestampMs", c.getTimestampMs());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static Click parseJson(byte[] bytes, long recordTimestampMs) {
+    try (JsonParser p = JsonFields.FACTORY.createParser(bytes)) {
+      JsonFields.expectObjectStart(p, "click");
+      String impressionId = null;
+      String adId = null;
+      long ts = -1;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        switch (name) {
+          case "impressionId":
+            impressionId = JsonFields.string(p, "impressionId");
+            break;
+          case "adId":
+            adId = JsonFields.string(p, "adId");
+            break;
+          case "timestampMs":
+            ts = JsonFields.epochMillis(p, "timestampMs");
+            break;
+          default:
+            p.skipChildren();
+        }
+      }
+      if (t != JsonToken.END_OBJECT) {
+        throw new CodecException(DecodeFailure.BAD_JSON, "click object is not closed");
+      }
+      JsonFields.expectEnd(p, "click");
+      if (impressionId == null) {
+        throw new CodecException(DecodeFailure.MISSING_FIELD, "click has no impressionId");
+      }
+      if (adId == null) {
+        throw new CodecException(
+            DecodeFailure.MISSING_FIELD, "click on impression " + impressionId + " has no adId");
+      }
+      return new Click(impressionId, adId, ts < 0 ? recordTimestampMs : ts);
+    } catch (JsonProcessingException e) {
+      throw new CodecException(
+          DecodeFailure.BAD_JSON, "click is not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new CodecException(DecodeFailure.BAD_JSON, "click JSON cannot be read: " + e, e);
+    }
+  }
+}

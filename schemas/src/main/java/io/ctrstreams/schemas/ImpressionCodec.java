@@ -1,0 +1,267 @@
+package io.ctrstreams.schemas;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.message.SchemaStore;
+
+/**
+ * Decodes and validates {@link Impression} records from Avro single-object encoding or the JSON
+ * form (docs/input-json.md), so both wire formats yield the same objects and pass the same
+ * checks: non-empty event id, timestamp, 1..{@code maxCandidates} candidates with non-empty ad
+ * ids, feature values that are strings or finite numbers. Every failure is a
+ * {@link CodecException} naming the offending field and value. Thread-safe.
+ *
+ * <p>JSON shape:
+ *
+ * <pre>{@code
+ * {"eventId": "e-1", "timestampMs": 1700000000000,
+ *  "context": {"C1": "68fd1e64", "I1": 3},
+ *  "candidates": [{"adId": "ad-7", "features": {"C3": "fb936136"}}]}
+ * }</pre>
+ *
+ * {@code timestampMs} may be omitted in JSON: the Kafka record timestamp is used then.
+ */
+public final class ImpressionCodec {
+  /** Default cap on candidates per impression. */
+  public static final int DEFAULT_MAX_CANDIDATES = 1000;
+
+  private final WireFormat format;
+  private final int maxCandidates;
+  private final AvroCodec<Impression> avro;
+
+  /** A codec for one input format with a candidate cap. */
+  public ImpressionCodec(WireFormat format, int maxCandidates) {
+    this(format, maxCandidates, null);
+  }
+
+  /**
+   * A codec that also resolves older writer schemas from {@code schemaStore} (may be null:
+   * only the current Impression schema is known, other fingerprints are UNKNOWN_SCHEMA).
+   */
+  public ImpressionCodec(WireFormat format, int maxCandidates, SchemaStore schemaStore) {
+    if (maxCandidates < 1) {
+      throw new IllegalArgumentException("maxCandidates must be >= 1, found " + maxCandidates);
+    }
+    this.format = format;
+    this.maxCandidates = maxCandidates;
+    this.avro =
+        new AvroCodec<>("Impression", Impression.getEncoder(), Impression.createDecoder(schemaStore));
+  }
+
+  /** The configured candidate cap. */
+  public int maxCandidates() {
+    return maxCandidates;
+  }
+
+  /**
+   * Decodes and validates one record.
+   *
+   * @param bytes the record value
+   * @param recordTimestampMs the Kafka record timestamp, used when JSON omits timestampMs
+   * @throws CodecException with the reason and a message naming the offending value
+   */
+  public Impression decode(byte[] bytes, long recordTimestampMs) {
+    if (bytes == null || bytes.length == 0) {
+      throw new CodecException(
+          format == WireFormat.AVRO ? DecodeFailure.BAD_AVRO : DecodeFailure.BAD_JSON,
+          "impression record has no value (" + (bytes == null ? "null" : "0 bytes") + ")");
+    }
+    Impression imp;
+    if (format.resolve(bytes) == WireFormat.AVRO) {
+      imp = avro.decode(bytes, null);
+    } else {
+      imp = parseJson(bytes, recordTimestampMs);
+    }
+    validate(imp);
+    return imp;
+  }
+
+  /** Checks what the schema cannot: non-empty ids, candidate count, finite numbers. */
+  public void validate(Impression imp) {
+    if (imp.getEventId() == null || imp.getEventId().isEmpty()) {
+      throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
+    }
+    if (imp.getTimestampMs() < 0) {
+      throw new CodecException(
+          DecodeFailure.MISSING_FIELD,
+          "impression " + imp.getEventId() + " has no valid timestampMs, found " + imp.getTimestampMs());
+    }
+    List<Candidate> cands = imp.getCandidates();
+    int n = cands == null ? 0 : cands.size();
+    if (n == 0) {
+      throw new CodecException(
+          DecodeFailure.EMPTY_CANDIDATES, "impression " + imp.getEventId() + " has no candidates");
+    }
+    if (n > maxCandidates) {
+      throw new CodecException(
+          DecodeFailure.TOO_MANY_CANDIDATES,
+          "impression " + imp.getEventId() + " has " + n + " candidates, max is " + maxCandidates);
+    }
+    checkFinite(imp.getContext(), "context");
+    for (int i = 0; i < n; i++) {
+      Candidate c = cands.get(i);
+      if (c.getAdId() == null || c.getAdId().isEmpty()) {
+        throw new CodecException(
+            DecodeFailure.MISSING_FIELD,
+            "impression " + imp.getEventId() + " candidate " + i + " has no adId");
+      }
+      checkFinite(c.getFeatures(), "candidates[" + i + "].features");
+    }
+  }
+
+  private static void checkFinite(Map<String, Object> features, String where) {
+    if (features == null) {
+      return;
+    }
+    for (Map.Entry<String, Object> e : features.entrySet()) {
+      if (e.getValue() instanceof Double) {
+        JsonFields.finite((Double) e.getValue(), where + "." + e.getKey());
+      }
+    }
+  }
+
+  /** Avro single-object encoding. */
+  public byte[] encodeAvro(Impression imp) {
+    return avro.encode(imp);
+  }
+
+  /** The JSON form (UTF-8), the inverse of the JSON decoding path. */
+  public static byte[] encodeJson(Impression imp) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = JsonFields.FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("eventId", imp.getEventId());
+      g.writeNumberField("timestampMs", imp.getTimestampMs());
+      writeFeatures(g, "context", imp.getContext());
+      g.writeArrayFieldStart("candidates");
+      for (Candidate c : imp.getCandidates()) {
+        g.writeStartObject();
+        g.writeStringField("adId", c.getAdId());
+        writeFeatures(g, "features", c.getFeatures());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static void writeFeatures(JsonGenerator g, String field, Map<String, Object> features)
+      throws IOException {
+    g.writeObjectFieldStart(field);
+    for (Map.Entry<String, Object> e : features.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof Number) {
+        g.writeNumberField(e.getKey(), ((Number) v).doubleValue());
+      } else {
+        g.writeStringField(e.getKey(), String.valueOf(v));
+      }
+    }
+    g.writeEndObject();
+  }
+
+  private Impression parseJson(byte[] bytes, long recordTimestampMs) {
+    try (JsonParser p = JsonFields.FACTORY.createParser(bytes)) {
+      JsonFields.expectObjectStart(p, "impression");
+      String eventId = null;
+      long ts = -1;
+      Map<String, Object> context = null;
+      List<Candidate> candidates = null;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        switch (name) {
+          case "eventId":
+            eventId = JsonFields.string(p, "eventId");
+            break;
+          case "timestampMs":
+            ts = JsonFields.epochMillis(p, "timestampMs");
+            break;
+          case "context":
+            context = JsonFields.features(p, "context");
+            break;
+          case "candidates":
+            candidates = parseCandidates(p);
+            break;
+          default:
+            // unknown fields are skipped: producers may add fields before we read them
+            p.skipChildren();
+        }
+      }
+      if (t != JsonToken.END_OBJECT) {
+        throw new CodecException(DecodeFailure.BAD_JSON, "impression object is not closed");
+      }
+      JsonFields.expectEnd(p, "impression");
+      if (eventId == null) {
+        throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
+      }
+      if (ts < 0) {
+        ts = recordTimestampMs;
+      }
+      if (candidates == null) {
+        throw new CodecException(
+            DecodeFailure.EMPTY_CANDIDATES, "impression " + eventId + " has no candidates field");
+      }
+      return Impression.newBuilder()
+          .setEventId(eventId)
+          .setTimestampMs(ts)
+          .setContext(context == null ? new java.util.HashMap<>() : context)
+          .setCandidates(candidates)
+          .build();
+    } catch (JsonProcessingException e) {
+      throw new CodecException(
+          DecodeFailure.BAD_JSON, "impression is not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new CodecException(DecodeFailure.BAD_JSON, "impression JSON cannot be read: " + e, e);
+    }
+  }
+
+  private List<Candidate> parseCandidates(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
+      throw JsonFields.wrongType("candidates", "an array of candidate objects", p.currentToken());
+    }
+    List<Candidate> out = new ArrayList<>();
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (out.size() == maxCandidates) {
+        // stop before materializing the rest of a hostile list
+        throw new CodecException(
+            DecodeFailure.TOO_MANY_CANDIDATES,
+            "impression has more than " + maxCandidates + " candidates (max " + maxCandidates + ")");
+      }
+      String where = "candidates[" + out.size() + "]";
+      if (t != JsonToken.START_OBJECT) {
+        throw JsonFields.wrongType(where, "an object", t);
+      }
+      String adId = null;
+      Map<String, Object> features = null;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        if ("adId".equals(name)) {
+          adId = JsonFields.string(p, where + ".adId");
+        } else if ("features".equals(name)) {
+          features = JsonFields.features(p, where + ".features");
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (adId == null) {
+        throw new CodecException(DecodeFailure.MISSING_FIELD, where + " has no adId");
+      }
+      out.add(new Candidate(adId, features == null ? new java.util.HashMap<>() : features));
+    }
+    return out;
+  }
+}

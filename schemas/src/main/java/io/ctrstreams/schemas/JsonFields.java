@@ -1,0 +1,151 @@
+package io.ctrstreams.schemas;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Streaming JSON helpers shared by the event codecs: read typed field values with error messages
+ * that name the field, the expected and the found type.
+ */
+final class JsonFields {
+  /**
+   * NaN / Infinity tokens are accepted by the parser on purpose, so that they are rejected by
+   * {@link #finite} with reason {@link DecodeFailure#NON_FINITE} rather than as a generic syntax
+   * error: the producer learns what is actually wrong.
+   */
+  static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          // a hostile document should not make us build huge strings or deep trees
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxNestingDepth(16).maxStringLength(1 << 20).build())
+          .build();
+
+  private JsonFields() {}
+
+  static CodecException wrongType(String field, String expected, JsonToken found) {
+    return new CodecException(
+        DecodeFailure.WRONG_TYPE,
+        "field " + field + " must be " + expected + ", found " + describe(found));
+  }
+
+  static String describe(JsonToken t) {
+    if (t == null) {
+      return "end of input";
+    }
+    switch (t) {
+      case START_OBJECT:
+        return "an object";
+      case START_ARRAY:
+        return "an array";
+      case VALUE_STRING:
+        return "a string";
+      case VALUE_NUMBER_INT:
+        return "an integer";
+      case VALUE_NUMBER_FLOAT:
+        return "a number";
+      case VALUE_TRUE:
+      case VALUE_FALSE:
+        return "a boolean";
+      case VALUE_NULL:
+        return "null";
+      default:
+        return t.name();
+    }
+  }
+
+  static void expectObjectStart(JsonParser p, String what) throws IOException {
+    JsonToken t = p.nextToken();
+    if (t != JsonToken.START_OBJECT) {
+      if (t == null) {
+        throw new CodecException(DecodeFailure.BAD_JSON, what + " is empty: expected a JSON object");
+      }
+      throw new CodecException(
+          DecodeFailure.BAD_JSON, what + " must be a JSON object, found " + describe(t));
+    }
+  }
+
+  /** Ensures nothing but whitespace follows the top-level object. */
+  static void expectEnd(JsonParser p, String what) throws IOException {
+    JsonToken t = p.nextToken();
+    if (t != null) {
+      throw new CodecException(
+          DecodeFailure.BAD_JSON, what + " has trailing content after the object: " + describe(t));
+    }
+  }
+
+  /** Reads the current token as a non-empty string. */
+  static String string(JsonParser p, String field) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.VALUE_STRING) {
+      throw wrongType(field, "a string", t);
+    }
+    String s = p.getText();
+    if (s.isEmpty()) {
+      throw new CodecException(DecodeFailure.MISSING_FIELD, "field " + field + " must not be empty");
+    }
+    return s;
+  }
+
+  /** Reads the current token as an integral long (epoch milliseconds). */
+  static long epochMillis(JsonParser p, String field) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.VALUE_NUMBER_INT) {
+      throw wrongType(field, "an integer (epoch milliseconds)", t);
+    }
+    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      throw new CodecException(
+          DecodeFailure.WRONG_TYPE, "field " + field + " is out of range: " + p.getText());
+    }
+    long v = p.getLongValue();
+    if (v < 0) {
+      throw new CodecException(
+          DecodeFailure.WRONG_TYPE, "field " + field + " must be >= 0, found " + v);
+    }
+    return v;
+  }
+
+  static double finite(double v, String field) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      throw new CodecException(
+          DecodeFailure.NON_FINITE, "feature " + field + " must be finite, found " + v);
+    }
+    return v;
+  }
+
+  /**
+   * Reads a feature object (current token START_OBJECT expected): name -> string or number;
+   * {@code null} means missing and is skipped, anything else is a wrong type.
+   */
+  static Map<String, Object> features(JsonParser p, String field) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.START_OBJECT) {
+      throw wrongType(field, "an object of feature name -> string or number", t);
+    }
+    Map<String, Object> out = new HashMap<>();
+    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (v) {
+        case VALUE_STRING:
+          out.put(name, p.getText());
+          break;
+        case VALUE_NUMBER_INT:
+        case VALUE_NUMBER_FLOAT:
+          out.put(name, finite(p.getDoubleValue(), field + "." + name));
+          break;
+        case VALUE_NULL:
+          break;
+        default:
+          throw wrongType(field + "." + name, "a string or a number", v);
+      }
+    }
+    return out;
+  }
+}

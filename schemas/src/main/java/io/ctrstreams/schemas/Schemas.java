@@ -1,0 +1,58 @@
+package io.ctrstreams.schemas;
+
+/**
+ * Single-object codecs and serdes of every ctr-streams record type, in one place so producers,
+ * the topology and tests agree on the encoding.
+ */
+public final class Schemas {
+  /** Impressions (Avro path only; use {@link ImpressionCodec} for validated input). */
+  public static final AvroCodec<Impression> IMPRESSION =
+      new AvroCodec<>("Impression", Impression.getEncoder(), Impression.getDecoder());
+  /** Clicks. */
+  public static final AvroCodec<Click> CLICK =
+      new AvroCodec<>("Click", Click.getEncoder(), Click.getDecoder());
+  /** Scores (output). */
+  public static final AvroCodec<Score> SCORE =
+      new AvroCodec<>("Score", Score.getEncoder(), Score.getDecoder());
+  /** Labeled examples (output). */
+  public static final AvroCodec<LabeledExample> LABELED_EXAMPLE =
+      new AvroCodec<>("LabeledExample", LabeledExample.getEncoder(), LabeledExample.getDecoder());
+  /** Label-join events (internal repartition topic). */
+  public static final AvroCodec<LabelJoinEvent> LABEL_JOIN_EVENT =
+      new AvroCodec<>("LabelJoinEvent", LabelJoinEvent.getEncoder(), LabelJoinEvent.getDecoder());
+  /** Label-join state (internal store). */
+  public static final AvroCodec<LabelJoinState> LABEL_JOIN_STATE =
+      new AvroCodec<>("LabelJoinState", LabelJoinState.getEncoder(), LabelJoinState.getDecoder());
+
+  private Schemas() {}
+
+  /** A serde for scores. */
+  public static AvroSerde<Score> scoreSerde() {
+    return new AvroSerde<>(SCORE);
+  }
+
+  /** A serde for labeled examples. */
+  public static AvroSerde<LabeledExample> labeledExampleSerde() {
+    return new AvroSerde<>(LABELED_EXAMPLE);
+  }
+
+  /** A serde for label-join events. */
+  public static AvroSerde<LabelJoinEvent> labelJoinEventSerde() {
+    return new AvroSerde<>(LABEL_JOIN_EVENT);
+  }
+
+  /** A serde for label-join state. */
+  public static AvroSerde<LabelJoinState> labelJoinStateSerde() {
+    return new AvroSerde<>(LABEL_JOIN_STATE);
+  }
+
+  /** A serde for clicks (Avro only; use {@link ClickCodec} for validated input). */
+  public static AvroSerde<Click> clickSerde() {
+    return new AvroSerde<>(CLICK);
+  }
+
+  /** A serde for impressions (Avro only; use {@link ImpressionCodec} for validated input). */
+  public static AvroSerde<Impression> impressionSerde() {
+    return new AvroSerde<>(IMPRESSION);
+  }
+}

@@ -1,0 +1,165 @@
+package io.ctrstreams.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+
+class ImpressionCodecTest {
+  private final ImpressionCodec json = new ImpressionCodec(WireFormat.JSON, 3);
+  private final ImpressionCodec avro = new ImpressionCodec(WireFormat.AVRO, 3);
+  private final ImpressionCodec auto = new ImpressionCodec(WireFormat.AUTO, 3);
+
+  static Impression sample() {
+    Map<String, Object> ctx = new HashMap<>();
+    ctx.put("C1", "68fd1e64");
+    ctx.put("I1", 3.0);
+    Map<String, Object> f = new HashMap<>();
+    f.put("C3", "fb936136");
+    return Impression.newBuilder()
+        .setEventId("e-1")
+        .setTimestampMs(1_700_000_000_000L)
+        .setContext(ctx)
+        .setCandidates(List.of(new Candidate("ad-7", f), new Candidate("ad-8", new HashMap<>())))
+        .build();
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void assertRejected(ImpressionCodec codec, byte[] bytes, DecodeFailure reason, String messagePart) {
+    assertThatThrownBy(() -> codec.decode(bytes, 5L))
+        .isInstanceOf(CodecException.class)
+        .hasMessageContaining(messagePart)
+        .satisfies(e -> assertThat(((CodecException) e).reason()).isEqualTo(reason));
+  }
+
+  @Test
+  void shouldRoundTripThroughAvroAndJsonIntoEqualObjects() {
+    Impression imp = sample();
+    assertThat(avro.decode(avro.encodeAvro(imp), 0)).isEqualTo(imp);
+    assertThat(json.decode(ImpressionCodec.encodeJson(imp), 0)).isEqualTo(imp);
+    assertThat(auto.decode(avro.encodeAvro(imp), 0)).isEqualTo(imp);
+    assertThat(auto.decode(ImpressionCodec.encodeJson(imp), 0)).isEqualTo(imp);
+  }
+
+  @Test
+  void shouldDecodeTheDocumentedJsonExample() {
+    Impression imp =
+        json.decode(
+            utf8(
+                "{\"eventId\":\"e-1\",\"timestampMs\":1700000000000,"
+                    + "\"context\":{\"C1\":\"68fd1e64\",\"I1\":3},"
+                    + "\"candidates\":[{\"adId\":\"ad-7\",\"features\":{\"C3\":\"fb936136\"}},"
+                    + "{\"adId\":\"ad-8\"}],\"extra\":{\"ignored\":[1,2]}}"),
+            0);
+    assertThat(imp).isEqualTo(sample());
+  }
+
+  @Test
+  void shouldUseRecordTimestampWhenJsonOmitsIt() {
+    Impression imp = json.decode(utf8("{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\"}]}"), 42L);
+    assertThat(imp.getTimestampMs()).isEqualTo(42L);
+    assertThat(imp.getContext()).isEmpty();
+  }
+
+  @Test
+  void shouldTreatJsonNullFeatureAsMissing() {
+    Impression imp =
+        json.decode(utf8("{\"eventId\":\"e\",\"context\":{\"C1\":null},\"candidates\":[{\"adId\":\"a\"}]}"), 1L);
+    assertThat(imp.getContext()).doesNotContainKey("C1");
+  }
+
+  @Test
+  void shouldRejectBadJson() {
+    assertRejected(json, utf8("{\"eventId\":\"e\","), DecodeFailure.BAD_JSON, "not valid JSON");
+    assertRejected(json, utf8("[1,2]"), DecodeFailure.BAD_JSON, "must be a JSON object");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\"}]} x"), DecodeFailure.BAD_JSON, "");
+    assertRejected(json, new byte[0], DecodeFailure.BAD_JSON, "0 bytes");
+  }
+
+  @Test
+  void shouldRejectMissingEventId() {
+    assertRejected(json, utf8("{\"candidates\":[{\"adId\":\"a\"}]}"), DecodeFailure.MISSING_FIELD, "no eventId");
+    assertRejected(json, utf8("{\"eventId\":\"\",\"candidates\":[{\"adId\":\"a\"}]}"), DecodeFailure.MISSING_FIELD, "eventId must not be empty");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"candidates\":[{\"features\":{}}]}"), DecodeFailure.MISSING_FIELD, "candidates[0] has no adId");
+    Impression noId = sample();
+    noId.setEventId("");
+    assertRejected(avro, avro.encodeAvro(noId), DecodeFailure.MISSING_FIELD, "no eventId");
+  }
+
+  @Test
+  void shouldRejectWrongTypes() {
+    assertRejected(json, utf8("{\"eventId\":7,\"candidates\":[{\"adId\":\"a\"}]}"), DecodeFailure.WRONG_TYPE, "field eventId must be a string, found an integer");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"timestampMs\":\"now\",\"candidates\":[{\"adId\":\"a\"}]}"), DecodeFailure.WRONG_TYPE, "timestampMs");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"context\":{\"C1\":true},\"candidates\":[{\"adId\":\"a\"}]}"), DecodeFailure.WRONG_TYPE, "context.C1 must be a string or a number, found a boolean");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"candidates\":{\"adId\":\"a\"}}"), DecodeFailure.WRONG_TYPE, "candidates must be an array");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\",\"features\":{\"C2\":[1]}}]}"), DecodeFailure.WRONG_TYPE, "candidates[0].features.C2");
+  }
+
+  @Test
+  void shouldRejectNonFiniteNumbers() {
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"context\":{\"I1\":NaN},\"candidates\":[{\"adId\":\"a\"}]}"), DecodeFailure.NON_FINITE, "context.I1 must be finite, found NaN");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"context\":{\"I1\":-Infinity},\"candidates\":[{\"adId\":\"a\"}]}"), DecodeFailure.NON_FINITE, "-Infinity");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\",\"features\":{\"I2\":1e400}}]}"), DecodeFailure.NON_FINITE, "Infinity");
+    Impression nan = sample();
+    nan.getCandidates().get(0).getFeatures().put("I5", Double.NaN);
+    assertRejected(avro, avro.encodeAvro(nan), DecodeFailure.NON_FINITE, "candidates[0].features.I5");
+  }
+
+  @Test
+  void shouldRejectEmptyAndOversizedCandidateLists() {
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"candidates\":[]}"), DecodeFailure.EMPTY_CANDIDATES, "impression e has no candidates");
+    assertRejected(json, utf8("{\"eventId\":\"e\"}"), DecodeFailure.EMPTY_CANDIDATES, "no candidates");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\"},{\"adId\":\"b\"},{\"adId\":\"c\"},{\"adId\":\"d\"}]}"), DecodeFailure.TOO_MANY_CANDIDATES, "more than 3");
+    Impression big = sample();
+    List<Candidate> many = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      many.add(new Candidate("ad" + i, new HashMap<>()));
+    }
+    big.setCandidates(many);
+    assertRejected(avro, avro.encodeAvro(big), DecodeFailure.TOO_MANY_CANDIDATES, "has 4 candidates, max is 3");
+    big.setCandidates(new ArrayList<>());
+    assertRejected(avro, avro.encodeAvro(big), DecodeFailure.EMPTY_CANDIDATES, "no candidates");
+  }
+
+  @Test
+  void shouldRejectBadAvro() {
+    byte[] ok = avro.encodeAvro(sample());
+    byte[] truncated = java.util.Arrays.copyOf(ok, ok.length - 5);
+    assertRejected(avro, truncated, DecodeFailure.BAD_AVRO, "corrupt or truncated");
+    assertRejected(avro, utf8("{\"eventId\":\"e\"}"), DecodeFailure.BAD_AVRO, "not Avro single-object encoded");
+  }
+
+  @Test
+  void shouldRejectUnknownSchemaFingerprint() {
+    Schema other = SchemaBuilder.record("Other").namespace("x").fields().requiredString("a").endRecord();
+    GenericRecord r = new GenericData.Record(other);
+    r.put("a", "b");
+    byte[] bytes;
+    try {
+      bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other).encode(r).array();
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    assertRejected(avro, bytes, DecodeFailure.UNKNOWN_SCHEMA, "unknown schema fingerprint");
+    assertRejected(auto, bytes, DecodeFailure.UNKNOWN_SCHEMA, "unknown schema fingerprint");
+  }
+
+  @Test
+  void shouldRejectNonPositiveCandidateCap() {
+    assertThatThrownBy(() -> new ImpressionCodec(WireFormat.JSON, 0))
+        .hasMessageContaining("maxCandidates must be >= 1, found 0");
+  }
+}

@@ -1,0 +1,107 @@
+package io.ctrstreams.topology;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The HTTP endpoint: {@code /metrics} (Prometheus text format, client_java's exporter) and the
+ * Kubernetes probes {@code /health/live} and {@code /health/ready}, answered from the current
+ * {@link KafkaStreams.State}:
+ *
+ * <ul>
+ *   <li>live: 200 unless the state is ERROR, PENDING_ERROR or NOT_RUNNING (a restart is the only
+ *       way out of those), so a rebalance or a long restore never kills the pod;
+ *   <li>ready: 200 only in RUNNING (REBALANCING and restoring instances take no traffic in the
+ *       sense that their scores lag; a startupProbe covers long restores).
+ * </ul>
+ */
+public final class MetricsServer implements AutoCloseable {
+  private static final Set<KafkaStreams.State> DEAD =
+      EnumSet.of(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.NOT_RUNNING);
+
+  private final HTTPServer server;
+
+  private MetricsServer(HTTPServer server) {
+    this.server = server;
+  }
+
+  /**
+   * Starts the endpoint on {@code port} (0 = any free port).
+   *
+   * @param state current Streams state; null before the app is created
+   */
+  public static MetricsServer start(int port, PrometheusRegistry registry, Supplier<KafkaStreams.State> state)
+      throws IOException {
+    HTTPServer s =
+        HTTPServer.builder()
+            .port(port)
+            .registry(registry)
+            .defaultHandler(new HealthHandler(state))
+            .buildAndStart();
+    return new MetricsServer(s);
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Whether the app counts as alive in {@code state}. */
+  public static boolean isLive(KafkaStreams.State state) {
+    return state != null && !DEAD.contains(state);
+  }
+
+  /** Whether the app counts as ready in {@code state}. */
+  public static boolean isReady(KafkaStreams.State state) {
+    return state == KafkaStreams.State.RUNNING;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  /** Serves the probes; every other path gets a 404 with a pointer to /metrics. */
+  private static final class HealthHandler implements HttpHandler {
+    private final Supplier<KafkaStreams.State> state;
+
+    HealthHandler(Supplier<KafkaStreams.State> state) {
+      this.state = state;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+      try (ex) {
+        String path = ex.getRequestURI().getPath();
+        KafkaStreams.State s = state.get();
+        int code;
+        String body;
+        if ("/health/live".equals(path)) {
+          code = isLive(s) ? 200 : 503;
+          body = "state=" + s + "\n";
+        } else if ("/health/ready".equals(path)) {
+          code = isReady(s) ? 200 : 503;
+          body = "state=" + s + "\n";
+        } else {
+          code = 404;
+          body = "not found: " + path + " (try /metrics, /health/live, /health/ready)\n";
+        }
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(code, b.length);
+        try (OutputStream os = ex.getResponseBody()) {
+          os.write(b);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package io.ctrstreams.topology;
+
+/** Root exception of the topology module; messages name the offending value. */
+public class TopologyException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** A failure with a message naming the offending value. */
+  public TopologyException(String message) {
+    super(message);
+  }
+
+  /** A failure with a cause. */
+  public TopologyException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

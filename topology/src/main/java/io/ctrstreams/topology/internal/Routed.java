@@ -1,0 +1,83 @@
+package io.ctrstreams.topology.internal;
+
+import io.ctrstreams.schemas.Click;
+import io.ctrstreams.schemas.Score;
+import io.ctrstreams.schemas.ServedImpression;
+
+/**
+ * One output of a decoding/scoring processor, routed by kind with {@code KStream#split}: a
+ * processor in the DSL has one output stream, and this keeps the routing typed without casts.
+ * The DLQ kind carries the original value bytes; its DLQ headers travel on the record.
+ */
+public final class Routed {
+  /** Output kinds. */
+  public enum Kind {
+    /** A score for the scores topic. */
+    SCORE,
+    /** A served impression for the label join. */
+    SERVED,
+    /** A decoded click for the label join. */
+    CLICK,
+    /** A record for the DLQ. */
+    DEAD
+  }
+
+  private final Kind kind;
+  private final Score score;
+  private final ServedImpression served;
+  private final Click click;
+  private final byte[] dead;
+
+  private Routed(Kind kind, Score score, ServedImpression served, Click click, byte[] dead) {
+    this.kind = kind;
+    this.score = score;
+    this.served = served;
+    this.click = click;
+    this.dead = dead;
+  }
+
+  /** A score. */
+  public static Routed score(Score s) {
+    return new Routed(Kind.SCORE, s, null, null, null);
+  }
+
+  /** A served impression. */
+  public static Routed served(ServedImpression s) {
+    return new Routed(Kind.SERVED, null, s, null, null);
+  }
+
+  /** A click. */
+  public static Routed click(Click c) {
+    return new Routed(Kind.CLICK, null, null, c, null);
+  }
+
+  /** A dead letter with the original value. */
+  public static Routed dead(byte[] originalValue) {
+    return new Routed(Kind.DEAD, null, null, null, originalValue);
+  }
+
+  /** The kind. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The score (kind SCORE). */
+  public Score score() {
+    return score;
+  }
+
+  /** The served impression (kind SERVED). */
+  public ServedImpression served() {
+    return served;
+  }
+
+  /** The click (kind CLICK). */
+  public Click click() {
+    return click;
+  }
+
+  /** The original value (kind DEAD). */
+  public byte[] dead() {
+    return dead;
+  }
+}

@@ -1,0 +1,135 @@
+package io.ctrstreams.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ctrstreams.schemas.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TopologyConfigTest {
+  private static Map<String, Object> props(Object... kv) {
+    Map<String, Object> m = new HashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  @Test
+  void shouldDefaultToExactlyOnceAndDocumentedTopicNames() {
+    TopologyConfig c = new TopologyConfig(props());
+    Properties p = c.streamsProperties();
+    assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    assertThat(p.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("localhost:9092");
+    assertThat(c.impressionsTopic()).isEqualTo("impressions");
+    assertThat(c.modelsTopic()).isEqualTo("models");
+    assertThat(c.dlqTopic()).isEqualTo("dlq");
+    assertThat(c.inputFormat()).isEqualTo(WireFormat.AVRO);
+    assertThat(c.maxCandidates()).isEqualTo(1000);
+    assertThat(c.attributionWindowMs()).isEqualTo(600_000L);
+    assertThat(c.metricsPort()).isEqualTo(9400);
+    assertThat(c.shadowModelName()).isNull();
+  }
+
+  @Test
+  void shouldPassEveryOtherPropertyThroughToStreams() {
+    TopologyConfig c =
+        new TopologyConfig(
+            props("num.stream.threads", "3", "producer.linger.ms", "5", "processing.guarantee", "at_least_once",
+                "input.format", "json"));
+    Properties p = c.streamsProperties();
+    assertThat(p).containsEntry("num.stream.threads", "3").containsEntry("producer.linger.ms", "5");
+    assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("at_least_once");
+    assertThat(p).doesNotContainKey(TopologyConfig.INPUT_FORMAT_CONFIG);
+    assertThat(c.inputFormat()).isEqualTo(WireFormat.JSON);
+  }
+
+  @Test
+  void shouldRejectOutOfRangeNumbersNamingTheSetting() {
+    assertThatThrownBy(() -> new TopologyConfig(props("input.max.candidates", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("input.max.candidates")
+        .hasMessageContaining("0");
+    assertThatThrownBy(() -> new TopologyConfig(props("metrics.port", "70000")))
+        .hasMessageContaining("metrics.port");
+    assertThatThrownBy(() -> new TopologyConfig(props("input.format", "xml")))
+        .hasMessageContaining("input.format");
+    assertThatThrownBy(() -> new TopologyConfig(props("bootstrap.servers", "nohost")))
+        .hasMessageContaining("'nohost' is not host:port");
+  }
+
+  @Test
+  void shouldCrossCheckSettingsWithValueAndReason() {
+    assertThatThrownBy(() -> new TopologyConfig(props("labels.attribution.window.ms", "1000", "labels.punctuate.interval.ms", "5000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("labels.punctuate.interval.ms")
+        .hasMessageContaining("5000")
+        .hasMessageContaining("must be <= labels.attribution.window.ms (1000)");
+    assertThatThrownBy(() -> new TopologyConfig(props("shadow.model.name", "ctr")))
+        .hasMessageContaining("a model cannot shadow itself");
+    assertThatThrownBy(() -> new TopologyConfig(props("topic.scores", "impressions")))
+        .hasMessageContaining("topic.scores")
+        .hasMessageContaining("every topic must be distinct");
+    assertThatThrownBy(() -> new TopologyConfig(props("model.wait.ms", "200000", "max.poll.interval.ms", "100000")))
+        .hasMessageContaining("must be < max.poll.interval.ms (100000)");
+  }
+
+  @Test
+  void shouldValidatePassThroughStreamsProperties() {
+    assertThatThrownBy(() -> new TopologyConfig(props("num.stream.threads", "lots")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("num.stream.threads");
+  }
+
+  @Test
+  void shouldLoadPropertiesFileWithOverridesOnTop(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("topology.properties");
+    Files.writeString(f, "model.name=alpha\ninput.format=json\n", StandardCharsets.UTF_8);
+    TopologyConfig c = TopologyConfig.load(f, Map.of("model.name", "beta"));
+    assertThat(c.modelName()).isEqualTo("beta");
+    assertThat(c.inputFormat()).isEqualTo(WireFormat.JSON);
+  }
+
+  @Test
+  void shouldValidateEveryNumericSettingAndDocumentEverySetting() {
+    for (ConfigDef.ConfigKey k : TopologyConfig.configDef().configKeys().values()) {
+      assertThat(k.documentation).as(k.name).isNotBlank();
+      if (k.type == ConfigDef.Type.INT || k.type == ConfigDef.Type.LONG || k.type == ConfigDef.Type.SHORT) {
+        assertThat(k.validator).as("validator of " + k.name).isNotNull();
+      }
+    }
+    String md = TopologyConfig.toMarkdown();
+    for (String name : TopologyConfig.configDef().names()) {
+      assertThat(md).contains("`" + name + "`");
+    }
+  }
+
+  @Test
+  void shouldKeepCheckedInConfigDocsInSyncWithTheDefinitions() throws Exception {
+    Path root = Path.of(System.getProperty("user.dir"));
+    while (root != null && !Files.isDirectory(root.resolve(".ci"))) {
+      root = root.getParent();
+    }
+    assertThat(root).as("project root (dir holding .ci/)").isNotNull();
+    Path doc = root.resolve("docs/topology-config.md");
+    if (Boolean.getBoolean("ctr.regenerate.docs")) {
+      // mvn -pl topology -am verify -Dtest=TopologyConfigTest -Dctr.regenerate.docs=true
+      Files.createDirectories(doc.getParent());
+      Files.writeString(doc, TopologyConfig.toMarkdown(), StandardCharsets.UTF_8);
+    }
+    assertThat(doc).exists();
+    assertThat(Files.readString(doc, StandardCharsets.UTF_8))
+        .as("docs/topology-config.md is stale: regenerate with `./ctr topology --print-config-docs > docs/topology-config.md`")
+        .isEqualTo(TopologyConfig.toMarkdown());
+  }
+}

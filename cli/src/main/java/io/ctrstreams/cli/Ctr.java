@@ -31,6 +31,7 @@ public final class Ctr implements Runnable {
     cl.addSubcommand(new BrokerCommand());
     cl.addSubcommand(new RecompressorCommand());
     cl.addSubcommand(new PublishCommand());
+    cl.addSubcommand(new BenchScoreCommand());
     return cl;
   }
 

@@ -67,7 +67,7 @@ public final class CtrModel {
       this.encoder = new FeatureEncoder(spec, vocabularies);
     }
     this.referenceScorer = new ReferenceScorer(this);
-    this.scorer = new FastScorer(this);
+    this.scorer = shareFrom != null ? shareFrom.scorer.forModel(this) : new FastScorer(this);
   }
 
   /**

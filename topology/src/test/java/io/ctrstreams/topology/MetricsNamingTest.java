@@ -56,6 +56,13 @@ class MetricsNamingTest {
     addKafka(kafka, "consumer-fetch-manager-metrics", "records-lag-max", 0.0, "client-id", "c");
     addKafka(kafka, "app-info", "commit-id", "abc", "client-id", "c");
     r.register(new KafkaStreamsCollector(() -> kafka));
+    OnlineMetrics online = new OnlineMetrics(60_000);
+    online.onLabel(io.ctrstreams.schemas.LabeledExample.newBuilder()
+        .setEventId("e").setAdId("a").setContext(new HashMap<>()).setFeatures(new HashMap<>())
+        .setLabel(1).setServedPctr(0.2).setShadowPctr(0.25).setModelName("ctr").setModelVersion(3L)
+        .setShadowModelVersion(9L).setImpressionTimestampMs(1L).setClickTimestampMs(2L).setLabeledAtMs(2L)
+        .build());
+    r.register(online);
     JvmMetrics.builder().register(r);
     return r;
   }
@@ -115,7 +122,8 @@ class MetricsNamingTest {
     }
     for (String ours : new String[] {"ctr_impressions_scored_total", "ctr_candidates_scored_total",
         "ctr_scoring_latency_seconds", "ctr_event_time_lag_seconds", "ctr_dlq_records_total",
-        "ctr_labels_total", "kafka_streams_stream_thread_process_total"}) {
+        "ctr_labels_total", "kafka_streams_stream_thread_process_total", "ctr_online_auc",
+        "ctr_online_logloss", "ctr_online_calibration", "ctr_online_examples"}) {
       assertThat(types).as("exported families").containsKey(ours);
     }
     assertThat(types.get("ctr_scoring_latency_seconds")).isEqualTo("histogram");

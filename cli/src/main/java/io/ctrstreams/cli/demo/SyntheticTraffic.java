@@ -1,0 +1,180 @@
+package io.ctrstreams.cli.demo;
+
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.Click;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.trainer.data.SyntheticEvent;
+import io.ctrstreams.trainer.data.SyntheticStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Replays a {@link SyntheticStream} in real time into the impressions and clicks topics, in the
+ * topology's input format (Avro single-object encoding, or JSON): each impression carries one
+ * candidate ad, and each clicked impression is followed by a click after the stream's delay.
+ *
+ * <p>The stream's event time starts at the wall clock of {@link #start()} and advances at the
+ * configured rate; the thread ({@code ctr-demo-traffic}) sends each event when the wall clock
+ * reaches its event time, so event time and processing time agree (the label join's attribution
+ * window runs on stream time). If the producer falls behind it catches up without sleeping.
+ */
+public final class SyntheticTraffic implements AutoCloseable {
+  private final Map<String, Object> producerConfig;
+  private final String impressionsTopic;
+  private final String clicksTopic;
+  private final long seed;
+  private final double ratePerSecond;
+  private final double clickDelayMeanMs;
+  private final WireFormat format;
+  private final ImpressionCodec codec = new ImpressionCodec(WireFormat.AVRO, 1);
+  private final AtomicBoolean stop = new AtomicBoolean();
+  private final AtomicLong impressions = new AtomicLong();
+  private final AtomicLong clicks = new AtomicLong();
+  private final AtomicLong sendErrors = new AtomicLong();
+  private KafkaProducer<byte[], byte[]> producer;
+  private Thread thread;
+  private volatile Throwable failure;
+
+  /**
+   * @param producerConfig client settings, at least {@code bootstrap.servers}
+   * @param seed the synthetic stream's seed (the trainer uses the same seed to see the same teacher)
+   * @param ratePerSecond impressions per second, > 0
+   * @param clickDelayMeanMs mean click delay after its impression (capped at 10x by the stream)
+   * @param format {@link WireFormat#AVRO} or {@link WireFormat#JSON}
+   */
+  public SyntheticTraffic(Map<String, Object> producerConfig, String impressionsTopic, String clicksTopic,
+      long seed, double ratePerSecond, double clickDelayMeanMs, WireFormat format) {
+    if (!(ratePerSecond > 0)) {
+      throw new IllegalArgumentException("impressions per second must be > 0, found " + ratePerSecond);
+    }
+    if (format == WireFormat.AUTO) {
+      throw new IllegalArgumentException("traffic format must be avro or json, found auto");
+    }
+    this.producerConfig = Map.copyOf(producerConfig);
+    this.impressionsTopic = impressionsTopic;
+    this.clicksTopic = clicksTopic;
+    this.seed = seed;
+    this.ratePerSecond = ratePerSecond;
+    this.clickDelayMeanMs = clickDelayMeanMs;
+    this.format = format;
+  }
+
+  /** The ad id of the single candidate of impression {@code eventId} (clicks need the same id). */
+  public static String adId(String eventId) {
+    return "ad-" + Integer.toHexString(eventId.hashCode() & 0xffff);
+  }
+
+  /** Starts sending. */
+  public synchronized SyntheticTraffic start() {
+    if (thread != null) {
+      throw new IllegalStateException("traffic already started");
+    }
+    Map<String, Object> p = new HashMap<>(producerConfig);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ctr-demo-traffic");
+    producer = new KafkaProducer<>(p);
+    SyntheticStream stream = new SyntheticStream(seed, System.currentTimeMillis(), ratePerSecond, clickDelayMeanMs);
+    thread = new Thread(() -> run(stream), "ctr-demo-traffic");
+    thread.setDaemon(true);
+    thread.start();
+    return this;
+  }
+
+  private void run(SyntheticStream stream) {
+    try {
+      while (!stop.get()) {
+        SyntheticEvent ev = stream.next();
+        long wait = ev.timestampMs() - System.currentTimeMillis();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait * 1_000_000L);
+          if (stop.get()) {
+            break;
+          }
+        }
+        if (ev instanceof SyntheticEvent.Impression imp) {
+          send(impressionsTopic, imp.eventId(), impressionBytes(imp), imp.timestampMs());
+          impressions.incrementAndGet();
+        } else if (ev instanceof SyntheticEvent.Click c) {
+          Click click = new Click(c.impressionId(), adId(c.impressionId()), c.timestampMs());
+          byte[] v = format == WireFormat.JSON ? io.ctrstreams.schemas.ClickCodec.encodeJson(click)
+              : Schemas.CLICK.encode(click);
+          send(clicksTopic, c.impressionId(), v, c.timestampMs());
+          clicks.incrementAndGet();
+        }
+      }
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+  }
+
+  private byte[] impressionBytes(SyntheticEvent.Impression imp) {
+    Map<String, Object> ctx = new HashMap<>(imp.context());
+    Map<String, Object> features = new HashMap<>(imp.candidate());
+    Impression out = Impression.newBuilder()
+        .setEventId(imp.eventId())
+        .setTimestampMs(imp.timestampMs())
+        .setContext(ctx)
+        .setCandidates(List.of(new Candidate(adId(imp.eventId()), features)))
+        .build();
+    return format == WireFormat.JSON ? ImpressionCodec.encodeJson(out) : codec.encodeAvro(out);
+  }
+
+  private void send(String topic, String key, byte[] value, long timestampMs) {
+    producer.send(new ProducerRecord<>(topic, null, timestampMs, key.getBytes(StandardCharsets.UTF_8), value),
+        (md, e) -> {
+          if (e != null) {
+            sendErrors.incrementAndGet();
+          }
+        });
+  }
+
+  /** Impressions handed to the producer. */
+  public long impressionsSent() {
+    return impressions.get();
+  }
+
+  /** Clicks handed to the producer. */
+  public long clicksSent() {
+    return clicks.get();
+  }
+
+  /** Sends that failed (reported asynchronously by the producer). */
+  public long sendErrors() {
+    return sendErrors.get();
+  }
+
+  /** What stopped the thread early, or null. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** Stops the thread and closes the producer (flushing what was sent). */
+  @Override
+  public synchronized void close() {
+    stop.set(true);
+    if (thread != null) {
+      LockSupport.unpark(thread);
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      producer.close(Duration.ofSeconds(10));
+    }
+  }
+}

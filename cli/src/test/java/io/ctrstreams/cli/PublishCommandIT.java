@@ -1,0 +1,146 @@
+package io.ctrstreams.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.broker.EmbeddedKafkaBroker;
+import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.FieldSpec.Role;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.serving.ModelChunkAssembler;
+import io.ctrstreams.serving.ModelRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@Tag("integration")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PublishCommandIT {
+
+  static {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+  }
+
+  private static EmbeddedKafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = BrokerTestSupport.startBroker();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static ModelSpec spec() {
+    return ModelSpec.builder()
+        .name("cli-test")
+        .architecture(Architecture.DNN)
+        .field(FieldSpec.categorical("site", Role.CONTEXT, 3, 4, 4))
+        .field(FieldSpec.categorical("ad", Role.CANDIDATE, 0, 16, 5))
+        .mlp(8)
+        .build();
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      CommandLine cl = Ctr.commandLine();
+      StringWriter help = new StringWriter();
+      cl.setOut(new PrintWriter(help, true));
+      int exit = cl.execute(args);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8) + help,
+          err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void shouldPublishAndPinAModelThatARegistryThenServes(@TempDir Path dir) throws Exception {
+    String topic = BrokerTestSupport.uniqueName("models");
+    Path file = dir.resolve("m.ctrm");
+    CtrmFormat.write(CtrModel.random(spec(), 11).withVersion(4).toFile(), file);
+
+    Run r = run("publish", "--model", file.toString(), "--name", "ctr", "--topic", topic,
+        "--bootstrap-servers", broker.bootstrapServers(), "--pin",
+        "--metadata", "compressed-from=full-v1");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("published ctr v4 to " + topic).contains("pinned ctr to v4");
+
+    ModelChunkAssembler assembler = new ModelChunkAssembler();
+    ModelRegistry registry = new ModelRegistry("ctr");
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+        BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("g")))) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long end = c.endOffsets(List.of(tp)).get(tp);
+      while (c.position(tp) < end) {
+        for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
+          registry.apply(assembler.accept(new String(rec.key(), StandardCharsets.UTF_8), rec.value()));
+        }
+      }
+    }
+    assertThat(registry.current().version()).isEqualTo(4);
+    assertThat(registry.pinnedVersion()).isEqualTo(4);
+    assertThat(registry.current().compressedFrom()).contains("full-v1");
+
+    // Publishing the same file again picks the next version.
+    Run again = run("publish", "--model", file.toString(), "--name", "ctr", "--topic", topic,
+        "--bootstrap-servers", broker.bootstrapServers());
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(again.out()).contains("published ctr v5");
+  }
+
+  @Test
+  void shouldRefuseAFileThatIsNotAModel(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("junk.ctrm");
+    Files.write(file, new byte[] {1, 2, 3});
+
+    Run r = run("publish", "--model", file.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+        "--topic", BrokerTestSupport.uniqueName("models"));
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains(file + " is not a loadable model");
+  }
+
+  @Test
+  void shouldPrintHelpForBrokerAndPublish() {
+    Run help = run("publish", "--help");
+    assertThat(help.out()).as("exit %d, err %s", help.exit(), help.err()).contains("--bootstrap-servers").contains("--pin");
+    assertThat(run("broker", "--help").out()).contains("--port").contains("--log-dir");
+  }
+}

@@ -1,0 +1,83 @@
+package io.ctrstreams.recompressor.service;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.Locale;
+import java.util.Map;
+
+/** Prometheus metrics of the recompressor service (names under {@code ctr_recompress}). */
+public final class RecompressorMetrics {
+  private final Histogram duration;
+  private final Gauge ranks;
+  private final Gauge bytes;
+  private final Gauge ratio;
+  private final Counter outcomes;
+  private final Gauge lastSuccess;
+  private final Counter snapshots;
+  private final Gauge reservoir;
+  private final Gauge holdout;
+
+  /** Registers every metric in {@code registry}. */
+  public RecompressorMetrics(PrometheusRegistry registry) {
+    duration = Histogram.builder()
+        .name("ctr_recompression_duration_seconds").unit(Unit.SECONDS)
+        .help("Wall time of one recompression run (decode, calibrate, compress, gate, publish).")
+        .classicOnly().classicUpperBounds(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120, 300)
+        .register(registry);
+    ranks = Gauge.builder().name("ctr_recompression_rank")
+        .help("Rank chosen per compressed layer in the last accepted model.")
+        .labelNames("layer").register(registry);
+    bytes = Gauge.builder().name("ctr_recompression_model_bytes").unit(Unit.BYTES)
+        .help("Serialized size of the last full model and of the last accepted compressed model.")
+        .labelNames("model").register(registry);
+    ratio = Gauge.builder().name("ctr_recompression_ratio")
+        .help("Full bytes / compressed bytes of the last accepted model.").register(registry);
+    outcomes = Counter.builder().name("ctr_recompression_gate_outcomes_total")
+        .help("Recompression runs by outcome (accepted, rejected, failed).")
+        .labelNames("outcome").register(registry);
+    for (RecompressionOutcome.Status s : RecompressionOutcome.Status.values()) {
+      outcomes.labelValues(label(s)).inc(0); // expose zeros so rates work from the first scrape
+    }
+    lastSuccess = Gauge.builder().name("ctr_recompression_last_success_timestamp_seconds").unit(Unit.SECONDS)
+        .help("Unix time of the last accepted publish.").register(registry);
+    snapshots = Counter.builder().name("ctr_recompressor_snapshots_received_total")
+        .help("Full snapshots assembled from the model-updates topic.").register(registry);
+    reservoir = Gauge.builder().name("ctr_recompressor_reservoir_impressions")
+        .help("Impressions held in the calibration reservoir.").register(registry);
+    holdout = Gauge.builder().name("ctr_recompressor_holdout_rows")
+        .help("Labeled examples held in the holdout window.").register(registry);
+  }
+
+  /** Records one run. */
+  public void outcome(RecompressionOutcome o) {
+    duration.observe(o.seconds());
+    outcomes.labelValues(label(o.status())).inc();
+    bytes.labelValues("full").set(o.fullBytes());
+    if (o.status() == RecompressionOutcome.Status.ACCEPTED) {
+      bytes.labelValues("compressed").set(o.compressedBytes());
+      ratio.set(o.compressionRatio());
+      lastSuccess.set(System.currentTimeMillis() / 1000.0);
+      for (Map.Entry<String, Integer> e : o.ranks().entrySet()) {
+        ranks.labelValues(e.getKey()).set(e.getValue());
+      }
+    }
+  }
+
+  /** One snapshot assembled. */
+  public void snapshotReceived() {
+    snapshots.inc();
+  }
+
+  /** Current state sizes. */
+  public void stateSizes(long reservoirImpressions, long holdoutRows) {
+    reservoir.set(reservoirImpressions);
+    holdout.set(holdoutRows);
+  }
+
+  private static String label(RecompressionOutcome.Status s) {
+    return s.name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,343 @@
+package io.ctrstreams.serving;
+
+import io.ctrstreams.schemas.ModelChunk;
+import io.ctrstreams.schemas.ModelManifest;
+import io.ctrstreams.schemas.ModelPin;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Publishes .ctrm model files to the compacted models topic in chunks (see {@link ModelKeys}).
+ *
+ * <p>{@link #publish} writes the chunks, the per-version manifest, flushes, then the latest
+ * manifest {@code <model>/manifest} last, and flushes again; every record of one model goes to
+ * the same partition (murmur2 of the model name, like the default partitioner) so consumers see
+ * the chunks before their manifest. It then tombstones every version except the new one, the
+ * previous one and the pinned one, so a fresh replay of the compacted topic stays small.
+ * <b>Pin only a version that is still retained</b> (the newest or the one before, or one already
+ * pinned): older versions' chunks are gone; {@link #pin} checks this.
+ *
+ * <p>The producer is idempotent with {@code acks=all}. To learn which versions the topic holds,
+ * publish and pin read the model's partition from the beginning with a consumer (assigned, no
+ * group; kept until close); the topic is compacted and old versions tombstoned, so this stays a few records.
+ *
+ * <p>Not thread-safe; one publisher per process (the recompressor, {@code ctr publish}).
+ */
+public final class ModelPublisher implements AutoCloseable {
+
+  /** Chunk size: below the 1 MiB record limits of broker, producer and consumer defaults. */
+  public static final int CHUNK_BYTES = 900 * 1024;
+
+  private static final Duration SCAN_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Map<String, Object> clientConfig;
+  private final String topic;
+  private final int chunkBytes;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private volatile ServingException failure;
+  private KafkaConsumer<byte[], byte[]> scanConsumer;
+
+  /**
+   * A publisher with its own idempotent producer.
+   *
+   * @param clientConfig common client settings, at least {@code bootstrap.servers}
+   * @param topic the compacted models topic
+   */
+  public ModelPublisher(Map<String, Object> clientConfig, String topic) {
+    this(clientConfig, topic, CHUNK_BYTES);
+  }
+
+  /** As {@link #ModelPublisher(Map, String)} with a chunk size in [1, 900 KiB] (tests). */
+  public ModelPublisher(Map<String, Object> clientConfig, String topic, int chunkBytes) {
+    if (chunkBytes < 1 || chunkBytes > CHUNK_BYTES) {
+      throw new IllegalArgumentException(
+          "chunk size must be in [1, " + CHUNK_BYTES + "], found " + chunkBytes);
+    }
+    this.clientConfig = Map.copyOf(clientConfig);
+    this.topic = Objects.requireNonNull(topic, "topic");
+    this.chunkBytes = chunkBytes;
+    Map<String, Object> p = new HashMap<>(clientConfig);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ctr-model-publisher");
+    this.producer = new KafkaProducer<>(p);
+  }
+
+  /**
+   * What {@link #publish} wrote.
+   *
+   * @param model model name
+   * @param version published version
+   * @param chunkCount number of chunks written
+   * @param totalBytes length of the .ctrm bytes
+   * @param sha256 hex SHA-256 of the .ctrm bytes
+   * @param retiredVersions versions whose records were tombstoned
+   */
+  public record PublishResult(
+      String model, long version, int chunkCount, long totalBytes, String sha256,
+      List<Long> retiredVersions) {}
+
+  /**
+   * What the topic holds for one model.
+   *
+   * @param publishedVersions versions with a live per-version manifest, ascending
+   * @param versionsWithRecords versions with any live chunk or manifest record, ascending
+   * @param pinnedVersion the pinned version, or -1
+   */
+  public record TopicState(
+      List<Long> publishedVersions, List<Long> versionsWithRecords, long pinnedVersion) {
+    /** Newest published version, or -1. */
+    public long newestVersion() {
+      return publishedVersions.isEmpty() ? -1 : publishedVersions.get(publishedVersions.size() - 1);
+    }
+  }
+
+  /**
+   * Publishes {@code ctrmBytes} as {@code version} of {@code modelName}.
+   *
+   * @throws ServingException when the version is not newer than the published one, or Kafka fails
+   */
+  public PublishResult publish(
+      String modelName, long version, byte[] ctrmBytes, Map<String, String> metadata) {
+    ModelKeys.checkModelName(modelName);
+    ModelKeys.checkVersion(version);
+    Objects.requireNonNull(ctrmBytes, "ctrmBytes");
+    if (ctrmBytes.length == 0) {
+      throw new IllegalArgumentException("model " + modelName + " v" + version + " has no bytes");
+    }
+    int partition = partitionFor(modelName);
+    Scan before = scan(modelName, partition);
+    if (version <= before.state.newestVersion()) {
+      throw new ServingException(
+          "version " + version + " of model " + modelName + " is not newer than the published version "
+              + before.state.newestVersion());
+    }
+    int count = (ctrmBytes.length + chunkBytes - 1) / chunkBytes;
+    String sha = ModelRecords.sha256Hex(ctrmBytes);
+    for (int i = 0; i < count; i++) {
+      int from = i * chunkBytes;
+      int len = Math.min(chunkBytes, ctrmBytes.length - from);
+      ModelChunk chunk = ModelChunk.newBuilder()
+          .setModel(modelName).setVersion(version).setIndex(i).setChunkCount(count)
+          .setData(ByteBuffer.wrap(ctrmBytes, from, len).slice())
+          .build();
+      send(partition, ModelKeys.chunk(modelName, version, i), ModelRecords.encode(chunk));
+    }
+    ModelManifest manifest = ModelManifest.newBuilder()
+        .setModel(modelName).setVersion(version).setChunkCount(count)
+        .setTotalBytes(ctrmBytes.length).setSha256(sha)
+        .setCreatedAtEpochMs(System.currentTimeMillis())
+        .setMetadata(new HashMap<>(metadata))
+        .build();
+    byte[] manifestBytes = ModelRecords.encode(manifest);
+    send(partition, ModelKeys.versionManifest(modelName, version), manifestBytes);
+    flush();
+    // The latest manifest goes last, after every chunk is acknowledged.
+    send(partition, ModelKeys.latestManifest(modelName), manifestBytes);
+    flush();
+
+    TreeSet<Long> keep = new TreeSet<>();
+    keep.add(version);
+    before.state.publishedVersions().stream().filter(v -> v < version).reduce((a, b) -> b)
+        .ifPresent(keep::add);
+    if (before.state.pinnedVersion() >= 0) {
+      keep.add(before.state.pinnedVersion());
+    }
+    List<Long> retired = new ArrayList<>();
+    for (Map.Entry<Long, List<String>> e : before.liveKeysByVersion.entrySet()) {
+      if (!keep.contains(e.getKey())) {
+        retired.add(e.getKey());
+        for (String key : e.getValue()) {
+          send(partition, key, null);
+        }
+      }
+    }
+    flush();
+    return new PublishResult(modelName, version, count, ctrmBytes.length, sha, List.copyOf(retired));
+  }
+
+  /**
+   * Pins {@code version} of {@code modelName}: registries serve it until {@link #unpin}.
+   *
+   * @throws ServingException when the topic no longer holds that version
+   */
+  public void pin(String modelName, long version) {
+    ModelKeys.checkModelName(modelName);
+    ModelKeys.checkVersion(version);
+    int partition = partitionFor(modelName);
+    TopicState state = scan(modelName, partition).state;
+    if (!state.publishedVersions().contains(version)) {
+      throw new ServingException(
+          "cannot pin model " + modelName + " to version " + version
+              + ": the topic retains only versions " + state.publishedVersions());
+    }
+    ModelPin pin = ModelPin.newBuilder().setModel(modelName).setVersion(version)
+        .setPinnedAtEpochMs(System.currentTimeMillis()).build();
+    send(partition, ModelKeys.pin(modelName), ModelRecords.encode(pin));
+    flush();
+  }
+
+  /** Removes the pin of {@code modelName} (a tombstone): registries serve the newest version. */
+  public void unpin(String modelName) {
+    ModelKeys.checkModelName(modelName);
+    send(partitionFor(modelName), ModelKeys.pin(modelName), null);
+    flush();
+  }
+
+  /** Reads what the topic currently holds for {@code modelName}. */
+  public TopicState topicState(String modelName) {
+    ModelKeys.checkModelName(modelName);
+    return scan(modelName, partitionFor(modelName)).state;
+  }
+
+  @Override
+  public void close() {
+    try {
+      producer.close(Duration.ofSeconds(30));
+    } finally {
+      if (scanConsumer != null) {
+        scanConsumer.close();
+      }
+    }
+  }
+
+  private void send(int partition, String key, byte[] value) {
+    try {
+      // Asynchronous; the idempotent producer keeps the order within the partition and the
+      // first failure is reported by the next flush().
+      producer.send(
+          new ProducerRecord<>(topic, partition, key.getBytes(StandardCharsets.UTF_8), value),
+          (md, e) -> {
+            if (e != null && failure == null) {
+              failure = new ServingException(
+                  "sending " + key + " to topic " + topic + " failed: " + e.getMessage(), e);
+            }
+          });
+    } catch (RuntimeException e) {
+      throw new ServingException(
+          "cannot send " + key + " to topic " + topic + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void flush() {
+    producer.flush();
+    ServingException f = failure;
+    if (f != null) {
+      failure = null;
+      throw f;
+    }
+  }
+
+  private int partitionFor(String model) {
+    List<PartitionInfo> partitions = producer.partitionsFor(topic);
+    if (partitions == null || partitions.isEmpty()) {
+      throw new ServingException("topic " + topic + " has no partitions (does it exist?)");
+    }
+    byte[] k = model.getBytes(StandardCharsets.UTF_8);
+    return Utils.toPositive(Utils.murmur2(k)) % partitions.size();
+  }
+
+  private static final class Scan {
+    final TopicState state;
+    final TreeMap<Long, List<String>> liveKeysByVersion;
+
+    Scan(TopicState state, TreeMap<Long, List<String>> liveKeysByVersion) {
+      this.state = state;
+      this.liveKeysByVersion = liveKeysByVersion;
+    }
+  }
+
+  /** The scan consumer, created on first use and kept (no group: assign + seek only). */
+  private KafkaConsumer<byte[], byte[]> scanConsumer() {
+    if (scanConsumer == null) {
+      Map<String, Object> c = new HashMap<>(clientConfig);
+      c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-publisher-scan");
+      scanConsumer = new KafkaConsumer<>(c);
+    }
+    return scanConsumer;
+  }
+
+  private Scan scan(String model, int partition) {
+    Map<String, byte[]> latest = new HashMap<>();
+    TopicPartition tp = new TopicPartition(topic, partition);
+    try {
+      KafkaConsumer<byte[], byte[]> consumer = scanConsumer();
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long end = consumer.endOffsets(List.of(tp), SCAN_TIMEOUT).get(tp);
+      long deadline = System.nanoTime() + SCAN_TIMEOUT.toNanos();
+      String prefix = model + "/";
+      while (consumer.position(tp, SCAN_TIMEOUT) < end) {
+        if (System.nanoTime() > deadline) {
+          throw new ServingException("reading " + tp + " up to offset " + end + " timed out");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.key() == null) {
+            continue;
+          }
+          String key = new String(r.key(), StandardCharsets.UTF_8);
+          if (key.startsWith(prefix)) {
+            latest.put(key, r.value());
+          }
+        }
+      }
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new ServingException("cannot read " + tp + ": " + e.getMessage(), e);
+    }
+    TreeMap<Long, List<String>> byVersion = new TreeMap<>();
+    TreeSet<Long> published = new TreeSet<>();
+    long pinned = -1;
+    for (Map.Entry<String, byte[]> e : latest.entrySet()) {
+      if (e.getValue() == null) {
+        continue;
+      }
+      ModelKeys.Parsed k;
+      try {
+        k = ModelKeys.parse(e.getKey());
+      } catch (IllegalArgumentException ex) {
+        continue; // not ours to clean up
+      }
+      if (k.kind() == ModelKeys.Kind.PIN) {
+        try {
+          pinned = ModelRecords.decodePin(e.getValue()).getVersion();
+        } catch (Exception ex) {
+          pinned = -1;
+        }
+      } else if (k.version() >= 0) {
+        byVersion.computeIfAbsent(k.version(), v -> new ArrayList<>()).add(e.getKey());
+        if (k.kind() == ModelKeys.Kind.MANIFEST) {
+          published.add(k.version());
+        }
+      }
+    }
+    TopicState state = new TopicState(
+        List.copyOf(published), List.copyOf(byVersion.keySet()), pinned);
+    return new Scan(state, byVersion);
+  }
+
+}

@@ -1,0 +1,318 @@
+package io.ctrstreams.serving;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.model.format.ModelFile;
+import io.ctrstreams.schemas.ModelManifest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one model name: decodes published versions, checks them, and swaps the served model
+ * atomically.
+ *
+ * <p><b>Threading.</b> {@link #current()} is a lock-free read of an {@link AtomicReference}; stream
+ * threads call only that. Decoding and checking run on the thread that calls {@link #offer} (the
+ * Kafka Streams global thread, or a plain consumer), never on stream threads; mutating methods are
+ * synchronized, so pins from an admin thread are safe too.
+ *
+ * <p><b>Versions.</b> The registry retains the newest {@code retainedVersions} decoded versions
+ * plus the pinned one, so {@link #pin}/{@link #unpin} switch without re-reading the topic.
+ * Unpinned, it serves the newest retained version; pinned, it serves the pinned version and only
+ * retains newer ones. A pin to a version it does not hold is rejected
+ * ({@link RejectReason#PIN_TO_MISSING_VERSION}) but remembered: if that version arrives later it
+ * is served.
+ *
+ * <p><b>Rejections.</b> A corrupt, incomplete, checksum-failing or spec-incompatible version is
+ * rejected: counted per reason, logged in one line naming model, version and reason, reported to
+ * the listeners, and the previous model keeps serving.
+ */
+public final class ModelRegistry {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+
+  /** Default number of newest versions kept decoded (the served one and the one before). */
+  public static final int DEFAULT_RETAINED_VERSIONS = 2;
+
+  /** What an offer did. */
+  public enum Outcome {
+    /** The offered model (or the pin target) is served now. */
+    SWAPPED,
+    /** Decoded and retained, but not served (a pin holds another version). */
+    RETAINED,
+    /** Rejected; the served model did not change. */
+    REJECTED,
+    /** Nothing to do (another model's record, a buffered chunk, a pin already in effect). */
+    IGNORED
+  }
+
+  private final String name;
+  private final CompatibilityCheck compatibility;
+  private final int retainedVersions;
+  private final Clock clock;
+  private final AtomicReference<ServedModel> current = new AtomicReference<>();
+  private final TreeMap<Long, ServedModel> retained = new TreeMap<>();
+  private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong swaps = new AtomicLong();
+  private final Map<RejectReason, AtomicLong> rejects = new EnumMap<>(RejectReason.class);
+  private long pinned = -1;
+
+  /** A registry with the default compatibility check and retention. */
+  public ModelRegistry(String name) {
+    this(name, CompatibilityCheck.SAME_INPUT_FIELDS, DEFAULT_RETAINED_VERSIONS, Clock.systemUTC());
+  }
+
+  /**
+   * A registry.
+   *
+   * @param name the model name it serves
+   * @param compatibility decides whether a new model may replace the served one
+   * @param retainedVersions newest versions kept decoded, >= 1
+   * @param clock source of {@link ServedModel#loadedAt()}
+   */
+  public ModelRegistry(
+      String name, CompatibilityCheck compatibility, int retainedVersions, Clock clock) {
+    this.name = ModelKeys.checkModelName(name);
+    this.compatibility = Objects.requireNonNull(compatibility, "compatibility");
+    if (retainedVersions < 1) {
+      throw new IllegalArgumentException("retainedVersions must be >= 1, found " + retainedVersions);
+    }
+    this.retainedVersions = retainedVersions;
+    this.clock = Objects.requireNonNull(clock, "clock");
+    for (RejectReason r : RejectReason.values()) {
+      rejects.put(r, new AtomicLong());
+    }
+  }
+
+  /** The served model name. */
+  public String name() {
+    return name;
+  }
+
+  /** The served model, or null until the first good model; lock-free, for stream threads. */
+  public ServedModel current() {
+    return current.get();
+  }
+
+  /** Registers a listener (metrics export, logging). */
+  public void addListener(RegistryListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Applies one assembler result: assembled bytes are decoded and offered, rejections counted,
+   * pins applied. Results for other model names are ignored.
+   */
+  public Outcome apply(AssemblyResult result) {
+    if (result instanceof AssemblyResult.Assembled a) {
+      return a.model().equals(name) ? offer(a.manifest(), a.bytes()) : Outcome.IGNORED;
+    } else if (result instanceof AssemblyResult.Rejected r) {
+      if (!r.model().equals(name)) {
+        return Outcome.IGNORED;
+      }
+      reject(r.version(), r.reason(), r.message());
+      return Outcome.REJECTED;
+    } else if (result instanceof AssemblyResult.Pin p) {
+      return p.model().equals(name) ? pin(p.version()) : Outcome.IGNORED;
+    } else if (result instanceof AssemblyResult.Unpin u) {
+      return u.model().equals(name) ? unpin() : Outcome.IGNORED;
+    }
+    return Outcome.IGNORED;
+  }
+
+  /**
+   * Decodes {@code ctrmBytes} (a .ctrm file whose checksum the assembler verified) as the version
+   * named by {@code manifest}, checks it and serves it unless a pin holds another version.
+   */
+  public synchronized Outcome offer(ModelManifest manifest, byte[] ctrmBytes) {
+    Objects.requireNonNull(manifest, "manifest");
+    return load(manifest.getVersion(), ctrmBytes, manifest.getMetadata(), manifest);
+  }
+
+  /**
+   * Decodes and serves a .ctrm file that did not come through the topic (a file given at
+   * start-up, tests); the version is the file's own.
+   */
+  public synchronized Outcome offer(byte[] ctrmBytes) {
+    ModelFile file;
+    try {
+      file = CtrmFormat.read(ctrmBytes);
+    } catch (RuntimeException e) {
+      reject(-1, RejectReason.DECODE_FAILED, e.getMessage());
+      return Outcome.REJECTED;
+    }
+    return load(file.modelVersion(), ctrmBytes, Map.of(), null);
+  }
+
+  private Outcome load(long version, byte[] bytes, Map<String, String> extraMetadata,
+      ModelManifest manifest) {
+    if (retained.containsKey(version)) {
+      return Outcome.IGNORED; // a replay of a version already held
+    }
+    ServedModel served = current.get();
+    if (pinned < 0 && served != null && version < served.version()) {
+      reject(version, RejectReason.OLDER_THAN_CURRENT,
+          "version " + version + " is older than the served version " + served.version());
+      return Outcome.REJECTED;
+    }
+    CtrModel model;
+    try {
+      ModelFile file = CtrmFormat.read(bytes);
+      model = CtrModel.fromFile(file);
+      if (model.version() != version) {
+        model = model.withVersion(version);
+      }
+    } catch (RuntimeException e) {
+      reject(version, RejectReason.DECODE_FAILED, e.getMessage());
+      return Outcome.REJECTED;
+    }
+    if (served != null) {
+      Optional<String> why = compatibility.incompatibility(served.model().spec(), model.spec());
+      if (why.isPresent()) {
+        reject(version, RejectReason.SPEC_INCOMPATIBLE, why.get());
+        return Outcome.REJECTED;
+      }
+    }
+    Map<String, String> meta = new LinkedHashMap<>(model.metadata());
+    meta.putAll(extraMetadata);
+    ServedModel next = new ServedModel(name, version, model, model.scorer(), clock.instant(),
+        bytes.length, meta, manifest);
+    retained.put(version, next);
+    Outcome outcome;
+    if (pinned < 0 || pinned == version) {
+      swapTo(next);
+      outcome = Outcome.SWAPPED;
+    } else {
+      outcome = Outcome.RETAINED;
+    }
+    evict();
+    return outcome;
+  }
+
+  /**
+   * Serves {@code version} until {@link #unpin()}; switches at once when the version is retained.
+   *
+   * @return SWAPPED, IGNORED (already served) or REJECTED (not retained; the pin is remembered)
+   */
+  public synchronized Outcome pin(long version) {
+    ModelKeys.checkVersion(version);
+    pinned = version;
+    ServedModel target = retained.get(version);
+    if (target == null) {
+      reject(version, RejectReason.PIN_TO_MISSING_VERSION,
+          "pinned version " + version + " is not retained (retained: " + retained.keySet()
+              + "); serving " + describe(current.get()) + " until it arrives");
+      return Outcome.REJECTED;
+    }
+    if (current.get() == target) {
+      return Outcome.IGNORED;
+    }
+    swapTo(target);
+    return Outcome.SWAPPED;
+  }
+
+  /** Removes the pin and serves the newest retained version again. */
+  public synchronized Outcome unpin() {
+    pinned = -1;
+    if (retained.isEmpty()) {
+      return Outcome.IGNORED;
+    }
+    ServedModel newest = retained.lastEntry().getValue();
+    Outcome o = current.get() == newest ? Outcome.IGNORED : Outcome.SWAPPED;
+    if (o == Outcome.SWAPPED) {
+      swapTo(newest);
+    }
+    evict();
+    return o;
+  }
+
+  /** The pinned version, or -1. */
+  public synchronized long pinnedVersion() {
+    return pinned;
+  }
+
+  /** Versions held decoded, ascending. */
+  public synchronized List<Long> retainedVersions() {
+    return new ArrayList<>(retained.keySet());
+  }
+
+  /** Number of swaps so far. */
+  public long swapCount() {
+    return swaps.get();
+  }
+
+  /** Number of rejections for {@code reason} so far. */
+  public long rejectCount(RejectReason reason) {
+    return rejects.get(reason).get();
+  }
+
+  /** Rejections so far per reason (every reason present). */
+  public Map<RejectReason, Long> rejectCounts() {
+    Map<RejectReason, Long> m = new EnumMap<>(RejectReason.class);
+    rejects.forEach((r, c) -> m.put(r, c.get()));
+    return m;
+  }
+
+  /** Heap bytes held by the retained models. */
+  public synchronized long ramBytesUsed() {
+    long b = 0;
+    for (ServedModel m : retained.values()) {
+      b += m.ramBytesUsed();
+    }
+    return b;
+  }
+
+  private void swapTo(ServedModel next) {
+    ServedModel previous = current.getAndSet(next);
+    swaps.incrementAndGet();
+    LOG.info("model {} now serving v{} (was {})", name, next.version(), describe(previous));
+    for (RegistryListener l : listeners) {
+      try {
+        l.onSwap(previous, next);
+      } catch (RuntimeException e) {
+        LOG.warn("registry listener {} failed on swap of model {}", l, name, e);
+      }
+    }
+  }
+
+  private void reject(long version, RejectReason reason, String message) {
+    rejects.get(reason).incrementAndGet();
+    LOG.warn("model {} v{} rejected ({}): {}; still serving {}", name, version, reason, message,
+        describe(current.get()));
+    for (RegistryListener l : listeners) {
+      try {
+        l.onReject(name, version, reason, message);
+      } catch (RuntimeException e) {
+        LOG.warn("registry listener {} failed on reject of model {}", l, name, e);
+      }
+    }
+  }
+
+  /** Keeps the newest {@code retainedVersions}, the served one and the pinned one. */
+  private void evict() {
+    ServedModel served = current.get();
+    List<Long> newest = new ArrayList<>(retained.descendingKeySet());
+    for (int i = retainedVersions; i < newest.size(); i++) {
+      long v = newest.get(i);
+      if (v != pinned && (served == null || v != served.version())) {
+        retained.remove(v);
+      }
+    }
+  }
+
+  private static String describe(ServedModel m) {
+    return m == null ? "nothing" : "v" + m.version();
+  }
+}

@@ -1,0 +1,76 @@
+package io.ctrstreams.serving;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.Scorer;
+import io.ctrstreams.schemas.ModelManifest;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * An immutable, fully loaded model version as served by a {@link ModelRegistry}: stream threads
+ * read it through {@link ModelRegistry#current()} and score with {@link #scorer()}.
+ *
+ * @param name the served model name (the topic key prefix)
+ * @param version the served version (from the manifest; also {@code model().version()})
+ * @param model the decoded model
+ * @param scorer the model's optimized scorer (thread-safe)
+ * @param loadedAt when the registry finished loading it
+ * @param sizeBytes length of the .ctrm bytes
+ * @param metadata the .ctrm metadata overlaid with the manifest metadata
+ * @param manifest the manifest it came with, or null when loaded from a file
+ */
+public record ServedModel(
+    String name,
+    long version,
+    CtrModel model,
+    Scorer scorer,
+    Instant loadedAt,
+    long sizeBytes,
+    Map<String, String> metadata,
+    ModelManifest manifest) {
+
+  /** Metadata key naming the model this one was compressed from. */
+  public static final String COMPRESSED_FROM = "compressed-from";
+  /** Metadata key of the parameter-count ratio (full / compressed). */
+  public static final String COMPRESSION_RATIO = "compression-ratio";
+
+  /** Validates and copies the metadata. */
+  public ServedModel {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(scorer, "scorer");
+    Objects.requireNonNull(loadedAt, "loadedAt");
+    metadata = Map.copyOf(metadata);
+  }
+
+  /** The model this one was compressed from, if recorded. */
+  public Optional<String> compressedFrom() {
+    return Optional.ofNullable(metadata.get(COMPRESSED_FROM));
+  }
+
+  /** The compression ratio, if recorded and numeric. */
+  public OptionalDouble compressionRatio() {
+    String r = metadata.get(COMPRESSION_RATIO);
+    if (r == null) {
+      return OptionalDouble.empty();
+    }
+    try {
+      return OptionalDouble.of(Double.parseDouble(r));
+    } catch (NumberFormatException e) {
+      return OptionalDouble.empty();
+    }
+  }
+
+  /** Heap bytes held by the model (tensors, vocabularies, scorer layouts). */
+  public long ramBytesUsed() {
+    return model.ramBytesUsed();
+  }
+
+  @Override
+  public String toString() {
+    return "ServedModel[" + name + " v" + version + ", " + sizeBytes + " bytes]";
+  }
+}

@@ -1,0 +1,16 @@
+package io.ctrstreams.serving;
+
+/** Root runtime exception of the serving module (publishing, transport, registry). */
+public class ServingException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates an exception whose message names the offending model, version or value. */
+  public ServingException(String message) {
+    super(message);
+  }
+
+  /** Creates an exception whose message names the offending model, version or value. */
+  public ServingException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

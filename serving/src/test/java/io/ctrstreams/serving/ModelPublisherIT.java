@@ -1,0 +1,215 @@
+package io.ctrstreams.serving;
+
+import static io.ctrstreams.broker.testing.BrokerTestSupport.consumerConfig;
+import static io.ctrstreams.broker.testing.BrokerTestSupport.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.type;
+
+import io.ctrstreams.broker.EmbeddedKafkaBroker;
+import io.ctrstreams.broker.KafkaTopics;
+import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.serving.TopicRecords.Rec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Tag("integration")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ModelPublisherIT {
+
+  private static EmbeddedKafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = BrokerTestSupport.startBroker();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  static String newTopic(int partitions) throws Exception {
+    String topic = uniqueName("models");
+    try (Admin admin = Admin.create(
+        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(topic, partitions)));
+    }
+    return topic;
+  }
+
+  static ModelPublisher publisher(String topic) {
+    return new ModelPublisher(
+        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), topic);
+  }
+
+  /** Every record of the topic in offset order (per partition). */
+  static List<Rec> readAll(String topic) {
+    List<Rec> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(consumerConfig(broker.bootstrapServers(), uniqueName("g")))) {
+      List<TopicPartition> tps = c.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = c.endOffsets(tps);
+      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          out.add(new Rec(new String(r.key(), StandardCharsets.UTF_8), r.value()));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void shouldRoundTripAFiveMebibyteModelInSeveralChunks() throws Exception {
+    String topic = newTopic(1);
+    byte[] bytes = TopicRecords.randomBytes(42, 5 << 20);
+    ModelPublisher.PublishResult res;
+    long t0;
+    long t1;
+    try (ModelPublisher p = publisher(topic)) {
+      t0 = System.nanoTime();
+      res = p.publish("big", 1, bytes, Map.of("compressed-from", "full-v0"));
+      t1 = System.nanoTime();
+    }
+    assertThat(res.chunkCount()).isEqualTo(6);
+    assertThat(res.sha256()).isEqualTo(ModelRecords.sha256Hex(bytes));
+
+    long t2 = System.nanoTime();
+    List<Rec> log = readAll(topic);
+    long t3 = System.nanoTime();
+    System.out.printf("5 MiB model: publish %.0f ms, read back %.0f ms%n",
+        (t1 - t0) / 1e6, (t3 - t2) / 1e6);
+    assertThat(log).hasSize(8);
+    assertThat(log.get(7).key()).isEqualTo("big/manifest");
+    List<AssemblyResult> out = TopicRecords.feed(new ModelChunkAssembler(), log);
+    assertThat(out).singleElement().asInstanceOf(type(AssemblyResult.Assembled.class))
+        .satisfies(a -> {
+          assertThat(a.bytes()).isEqualTo(bytes);
+          assertThat(a.manifest().getMetadata()).containsEntry("compressed-from", "full-v0");
+        });
+  }
+
+  @Test
+  void shouldTombstoneVersionsOlderThanThePreviousButKeepThePinnedOne() throws Exception {
+    String topic = newTopic(3);
+    try (ModelPublisher p = publisher(topic)) {
+      p.publish("m", 1, TopicRecords.randomBytes(1, 3000), Map.of());
+      p.publish("m", 2, TopicRecords.randomBytes(2, 3000), Map.of());
+      p.pin("m", 1);
+      ModelPublisher.PublishResult r3 = p.publish("m", 3, TopicRecords.randomBytes(3, 3000), Map.of());
+      ModelPublisher.PublishResult r4 = p.publish("m", 4, TopicRecords.randomBytes(4, 3000), Map.of());
+
+      assertThat(r3.retiredVersions()).isEmpty();
+      assertThat(r4.retiredVersions()).containsExactly(2L);
+      assertThat(p.topicState("m").publishedVersions()).containsExactly(1L, 3L, 4L);
+      assertThat(p.topicState("m").pinnedVersion()).isEqualTo(1);
+
+      p.unpin("m");
+      ModelPublisher.PublishResult r5 = p.publish("m", 5, TopicRecords.randomBytes(5, 3000), Map.of());
+      assertThat(r5.retiredVersions()).containsExactly(1L, 3L);
+      assertThat(p.topicState("m").publishedVersions()).containsExactly(4L, 5L);
+
+      assertThatThrownBy(() -> p.pin("m", 2))
+          .isInstanceOf(ServingException.class)
+          .hasMessage("cannot pin model m to version 2: the topic retains only versions [4, 5]");
+      assertThatThrownBy(() -> p.publish("m", 5, new byte[1], Map.of()))
+          .isInstanceOf(ServingException.class)
+          .hasMessage("version 5 of model m is not newer than the published version 5");
+    }
+    List<Rec> log = readAll(topic);
+    assertThat(log).anySatisfy(r -> {
+      assertThat(r.key()).isEqualTo("m/2/0");
+      assertThat(r.value()).isNull();
+    });
+    // A replay of the whole log ends with version 5 assembled and nothing buffered.
+    ModelChunkAssembler a = new ModelChunkAssembler();
+    List<AssemblyResult> out = TopicRecords.feed(a, log);
+    assertThat(a.newestAssembled("m")).isEqualTo(5);
+    assertThat(a.bufferedBytes()).isZero();
+    assertThat(out).filteredOn(r -> r instanceof AssemblyResult.Rejected).isEmpty();
+  }
+
+  @Test
+  void shouldServeRealModelsReadBackThroughAPlainConsumerIncludingThePin() throws Exception {
+    String topic = newTopic(1);
+    byte[] v1 = TestModels.ctrm(1);
+    byte[] v2 = TestModels.ctrm(2);
+    try (ModelPublisher p = publisher(topic)) {
+      p.publish("ctr", 1, v1, Map.of(ServedModel.COMPRESSED_FROM, "full-1"));
+      p.publish("ctr", 2, v2, Map.of());
+      p.pin("ctr", 1);
+    }
+    ModelChunkAssembler assembler = new ModelChunkAssembler();
+    ModelRegistry registry = new ModelRegistry("ctr");
+    for (Rec r : readAll(topic)) {
+      registry.apply(assembler.accept(r.key(), r.value()));
+    }
+
+    assertThat(registry.current().version()).isEqualTo(1);
+    assertThat(registry.current().compressedFrom()).contains("full-1");
+    assertThat(registry.retainedVersions()).containsExactly(1L, 2L);
+    assertThat(registry.rejectCounts().values()).allMatch(c -> c == 0);
+    assertThat(registry.swapCount()).isEqualTo(3); // v1, v2, pin back to v1
+
+    try (ModelPublisher p = publisher(topic)) {
+      p.unpin("ctr");
+    }
+    List<Rec> log = readAll(topic);
+    Rec last = log.get(log.size() - 1);
+    registry.apply(assembler.accept(last.key(), last.value()));
+    assertThat(registry.current().version()).isEqualTo(2);
+  }
+
+  @Test
+  void shouldHotSwapAFollowedModelSoonAfterPublishing() throws Exception {
+    String topic = newTopic(1);
+    ModelRegistry registry = new ModelRegistry("live");
+    List<Long> swapNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    registry.addListener(new RegistryListener() {
+      @Override
+      public void onSwap(ServedModel previous, ServedModel current) {
+        swapNanos.add(System.nanoTime());
+      }
+    });
+    byte[] v1 = TestModels.ctrm(1);
+    byte[] v2 = TestModels.ctrm(TestModels.spec(16, 8), 2, 2);
+    try (ModelPublisher p = publisher(topic);
+        ModelTopicFollower f = new ModelTopicFollower(
+            Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            topic, ModelFeed.of(registry))) {
+      p.publish("live", 1, v1, Map.of());
+      f.start();
+      assertThat(f.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+      assertThat(registry.current().version()).isEqualTo(1);
+
+      long t0 = System.nanoTime();
+      p.publish("live", 2, v2, Map.of());
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (registry.current().version() != 2 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(registry.current().version()).isEqualTo(2);
+      System.out.printf("publish -> swap visible: %.0f ms (%d bytes)%n",
+          (swapNanos.get(swapNanos.size() - 1) - t0) / 1e6, v2.length);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.ctrstreams.serving;
+
+import static io.ctrstreams.serving.TestModels.ctrm;
+import static io.ctrstreams.serving.TestModels.manifest;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.serving.ModelRegistry.Outcome;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class ModelRegistryTest {
+
+  private static final String M = "ctr";
+
+  private static final class Recorder implements RegistryListener {
+    final List<String> events = new ArrayList<>();
+
+    @Override
+    public void onSwap(ServedModel previous, ServedModel current) {
+      events.add("swap " + (previous == null ? "-" : previous.version()) + "->" + current.version());
+    }
+
+    @Override
+    public void onReject(String model, long version, RejectReason reason, String message) {
+      events.add("reject " + model + " v" + version + " " + reason);
+    }
+  }
+
+  @Test
+  void shouldServeNothingUntilTheFirstGoodModel() {
+    ModelRegistry r = new ModelRegistry(M);
+    assertThat(r.current()).isNull();
+    byte[] b = ctrm(1);
+
+    assertThat(r.offer(manifest(M, 1, b), b)).isEqualTo(Outcome.SWAPPED);
+
+    ServedModel s = r.current();
+    assertThat(s.version()).isEqualTo(1);
+    assertThat(s.model().version()).isEqualTo(1);
+    assertThat(s.scorer().model()).isSameAs(s.model());
+    assertThat(s.sizeBytes()).isEqualTo(b.length);
+    assertThat(s.compressedFrom()).contains("full-v1");
+    assertThat(s.compressionRatio()).hasValue(12.5);
+    assertThat(r.swapCount()).isEqualTo(1);
+    assertThat(r.ramBytesUsed()).isPositive();
+  }
+
+  @Test
+  void shouldMakeANewerVersionVisibleAndUseTheManifestVersion() {
+    ModelRegistry r = new ModelRegistry(M);
+    Recorder rec = new Recorder();
+    r.addListener(rec);
+    byte[] b1 = ctrm(1);
+    byte[] b7 = ctrm(TestModels.spec(8, 6), 3, 7); // file says v3; the topic says v7
+    r.offer(manifest(M, 1, b1), b1);
+
+    r.offer(manifest(M, 7, b7), b7);
+
+    assertThat(r.current().version()).isEqualTo(7);
+    assertThat(r.current().model().version()).isEqualTo(7);
+    assertThat(rec.events).containsExactly("swap -->1", "swap 1->7");
+  }
+
+  @Test
+  void shouldRejectCorruptBytesAndKeepServingThePreviousModel() {
+    ModelRegistry r = new ModelRegistry(M);
+    Recorder rec = new Recorder();
+    r.addListener(rec);
+    byte[] b1 = ctrm(1);
+    r.offer(manifest(M, 1, b1), b1);
+    byte[] bad = ctrm(2);
+    bad[bad.length / 2] ^= 0x55;
+
+    assertThat(r.offer(manifest(M, 2, bad), bad)).isEqualTo(Outcome.REJECTED);
+
+    assertThat(r.current().version()).isEqualTo(1);
+    assertThat(r.rejectCount(RejectReason.DECODE_FAILED)).isEqualTo(1);
+    assertThat(rec.events).containsExactly("swap -->1", "reject ctr v2 DECODE_FAILED");
+  }
+
+  @Test
+  void shouldRejectASpecIncompatibleModelAndKeepServingThePreviousModel() {
+    ModelRegistry r = new ModelRegistry(M);
+    byte[] b1 = ctrm(1);
+    r.offer(manifest(M, 1, b1), b1);
+    byte[] other = ctrm(TestModels.incompatibleSpec(), 2, 2);
+    byte[] widerMlp = ctrm(TestModels.spec(16, 4), 3, 3);
+
+    assertThat(r.offer(manifest(M, 2, other), other)).isEqualTo(Outcome.REJECTED);
+    assertThat(r.current().version()).isEqualTo(1);
+    assertThat(r.rejectCount(RejectReason.SPEC_INCOMPATIBLE)).isEqualTo(1);
+    // A different network over the same inputs is fine.
+    assertThat(r.offer(manifest(M, 3, widerMlp), widerMlp)).isEqualTo(Outcome.SWAPPED);
+  }
+
+  @Test
+  void shouldCountAssemblerRejectionsAndIgnoreOtherModels() {
+    ModelRegistry r = new ModelRegistry(M);
+
+    assertThat(r.apply(new AssemblyResult.Rejected(M, 4, RejectReason.CHECKSUM_MISMATCH, "x")))
+        .isEqualTo(Outcome.REJECTED);
+    assertThat(r.apply(new AssemblyResult.Rejected("other", 4, RejectReason.CHECKSUM_MISMATCH, "x")))
+        .isEqualTo(Outcome.IGNORED);
+    byte[] b = ctrm(1);
+    assertThat(r.apply(new AssemblyResult.Assembled(manifest("other", 1, b), b)))
+        .isEqualTo(Outcome.IGNORED);
+
+    assertThat(r.rejectCounts()).containsEntry(RejectReason.CHECKSUM_MISMATCH, 1L)
+        .containsEntry(RejectReason.MISSING_CHUNKS, 0L);
+    assertThat(r.current()).isNull();
+  }
+
+  @Test
+  void shouldRejectAnOlderVersionWhenNotPinned() {
+    ModelRegistry r = new ModelRegistry(M);
+    byte[] b2 = ctrm(2);
+    byte[] b1 = ctrm(1);
+    r.offer(manifest(M, 2, b2), b2);
+
+    assertThat(r.offer(manifest(M, 1, b1), b1)).isEqualTo(Outcome.REJECTED);
+    assertThat(r.rejectCount(RejectReason.OLDER_THAN_CURRENT)).isEqualTo(1);
+    assertThat(r.current().version()).isEqualTo(2);
+  }
+
+  @Test
+  void shouldSwitchOnPinAndUnpinWithoutReloading() {
+    ModelRegistry r = new ModelRegistry(M);
+    for (long v = 1; v <= 3; v++) {
+      byte[] b = ctrm(v);
+      r.offer(manifest(M, v, b), b);
+    }
+    assertThat(r.retainedVersions()).containsExactly(2L, 3L);
+
+    assertThat(r.apply(new AssemblyResult.Pin(M, 2))).isEqualTo(Outcome.SWAPPED);
+    assertThat(r.current().version()).isEqualTo(2);
+    ServedModel pinnedModel = r.current();
+
+    // A newer version is retained, not served, while pinned.
+    byte[] b4 = ctrm(4);
+    assertThat(r.offer(manifest(M, 4, b4), b4)).isEqualTo(Outcome.RETAINED);
+    assertThat(r.current()).isSameAs(pinnedModel);
+    assertThat(r.retainedVersions()).containsExactly(2L, 3L, 4L);
+
+    assertThat(r.apply(new AssemblyResult.Unpin(M))).isEqualTo(Outcome.SWAPPED);
+    assertThat(r.current().version()).isEqualTo(4);
+    assertThat(r.retainedVersions()).containsExactly(3L, 4L);
+  }
+
+  @Test
+  void shouldRejectAPinToAMissingVersionButServeItWhenItArrives() {
+    ModelRegistry r = new ModelRegistry(M);
+    byte[] b5 = ctrm(5);
+    r.offer(manifest(M, 5, b5), b5);
+
+    assertThat(r.pin(3)).isEqualTo(Outcome.REJECTED);
+    assertThat(r.rejectCount(RejectReason.PIN_TO_MISSING_VERSION)).isEqualTo(1);
+    assertThat(r.current().version()).isEqualTo(5);
+
+    byte[] b3 = ctrm(3);
+    assertThat(r.offer(manifest(M, 3, b3), b3)).isEqualTo(Outcome.SWAPPED);
+    assertThat(r.current().version()).isEqualTo(3);
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void shouldShowConcurrentReadersOnlyCompleteModelsInVersionOrder() throws Exception {
+    ModelRegistry r = new ModelRegistry(M, CompatibilityCheck.SAME_INPUT_FIELDS, 2, Clock.systemUTC());
+    int versions = 20;
+    List<byte[]> files = new ArrayList<>();
+    for (int v = 1; v <= versions; v++) {
+      files.add(ctrm(TestModels.spec(4 + v % 5, 3), v, v));
+    }
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    int readers = 3;
+    CountDownLatch finished = new CountDownLatch(readers);
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < readers; t++) {
+      Thread th = new Thread(() -> {
+        try {
+          long last = -1;
+          long reads = 0;
+          while (!done.get() || reads == 0) {
+            ServedModel s = r.current();
+            if (s == null) {
+              continue;
+            }
+            assertThat(s.version()).isGreaterThanOrEqualTo(last);
+            assertThat(s.model().version()).isEqualTo(s.version());
+            assertThat(s.scorer().model()).isSameAs(s.model());
+            FeatureVector ctx = s.model().spec().newFeatureVector();
+            FeatureVector cand = s.model().spec().newFeatureVector();
+            float p = s.scorer().score(ctx, cand);
+            assertThat(p).isBetween(0f, 1f);
+            last = s.version();
+            reads++;
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        } finally {
+          finished.countDown();
+        }
+      }, "registry-reader-" + t);
+      th.start();
+      threads.add(th);
+    }
+    for (int v = 1; v <= versions; v++) {
+      byte[] b = files.get(v - 1);
+      assertThat(r.offer(manifest(M, v, b), b)).isEqualTo(Outcome.SWAPPED);
+    }
+    done.set(true);
+    assertThat(finished.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(failure.get()).isNull();
+    assertThat(r.current().version()).isEqualTo(versions);
+    assertThat(r.swapCount()).isEqualTo(versions);
+  }
+}

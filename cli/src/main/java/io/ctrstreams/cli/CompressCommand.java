@@ -85,7 +85,9 @@ public final class CompressCommand implements Callable<Integer> {
   @Option(names = "--rows", defaultValue = "100000", description = "Max calibration rows. Default: ${DEFAULT-VALUE}.")
   int rows;
 
-  @Option(names = "--valid-rows", defaultValue = "200000", description = "Max --valid rows. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--valid-rows", defaultValue = "100000",
+      description = "Max --valid rows; for --format synthetic the gate rows are generated right after the calibration "
+          + "rows (0 = gate on the held-out calibration rows). Default: ${DEFAULT-VALUE}.")
   int validRows;
 
   @Option(names = "--seed", defaultValue = "1",
@@ -168,8 +170,10 @@ public final class CompressCommand implements Callable<Integer> {
       o.println("distillation: not available in this build (trainer backprop not merged); skipped");
     }
 
-    // Gate on --valid, else on the held-out calibration rows.
-    Calibration gateRows = valid != null ? load(teacher, valid, validRows, syntheticStart + rows)
+    // Gate on --valid (synthetic: fresh stream rows), else on the held-out calibration rows.
+    boolean synthetic = format.equalsIgnoreCase("synthetic");
+    Calibration gateRows = (valid != null || synthetic) && validRows > 0
+        ? load(teacher, valid, validRows, syntheticStart + rows)
         : calib.slice(sr.searchRows(), calib.rows());
     if (!gateRows.labelled()) {
       throw new RecompressorException("quality gate needs labelled rows; " + (valid != null ? valid : "calibration")

@@ -1,0 +1,250 @@
+package io.ctrstreams.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.broker.EmbeddedKafkaBroker;
+import io.ctrstreams.broker.KafkaTopics;
+import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.Score;
+import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.serving.RejectReason;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The topology against a real embedded KRaft broker under exactly-once (issue 5 §10). */
+@Tag("integration")
+@Timeout(180)
+class ScoringTopologyIT {
+  private static final long SEED = 5L;
+  private static EmbeddedKafkaBroker broker;
+
+  @TempDir Path stateDir;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = BrokerTestSupport.startBroker();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  /** Unique topics and application id for one test. */
+  private Map<String, Object> config(String prefix) {
+    String p = BrokerTestSupport.uniqueName(prefix);
+    Map<String, Object> c = new HashMap<>();
+    c.put(TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    c.put(TopologyConfig.APPLICATION_ID_CONFIG, p + "-app");
+    for (String t : new String[] {TopologyConfig.IMPRESSIONS_TOPIC_CONFIG, TopologyConfig.CLICKS_TOPIC_CONFIG,
+        TopologyConfig.SCORES_TOPIC_CONFIG, TopologyConfig.LABELED_TOPIC_CONFIG, TopologyConfig.MODELS_TOPIC_CONFIG,
+        TopologyConfig.DLQ_TOPIC_CONFIG}) {
+      c.put(t, p + "-" + t.substring("topic.".length()));
+    }
+    c.put(TopologyConfig.METRICS_ENABLED_CONFIG, "false");
+    c.put(TopologyConfig.MODEL_WAIT_MS_CONFIG, "20000");
+    c.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    c.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    // the broker's minimum: a crashed member is evicted quickly so the restart gets its tasks
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
+    c.put(TopologyConfig.TOPICS_PARTITIONS_CONFIG, "2");
+    return c;
+  }
+
+  private static void createTopics(TopologyConfig c) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      KafkaTopics.ensure(admin, List.of(
+          KafkaTopics.plain(c.impressionsTopic(), 2), KafkaTopics.plain(c.clicksTopic(), 2),
+          KafkaTopics.plain(c.scoresTopic(), 2), KafkaTopics.plain(c.labeledTopic(), 2),
+          KafkaTopics.plain(c.dlqTopic(), 1), KafkaTopics.compacted(c.modelsTopic(), 1)));
+    }
+  }
+
+  private static ModelPublisher publisher(TopologyConfig c) {
+    return new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()), c.modelsTopic(), 64 * 1024);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    return new KafkaProducer<>(BrokerTestSupport.producerConfig(broker.bootstrapServers()));
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> p, String topic, Impression imp) {
+    p.send(new ProducerRecord<>(topic, imp.getEventId().getBytes(StandardCharsets.UTF_8), Schemas.IMPRESSION.encode(imp)));
+  }
+
+  /** A read_committed consumer that accumulates every committed score. */
+  private static final class ScoreReader implements AutoCloseable {
+    final KafkaConsumer<byte[], byte[]> consumer;
+    final List<Score> scores = new ArrayList<>();
+
+    ScoreReader(String topic) {
+      Map<String, Object> cc = BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("reader"));
+      cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumer = new KafkaConsumer<>(cc);
+      List<TopicPartition> tps = new ArrayList<>();
+      consumer.partitionsFor(topic).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+    }
+
+    void pollUntil(BooleanSupplier done, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          scores.add(Schemas.SCORE.decode(r.value(), null));
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  @Test
+  void shouldSwitchToV2MidStreamScoreEveryEventOnceAndRejectCorruptV3() throws Exception {
+    TopologyConfig c = new TopologyConfig(config("swap"));
+    createTopics(c);
+    int events = 3000;
+    int candidates = 2;
+    Random rnd = new Random(SEED);
+    try (ModelPublisher pub = publisher(c);
+        KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(c.scoresTopic())) {
+      CtrModel v1 = TestModels.model(c.modelName(), 1, 11);
+      pub.publish(c.modelName(), 1, TestModels.ctrm(v1), Map.of());
+      try (TopologyApp app = TopologyApp.start(c)) {
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("app RUNNING").isTrue();
+        Set<String> sent = new HashSet<>();
+        for (int i = 0; i < events; i++) {
+          Impression imp = TestModels.impression("e" + i, System.currentTimeMillis(), candidates, rnd);
+          send(prod, c.impressionsTopic(), imp);
+          sent.add(imp.getEventId());
+          if (i == events / 2) {
+            prod.flush();
+            pub.publish(c.modelName(), 2, TestModels.ctrm(TestModels.model(c.modelName(), 2, 22)), Map.of());
+          }
+          if (i % 200 == 0) {
+            Thread.sleep(20); // keep events flowing while the swap happens
+          }
+        }
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= events * candidates, Duration.ofSeconds(90));
+
+        Map<String, Integer> perEvent = new HashMap<>();
+        for (Score s : reader.scores) {
+          perEvent.merge(s.getEventId(), 1, Integer::sum);
+        }
+        assertThat(perEvent.keySet()).as("scored event ids == sent").isEqualTo(sent);
+        assertThat(perEvent.values()).as("each event scored exactly once").containsOnly(candidates);
+        Set<Long> versions = new HashSet<>();
+        reader.scores.forEach(s -> versions.add(s.getModelVersion()));
+        assertThat(versions).containsExactlyInAnyOrder(1L, 2L);
+        assertThat(app.live().current().version()).isEqualTo(2L);
+
+        // corrupt v3: bytes that pass the checksum but are no model -> rejected, v2 keeps serving
+        byte[] garbage = new byte[100_000];
+        new Random(SEED).nextBytes(garbage);
+        pub.publish(c.modelName(), 3, garbage, Map.of());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (app.live().rejectCount(RejectReason.DECODE_FAILED) == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertThat(app.live().rejectCount(RejectReason.DECODE_FAILED)).isEqualTo(1);
+        int before = reader.scores.size();
+        for (int i = 0; i < 50; i++) {
+          send(prod, c.impressionsTopic(), TestModels.impression("after-v3-" + i, System.currentTimeMillis(), 1, rnd));
+        }
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= before + 50, Duration.ofSeconds(30));
+        assertThat(reader.scores.subList(before, reader.scores.size()))
+            .hasSize(50).extracting(Score::getModelVersion).containsOnly(2L);
+      }
+    }
+  }
+
+  @Test
+  void shouldScoreEachEventExactlyOnceAcrossACrashAndRestart() throws Exception {
+    TopologyConfig c = new TopologyConfig(config("crash"));
+    createTopics(c);
+    int events = 2000;
+    Random rnd = new Random(SEED + 1);
+    try (ModelPublisher pub = publisher(c);
+        KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(c.scoresTopic())) {
+      pub.publish(c.modelName(), 1, TestModels.ctrm(TestModels.model(c.modelName(), 1, 11)), Map.of());
+      Set<String> sent = new HashSet<>();
+      for (int i = 0; i < events; i++) {
+        Impression imp = TestModels.impression("c" + i, System.currentTimeMillis(), 1, rnd);
+        send(prod, c.impressionsTopic(), imp);
+        sent.add(imp.getEventId());
+      }
+      prod.flush();
+      // the first instance crashes mid-stream: its clock throws on the 700th scored record,
+      // inside an open transaction, which must be aborted and redone by the restarted instance
+      AtomicLong calls = new AtomicLong();
+      LongSupplier crashingClock = () -> {
+        if (calls.incrementAndGet() == 700) {
+          throw new IllegalStateException("injected crash on the 700th record");
+        }
+        return System.currentTimeMillis();
+      };
+      TopologyApp first = TopologyApp.start(c, crashingClock);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (first.streams().state() != KafkaStreams.State.ERROR && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(first.streams().state()).isEqualTo(KafkaStreams.State.ERROR);
+      first.close();
+      reader.pollUntil(() -> false, Duration.ofSeconds(1));
+      int committedBeforeRestart = reader.scores.size();
+      assertThat(committedBeforeRestart).as("crash happened mid-stream").isLessThan(events);
+
+      try (TopologyApp second = TopologyApp.start(c)) {
+        assertThat(second.awaitRunning(Duration.ofSeconds(60))).as("restarted app RUNNING").isTrue();
+        reader.pollUntil(() -> reader.scores.size() >= events, Duration.ofSeconds(90));
+        reader.pollUntil(() -> false, Duration.ofSeconds(2)); // would reveal duplicates
+      }
+      Map<String, Integer> perEvent = new HashMap<>();
+      for (Score s : reader.scores) {
+        perEvent.merge(s.getEventId(), 1, Integer::sum);
+      }
+      assertThat(perEvent.keySet()).isEqualTo(sent);
+      assertThat(perEvent.values()).as("exactly once in committed output").containsOnly(1);
+    }
+  }
+}

@@ -109,6 +109,7 @@ class ScoringTopologyIT {
   private static final class ScoreReader implements AutoCloseable {
     final KafkaConsumer<byte[], byte[]> consumer;
     final List<Score> scores = new ArrayList<>();
+    final List<Integer> partitions = new ArrayList<>();
 
     ScoreReader(String topic) {
       Map<String, Object> cc = BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("reader"));
@@ -125,6 +126,7 @@ class ScoringTopologyIT {
       while (!done.getAsBoolean() && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           scores.add(Schemas.SCORE.decode(r.value(), null));
+          partitions.add(r.partition());
         }
       }
     }
@@ -150,21 +152,49 @@ class ScoringTopologyIT {
       try (TopologyApp app = TopologyApp.start(c)) {
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("app RUNNING").isTrue();
         Set<String> sent = new HashSet<>();
-        for (int i = 0; i < events; i++) {
+        int half = events / 2;
+        for (int i = 0; i < half; i++) {
           Impression imp = TestModels.impression("e" + i, System.currentTimeMillis(), candidates, rnd);
           send(prod, c.impressionsTopic(), imp);
           sent.add(imp.getEventId());
-          if (i == events / 2) {
+        }
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= half * candidates, Duration.ofSeconds(60));
+        assertThat(reader.scores).as("first half served by v1").hasSize(half * candidates)
+            .extracting(Score::getModelVersion).containsOnly(1L);
+        // second half: v2 is published once 200 of these events have been scored, while the
+        // rest are still being sent and scored
+        boolean published = false;
+        for (int i = half; i < events; i++) {
+          Impression imp = TestModels.impression("e" + i, System.currentTimeMillis(), candidates, rnd);
+          send(prod, c.impressionsTopic(), imp);
+          sent.add(imp.getEventId());
+          if (i % 20 == 0) {
             prod.flush();
-            pub.publish(c.modelName(), 2, TestModels.ctrm(TestModels.model(c.modelName(), 2, 22)), Map.of());
-          }
-          if (i % 200 == 0) {
-            Thread.sleep(20); // keep events flowing while the swap happens
+            reader.consumer.poll(Duration.ofMillis(5)).forEach(r -> {
+              reader.scores.add(Schemas.SCORE.decode(r.value(), null));
+              reader.partitions.add(r.partition());
+            });
+            if (!published && reader.scores.size() >= (half + 200) * candidates) {
+              pub.publish(c.modelName(), 2, TestModels.ctrm(TestModels.model(c.modelName(), 2, 22)), Map.of());
+              published = true;
+            }
           }
         }
+        if (!published) {
+          pub.publish(c.modelName(), 2, TestModels.ctrm(TestModels.model(c.modelName(), 2, 22)), Map.of());
+        }
+        assertThat(published).as("v2 published while events were flowing").isTrue();
         prod.flush();
         reader.pollUntil(() -> reader.scores.size() >= events * candidates, Duration.ofSeconds(90));
 
+        // per output partition the version never goes back once v2 is seen
+        Map<Integer, Long> lastVersion = new HashMap<>();
+        for (int i = 0; i < reader.scores.size(); i++) {
+          long v = reader.scores.get(i).getModelVersion();
+          Long prev = lastVersion.put(reader.partitions.get(i), v);
+          assertThat(prev == null || prev <= v).as("version monotonic per partition at score " + i).isTrue();
+        }
         Map<String, Integer> perEvent = new HashMap<>();
         for (Score s : reader.scores) {
           perEvent.merge(s.getEventId(), 1, Integer::sum);
@@ -174,6 +204,9 @@ class ScoringTopologyIT {
         Set<Long> versions = new HashSet<>();
         reader.scores.forEach(s -> versions.add(s.getModelVersion()));
         assertThat(versions).containsExactlyInAnyOrder(1L, 2L);
+        System.out.printf("swap IT: %d scores, v1=%d v2=%d%n", reader.scores.size(),
+            reader.scores.stream().filter(s -> s.getModelVersion() == 1L).count(),
+            reader.scores.stream().filter(s -> s.getModelVersion() == 2L).count());
         assertThat(app.live().current().version()).isEqualTo(2L);
 
         // corrupt v3: bytes that pass the checksum but are no model -> rejected, v2 keeps serving
@@ -233,6 +266,7 @@ class ScoringTopologyIT {
       reader.pollUntil(() -> false, Duration.ofSeconds(1));
       int committedBeforeRestart = reader.scores.size();
       assertThat(committedBeforeRestart).as("crash happened mid-stream").isLessThan(events);
+      System.out.printf("crash IT: %d of %d scores committed before the crash%n", committedBeforeRestart, events);
 
       try (TopologyApp second = TopologyApp.start(c)) {
         assertThat(second.awaitRunning(Duration.ofSeconds(60))).as("restarted app RUNNING").isTrue();

@@ -238,6 +238,22 @@ class ScoringTopologyTest {
   }
 
   @Test
+  void shouldWaitOnlyABoundedTimeOnceForAFirstModel() {
+    start("avro", false, TopologyConfig.MODEL_WAIT_MS_CONFIG, "300");
+    long t0 = System.nanoTime();
+    pipe(TestModels.impression("w1", 1L, 1, rnd), "avro");
+    long firstMs = (System.nanoTime() - t0) / 1_000_000;
+    assertDead("no_model", "no model", 0);
+    long t1 = System.nanoTime();
+    pipe(TestModels.impression("w2", 2L, 1, rnd), "avro");
+    long secondMs = (System.nanoTime() - t1) / 1_000_000;
+    assertDead("no_model", "no model", 1);
+    assertThat(firstMs).as("first record waits for model.wait.ms").isGreaterThanOrEqualTo(300);
+    assertThat(secondMs).as("later records do not wait again").isLessThan(300);
+    assertThat(scores.isEmpty()).isTrue();
+  }
+
+  @Test
   void shouldSwitchToANewVersionAndFollowPinAndUnpin() {
     start("avro", false);
     CtrModel v1 = publish(MODEL, 1, 11);

@@ -231,6 +231,51 @@ class ScoringTopologyIT {
   }
 
   @Test
+  void shouldServePromtoolCleanMetricsAndHealthFromARunningApp() throws Exception {
+    Map<String, Object> m = config("metrics");
+    m.put(TopologyConfig.METRICS_ENABLED_CONFIG, "true");
+    m.put(TopologyConfig.METRICS_PORT_CONFIG, "0");
+    m.put(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, "full");
+    TopologyConfig c = new TopologyConfig(m);
+    createTopics(c);
+    Random rnd = new Random(SEED + 2);
+    try (ModelPublisher pub = publisher(c); KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(c.scoresTopic())) {
+      pub.publish(c.modelName(), 1, TestModels.ctrm(TestModels.model(c.modelName(), 1, 11)), Map.of("compression-ratio", "3.0"));
+      pub.publish("full", 1, TestModels.ctrm(TestModels.model("full", 1, 99)), Map.of());
+      try (TopologyApp app = TopologyApp.start(c)) {
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        for (int i = 0; i < 100; i++) {
+          send(prod, c.impressionsTopic(), TestModels.impression("m" + i, System.currentTimeMillis(), 3, rnd));
+        }
+        prod.send(new ProducerRecord<>(c.impressionsTopic(), null, "garbage".getBytes(StandardCharsets.UTF_8)));
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= 600, Duration.ofSeconds(60));
+        assertThat(reader.scores).hasSize(600);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://localhost:" + app.metricsPort();
+        String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, String> types = MetricsNamingTest.assertNamingRules(text);
+        assertThat(types).containsKeys("ctr_impressions_scored_total", "ctr_model_version",
+            "ctr_model_swaps_rejected_total", "jvm_memory_used_bytes");
+        assertThat(types.keySet()).anyMatch(n -> n.startsWith("kafka_streams_stream_thread_"));
+        assertThat(text).contains("ctr_candidates_scored_total{variant=\"shadow\"} 300.0");
+        assertThat(text).contains("ctr_dlq_records_total{reason=\"bad_avro\",topic=\"" + c.impressionsTopic() + "\"} 1.0");
+        int ready = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/ready")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        assertThat(ready).isEqualTo(200);
+        String findings = MetricsNamingTest.promtoolFindings(text);
+        if (findings == null) {
+          System.out.println(MetricsNamingTest.NO_PROMTOOL);
+        } else {
+          assertThat(findings).as("promtool findings on a live scrape").isEmpty();
+        }
+      }
+    }
+  }
+
+  @Test
   void shouldScoreEachEventExactlyOnceAcrossACrashAndRestart() throws Exception {
     TopologyConfig c = new TopologyConfig(config("crash"));
     createTopics(c);

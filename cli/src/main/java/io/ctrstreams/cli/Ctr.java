@@ -32,6 +32,7 @@ public final class Ctr implements Runnable {
     cl.addSubcommand(new RecompressorCommand());
     cl.addSubcommand(new PublishCommand());
     cl.addSubcommand(new BenchScoreCommand());
+    cl.addSubcommand(new TopologyCommand());
     return cl;
   }
 

@@ -30,6 +30,9 @@ public final class Ctr implements Runnable {
     // Subcommands are added here, one line each, so the list reads like the README's command list.
     cl.addSubcommand(new BrokerCommand());
     cl.addSubcommand(new PublishCommand());
+    cl.addSubcommand(new TrainCommand());
+    cl.addSubcommand(new EvalCommand());
+    cl.addSubcommand(new ImportSafetensorsCommand());
     return cl;
   }
 

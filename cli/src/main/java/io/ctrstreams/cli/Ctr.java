@@ -33,6 +33,10 @@ public final class Ctr implements Runnable {
     cl.addSubcommand(new RecompressorCommand());
     cl.addSubcommand(new PublishCommand());
     cl.addSubcommand(new BenchScoreCommand());
+    cl.addSubcommand(new TopologyCommand());
+    cl.addSubcommand(new TrainCommand());
+    cl.addSubcommand(new EvalCommand());
+    cl.addSubcommand(new ImportSafetensorsCommand());
     return cl;
   }
 

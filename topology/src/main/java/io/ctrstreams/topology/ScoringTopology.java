@@ -13,6 +13,7 @@ import io.ctrstreams.topology.internal.ScoringProcessor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -99,10 +100,12 @@ public final class ScoringTopology {
         () -> new ModelStoreProcessor(MODEL_STORE, registries));
 
     ImpressionCodec impressionCodec = new ImpressionCodec(config.inputFormat(), config.maxCandidates());
+    // one first-model deadline per app instance, set by the first task init (see ScoringProcessor)
+    AtomicLong modelDeadline = new AtomicLong(Long.MIN_VALUE);
     KStream<byte[], Routed> scored =
         b.stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions"))
             .process(
-                () -> new ScoringProcessor(impressionCodec, rt.live(), rt.shadow(), config.modelWaitMs(),
+                () -> new ScoringProcessor(impressionCodec, rt.live(), rt.shadow(), config.modelWaitMs(), modelDeadline,
                     config.labelsEnabled(), rt.metrics(), rt.wallClock()),
                 Named.as("score"));
     scored

@@ -74,7 +74,7 @@ class ScoringTopologyIT {
       c.put(t, p + "-" + t.substring("topic.".length()));
     }
     c.put(TopologyConfig.METRICS_ENABLED_CONFIG, "false");
-    c.put(TopologyConfig.MODEL_WAIT_MS_CONFIG, "20000");
+    c.put(TopologyConfig.MODEL_WAIT_MS_CONFIG, "5000");
     c.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     c.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
     // the broker's minimum: a crashed member is evicted quickly so the restart gets its tasks

@@ -29,8 +29,14 @@ public final class Ctr implements Runnable {
     CommandLine cl = new CommandLine(new Ctr());
     // Subcommands are added here, one line each, so the list reads like the README's command list.
     cl.addSubcommand(new BrokerCommand());
+    cl.addSubcommand(new CompressCommand());
+    cl.addSubcommand(new RecompressorCommand());
     cl.addSubcommand(new PublishCommand());
+    cl.addSubcommand(new BenchScoreCommand());
     cl.addSubcommand(new TopologyCommand());
+    cl.addSubcommand(new TrainCommand());
+    cl.addSubcommand(new EvalCommand());
+    cl.addSubcommand(new ImportSafetensorsCommand());
     return cl;
   }
 

@@ -129,6 +129,33 @@ public final class RecompressorConfig extends AbstractConfig {
   public static final String TRIGGER_MIN_INTERVAL_MS_DOC =
       "Minimum time between two age/drift-triggered runs (a new snapshot always runs).";
 
+  /** Compression method. */
+  public static final String COMPRESSION_METHOD_CONFIG = "compression.method";
+  /** Doc of {@link #COMPRESSION_METHOD_CONFIG}. */
+  public static final String COMPRESSION_METHOD_DOC = "afm (PCA of each layer's outputs on calibration data) or svd (weights only).";
+  /** Rank choice. */
+  public static final String COMPRESSION_SEARCH_CONFIG = "compression.search";
+  /** Doc of {@link #COMPRESSION_SEARCH_CONFIG}. */
+  public static final String COMPRESSION_SEARCH_DOC =
+      "ga: rank search (GA + DP + uniform baselines) under full bytes / compression.ratio on every snapshot; fixed: compression.embedding.rank and compression.mlp.ranks every time (stable ranks across versions).";
+  /** Target ratio. */
+  public static final String COMPRESSION_RATIO_CONFIG = "compression.ratio";
+  /** Doc of {@link #COMPRESSION_RATIO_CONFIG}. */
+  public static final String COMPRESSION_RATIO_DOC = "Target ratio of full to compressed parameter bytes for compression.search=ga.";
+  /** Fixed embedding rank. */
+  public static final String COMPRESSION_EMBEDDING_RANK_CONFIG = "compression.embedding.rank";
+  /** Doc of {@link #COMPRESSION_EMBEDDING_RANK_CONFIG}. */
+  public static final String COMPRESSION_EMBEDDING_RANK_DOC = "Embedding rank of every lookup field for compression.search=fixed (0 = dense).";
+  /** Fixed MLP ranks. */
+  public static final String COMPRESSION_MLP_RANKS_CONFIG = "compression.mlp.ranks";
+  /** Doc of {@link #COMPRESSION_MLP_RANKS_CONFIG}. */
+  public static final String COMPRESSION_MLP_RANKS_DOC =
+      "Hidden-layer ranks for compression.search=fixed, comma separated (0 = dense; missing entries = dense).";
+  /** Seed. */
+  public static final String COMPRESSION_SEED_CONFIG = "compression.seed";
+  /** Doc of {@link #COMPRESSION_SEED_CONFIG}. */
+  public static final String COMPRESSION_SEED_DOC = "Seed of the rank search.";
+
   /** Prometheus endpoint port. */
   public static final String METRICS_PORT_CONFIG = "metrics.port";
   /** Doc of {@link #METRICS_PORT_CONFIG}. */
@@ -139,6 +166,7 @@ public final class RecompressorConfig extends AbstractConfig {
   private static final String GROUP_DATA = "Calibration and holdout";
   private static final String GROUP_GATE = "Quality gate";
   private static final String GROUP_TRIGGERS = "Triggers";
+  private static final String GROUP_COMPRESSION = "Compression";
 
   private static final ConfigDef DEF = definition();
 
@@ -176,6 +204,14 @@ public final class RecompressorConfig extends AbstractConfig {
     d.define(TRIGGER_MAX_AGE_MS_CONFIG, Type.LONG, 0L, Range.between(0L, 30L * 24 * 3600 * 1000), Importance.LOW, TRIGGER_MAX_AGE_MS_DOC, GROUP_TRIGGERS, ++o, ConfigDef.Width.SHORT, "Max age");
     d.define(TRIGGER_DRIFT_LOGLOSS_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 10.0), Importance.LOW, TRIGGER_DRIFT_LOGLOSS_DOC, GROUP_TRIGGERS, ++o, ConfigDef.Width.SHORT, "Drift");
     d.define(TRIGGER_MIN_INTERVAL_MS_CONFIG, Type.LONG, 60_000L, Range.between(0L, 30L * 24 * 3600 * 1000), Importance.LOW, TRIGGER_MIN_INTERVAL_MS_DOC, GROUP_TRIGGERS, ++o, ConfigDef.Width.SHORT, "Min interval");
+
+    o = 0;
+    d.define(COMPRESSION_METHOD_CONFIG, Type.STRING, "afm", ConfigDef.ValidString.in("afm", "svd"), Importance.MEDIUM, COMPRESSION_METHOD_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Method");
+    d.define(COMPRESSION_SEARCH_CONFIG, Type.STRING, "ga", ConfigDef.ValidString.in("ga", "fixed"), Importance.MEDIUM, COMPRESSION_SEARCH_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Search");
+    d.define(COMPRESSION_RATIO_CONFIG, Type.DOUBLE, 3.0, Range.between(1.0001, 1000.0), Importance.MEDIUM, COMPRESSION_RATIO_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Ratio");
+    d.define(COMPRESSION_EMBEDDING_RANK_CONFIG, Type.INT, 2, Range.between(0, 1024), Importance.LOW, COMPRESSION_EMBEDDING_RANK_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Embedding rank");
+    d.define(COMPRESSION_MLP_RANKS_CONFIG, Type.LIST, "", Importance.LOW, COMPRESSION_MLP_RANKS_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "MLP ranks");
+    d.define(COMPRESSION_SEED_CONFIG, Type.LONG, 1L, Importance.LOW, COMPRESSION_SEED_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Seed");
     return d;
   }
 
@@ -219,6 +255,18 @@ public final class RecompressorConfig extends AbstractConfig {
     if (shadowModelName() != null && shadowModelName().equals(modelName())) {
       throw new ConfigException(SHADOW_MODEL_NAME_CONFIG, shadowModelName(),
           "must differ from " + MODEL_NAME_CONFIG + " (" + modelName() + "): a model cannot shadow itself");
+    }
+    for (String r : getList(COMPRESSION_MLP_RANKS_CONFIG)) {
+      if (r.isBlank()) {
+        continue;
+      }
+      try {
+        if (Integer.parseInt(r.trim()) < 0) {
+          throw new ConfigException(COMPRESSION_MLP_RANKS_CONFIG, getList(COMPRESSION_MLP_RANKS_CONFIG), "ranks must be >= 0, found " + r);
+        }
+      } catch (NumberFormatException e) {
+        throw new ConfigException(COMPRESSION_MLP_RANKS_CONFIG, getList(COMPRESSION_MLP_RANKS_CONFIG), "rank '" + r + "' is not an integer");
+      }
     }
     Set<String> topics = new java.util.HashSet<>();
     for (String k : List.of(MODEL_UPDATES_TOPIC_CONFIG, MODELS_TOPIC_CONFIG, IMPRESSIONS_TOPIC_CONFIG, LABELED_TOPIC_CONFIG)) {
@@ -348,6 +396,37 @@ public final class RecompressorConfig extends AbstractConfig {
   /** Cooldown of triggered runs. */
   public long triggerMinIntervalMs() {
     return getLong(TRIGGER_MIN_INTERVAL_MS_CONFIG);
+  }
+
+  /** AFM or SVD. */
+  public io.ctrstreams.recompressor.CompressionMethod compressionMethod() {
+    return io.ctrstreams.recompressor.CompressionMethod.valueOf(getString(COMPRESSION_METHOD_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
+  /** How ranks are chosen. */
+  public CompressorPipeline.Search compressionSearch() {
+    return CompressorPipeline.Search.valueOf(getString(COMPRESSION_SEARCH_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
+  /** Target ratio of the search. */
+  public double compressionRatio() {
+    return getDouble(COMPRESSION_RATIO_CONFIG);
+  }
+
+  /** Fixed embedding rank. */
+  public int compressionEmbeddingRank() {
+    return getInt(COMPRESSION_EMBEDDING_RANK_CONFIG);
+  }
+
+  /** Fixed hidden-layer ranks. */
+  public int[] compressionMlpRanks() {
+    return getList(COMPRESSION_MLP_RANKS_CONFIG).stream().filter(s -> !s.isBlank())
+        .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+  }
+
+  /** Search seed. */
+  public long compressionSeed() {
+    return getLong(COMPRESSION_SEED_CONFIG);
   }
 
   /** Metrics port, -1 = off. */

@@ -517,6 +517,11 @@ public final class RecompressorService implements AutoCloseable {
     if (lr.embeddingRank() > 0) {
       out.put("embedding", lr.embeddingRank());
     }
+    for (Map.Entry<String, Integer> e : lr.fieldEmbeddingRanks().entrySet()) {
+      if (e.getValue() > 0) {
+        out.put("emb/" + e.getKey(), e.getValue());
+      }
+    }
     int[] mlp = lr.mlpRanks();
     for (int i = 0; mlp != null && i < mlp.length; i++) {
       if (mlp[i] > 0) {

@@ -16,10 +16,12 @@ import java.util.SplittableRandom;
  * like Criteo's hashed categories. Numeric fields are heavy-tailed integer counts (log-normal, some
  * correlated through a latent activity factor) and are missing with field-specific rates.
  *
- * <p><b>Teacher</b> (the planted structure): {@code logit = b0 + sum_f s_f a_f(id_f) + sum_{(f,g)
- * in P} w_fg <u_f(id_f), u_g(id_g)> + net(numeric) + eps}: per-id first-order effects, 12 planted
- * context x candidate interaction pairs with 4-dimensional per-id factors, a random one-hidden-
- * layer ReLU network over log-transformed numeric fields, and Gaussian logit noise eps ~
+ * <p><b>Teacher</b> (the planted structure): {@code logit = b0 + sum_f s_f r(id_f) a_f(id_f) +
+ * sum_h v_h relu(c_h + sum_{f in S_h} W_h r(id_f) u_f(id_f)) + net(numeric) + eps}, where {@code
+ * r} shrinks the effects of tail ids ({@link #amplitude}): per-id first-order effects; 16 random
+ * ReLU interaction units, each wired to 3 fields (one context field and two others) through
+ * 4-dimensional per-id factors; a random one-hidden-layer ReLU network over log-transformed
+ * numeric fields; and Gaussian logit noise eps ~
  * N(0, {@link #NOISE_STD}^2) that no model can learn. Per-id parameters are pure functions of
  * (seed, field, id) through a 64-bit mix, so nothing of size ~1M is stored. b0 is solved at
  * construction (bisection on a 20k-row sample) for a positive rate of {@link #TARGET_CTR}. The
@@ -46,11 +48,10 @@ public final class SyntheticStream {
   private static final int NUMERIC = 13;
   private static final int CATEGORICAL = 26;
   private static final int FACTOR_DIM = 4;
+  private static final double HEAD_RANKS = 25;
   private static final int HIDDEN = 8;
-  private static final int[][] PAIRS = {
-    {0, 13}, {1, 15}, {2, 20}, {3, 23}, {4, 14}, {6, 17}, {7, 18}, {9, 25}, {10, 21}, {11, 15}, {12, 24}, {5, 16}
-  };
-
+  private static final int UNITS = 16;
+  private static final int UNIT_FIELDS = 3;
   private final long seed;
   private final long startMs;
   private final double eventsPerSecond;
@@ -59,7 +60,10 @@ public final class SyntheticStream {
   private final double[][] zipfCdf = new double[CATEGORICAL][];
   private final String[][] idNames = new String[CATEGORICAL][];
   private final double[] firstOrderScale = new double[CATEGORICAL];
-  private final double[] pairScale = new double[PAIRS.length];
+  private final int[][] unitField = new int[UNITS][UNIT_FIELDS];
+  private final double[][][] unitWeight = new double[UNITS][UNIT_FIELDS][FACTOR_DIM];
+  private final double[] unitBias = new double[UNITS];
+  private final double[] unitOut = new double[UNITS];
   private final double[] numMu = new double[NUMERIC];
   private final double[] numSigma = new double[NUMERIC];
   private final double[] numMissing = new double[NUMERIC];
@@ -115,8 +119,16 @@ public final class SyntheticStream {
       // A few strong fields, many weak ones: the usual shape of per-field importance.
       firstOrderScale[f] = (v <= 4 ? 0.1 : 0.15) + 0.35 * r.nextDouble() * r.nextDouble();
     }
-    for (int p = 0; p < PAIRS.length; p++) {
-      pairScale[p] = 0.25 + 0.3 * r.nextDouble();
+    for (int h = 0; h < UNITS; h++) {
+      for (int q = 0; q < UNIT_FIELDS; q++) {
+        // One context and two arbitrary fields per unit: user x ad style crosses.
+        unitField[h][q] = q == 0 ? r.nextInt(13) : r.nextInt(CATEGORICAL);
+        for (int k = 0; k < FACTOR_DIM; k++) {
+          unitWeight[h][q][k] = gaussian(r) / Math.sqrt(UNIT_FIELDS * FACTOR_DIM);
+        }
+      }
+      unitBias[h] = 0.2 * gaussian(r);
+      unitOut[h] = (r.nextBoolean() ? 1 : -1) * (0.4 + 0.4 * r.nextDouble());
     }
     for (int j = 0; j < NUMERIC; j++) {
       numMu[j] = 0.5 + 4 * r.nextDouble();
@@ -250,16 +262,19 @@ public final class SyntheticStream {
       int id = sampleZipf(f, r.nextDouble());
       ids[f] = id;
       out.category[NUMERIC + f] = idName(f, id);
-      logit += firstOrderScale[f] * paramGaussian(f, id, 0);
+      logit += firstOrderScale[f] * amplitude(id) * paramGaussian(f, id, 0);
     }
-    for (int p = 0; p < PAIRS.length; p++) {
-      int f = PAIRS[p][0];
-      int g = PAIRS[p][1];
-      double dot = 0;
-      for (int k = 0; k < FACTOR_DIM; k++) {
-        dot += paramGaussian(f, ids[f], 1 + k) * paramGaussian(g, ids[g], 1 + k);
+    // Interaction units: a random one-hidden-layer ReLU network, each unit wired to 3 fields.
+    for (int h = 0; h < UNITS; h++) {
+      double a = unitBias[h];
+      for (int q = 0; q < UNIT_FIELDS; q++) {
+        int f = unitField[h][q];
+        double amp = amplitude(ids[f]);
+        for (int k = 0; k < FACTOR_DIM; k++) {
+          a += unitWeight[h][q][k] * amp * paramGaussian(f, ids[f], 1 + k);
+        }
       }
-      logit += pairScale[p] * dot / Math.sqrt(FACTOR_DIM);
+      logit += unitOut[h] * Math.max(0, a);
     }
     double clean = 1 / (1 + Math.exp(-logit));
     double noisy = 1 / (1 + Math.exp(-(logit + NOISE_STD * gaussian(r))));
@@ -291,6 +306,15 @@ public final class SyntheticStream {
       }
     }
     return (lo + hi) / 2;
+  }
+
+  /**
+   * Effect size of the id at Zipf rank {@code rank}: 1 for the head, decaying as
+   * 1 / sqrt(1 + rank / {@value #HEAD_RANKS}) in the tail, so that the planted signal lives mostly
+   * in ids a model can see often enough to learn (rare ids act like noise, as in real logs).
+   */
+  private static double amplitude(int rank) {
+    return 1 / Math.sqrt(1 + rank / HEAD_RANKS);
   }
 
   private int sampleZipf(int f, double u) {

@@ -1,0 +1,105 @@
+package io.ctrstreams.cli;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.CtrModelException;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.Scorer;
+import io.ctrstreams.model.eval.BinaryMetrics;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.trainer.Features;
+import io.ctrstreams.trainer.TrainingRun;
+import io.ctrstreams.trainer.data.RawRecord;
+import io.ctrstreams.trainer.data.RecordReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ctr eval}: scores a Criteo/Avazu file with a .ctrm model through the serving scorer and
+ * prints {@code auc=<x> logloss=<y> calibration=<z> rows=<n>}.
+ */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = "Evaluate a .ctrm model on a Criteo TSV or Avazu CSV file.")
+public final class EvalCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "Model .ctrm file.")
+  Path model;
+
+  @Option(names = "--data", required = true, description = "Input file.")
+  Path data;
+
+  @Option(names = "--format", required = true, description = "criteo | avazu.")
+  String format;
+
+  @Option(names = "--scores-out", description = "Write label<TAB>pctr per row, in input order.")
+  Path scoresOut;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      CtrModel m = CtrModel.fromFile(CtrmFormat.read(model));
+      Scorer scorer = m.scorer();
+      FeatureVector fv = m.spec().newFeatureVector();
+      double[] p = new double[1024];
+      boolean[] y = new boolean[1024];
+      int n = 0;
+      try (RecordReader r = TrainingRun.openFile(format.toLowerCase(Locale.ROOT), data);
+          BufferedWriter w = scoresOut == null ? null : Files.newBufferedWriter(scoresOut, StandardCharsets.UTF_8)) {
+        if (r.schema().size() != m.spec().fieldCount()) {
+          throw new CtrModelException("model " + m.name() + " has " + m.spec().fieldCount() + " fields, " + format
+              + " data has " + r.schema().size());
+        }
+        for (int f = 0; f < r.schema().size(); f++) {
+          if (!r.schema().field(f).name().equals(m.spec().field(f).name())) {
+            throw new CtrModelException("model field " + f + " is " + m.spec().field(f).name() + ", " + format
+                + " data has " + r.schema().field(f).name());
+          }
+        }
+        RawRecord rec = r.schema().newRecord();
+        while (r.next(rec)) {
+          Features.encode(m.encoder(), rec, fv);
+          float pc = scorer.score(fv, fv);
+          if (n == p.length) {
+            p = Arrays.copyOf(p, n * 2);
+            y = Arrays.copyOf(y, n * 2);
+          }
+          p[n] = pc;
+          y[n] = rec.label > 0.5f;
+          n++;
+          if (w != null) {
+            w.write((rec.label > 0.5f ? "1" : "0") + "\t" + pc);
+            w.newLine();
+          }
+        }
+      }
+      if (n == 0) {
+        throw new CtrModelException("no rows in " + data);
+      }
+      double[] ps = Arrays.copyOf(p, n);
+      boolean[] ys = Arrays.copyOf(y, n);
+      out.printf(Locale.ROOT, "auc=%.4f logloss=%.4f calibration=%.4f rows=%d%n", BinaryMetrics.auc(ps, ys),
+          BinaryMetrics.logloss(ps, ys), BinaryMetrics.calibration(ps, ys), n);
+      out.flush();
+      return 0;
+    } catch (CtrModelException | IOException e) {
+      err.println("ctr eval: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+  }
+}

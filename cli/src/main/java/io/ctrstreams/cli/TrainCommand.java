@@ -1,0 +1,137 @@
+package io.ctrstreams.cli;
+
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CtrModelException;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.trainer.TrainerConfig;
+import io.ctrstreams.trainer.TrainingRun;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ctr train}: trains a CTR model on Criteo, Avazu or synthetic data and writes a .ctrm
+ * checkpoint. Progress goes to stderr every 2 s; the last stdout line is {@code valid auc=<x>
+ * logloss=<y> rows=<n>} (scripts rely on it).
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Train a DNN / DeepFM / DCNv2 CTR model and write it as .ctrm.")
+public final class TrainCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", description = "Input file (Criteo TSV or Avazu CSV); ignored for synthetic.")
+  Path data;
+
+  @Option(names = "--format", required = true, description = "criteo | avazu | synthetic.")
+  String format;
+
+  @Option(names = "--rows", defaultValue = "0",
+      description = "Rows to use (0 = the whole file; synthetic default 1000000).")
+  long rows;
+
+  @Option(names = "--arch", required = true, description = "dnn | deepfm | dcnv2.")
+  String arch;
+
+  @Option(names = "--valid-split", defaultValue = "0.2", description = "Held-out share (last rows). Default: ${DEFAULT-VALUE}.")
+  double validSplit;
+
+  @Option(names = "--epochs", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+  int epochs;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Init, shuffle and synthetic-data seed. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--out", required = true, description = "Output .ctrm file.")
+  Path out;
+
+  @Option(names = "--embedding-dim", defaultValue = "16", description = "Default: ${DEFAULT-VALUE}.")
+  int embeddingDim;
+
+  @Option(names = "--mlp", defaultValue = "400,400,400", split = ",", description = "Hidden sizes. Default: ${DEFAULT-VALUE}.")
+  int[] mlp;
+
+  @Option(names = "--cross-layers", defaultValue = "3", description = "DCNv2 cross layers. Default: ${DEFAULT-VALUE}.")
+  int crossLayers;
+
+  @Option(names = "--min-count", defaultValue = "10", description = "Vocabulary min count. Default: ${DEFAULT-VALUE}.")
+  int minCount;
+
+  @Option(names = "--hash-buckets", defaultValue = "0",
+      description = "> 0: hash categorical values into this many rows per field instead of a vocabulary.")
+  int hashBuckets;
+
+  @Option(names = "--batch-size", defaultValue = "512", description = "Default: ${DEFAULT-VALUE}.")
+  int batchSize;
+
+  @Option(names = "--lr", defaultValue = "0.001", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
+  double lr;
+
+  @Option(names = "--embedding-lr", defaultValue = "0.05", description = "Adagrad learning rate of tables. Default: ${DEFAULT-VALUE}.")
+  double embeddingLr;
+
+  @Option(names = "--l2", defaultValue = "1e-6", description = "L2 on dense weights. Default: ${DEFAULT-VALUE}.")
+  double l2;
+
+  @Option(names = "--embedding-l2", defaultValue = "1e-7", description = "L2 on touched table rows. Default: ${DEFAULT-VALUE}.")
+  double embeddingL2;
+
+  @Option(names = "--threads", defaultValue = "2", description = "Data-parallel threads. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Option(names = "--gemm", defaultValue = "nd4j", description = "nd4j | java. Default: ${DEFAULT-VALUE}.")
+  String gemm;
+
+  @Option(names = "--shuffle-buffer", defaultValue = "100000", description = "Default: ${DEFAULT-VALUE}.")
+  int shuffleBuffer;
+
+  @Option(names = "--baseline", description = "Also train the hashed logistic-regression baseline on the same split.")
+  boolean baseline;
+
+  @Override
+  public Integer call() {
+    PrintWriter outw = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      Architecture a = switch (arch.toLowerCase(Locale.ROOT)) {
+        case "dnn" -> Architecture.DNN;
+        case "deepfm" -> Architecture.DEEPFM;
+        case "dcnv2" -> Architecture.DCNV2;
+        default -> throw new CtrModelException("--arch must be dnn, deepfm or dcnv2, found " + arch);
+      };
+      String fmt = format.toLowerCase(Locale.ROOT);
+      long n = rows == 0 && fmt.equals("synthetic") ? 1_000_000 : rows;
+      TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm);
+      String name = (fmt + "-" + a.name()).toLowerCase(Locale.ROOT);
+      TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
+          embeddingDim, mlp, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name);
+      TrainingRun.Result r = TrainingRun.run(o, (rowsDone, eps, loss) ->
+          err.printf(Locale.ROOT, "train rows=%d ex/s=%.0f loss=%.4f%n", rowsDone, eps, loss));
+      err.flush();
+      CtrmFormat.write(r.model().toFile(), out);
+      outw.printf(Locale.ROOT, "model %s params=%d written to %s%n", r.model().name(), r.model().parameterCount(), out);
+      outw.printf(Locale.ROOT, "train rows=%d step ex/s=%.0f end-to-end ex/s=%.0f%n", r.trainRows(),
+          r.stepExamplesPerSecond(), r.wallExamplesPerSecond());
+      if (!Double.isNaN(r.teacherAuc())) {
+        outw.printf(Locale.ROOT, "teacher auc=%.4f%n", r.teacherAuc());
+      }
+      if (!Double.isNaN(r.baselineAuc())) {
+        outw.printf(Locale.ROOT, "baseline hashed-lr auc=%.4f logloss=%.4f%n", r.baselineAuc(), r.baselineLogloss());
+      }
+      outw.printf(Locale.ROOT, "valid auc=%.4f logloss=%.4f rows=%d%n", r.validAuc(), r.validLogloss(), r.validRows());
+      outw.flush();
+      return 0;
+    } catch (CtrModelException | IOException e) {
+      err.println("ctr train: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+  }
+}

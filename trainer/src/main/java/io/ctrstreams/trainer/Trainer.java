@@ -1,0 +1,372 @@
+package io.ctrstreams.trainer;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.trainer.internal.GemmBackend;
+import io.ctrstreams.trainer.internal.Nd4jGemm;
+import io.ctrstreams.trainer.internal.ParamStore;
+import io.ctrstreams.trainer.internal.Replica;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Mini-batch backprop for every model the core describes (DNN, DeepFM, DCN-V2; dense or low-rank
+ * embeddings, MLP and cross layers; folded or not), starting from any {@link CtrModel} — random
+ * init, a checkpoint, or a compressed model to fine-tune or distill into.
+ *
+ * <ul>
+ *   <li>Optimizers: Adam (Kingma and Ba 2015, Algorithm 1, bias-corrected) for dense parameters;
+ *       Adagrad (Duchi et al. 2011; accumulator starts at 0) for lookup tables, updating only the
+ *       rows the batch touched (duplicates in a batch are summed first).
+ *   <li>Loss: {@code alpha * BCE(label) + (1 - alpha) * T^2 * BCE(sigmoid(logit_teacher / T),
+ *       sigmoid(logit / T))} (Hinton, Vinyals, Dean 2015), computed from logits (softplus form)
+ *       so it never overflows; mean over the batch.
+ *   <li>Data parallel: {@code threads} replicas share the weights, each runs forward + backward on
+ *       a contiguous slice of the batch into its own gradient buffers; the gradients are summed in
+ *       replica order, so results do not depend on thread timing (seeded runs are reproducible).
+ * </ul>
+ *
+ * <p>Not thread-safe; {@link #close()} stops the worker threads.
+ */
+public final class Trainer implements AutoCloseable {
+  private static final double ADAM_B1 = 0.9;
+  private static final double ADAM_B2 = 0.999;
+  private static final double ADAM_EPS = 1e-8;
+  private static final double ADAGRAD_EPS = 1e-8;
+
+  private final CtrModel base;
+  private final TrainerConfig cfg;
+  private final ParamStore ps;
+  private final Replica[] replicas;
+  private final ExecutorService pool;
+  private final float[] logits;
+  private final float[] dLogit;
+  private final double[] sliceLoss;
+  private final Sparse[] sparse;
+  private long step;
+
+  /** Lookup-table update scratch: row -> slot of the batch's summed gradient. */
+  private static final class Sparse {
+    final ParamStore.Param p;
+    final int field;
+    final boolean fm;
+    final int[] slot;
+    final int[] touched;
+    final float[] acc;
+    int count;
+
+    Sparse(ParamStore.Param p, int field, boolean fm, int batch) {
+      this.p = p;
+      this.field = field;
+      this.fm = fm;
+      this.slot = new int[p.rows];
+      Arrays.fill(slot, -1);
+      this.touched = new int[batch];
+      this.acc = new float[batch * p.cols];
+    }
+  }
+
+  public Trainer(CtrModel init, TrainerConfig cfg) {
+    this.base = init;
+    this.cfg = cfg;
+    this.ps = new ParamStore(init);
+    int threads = Math.min(cfg.threads(), cfg.batchSize());
+    if ("nd4j".equals(cfg.gemm()) && threads > 1) {
+      // Replicas already use every core; OpenBLAS threads inside each sgemm would oversubscribe.
+      // This is process-wide, hence only when the trainer runs its own workers.
+      Nd4j.factory().blas().setMaxThreads(1);
+    }
+    int cap = (cfg.batchSize() + threads - 1) / threads;
+    replicas = new Replica[threads];
+    for (int i = 0; i < threads; i++) {
+      GemmBackend g = "nd4j".equals(cfg.gemm()) ? new Nd4jGemm() : GemmBackend.java();
+      replicas[i] = new Replica(ps, cap, g);
+    }
+    if (threads > 1) {
+      AtomicInteger n = new AtomicInteger();
+      pool = Executors.newFixedThreadPool(threads - 1, r -> {
+        Thread t = new Thread(r, "ctr-trainer-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    } else {
+      pool = null;
+    }
+    logits = new float[cfg.batchSize()];
+    dLogit = new float[cfg.batchSize()];
+    sliceLoss = new double[threads];
+    ModelSpec spec = init.spec();
+    List<Sparse> sp = new ArrayList<>();
+    for (int f = 0; f < spec.fieldCount(); f++) {
+      sp.add(new Sparse(replicas[0].table(f), f, false, cfg.batchSize()));
+      if (replicas[0].fmFirst(f) != null) {
+        sp.add(new Sparse(replicas[0].fmFirst(f), f, true, cfg.batchSize()));
+      }
+    }
+    sparse = sp.toArray(new Sparse[0]);
+  }
+
+  public ModelSpec spec() {
+    return ps.spec();
+  }
+
+  public TrainerConfig config() {
+    return cfg;
+  }
+
+  /** Optimizer steps taken. */
+  public long steps() {
+    return step;
+  }
+
+  /**
+   * One optimizer step on {@code batch} (at most {@link TrainerConfig#batchSize()} examples).
+   *
+   * @return the mean loss of the batch before the step
+   */
+  public double step(Batch batch) {
+    int n = batch.size();
+    if (n == 0) {
+      return Double.NaN;
+    }
+    checkBatch(batch);
+    runSlices(batch, n, true);
+    double loss = 0;
+    for (double l : sliceLoss) {
+      loss += l;
+    }
+    applyDense();
+    applySparse(n);
+    step++;
+    return loss / n;
+  }
+
+  /** Logits of the current weights for the examples of {@code batch}, into {@code out[0..size)}. */
+  public void predictLogits(Batch batch, float[] out) {
+    int n = batch.size();
+    if (n == 0) {
+      return;
+    }
+    checkBatch(batch);
+    runSlices(batch, n, false);
+    System.arraycopy(logits, 0, out, 0, n);
+  }
+
+  /** Mean training loss of {@code batch} at the current weights, without a step. */
+  public double loss(Batch batch) {
+    int n = batch.size();
+    checkBatch(batch);
+    runSlices(batch, n, false);
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+      s += lossAndGrad(i, batch, n);
+    }
+    return s / n;
+  }
+
+  private void checkBatch(Batch batch) {
+    if (batch.size() > cfg.batchSize()) {
+      throw new TrainerException("batch of " + batch.size() + " examples exceeds the configured batch size "
+          + cfg.batchSize());
+    }
+    if (batch.fields() != ps.spec().fieldCount()) {
+      throw new TrainerException("batch has " + batch.fields() + " fields, model " + ps.spec().name() + " has "
+          + ps.spec().fieldCount());
+    }
+  }
+
+  private void runSlices(Batch batch, int n, boolean train) {
+    int threads = replicas.length;
+    int per = (n + threads - 1) / threads;
+    List<Future<?>> futures = new ArrayList<>();
+    for (int i = 1; i < threads; i++) {
+      final int r = i;
+      int off = r * per;
+      int cnt = Math.max(0, Math.min(per, n - off));
+      futures.add(pool.submit(() -> slice(r, batch, off, cnt, n, train)));
+    }
+    slice(0, batch, 0, Math.min(per, n), n, train);
+    for (Future<?> f : futures) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TrainerException("interrupted while training", e);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new TrainerException("trainer worker failed: " + c, c);
+      }
+    }
+  }
+
+  private void slice(int r, Batch batch, int off, int cnt, int total, boolean train) {
+    Replica rep = replicas[r];
+    sliceLoss[r] = 0;
+    if (cnt == 0) {
+      rep.forward(batch.index, batch.value, off, 0, logits);
+      if (train) {
+        rep.zeroGrads();
+      }
+      return;
+    }
+    rep.forward(batch.index, batch.value, off, cnt, logits);
+    if (!train) {
+      return;
+    }
+    double l = 0;
+    for (int i = off; i < off + cnt; i++) {
+      l += lossAndGrad(i, batch, total);
+    }
+    sliceLoss[r] = l;
+    rep.zeroGrads();
+    rep.backward(dLogit, off);
+  }
+
+  /** Loss of example i at logits[i]; stores dLoss/dlogit / total in dLogit[i]. */
+  private double lossAndGrad(int i, Batch b, int total) {
+    double z = logits[i];
+    double y = b.label[i];
+    double p = sigmoid(z);
+    double alpha = cfg.labelWeight();
+    float q = b.teacher[i];
+    double loss;
+    double g;
+    if (alpha < 1 && !Float.isNaN(q)) {
+      double t = cfg.temperature();
+      double qc = Math.min(1 - 1e-7, Math.max(1e-7, q));
+      double qt = sigmoid(Math.log(qc / (1 - qc)) / t);
+      double zt = z / t;
+      double soft = t * t * (softplus(zt) - qt * zt);
+      double hard = softplus(z) - y * z;
+      loss = alpha * hard + (1 - alpha) * soft;
+      g = alpha * (p - y) + (1 - alpha) * t * (sigmoid(zt) - qt);
+    } else {
+      loss = softplus(z) - y * z;
+      g = p - y;
+    }
+    dLogit[i] = (float) (g / total);
+    return loss;
+  }
+
+  static double sigmoid(double z) {
+    return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+  }
+
+  static double softplus(double z) {
+    return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+  }
+
+  private void applyDense() {
+    double t = step + 1;
+    double lr = cfg.learningRate() * Math.sqrt(1 - Math.pow(ADAM_B2, t)) / (1 - Math.pow(ADAM_B1, t));
+    float b1 = (float) ADAM_B1;
+    float b2 = (float) ADAM_B2;
+    float l2 = (float) cfg.l2();
+    for (ParamStore.Param p : ps.params()) {
+      if (p.sparse) {
+        continue;
+      }
+      float[] g = replicas[0].grads[p.index];
+      for (int r = 1; r < replicas.length; r++) {
+        float[] o = replicas[r].grads[p.index];
+        for (int i = 0; i < g.length; i++) {
+          g[i] += o[i];
+        }
+      }
+      if (p.s1 == null) {
+        p.s1 = new float[p.w.length];
+        p.s2 = new float[p.w.length];
+      }
+      float[] w = p.w;
+      float[] m = p.s1;
+      float[] v = p.s2;
+      float decay = p.decays() ? l2 : 0f;
+      for (int i = 0; i < w.length; i++) {
+        float gi = g[i] + decay * w[i];
+        m[i] = b1 * m[i] + (1 - b1) * gi;
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+        w[i] -= (float) (lr * m[i] / (Math.sqrt(v[i]) + ADAM_EPS));
+      }
+    }
+  }
+
+  private void applySparse(int n) {
+    float lr = (float) cfg.embeddingLearningRate();
+    float l2 = (float) cfg.embeddingL2();
+    for (Sparse s : sparse) {
+      ParamStore.Param p = s.p;
+      int cols = p.cols;
+      s.count = 0;
+      for (Replica rep : replicas) {
+        float[] src = s.fm ? rep.fmFirstGrad[s.field] : rep.tableGrad[s.field];
+        for (int r = 0; r < rep.size(); r++) {
+          int row = rep.row(r, s.field);
+          int k = s.slot[row];
+          if (k < 0) {
+            k = s.count++;
+            s.slot[row] = k;
+            s.touched[k] = row;
+            Arrays.fill(s.acc, k * cols, k * cols + cols, 0f);
+          }
+          for (int j = 0; j < cols; j++) {
+            s.acc[k * cols + j] += src[r * cols + j];
+          }
+        }
+      }
+      if (p.s2 == null) {
+        p.s2 = new float[p.w.length];
+      }
+      float[] w = p.w;
+      float[] a = p.s2;
+      for (int k = 0; k < s.count; k++) {
+        int row = s.touched[k];
+        s.slot[row] = -1;
+        int o = row * cols;
+        for (int j = 0; j < cols; j++) {
+          float g = s.acc[k * cols + j] + l2 * w[o + j];
+          a[o + j] += g * g;
+          w[o + j] -= lr * g / ((float) Math.sqrt(a[o + j]) + (float) ADAGRAD_EPS);
+        }
+      }
+    }
+  }
+
+  /**
+   * A snapshot of the current weights as a model with the base model's spec and vocabularies.
+   */
+  public CtrModel toModel(String name, long version, Map<String, String> metadata) {
+    Map<String, List<String>> vocab = new LinkedHashMap<>();
+    for (FieldSpec f : ps.spec().fields()) {
+      List<String> v = base.vocabulary(f.name());
+      if (v != null && !v.isEmpty()) {
+        vocab.put(f.name(), v);
+      }
+    }
+    return CtrModel.create(ps.spec(), name, version, ps.toTensors(), vocab, metadata);
+  }
+
+  /** Number of trainable values. */
+  public long parameterCount() {
+    return ps.size();
+  }
+
+  @Override
+  public void close() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.ctrstreams.trainer;
+
+/**
+ * Hyper-parameters of {@link Trainer}.
+ *
+ * @param batchSize examples per step (the CTR standard 512 by default)
+ * @param learningRate Adam step size for dense parameters
+ * @param embeddingLearningRate Adagrad step size for lookup tables
+ * @param l2 L2 coefficient on dense weight matrices (not biases)
+ * @param embeddingL2 L2 coefficient on the touched rows of lookup tables
+ * @param labelWeight alpha of the loss mix {@code alpha * BCE(label) + (1 - alpha) * T^2 *
+ *     BCE(soft teacher target at temperature T)}; 1 = labels only, 0 = pure distillation. Examples
+ *     without a teacher probability use the label loss alone.
+ * @param temperature distillation temperature T (Hinton et al. 2015): teacher and student logits
+ *     are divided by T, the soft term is scaled by T^2 so its gradient keeps its size
+ * @param threads data-parallel worker threads (each owns a replica; the batch is split evenly)
+ * @param seed initialization and shuffling seed
+ * @param gemm "nd4j" (native sgemm, default: measured faster) or "java" (plain loops)
+ */
+public record TrainerConfig(
+    int batchSize,
+    double learningRate,
+    double embeddingLearningRate,
+    double l2,
+    double embeddingL2,
+    double labelWeight,
+    double temperature,
+    int threads,
+    long seed,
+    String gemm) {
+
+  /** Validates every value, naming the offending one. */
+  public TrainerConfig {
+    if (batchSize < 1 || batchSize > 1 << 20) {
+      throw new TrainerException("batch size must be in [1, 1048576], found " + batchSize);
+    }
+    if (!(learningRate > 0) || !(embeddingLearningRate > 0)) {
+      throw new TrainerException("learning rates must be > 0, found " + learningRate + " and " + embeddingLearningRate);
+    }
+    if (!(l2 >= 0) || !(embeddingL2 >= 0)) {
+      throw new TrainerException("L2 coefficients must be >= 0, found " + l2 + " and " + embeddingL2);
+    }
+    if (!(labelWeight >= 0 && labelWeight <= 1)) {
+      throw new TrainerException("label weight must be in [0, 1], found " + labelWeight);
+    }
+    if (!(temperature > 0)) {
+      throw new TrainerException("distillation temperature must be > 0, found " + temperature);
+    }
+    if (threads < 1 || threads > 64) {
+      throw new TrainerException("trainer threads must be in [1, 64], found " + threads);
+    }
+    if (!"nd4j".equals(gemm) && !"java".equals(gemm)) {
+      throw new TrainerException("gemm backend must be nd4j or java, found " + gemm);
+    }
+  }
+
+  /** Defaults: batch 512, Adam 1e-3, Adagrad 0.05, L2 1e-6 / 1e-7, labels only, T = 1, 2 threads, nd4j. */
+  public static TrainerConfig defaults() {
+    return new TrainerConfig(512, 1e-3, 0.05, 1e-6, 1e-7, 1.0, 1.0, 2, 1L, "nd4j");
+  }
+
+  public TrainerConfig withBatchSize(int b) {
+    return new TrainerConfig(b, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm);
+  }
+
+  public TrainerConfig withLearningRates(double dense, double embedding) {
+    return new TrainerConfig(batchSize, dense, embedding, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm);
+  }
+
+  public TrainerConfig withL2(double dense, double embedding) {
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, dense, embedding, labelWeight, temperature, threads, seed, gemm);
+  }
+
+  public TrainerConfig withDistillation(double labelWeight, double temperature) {
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm);
+  }
+
+  public TrainerConfig withThreads(int t) {
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, t, seed, gemm);
+  }
+
+  public TrainerConfig withSeed(long s) {
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, s, gemm);
+  }
+
+  public TrainerConfig withGemm(String g) {
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, g);
+  }
+}

@@ -1,0 +1,16 @@
+package io.ctrstreams.trainer.safetensors;
+
+import io.ctrstreams.trainer.TrainerException;
+
+/** A safetensors file that is corrupt, unsupported, or does not fit the target spec. */
+public final class SafetensorsException extends TrainerException {
+  private static final long serialVersionUID = 1L;
+
+  public SafetensorsException(String message) {
+    super(message);
+  }
+
+  public SafetensorsException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -83,6 +83,13 @@ public final class ScoringTopology {
       throw new TopologyException("live registry serves model '" + rt.live().name()
           + "' but " + TopologyConfig.MODEL_NAME_CONFIG + " is '" + config.modelName() + "'");
     }
+    String shadowName = config.shadowModelName();
+    if ((shadowName == null) != (rt.shadow() == null)
+        || (shadowName != null && !shadowName.equals(rt.shadow().name()))) {
+      throw new TopologyException("shadow registry serves "
+          + (rt.shadow() == null ? "nothing" : "model '" + rt.shadow().name() + "'") + " but "
+          + TopologyConfig.SHADOW_MODEL_NAME_CONFIG + " is '" + (shadowName == null ? "" : shadowName) + "'");
+    }
     StreamsBuilder b = new StreamsBuilder();
     List<ModelRegistry> registries = new ArrayList<>();
     registries.add(rt.live());

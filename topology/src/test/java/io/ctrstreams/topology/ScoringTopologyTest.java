@@ -238,6 +238,28 @@ class ScoringTopologyTest {
   }
 
   @Test
+  void shouldLeaveOutTheLabelJoinWhenLabelsAreDisabled() {
+    start("avro", false, TopologyConfig.LABELS_ENABLED_CONFIG, "false");
+    publish(MODEL, 1, 11);
+    pipe(TestModels.impression("n", 1L, 2, rnd), "avro");
+    assertThat(scores.readValuesToList()).hasSize(2);
+    assertThat(driver.producedTopicNames()).doesNotContain("labeled")
+        .noneMatch(t -> t.contains(ScoringTopology.LABEL_JOIN_REPARTITION));
+  }
+
+  @Test
+  void shouldRefuseRegistriesThatDoNotMatchTheConfiguredModels() {
+    TopologyConfig c = new TopologyConfig(Map.of(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, "full"));
+    TopologyMetrics m = new TopologyMetrics(new PrometheusRegistry());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoringTopology.build(c,
+            new ScoringTopology.Runtime(m, new ModelRegistry("other"), new ModelRegistry("full"), LabelListener.none(), () -> 0L)))
+        .isInstanceOf(TopologyException.class).hasMessageContaining("live registry serves model 'other' but model.name is 'ctr'");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoringTopology.build(c,
+            new ScoringTopology.Runtime(m, new ModelRegistry("ctr"), null, LabelListener.none(), () -> 0L)))
+        .isInstanceOf(TopologyException.class).hasMessageContaining("shadow registry serves nothing but shadow.model.name is 'full'");
+  }
+
+  @Test
   void shouldWaitOnlyABoundedTimeOnceForAFirstModel() {
     start("avro", false, TopologyConfig.MODEL_WAIT_MS_CONFIG, "300");
     long t0 = System.nanoTime();

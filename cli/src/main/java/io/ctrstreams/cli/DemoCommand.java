@@ -56,7 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--search", paramLabel = "fixed|ga", description = "Rank choice: fixed ranks (stable across versions) or the GA rank search. Default: fixed.")
   String search = D.compressionSearch();
 
-  @Option(names = "--embedding-rank", paramLabel = "K", description = "Embedding rank of the fixed plan. Default: 4 (of dim 8).")
+  @Option(names = "--embedding-rank", paramLabel = "K", description = "Embedding rank of the fixed plan. Default: 2 (of dim 8).")
   int embeddingRank = D.embeddingRank();
 
   @Option(names = "--ratio", paramLabel = "R", description = "Target compression ratio of the GA search. Default: 3.")
@@ -78,6 +78,10 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // Before any Kafka class logs: the status line is the demo's output, INFO logs would bury it.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
+    if ("warn".equalsIgnoreCase(logLevel)) {
+      // Kafka's start-up warnings (leader not yet available, temp state dir) are expected here
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    }
     DemoOptions o;
     try {
       o = new DemoOptions(port, metricsPort, rate, duration, statusInterval, snapshotInterval, trainerRate,

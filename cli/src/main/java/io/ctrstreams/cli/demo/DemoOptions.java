@@ -63,6 +63,6 @@ public record DemoOptions(
   /** The defaults of {@code ctr demo}. */
   public static DemoOptions defaults() {
     return new DemoOptions(9092, 9400, 300, null, Duration.ofSeconds(5), Duration.ofSeconds(20), 3000,
-        Duration.ofSeconds(15), 1000, "fixed", 4, 3.0, 42, false);
+        Duration.ofSeconds(15), 1000, "fixed", 2, 3.0, 42, false);
   }
 }

@@ -56,6 +56,7 @@ public final class DemoRunner {
   private final List<RecompressionOutcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong snapshots = new AtomicLong();
   private boolean printEvents;
+  private java.util.function.Consumer<String> beforeShutdown = bs -> {};
   private volatile String bootstrap;
   private volatile int metricsPort = -1;
 
@@ -68,6 +69,15 @@ public final class DemoRunner {
   /** Also print one line per snapshot and per recompression (off by default: one status line only). */
   public DemoRunner printEvents(boolean on) {
     this.printEvents = on;
+    return this;
+  }
+
+  /**
+   * Runs {@code hook} with the bootstrap address after the last status line, while everything is
+   * still up (tests read the topics there).
+   */
+  public DemoRunner beforeShutdown(java.util.function.Consumer<String> hook) {
+    this.beforeShutdown = java.util.Objects.requireNonNull(hook);
     return this;
   }
 
@@ -156,6 +166,8 @@ public final class DemoRunner {
       DemoSummary summary = status.summary(snapshots.get());
       out.println(summary.format());
       out.flush();
+      traffic.close();
+      beforeShutdown.accept(bootstrap);
       return summary;
     } finally {
       closeQuietly(traffic);

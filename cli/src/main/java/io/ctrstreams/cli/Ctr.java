@@ -39,6 +39,7 @@ public final class Ctr implements Runnable {
     cl.addSubcommand(new TrainCommand());
     cl.addSubcommand(new EvalCommand());
     cl.addSubcommand(new ImportSafetensorsCommand());
+    cl.addSubcommand(new LoadTestCommand());
     return cl;
   }
 

@@ -13,6 +13,7 @@ import io.ctrstreams.topology.internal.ScoringProcessor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -82,6 +83,13 @@ public final class ScoringTopology {
       throw new TopologyException("live registry serves model '" + rt.live().name()
           + "' but " + TopologyConfig.MODEL_NAME_CONFIG + " is '" + config.modelName() + "'");
     }
+    String shadowName = config.shadowModelName();
+    if ((shadowName == null) != (rt.shadow() == null)
+        || (shadowName != null && !shadowName.equals(rt.shadow().name()))) {
+      throw new TopologyException("shadow registry serves "
+          + (rt.shadow() == null ? "nothing" : "model '" + rt.shadow().name() + "'") + " but "
+          + TopologyConfig.SHADOW_MODEL_NAME_CONFIG + " is '" + (shadowName == null ? "" : shadowName) + "'");
+    }
     StreamsBuilder b = new StreamsBuilder();
     List<ModelRegistry> registries = new ArrayList<>();
     registries.add(rt.live());
@@ -99,10 +107,12 @@ public final class ScoringTopology {
         () -> new ModelStoreProcessor(MODEL_STORE, registries));
 
     ImpressionCodec impressionCodec = new ImpressionCodec(config.inputFormat(), config.maxCandidates());
+    // one first-model deadline per app instance, set by the first task init (see ScoringProcessor)
+    AtomicLong modelDeadline = new AtomicLong(Long.MIN_VALUE);
     KStream<byte[], Routed> scored =
         b.stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions"))
             .process(
-                () -> new ScoringProcessor(impressionCodec, rt.live(), rt.shadow(), config.modelWaitMs(),
+                () -> new ScoringProcessor(impressionCodec, rt.live(), rt.shadow(), config.modelWaitMs(), modelDeadline,
                     config.labelsEnabled(), rt.metrics(), rt.wallClock()),
                 Named.as("score"));
     scored

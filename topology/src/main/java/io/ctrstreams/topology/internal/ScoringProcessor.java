@@ -20,6 +20,7 @@ import io.ctrstreams.topology.TopologyMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -32,9 +33,11 @@ import org.apache.kafka.streams.processor.api.Record;
  * version, plus the served impression for the label join. No buffering across records: under
  * exactly-once a record is done when {@code process} returns.
  *
- * <p>No model yet: the first record of this task waits up to {@code modelWaitMs} (measured from
- * task init, once) for the global thread to load one; after that, records that find no model go
- * to the DLQ with reason {@code no_model}. A record is never scored with anything else.
+ * <p>No model yet: records wait until a deadline shared by every task of the app (set by the
+ * first task init to now + {@code model.wait.ms}) for the global thread to load one; after it,
+ * records that find no model go to the DLQ with reason {@code no_model} at once. The deadline is
+ * shared so a task re-created after a rebalance does not wait again. A record is never scored
+ * with anything else.
  *
  * <p>Per-model scratch (encoder, feature vectors, output arrays) is built once per model
  * version and reused, so steady-state scoring allocates only the output records.
@@ -46,6 +49,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private final ModelRegistry live;
   private final ModelRegistry shadow;
   private final long modelWaitMs;
+  private final AtomicLong sharedDeadline;
   private final boolean emitServed;
   private final TopologyMetrics metrics;
   private final LongSupplier wallClock;
@@ -109,6 +113,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
       ModelRegistry live,
       ModelRegistry shadow,
       long modelWaitMs,
+      AtomicLong sharedDeadline,
       boolean emitServed,
       TopologyMetrics metrics,
       LongSupplier wallClock) {
@@ -116,6 +121,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     this.live = live;
     this.shadow = shadow;
     this.modelWaitMs = modelWaitMs;
+    this.sharedDeadline = sharedDeadline;
     this.emitServed = emitServed;
     this.metrics = metrics;
     this.wallClock = wallClock;
@@ -124,7 +130,8 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   @Override
   public void init(ProcessorContext<byte[], Routed> context) {
     this.context = context;
-    this.waitDeadline = System.nanoTime() + modelWaitMs * 1_000_000L;
+    sharedDeadline.compareAndSet(Long.MIN_VALUE, System.nanoTime() + modelWaitMs * 1_000_000L);
+    this.waitDeadline = sharedDeadline.get();
   }
 
   @Override
@@ -203,7 +210,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private ServedModel currentOrWait() {
     ServedModel m = live.current();
     // the wait happens only until the deadline of the first task start, never per record after
-    while (m == null && System.nanoTime() < waitDeadline) {
+    while (m == null && System.nanoTime() - waitDeadline < 0) {
       try {
         Thread.sleep(WAIT_POLL_MS);
       } catch (InterruptedException e) {
@@ -213,7 +220,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
       m = live.current();
     }
     if (m == null) {
-      waitDeadline = 0;
+      waitDeadline = System.nanoTime(); // past: never wait again
     }
     return m;
   }

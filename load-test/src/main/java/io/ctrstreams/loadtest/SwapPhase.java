@@ -71,18 +71,13 @@ final class SwapPhase {
     t.createTopics(List.of(KafkaTopics.plain(input, s.partitions()), KafkaTopics.plain(scores, s.partitions()),
         KafkaTopics.compacted(models, 1)));
     int k = s.swaps();
-    t.progress().printf(Locale.ROOT, "swap phase: preparing %d versions of the compressed model ...%n", k + 1);
     CtrModel base = LoadModels.model(true, 1);
     String modelName = base.name();
-    byte[][] bytes = new byte[k + 2][];
-    for (int v = 1; v <= k + 1; v++) {
-      bytes[v] = LoadModels.ctrm(base.withVersion(v));
-    }
     TopologyConfig config = new TopologyConfig(t.appProps("swap", input, scores, models, modelName));
 
     try (ModelPublisher publisher = t.publisher(models);
         ManifestWatcher manifests = new ManifestWatcher(t.bootstrap(), models, modelName)) {
-      publisher.publish(modelName, 1, bytes[1], Map.of());
+      publisher.publish(modelName, 1, LoadModels.ctrm(base), Map.of());
       try (TopologyApp app = t.startApp(config);
           Reader reader = new Reader(t.bootstrap(), scores, candidates)) {
         app.live().addListener(new RegistryListener() {
@@ -112,9 +107,13 @@ final class SwapPhase {
           List<long[]> windows = new ArrayList<>();
           int observed = 0;
           for (int v = 2; v <= k + 1; v++) {
+            // serialized just before its publish and dropped after: holding every version's
+            // bytes for the whole phase (100 MB at K=20) grew the old generation until a full
+            // GC (450 ms under ParallelGC) landed in a swap window
+            byte[] bytes = LoadModels.ctrm(base.withVersion(v));
             long pubStart = System.currentTimeMillis();
             ScoringLatencySnapshot w0 = ScoringLatencySnapshot.take(app.registry());
-            publisher.publish(modelName, v, bytes[v], Map.of());
+            publisher.publish(modelName, v, bytes, Map.of());
             long manifestTs = manifests.awaitManifest(v, Duration.ofSeconds(30));
             long[] first = reader.awaitVersion(v, Duration.ofSeconds(30));
             Long swapped = swapWallMs.get((long) v);
@@ -133,8 +132,8 @@ final class SwapPhase {
             swapBuckets = ScoringLatencySnapshot.accumulate(swapBuckets, w0, w1);
             windows.add(new long[] {pubStart, windowEnd});
             t.progress().printf(Locale.ROOT,
-                "  v%d: manifest->swap %d ms, ->first score %d ms, ->read committed %d ms (publish call %d ms)%n",
-                v, swapAt - manifestTs, first[0] - manifestTs, first[1] - manifestTs, manifestTs - pubStart);
+                "  v%d at %s: manifest->swap %d ms, ->first score %d ms, ->read committed %d ms (publish call %d ms)%n",
+                v, java.time.Instant.ofEpochMilli(manifestTs), swapAt - manifestTs, first[0] - manifestTs, first[1] - manifestTs, manifestTs - pubStart);
             Thread.sleep(s.swapGapMs());
           }
           producer.stop();

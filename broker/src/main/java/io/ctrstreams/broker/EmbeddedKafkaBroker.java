@@ -87,10 +87,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw new IllegalStateException("broker already started on " + bootstrapServers());
     }
     port = requestedPort == 0 ? freePort() : checkPortFree(requestedPort, "--port");
-    controllerPort =
-        requestedControllerPort == 0
-            ? freePort()
-            : checkPortFree(requestedControllerPort, "--controller-port");
+    if (requestedControllerPort == 0) {
+      // Two probes in a row can hand out the same ephemeral port; retry until they differ.
+      do {
+        controllerPort = freePort();
+      } while (controllerPort == port);
+    } else {
+      controllerPort = checkPortFree(requestedControllerPort, "--controller-port");
+    }
     try {
       if (requestedLogDir == null) {
         logDir = Files.createTempDirectory("ctr-kafka-");

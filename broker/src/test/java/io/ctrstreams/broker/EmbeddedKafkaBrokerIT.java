@@ -41,7 +41,9 @@ class EmbeddedKafkaBrokerIT {
 
   @BeforeAll
   static void startBroker() {
+    long t0 = System.nanoTime();
     broker = BrokerTestSupport.startBroker();
+    System.out.printf("embedded broker started in %.0f ms%n", (System.nanoTime() - t0) / 1e6);
   }
 
   @AfterAll
@@ -126,7 +128,9 @@ class EmbeddedKafkaBrokerIT {
         .isInstanceOf(BrokerException.class)
         .hasMessage("port " + port + " is in use; pass --port");
 
+    long t0 = System.nanoTime();
     second.close();
+    System.out.printf("embedded broker closed in %.0f ms%n", (System.nanoTime() - t0) / 1e6);
     assertThat(second.isRunning()).isFalse();
     assertThat(logDir).doesNotExist();
     try (ServerSocket s = new ServerSocket()) {

@@ -28,11 +28,18 @@ public final class Ctr implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Ctr());
     // Subcommands are added here, one line each, so the list reads like the README's command list.
+    cl.addSubcommand(new DemoCommand());
     cl.addSubcommand(new BrokerCommand());
+    cl.addSubcommand(new CompressCommand());
+    cl.addSubcommand(new TrainerCommand());
+    cl.addSubcommand(new RecompressorCommand());
     cl.addSubcommand(new PublishCommand());
+    cl.addSubcommand(new BenchScoreCommand());
+    cl.addSubcommand(new TopologyCommand());
     cl.addSubcommand(new TrainCommand());
     cl.addSubcommand(new EvalCommand());
     cl.addSubcommand(new ImportSafetensorsCommand());
+    cl.addSubcommand(new LoadTestCommand());
     return cl;
   }
 

@@ -39,6 +39,10 @@ public final class CrossLayer {
    * lets callers update in place.
    */
   public void forward(float[] x0, int x0Off, float[] xl, int xlOff, float[] y, int yOff, float[] scratch) {
+    Checks.range("cross layer", "x0", x0, x0Off, dim);
+    Checks.range("cross layer", "x_l", xl, xlOff, dim);
+    Checks.range("cross layer", "output", y, yOff, dim);
+    Checks.range("cross layer", "scratch", scratch, 0, scratchSize());
     // The map's own scratch (LowRankLinear: V x + c) uses [0, ms); its output goes to [ms, ms + D).
     int tOff = map.scratchSize();
     map.forward(xl, xlOff, scratch, tOff, scratch);

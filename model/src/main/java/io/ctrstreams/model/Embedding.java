@@ -40,6 +40,8 @@ public final class Embedding {
 
   /** Writes {@code scale * table[row]} to {@code out[off .. off+d)}. */
   public void lookup(int row, float scale, float[] out, int off) {
+    Checks.row(tableT.name(), row, rows);
+    Checks.range(tableT.name(), "output", out, off, dim);
     int base = row * dim;
     for (int j = 0; j < dim; j++) {
       out[off + j] = scale * table[base + j];

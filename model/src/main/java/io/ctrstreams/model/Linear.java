@@ -60,6 +60,8 @@ public final class Linear implements AffineLayer {
 
   @Override
   public void forward(float[] x, int xOff, float[] y, int yOff, float[] scratch) {
+    Checks.range(weight.name(), "input", x, xOff, in);
+    Checks.range(weight.name(), "output", y, yOff, out);
     matVec(w, out, in, x, xOff, b, y, yOff);
   }
 

@@ -101,6 +101,8 @@ public final class LowRankEmbedding {
 
   /** Writes the k-dim row {@code T[row]} to {@code out[off .. off+k)}. */
   public void lookupFactors(int row, float[] out, int off) {
+    Checks.row(tableT.name(), row, rows);
+    Checks.range(tableT.name(), "output", out, off, rank);
     System.arraycopy(table, row * rank, out, off, rank);
   }
 
@@ -113,6 +115,8 @@ public final class LowRankEmbedding {
     if (proj == null) {
       throw new CtrModelException("folded low-rank embedding " + tableT.name() + " has no projection");
     }
+    Checks.row(tableT.name(), row, rows);
+    Checks.range(tableT.name(), "output", out, off, dim);
     int base = row * rank;
     System.arraycopy(bias, 0, out, off, dim);
     for (int r = 0; r < rank; r++) {

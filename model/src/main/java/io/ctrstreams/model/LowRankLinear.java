@@ -106,6 +106,9 @@ public final class LowRankLinear implements AffineLayer {
 
   @Override
   public void forward(float[] x, int xOff, float[] y, int yOff, float[] scratch) {
+    Checks.range(vT.name(), "input", x, xOff, in);
+    Checks.range(vT.name(), "output", y, yOff, out);
+    Checks.range(vT.name(), "scratch", scratch, 0, rank);
     Linear.matVec(v, rank, in, x, xOff, c, scratch, 0);
     if (activation) {
       for (int j = 0; j < rank; j++) {

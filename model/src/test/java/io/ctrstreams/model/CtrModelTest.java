@@ -27,6 +27,25 @@ class CtrModelTest {
   }
 
   @Test
+  void shouldScoreIdenticallyAfterCtrmBytesRoundTrip() {
+    for (Architecture arch : Architecture.values()) {
+      ModelSpec s = TestSpecs.small().architecture(arch)
+          .fields(TestSpecs.small().build().fields().stream().map(f -> f.withEmbeddingDim(4)).toList())
+          .crossLayers(arch == Architecture.DCNV2 ? 2 : 0)
+          .lowRank(new LowRankConfig(2, false, new int[] {3, 0}, arch == Architecture.DCNV2 ? new int[] {2, 0} : null,
+              true, null))
+          .build();
+      CtrModel m = CtrModel.random(s, 5).withVersion(9);
+      CtrModel back = CtrModel.fromFile(io.ctrstreams.model.format.CtrmFormat.read(
+          io.ctrstreams.model.format.CtrmFormat.toBytes(m.toFile())));
+      assertThat(back.version()).isEqualTo(9);
+      FeatureVector ctx = m.encoder().encode(Map.of("site", "site:2", "age", 30), m.encoder().newFeatureVector());
+      FeatureVector cand = m.encoder().encode(Map.of("ad", "z", "bid", 1.5), m.encoder().newFeatureVector());
+      assertThat(back.scorer().scoreLogit(ctx, cand)).as(arch.name()).isEqualTo(m.scorer().scoreLogit(ctx, cand));
+    }
+  }
+
+  @Test
   void shouldBeDeterministicPerSeed() {
     assertThat(CtrModel.random(spec, 3).tensor("mlp/1/u").data())
         .containsExactly(CtrModel.random(spec, 3).tensor("mlp/1/u").data());

@@ -146,4 +146,20 @@ class LayersTest {
     assertThatThrownBy(() -> foldedOnly.lookup(0, out, 0))
         .hasMessage("folded low-rank embedding t has no projection");
   }
+
+  @Test
+  void shouldRejectShortBuffersAndBadRows() {
+    Linear l = new Linear(rand("mlp/0/w", 3, 4), rand("mlp/0/b", 3));
+    assertThatThrownBy(() -> l.forward(new float[4], 1, new float[3], 0, null))
+        .isInstanceOf(CtrModelException.class)
+        .hasMessage("mlp/0/w: input needs 4 floats at offset 1, found buffer length 4");
+    assertThatThrownBy(() -> l.forward(new float[4], 0, new float[2], 0, null))
+        .hasMessage("mlp/0/w: output needs 3 floats at offset 0, found buffer length 2");
+    LowRankLinear lr = new LowRankLinear(rand("v", 2, 4), rand("c", 2), rand("u", 3, 2), rand("d", 3), true);
+    assertThatThrownBy(() -> lr.forward(new float[4], 0, new float[3], 0, new float[1]))
+        .hasMessage("v: scratch needs 2 floats at offset 0, found buffer length 1");
+    Embedding e = new Embedding(rand("emb/C1", 5, 2));
+    assertThatThrownBy(() -> e.lookup(5, 1f, new float[2], 0))
+        .hasMessage("row of emb/C1 must be in [0, 5), found 5");
+  }
 }

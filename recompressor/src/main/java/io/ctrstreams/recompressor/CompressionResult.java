@@ -16,13 +16,15 @@ import java.util.Locale;
  * @param flopsBefore FLOPs per candidate of the full model (2 per multiply-add)
  * @param flopsAfter FLOPs per candidate of the compressed model
  * @param seconds wall time of the in-order compression
+ * @param stageSeconds wall time per stage (embeddings, forward passes, statistics, ...)
  */
 public record CompressionResult(
     CtrModel model, RankPlan plan, CompressionMethod method, List<LayerReport> layers, long bytesBefore,
-    long bytesAfter, long flopsBefore, long flopsAfter, double seconds) {
+    long bytesAfter, long flopsBefore, long flopsAfter, double seconds, java.util.Map<String, Double> stageSeconds) {
 
   public CompressionResult {
     layers = List.copyOf(layers);
+    stageSeconds = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stageSeconds));
   }
 
   /** bytesBefore / bytesAfter. */
@@ -45,7 +47,8 @@ public record CompressionResult(
     sb.append(String.format(Locale.ROOT, "bytes before=%d after=%d ratio=%.2fx%n", bytesBefore, bytesAfter, ratio()));
     sb.append(String.format(Locale.ROOT, "flops before=%d after=%d speedup=%.2fx%n", flopsBefore, flopsAfter,
         flopsBefore / (double) Math.max(1, flopsAfter)));
-    sb.append(String.format(Locale.ROOT, "compression time %.2f s", seconds));
+    sb.append(String.format(Locale.ROOT, "compression time %.2f s (%s)", seconds,
+        io.ctrstreams.recompressor.internal.Stages.format(stageSeconds)));
     return sb.toString();
   }
 }

@@ -7,6 +7,8 @@ import io.ctrstreams.model.Scorer;
 import io.ctrstreams.model.eval.BinaryMetrics;
 import io.ctrstreams.recompressor.internal.BatchNet;
 import io.ctrstreams.recompressor.internal.Densify;
+import io.ctrstreams.recompressor.internal.PrefixCachedFitness;
+import io.ctrstreams.recompressor.internal.Stages;
 import io.ctrstreams.recompressor.search.Fitness;
 import io.ctrstreams.recompressor.search.GaConfig;
 import io.ctrstreams.recompressor.search.LayerChoice;
@@ -43,18 +45,35 @@ public final class CompressionSearch {
    * @param linearRanks ladder rungs of hidden and cross layers
    * @param embeddingRanks ladder rungs of embeddings
    * @param ga genetic search settings
+   * @param strategy "ga" (GA plus both baselines, best on held-out rows wins), "dp" or "uniform"
+   *     (that baseline alone decides; the other is still reported)
    */
   public record Options(int statsRows, int fitnessRows, int heldOutRows, boolean perFieldEmbeddings,
-      int[] linearRanks, int[] embeddingRanks, GaConfig ga) {
+      int[] linearRanks, int[] embeddingRanks, GaConfig ga, String strategy) {
 
-    /** 20k stats rows, 2048 fitness rows, 2048 held-out rows, a shared embedding gene, default ladders. */
+    public Options {
+      if (!List.of("ga", "dp", "uniform").contains(strategy)) {
+        throw new RecompressorException("search strategy must be ga, dp or uniform, found " + strategy);
+      }
+    }
+
+    /** 10k stats rows, 2048 fitness rows, 2048 held-out rows, a shared embedding gene, default ladders. */
     public static Options defaults(long seed) {
-      return new Options(20_000, 2048, 2048, false, RankLadder.LINEAR_RANKS, RankLadder.EMBEDDING_RANKS,
-          new GaConfig(16, 20, 3, 0.7, 0.25, seed, GaConfig.Objective.FIDELITY, true));
+      return new Options(10_000, 2048, 2048, false, RankLadder.LINEAR_RANKS, RankLadder.EMBEDDING_RANKS,
+          new GaConfig(16, 20, 3, 0.7, 0.25, seed, GaConfig.Objective.FIDELITY, true), "ga");
     }
 
     public Options withGa(GaConfig g) {
-      return new Options(statsRows, fitnessRows, heldOutRows, perFieldEmbeddings, linearRanks, embeddingRanks, g);
+      return new Options(statsRows, fitnessRows, heldOutRows, perFieldEmbeddings, linearRanks, embeddingRanks, g,
+          strategy);
+    }
+
+    public Options withStrategy(String s) {
+      return new Options(statsRows, fitnessRows, heldOutRows, perFieldEmbeddings, linearRanks, embeddingRanks, ga, s);
+    }
+
+    public Options withPerFieldEmbeddings(boolean perField) {
+      return new Options(statsRows, fitnessRows, heldOutRows, perField, linearRanks, embeddingRanks, ga, strategy);
     }
   }
 
@@ -68,9 +87,10 @@ public final class CompressionSearch {
    * @param searchRows rows [0, searchRows) of the calibration set were used for statistics and
    *     fitness; the rest judged the final candidates
    * @param seconds wall time
+   * @param stageSeconds wall time per stage
    */
   public record Result(RankPlan plan, RankSearch.SearchReport report, List<LayerChoice> layers, long budgetBytes,
-      int searchRows, double seconds) {}
+      int searchRows, double seconds, Map<String, Double> stageSeconds) {}
 
   private final Compressor compressor;
   private final Options options;
@@ -83,6 +103,7 @@ public final class CompressionSearch {
   /** Searches ranks for {@code teacher} so that the compressed model is at most {@code budgetBytes}. */
   public Result search(CtrModel teacher, Calibration calib, long budgetBytes, boolean fold) {
     long t0 = System.nanoTime();
+    Stages st = new Stages();
     CtrModel dense = Densify.dense(teacher);
     ModelSpec spec = dense.spec();
     calib.check(spec);
@@ -98,6 +119,7 @@ public final class CompressionSearch {
     float[] teacherFit = probs(net.logits(calib, 0, fitRows));
     float[] teacherHeld = probs(net.logits(calib, searchRows, n));
 
+    st.end("teacher");
     // Bases along the teacher's own activations.
     Linalg la = compressor.linalg();
     boolean afm = compressor.method() == CompressionMethod.AFM;
@@ -113,6 +135,7 @@ public final class CompressionSearch {
           ? EmbeddingCompression.afmBasis(table, fs.rows(), fs.embeddingDim(), calib.rowCounts(f, fs.rows()), la)
           : EmbeddingCompression.svdBasis(table, fs.rows(), fs.embeddingDim(), la);
     }
+    st.end("embedding bases");
     ProjectionBasis[] crossBasis = new ProjectionBasis[net.crossLayers()];
     ProjectionBasis[] mlpBasis = new ProjectionBasis[net.mlpLayers()];
     float[] x0 = net.embed(calib, 0, statRows);
@@ -136,6 +159,7 @@ public final class CompressionSearch {
     x0 = null;
     xl = null;
     h = null;
+    st.end("layer bases");
 
     // Genes.
     List<LayerChoice> layers = new ArrayList<>();
@@ -210,14 +234,22 @@ public final class CompressionSearch {
       }
       return s;
     };
-    Fitness fit = g -> BinaryMetrics.logloss(probs(student.apply(g).logits(calib, 0, fitRows)), teacherFit, fitRows);
+    Fitness fit = new PrefixCachedFitness(student, embGenes.size(), calib, 0, fitRows, teacherFit, 256L << 20);
     Fitness heldOut = g -> BinaryMetrics.logloss(probs(student.apply(g).logits(calib, searchRows, n)), teacherHeld, held);
 
     List<LayerChoice> measured = RankSearch.measureSensitivities(layers, fit);
+    st.end("sensitivities");
     RankSearch rs = new RankSearch(measured, budgetBytes, fixed);
-    RankSearch.SearchReport report = rs.run(fit, heldOut, options.ga());
+    boolean ga = options.strategy().equals("ga");
+    RankSearch.SearchReport report = rs.run(fit, heldOut, options.ga(), ga);
+    if (!ga) {
+      io.ctrstreams.recompressor.search.Candidate pick = report.candidates().stream()
+          .filter(c -> c.strategy().equals(options.strategy())).findFirst().orElseThrow();
+      report = new RankSearch.SearchReport(report.candidates(), pick, report.gaEvaluations(), report.gaHistory());
+    }
+    st.end("search");
     RankPlan plan = toPlan(spec, measured, embGenes, firstCross, firstMlp, report.chosen().genome(), fold);
-    return new Result(plan, report, measured, budgetBytes, searchRows, (System.nanoTime() - t0) / 1e9);
+    return new Result(plan, report, measured, budgetBytes, searchRows, (System.nanoTime() - t0) / 1e9, st.seconds());
   }
 
   /** The plan a genome stands for. */

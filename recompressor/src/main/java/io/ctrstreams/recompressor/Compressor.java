@@ -9,6 +9,7 @@ import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Tensor;
 import io.ctrstreams.recompressor.internal.BatchNet;
 import io.ctrstreams.recompressor.internal.Densify;
+import io.ctrstreams.recompressor.internal.Stages;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +45,7 @@ public final class Compressor {
   /** Compresses {@code teacher} to {@code plan} using all rows of {@code calib}. */
   public CompressionResult compress(CtrModel teacher, Calibration calib, RankPlan plan) {
     long t0 = System.nanoTime();
+    Stages st = new Stages();
     CtrModel dense = Densify.dense(teacher);
     ModelSpec spec = dense.spec();
     plan.check(spec);
@@ -79,15 +81,18 @@ public final class Compressor {
           fac.retainedEnergy(), embeddingError(in.table(), fac, counts)));
     }
 
+    st.end("embeddings");
     float[] x0 = net.embed(calib, 0, n);
     int width = net.inputWidth();
+    st.end("x0");
     float[] xl = x0;
     for (int i = 0; i < net.crossLayers(); i++) {
       BatchNet.Dense a = (BatchNet.Dense) net.cross(i);
       float[] t = a.apply(xl, n);
+      st.end("forward");
       int r = plan.crossRanks()[i];
       if (r > 0) {
-        Step s = compressLayer(a, xl, t, n, r, "cross/" + i, reports);
+        Step s = compressLayer(a, xl, t, n, r, "cross/" + i, reports, st);
         net = net.withCross(i, s.layer);
         t = s.output;
       }
@@ -99,9 +104,10 @@ public final class Compressor {
     for (int i = 0; i < net.mlpLayers(); i++) {
       BatchNet.Dense a = (BatchNet.Dense) net.mlp(i);
       float[] y = a.apply(h, n);
+      st.end("forward");
       int r = plan.mlpRanks()[i];
       if (r > 0) {
-        Step s = compressLayer(a, h, y, n, r, "mlp/" + i, reports);
+        Step s = compressLayer(a, h, y, n, r, "mlp/" + i, reports, st);
         net = net.withMlp(i, s.layer);
         y = s.output;
       }
@@ -109,6 +115,7 @@ public final class Compressor {
       h = y;
     }
     CtrModel student = build(dense, net, ef, plan, width);
+    st.end("build");
     // Per-layer byte/FLOP figures after folding come from the final tensors.
     List<LayerReport> finalReports = new ArrayList<>();
     for (LayerReport l : reports) {
@@ -116,7 +123,8 @@ public final class Compressor {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new CompressionResult(student, plan, method, finalReports, 4L * teacher.parameterCount(),
-        4L * student.parameterCount(), 2L * teacher.flopsPerCandidate(), 2L * student.flopsPerCandidate(), seconds);
+        4L * student.parameterCount(), 2L * teacher.flopsPerCandidate(), 2L * student.flopsPerCandidate(), seconds,
+        st.seconds());
   }
 
   private static LayerReport refold(LayerReport l, CtrModel student) {
@@ -135,7 +143,7 @@ public final class Compressor {
   private record Step(BatchNet.Affine layer, float[] output) {}
 
   private Step compressLayer(BatchNet.Dense a, float[] x, float[] y, int n, int rank, String name,
-      List<LayerReport> reports) {
+      List<LayerReport> reports, Stages st) {
     int out = a.out();
     int in = a.in();
     ProjectionBasis basis;
@@ -147,10 +155,13 @@ public final class Compressor {
       basis = WeightSvd.basis(a.weight(), a.bias(), out, in, linalg);
     }
     LinearFactors f = basis.factors(rank, a.weight(), a.bias(), in);
+    st.end("statistics+eigen");
     BatchNet.Factored layer = new BatchNet.Factored(f, false);
     float[] yHat = layer.apply(x, n);
+    st.end("forward");
     reports.add(new LayerReport(name, out + " x " + in, rank, LinearFactors.denseBytes(out, in), f.bytes(),
         LinearFactors.denseFlops(out, in), f.flops(), basis.retainedEnergy(rank), relativeError(y, yHat, n, out)));
+    st.end("report");
     return new Step(layer, yHat);
   }
 

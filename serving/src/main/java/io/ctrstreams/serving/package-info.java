@@ -10,7 +10,8 @@
  *       topic's records (no Kafka types: a Streams global processor or a plain consumer feeds it).
  *   <li>{@link io.ctrstreams.serving.ModelRegistry} decodes, checks and swaps the served model;
  *       stream threads read {@link io.ctrstreams.serving.ModelRegistry#current()}.
- *   <li>{@link io.ctrstreams.serving.ModelFeed} ties the assembler to the registries by name.
+ *   <li>{@link io.ctrstreams.serving.ModelFeed} ties the assembler to the registries by name;
+ *       {@link io.ctrstreams.serving.ModelTopicFollower} feeds it from a plain consumer.
  * </ul>
  */
 package io.ctrstreams.serving;

@@ -178,4 +178,38 @@ class ModelPublisherIT {
     registry.apply(assembler.accept(last.key(), last.value()));
     assertThat(registry.current().version()).isEqualTo(2);
   }
+
+  @Test
+  void shouldHotSwapAFollowedModelSoonAfterPublishing() throws Exception {
+    String topic = newTopic(1);
+    ModelRegistry registry = new ModelRegistry("live");
+    List<Long> swapNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    registry.addListener(new RegistryListener() {
+      @Override
+      public void onSwap(ServedModel previous, ServedModel current) {
+        swapNanos.add(System.nanoTime());
+      }
+    });
+    byte[] v1 = TestModels.ctrm(1);
+    byte[] v2 = TestModels.ctrm(TestModels.spec(16, 8), 2, 2);
+    try (ModelPublisher p = publisher(topic);
+        ModelTopicFollower f = new ModelTopicFollower(
+            Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            topic, ModelFeed.of(registry))) {
+      p.publish("live", 1, v1, Map.of());
+      f.start();
+      assertThat(f.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+      assertThat(registry.current().version()).isEqualTo(1);
+
+      long t0 = System.nanoTime();
+      p.publish("live", 2, v2, Map.of());
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (registry.current().version() != 2 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(registry.current().version()).isEqualTo(2);
+      System.out.printf("publish -> swap visible: %.0f ms (%d bytes)%n",
+          (swapNanos.get(swapNanos.size() - 1) - t0) / 1e6, v2.length);
+    }
+  }
 }

@@ -73,7 +73,10 @@ public final class KafkaStreamsCollector implements MultiCollector {
         if (counter && (Double.isNaN(value) || value < 0)) {
           continue;
         }
-        String base = prometheusName(mn.group(), counter ? mn.name().substring(0, mn.name().length() - "-total".length()) : mn.name());
+        String raw = counter ? mn.name().substring(0, mn.name().length() - "-total".length()) : mn.name();
+        double scale = unitScale(raw);
+        value *= scale;
+        String base = prometheusName(mn.group(), baseUnitName(raw));
         Family f = families.get(base);
         if (f == null) {
           f = new Family(counter, help(mn));
@@ -136,6 +139,50 @@ public final class KafkaStreamsCollector implements MultiCollector {
     return sanitize(PREFIX + g + "_" + name);
   }
 
+  /**
+   * Kafka spells units in metric names ({@code start-time-ms}, {@code io-wait-time-ns-avg}) and
+   * reports latencies ({@code *-latency-avg}, {@code *-time-max}) in milliseconds; Prometheus
+   * wants base units: the name gets {@code seconds} and the value is scaled.
+   */
+  static String baseUnitName(String name) {
+    String[] tokens = name.split("-");
+    StringBuilder sb = new StringBuilder();
+    boolean converted = false;
+    for (String t : tokens) {
+      if (sb.length() > 0) {
+        sb.append('-');
+      }
+      if (t.equals("ms") || t.equals("ns")) {
+        sb.append("seconds");
+        converted = true;
+      } else {
+        sb.append(t);
+      }
+    }
+    if (!converted && isImplicitMillis(name)) {
+      sb.append("-seconds");
+    }
+    return sb.toString();
+  }
+
+  /** The factor from the name's unit to seconds (1 when the name has no time unit). */
+  static double unitScale(String name) {
+    for (String t : name.split("-")) {
+      if (t.equals("ms")) {
+        return 1e-3;
+      }
+      if (t.equals("ns")) {
+        return 1e-9;
+      }
+    }
+    return isImplicitMillis(name) ? 1e-3 : 1.0;
+  }
+
+  private static boolean isImplicitMillis(String name) {
+    return name.endsWith("latency-avg") || name.endsWith("latency-max") || name.endsWith("latency-min")
+        || name.endsWith("time-avg") || name.endsWith("time-max") || name.endsWith("time-min");
+  }
+
   static String labelName(String tag) {
     String s = sanitize(tag);
     return s.startsWith("__") ? "k" + s : s;
@@ -150,7 +197,7 @@ public final class KafkaStreamsCollector implements MultiCollector {
     }
     String r = sb.toString().toLowerCase(Locale.ROOT);
     // reserved suffixes of the Prometheus data model: a gauge must not look like a counter etc.
-    for (String suffix : new String[] {"_total", "_created", "_bucket", "_info"}) {
+    for (String suffix : new String[] {"_total", "_created", "_bucket", "_info", "_count", "_sum"}) {
       if (r.endsWith(suffix)) {
         r = r + "_value";
       }

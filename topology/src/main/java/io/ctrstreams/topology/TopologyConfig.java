@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -109,7 +110,7 @@ public final class TopologyConfig extends AbstractConfig {
   public static final String MODEL_WAIT_MS_CONFIG = "model.wait.ms";
   /** Doc of {@link #MODEL_WAIT_MS_CONFIG}. */
   public static final String MODEL_WAIT_MS_DOC =
-      "How long a stream task waits, once per task start, for a first model before sending impressions that find none to the DLQ (reason no_model). Never scores without a model. Keep well below max.poll.interval.ms.";
+      "How long impressions may wait, once after the app starts, for a first model before those that find none go to the DLQ (reason no_model). Never scores without a model. Must stay below max.poll.interval.ms and, under exactly-once, transaction.timeout.ms (a waiting thread may hold an open transaction).";
 
   /** Labels on/off. */
   public static final String LABELS_ENABLED_CONFIG = "labels.enabled";
@@ -171,7 +172,7 @@ public final class TopologyConfig extends AbstractConfig {
     o = 0;
     d.define(MODEL_NAME_CONFIG, Type.STRING, "ctr", new ConfigDef.NonEmptyStringWithoutControlChars(), Importance.HIGH, MODEL_NAME_DOC, GROUP_MODEL, ++o, ConfigDef.Width.MEDIUM, "Model");
     d.define(SHADOW_MODEL_NAME_CONFIG, Type.STRING, "", Importance.LOW, SHADOW_MODEL_NAME_DOC, GROUP_MODEL, ++o, ConfigDef.Width.MEDIUM, "Shadow model");
-    d.define(MODEL_WAIT_MS_CONFIG, Type.LONG, 30_000L, Range.between(0L, 600_000L), Importance.MEDIUM, MODEL_WAIT_MS_DOC, GROUP_MODEL, ++o, ConfigDef.Width.SHORT, "Model wait");
+    d.define(MODEL_WAIT_MS_CONFIG, Type.LONG, 5_000L, Range.between(0L, 600_000L), Importance.MEDIUM, MODEL_WAIT_MS_DOC, GROUP_MODEL, ++o, ConfigDef.Width.SHORT, "Model wait");
 
     o = 0;
     d.define(LABELS_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LABELS_ENABLED_DOC, GROUP_LABELS, ++o, ConfigDef.Width.SHORT, "Labels");
@@ -232,6 +233,21 @@ public final class TopologyConfig extends AbstractConfig {
       throw new ConfigException(
           MODEL_WAIT_MS_CONFIG, getLong(MODEL_WAIT_MS_CONFIG),
           "must be < max.poll.interval.ms (" + maxPoll + "): a waiting stream thread would be kicked out of the group");
+    }
+    String guarantee = String.valueOf(streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    if (!guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+      Object tt = originals().get(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
+      if (tt == null) {
+        tt = originals().get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+      }
+      // Kafka Streams sets 10 s under exactly-once unless the user overrides it
+      long txTimeout = tt == null ? 10_000L : Long.parseLong(String.valueOf(tt).trim());
+      if (getLong(MODEL_WAIT_MS_CONFIG) >= txTimeout) {
+        throw new ConfigException(
+            MODEL_WAIT_MS_CONFIG, getLong(MODEL_WAIT_MS_CONFIG),
+            "must be < transaction.timeout.ms (" + txTimeout + ") under " + guarantee
+                + ": a thread waiting with an open transaction would be fenced");
+      }
     }
     // validates every pass-through property as Kafka Streams will
     new StreamsConfig(streamsProperties());

@@ -60,6 +60,21 @@ class KafkaStreamsCollectorTest {
   }
 
   @Test
+  void shouldConvertKafkaTimeUnitsToSeconds() {
+    Map<MetricName, Metric> m = new LinkedHashMap<>();
+    put(m, "app-info", "start-time-ms", 1_700_000_000_000L, "client-id", "c");
+    put(m, "stream-thread-metrics", "process-latency-avg", 2.5, "thread-id", "t");
+    put(m, "consumer-metrics", "io-wait-time-ns-total", 3e9, "client-id", "c");
+    put(m, "consumer-metrics", "connection-count", 4.0, "client-id", "c");
+    PrometheusRegistry r = new PrometheusRegistry();
+    r.register(new KafkaStreamsCollector(() -> m));
+    assertThat(MetricValues.value(r, "kafka_streams_app_info_start_time_seconds", "client_id", "c")).isEqualTo(1.7e9);
+    assertThat(MetricValues.value(r, "kafka_streams_stream_thread_process_latency_avg_seconds", "thread_id", "t")).isEqualTo(0.0025);
+    assertThat(MetricValues.value(r, "kafka_streams_consumer_io_wait_time_seconds", "client_id", "c")).isEqualTo(3.0);
+    assertThat(MetricValues.value(r, "kafka_streams_consumer_connection_count_value", "client_id", "c")).isEqualTo(4.0);
+  }
+
+  @Test
   void shouldRegisterAlongsideOwnMetricsWithoutNameClashes() {
     PrometheusRegistry r = new PrometheusRegistry();
     new TopologyMetrics(r);

@@ -82,6 +82,12 @@ class TopologyConfigTest {
         .hasMessageContaining("every topic must be distinct");
     assertThatThrownBy(() -> new TopologyConfig(props("model.wait.ms", "200000", "max.poll.interval.ms", "100000")))
         .hasMessageContaining("must be < max.poll.interval.ms (100000)");
+    assertThatThrownBy(() -> new TopologyConfig(props("model.wait.ms", "20000")))
+        .hasMessageContaining("must be < transaction.timeout.ms (10000) under exactly_once_v2");
+    assertThat(new TopologyConfig(props("model.wait.ms", "20000", "producer.transaction.timeout.ms", "60000")).modelWaitMs())
+        .isEqualTo(20_000L);
+    assertThat(new TopologyConfig(props("model.wait.ms", "20000", "processing.guarantee", "at_least_once")).modelWaitMs())
+        .isEqualTo(20_000L);
   }
 
   @Test

@@ -105,13 +105,13 @@ public final class FastScorer implements Scorer {
     int[] idx = ctx.index();
     float[] val = ctx.value();
     for (int f : p.ctxFields) {
-      embed(f, idx[f], val[f], w.ctx0, p.pos[f]);
+      embed(f, idx[f], val[f], w.ctx0[0], p.pos[f]);
     }
     if (p.splitCross != null) {
-      p.splitCross.prepare(w.ctx0, p.wctx, w.pcCross);
+      p.splitCross.prepare(w.ctx0, w.pcCross);
     }
     if (p.splitMlp != null) {
-      p.splitMlp.prepare(w.ctx0, p.wctx, w.pcMlp);
+      p.splitMlp.prepare(w.ctx0, w.pcMlp);
     }
     if (p.deepFm) {
       Arrays.fill(w.fmSum, 0f);
@@ -121,7 +121,7 @@ public final class FastScorer implements Scorer {
       for (int f : p.ctxFields) {
         int o = p.pos[f];
         for (int j = 0; j < d; j++) {
-          float e = w.ctx0[o + j];
+          float e = w.ctx0[0][o + j];
           w.fmSum[j] += e;
           sq += e * e;
         }
@@ -161,100 +161,95 @@ public final class FastScorer implements Scorer {
   private void scoreBlock(FeatureVector ctx, FeatureVector[] cands, int start, int m, float[] out, int outOff,
       Work w) {
     final int W = p.width0;
-    float[] x0 = w.x0;
+    float[][] x0 = w.x0;
     // 1. embeddings of the candidate fields (and the shared context part where a layer needs full x0)
     for (int c = 0; c < m; c++) {
       FeatureVector v = cands[start + c];
       int[] idx = v.index();
       float[] val = v.value();
-      int row = c * W;
+      float[] row = x0[c];
       for (int f : p.candFields) {
-        embed(f, idx[f], val[f], x0, row + p.pos[f]);
+        embed(f, idx[f], val[f], row, p.pos[f]);
       }
       if (p.needFullX0) {
-        System.arraycopy(w.ctx0, 0, x0, row, p.wctx);
+        System.arraycopy(w.ctx0[0], 0, row, 0, p.wctx);
       }
     }
     // 2. DeepFM first-order + FM terms
     if (p.deepFm) {
       int d = p.fmDim;
+      float[] tmp = w.fmTmp;
       for (int c = 0; c < m; c++) {
         FeatureVector v = cands[start + c];
-        int row = c * W;
+        float[] row = x0[c];
         float first = w.fmFirst;
         float sq = w.fmSq;
-        System.arraycopy(w.fmSum, 0, w.fmTmp, 0, d);
+        System.arraycopy(w.fmSum, 0, tmp, 0, d);
         for (int f : p.candFields) {
-          int o = row + p.pos[f];
+          int o = p.pos[f];
           for (int j = 0; j < d; j++) {
-            float e = x0[o + j];
-            w.fmTmp[j] += e;
+            float e = row[o + j];
+            tmp[j] += e;
             sq += e * e;
           }
           first += p.fmFirst[f][p.lookup[f] ? v.index()[f] : 0] * (p.lookup[f] ? 1f : v.value()[f]);
         }
         float s2 = 0f;
         for (int j = 0; j < d; j++) {
-          s2 += w.fmTmp[j] * w.fmTmp[j];
+          s2 += tmp[j] * tmp[j];
         }
         w.extra[c] = first + 0.5f * (s2 - sq);
       }
     } else {
       Arrays.fill(w.extra, 0, m, 0f);
     }
-    // 3. cross network (x0-space, permuted)
-    float[] xl = x0;
+    // 3. cross network (x0-space, permuted): x_{l+1} = x0 * (W x_l + b) + x_l
+    float[][] xl = x0;
     if (p.cross.length > 0) {
       xl = w.xl;
+      float[][] t = w.t;
       for (int l = 0; l < p.cross.length; l++) {
-        PLayer L = p.cross[l];
-        float[] in = l == 0 ? x0 : xl;
+        float[][] in = l == 0 ? x0 : xl;
         if (l == 0) {
-          p.splitCross.run(x0, W, m, w.pcCross, w.t, W, w.mid);
+          p.splitCross.run(x0, m, w.pcCross, t, w.mid);
         } else {
-          L.forward(in, W, m, w.t, W, w.mid);
+          p.cross[l].forward(in, m, t, w.mid);
         }
         for (int c = 0; c < m; c++) {
-          int r = c * W;
+          float[] xr = x0[c];
+          float[] tr = t[c];
+          float[] ir = in[c];
+          float[] yr = xl[c];
           for (int j = 0; j < W; j++) {
-            xl[r + j] = Math.fma(x0[r + j], w.t[r + j], in[r + j]);
+            yr[j] = Math.fma(xr[j], tr[j], ir[j]);
           }
         }
       }
     }
     // 4. MLP
-    float[] h = p.stackedCross ? xl : x0;
-    int hs = W;
+    float[][] h = p.stackedCross ? xl : x0;
     int hw = W;
     for (int l = 0; l < p.mlp.length; l++) {
       PLayer L = p.mlp[l];
-      float[] y = h == w.a ? w.b : w.a;
+      float[][] y = h == w.a ? w.b : w.a;
       if (l == 0 && p.splitMlp != null) {
-        p.splitMlp.run(x0, W, m, w.pcMlp, y, p.maxMlp, w.mid);
+        p.splitMlp.run(x0, m, w.pcMlp, y, w.mid);
       } else {
-        L.forward(h, hs, m, y, p.maxMlp, w.mid);
+        L.forward(h, m, y, w.mid);
       }
-      Kernels.relu(y, 0, p.maxMlp, m, L.out);
+      Kernels.relu(y, m, L.out);
       h = y;
-      hs = p.maxMlp;
       hw = L.out;
     }
     // 5. output unit
     float[] ow = p.outW;
+    int hOff = p.parallel ? W : 0;
     for (int c = 0; c < m; c++) {
       float z = p.outB + w.extra[c];
-      int wi = 0;
       if (p.parallel) {
-        int r = c * W;
-        for (int j = 0; j < W; j++) {
-          z = Math.fma(ow[wi++], xl[r + j], z);
-        }
+        z = Kernels.dot(ow, 0, xl[c], W, z);
       }
-      int r = c * hs;
-      for (int j = 0; j < hw; j++) {
-        z = Math.fma(ow[wi++], h[r + j], z);
-      }
-      out[outOff + c] = z;
+      out[outOff + c] = Kernels.dot(ow, hOff, h[c], hw, z);
     }
   }
 
@@ -264,9 +259,9 @@ public final class FastScorer implements Scorer {
     final int out;
     final int rank;
     final boolean act;
-    final float[] first; // dense: Wt [in, out]; low-rank: Vt [in, k]
+    final float[][] first; // dense: Wt [in][out]; low-rank: Vt [in][k]
     final float[] firstBias; // dense: b [out]; low-rank: c [k]
-    final float[] ut; // low-rank: Ut [k, out]
+    final float[][] ut; // low-rank: Ut [k][out]
     final float[] d; // low-rank: d [out]
 
     PLayer(AffineLayer layer, int[] inPerm, int[] outPerm) {
@@ -296,28 +291,32 @@ public final class FastScorer implements Scorer {
     }
 
     long ramBytes() {
-      return 16L + 4L * (first.length + firstBias.length + (ut == null ? 0 : ut.length + d.length));
+      long b = 16L + 4L * firstBias.length + (16L + 4L * firstWidth()) * in;
+      if (ut != null) {
+        b += (16L + 4L * out) * rank + 4L * d.length;
+      }
+      return b;
     }
 
     /** y = layer(x) for m rows. */
-    void forward(float[] x, int xs, int m, float[] y, int ys, float[] mid) {
+    void forward(float[][] x, int m, float[][] y, float[][] mid) {
       if (rank == 0) {
-        Kernels.broadcastRows(firstBias, 0, out, m, y, 0, ys);
-        Kernels.gemm(x, 0, xs, m, in, first, 0, out, y, 0, ys);
+        Kernels.broadcastRows(firstBias, out, m, y);
+        Kernels.gemm(x, 0, m, in, first, 0, out, y);
       } else {
-        Kernels.broadcastRows(firstBias, 0, rank, m, mid, 0, rank);
-        Kernels.gemm(x, 0, xs, m, in, first, 0, rank, mid, 0, rank);
-        second(m, y, ys, mid);
+        Kernels.broadcastRows(firstBias, rank, m, mid);
+        Kernels.gemm(x, 0, m, in, first, 0, rank, mid);
+        second(m, y, mid);
       }
     }
 
     /** Low-rank second stage: y = U act(mid) + d. */
-    void second(int m, float[] y, int ys, float[] mid) {
+    void second(int m, float[][] y, float[][] mid) {
       if (act) {
-        Kernels.relu(mid, 0, rank, m, rank);
+        Kernels.relu(mid, m, rank);
       }
-      Kernels.broadcastRows(d, 0, out, m, y, 0, ys);
-      Kernels.gemm(mid, 0, rank, m, rank, ut, 0, out, y, 0, ys);
+      Kernels.broadcastRows(d, out, m, y);
+      Kernels.gemm(mid, 0, m, rank, ut, 0, out, y);
     }
   }
 
@@ -333,22 +332,21 @@ public final class FastScorer implements Scorer {
       this.wcand = layer.in - wctx;
     }
 
-    /** pc = bias + W[ctx rows] x_ctx. */
-    void prepare(float[] ctx0, int wctxLen, float[] pc) {
+    /** pc = bias + W[ctx rows] x_ctx (ctx0 holds one row). */
+    void prepare(float[][] ctx0, float[][] pc) {
       int fw = layer.firstWidth();
-      System.arraycopy(layer.firstBias, 0, pc, 0, fw);
-      Kernels.gemm(ctx0, 0, wctxLen, 1, wctx, layer.first, 0, fw, pc, 0, fw);
+      System.arraycopy(layer.firstBias, 0, pc[0], 0, fw);
+      Kernels.gemm(ctx0, 0, 1, wctx, layer.first, 0, fw, pc);
     }
 
     /** y = layer(x0) for m rows, using pc for the context part. */
-    void run(float[] x0, int xs, int m, float[] pc, float[] y, int ys, float[] mid) {
+    void run(float[][] x0, int m, float[][] pc, float[][] y, float[][] mid) {
       int fw = layer.firstWidth();
-      float[] pre = layer.rank == 0 ? y : mid;
-      int ps = layer.rank == 0 ? ys : layer.rank;
-      Kernels.broadcastRows(pc, 0, fw, m, pre, 0, ps);
-      Kernels.gemm(x0, wctx, xs, m, wcand, layer.first, wctx * fw, fw, pre, 0, ps);
+      float[][] pre = layer.rank == 0 ? y : mid;
+      Kernels.broadcastRows(pc[0], fw, m, pre);
+      Kernels.gemm(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
       if (layer.rank > 0) {
-        layer.second(m, y, ys, mid);
+        layer.second(m, y, mid);
       }
     }
   }
@@ -493,17 +491,17 @@ public final class FastScorer implements Scorer {
     }
   }
 
-  /** Per-thread scratch, sized for one block. */
+  /** Per-thread scratch, sized for one block; matrices are arrays of rows (see {@link Kernels}). */
   static final class Work {
-    final float[] ctx0;
-    final float[] pcCross;
-    final float[] pcMlp;
-    final float[] x0;
-    final float[] xl;
-    final float[] t;
-    final float[] a;
-    final float[] b;
-    final float[] mid;
+    final float[][] ctx0;
+    final float[][] pcCross;
+    final float[][] pcMlp;
+    final float[][] x0;
+    final float[][] xl;
+    final float[][] t;
+    final float[][] a;
+    final float[][] b;
+    final float[][] mid;
     final float[] extra = new float[BLOCK];
     final float[] fmSum;
     final float[] fmTmp;
@@ -514,28 +512,30 @@ public final class FastScorer implements Scorer {
 
     Work(Prepared p) {
       int W = p.width0;
-      ctx0 = new float[W];
-      pcCross = new float[p.splitCross == null ? 1 : p.splitCross.layer.firstWidth()];
-      pcMlp = new float[p.splitMlp == null ? 1 : p.splitMlp.layer.firstWidth()];
-      x0 = new float[BLOCK * W];
-      xl = new float[p.cross.length > 0 ? BLOCK * W : 1];
-      t = new float[p.cross.length > 0 ? BLOCK * W : 1];
-      a = new float[BLOCK * p.maxMlp];
-      b = new float[BLOCK * p.maxMlp];
-      mid = new float[BLOCK * p.maxRank];
+      boolean cross = p.cross.length > 0;
+      ctx0 = new float[1][W];
+      pcCross = new float[1][p.splitCross == null ? 1 : p.splitCross.layer.firstWidth()];
+      pcMlp = new float[1][p.splitMlp == null ? 1 : p.splitMlp.layer.firstWidth()];
+      x0 = new float[BLOCK][W];
+      xl = cross ? new float[BLOCK][W] : null;
+      t = cross ? new float[BLOCK][W] : null;
+      a = new float[BLOCK][p.maxMlp];
+      b = new float[BLOCK][p.maxMlp];
+      mid = new float[BLOCK][p.maxRank];
       fmSum = new float[p.fmDim];
       fmTmp = new float[p.fmDim];
     }
   }
 
-  /** {@code Mt[pi, po] = M[outPerm(po), inPerm(pi)]} for {@code M} [rows=out, cols=in]. */
-  static float[] transposePermuted(float[] m, int rows, int cols, int[] outPerm, int[] inPerm) {
-    float[] t = new float[m.length];
+  /** {@code Mt[pi][po] = M[outPerm(po), inPerm(pi)]} for {@code M} [rows=out, cols=in]. */
+  static float[][] transposePermuted(float[] m, int rows, int cols, int[] outPerm, int[] inPerm) {
+    float[][] t = new float[cols][rows];
     for (int pi = 0; pi < cols; pi++) {
       int i = inPerm == null ? pi : inPerm[pi];
+      float[] tr = t[pi];
       for (int po = 0; po < rows; po++) {
         int r = outPerm == null ? po : outPerm[po];
-        t[pi * rows + po] = m[r * cols + i];
+        tr[po] = m[r * cols + i];
       }
     }
     return t;

@@ -341,47 +341,81 @@ public final class BatchNet {
   }
 
   private float[] blockLogits(Calibration c, int from, int n) {
-    int width = inputWidth();
     float[] x0 = embed(c, from, n);
-    float[] logit = new float[n];
-    if (fmFirst != null) {
-      int d = spec.field(0).embeddingDim();
-      int nf = inputs.length;
-      for (int r = 0; r < n; r++) {
-        float l = fmBias;
-        for (int f = 0; f < nf; f++) {
-          l += fmFirst[f][c.index(from + r, f)] * (spec.field(f).isLookup() ? 1f : c.value(from + r, f));
-        }
-        double fm = 0;
-        int off = r * width;
-        for (int j = 0; j < d; j++) {
-          float sum = 0f;
-          float sumSq = 0f;
-          for (int f = 0; f < nf; f++) {
-            float e = x0[off + f * d + j];
-            sum += e;
-            sumSq += e * e;
-          }
-          fm += sum * sum - sumSq;
-        }
-        logit[r] = l + (float) (0.5 * fm);
-      }
-    }
+    float[] logit = fmLogits(c, from, n, x0);
     float[] xl = x0;
-    if (cross.length > 0) {
-      xl = x0.clone();
-      for (Affine a : cross) {
-        xl = crossStep(x0, xl, a.apply(xl, n));
+    for (int i = 0; i < cross.length; i++) {
+      xl = crossForward(i, x0, xl, n);
+    }
+    float[] h = mlpInput(x0, xl);
+    for (int i = 0; i < mlp.length; i++) {
+      h = mlpForward(i, h, n);
+    }
+    addOutput(xl, h, n, logit);
+    return logit;
+  }
+
+  /**
+   * The DeepFM part of the logit (first-order terms, global bias, pairwise interactions) of rows
+   * {@code [from, from + n)} given their x0; zeros for other architectures.
+   */
+  public float[] fmLogits(Calibration c, int from, int n, float[] x0) {
+    float[] logit = new float[n];
+    if (fmFirst == null) {
+      return logit;
+    }
+    int width = inputWidth();
+    int d = spec.field(0).embeddingDim();
+    int nf = inputs.length;
+    for (int r = 0; r < n; r++) {
+      float l = fmBias;
+      for (int f = 0; f < nf; f++) {
+        l += fmFirst[f][c.index(from + r, f)] * (spec.field(f).isLookup() ? 1f : c.value(from + r, f));
       }
+      double fm = 0;
+      int off = r * width;
+      for (int j = 0; j < d; j++) {
+        float sum = 0f;
+        float sumSq = 0f;
+        for (int f = 0; f < nf; f++) {
+          float e = x0[off + f * d + j];
+          sum += e;
+          sumSq += e * e;
+        }
+        fm += sum * sum - sumSq;
+      }
+      logit[r] = l + (float) (0.5 * fm);
     }
+    return logit;
+  }
+
+  /** Cross layer {@code i}: {@code x0 * map(xl) + xl}. */
+  public float[] crossForward(int i, float[] x0, float[] xl, int n) {
+    return crossStep(x0, xl, cross[i].apply(xl, n));
+  }
+
+  /** Whether the MLP reads the cross network's output (DCN-V2 stacked) rather than x0. */
+  public boolean stacked() {
+    return spec.architecture() == Architecture.DCNV2 && spec.crossStructure() == CrossStructure.STACKED;
+  }
+
+  /** The first hidden layer's input: the cross output when stacked, else x0. */
+  public float[] mlpInput(float[] x0, float[] xl) {
+    return stacked() ? xl : x0;
+  }
+
+  /** Hidden layer {@code i} followed by ReLU. */
+  public float[] mlpForward(int i, float[] h, int n) {
+    float[] y = mlp[i].apply(h, n);
+    reluInPlace(y, y.length);
+    return y;
+  }
+
+  /** Adds the output unit's value to {@code logit}; {@code xl} is the cross output (parallel DCN-V2). */
+  public void addOutput(float[] xl, float[] h, int n, float[] logit) {
+    int width = inputWidth();
     boolean parallel = spec.architecture() == Architecture.DCNV2 && spec.crossStructure() == CrossStructure.PARALLEL;
-    float[] h = spec.architecture() == Architecture.DCNV2 && !parallel ? xl : x0;
-    int hw = width;
-    for (Affine a : mlp) {
-      h = a.apply(h, n);
-      hw = a.out();
-      reluInPlace(h, h.length);
-    }
+    int hw = mlp.length == 0 ? width : mlp[mlp.length - 1].out();
     for (int r = 0; r < n; r++) {
       float z = outB;
       int wi = 0;
@@ -397,7 +431,6 @@ public final class BatchNet {
       }
       logit[r] += z;
     }
-    return logit;
   }
 
   /** {@code x_{l+1} = x0 * t + x_l}, written into a new array. */

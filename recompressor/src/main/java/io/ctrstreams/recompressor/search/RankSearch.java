@@ -352,13 +352,21 @@ public final class RankSearch {
    * and picks the lowest held-out loss (ties: fewer FLOPs, then bytes).
    */
   public SearchReport run(Fitness calibration, Fitness heldOut, GaConfig cfg) {
+    return run(calibration, heldOut, cfg, true);
+  }
+
+  /** As {@link #run(Fitness, Fitness, GaConfig)}; without {@code withGa} only the baselines run. */
+  public SearchReport run(Fitness calibration, Fitness heldOut, GaConfig cfg, boolean withGa) {
     Map<String, double[]> calCache = new HashMap<>();
     Fitness cal = g -> calCache.computeIfAbsent(key(g), k -> new double[] {calibration.loss(g)})[0];
     List<Candidate> cands = new ArrayList<>();
     int[] uni = uniformGenome();
     int[] dp = knapsackGenome();
-    GaResult ga = genetic(cal, cfg);
-    for (Object[] c : new Object[][] {{"uniform", uni}, {"dp", dp}, {"ga", ga.genome()}}) {
+    GaResult ga = withGa ? genetic(cal, cfg) : new GaResult(dp, 0, List.of());
+    Object[][] runs = withGa
+        ? new Object[][] {{"uniform", uni}, {"dp", dp}, {"ga", ga.genome()}}
+        : new Object[][] {{"uniform", uni}, {"dp", dp}};
+    for (Object[] c : runs) {
       int[] g = (int[]) c[1];
       cands.add(new Candidate((String) c[0], g, bytes(g), flops(g), cal.loss(g), heldOut.loss(g)));
     }

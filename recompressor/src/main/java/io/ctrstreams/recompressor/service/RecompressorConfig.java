@@ -77,6 +77,11 @@ public final class RecompressorConfig extends AbstractConfig {
   /** Doc of {@link #RESERVOIR_SIZE_CONFIG}. */
   public static final String RESERVOIR_SIZE_DOC =
       "Impressions kept in the calibration reservoir (uniform sample of all impressions seen, Vitter's algorithm R).";
+  /** Minimum impressions before a run. */
+  public static final String CALIBRATION_MIN_IMPRESSIONS_CONFIG = "calibration.min.impressions";
+  /** Doc of {@link #CALIBRATION_MIN_IMPRESSIONS_CONFIG}. */
+  public static final String CALIBRATION_MIN_IMPRESSIONS_DOC =
+      "A snapshot waits until the reservoir holds this many impressions: AFM needs traffic to compress against.";
   /** Calibration rows cap. */
   public static final String CALIBRATION_ROWS_CONFIG = "calibration.max.rows";
   /** Doc of {@link #CALIBRATION_ROWS_CONFIG}. */
@@ -129,6 +134,33 @@ public final class RecompressorConfig extends AbstractConfig {
   public static final String TRIGGER_MIN_INTERVAL_MS_DOC =
       "Minimum time between two age/drift-triggered runs (a new snapshot always runs).";
 
+  /** Compression method. */
+  public static final String COMPRESSION_METHOD_CONFIG = "compression.method";
+  /** Doc of {@link #COMPRESSION_METHOD_CONFIG}. */
+  public static final String COMPRESSION_METHOD_DOC = "afm (PCA of each layer's outputs on calibration data) or svd (weights only).";
+  /** Rank choice. */
+  public static final String COMPRESSION_SEARCH_CONFIG = "compression.search";
+  /** Doc of {@link #COMPRESSION_SEARCH_CONFIG}. */
+  public static final String COMPRESSION_SEARCH_DOC =
+      "ga: rank search (GA + DP + uniform baselines) under full bytes / compression.ratio on every snapshot; fixed: compression.embedding.rank and compression.mlp.ranks every time (stable ranks across versions).";
+  /** Target ratio. */
+  public static final String COMPRESSION_RATIO_CONFIG = "compression.ratio";
+  /** Doc of {@link #COMPRESSION_RATIO_CONFIG}. */
+  public static final String COMPRESSION_RATIO_DOC = "Target ratio of full to compressed parameter bytes for compression.search=ga.";
+  /** Fixed embedding rank. */
+  public static final String COMPRESSION_EMBEDDING_RANK_CONFIG = "compression.embedding.rank";
+  /** Doc of {@link #COMPRESSION_EMBEDDING_RANK_CONFIG}. */
+  public static final String COMPRESSION_EMBEDDING_RANK_DOC = "Embedding rank of every lookup field for compression.search=fixed (0 = dense).";
+  /** Fixed MLP ranks. */
+  public static final String COMPRESSION_MLP_RANKS_CONFIG = "compression.mlp.ranks";
+  /** Doc of {@link #COMPRESSION_MLP_RANKS_CONFIG}. */
+  public static final String COMPRESSION_MLP_RANKS_DOC =
+      "Hidden-layer ranks for compression.search=fixed, comma separated (0 = dense; missing entries = dense).";
+  /** Seed. */
+  public static final String COMPRESSION_SEED_CONFIG = "compression.seed";
+  /** Doc of {@link #COMPRESSION_SEED_CONFIG}. */
+  public static final String COMPRESSION_SEED_DOC = "Seed of the rank search.";
+
   /** Prometheus endpoint port. */
   public static final String METRICS_PORT_CONFIG = "metrics.port";
   /** Doc of {@link #METRICS_PORT_CONFIG}. */
@@ -139,6 +171,7 @@ public final class RecompressorConfig extends AbstractConfig {
   private static final String GROUP_DATA = "Calibration and holdout";
   private static final String GROUP_GATE = "Quality gate";
   private static final String GROUP_TRIGGERS = "Triggers";
+  private static final String GROUP_COMPRESSION = "Compression";
 
   private static final ConfigDef DEF = definition();
 
@@ -161,6 +194,7 @@ public final class RecompressorConfig extends AbstractConfig {
 
     o = 0;
     d.define(RESERVOIR_SIZE_CONFIG, Type.INT, 2_000, Range.between(1, 1_000_000), Importance.MEDIUM, RESERVOIR_SIZE_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Reservoir");
+    d.define(CALIBRATION_MIN_IMPRESSIONS_CONFIG, Type.INT, 200, Range.between(1, 1_000_000), Importance.MEDIUM, CALIBRATION_MIN_IMPRESSIONS_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Min calibration impressions");
     d.define(CALIBRATION_ROWS_CONFIG, Type.INT, 4_000, Range.between(1, 10_000_000), Importance.MEDIUM, CALIBRATION_ROWS_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Calibration rows");
     d.define(HOLDOUT_SIZE_CONFIG, Type.INT, 5_000, Range.between(1, 10_000_000), Importance.MEDIUM, HOLDOUT_SIZE_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Holdout");
     d.define(HOLDOUT_MIN_ROWS_CONFIG, Type.INT, 300, Range.between(2, 10_000_000), Importance.MEDIUM, HOLDOUT_MIN_ROWS_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Holdout min rows");
@@ -176,6 +210,14 @@ public final class RecompressorConfig extends AbstractConfig {
     d.define(TRIGGER_MAX_AGE_MS_CONFIG, Type.LONG, 0L, Range.between(0L, 30L * 24 * 3600 * 1000), Importance.LOW, TRIGGER_MAX_AGE_MS_DOC, GROUP_TRIGGERS, ++o, ConfigDef.Width.SHORT, "Max age");
     d.define(TRIGGER_DRIFT_LOGLOSS_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 10.0), Importance.LOW, TRIGGER_DRIFT_LOGLOSS_DOC, GROUP_TRIGGERS, ++o, ConfigDef.Width.SHORT, "Drift");
     d.define(TRIGGER_MIN_INTERVAL_MS_CONFIG, Type.LONG, 60_000L, Range.between(0L, 30L * 24 * 3600 * 1000), Importance.LOW, TRIGGER_MIN_INTERVAL_MS_DOC, GROUP_TRIGGERS, ++o, ConfigDef.Width.SHORT, "Min interval");
+
+    o = 0;
+    d.define(COMPRESSION_METHOD_CONFIG, Type.STRING, "afm", ConfigDef.ValidString.in("afm", "svd"), Importance.MEDIUM, COMPRESSION_METHOD_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Method");
+    d.define(COMPRESSION_SEARCH_CONFIG, Type.STRING, "ga", ConfigDef.ValidString.in("ga", "fixed"), Importance.MEDIUM, COMPRESSION_SEARCH_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Search");
+    d.define(COMPRESSION_RATIO_CONFIG, Type.DOUBLE, 3.0, Range.between(1.0001, 1000.0), Importance.MEDIUM, COMPRESSION_RATIO_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Ratio");
+    d.define(COMPRESSION_EMBEDDING_RANK_CONFIG, Type.INT, 2, Range.between(0, 1024), Importance.LOW, COMPRESSION_EMBEDDING_RANK_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Embedding rank");
+    d.define(COMPRESSION_MLP_RANKS_CONFIG, Type.LIST, "", Importance.LOW, COMPRESSION_MLP_RANKS_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "MLP ranks");
+    d.define(COMPRESSION_SEED_CONFIG, Type.LONG, 1L, Importance.LOW, COMPRESSION_SEED_DOC, GROUP_COMPRESSION, ++o, ConfigDef.Width.SHORT, "Seed");
     return d;
   }
 
@@ -212,6 +254,10 @@ public final class RecompressorConfig extends AbstractConfig {
       throw new ConfigException(HOLDOUT_MIN_ROWS_CONFIG, getInt(HOLDOUT_MIN_ROWS_CONFIG),
           "must be <= " + HOLDOUT_SIZE_CONFIG + " (" + getInt(HOLDOUT_SIZE_CONFIG) + "): the window could never hold enough rows");
     }
+    if (getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG) > getInt(RESERVOIR_SIZE_CONFIG)) {
+      throw new ConfigException(CALIBRATION_MIN_IMPRESSIONS_CONFIG, getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG),
+          "must be <= " + RESERVOIR_SIZE_CONFIG + " (" + getInt(RESERVOIR_SIZE_CONFIG) + "): the reservoir could never hold enough");
+    }
     if (fullModelName().equals(modelName())) {
       throw new ConfigException(MODEL_NAME_CONFIG, modelName(),
           "must differ from " + FULL_MODEL_NAME_CONFIG + ": compressed and full versions would share one version line");
@@ -219,6 +265,18 @@ public final class RecompressorConfig extends AbstractConfig {
     if (shadowModelName() != null && shadowModelName().equals(modelName())) {
       throw new ConfigException(SHADOW_MODEL_NAME_CONFIG, shadowModelName(),
           "must differ from " + MODEL_NAME_CONFIG + " (" + modelName() + "): a model cannot shadow itself");
+    }
+    for (String r : getList(COMPRESSION_MLP_RANKS_CONFIG)) {
+      if (r.isBlank()) {
+        continue;
+      }
+      try {
+        if (Integer.parseInt(r.trim()) < 0) {
+          throw new ConfigException(COMPRESSION_MLP_RANKS_CONFIG, getList(COMPRESSION_MLP_RANKS_CONFIG), "ranks must be >= 0, found " + r);
+        }
+      } catch (NumberFormatException e) {
+        throw new ConfigException(COMPRESSION_MLP_RANKS_CONFIG, getList(COMPRESSION_MLP_RANKS_CONFIG), "rank '" + r + "' is not an integer");
+      }
     }
     Set<String> topics = new java.util.HashSet<>();
     for (String k : List.of(MODEL_UPDATES_TOPIC_CONFIG, MODELS_TOPIC_CONFIG, IMPRESSIONS_TOPIC_CONFIG, LABELED_TOPIC_CONFIG)) {
@@ -295,6 +353,11 @@ public final class RecompressorConfig extends AbstractConfig {
     return getInt(RESERVOIR_SIZE_CONFIG);
   }
 
+  /** Impressions the reservoir needs before a run. */
+  public int calibrationMinImpressions() {
+    return getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG);
+  }
+
   /** Cap on calibration rows. */
   public int calibrationMaxRows() {
     return getInt(CALIBRATION_ROWS_CONFIG);
@@ -348,6 +411,37 @@ public final class RecompressorConfig extends AbstractConfig {
   /** Cooldown of triggered runs. */
   public long triggerMinIntervalMs() {
     return getLong(TRIGGER_MIN_INTERVAL_MS_CONFIG);
+  }
+
+  /** AFM or SVD. */
+  public io.ctrstreams.recompressor.CompressionMethod compressionMethod() {
+    return io.ctrstreams.recompressor.CompressionMethod.valueOf(getString(COMPRESSION_METHOD_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
+  /** How ranks are chosen. */
+  public CompressorPipeline.Search compressionSearch() {
+    return CompressorPipeline.Search.valueOf(getString(COMPRESSION_SEARCH_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
+  /** Target ratio of the search. */
+  public double compressionRatio() {
+    return getDouble(COMPRESSION_RATIO_CONFIG);
+  }
+
+  /** Fixed embedding rank. */
+  public int compressionEmbeddingRank() {
+    return getInt(COMPRESSION_EMBEDDING_RANK_CONFIG);
+  }
+
+  /** Fixed hidden-layer ranks. */
+  public int[] compressionMlpRanks() {
+    return getList(COMPRESSION_MLP_RANKS_CONFIG).stream().filter(s -> !s.isBlank())
+        .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+  }
+
+  /** Search seed. */
+  public long compressionSeed() {
+    return getLong(COMPRESSION_SEED_CONFIG);
   }
 
   /** Metrics port, -1 = off. */

@@ -1,0 +1,80 @@
+package io.ctrstreams.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The single-core float FMA peak reachable from Java 17 without the Vector API: a loop over an
+ * L1-resident array ({@link #N} floats = 4 KB) applying {@link #CHAIN} dependent {@code Math.fma}
+ * per element. C2 vectorizes the loop over elements and unrolls it, so several independent vector
+ * chains are in flight and the loop is bound by FMA throughput, not by loads, stores or latency.
+ * One op = {@code N * CHAIN} fused multiply-adds = {@link #FLOPS_PER_OP} flops.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx256m"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class PeakFlopsBenchmark {
+  /** Elements per op. */
+  public static final int N = 1024;
+  /** Dependent FMAs per element. */
+  public static final int CHAIN = 16;
+  /** Flops (2 per FMA) per op. */
+  public static final long FLOPS_PER_OP = 2L * N * CHAIN;
+
+  private final float[] x = new float[N];
+  private final float[] y = new float[N];
+  private float a;
+  private float b;
+
+  /** Seeds inputs that stay bounded under repeated v*a + b. */
+  @Setup
+  public void setup() {
+    for (int i = 0; i < N; i++) {
+      x[i] = (i % 17) * 0.01f;
+    }
+    a = 0.999f;
+    b = 0.001f;
+  }
+
+  /** N * CHAIN fused multiply-adds. */
+  @Benchmark
+  public float[] fmaPeak() {
+    final float a = this.a;
+    final float b = this.b;
+    final float[] x = this.x;
+    final float[] y = this.y;
+    for (int j = 0; j < N; j++) {
+      float v = x[j];
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      v = Math.fma(v, a, b);
+      y[j] = v;
+    }
+    return y;
+  }
+}

@@ -1,0 +1,130 @@
+package io.ctrstreams.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs {@link ScorerBenchmark} and {@link PeakFlopsBenchmark} in process through the JMH Runner
+ * API (one fork each, {@code -prof gc}) and reports ns per candidate, achieved GFLOP/s
+ * ({@code 2 * flopsPerCandidate / ns}), its share of the FMA peak measured in the same run,
+ * allocation per candidate, and low-rank/dense speedups. Used by {@code ctr bench-score}.
+ */
+public final class ScoreBench {
+
+  /** One measured configuration. */
+  public record Row(String arch, String variant, int batch, double nsPerOp, double allocBytesPerOp,
+      long flopsPerCandidate) {
+    /** Nanoseconds per scored candidate. */
+    public double nsPerCandidate() {
+      return nsPerOp / batch;
+    }
+
+    /** Achieved GFLOP/s: 2 flops per multiply-add of the full forward pass. */
+    public double gflops() {
+      return 2.0 * flopsPerCandidate / nsPerCandidate();
+    }
+
+    /** Bytes allocated per candidate. */
+    public double allocPerCandidate() {
+      return allocBytesPerOp / batch;
+    }
+  }
+
+  /** What to run. */
+  public record Settings(List<String> archs, List<Integer> batches, boolean full, List<String> jvmArgs) {}
+
+  private ScoreBench() {}
+
+  /** Runs the benchmarks; {@code progress} gets one line per phase. Returns rows and the peak (GFLOP/s). */
+  public static Result run(Settings s, PrintStream progress) throws RunnerException {
+    ChainedOptionsBuilder ob = new OptionsBuilder()
+        .include(ScorerBenchmark.class.getName() + "\\.score$")
+        .include(PeakFlopsBenchmark.class.getName() + "\\.fmaPeak$")
+        .param("arch", s.archs().toArray(new String[0]))
+        .param("variant", "dense", "lowrank")
+        .param("batch", s.batches().stream().map(String::valueOf).toArray(String[]::new))
+        .forks(1)
+        .warmupIterations(s.full() ? 3 : 1)
+        .warmupTime(s.full() ? TimeValue.seconds(2) : TimeValue.milliseconds(500))
+        .measurementIterations(s.full() ? 5 : 2)
+        .measurementTime(s.full() ? TimeValue.seconds(2) : TimeValue.milliseconds(500))
+        .addProfiler(GCProfiler.class)
+        .shouldFailOnError(true)
+        .verbosity(VerboseMode.SILENT);
+    if (!s.jvmArgs().isEmpty()) {
+      ob.jvmArgsAppend(s.jvmArgs().toArray(new String[0]));
+    }
+    int configs = s.archs().size() * 2 * s.batches().size() + 1;
+    progress.printf(Locale.ROOT, "running %d benchmark configurations (%s, 1 fork each, -prof gc) ...%n",
+        configs, s.full() ? "full: 3x2s warmup, 5x2s measurement" : "quick: 1x0.5s warmup, 2x0.5s measurement");
+    Collection<RunResult> results = new Runner(ob.build()).run();
+    List<Row> rows = new ArrayList<>();
+    double peakNs = Double.NaN;
+    for (RunResult rr : results) {
+      String bench = rr.getParams().getBenchmark();
+      double score = rr.getPrimaryResult().getScore();
+      if (bench.endsWith("fmaPeak")) {
+        peakNs = score;
+        continue;
+      }
+      String arch = rr.getParams().getParam("arch");
+      String variant = rr.getParams().getParam("variant");
+      int batch = Integer.parseInt(rr.getParams().getParam("batch"));
+      double alloc = Double.NaN;
+      for (String key : new String[] {"gc.alloc.rate.norm", "\u00b7gc.alloc.rate.norm"}) {
+        if (rr.getSecondaryResults().containsKey(key)) {
+          alloc = rr.getSecondaryResults().get(key).getScore();
+        }
+      }
+      rows.add(new Row(arch, variant, batch, score, alloc, flops(arch, variant)));
+    }
+    return new Result(rows, PeakFlopsBenchmark.FLOPS_PER_OP / peakNs);
+  }
+
+  /** Rows plus the FMA peak in GFLOP/s. */
+  public record Result(List<Row> rows, double peakGflops) {}
+
+  private static long flops(String arch, String variant) {
+    return BenchModels.model(arch, "lowrank".equals(variant)).flopsPerCandidate();
+  }
+
+  /** The report table. */
+  public static String format(Result r) {
+    StringBuilder b = new StringBuilder();
+    b.append(String.format(Locale.ROOT, "FMA peak (PeakFlopsBenchmark, one core): %.1f GFLOP/s%n%n", r.peakGflops()));
+    b.append(String.format(Locale.ROOT, "%-6s %-8s %6s %12s %11s %9s %12s %9s%n", "arch", "variant", "batch",
+        "ns/cand", "GFLOP/s", "% peak", "alloc B/cand", "MFLOP/c"));
+    for (Row row : r.rows()) {
+      b.append(String.format(Locale.ROOT, "%-6s %-8s %6d %12.0f %11.1f %8.1f%% %12.3f %9.3f%n", row.arch(),
+          row.variant(), row.batch(), row.nsPerCandidate(), row.gflops(), 100 * row.gflops() / r.peakGflops(),
+          row.allocPerCandidate(), 2.0 * row.flopsPerCandidate() / 1e6));
+    }
+    b.append(String.format(Locale.ROOT, "%nlow-rank speedup per candidate (dense ns / low-rank ns):%n"));
+    for (Row dense : r.rows()) {
+      if (!dense.variant().equals("dense")) {
+        continue;
+      }
+      for (Row lr : r.rows()) {
+        if (lr.variant().equals("lowrank") && lr.arch().equals(dense.arch()) && lr.batch() == dense.batch()) {
+          b.append(String.format(Locale.ROOT, "  %-6s batch %4d: %.2fx%n", dense.arch(), dense.batch(),
+              dense.nsPerCandidate() / lr.nsPerCandidate()));
+        }
+      }
+    }
+    b.append(String.format(Locale.ROOT, "%nGFLOP/s counts the full forward pass per candidate (ModelGraph."
+        + "multiplyAdds); the optimized scorer computes the context part once per request, so at batch > 1 it "
+        + "executes fewer flops than counted.%n"));
+    return b.toString();
+  }
+}

@@ -1,0 +1,121 @@
+package io.ctrstreams.loadtest;
+
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Seeded Criteo-shaped impressions for a {@link ModelSpec}: every CONTEXT field in the context
+ * map, every CANDIDATE field in each candidate's map; categorical values are strings drawn from
+ * {@value #DISTINCT_VALUES} per field (the model hashes them into its buckets), numeric values
+ * small non-negative counts like Criteo's I1..I13. Encoded as Avro single-object, the default
+ * wire format.
+ *
+ * <p>Event ids are {@code <prefix><index>} so consumers can count scores per event by parsing
+ * the record key ({@link #indexOf}). Not thread-safe (one per producing thread).
+ */
+public final class ImpressionFactory {
+  /** Distinct values drawn per categorical field. */
+  public static final int DISTINCT_VALUES = 5_000;
+
+  private final ModelSpec spec;
+  private final int candidates;
+  private final String prefix;
+  private final Random rnd;
+  private final ImpressionCodec codec = new ImpressionCodec(WireFormat.AVRO, ImpressionCodec.DEFAULT_MAX_CANDIDATES);
+
+  /**
+   * A factory.
+   *
+   * @param spec the model whose fields to fill
+   * @param candidates candidates per impression, >= 1
+   * @param prefix event id prefix (no digits at its end)
+   * @param seed random seed
+   */
+  public ImpressionFactory(ModelSpec spec, int candidates, String prefix, long seed) {
+    if (candidates < 1) {
+      throw new IllegalArgumentException("candidates per impression must be >= 1, found " + candidates);
+    }
+    if (!prefix.isEmpty() && Character.isDigit(prefix.charAt(prefix.length() - 1))) {
+      throw new IllegalArgumentException("event id prefix must not end with a digit, found " + prefix);
+    }
+    this.spec = spec;
+    this.candidates = candidates;
+    this.prefix = prefix;
+    this.rnd = new Random(seed);
+  }
+
+  /** Candidates per impression. */
+  public int candidates() {
+    return candidates;
+  }
+
+  /** The event id of impression {@code index}. */
+  public String eventId(long index) {
+    return prefix + index;
+  }
+
+  /** The impression with index {@code index} and event time {@code timestampMs}. */
+  public Impression impression(long index, long timestampMs) {
+    Map<String, Object> context = features(FieldSpec.Role.CONTEXT);
+    List<Candidate> cs = new ArrayList<>(candidates);
+    String id = eventId(index);
+    for (int i = 0; i < candidates; i++) {
+      cs.add(new Candidate(id + "#" + i, features(FieldSpec.Role.CANDIDATE)));
+    }
+    return new Impression(id, timestampMs, context, cs);
+  }
+
+  /** Avro single-object bytes of {@link #impression}. */
+  public byte[] encode(Impression imp) {
+    return codec.encodeAvro(imp);
+  }
+
+  /** The record key of an impression: its event id in UTF-8. */
+  public static byte[] key(Impression imp) {
+    return imp.getEventId().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The index of an event id key {@code <prefix><index>}: the trailing decimal digits, or -1
+   * when there are none. Allocation-free (counting consumers call it per record).
+   */
+  public static long indexOf(byte[] key) {
+    if (key == null) {
+      return -1;
+    }
+    long v = 0;
+    long mul = 1;
+    int i = key.length - 1;
+    for (; i >= 0 && key[i] >= '0' && key[i] <= '9'; i--) {
+      v += (key[i] - '0') * mul;
+      mul *= 10;
+    }
+    return i == key.length - 1 ? -1 : v;
+  }
+
+  private Map<String, Object> features(FieldSpec.Role role) {
+    Map<String, Object> m = new HashMap<>();
+    for (FieldSpec f : spec.fields()) {
+      if (f.role() != role) {
+        continue;
+      }
+      if (f.type() == FieldSpec.Type.CATEGORICAL) {
+        m.put(f.name(), f.name() + "-" + Integer.toHexString(rnd.nextInt(DISTINCT_VALUES)));
+      } else {
+        // Criteo counts: mostly small, a long tail (log-bucketed by the model)
+        m.put(f.name(), Math.floor(Math.exp(rnd.nextDouble() * 8)) - 1);
+      }
+    }
+    return m;
+  }
+}

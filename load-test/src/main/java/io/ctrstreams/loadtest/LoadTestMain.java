@@ -1,0 +1,91 @@
+package io.ctrstreams.loadtest;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plain entry point of the harness (no CLI framework): {@code java -cp ... LoadTestMain
+ * [--quick] [--impressions N] [--candidates 1,16] [--swaps K] [--rounds R] [--rate R] [--stream-threads T]
+ * [--streams-property k=v]...}. {@code ctr load-test} is the same with picocli.
+ */
+public final class LoadTestMain {
+  private LoadTestMain() {}
+
+  /** Parses the arguments, runs, prints the table; exit code 2 on bad arguments. */
+  public static void main(String[] args) throws InterruptedException {
+    LoadTestSettings s;
+    try {
+      s = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("load-test: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    quietLogs();
+    LoadTestResult r = LoadTest.run(s, System.out);
+    System.out.println();
+    System.out.print(r.format());
+  }
+
+  /**
+   * Sets slf4j-simple to ERROR unless the caller chose a level: Kafka logs a lot at INFO and
+   * repeats configuration advice at WARN for every app the harness starts.
+   */
+  public static void quietLogs() {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    }
+  }
+
+  static LoadTestSettings parse(String[] args) {
+    boolean quick = false;
+    Integer impressions = null;
+    List<Integer> candidates = null;
+    Integer swaps = null;
+    Integer rounds = null;
+    double rate = 0;
+    int threads = 1;
+    Map<String, String> overrides = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--quick")) {
+        quick = true;
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("option " + a + " needs a value");
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--impressions" -> impressions = Integer.parseInt(v);
+        case "--candidates" -> {
+          candidates = new ArrayList<>();
+          for (String c : v.split(",")) {
+            candidates.add(Integer.parseInt(c.trim()));
+          }
+        }
+        case "--swaps" -> swaps = Integer.parseInt(v);
+        case "--rounds" -> rounds = Integer.parseInt(v);
+        case "--rate" -> rate = Double.parseDouble(v);
+        case "--stream-threads" -> threads = Integer.parseInt(v);
+        case "--streams-property" -> {
+          int eq = v.indexOf('=');
+          if (eq <= 0) {
+            throw new IllegalArgumentException("--streams-property must be name=value, found " + v);
+          }
+          overrides.put(v.substring(0, eq), v.substring(eq + 1));
+        }
+        default -> throw new IllegalArgumentException("unknown option " + a);
+      }
+    }
+    LoadTestSettings base = quick ? LoadTestSettings.quick() : LoadTestSettings.full();
+    return base
+        .with(impressions == null ? base.impressions() : impressions,
+            candidates == null ? base.candidateCounts() : candidates,
+            swaps == null ? base.swaps() : swaps)
+        .withRuntime(rate, threads, overrides, null)
+        .withRounds(rounds == null ? base.rounds() : rounds);
+  }
+}

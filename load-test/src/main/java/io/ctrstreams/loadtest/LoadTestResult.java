@@ -1,0 +1,213 @@
+package io.ctrstreams.loadtest;
+
+import java.util.List;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Figures of one load test, all measured in the same process and run.
+ *
+ * @param settings what ran
+ * @param throughput one row per (candidate count, variant)
+ * @param swap the swap phase, or null when skipped
+ * @param loadBefore {@code /proc/loadavg} when the run started ("n/a" elsewhere)
+ * @param loadAfter {@code /proc/loadavg} when it ended
+ */
+public record LoadTestResult(
+    LoadTestSettings settings,
+    List<ThroughputRow> throughput,
+    SwapResult swap,
+    String loadBefore,
+    String loadAfter) {
+
+  /** Copies the rows. */
+  public LoadTestResult {
+    throughput = List.copyOf(throughput);
+  }
+
+  /** The topology under test. */
+  public enum Variant {
+    /** Same decode + Score encode and guarantee, no model math: the baseline. */
+    PASS_THROUGH("pass-through"),
+    /** The real scoring topology with the dense model. */
+    DENSE("dense"),
+    /** The real scoring topology with the low-rank compressed model. */
+    COMPRESSED("compressed");
+
+    private final String label;
+
+    Variant(String label) {
+      this.label = label;
+    }
+
+    /** Short name for tables. */
+    public String label() {
+      return label;
+    }
+  }
+
+  /**
+   * One throughput run: N pre-produced impressions scored until all scores were committed.
+   *
+   * @param variant topology variant
+   * @param candidates candidates per impression
+   * @param impressions impressions in the run
+   * @param scores committed scores read
+   * @param seconds first to last committed score arrival
+   * @param impressionsPerSecond input records per second over {@code seconds}
+   * @param candidatesPerSecond scores (candidates) per second over {@code seconds}
+   * @param eventsMissing events with fewer scores than candidates
+   * @param eventsDuplicated events with more scores than candidates
+   */
+  public record ThroughputRow(
+      Variant variant,
+      int candidates,
+      int impressions,
+      long scores,
+      double seconds,
+      double impressionsPerSecond,
+      double candidatesPerSecond,
+      int eventsMissing,
+      int eventsDuplicated) {
+    /** Every event scored exactly once (one score per candidate, none lost, none repeated). */
+    public boolean exactlyOnce() {
+      return eventsMissing == 0 && eventsDuplicated == 0 && scores == (long) impressions * candidates;
+    }
+  }
+
+  /**
+   * Percentiles of one distribution (milliseconds).
+   *
+   * @param count samples
+   * @param p50 median
+   * @param p99 99th percentile
+   * @param max maximum
+   */
+  public record Stats(long count, double p50, double p99, double max) {
+    /** Summarizes an HdrHistogram (values in ms). */
+    public static Stats of(Histogram h) {
+      if (h.getTotalCount() == 0) {
+        return new Stats(0, Double.NaN, Double.NaN, Double.NaN);
+      }
+      return new Stats(h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue());
+    }
+  }
+
+  /**
+   * The swap phase: compressed model, events offered at a fixed rate, K new versions published.
+   *
+   * @param candidates candidates per impression
+   * @param rate impressions per second offered
+   * @param swapsPublished versions published
+   * @param swapsObserved published versions that appeared on a committed score
+   * @param manifestToSwap manifest record timestamp -> the registry swapped (global thread)
+   * @param manifestToFirstScore manifest record timestamp -> scoredAtMs of the first score with the version
+   * @param manifestToCommittedRead manifest record timestamp -> a read_committed consumer got that score
+   * @param steadyLatency produce -> score latency (scoredAtMs - timestampMs) in the steady window
+   * @param swapLatency the same within swap windows (publish start -> swap + tail)
+   * @param steadyScoringP99Ms p99 of the topology's own scoring latency histogram in the steady
+   *     window (upper bound of the classic bucket holding it, ms)
+   * @param swapScoringP99Ms the same within the swap windows
+   * @param eventsProduced impressions produced during the phase
+   * @param eventsMissing events with fewer scores than candidates at the end
+   * @param eventsDuplicated events with more scores than candidates
+   * @param versionsSeen distinct model versions on committed scores
+   */
+  public record SwapResult(
+      int candidates,
+      double rate,
+      int swapsPublished,
+      int swapsObserved,
+      Stats manifestToSwap,
+      Stats manifestToFirstScore,
+      Stats manifestToCommittedRead,
+      Stats steadyLatency,
+      Stats swapLatency,
+      double steadyScoringP99Ms,
+      double swapScoringP99Ms,
+      long eventsProduced,
+      int eventsMissing,
+      int eventsDuplicated,
+      int versionsSeen) {
+    /** Every produced event scored exactly once. */
+    public boolean exactlyOnce() {
+      return eventsMissing == 0 && eventsDuplicated == 0;
+    }
+  }
+
+  /** The throughput row of {@code variant} at {@code candidates}, or null. */
+  public ThroughputRow row(Variant variant, int candidates) {
+    for (ThroughputRow r : throughput) {
+      if (r.variant() == variant && r.candidates() == candidates) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /** compressed / dense impressions per second at {@code candidates} (NaN when not measured). */
+  public double compressedOverDense(int candidates) {
+    ThroughputRow c = row(Variant.COMPRESSED, candidates);
+    ThroughputRow d = row(Variant.DENSE, candidates);
+    return c == null || d == null ? Double.NaN : c.impressionsPerSecond() / d.impressionsPerSecond();
+  }
+
+  /** The result as plain-text tables with ratios and the targets. */
+  public String format() {
+    StringBuilder sb = new StringBuilder();
+    LoadTestSettings s = settings;
+    sb.append(String.format(Locale.ROOT,
+        "End-to-end throughput: %,d impressions per run, best of %d round(s), exactly_once_v2, %d partitions, %d stream thread(s), Avro input%n",
+        s.impressions(), s.rounds(), s.partitions(), s.streamThreads()));
+    sb.append(String.format(Locale.ROOT, "%-6s %-13s %12s %12s %10s %13s%n",
+        "cands", "variant", "impr/s", "cand/s", "x pass", "exactly-once"));
+    for (int c : s.candidateCounts()) {
+      ThroughputRow base = row(Variant.PASS_THROUGH, c);
+      for (Variant v : Variant.values()) {
+        ThroughputRow r = row(v, c);
+        if (r == null) {
+          continue;
+        }
+        sb.append(String.format(Locale.ROOT, "%-6d %-13s %,12.0f %,12.0f %10.2f %13s%n",
+            c, v.label(), r.impressionsPerSecond(), r.candidatesPerSecond(),
+            base == null ? Double.NaN : r.impressionsPerSecond() / base.impressionsPerSecond(),
+            r.exactlyOnce() ? "yes" : "NO (" + r.eventsMissing() + " missing, " + r.eventsDuplicated() + " dup)"));
+      }
+      sb.append(String.format(Locale.ROOT, "%-6s compressed/dense = %.2fx%s%n", "", compressedOverDense(c),
+          c == 16 ? "   (target >= 2.5x: " + (compressedOverDense(c) >= 2.5 ? "met" : "MISSED") + ")" : ""));
+    }
+    if (swap != null) {
+      SwapResult w = swap;
+      sb.append(String.format(Locale.ROOT,
+          "%nHot swap: compressed model, %d candidates, %.0f impressions/s offered, %d versions published, %d observed%n",
+          w.candidates(), w.rate(), w.swapsPublished(), w.swapsObserved()));
+      sb.append(String.format(Locale.ROOT, "%-44s %6s %9s %9s %9s%n", "ms", "n", "p50", "p99", "max"));
+      stats(sb, "manifest written -> registry swapped", w.manifestToSwap());
+      stats(sb, "manifest written -> first score (scoredAt)", w.manifestToFirstScore());
+      stats(sb, "manifest written -> first score read committed", w.manifestToCommittedRead());
+      sb.append(String.format(Locale.ROOT, "%-44s   target p99 <= 500 ms: %s%n", "",
+          w.manifestToFirstScore().p99() <= 500 ? "met" : "MISSED"));
+      stats(sb, "produce -> score latency, steady state", w.steadyLatency());
+      stats(sb, "produce -> score latency, during swaps", w.swapLatency());
+      double ratio = w.swapLatency().p99() / w.steadyLatency().p99();
+      sb.append(String.format(Locale.ROOT, "%-44s   p99 swaps/steady = %.2fx (target <= 1.5x: %s)%n", "",
+          ratio, ratio <= 1.5 ? "met" : "MISSED"));
+      sb.append(String.format(Locale.ROOT,
+          "%-44s   topology scoring-latency histogram p99 (bucket bound): steady %s ms, swaps %s ms%n", "",
+          fmt(w.steadyScoringP99Ms()), fmt(w.swapScoringP99Ms())));
+      sb.append(String.format(Locale.ROOT, "%-44s   %,d events, exactly once: %s, %d versions on scores%n", "",
+          w.eventsProduced(), w.exactlyOnce() ? "yes" : "NO (" + w.eventsMissing() + " missing, "
+              + w.eventsDuplicated() + " dup)", w.versionsSeen()));
+    }
+    sb.append(String.format(Locale.ROOT, "%nload average before: %s   after: %s%n", loadBefore, loadAfter));
+    return sb.toString();
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  private static void stats(StringBuilder sb, String name, Stats st) {
+    sb.append(String.format(Locale.ROOT, "%-44s %6d %9.0f %9.0f %9.0f%n", name, st.count(), st.p50(), st.p99(), st.max()));
+  }
+}

@@ -1,0 +1,121 @@
+package io.ctrstreams.loadtest;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one load test runs.
+ *
+ * @param impressions impressions pre-produced per throughput run (per candidate count)
+ * @param candidateCounts candidates per impression of the throughput runs, e.g. [1, 16]
+ * @param rounds throughput rounds (each runs every variant once, interleaved); the table keeps
+ *     each variant's best round, which filters out interference from other processes
+ * @param swaps model versions published during the swap phase (0 skips the phase)
+ * @param swapCandidates candidates per impression during the swap phase
+ * @param swapRate impressions per second offered during the swap phase; 0 = half the compressed
+ *     model's measured throughput at {@code swapCandidates} (or 200/s when not measured)
+ * @param warmupMs swap phase: load before the steady-state window (not measured)
+ * @param steadyMs swap phase: steady-state window, no publishing
+ * @param swapGapMs swap phase: pause after each swap became visible, before the next publish
+ * @param swapWindowTailMs swap phase: how long after a swap its latency window lasts
+ * @param partitions partitions of the impressions and scores topics
+ * @param streamThreads {@code num.stream.threads} of the scoring app
+ * @param seed seed of impressions
+ * @param streamsOverrides extra Kafka Streams / client properties for every app
+ * @param bootstrapServers an existing cluster, or null to start an embedded broker
+ */
+public record LoadTestSettings(
+    int impressions,
+    List<Integer> candidateCounts,
+    int rounds,
+    int swaps,
+    int swapCandidates,
+    double swapRate,
+    long warmupMs,
+    long steadyMs,
+    long swapGapMs,
+    long swapWindowTailMs,
+    int partitions,
+    int streamThreads,
+    long seed,
+    Map<String, String> streamsOverrides,
+    String bootstrapServers) {
+
+  /** Validates every number (messages name the offending value). */
+  public LoadTestSettings {
+    positive("impressions", impressions);
+    if (candidateCounts == null || candidateCounts.isEmpty()) {
+      throw new IllegalArgumentException("at least one candidate count is required, found " + candidateCounts);
+    }
+    for (int c : candidateCounts) {
+      if (c < 1 || c > 1000) {
+        throw new IllegalArgumentException("candidates per impression must be in [1, 1000], found " + c);
+      }
+    }
+    candidateCounts = List.copyOf(candidateCounts);
+    positive("rounds", rounds);
+    if (swaps < 0) {
+      throw new IllegalArgumentException("swaps must be >= 0, found " + swaps);
+    }
+    if (swapCandidates < 1 || swapCandidates > 1000) {
+      throw new IllegalArgumentException("swap-phase candidates must be in [1, 1000], found " + swapCandidates);
+    }
+    if (!(swapRate >= 0) || Double.isInfinite(swapRate)) {
+      throw new IllegalArgumentException("swap rate must be >= 0 impressions/s (0 = auto), found " + swapRate);
+    }
+    positive("warmupMs", warmupMs);
+    positive("steadyMs", steadyMs);
+    positive("swapGapMs", swapGapMs);
+    positive("swapWindowTailMs", swapWindowTailMs);
+    positive("partitions", partitions);
+    positive("streamThreads", streamThreads);
+    streamsOverrides = Map.copyOf(streamsOverrides);
+  }
+
+  private static void positive(String name, long v) {
+    if (v < 1) {
+      throw new IllegalArgumentException(name + " must be >= 1, found " + v);
+    }
+  }
+
+  /** The full run: 20,000 impressions per throughput run, 1 and 16 candidates, 2 rounds, 20 swaps. */
+  public static LoadTestSettings full() {
+    return new LoadTestSettings(20_000, List.of(1, 16), 2, 20, 16, 0, 5_000, 15_000, 1_000, 500, 2, 1, 7L, Map.of(), null);
+  }
+
+  /** The quick run (about a minute): 2,000 impressions per run, 1 round, 5 swaps, short windows. */
+  public static LoadTestSettings quick() {
+    return new LoadTestSettings(2_000, List.of(1, 16), 1, 5, 16, 0, 2_000, 5_000, 500, 500, 2, 1, 7L, Map.of(), null);
+  }
+
+  /** A copy with other throughput sizes and swap count. */
+  public LoadTestSettings with(int newImpressions, List<Integer> newCandidateCounts, int newSwaps) {
+    int sc = newCandidateCounts.contains(swapCandidates) ? swapCandidates
+        : newCandidateCounts.stream().mapToInt(Integer::intValue).max().orElse(swapCandidates);
+    return new LoadTestSettings(newImpressions, newCandidateCounts, rounds, newSwaps, sc, swapRate, warmupMs,
+        steadyMs, swapGapMs, swapWindowTailMs, partitions, streamThreads, seed, streamsOverrides,
+        bootstrapServers);
+  }
+
+  /** A copy with another swap-phase rate, stream thread count and extra Streams properties. */
+  public LoadTestSettings withRuntime(double newSwapRate, int newStreamThreads, Map<String, String> newOverrides,
+      String newBootstrapServers) {
+    return new LoadTestSettings(impressions, candidateCounts, rounds, swaps, swapCandidates, newSwapRate, warmupMs,
+        steadyMs, swapGapMs, swapWindowTailMs, partitions, newStreamThreads, seed, newOverrides,
+        newBootstrapServers);
+  }
+
+  /** A copy with another number of throughput rounds. */
+  public LoadTestSettings withRounds(int newRounds) {
+    return new LoadTestSettings(impressions, candidateCounts, newRounds, swaps, swapCandidates, swapRate, warmupMs,
+        steadyMs, swapGapMs, swapWindowTailMs, partitions, streamThreads, seed, streamsOverrides,
+        bootstrapServers);
+  }
+
+  /** A copy with other swap-phase timings (tests). */
+  public LoadTestSettings withSwapTimings(long newWarmupMs, long newSteadyMs, long newSwapGapMs) {
+    return new LoadTestSettings(impressions, candidateCounts, rounds, swaps, swapCandidates, swapRate, newWarmupMs,
+        newSteadyMs, newSwapGapMs, swapWindowTailMs, partitions, streamThreads, seed, streamsOverrides,
+        bootstrapServers);
+  }
+}

@@ -1,0 +1,77 @@
+package io.ctrstreams.loadtest;
+
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.CodecException;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.Score;
+import io.ctrstreams.topology.TopologyConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * The throughput baseline: the scoring topology's impression path without the model. Same
+ * input topic and serdes, same {@link ImpressionCodec} decode and validation, one Avro
+ * {@link Score} per candidate to the scores topic under the same processing guarantee, but a
+ * constant pctr instead of encoding and scoring. What the real topology costs on top of this is
+ * the model (encoder + scorer) and nothing else.
+ */
+public final class PassThroughTopology {
+  /** Model name stamped on pass-through scores. */
+  public static final String MODEL_NAME = "pass-through";
+
+  private PassThroughTopology() {}
+
+  /** Impressions topic -> decode -> one constant Score per candidate -> scores topic. */
+  public static Topology build(TopologyConfig config) {
+    StreamsBuilder b = new StreamsBuilder();
+    ImpressionCodec codec = new ImpressionCodec(config.inputFormat(), config.maxCandidates());
+    b.stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions"))
+        .process(() -> new PassThroughProcessor(codec), Named.as("pass-through"))
+        .to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Schemas.scoreSerde()).withName("scores"));
+    return b.build();
+  }
+
+  /** Decodes and forwards one constant score per candidate; undecodable records are skipped. */
+  private static final class PassThroughProcessor implements Processor<byte[], byte[], byte[], Score> {
+    private final ImpressionCodec codec;
+    private ProcessorContext<byte[], Score> context;
+
+    PassThroughProcessor(ImpressionCodec codec) {
+      this.codec = codec;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Score> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+      Impression imp;
+      try {
+        imp = codec.decode(record.value(), record.timestamp());
+      } catch (CodecException e) {
+        return; // the harness produces only valid records; the real topology's DLQ is not the baseline's concern
+      }
+      long now = System.currentTimeMillis();
+      byte[] key = imp.getEventId().getBytes(StandardCharsets.UTF_8);
+      List<Candidate> cs = imp.getCandidates();
+      for (int i = 0; i < cs.size(); i++) {
+        Score s = new Score(imp.getEventId(), cs.get(i).getAdId(), 0.5, MODEL_NAME, 0L, "live",
+            imp.getTimestampMs(), now);
+        context.forward(record.withKey(key).withValue(s));
+      }
+    }
+  }
+}

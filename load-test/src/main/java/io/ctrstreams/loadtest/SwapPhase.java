@@ -1,0 +1,406 @@
+package io.ctrstreams.loadtest;
+
+import io.ctrstreams.broker.KafkaTopics;
+import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.loadtest.LoadTestResult.Stats;
+import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.Score;
+import io.ctrstreams.serving.ModelKeys;
+import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.serving.ModelRecords;
+import io.ctrstreams.serving.RegistryListener;
+import io.ctrstreams.serving.ServedModel;
+import io.ctrstreams.topology.TopologyApp;
+import io.ctrstreams.topology.TopologyConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Hot swap under load. The compressed model's app scores impressions offered at a fixed rate
+ * (open loop, a producer thread; event time = creation time); after a warm-up and a steady-state
+ * window, K new versions are published one after another with {@link ModelPublisher}.
+ *
+ * <ul>
+ *   <li><b>Visibility</b> of version v: from the timestamp of its {@code <model>/manifest}
+ *       record (producer CreateTime, set when the publisher sent the manifest, which it does
+ *       last) to the {@code scoredAtMs} of the first committed Score stamped v; also to the
+ *       registry swap (listener on the global thread) and to the moment a read_committed
+ *       consumer read that score. All clocks are this JVM's wall clock.
+ *   <li><b>Latency</b>: end-to-end produce -> score ({@code scoredAtMs - timestampMs}) of every
+ *       committed score, steady window vs swap windows (publish start -> swap + tail); and the
+ *       topology's own scoring-latency histogram diffed over the same windows.
+ * </ul>
+ */
+final class SwapPhase {
+  private final LoadTest t;
+  private final double rate;
+  private final int candidates;
+  private final ConcurrentHashMap<Long, Long> swapWallMs = new ConcurrentHashMap<>();
+
+  SwapPhase(LoadTest t, double rate) {
+    this.t = t;
+    this.rate = rate;
+    this.candidates = t.settings().swapCandidates();
+  }
+
+  SwapResult run() throws InterruptedException {
+    LoadTestSettings s = t.settings();
+    String input = t.name("swap-impressions");
+    String scores = t.name("swap-scores");
+    String models = t.name("swap-models");
+    t.createTopics(List.of(KafkaTopics.plain(input, s.partitions()), KafkaTopics.plain(scores, s.partitions()),
+        KafkaTopics.compacted(models, 1)));
+    int k = s.swaps();
+    t.progress().printf(Locale.ROOT, "swap phase: preparing %d versions of the compressed model ...%n", k + 1);
+    CtrModel base = LoadModels.model(true, 1);
+    String modelName = base.name();
+    byte[][] bytes = new byte[k + 2][];
+    for (int v = 1; v <= k + 1; v++) {
+      bytes[v] = LoadModels.ctrm(base.withVersion(v));
+    }
+    TopologyConfig config = new TopologyConfig(t.appProps("swap", input, scores, models, modelName));
+
+    try (ModelPublisher publisher = t.publisher(models);
+        ManifestWatcher manifests = new ManifestWatcher(t.bootstrap(), models, modelName)) {
+      publisher.publish(modelName, 1, bytes[1], Map.of());
+      try (TopologyApp app = t.startApp(config);
+          Reader reader = new Reader(t.bootstrap(), scores, candidates)) {
+        app.live().addListener(new RegistryListener() {
+          @Override
+          public void onSwap(ServedModel previous, ServedModel current) {
+            swapWallMs.putIfAbsent(current.version(), System.currentTimeMillis());
+          }
+        });
+        reader.start();
+        OpenLoopProducer producer = new OpenLoopProducer(t, input, candidates, rate, s.seed() + 1000);
+        producer.start();
+        t.progress().printf(Locale.ROOT, "swap phase: %.0f impressions/s with %d candidates; warm-up %d ms, steady %d ms, %d swaps%n",
+            rate, candidates, s.warmupMs(), s.steadyMs(), k);
+        try {
+          Thread.sleep(s.warmupMs());
+          long steadyStart = System.currentTimeMillis();
+          ScoringLatencySnapshot h0 = ScoringLatencySnapshot.take(app.registry());
+          Thread.sleep(s.steadyMs());
+          long steadyEnd = System.currentTimeMillis();
+          ScoringLatencySnapshot h1 = ScoringLatencySnapshot.take(app.registry());
+          long[] steadyBuckets = ScoringLatencySnapshot.accumulate(null, h0, h1);
+          long[] swapBuckets = null;
+
+          Histogram toSwap = new Histogram(3_600_000L, 3);
+          Histogram toScore = new Histogram(3_600_000L, 3);
+          Histogram toRead = new Histogram(3_600_000L, 3);
+          List<long[]> windows = new ArrayList<>();
+          int observed = 0;
+          for (int v = 2; v <= k + 1; v++) {
+            long pubStart = System.currentTimeMillis();
+            ScoringLatencySnapshot w0 = ScoringLatencySnapshot.take(app.registry());
+            publisher.publish(modelName, v, bytes[v], Map.of());
+            long manifestTs = manifests.awaitManifest(v, Duration.ofSeconds(30));
+            long[] first = reader.awaitVersion(v, Duration.ofSeconds(30));
+            Long swapped = swapWallMs.get((long) v);
+            if (first == null) {
+              t.progress().printf(Locale.ROOT, "  v%d: no score with this version within 30 s%n", v);
+              continue;
+            }
+            observed++;
+            long swapAt = swapped == null ? first[0] : swapped;
+            record(toSwap, swapAt - manifestTs);
+            record(toScore, first[0] - manifestTs);
+            record(toRead, first[1] - manifestTs);
+            long windowEnd = Math.max(swapAt, first[0]) + s.swapWindowTailMs();
+            sleepUntil(windowEnd);
+            ScoringLatencySnapshot w1 = ScoringLatencySnapshot.take(app.registry());
+            swapBuckets = ScoringLatencySnapshot.accumulate(swapBuckets, w0, w1);
+            windows.add(new long[] {pubStart, windowEnd});
+            t.progress().printf(Locale.ROOT,
+                "  v%d: manifest->swap %d ms, ->first score %d ms, ->read committed %d ms (publish call %d ms)%n",
+                v, swapAt - manifestTs, first[0] - manifestTs, first[1] - manifestTs, manifestTs - pubStart);
+            Thread.sleep(s.swapGapMs());
+          }
+          producer.stop();
+          long produced = producer.produced();
+          reader.awaitEvents(produced, Duration.ofSeconds(60));
+          reader.stop();
+
+          Histogram steady = new Histogram(3_600_000L, 3);
+          Histogram during = new Histogram(3_600_000L, 3);
+          reader.classify(steadyStart, steadyEnd, windows, steady, during);
+          int[] eo = reader.exactlyOnce(produced);
+          double[] ub = h1.upperBounds;
+          return new SwapResult(candidates, rate, k, observed, Stats.of(toSwap), Stats.of(toScore), Stats.of(toRead),
+              Stats.of(steady), Stats.of(during),
+              ScoringLatencySnapshot.quantileUpperBoundMs(ub, steadyBuckets, 0.99),
+              swapBuckets == null ? Double.NaN : ScoringLatencySnapshot.quantileUpperBoundMs(ub, swapBuckets, 0.99),
+              produced, eo[0], eo[1], reader.versionsSeen());
+        } finally {
+          producer.stop();
+          reader.stop();
+        }
+      }
+    }
+  }
+
+  private static void record(Histogram h, long ms) {
+    h.recordValue(Math.max(0, Math.min(ms, h.getHighestTrackableValue())));
+  }
+
+  private static void sleepUntil(long wallMs) throws InterruptedException {
+    long d = wallMs - System.currentTimeMillis();
+    if (d > 0) {
+      Thread.sleep(d);
+    }
+  }
+
+  /** Produces impressions at a fixed rate on its own thread; event time = creation time. */
+  private static final class OpenLoopProducer implements Runnable {
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final ImpressionFactory factory;
+    private final double rate;
+    private final AtomicLong produced = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    OpenLoopProducer(LoadTest t, String topic, int candidates, double rate, long seed) {
+      this.producer = t.producer();
+      this.topic = topic;
+      this.factory = new ImpressionFactory(LoadModels.spec(true), candidates, "s", seed);
+      this.rate = rate;
+      this.thread = new Thread(this, "load-open-loop-producer");
+      thread.setDaemon(true);
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    @Override
+    public void run() {
+      long start = System.nanoTime();
+      double intervalNs = 1e9 / rate;
+      long i = 0;
+      try {
+        while (running) {
+          long due = start + (long) (i * intervalNs);
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            LockSupport.parkNanos(wait);
+            continue;
+          }
+          Impression imp = factory.impression(i, System.currentTimeMillis());
+          producer.send(new ProducerRecord<>(topic, ImpressionFactory.key(imp), factory.encode(imp)));
+          i++;
+          produced.set(i);
+        }
+        producer.flush();
+      } finally {
+        producer.close(Duration.ofSeconds(10));
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    }
+
+    long produced() {
+      return produced.get();
+    }
+  }
+
+  /** Reads the models topic for the timestamp of each version's latest-manifest record. */
+  private static final class ManifestWatcher implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String manifestKey;
+    private final Map<Long, Long> seen = new java.util.HashMap<>();
+
+    ManifestWatcher(String bootstrap, String topic, String model) {
+      Map<String, Object> cc = BrokerTestSupport.consumerConfig(bootstrap, "unused");
+      cc.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      consumer = new KafkaConsumer<>(cc);
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      manifestKey = ModelKeys.latestManifest(model);
+    }
+
+    long awaitManifest(long version, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!seen.containsKey(version)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("manifest of version " + version + " not seen within " + timeout);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+          if (r.value() != null && r.key() != null
+              && manifestKey.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+            try {
+              seen.putIfAbsent(ModelRecords.decodeManifest(r.value()).getVersion(), r.timestamp());
+            } catch (IOException e) {
+              throw new IllegalStateException("unreadable manifest at offset " + r.offset(), e);
+            }
+          }
+        }
+      }
+      return seen.get(version);
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  /**
+   * Reads committed scores on its own thread: per score (scoredAtMs, latency) into growable
+   * primitive arrays, per event the score count, per version the first score.
+   */
+  private static final class Reader implements Runnable, AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final int candidates;
+    private final Thread thread;
+    private final ConcurrentHashMap<Long, long[]> firstByVersion = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    // written by the reader thread only; read after stop() (join gives happens-before)
+    private long[] scoredAt = new long[1 << 16];
+    private int[] latency = new int[1 << 16];
+    private int n;
+    private int[] perEvent = new int[1 << 14];
+    private final AtomicLong eventsComplete = new AtomicLong();
+
+    Reader(String bootstrap, String topic, int candidates) {
+      Map<String, Object> cc = BrokerTestSupport.consumerConfig(bootstrap, "unused");
+      cc.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumer = new KafkaConsumer<>(cc);
+      List<TopicPartition> tps = new ArrayList<>();
+      consumer.partitionsFor(topic).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      this.candidates = candidates;
+      this.thread = new Thread(this, "load-score-reader");
+      thread.setDaemon(true);
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    @Override
+    public void run() {
+      Score reuse = null;
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+          long readAt = System.currentTimeMillis();
+          Score sc = Schemas.SCORE.decode(r.value(), reuse);
+          reuse = sc;
+          firstByVersion.putIfAbsent(sc.getModelVersion(), new long[] {sc.getScoredAtMs(), readAt});
+          if (n == scoredAt.length) {
+            scoredAt = Arrays.copyOf(scoredAt, n * 2);
+            latency = Arrays.copyOf(latency, n * 2);
+          }
+          scoredAt[n] = sc.getScoredAtMs();
+          latency[n] = (int) Math.max(0, sc.getScoredAtMs() - sc.getTimestampMs());
+          n++;
+          long e = ImpressionFactory.indexOf(r.key());
+          if (e >= 0) {
+            if (e >= perEvent.length) {
+              perEvent = Arrays.copyOf(perEvent, (int) Math.max(e + 1, perEvent.length * 2L));
+            }
+            if (++perEvent[(int) e] == candidates) {
+              eventsComplete.incrementAndGet();
+            }
+          }
+        }
+      }
+    }
+
+    /** {scoredAtMs, readAtMs} of the first score with {@code version}, or null on timeout. */
+    long[] awaitVersion(long version, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long[] f;
+      while ((f = firstByVersion.get(version)) == null && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      return f;
+    }
+
+    void awaitEvents(long events, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (eventsComplete.get() < events && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Thread.sleep(300); // would reveal duplicates
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    }
+
+    int versionsSeen() {
+      return firstByVersion.size();
+    }
+
+    /** Latencies of scores in the steady window and in any swap window. */
+    void classify(long steadyStart, long steadyEnd, List<long[]> windows, Histogram steady, Histogram during) {
+      for (int i = 0; i < n; i++) {
+        long at = scoredAt[i];
+        if (at >= steadyStart && at <= steadyEnd) {
+          record(steady, latency[i]);
+        } else {
+          for (long[] w : windows) {
+            if (at >= w[0] && at <= w[1]) {
+              record(during, latency[i]);
+              break;
+            }
+          }
+        }
+      }
+    }
+
+    /** {missing, duplicated} over events [0, produced). */
+    int[] exactlyOnce(long produced) {
+      int missing = 0;
+      int dup = 0;
+      for (int e = 0; e < produced; e++) {
+        int c = e < perEvent.length ? perEvent[e] : 0;
+        if (c < candidates) {
+          missing++;
+        } else if (c > candidates) {
+          dup++;
+        }
+      }
+      return new int[] {missing, dup};
+    }
+
+    @Override
+    public void close() {
+      try {
+        stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      consumer.close();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.ctrstreams.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
+import io.ctrstreams.loadtest.LoadTestResult.ThroughputRow;
+import io.ctrstreams.loadtest.LoadTestResult.Variant;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The harness end to end in quick mode with tiny sizes on its own embedded broker: structural
+ * facts only (every event scored exactly once, every swap observed, figures positive), never
+ * timings.
+ */
+@Tag("integration")
+@Timeout(120)
+class LoadTestIT {
+
+  @Test
+  void shouldScoreEveryEventOnceInEveryVariantAndObserveEverySwap() throws Exception {
+    LoadTestSettings s = new LoadTestSettings(300, List.of(1, 4), 1, 2, 4, 100, 500, 1_000, 200, 300, 2, 1, 11L,
+        Map.of(), null);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    LoadTestResult r;
+    try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+      r = LoadTest.run(s, progress);
+    }
+    System.out.print(log.toString(StandardCharsets.UTF_8));
+    System.out.print(r.format());
+
+    assertThat(r.throughput()).hasSize(6);
+    for (int c : List.of(1, 4)) {
+      for (Variant v : Variant.values()) {
+        ThroughputRow row = r.row(v, c);
+        assertThat(row).as(v + " at " + c).isNotNull();
+        assertThat(row.exactlyOnce()).as(v + " at " + c + " exactly once").isTrue();
+        assertThat(row.scores()).isEqualTo(300L * c);
+        assertThat(row.impressionsPerSecond()).as(v + " at " + c + " rate").isPositive().isFinite();
+        assertThat(row.candidatesPerSecond()).isEqualTo(row.impressionsPerSecond() * c, org.assertj.core.data.Offset.offset(1e-6 * row.candidatesPerSecond()));
+      }
+      assertThat(r.compressedOverDense(c)).isPositive();
+    }
+    SwapResult w = r.swap();
+    assertThat(w).isNotNull();
+    assertThat(w.swapsPublished()).isEqualTo(2);
+    assertThat(w.swapsObserved()).as("every swap observed on a committed score").isEqualTo(2);
+    assertThat(w.versionsSeen()).as("v1 plus both new versions on scores").isEqualTo(3);
+    assertThat(w.manifestToFirstScore().count()).isEqualTo(2);
+    assertThat(w.manifestToFirstScore().p99()).isGreaterThanOrEqualTo(0);
+    assertThat(w.eventsProduced()).isPositive();
+    assertThat(w.exactlyOnce()).as("swap phase: every produced event scored exactly once").isTrue();
+    assertThat(w.steadyLatency().count()).isPositive();
+    assertThat(r.format()).contains("compressed/dense", "manifest written -> first score");
+  }
+}

@@ -1,0 +1,38 @@
+package io.ctrstreams.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LoadTestSettingsTest {
+
+  @Test
+  void shouldNameTheOffendingValue() {
+    assertThatThrownBy(() -> LoadTestSettings.quick().with(0, List.of(1), 1)).hasMessageContaining("impressions must be >= 1, found 0");
+    assertThatThrownBy(() -> LoadTestSettings.quick().with(10, List.of(1, 0), 1)).hasMessageContaining("found 0");
+    assertThatThrownBy(() -> LoadTestSettings.quick().with(10, List.of(1), -1)).hasMessageContaining("swaps must be >= 0, found -1");
+    assertThatThrownBy(() -> LoadTestSettings.quick().withRuntime(-5, 1, Map.of(), null)).hasMessageContaining("-5");
+  }
+
+  @Test
+  void shouldMoveSwapCandidatesToAMeasuredCountWhenTheDefaultIsNotMeasured() {
+    LoadTestSettings s = LoadTestSettings.quick().with(10, List.of(1, 4), 1);
+    assertThat(s.swapCandidates()).isEqualTo(4);
+    assertThat(LoadTestSettings.full().swapCandidates()).isEqualTo(16);
+  }
+
+  @Test
+  void shouldParseTheMainArguments() {
+    LoadTestSettings s = LoadTestMain.parse(new String[] {"--quick", "--impressions", "50", "--candidates", "1,8",
+        "--swaps", "2", "--rounds", "3", "--streams-property", "commit.interval.ms=200"});
+    assertThat(s.impressions()).isEqualTo(50);
+    assertThat(s.candidateCounts()).containsExactly(1, 8);
+    assertThat(s.swaps()).isEqualTo(2);
+    assertThat(s.rounds()).isEqualTo(3);
+    assertThat(s.streamsOverrides()).containsEntry("commit.interval.ms", "200");
+    assertThatThrownBy(() -> LoadTestMain.parse(new String[] {"--bogus", "1"})).hasMessageContaining("--bogus");
+  }
+}

@@ -1,0 +1,111 @@
+package io.ctrstreams.recompressor.service;
+
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.recompressor.Calibration;
+import io.ctrstreams.recompressor.CompressionMethod;
+import io.ctrstreams.recompressor.CompressionResult;
+import io.ctrstreams.recompressor.CompressionSearch;
+import io.ctrstreams.recompressor.Compressor;
+import io.ctrstreams.recompressor.Linalg;
+import io.ctrstreams.recompressor.RankPlan;
+import io.ctrstreams.recompressor.RecompressorException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The production {@link CompressionPipeline}: encodes the calibration rows with the full model's
+ * encoder, chooses a {@link RankPlan} (a rank search under {@code full bytes / ratio} with
+ * {@link CompressionSearch}, or a fixed plan, which keeps ranks stable across versions as the
+ * paper's streaming note recommends) and builds the student in order with {@link Compressor}
+ * (AFM by default). For DNNs the embedding up-projections fold into the first hidden layer.
+ */
+public final class CompressorPipeline implements CompressionPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(CompressorPipeline.class);
+
+  /** How the ranks are chosen. */
+  public enum Search {
+    /** {@link CompressionSearch} under the byte budget on every snapshot. */
+    GA,
+    /** One embedding rank for every lookup field and fixed hidden-layer ranks. */
+    FIXED
+  }
+
+  private final Compressor compressor;
+  private final Search search;
+  private final double ratio;
+  private final int embeddingRank;
+  private final int[] mlpRanks;
+  private final long seed;
+
+  /**
+   * @param method AFM or SVD
+   * @param search GA (budget = full bytes / ratio) or FIXED (embeddingRank, mlpRanks)
+   * @param ratio target compression ratio for the search, > 1
+   * @param embeddingRank rank of every lookup field's embedding for FIXED (0 = dense)
+   * @param mlpRanks hidden-layer ranks for FIXED (0 = dense; shorter than the MLP = dense rest)
+   * @param seed seed of the search
+   */
+  public CompressorPipeline(CompressionMethod method, Search search, double ratio, int embeddingRank, int[] mlpRanks,
+      long seed) {
+    if (!(ratio > 1)) {
+      throw new RecompressorException("compression ratio must be > 1, found " + ratio);
+    }
+    this.compressor = new Compressor(method, Linalg.defaultLinalg());
+    this.search = search;
+    this.ratio = ratio;
+    this.embeddingRank = embeddingRank;
+    this.mlpRanks = mlpRanks.clone();
+    this.seed = seed;
+  }
+
+  /** The pipeline {@link RecompressorConfig} describes. */
+  public static CompressorPipeline fromConfig(RecompressorConfig c) {
+    return new CompressorPipeline(c.compressionMethod(), c.compressionSearch(), c.compressionRatio(),
+        c.compressionEmbeddingRank(), c.compressionMlpRanks(), c.compressionSeed());
+  }
+
+  @Override
+  public CtrModel compress(CtrModel full, CompressionData data) {
+    Calibration calib = encode(full, data.calibration());
+    boolean fold = full.spec().architecture() == Architecture.DNN && full.spec().mlpLayers() > 0;
+    RankPlan plan;
+    Calibration buildRows = calib;
+    if (search == Search.GA) {
+      long budget = (long) (4L * full.parameterCount() / ratio);
+      CompressionSearch.Result sr = new CompressionSearch(compressor, CompressionSearch.Options.defaults(seed))
+          .search(full, calib, budget, fold);
+      plan = sr.plan();
+      buildRows = calib.slice(0, sr.searchRows());
+      LOG.info("rank search ({} s) chose {}", String.format(Locale.ROOT, "%.1f", sr.seconds()), plan);
+    } else {
+      int[] mlp = Arrays.copyOf(mlpRanks, full.spec().mlpLayers());
+      plan = RankPlan.of(full.spec(), embeddingRank, mlp, new int[full.spec().crossLayers()], fold);
+    }
+    CompressionResult r = compressor.compress(full, buildRows, plan);
+    Map<String, String> meta = new LinkedHashMap<>(full.metadata());
+    meta.put("compression-method", r.method().label());
+    meta.put("rank-plan", plan.toString());
+    meta.put("parameter-bytes-before", Long.toString(r.bytesBefore()));
+    meta.put("parameter-bytes-after", Long.toString(r.bytesAfter()));
+    meta.put("flops-before", Long.toString(r.flopsBefore()));
+    meta.put("flops-after", Long.toString(r.flopsAfter()));
+    return r.model().withMetadata(meta);
+  }
+
+  /** Encodes raw rows with the full model's encoder (labels unknown: NaN). */
+  static Calibration encode(CtrModel full, List<Map<String, Object>> rows) {
+    Calibration c = new Calibration(full.spec().fieldCount(), rows.size());
+    FeatureVector scratch = full.encoder().newFeatureVector();
+    for (Map<String, Object> row : rows) {
+      c.add(full.encoder(), row, Float.NaN, scratch);
+    }
+    return c;
+  }
+}

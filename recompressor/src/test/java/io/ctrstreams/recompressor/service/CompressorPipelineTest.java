@@ -1,0 +1,51 @@
+package io.ctrstreams.recompressor.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.recompressor.CompressionMethod;
+import io.ctrstreams.trainer.data.SyntheticStream;
+import io.ctrstreams.trainer.online.OnlineModels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CompressorPipelineTest {
+
+  @Test
+  void shouldBuildTheFixedPlanAndRecordItsRanksAndSizes() {
+    SyntheticStream s = new SyntheticStream(5);
+    CtrModel full = CtrModel.random(
+        OnlineModels.spec(s.schema(), "ctr-full", Architecture.DNN, 8, 200, new int[] {16}), 3);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      SyntheticStreamRows.add(s, rows);
+    }
+    CtrModel small = new CompressorPipeline(CompressionMethod.AFM, CompressorPipeline.Search.FIXED, 3, 2, new int[0], 1)
+        .compress(full, new CompressionPipeline.CompressionData(rows, List.of(), new float[0]));
+    Map<String, Integer> ranks = RecompressorService.ranks(small);
+    assertThat(ranks).containsEntry("emb/C1", 2).containsEntry("emb/I1", 2).hasSize(39);
+    assertThat(small.parameterCount()).isLessThan(full.parameterCount() / 2);
+    assertThat(small.metadata()).containsEntry("compression-method", "afm").containsKey("rank-plan");
+    // fidelity on the calibration rows: a rank-2 AFM keeps logits close for a random model
+    float[] a = RecompressorService.logits(full, rows);
+    float[] b = RecompressorService.logits(small, rows);
+    double d = 0;
+    for (int i = 0; i < a.length; i++) {
+      d += Math.abs(a[i] - b[i]);
+    }
+    assertThat(d / a.length).isLessThan(0.25);
+  }
+
+  /** Raw rows of the synthetic stream (context and candidate merged, as the service builds them). */
+  static final class SyntheticStreamRows {
+    static void add(SyntheticStream s, List<Map<String, Object>> rows) {
+      var imp = s.nextImpression();
+      Map<String, Object> m = new java.util.HashMap<>(imp.context());
+      m.putAll(imp.candidate());
+      rows.add(m);
+    }
+  }
+}

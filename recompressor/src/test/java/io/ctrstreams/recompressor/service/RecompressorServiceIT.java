@@ -1,0 +1,225 @@
+package io.ctrstreams.recompressor.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.broker.EmbeddedKafkaBroker;
+import io.ctrstreams.broker.KafkaTopics;
+import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.serving.AssemblyResult;
+import io.ctrstreams.serving.ModelChunkAssembler;
+import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.trainer.data.SyntheticEvent;
+import io.ctrstreams.trainer.data.SyntheticStream;
+import io.ctrstreams.trainer.online.OnlineModels;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("integration")
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class RecompressorServiceIT {
+  private static EmbeddedKafkaBroker broker;
+
+  @TempDir Path stateDir;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = BrokerTestSupport.startBroker();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static ModelSpec spec() {
+    return OnlineModels.spec(new SyntheticStream(1).schema(), "ctr-full", Architecture.DNN, 8, 300, new int[] {32, 16});
+  }
+
+  @Test
+  void shouldPublishOneCompressedVersionPerSnapshotAndNotRedoFinishedVersionsAfterRestart() throws Exception {
+    String prefix = BrokerTestSupport.uniqueName("rc");
+    String updates = prefix + "-model-updates";
+    String models = prefix + "-models";
+    String impressions = prefix + "-impressions";
+    String labeled = prefix + "-labeled";
+    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(client)) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(updates, 1), KafkaTopics.compacted(models, 1),
+          KafkaTopics.plain(impressions, 1), KafkaTopics.plain(labeled, 1)));
+    }
+    produceImpressions(impressions, 400);
+    Map<String, Object> props = new HashMap<>();
+    props.put(RecompressorConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(RecompressorConfig.GROUP_ID_CONFIG, prefix + "-group");
+    props.put(RecompressorConfig.MODEL_UPDATES_TOPIC_CONFIG, updates);
+    props.put(RecompressorConfig.MODELS_TOPIC_CONFIG, models);
+    props.put(RecompressorConfig.IMPRESSIONS_TOPIC_CONFIG, impressions);
+    props.put(RecompressorConfig.LABELED_TOPIC_CONFIG, labeled);
+    props.put(RecompressorConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(RecompressorConfig.COMPRESSION_SEARCH_CONFIG, "fixed");
+    props.put(RecompressorConfig.COMPRESSION_EMBEDDING_RANK_CONFIG, "4");
+    props.put(RecompressorConfig.METRICS_PORT_CONFIG, "-1");
+    RecompressorConfig config = new RecompressorConfig(props);
+
+    try (ModelPublisher updatesPublisher = new ModelPublisher(client, updates)) {
+      updatesPublisher.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 11).withVersion(1).toFile()),
+          Map.of());
+      List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
+      try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
+          new PrometheusRegistry())) {
+        s.addListener(outcomes::add);
+        s.start();
+        await(() -> outcomes.size() >= 1, 45_000);
+      }
+      assertThat(outcomes).hasSize(1);
+      RecompressionOutcome first = outcomes.get(0);
+      assertThat(first.status()).as(first.reason()).isEqualTo(RecompressionOutcome.Status.ACCEPTED);
+      assertThat(first.fullVersion()).isEqualTo(1);
+      assertThat(first.publishedVersion()).isEqualTo(1);
+      assertThat(first.compressionRatio()).isGreaterThan(1.5);
+
+      // Restart without a new snapshot: v1 is finished, nothing is redone.
+      outcomes.clear();
+      try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
+          new PrometheusRegistry())) {
+        s.addListener(outcomes::add);
+        s.start();
+        Thread.sleep(3_000);
+        assertThat(outcomes).isEmpty();
+        // A new snapshot while running: exactly one new compressed version, from full v2.
+        updatesPublisher.publish("ctr-full", 2,
+            CtrmFormat.toBytes(CtrModel.random(spec(), 12).withVersion(2).toFile()), Map.of());
+        await(() -> outcomes.size() >= 1, 45_000);
+        Thread.sleep(1_000);
+      }
+      assertThat(outcomes).hasSize(1);
+      assertThat(outcomes.get(0).fullVersion()).isEqualTo(2);
+      assertThat(outcomes.get(0).publishedVersion()).isEqualTo(2);
+    }
+
+    Map<String, Map<Long, Map<String, String>>> published = readModels(models);
+    assertThat(published.get("ctr").keySet()).containsExactly(1L, 2L);
+    assertThat(published.get("ctr").get(1L)).containsEntry("compressed-from", "1");
+    assertThat(published.get("ctr").get(2L)).containsEntry("compressed-from", "2");
+    // the exact teachers ride along as the shadow model
+    assertThat(published.get("ctr-full").keySet()).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void shouldRecompressTheSameSnapshotWhenTheLastPublishGetsOld() throws Exception {
+    String prefix = BrokerTestSupport.uniqueName("rc-age");
+    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(client)) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(prefix + "-updates", 1),
+          KafkaTopics.compacted(prefix + "-models", 1), KafkaTopics.plain(prefix + "-impressions", 1),
+          KafkaTopics.plain(prefix + "-labeled", 1)));
+    }
+    produceImpressions(prefix + "-impressions", 300);
+    Map<String, Object> props = new HashMap<>();
+    props.put(RecompressorConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(RecompressorConfig.GROUP_ID_CONFIG, prefix + "-group");
+    props.put(RecompressorConfig.MODEL_UPDATES_TOPIC_CONFIG, prefix + "-updates");
+    props.put(RecompressorConfig.MODELS_TOPIC_CONFIG, prefix + "-models");
+    props.put(RecompressorConfig.IMPRESSIONS_TOPIC_CONFIG, prefix + "-impressions");
+    props.put(RecompressorConfig.LABELED_TOPIC_CONFIG, prefix + "-labeled");
+    props.put(RecompressorConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(RecompressorConfig.COMPRESSION_SEARCH_CONFIG, "fixed");
+    props.put(RecompressorConfig.SHADOW_MODEL_NAME_CONFIG, "");
+    props.put(RecompressorConfig.TRIGGER_MAX_AGE_MS_CONFIG, "2000");
+    props.put(RecompressorConfig.TRIGGER_MIN_INTERVAL_MS_CONFIG, "0");
+    RecompressorConfig config = new RecompressorConfig(props);
+    try (ModelPublisher p = new ModelPublisher(client, prefix + "-updates")) {
+      p.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 21).withVersion(1).toFile()), Map.of());
+    }
+    List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
+    try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
+        new PrometheusRegistry())) {
+      s.addListener(outcomes::add);
+      s.start();
+      await(() -> outcomes.size() >= 2, 45_000);
+    }
+    assertThat(outcomes).extracting(RecompressionOutcome::trigger).startsWith("snapshot", "age");
+    assertThat(outcomes).extracting(RecompressionOutcome::fullVersion).startsWith(1L, 1L);
+    assertThat(outcomes).extracting(RecompressionOutcome::publishedVersion).startsWith(1L, 2L);
+    Map<String, Map<Long, Map<String, String>>> published = readModels(prefix + "-models");
+    assertThat(published.get("ctr").get(2L)).containsEntry("compressed-from", "1");
+    assertThat(published).doesNotContainKey("ctr-full");
+  }
+
+  private static void produceImpressions(String topic, int n) {
+    SyntheticStream stream = new SyntheticStream(3);
+    ImpressionCodec codec = new ImpressionCodec(WireFormat.AVRO, 10);
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(BrokerTestSupport.producerConfig(broker.bootstrapServers()))) {
+      for (int i = 0; i < n; i++) {
+        SyntheticEvent.Impression e = stream.nextImpression();
+        Impression imp = Impression.newBuilder().setEventId(e.eventId()).setTimestampMs(e.timestampMs())
+            .setContext(new HashMap<>(e.context()))
+            .setCandidates(List.of(new Candidate("ad-1", new HashMap<>(e.candidate())))).build();
+        p.send(new ProducerRecord<>(topic, e.eventId().getBytes(StandardCharsets.UTF_8), codec.encodeAvro(imp)));
+      }
+    }
+  }
+
+  /** Assembles every version of every model still on the topic; returns their manifest metadata. */
+  private static Map<String, Map<Long, Map<String, String>>> readModels(String topic) {
+    Map<String, Map<Long, Map<String, String>>> out = new HashMap<>();
+    ModelChunkAssembler a = new ModelChunkAssembler();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+        BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("read")))) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long end = c.endOffsets(List.of(tp)).get(tp);
+      while (c.position(tp) < end) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          AssemblyResult res = a.accept(new String(r.key(), StandardCharsets.UTF_8), r.value());
+          if (res instanceof AssemblyResult.Assembled x) {
+            Map<String, String> meta = new HashMap<>();
+            x.manifest().getMetadata().forEach((k, v) -> meta.put(k.toString(), v.toString()));
+            out.computeIfAbsent(x.model(), k -> new java.util.TreeMap<>()).put(x.version(), meta);
+            assertThat(CtrModel.fromFile(CtrmFormat.read(x.bytes())).name()).isEqualTo(x.model());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void await(java.util.function.BooleanSupplier cond, long ms) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + ms;
+    while (!cond.getAsBoolean() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+    }
+  }
+
+}

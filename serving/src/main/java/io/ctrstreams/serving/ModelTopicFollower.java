@@ -1,0 +1,131 @@
+package io.ctrstreams.serving;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the models topic with a plain consumer on its own named thread and feeds a
+ * {@link ModelFeed}: the hot-swap path for processes that are not Kafka Streams apps (load
+ * generator, benchmarks, tools). Kafka Streams apps use a global store processor instead.
+ *
+ * <p>Reads every partition from the beginning (no consumer group, nothing committed), so a
+ * restart replays the retained versions like a global store does.
+ */
+public final class ModelTopicFollower implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelTopicFollower.class);
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String topic;
+  private final ModelFeed feed;
+  private final Thread thread;
+  private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private volatile boolean running = true;
+  private volatile Throwable failure;
+
+  /**
+   * Creates (not starts) a follower.
+   *
+   * @param clientConfig common client settings, at least {@code bootstrap.servers}
+   * @param topic the models topic
+   * @param feed where records go; fed only from this follower's thread
+   */
+  public ModelTopicFollower(Map<String, Object> clientConfig, String topic, ModelFeed feed) {
+    this.topic = Objects.requireNonNull(topic, "topic");
+    this.feed = Objects.requireNonNull(feed, "feed");
+    Map<String, Object> c = new HashMap<>(clientConfig);
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-follower");
+    this.consumer = new KafkaConsumer<>(c);
+    this.thread = new Thread(this::run, "ctr-model-follower-" + topic);
+    thread.setDaemon(true);
+  }
+
+  /** Starts following; returns at once. */
+  public ModelTopicFollower start() {
+    thread.start();
+    return this;
+  }
+
+  /**
+   * Waits until every record that existed at start has been fed.
+   *
+   * @return false on timeout
+   * @throws ServingException when the follower thread died
+   */
+  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    boolean ok = caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (failure != null) {
+      throw new ServingException("model follower of topic " + topic + " failed", failure);
+    }
+    return ok;
+  }
+
+  /** The feed this follower drives. */
+  public ModelFeed feed() {
+    return feed;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    try {
+      List<TopicPartition> tps = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition()))
+          .collect(Collectors.toList());
+      if (tps.isEmpty()) {
+        throw new ServingException("models topic " + topic + " has no partitions (does it exist?)");
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.key() == null) {
+            continue;
+          }
+          feed.accept(new String(r.key(), StandardCharsets.UTF_8), r.value());
+        }
+        if (caughtUp.getCount() > 0
+            && tps.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+          caughtUp.countDown();
+        }
+      }
+    } catch (WakeupException e) {
+      // close() asked us to stop
+    } catch (RuntimeException e) {
+      failure = e;
+      LOG.error("model follower of topic {} stopped", topic, e);
+    } finally {
+      caughtUp.countDown();
+      consumer.close();
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.ctrstreams.topology;
+
+import io.ctrstreams.serving.ModelRegistry;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: model registries, metrics, the topology, its {@link KafkaStreams} client
+ * and the HTTP endpoint, wired from one {@link TopologyConfig}. The CLI ({@code ctr topology})
+ * and the integration tests start it the same way.
+ *
+ * <p>Close semantics: with static membership ({@code group.instance.id} set, as in the k8s
+ * StatefulSet) the instance stays in the group so a restart within {@code session.timeout.ms}
+ * gets its tasks back without a rebalance; otherwise it leaves the group so a restart does not
+ * wait out the session timeout.
+ */
+public final class TopologyApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TopologyApp.class);
+
+  private final TopologyConfig config;
+  private final PrometheusRegistry registry;
+  private final TopologyMetrics metrics;
+  private final OnlineMetrics online;
+  private final ModelRegistry live;
+  private final ModelRegistry shadow;
+  private final KafkaStreams streams;
+  private final MetricsServer server;
+
+  private TopologyApp(TopologyConfig config, LongSupplier wallClock) throws IOException {
+    this.config = config;
+    this.registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    this.metrics = new TopologyMetrics(registry);
+    this.online = new OnlineMetrics(config.onlineMetricsWindowMs());
+    registry.register(online);
+    this.live = new ModelRegistry(config.modelName());
+    this.shadow = config.shadowModelName() == null ? null : new ModelRegistry(config.shadowModelName());
+    registry.register(new ModelMetrics(live, shadow, System::currentTimeMillis));
+    Topology topology =
+        ScoringTopology.build(
+            config, new ScoringTopology.Runtime(metrics, live, shadow, online, wallClock));
+    this.streams = new KafkaStreams(topology, config.streamsProperties());
+    registry.register(new KafkaStreamsCollector(streams::metrics));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("stream thread died; shutting the client down", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    this.server = config.metricsEnabled() ? MetricsServer.start(config.metricsPort(), registry, streams::state) : null;
+  }
+
+  /** Builds everything and starts the Streams client (returns immediately). */
+  public static TopologyApp start(TopologyConfig config) throws IOException {
+    return start(config, System::currentTimeMillis);
+  }
+
+  /**
+   * As {@link #start(TopologyConfig)} with the epoch-ms clock used for {@code scoredAtMs} and
+   * event-time lag (simulations and fault-injection tests).
+   */
+  public static TopologyApp start(TopologyConfig config, LongSupplier wallClock) throws IOException {
+    TopologyApp app = new TopologyApp(config, wallClock);
+    try {
+      app.streams.start();
+    } catch (RuntimeException e) {
+      app.close();
+      throw e;
+    }
+    return app;
+  }
+
+  /** Waits until the client is RUNNING; false on timeout or a terminal state. */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      KafkaStreams.State s = streams.state();
+      if (s == KafkaStreams.State.RUNNING) {
+        return true;
+      }
+      if (!MetricsServer.isLive(s)) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return false;
+  }
+
+  /** The Streams client. */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Registry of the live model. */
+  public ModelRegistry live() {
+    return live;
+  }
+
+  /** Registry of the shadow model, or null. */
+  public ModelRegistry shadow() {
+    return shadow;
+  }
+
+  /** Prometheus registry with every exported metric. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** Online quality metrics. */
+  public OnlineMetrics online() {
+    return online;
+  }
+
+  /** The bound metrics port, or -1 when the endpoint is off. */
+  public int metricsPort() {
+    return server == null ? -1 : server.port();
+  }
+
+  /** The configuration. */
+  public TopologyConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    boolean staticMember = config.originals().containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    try {
+      streams.close(
+          CloseOptions.timeout(Duration.ofSeconds(30))
+              .withGroupMembershipOperation(
+                  staticMember
+                      ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                      : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    } finally {
+      if (server != null) {
+        server.close();
+      }
+    }
+  }
+}

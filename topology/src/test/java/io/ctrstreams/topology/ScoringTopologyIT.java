@@ -1,0 +1,329 @@
+package io.ctrstreams.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.broker.EmbeddedKafkaBroker;
+import io.ctrstreams.broker.KafkaTopics;
+import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.Score;
+import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.serving.RejectReason;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The topology against a real embedded KRaft broker under exactly-once (issue 5 §10). */
+@Tag("integration")
+@Timeout(180)
+class ScoringTopologyIT {
+  private static final long SEED = 5L;
+  private static EmbeddedKafkaBroker broker;
+
+  @TempDir Path stateDir;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = BrokerTestSupport.startBroker();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  /** Unique topics and application id for one test. */
+  private Map<String, Object> config(String prefix) {
+    String p = BrokerTestSupport.uniqueName(prefix);
+    Map<String, Object> c = new HashMap<>();
+    c.put(TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    c.put(TopologyConfig.APPLICATION_ID_CONFIG, p + "-app");
+    for (String t : new String[] {TopologyConfig.IMPRESSIONS_TOPIC_CONFIG, TopologyConfig.CLICKS_TOPIC_CONFIG,
+        TopologyConfig.SCORES_TOPIC_CONFIG, TopologyConfig.LABELED_TOPIC_CONFIG, TopologyConfig.MODELS_TOPIC_CONFIG,
+        TopologyConfig.DLQ_TOPIC_CONFIG}) {
+      c.put(t, p + "-" + t.substring("topic.".length()));
+    }
+    c.put(TopologyConfig.METRICS_ENABLED_CONFIG, "false");
+    c.put(TopologyConfig.MODEL_WAIT_MS_CONFIG, "5000");
+    c.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    c.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    // the broker's minimum: a crashed member is evicted quickly so the restart gets its tasks
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
+    c.put(TopologyConfig.TOPICS_PARTITIONS_CONFIG, "2");
+    return c;
+  }
+
+  private static void createTopics(TopologyConfig c) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      KafkaTopics.ensure(admin, List.of(
+          KafkaTopics.plain(c.impressionsTopic(), 2), KafkaTopics.plain(c.clicksTopic(), 2),
+          KafkaTopics.plain(c.scoresTopic(), 2), KafkaTopics.plain(c.labeledTopic(), 2),
+          KafkaTopics.plain(c.dlqTopic(), 1), KafkaTopics.compacted(c.modelsTopic(), 1)));
+    }
+  }
+
+  private static ModelPublisher publisher(TopologyConfig c) {
+    return new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()), c.modelsTopic(), 64 * 1024);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    return new KafkaProducer<>(BrokerTestSupport.producerConfig(broker.bootstrapServers()));
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> p, String topic, Impression imp) {
+    p.send(new ProducerRecord<>(topic, imp.getEventId().getBytes(StandardCharsets.UTF_8), Schemas.IMPRESSION.encode(imp)));
+  }
+
+  /** A read_committed consumer that accumulates every committed score. */
+  private static final class ScoreReader implements AutoCloseable {
+    final KafkaConsumer<byte[], byte[]> consumer;
+    final List<Score> scores = new ArrayList<>();
+    final List<Integer> partitions = new ArrayList<>();
+
+    ScoreReader(String topic) {
+      Map<String, Object> cc = BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("reader"));
+      cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumer = new KafkaConsumer<>(cc);
+      List<TopicPartition> tps = new ArrayList<>();
+      consumer.partitionsFor(topic).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+    }
+
+    void pollUntil(BooleanSupplier done, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          scores.add(Schemas.SCORE.decode(r.value(), null));
+          partitions.add(r.partition());
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  @Test
+  void shouldSwitchToV2MidStreamScoreEveryEventOnceAndRejectCorruptV3() throws Exception {
+    TopologyConfig c = new TopologyConfig(config("swap"));
+    createTopics(c);
+    int events = 3000;
+    int candidates = 2;
+    Random rnd = new Random(SEED);
+    try (ModelPublisher pub = publisher(c);
+        KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(c.scoresTopic())) {
+      CtrModel v1 = TestModels.model(c.modelName(), 1, 11);
+      pub.publish(c.modelName(), 1, TestModels.ctrm(v1), Map.of());
+      try (TopologyApp app = TopologyApp.start(c)) {
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("app RUNNING").isTrue();
+        Set<String> sent = new HashSet<>();
+        int half = events / 2;
+        for (int i = 0; i < half; i++) {
+          Impression imp = TestModels.impression("e" + i, System.currentTimeMillis(), candidates, rnd);
+          send(prod, c.impressionsTopic(), imp);
+          sent.add(imp.getEventId());
+        }
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= half * candidates, Duration.ofSeconds(60));
+        assertThat(reader.scores).as("first half served by v1").hasSize(half * candidates)
+            .extracting(Score::getModelVersion).containsOnly(1L);
+        // second half: v2 is published once 200 of these events have been scored, while the
+        // rest are still being sent and scored
+        boolean published = false;
+        // on a slow machine the app may lag: keep events flowing (up to 4x) until v2 is out
+        int n = half;
+        while (n < events || (!published && n < 4 * events)) {
+          Impression imp = TestModels.impression("e" + n, System.currentTimeMillis(), candidates, rnd);
+          send(prod, c.impressionsTopic(), imp);
+          sent.add(imp.getEventId());
+          if (n++ % 20 == 0) {
+            prod.flush();
+            reader.consumer.poll(Duration.ofMillis(5)).forEach(r -> {
+              reader.scores.add(Schemas.SCORE.decode(r.value(), null));
+              reader.partitions.add(r.partition());
+            });
+            if (!published && reader.scores.size() >= (half + 200) * candidates) {
+              pub.publish(c.modelName(), 2, TestModels.ctrm(TestModels.model(c.modelName(), 2, 22)), Map.of());
+              published = true;
+            }
+          }
+        }
+        assertThat(published).as("v2 published while events were flowing").isTrue();
+        int total = sent.size();
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= total * candidates, Duration.ofSeconds(90));
+
+        // per output partition the version never goes back once v2 is seen
+        Map<Integer, Long> lastVersion = new HashMap<>();
+        for (int i = 0; i < reader.scores.size(); i++) {
+          long v = reader.scores.get(i).getModelVersion();
+          Long prev = lastVersion.put(reader.partitions.get(i), v);
+          assertThat(prev == null || prev <= v).as("version monotonic per partition at score " + i).isTrue();
+        }
+        Map<String, Integer> perEvent = new HashMap<>();
+        for (Score s : reader.scores) {
+          perEvent.merge(s.getEventId(), 1, Integer::sum);
+        }
+        assertThat(perEvent.keySet()).as("scored event ids == sent").isEqualTo(sent);
+        assertThat(perEvent.values()).as("each event scored exactly once").containsOnly(candidates);
+        Set<Long> versions = new HashSet<>();
+        reader.scores.forEach(s -> versions.add(s.getModelVersion()));
+        assertThat(versions).containsExactlyInAnyOrder(1L, 2L);
+        System.out.printf("swap IT: %d scores, v1=%d v2=%d%n", reader.scores.size(),
+            reader.scores.stream().filter(s -> s.getModelVersion() == 1L).count(),
+            reader.scores.stream().filter(s -> s.getModelVersion() == 2L).count());
+        assertThat(app.live().current().version()).isEqualTo(2L);
+
+        // corrupt v3: bytes that pass the checksum but are no model -> rejected, v2 keeps serving
+        byte[] garbage = new byte[100_000];
+        new Random(SEED).nextBytes(garbage);
+        pub.publish(c.modelName(), 3, garbage, Map.of());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (app.live().rejectCount(RejectReason.DECODE_FAILED) == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertThat(app.live().rejectCount(RejectReason.DECODE_FAILED)).isEqualTo(1);
+        int before = reader.scores.size();
+        for (int i = 0; i < 50; i++) {
+          send(prod, c.impressionsTopic(), TestModels.impression("after-v3-" + i, System.currentTimeMillis(), 1, rnd));
+        }
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= before + 50, Duration.ofSeconds(30));
+        assertThat(reader.scores.subList(before, reader.scores.size()))
+            .hasSize(50).extracting(Score::getModelVersion).containsOnly(2L);
+      }
+    }
+  }
+
+  @Test
+  void shouldServePromtoolCleanMetricsAndHealthFromARunningApp() throws Exception {
+    Map<String, Object> m = config("metrics");
+    m.put(TopologyConfig.METRICS_ENABLED_CONFIG, "true");
+    m.put(TopologyConfig.METRICS_PORT_CONFIG, "0");
+    m.put(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, "full");
+    TopologyConfig c = new TopologyConfig(m);
+    createTopics(c);
+    Random rnd = new Random(SEED + 2);
+    try (ModelPublisher pub = publisher(c); KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(c.scoresTopic())) {
+      pub.publish(c.modelName(), 1, TestModels.ctrm(TestModels.model(c.modelName(), 1, 11)), Map.of("compression-ratio", "3.0"));
+      pub.publish("full", 1, TestModels.ctrm(TestModels.model("full", 1, 99)), Map.of());
+      try (TopologyApp app = TopologyApp.start(c)) {
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        for (int i = 0; i < 100; i++) {
+          send(prod, c.impressionsTopic(), TestModels.impression("m" + i, System.currentTimeMillis(), 3, rnd));
+        }
+        prod.send(new ProducerRecord<>(c.impressionsTopic(), null, "garbage".getBytes(StandardCharsets.UTF_8)));
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= 600, Duration.ofSeconds(60));
+        assertThat(reader.scores).hasSize(600);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://localhost:" + app.metricsPort();
+        String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, String> types = MetricsNamingTest.assertNamingRules(text);
+        assertThat(types).containsKeys("ctr_impressions_scored_total", "ctr_model_version",
+            "ctr_model_swaps_rejected_total", "jvm_memory_used_bytes");
+        assertThat(types.keySet()).anyMatch(n -> n.startsWith("kafka_streams_stream_thread_"));
+        assertThat(text).contains("ctr_candidates_scored_total{variant=\"shadow\"} 300.0");
+        assertThat(text).contains("ctr_dlq_records_total{reason=\"bad_avro\",topic=\"" + c.impressionsTopic() + "\"} 1.0");
+        int ready = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/ready")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        assertThat(ready).isEqualTo(200);
+        String findings = MetricsNamingTest.promtoolFindings(text);
+        if (findings == null) {
+          System.out.println(MetricsNamingTest.NO_PROMTOOL);
+        } else {
+          assertThat(findings).as("promtool findings on a live scrape").isEmpty();
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldScoreEachEventExactlyOnceAcrossACrashAndRestart() throws Exception {
+    TopologyConfig c = new TopologyConfig(config("crash"));
+    createTopics(c);
+    int events = 2000;
+    Random rnd = new Random(SEED + 1);
+    try (ModelPublisher pub = publisher(c);
+        KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(c.scoresTopic())) {
+      pub.publish(c.modelName(), 1, TestModels.ctrm(TestModels.model(c.modelName(), 1, 11)), Map.of());
+      Set<String> sent = new HashSet<>();
+      for (int i = 0; i < events; i++) {
+        Impression imp = TestModels.impression("c" + i, System.currentTimeMillis(), 1, rnd);
+        send(prod, c.impressionsTopic(), imp);
+        sent.add(imp.getEventId());
+      }
+      prod.flush();
+      // the first instance crashes mid-stream: its clock throws on the 700th scored record,
+      // inside an open transaction, which must be aborted and redone by the restarted instance
+      AtomicLong calls = new AtomicLong();
+      LongSupplier crashingClock = () -> {
+        if (calls.incrementAndGet() == 700) {
+          throw new IllegalStateException("injected crash on the 700th record");
+        }
+        return System.currentTimeMillis();
+      };
+      TopologyApp first = TopologyApp.start(c, crashingClock);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (first.streams().state() != KafkaStreams.State.ERROR && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(first.streams().state()).isEqualTo(KafkaStreams.State.ERROR);
+      first.close();
+      reader.pollUntil(() -> false, Duration.ofSeconds(1));
+      int committedBeforeRestart = reader.scores.size();
+      assertThat(committedBeforeRestart).as("crash happened mid-stream").isLessThan(events);
+      System.out.printf("crash IT: %d of %d scores committed before the crash%n", committedBeforeRestart, events);
+
+      try (TopologyApp second = TopologyApp.start(c)) {
+        assertThat(second.awaitRunning(Duration.ofSeconds(60))).as("restarted app RUNNING").isTrue();
+        reader.pollUntil(() -> reader.scores.size() >= events, Duration.ofSeconds(90));
+        reader.pollUntil(() -> false, Duration.ofSeconds(2)); // would reveal duplicates
+      }
+      Map<String, Integer> perEvent = new HashMap<>();
+      for (Score s : reader.scores) {
+        perEvent.merge(s.getEventId(), 1, Integer::sum);
+      }
+      assertThat(perEvent.keySet()).isEqualTo(sent);
+      assertThat(perEvent.values()).as("exactly once in committed output").containsOnly(1);
+    }
+  }
+}

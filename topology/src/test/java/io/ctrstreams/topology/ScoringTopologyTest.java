@@ -1,0 +1,383 @@
+package io.ctrstreams.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureEncoder;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.Click;
+import io.ctrstreams.schemas.ClickCodec;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.LabeledExample;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.Score;
+import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.serving.ModelRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole scoring topology on TopologyTestDriver: no broker. */
+class ScoringTopologyTest {
+  private static final String MODEL = "ctr";
+  private static final long SEED = 20261126L;
+
+  @TempDir Path stateDir;
+  private TopologyTestDriver driver;
+  private TestInputTopic<byte[], byte[]> impressions;
+  private TestInputTopic<byte[], byte[]> clicks;
+  private TestInputTopic<String, byte[]> models;
+  private TestOutputTopic<byte[], Score> scores;
+  private TestOutputTopic<byte[], byte[]> dlq;
+  private TestOutputTopic<byte[], LabeledExample> labeled;
+  private PrometheusRegistry prom;
+  private ModelRegistry live;
+  private ModelRegistry shadow;
+  private OnlineMetrics online;
+  private final Random rnd = new Random(SEED);
+
+  private void start(String format, boolean withShadow, Object... extra) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "scoring-test");
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    p.put(TopologyConfig.INPUT_FORMAT_CONFIG, format);
+    p.put(TopologyConfig.MODEL_WAIT_MS_CONFIG, "0");
+    p.put(TopologyConfig.MAX_CANDIDATES_CONFIG, "8");
+    p.put(TopologyConfig.ATTRIBUTION_WINDOW_MS_CONFIG, "10000");
+    if (withShadow) {
+      p.put(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, "full");
+    }
+    for (int i = 0; i < extra.length; i += 2) {
+      p.put((String) extra[i], extra[i + 1]);
+    }
+    TopologyConfig config = new TopologyConfig(p);
+    prom = new PrometheusRegistry();
+    TopologyMetrics metrics = new TopologyMetrics(prom);
+    live = new ModelRegistry(MODEL);
+    shadow = withShadow ? new ModelRegistry("full") : null;
+    prom.register(new ModelMetrics(live, shadow, () -> 1_700_000_060_000L));
+    online = new OnlineMetrics(config.onlineMetricsWindowMs());
+    prom.register(online);
+    driver = new TopologyTestDriver(
+        ScoringTopology.build(config, new ScoringTopology.Runtime(metrics, live, shadow, online, () -> 1_700_000_000_500L)),
+        config.streamsProperties());
+    impressions = driver.createInputTopic("impressions", new ByteArraySerializer(), new ByteArraySerializer());
+    clicks = driver.createInputTopic("clicks", new ByteArraySerializer(), new ByteArraySerializer());
+    models = driver.createInputTopic("models", new StringSerializer(), new ByteArraySerializer());
+    scores = driver.createOutputTopic("scores", new ByteArrayDeserializer(), Schemas.scoreSerde().deserializer());
+    dlq = driver.createOutputTopic("dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    labeled = driver.createOutputTopic("labeled", new ByteArrayDeserializer(), Schemas.labeledExampleSerde().deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  private CtrModel publish(String name, long version, long seed) {
+    CtrModel m = TestModels.model(name, version, seed);
+    publishRecords(TestModels.publishRecords(name, version, TestModels.ctrm(m), 4096, false));
+    return m;
+  }
+
+  private void publishRecords(List<KeyValue<String, byte[]>> records) {
+    for (KeyValue<String, byte[]> kv : records) {
+      models.pipeInput(kv.key, kv.value);
+    }
+  }
+
+  private void pipe(Impression imp, String format) {
+    byte[] v = format.equals("json") ? ImpressionCodec.encodeJson(imp) : Schemas.IMPRESSION.encode(imp);
+    impressions.pipeInput(imp.getEventId().getBytes(StandardCharsets.UTF_8), v, imp.getTimestampMs());
+  }
+
+  /** What the model's own scorer says for the impression's candidates. */
+  private static float[] expected(CtrModel m, Impression imp) {
+    FeatureEncoder enc = m.encoder();
+    FeatureVector ctx = enc.encode(imp.getContext(), FieldSpec.Role.CONTEXT, enc.newFeatureVector());
+    int n = imp.getCandidates().size();
+    FeatureVector[] cs = new FeatureVector[n];
+    for (int i = 0; i < n; i++) {
+      cs[i] = enc.encode(imp.getCandidates().get(i).getFeatures(), FieldSpec.Role.CANDIDATE, enc.newFeatureVector());
+    }
+    float[] out = new float[n];
+    m.scorer().scoreBatch(ctx, cs, n, out);
+    return out;
+  }
+
+  @Test
+  void shouldScoreEveryCandidateAsTheModelsScorerDoesAndStampTheVersion() {
+    start("avro", false);
+    CtrModel v1 = publish(MODEL, 1, 11);
+    Impression imp = TestModels.impression("e-1", 1_700_000_000_000L, 5, rnd);
+    pipe(imp, "avro");
+    List<Score> out = scores.readValuesToList();
+    float[] want = expected(v1, imp);
+    assertThat(out).hasSize(5);
+    for (int i = 0; i < 5; i++) {
+      Score s = out.get(i);
+      assertThat(s.getEventId()).isEqualTo("e-1");
+      assertThat(s.getAdId()).isEqualTo(imp.getCandidates().get(i).getAdId());
+      assertThat(s.getPctr()).as("seed " + SEED + " candidate " + i).isEqualTo((double) want[i]);
+      assertThat(s.getModelName()).isEqualTo(MODEL);
+      assertThat(s.getModelVersion()).isEqualTo(1L);
+      assertThat(s.getVariant()).isEqualTo("live");
+      assertThat(s.getScoredAtMs()).isEqualTo(1_700_000_000_500L);
+    }
+    assertThat(MetricValues.value(prom, "ctr_impressions_scored")).isEqualTo(1.0);
+    assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "live")).isEqualTo(5.0);
+    assertThat(MetricValues.value(prom, "ctr_scoring_latency_seconds")).isEqualTo(1.0);
+    assertThat(MetricValues.value(prom, "ctr_model_version", "model", MODEL, "role", "live")).isEqualTo(1.0);
+    assertThat(MetricValues.value(prom, "ctr_model_age_seconds", "model", MODEL, "role", "live")).isEqualTo(60.0);
+    assertThat(MetricValues.value(prom, "ctr_model_compression_ratio", "model", MODEL, "role", "live")).isEqualTo(4.5);
+    assertThat(dlq.isEmpty()).isTrue();
+  }
+
+  private void assertDead(String expectedReason, String messagePart, long offset) {
+    TestRecord<byte[], byte[]> r = dlq.readRecord();
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).isEqualTo(expectedReason);
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.ERROR_MESSAGE)).contains(messagePart);
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.ERROR_CLASS)).isNotBlank();
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo("impressions");
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo(Long.toString(offset));
+  }
+
+  private void pipeRaw(String value) {
+    impressions.pipeInput("k".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), 1_700_000_000_000L);
+  }
+
+  @Test
+  void shouldRouteEveryKindOfBadJsonInputToTheDlqWithHeadersAndKeepScoring() {
+    start("json", false);
+    publish(MODEL, 1, 11);
+    String[][] bad = {
+        {"{\"eventId\":\"e\",", "bad_json", "not valid JSON"},
+        {"{\"candidates\":[{\"adId\":\"a\"}]}", "missing_field", "no eventId"},
+        {"{\"eventId\":5,\"candidates\":[{\"adId\":\"a\"}]}", "wrong_type", "eventId must be a string"},
+        {"{\"eventId\":\"e\",\"context\":{\"hour\":NaN},\"candidates\":[{\"adId\":\"a\"}]}", "non_finite", "context.hour"},
+        {"{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\",\"features\":{\"bid\":Infinity}}]}", "non_finite", "Infinity"},
+        {"{\"eventId\":\"e\",\"candidates\":[]}", "empty_candidates", "no candidates"},
+        {"{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"1\"},{\"adId\":\"2\"},{\"adId\":\"3\"},{\"adId\":\"4\"},{\"adId\":\"5\"},"
+            + "{\"adId\":\"6\"},{\"adId\":\"7\"},{\"adId\":\"8\"},{\"adId\":\"9\"}]}", "too_many_candidates", "more than 8"},
+    };
+    long offset = 0;
+    for (String[] b : bad) {
+      pipeRaw(b[0]);
+      assertDead(b[1], b[2], offset++);
+    }
+    // the original bytes and key are kept for replay
+    pipeRaw("not json at all");
+    TestRecord<byte[], byte[]> r = dlq.readRecord();
+    assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not json at all");
+    assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("k");
+    offset++;
+    pipe(TestModels.impression("good", 1_700_000_000_000L, 2, rnd), "json");
+    assertThat(scores.readValuesToList()).hasSize(2);
+    assertThat(MetricValues.value(prom, "ctr_dlq_records", "topic", "impressions", "reason", "non_finite")).isEqualTo(2.0);
+    assertThat(MetricValues.value(prom, "ctr_dlq_records", "topic", "impressions", "reason", "bad_json")).isEqualTo(2.0);
+  }
+
+  @Test
+  void shouldRouteBadAvroAndUnknownFingerprintsToTheDlq() throws Exception {
+    start("avro", false);
+    publish(MODEL, 1, 11);
+    byte[] good = Schemas.IMPRESSION.encode(TestModels.impression("e", 1L, 1, rnd));
+    impressions.pipeInput(null, java.util.Arrays.copyOf(good, good.length - 3));
+    assertDead("bad_avro", "corrupt or truncated", 0);
+    Schema other = SchemaBuilder.record("Other").namespace("x").fields().requiredString("a").endRecord();
+    GenericRecord rec = new GenericData.Record(other);
+    rec.put("a", "b");
+    impressions.pipeInput(null, new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other).encode(rec).array());
+    assertDead("unknown_schema", "unknown schema fingerprint", 1);
+    impressions.pipeInput(null, "{\"eventId\":\"e\"}".getBytes(StandardCharsets.UTF_8));
+    assertDead("bad_avro", "not Avro single-object", 2);
+    Impression noId = TestModels.impression("x", 1L, 1, rnd);
+    noId.setEventId("");
+    impressions.pipeInput(null, Schemas.IMPRESSION.encode(noId));
+    assertDead("missing_field", "no eventId", 3);
+    assertThat(scores.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSendImpressionsToTheDlqWhileNoModelIsLoadedNeverScoringThem() {
+    start("avro", false);
+    pipe(TestModels.impression("early", 1L, 2, rnd), "avro");
+    assertThat(scores.isEmpty()).isTrue();
+    assertDead("no_model", "no model 'ctr' loaded yet", 0);
+    publish(MODEL, 1, 11);
+    pipe(TestModels.impression("later", 2L, 2, rnd), "avro");
+    assertThat(scores.readValuesToList()).extracting(Score::getModelVersion).containsOnly(1L);
+  }
+
+  @Test
+  void shouldLeaveOutTheLabelJoinWhenLabelsAreDisabled() {
+    start("avro", false, TopologyConfig.LABELS_ENABLED_CONFIG, "false");
+    publish(MODEL, 1, 11);
+    pipe(TestModels.impression("n", 1L, 2, rnd), "avro");
+    assertThat(scores.readValuesToList()).hasSize(2);
+    assertThat(driver.producedTopicNames()).doesNotContain("labeled")
+        .noneMatch(t -> t.contains(ScoringTopology.LABEL_JOIN_REPARTITION));
+  }
+
+  @Test
+  void shouldRefuseRegistriesThatDoNotMatchTheConfiguredModels() {
+    TopologyConfig c = new TopologyConfig(Map.of(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, "full"));
+    TopologyMetrics m = new TopologyMetrics(new PrometheusRegistry());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoringTopology.build(c,
+            new ScoringTopology.Runtime(m, new ModelRegistry("other"), new ModelRegistry("full"), LabelListener.none(), () -> 0L)))
+        .isInstanceOf(TopologyException.class).hasMessageContaining("live registry serves model 'other' but model.name is 'ctr'");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoringTopology.build(c,
+            new ScoringTopology.Runtime(m, new ModelRegistry("ctr"), null, LabelListener.none(), () -> 0L)))
+        .isInstanceOf(TopologyException.class).hasMessageContaining("shadow registry serves nothing but shadow.model.name is 'full'");
+  }
+
+  @Test
+  void shouldWaitOnlyABoundedTimeOnceForAFirstModel() {
+    // The deadline starts at task init (inside start), so time from there: under load the
+    // driver set-up alone can take longer than the wait.
+    long t0 = System.nanoTime();
+    start("avro", false, TopologyConfig.MODEL_WAIT_MS_CONFIG, "300");
+    pipe(TestModels.impression("w1", 1L, 1, rnd), "avro");
+    long firstMs = (System.nanoTime() - t0) / 1_000_000;
+    assertDead("no_model", "no model", 0);
+    long t1 = System.nanoTime();
+    pipe(TestModels.impression("w2", 2L, 1, rnd), "avro");
+    long secondMs = (System.nanoTime() - t1) / 1_000_000;
+    assertDead("no_model", "no model", 1);
+    assertThat(firstMs).as("first record is not dead-lettered before model.wait.ms from task start").isGreaterThanOrEqualTo(300);
+    assertThat(secondMs).as("later records do not wait again").isLessThan(300);
+    assertThat(scores.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSwitchToANewVersionAndFollowPinAndUnpin() {
+    start("avro", false);
+    CtrModel v1 = publish(MODEL, 1, 11);
+    pipe(TestModels.impression("a", 1L, 3, rnd), "avro");
+    assertThat(scores.readValuesToList()).extracting(Score::getModelVersion).containsOnly(1L);
+    CtrModel v2 = publish(MODEL, 2, 22);
+    Impression b = TestModels.impression("b", 2L, 3, rnd);
+    pipe(b, "avro");
+    List<Score> outB = scores.readValuesToList();
+    assertThat(outB).extracting(Score::getModelVersion).containsOnly(2L);
+    assertThat(outB.get(0).getPctr()).isEqualTo((double) expected(v2, b)[0]);
+
+    models.pipeInput(TestModels.pinRecord(MODEL, 1).key, TestModels.pinRecord(MODEL, 1).value);
+    Impression c = TestModels.impression("c", 3L, 3, rnd);
+    pipe(c, "avro");
+    List<Score> outC = scores.readValuesToList();
+    assertThat(outC).extracting(Score::getModelVersion).containsOnly(1L);
+    assertThat(outC.get(2).getPctr()).isEqualTo((double) expected(v1, c)[2]);
+
+    models.pipeInput(TestModels.pinRecord(MODEL, 1).key, (byte[]) null);
+    pipe(TestModels.impression("d", 4L, 3, rnd), "avro");
+    assertThat(scores.readValuesToList()).extracting(Score::getModelVersion).containsOnly(2L);
+    assertThat(MetricValues.value(prom, "ctr_model_swaps", "model", MODEL, "role", "live")).isEqualTo(4.0);
+  }
+
+  @Test
+  void shouldRejectCorruptChunkWhilePreviousModelKeepsServing() {
+    start("avro", false);
+    publish(MODEL, 1, 11);
+    CtrModel v2 = TestModels.model(MODEL, 2, 22);
+    publishRecords(TestModels.publishRecords(MODEL, 2, TestModels.ctrm(v2), 4096, true));
+    pipe(TestModels.impression("a", 1L, 2, rnd), "avro");
+    assertThat(scores.readValuesToList()).extracting(Score::getModelVersion).containsOnly(1L);
+    assertThat(MetricValues.value(prom, "ctr_model_swaps_rejected", "model", MODEL, "role", "live", "reason", "checksum_mismatch"))
+        .isEqualTo(1.0);
+    // a version whose bytes are not a model at all: checksum fine, decode fails
+    byte[] garbage = new byte[5000];
+    new Random(SEED).nextBytes(garbage);
+    publishRecords(TestModels.publishRecords(MODEL, 3, garbage, 4096, false));
+    pipe(TestModels.impression("b", 2L, 2, rnd), "avro");
+    assertThat(scores.readValuesToList()).extracting(Score::getModelVersion).containsOnly(1L);
+    assertThat(MetricValues.value(prom, "ctr_model_swaps_rejected", "model", MODEL, "role", "live", "reason", "decode_failed"))
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldJoinClicksIntoLabelsAndCloseWindowsWithNegatives() {
+    start("json", false);
+    publish(MODEL, 1, 11);
+    Impression imp = TestModels.impression("e-7", 1_700_000_000_000L, 3, rnd);
+    pipe(imp, "json");
+    Map<String, Double> served = scores.readValuesToList().stream().collect(Collectors.toMap(Score::getAdId, Score::getPctr));
+    String clickedAd = imp.getCandidates().get(1).getAdId();
+    clicks.pipeInput("e-7".getBytes(StandardCharsets.UTF_8),
+        ClickCodec.encodeJson(new Click("e-7", clickedAd, 1_700_000_002_000L)), 1_700_000_002_000L);
+    List<LabeledExample> pos = labeled.readValuesToList();
+    assertThat(pos).hasSize(1);
+    assertThat(pos.get(0).getLabel()).isEqualTo(1);
+    assertThat(pos.get(0).getAdId()).isEqualTo(clickedAd);
+    assertThat(pos.get(0).getServedPctr()).isEqualTo(served.get(clickedAd));
+    assertThat(pos.get(0).getModelVersion()).isEqualTo(1L);
+    // stream time moves past the 10 s window with a later impression
+    pipe(TestModels.impression("e-8", 1_700_000_020_000L, 1, rnd), "json");
+    List<LabeledExample> neg = labeled.readValuesToList();
+    assertThat(neg).extracting(LabeledExample::getEventId).containsOnly("e-7");
+    assertThat(neg).extracting(LabeledExample::getLabel).containsOnly(0);
+    assertThat(neg).extracting(LabeledExample::getAdId)
+        .containsExactlyInAnyOrder(imp.getCandidates().get(0).getAdId(), imp.getCandidates().get(2).getAdId());
+    assertThat(online.snapshot(MODEL, 1, "live").count()).isEqualTo(3);
+    // a bad click goes to the DLQ with the clicks topic as source
+    clicks.pipeInput(null, "{\"adId\":\"x\"}".getBytes(StandardCharsets.UTF_8));
+    TestRecord<byte[], byte[]> d = dlq.readRecord();
+    assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo("clicks");
+    assertThat(DeadLetters.header(d.headers(), DeadLetters.REASON)).isEqualTo("missing_field");
+  }
+
+  @Test
+  void shouldScoreShadowModelAlongsideWithFidelity() {
+    start("avro", true);
+    CtrModel v1 = publish(MODEL, 1, 11);
+    CtrModel full = publish("full", 7, 77);
+    Impression imp = TestModels.impression("s-1", 1L, 4, rnd);
+    pipe(imp, "avro");
+    List<Score> out = scores.readValuesToList();
+    assertThat(out).hasSize(8);
+    List<Score> sh = out.stream().filter(s -> s.getVariant().equals("shadow")).toList();
+    assertThat(sh).hasSize(4).extracting(Score::getModelName).containsOnly("full");
+    assertThat(sh).extracting(Score::getModelVersion).containsOnly(7L);
+    float[] wantShadow = expected(full, imp);
+    float[] wantLive = expected(v1, imp);
+    double diff = 0;
+    for (int i = 0; i < 4; i++) {
+      assertThat(sh.get(i).getPctr()).isEqualTo((double) wantShadow[i]);
+      diff += Math.abs(logit(wantLive[i]) - logit(wantShadow[i]));
+    }
+    assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "shadow")).isEqualTo(4.0);
+    assertThat(MetricValues.value(prom, "ctr_shadow_abs_logit_diff")).isCloseTo(diff, org.assertj.core.data.Offset.offset(1e-3));
+  }
+
+  private static double logit(float p) {
+    return Math.log(p / (1.0 - p));
+  }
+}

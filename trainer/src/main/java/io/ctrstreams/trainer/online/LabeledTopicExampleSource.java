@@ -1,0 +1,126 @@
+package io.ctrstreams.trainer.online;
+
+import io.ctrstreams.schemas.LabeledExample;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.trainer.data.RawField;
+import io.ctrstreams.trainer.data.RawRecord;
+import io.ctrstreams.trainer.data.RawSchema;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Examples from the labeled topic (LabeledExample records written exactly once by the topology,
+ * so read_committed), mapped onto a {@link RawSchema} by field name: numbers into numeric fields,
+ * strings into categorical ones; fields the schema does not know are ignored, and a value of the
+ * wrong kind counts as missing. Offsets are committed by {@link #commit()} after each snapshot,
+ * so a restarted trainer resumes where its last published snapshot left off.
+ */
+public final class LabeledTopicExampleSource implements ExampleSource {
+  private final RawSchema schema;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final ArrayDeque<LabeledExample> buffer = new ArrayDeque<>();
+  private final Map<String, Integer> ordinals = new HashMap<>();
+  private long undecodable;
+
+  /** Subscribes {@code groupId} to {@code topic}. */
+  public LabeledTopicExampleSource(Map<String, Object> clientConfig, String topic, String groupId, RawSchema schema) {
+    this.schema = schema;
+    for (int i = 0; i < schema.size(); i++) {
+      ordinals.put(schema.field(i).name(), i);
+    }
+    Map<String, Object> c = new HashMap<>(clientConfig);
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-labeled");
+    consumer = new KafkaConsumer<>(c);
+    consumer.subscribe(List.of(topic));
+  }
+
+  @Override
+  public RawSchema schema() {
+    return schema;
+  }
+
+  @Override
+  public int next(RawRecord[] batch, long maxWaitMs) {
+    long deadline = System.currentTimeMillis() + maxWaitMs;
+    while (buffer.size() < batch.length) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0 && !buffer.isEmpty()) {
+        break;
+      }
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(Math.max(1, Math.min(left, 200))))) {
+        if (r.value() == null) {
+          continue;
+        }
+        try {
+          buffer.add(Schemas.LABELED_EXAMPLE.decode(r.value(), null));
+        } catch (RuntimeException e) {
+          undecodable++;
+        }
+      }
+      if (System.currentTimeMillis() >= deadline) {
+        break;
+      }
+    }
+    int n = 0;
+    while (n < batch.length && !buffer.isEmpty()) {
+      fill(buffer.poll(), batch[n++]);
+    }
+    return n;
+  }
+
+  private void fill(LabeledExample ex, RawRecord out) {
+    out.clear();
+    put(ex.getContext(), out);
+    put(ex.getFeatures(), out);
+    out.label = ex.getLabel() == 1 ? 1f : 0f;
+    out.timestampMs = ex.getImpressionTimestampMs();
+  }
+
+  private void put(Map<String, Object> values, RawRecord out) {
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      Integer o = ordinals.get(e.getKey());
+      if (o == null || e.getValue() == null) {
+        continue;
+      }
+      RawField f = schema.field(o);
+      Object v = e.getValue();
+      if (f.numeric() && v instanceof Number num) {
+        out.number[o] = num.doubleValue();
+      } else if (!f.numeric() && v instanceof CharSequence cs) {
+        out.category[o] = cs.toString();
+      }
+    }
+  }
+
+  /** Records that were not LabeledExamples and were skipped. */
+  public long undecodable() {
+    return undecodable;
+  }
+
+  @Override
+  public void commit() {
+    // Buffered, not yet trained records are re-read after a restart: commit only what was handed out.
+    if (buffer.isEmpty()) {
+      consumer.commitSync();
+    }
+  }
+
+  @Override
+  public void close() {
+    consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+  }
+}

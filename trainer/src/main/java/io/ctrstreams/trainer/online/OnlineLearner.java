@@ -1,0 +1,26 @@
+package io.ctrstreams.trainer.online;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.trainer.data.RawRecord;
+
+/**
+ * What the continuous trainer needs from a learning algorithm: one optimisation step per
+ * mini-batch and a consistent snapshot of the weights. The trainer module's backprop trainer is
+ * adapted to it ({@link OnlineLearners}). Called from one thread only.
+ */
+public interface OnlineLearner extends AutoCloseable {
+
+  /**
+   * One optimisation step on {@code batch[0 .. n)} (labels in {@link RawRecord#label}).
+   *
+   * @return the batch's mean training loss (before the step)
+   */
+  double train(RawRecord[] batch, int n);
+
+  /** The current weights as an immutable model (a copy: later steps must not change it). */
+  CtrModel snapshot();
+
+  /** Releases worker threads, if any. */
+  @Override
+  default void close() {}
+}

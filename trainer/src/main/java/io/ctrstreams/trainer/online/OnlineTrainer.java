@@ -1,0 +1,175 @@
+package io.ctrstreams.trainer.online;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.trainer.data.RawRecord;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The continuous trainer: one thread ({@code ctr-trainer}) pulls mini-batches from an
+ * {@link ExampleSource}, steps an {@link OnlineLearner}, and every {@code snapshot.interval.ms} or
+ * {@code snapshot.examples} publishes the current weights as the next version of
+ * {@code model.name} to the model-updates topic through a {@link ModelPublisher} (the same chunk
+ * + manifest transport as the models topic). Version numbers continue after the newest one on the
+ * topic, so a restart never reuses one. The source's offsets are committed after each publish.
+ */
+public final class OnlineTrainer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
+  private static final double LOSS_SMOOTHING = 0.05;
+
+  private final OnlineTrainerConfig config;
+  private final OnlineLearner learner;
+  private final ExampleSource source;
+  private final OnlineTrainerMetrics metrics;
+  private final List<SnapshotListener> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean stop = new AtomicBoolean();
+  private ModelPublisher publisher;
+  private Thread thread;
+  private volatile Throwable failure;
+  private volatile long examples;
+  private volatile double loss = Double.NaN;
+  private volatile long snapshots;
+  private volatile long lastVersion = -1;
+  private long examplesAtSnapshot;
+  private long lastSnapshotMs;
+
+  /** Listener of published snapshots. */
+  @FunctionalInterface
+  public interface SnapshotListener {
+    /** Called on the trainer thread after each publish. */
+    void onSnapshot(long version, long examplesTrained, double loss, long bytes);
+  }
+
+  /** A trainer; connects on {@link #start()}. */
+  public OnlineTrainer(OnlineTrainerConfig config, OnlineLearner learner, ExampleSource source, PrometheusRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.learner = Objects.requireNonNull(learner, "learner");
+    this.source = Objects.requireNonNull(source, "source");
+    this.metrics = new OnlineTrainerMetrics(registry);
+  }
+
+  /** Adds a snapshot listener. */
+  public void addListener(SnapshotListener l) {
+    listeners.add(Objects.requireNonNull(l));
+  }
+
+  /** Starts the trainer thread. */
+  public synchronized OnlineTrainer start() {
+    if (thread != null) {
+      throw new IllegalStateException("trainer already started");
+    }
+    publisher = new ModelPublisher(config.clientProperties(), config.modelUpdatesTopic());
+    lastVersion = Math.max(0, publisher.topicState(config.modelName()).newestVersion());
+    lastSnapshotMs = System.currentTimeMillis();
+    thread = new Thread(this::run, "ctr-trainer");
+    thread.start();
+    return this;
+  }
+
+  private void run() {
+    RawRecord[] batch = new RawRecord[config.batchSize()];
+    for (int i = 0; i < batch.length; i++) {
+      batch[i] = source.schema().newRecord();
+    }
+    try {
+      while (!stop.get()) {
+        int n = source.next(batch, 200);
+        if (n > 0) {
+          double l = learner.train(batch, n);
+          loss = Double.isNaN(loss) ? l : loss + LOSS_SMOOTHING * (l - loss);
+          examples += n;
+          metrics.trained(n, loss);
+        }
+        if (snapshotDue()) {
+          publishSnapshot();
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      LOG.error("trainer stopped: {}", e.toString(), e);
+    }
+  }
+
+  private boolean snapshotDue() {
+    if (examples < config.minExamples() || examples == examplesAtSnapshot) {
+      return false;
+    }
+    long now = System.currentTimeMillis();
+    return (config.snapshotIntervalMs() > 0 && now - lastSnapshotMs >= config.snapshotIntervalMs())
+        || (config.snapshotExamples() > 0 && examples - examplesAtSnapshot >= config.snapshotExamples());
+  }
+
+  private void publishSnapshot() {
+    long version = lastVersion + 1;
+    CtrModel m = learner.snapshot();
+    Map<String, String> meta = new LinkedHashMap<>(m.metadata());
+    meta.put("examples-trained", Long.toString(examples));
+    meta.put("training-loss", String.format(Locale.ROOT, "%.5f", loss));
+    meta.put("trained-at-ms", Long.toString(System.currentTimeMillis()));
+    CtrModel out = CtrModel.create(m.spec(), config.modelName(), version, m.tensorMap(), m.vocabularies(), meta);
+    byte[] bytes = CtrmFormat.toBytes(out.toFile());
+    publisher.publish(config.modelName(), version, bytes, meta);
+    source.commit();
+    lastVersion = version;
+    snapshots++;
+    examplesAtSnapshot = examples;
+    lastSnapshotMs = System.currentTimeMillis();
+    metrics.published(version);
+    LOG.info("published snapshot {} v{} ({} bytes) after {} examples, loss {}", config.modelName(), version,
+        bytes.length, examples, String.format(Locale.ROOT, "%.4f", loss));
+    for (SnapshotListener l : listeners) {
+      l.onSnapshot(version, examples, loss, bytes.length);
+    }
+  }
+
+  /** Examples trained so far. */
+  public long examplesTrained() {
+    return examples;
+  }
+
+  /** Smoothed training loss (NaN before the first batch). */
+  public double loss() {
+    return loss;
+  }
+
+  /** Snapshots published by this instance. */
+  public long snapshotsPublished() {
+    return snapshots;
+  }
+
+  /** Version of the newest published snapshot (the topic's newest before the first publish). */
+  public long lastVersion() {
+    return lastVersion;
+  }
+
+  /** What stopped the thread, or null. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** Stops the thread, then closes the source and the publisher. */
+  @Override
+  public synchronized void close() {
+    stop.set(true);
+    if (thread != null) {
+      try {
+        thread.join(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      publisher.close();
+    }
+    source.close();
+    learner.close();
+  }
+}

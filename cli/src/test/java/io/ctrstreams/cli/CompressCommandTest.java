@@ -50,10 +50,11 @@ class CompressCommandTest {
     Path full = smallCriteoModel(dir);
     Path out = dir.resolve("small.ctrm");
     String[] r = run("compress", "--model", full.toString(), "--format", "synthetic", "--ratio", "3", "--rows", "3000",
+        "--valid-rows", "2000", "--distill-steps", "20",
         "--max-auc-drop", "1", "--max-logloss-rise", "1", "--out", out.toString());
     assertThat(r[0]).as(r[1]).isEqualTo("0");
     assertThat(r[1]).contains("layer", "bytes before=", "ratio=", "flops before=", "uniform", "dp", "ga",
-        "<- chosen", "verdict: PASS");
+        "<- chosen", "distillation: 20 steps", "verdict: PASS");
     assertThat(Files.size(out) * 3).isLessThanOrEqualTo(Files.size(full) + 3 * 4096);
     assertThat(CtrModel.fromFile(CtrmFormat.read(out)).metadata()).containsKey("compressed-from");
   }
@@ -63,7 +64,8 @@ class CompressCommandTest {
     Path full = smallCriteoModel(dir);
     Path out = dir.resolve("small.ctrm");
     String[] r = run("compress", "--model", full.toString(), "--format", "synthetic", "--budget", "40KB",
-        "--search", "dp", "--method", "svd", "--rows", "2000", "--max-logit-diff", "0", "--out", out.toString());
+        "--search", "dp", "--method", "svd", "--rows", "2000",
+        "--valid-rows", "1000", "--distill-steps", "0", "--max-logit-diff", "0", "--out", out.toString());
     assertThat(r[0]).as(r[1]).isEqualTo("2");
     assertThat(r[1]).contains("verdict: REJECT", "max mean |logit diff|", "not written");
     assertThat(out).doesNotExist();

@@ -83,7 +83,6 @@ public final class Compressor {
 
     st.end("embeddings");
     float[] x0 = net.embed(calib, 0, n);
-    int width = net.inputWidth();
     st.end("x0");
     float[] xl = x0;
     for (int i = 0; i < net.crossLayers(); i++) {
@@ -114,7 +113,7 @@ public final class Compressor {
       BatchNet.reluInPlace(y, y.length);
       h = y;
     }
-    CtrModel student = build(dense, net, ef, plan, width);
+    CtrModel student = build(dense, net, ef, plan);
     st.end("build");
     // Per-layer byte/FLOP figures after folding come from the final tensors.
     List<LayerReport> finalReports = new ArrayList<>();
@@ -226,13 +225,12 @@ public final class Compressor {
     return tot == 0 ? 0 : err / tot;
   }
 
-  private CtrModel build(CtrModel dense, BatchNet net, EmbeddingFactors[] ef, RankPlan plan, int width) {
+  private CtrModel build(CtrModel dense, BatchNet net, EmbeddingFactors[] ef, RankPlan plan) {
     ModelSpec spec = dense.spec();
     LowRankConfig cfg = plan.toLowRankConfig(spec);
     ModelSpec target = spec.toBuilder().lowRank(cfg).build();
     boolean fold = target.isFolded();
     Map<String, Tensor> t = new LinkedHashMap<>();
-    int[] segOffsets = new int[spec.fieldCount()];
     List<EmbeddingFactors> segments = new ArrayList<>();
     List<Integer> offsets = new ArrayList<>();
     int off = 0;
@@ -252,7 +250,6 @@ public final class Compressor {
           offsets.add(off);
         }
       }
-      segOffsets[f] = off;
       off += spec.field(f).embeddingDim();
     }
     for (String name : dense.tensorMap().keySet()) {

@@ -49,9 +49,9 @@ class TrainedModelCompressionTest {
     }
     ModelSpec spec = sb.mlp(96, 64, 32).build();
     CtrModel init = CtrModel.random(spec, SEED);
-    Calibration trainRows = CalibrationLoader.synthetic(init, SEED, 0, 40_000);
-    CtrModel trained = train(spec, trainRows, 300);
-    Calibration calib = CalibrationLoader.synthetic(trained, SEED, 1_000_000, 8000);
+    Calibration trainRows = CalibrationLoader.synthetic(init, SEED, 0, 25_000);
+    CtrModel trained = train(spec, trainRows, 200);
+    Calibration calib = CalibrationLoader.synthetic(trained, SEED, 1_000_000, 6000);
     RankPlan plan = RankPlan.of(spec, 2, new int[] {12, 8, 4}, new int[0], false);
     CompressionResult afm = new Compressor(CompressionMethod.AFM, Linalg.defaultLinalg()).compress(trained, calib, plan);
     CompressionResult svd = new Compressor(CompressionMethod.SVD, Linalg.defaultLinalg()).compress(trained, calib, plan);

@@ -235,6 +235,9 @@ public final class DemoRunner {
     p.put(TopologyConfig.METRICS_PORT_CONFIG, Integer.toString(freeOr(options.metricsPort())));
     // the first compressed model appears ~25 s in: wait for it rather than dead-lettering the start
     p.put(TopologyConfig.MODEL_WAIT_MS_CONFIG, "120000");
+    // a stream thread may wait that long inside a transaction: keep the transaction alive longer
+    // (the broker's transaction.max.timeout.ms default is 15 min)
+    p.put("producer.transaction.timeout.ms", "180000");
     p.put(TopologyConfig.ATTRIBUTION_WINDOW_MS_CONFIG, Long.toString(options.attributionWindow().toMillis()));
     p.put(TopologyConfig.METRICS_WINDOW_MS_CONFIG, "60000");
     p.put("state.dir", work.resolve("streams").toString());

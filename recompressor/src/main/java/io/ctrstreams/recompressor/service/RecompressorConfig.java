@@ -77,6 +77,11 @@ public final class RecompressorConfig extends AbstractConfig {
   /** Doc of {@link #RESERVOIR_SIZE_CONFIG}. */
   public static final String RESERVOIR_SIZE_DOC =
       "Impressions kept in the calibration reservoir (uniform sample of all impressions seen, Vitter's algorithm R).";
+  /** Minimum impressions before a run. */
+  public static final String CALIBRATION_MIN_IMPRESSIONS_CONFIG = "calibration.min.impressions";
+  /** Doc of {@link #CALIBRATION_MIN_IMPRESSIONS_CONFIG}. */
+  public static final String CALIBRATION_MIN_IMPRESSIONS_DOC =
+      "A snapshot waits until the reservoir holds this many impressions: AFM needs traffic to compress against.";
   /** Calibration rows cap. */
   public static final String CALIBRATION_ROWS_CONFIG = "calibration.max.rows";
   /** Doc of {@link #CALIBRATION_ROWS_CONFIG}. */
@@ -189,6 +194,7 @@ public final class RecompressorConfig extends AbstractConfig {
 
     o = 0;
     d.define(RESERVOIR_SIZE_CONFIG, Type.INT, 2_000, Range.between(1, 1_000_000), Importance.MEDIUM, RESERVOIR_SIZE_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Reservoir");
+    d.define(CALIBRATION_MIN_IMPRESSIONS_CONFIG, Type.INT, 200, Range.between(1, 1_000_000), Importance.MEDIUM, CALIBRATION_MIN_IMPRESSIONS_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Min calibration impressions");
     d.define(CALIBRATION_ROWS_CONFIG, Type.INT, 4_000, Range.between(1, 10_000_000), Importance.MEDIUM, CALIBRATION_ROWS_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Calibration rows");
     d.define(HOLDOUT_SIZE_CONFIG, Type.INT, 5_000, Range.between(1, 10_000_000), Importance.MEDIUM, HOLDOUT_SIZE_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Holdout");
     d.define(HOLDOUT_MIN_ROWS_CONFIG, Type.INT, 300, Range.between(2, 10_000_000), Importance.MEDIUM, HOLDOUT_MIN_ROWS_DOC, GROUP_DATA, ++o, ConfigDef.Width.SHORT, "Holdout min rows");
@@ -247,6 +253,10 @@ public final class RecompressorConfig extends AbstractConfig {
     if (getInt(HOLDOUT_MIN_ROWS_CONFIG) > getInt(HOLDOUT_SIZE_CONFIG)) {
       throw new ConfigException(HOLDOUT_MIN_ROWS_CONFIG, getInt(HOLDOUT_MIN_ROWS_CONFIG),
           "must be <= " + HOLDOUT_SIZE_CONFIG + " (" + getInt(HOLDOUT_SIZE_CONFIG) + "): the window could never hold enough rows");
+    }
+    if (getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG) > getInt(RESERVOIR_SIZE_CONFIG)) {
+      throw new ConfigException(CALIBRATION_MIN_IMPRESSIONS_CONFIG, getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG),
+          "must be <= " + RESERVOIR_SIZE_CONFIG + " (" + getInt(RESERVOIR_SIZE_CONFIG) + "): the reservoir could never hold enough");
     }
     if (fullModelName().equals(modelName())) {
       throw new ConfigException(MODEL_NAME_CONFIG, modelName(),
@@ -341,6 +351,11 @@ public final class RecompressorConfig extends AbstractConfig {
   /** Reservoir capacity (impressions). */
   public int reservoirSize() {
     return getInt(RESERVOIR_SIZE_CONFIG);
+  }
+
+  /** Impressions the reservoir needs before a run. */
+  public int calibrationMinImpressions() {
+    return getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG);
   }
 
   /** Cap on calibration rows. */

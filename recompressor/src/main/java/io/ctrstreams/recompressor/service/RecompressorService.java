@@ -17,6 +17,7 @@ import io.ctrstreams.schemas.WireFormat;
 import io.ctrstreams.serving.AssemblyResult;
 import io.ctrstreams.serving.ModelChunkAssembler;
 import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.serving.ServedModel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -90,6 +91,7 @@ public final class RecompressorService implements AutoCloseable {
   private Thread thread;
   private volatile Throwable failure;
   private long pendingFullVersion = -1;
+  private boolean waitingLogged;
   private long lastCommitMs;
   private long lastTriggeredRunMs;
   private long driftVersion = -1;
@@ -291,6 +293,16 @@ public final class RecompressorService implements AutoCloseable {
   }
 
   private void maybeRun() {
+    if (store.impressionsSeen() < config.calibrationMinImpressions()) {
+      // Compressing against no traffic would fail (AFM) or be blind (SVD): wait for impressions;
+      // a pending snapshot stays pending.
+      if (pendingFullVersion >= 0 && !waitingLogged) {
+        LOG.info("full v{} waits for calibration data: {} of {} impressions", pendingFullVersion,
+            store.impressionsSeen(), config.calibrationMinImpressions());
+        waitingLogged = true;
+      }
+      return;
+    }
     if (pendingFullVersion >= 0) {
       long v = pendingFullVersion;
       pendingFullVersion = -1;
@@ -383,11 +395,11 @@ public final class RecompressorService implements AutoCloseable {
     long version = Math.max(store.publishedVersion(), publisher.topicState(config.modelName()).newestVersion()) + 1;
     version = Math.max(version, 1);
     Map<String, String> meta = new LinkedHashMap<>(candidate.metadata());
-    meta.put("compressed-from", Long.toString(fullVersion));
+    meta.put(ServedModel.COMPRESSED_FROM, Long.toString(fullVersion));
     meta.put("compressed-from-model", config.fullModelName());
     meta.put("full-bytes", Long.toString(fullBytes.length));
     meta.put("compressed-bytes", Long.toString(candidateBytes));
-    meta.put("compression-ratio", String.format(Locale.ROOT, "%.4f", (double) fullBytes.length / candidateBytes));
+    meta.put(ServedModel.COMPRESSION_RATIO, String.format(Locale.ROOT, "%.4f", (double) fullBytes.length / candidateBytes));
     meta.put("gate", gate.summary);
     CtrModel out = CtrModel.create(candidate.spec(), config.modelName(), version, candidate.tensorMap(),
         candidate.vocabularies(), meta);

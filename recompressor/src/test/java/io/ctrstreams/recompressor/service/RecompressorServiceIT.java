@@ -135,6 +135,47 @@ class RecompressorServiceIT {
     assertThat(published.get("ctr-full").keySet()).containsExactly(1L, 2L);
   }
 
+  @Test
+  void shouldRecompressTheSameSnapshotWhenTheLastPublishGetsOld() throws Exception {
+    String prefix = BrokerTestSupport.uniqueName("rc-age");
+    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(client)) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(prefix + "-updates", 1),
+          KafkaTopics.compacted(prefix + "-models", 1), KafkaTopics.plain(prefix + "-impressions", 1),
+          KafkaTopics.plain(prefix + "-labeled", 1)));
+    }
+    produceImpressions(prefix + "-impressions", 300);
+    Map<String, Object> props = new HashMap<>();
+    props.put(RecompressorConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(RecompressorConfig.GROUP_ID_CONFIG, prefix + "-group");
+    props.put(RecompressorConfig.MODEL_UPDATES_TOPIC_CONFIG, prefix + "-updates");
+    props.put(RecompressorConfig.MODELS_TOPIC_CONFIG, prefix + "-models");
+    props.put(RecompressorConfig.IMPRESSIONS_TOPIC_CONFIG, prefix + "-impressions");
+    props.put(RecompressorConfig.LABELED_TOPIC_CONFIG, prefix + "-labeled");
+    props.put(RecompressorConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(RecompressorConfig.COMPRESSION_SEARCH_CONFIG, "fixed");
+    props.put(RecompressorConfig.SHADOW_MODEL_NAME_CONFIG, "");
+    props.put(RecompressorConfig.TRIGGER_MAX_AGE_MS_CONFIG, "2000");
+    props.put(RecompressorConfig.TRIGGER_MIN_INTERVAL_MS_CONFIG, "0");
+    RecompressorConfig config = new RecompressorConfig(props);
+    try (ModelPublisher p = new ModelPublisher(client, prefix + "-updates")) {
+      p.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 21).withVersion(1).toFile()), Map.of());
+    }
+    List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
+    try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
+        new PrometheusRegistry())) {
+      s.addListener(outcomes::add);
+      s.start();
+      await(() -> outcomes.size() >= 2, 45_000);
+    }
+    assertThat(outcomes).extracting(RecompressionOutcome::trigger).startsWith("snapshot", "age");
+    assertThat(outcomes).extracting(RecompressionOutcome::fullVersion).startsWith(1L, 1L);
+    assertThat(outcomes).extracting(RecompressionOutcome::publishedVersion).startsWith(1L, 2L);
+    Map<String, Map<Long, Map<String, String>>> published = readModels(prefix + "-models");
+    assertThat(published.get("ctr").get(2L)).containsEntry("compressed-from", "1");
+    assertThat(published).doesNotContainKey("ctr-full");
+  }
+
   private static void produceImpressions(String topic, int n) {
     SyntheticStream stream = new SyntheticStream(3);
     ImpressionCodec codec = new ImpressionCodec(WireFormat.AVRO, 10);

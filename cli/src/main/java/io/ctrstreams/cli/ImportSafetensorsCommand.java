@@ -47,7 +47,7 @@ public final class ImportSafetensorsCommand implements Callable<Integer> {
   @Option(names = "--name", description = "Model name. Default: the spec's name.")
   String name;
 
-  @Option(names = "--version", defaultValue = "1", description = "Model version. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--model-version", defaultValue = "1", description = "Model version. Default: ${DEFAULT-VALUE}.")
   long version;
 
   @Override

@@ -60,6 +60,7 @@ public final class LoadTest implements AutoCloseable {
   private final String bootstrap;
   private final Path stateDir;
   private final String runId = BrokerTestSupport.uniqueName("load");
+  private final java.util.concurrent.atomic.AtomicInteger names = new java.util.concurrent.atomic.AtomicInteger();
 
   private LoadTest(LoadTestSettings settings, PrintStream progress) {
     this.settings = settings;
@@ -282,9 +283,12 @@ public final class LoadTest implements AutoCloseable {
     }
   }
 
-  /** A topic / application id unique to this run. */
+  /**
+   * A topic / application id unique to this call: rounds of the same variant must neither
+   * resume the previous round's committed offsets nor count its scores.
+   */
   String name(String what) {
-    return runId + "-" + what;
+    return runId + "-" + what + "-" + names.incrementAndGet();
   }
 
   LoadTestSettings settings() {

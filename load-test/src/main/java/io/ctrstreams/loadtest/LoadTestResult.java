@@ -103,7 +103,8 @@ public record LoadTestResult(
    * @param manifestToSwap manifest record timestamp -> the registry swapped (global thread)
    * @param manifestToFirstScore manifest record timestamp -> scoredAtMs of the first score with the version
    * @param manifestToCommittedRead manifest record timestamp -> a read_committed consumer got that score
-   * @param steadyLatency produce -> score latency (scoredAtMs - timestampMs) in the steady window
+   * @param steadyLatency produce -> score latency (scoredAtMs - timestampMs) outside swap windows
+ *     (the steady block before the first swap and the gaps between swaps)
    * @param swapLatency the same within swap windows (publish start -> swap + tail)
    * @param steadyScoringP99Ms p99 of the topology's own scoring latency histogram in the steady
    *     window (upper bound of the classic bucket holding it, ms)

@@ -15,8 +15,9 @@ import java.util.Map;
  * @param swapRate impressions per second offered during the swap phase; 0 = half the compressed
  *     model's measured throughput at {@code swapCandidates} (or 200/s when not measured)
  * @param warmupMs swap phase: load before the steady-state window (not measured)
- * @param steadyMs swap phase: steady-state window, no publishing
- * @param swapGapMs swap phase: pause after each swap became visible, before the next publish
+ * @param steadyMs swap phase: steady-state block before the first swap, no publishing
+ * @param swapGapMs swap phase: pause after each swap window, before the next publish (also
+ *     counted as steady state)
  * @param swapWindowTailMs swap phase: how long after a swap its latency window lasts
  * @param partitions partitions of the impressions and scores topics
  * @param streamThreads {@code num.stream.threads} of the scoring app
@@ -80,12 +81,12 @@ public record LoadTestSettings(
 
   /** The full run: 20,000 impressions per throughput run, 1 and 16 candidates, 2 rounds, 20 swaps. */
   public static LoadTestSettings full() {
-    return new LoadTestSettings(20_000, List.of(1, 16), 2, 20, 16, 0, 5_000, 15_000, 1_000, 500, 2, 1, 7L, Map.of(), null);
+    return new LoadTestSettings(20_000, List.of(1, 16), 2, 20, 16, 0, 5_000, 5_000, 2_000, 500, 2, 1, 7L, Map.of(), null);
   }
 
   /** The quick run (about a minute): 2,000 impressions per run, 1 round, 5 swaps, short windows. */
   public static LoadTestSettings quick() {
-    return new LoadTestSettings(2_000, List.of(1, 16), 1, 5, 16, 0, 2_000, 5_000, 500, 500, 2, 1, 7L, Map.of(), null);
+    return new LoadTestSettings(2_000, List.of(1, 16), 1, 5, 16, 0, 2_000, 2_000, 1_000, 500, 2, 1, 7L, Map.of(), null);
   }
 
   /** A copy with other throughput sizes and swap count. */

@@ -47,8 +47,9 @@ import org.apache.kafka.common.TopicPartition;
  *       registry swap (listener on the global thread) and to the moment a read_committed
  *       consumer read that score. All clocks are this JVM's wall clock.
  *   <li><b>Latency</b>: end-to-end produce -> score ({@code scoredAtMs - timestampMs}) of every
- *       committed score, steady window vs swap windows (publish start -> swap + tail); and the
- *       topology's own scoring-latency histogram diffed over the same windows.
+ *       committed score, swap windows (publish start -> swap + tail) vs steady state (a block
+ *       before the first swap plus the gaps between swap windows, so both samples span the same
+ *       minutes); and the topology's own scoring-latency histogram diffed over the same windows.
  * </ul>
  */
 final class SwapPhase {
@@ -71,18 +72,13 @@ final class SwapPhase {
     t.createTopics(List.of(KafkaTopics.plain(input, s.partitions()), KafkaTopics.plain(scores, s.partitions()),
         KafkaTopics.compacted(models, 1)));
     int k = s.swaps();
-    t.progress().printf(Locale.ROOT, "swap phase: preparing %d versions of the compressed model ...%n", k + 1);
     CtrModel base = LoadModels.model(true, 1);
     String modelName = base.name();
-    byte[][] bytes = new byte[k + 2][];
-    for (int v = 1; v <= k + 1; v++) {
-      bytes[v] = LoadModels.ctrm(base.withVersion(v));
-    }
     TopologyConfig config = new TopologyConfig(t.appProps("swap", input, scores, models, modelName));
 
     try (ModelPublisher publisher = t.publisher(models);
         ManifestWatcher manifests = new ManifestWatcher(t.bootstrap(), models, modelName)) {
-      publisher.publish(modelName, 1, bytes[1], Map.of());
+      publisher.publish(modelName, 1, LoadModels.ctrm(base), Map.of());
       try (TopologyApp app = t.startApp(config);
           Reader reader = new Reader(t.bootstrap(), scores, candidates)) {
         app.live().addListener(new RegistryListener() {
@@ -104,6 +100,7 @@ final class SwapPhase {
           long steadyEnd = System.currentTimeMillis();
           ScoringLatencySnapshot h1 = ScoringLatencySnapshot.take(app.registry());
           long[] steadyBuckets = ScoringLatencySnapshot.accumulate(null, h0, h1);
+          ScoringLatencySnapshot lastWindowEnd = h1;
           long[] swapBuckets = null;
 
           Histogram toSwap = new Histogram(3_600_000L, 3);
@@ -112,9 +109,14 @@ final class SwapPhase {
           List<long[]> windows = new ArrayList<>();
           int observed = 0;
           for (int v = 2; v <= k + 1; v++) {
+            // serialized just before its publish and dropped after: holding every version's
+            // bytes for the whole phase (100 MB at K=20) grew the old generation until a full
+            // GC (450 ms under ParallelGC) landed in a swap window
+            byte[] bytes = LoadModels.ctrm(base.withVersion(v));
             long pubStart = System.currentTimeMillis();
             ScoringLatencySnapshot w0 = ScoringLatencySnapshot.take(app.registry());
-            publisher.publish(modelName, v, bytes[v], Map.of());
+            steadyBuckets = ScoringLatencySnapshot.accumulate(steadyBuckets, lastWindowEnd, w0); // the gap before
+            publisher.publish(modelName, v, bytes, Map.of());
             long manifestTs = manifests.awaitManifest(v, Duration.ofSeconds(30));
             long[] first = reader.awaitVersion(v, Duration.ofSeconds(30));
             Long swapped = swapWallMs.get((long) v);
@@ -131,10 +133,11 @@ final class SwapPhase {
             sleepUntil(windowEnd);
             ScoringLatencySnapshot w1 = ScoringLatencySnapshot.take(app.registry());
             swapBuckets = ScoringLatencySnapshot.accumulate(swapBuckets, w0, w1);
+            lastWindowEnd = w1;
             windows.add(new long[] {pubStart, windowEnd});
             t.progress().printf(Locale.ROOT,
-                "  v%d: manifest->swap %d ms, ->first score %d ms, ->read committed %d ms (publish call %d ms)%n",
-                v, swapAt - manifestTs, first[0] - manifestTs, first[1] - manifestTs, manifestTs - pubStart);
+                "  v%d at %s: manifest->swap %d ms, ->first score %d ms, ->read committed %d ms (publish call %d ms)%n",
+                v, java.time.Instant.ofEpochMilli(manifestTs), swapAt - manifestTs, first[0] - manifestTs, first[1] - manifestTs, manifestTs - pubStart);
             Thread.sleep(s.swapGapMs());
           }
           producer.stop();
@@ -144,7 +147,8 @@ final class SwapPhase {
 
           Histogram steady = new Histogram(3_600_000L, 3);
           Histogram during = new Histogram(3_600_000L, 3);
-          reader.classify(steadyStart, steadyEnd, windows, steady, during);
+          long lastEnd = windows.isEmpty() ? steadyEnd : windows.get(windows.size() - 1)[1];
+          reader.classify(steadyStart, lastEnd, windows, steady, during);
           int[] eo = reader.exactlyOnce(produced);
           double[] ub = h1.upperBounds;
           return new SwapResult(candidates, rate, k, observed, Stats.of(toSwap), Stats.of(toScore), Stats.of(toRead),
@@ -361,20 +365,25 @@ final class SwapPhase {
       return firstByVersion.size();
     }
 
-    /** Latencies of scores in the steady window and in any swap window. */
-    void classify(long steadyStart, long steadyEnd, List<long[]> windows, Histogram steady, Histogram during) {
+    /**
+     * Latencies of scores in [from, to]: within a swap window -> during, otherwise (the steady
+     * block and the gaps between swaps) -> steady. Interleaving both over the same span means
+     * load from outside the process hits both samples alike.
+     */
+    void classify(long from, long to, List<long[]> windows, Histogram steady, Histogram during) {
       for (int i = 0; i < n; i++) {
         long at = scoredAt[i];
-        if (at >= steadyStart && at <= steadyEnd) {
-          record(steady, latency[i]);
-        } else {
-          for (long[] w : windows) {
-            if (at >= w[0] && at <= w[1]) {
-              record(during, latency[i]);
-              break;
-            }
+        if (at < from || at > to) {
+          continue;
+        }
+        boolean inWindow = false;
+        for (long[] w : windows) {
+          if (at >= w[0] && at <= w[1]) {
+            inWindow = true;
+            break;
           }
         }
+        record(inWindow ? during : steady, latency[i]);
       }
     }
 

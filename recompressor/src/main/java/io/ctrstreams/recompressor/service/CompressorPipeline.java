@@ -8,6 +8,7 @@ import io.ctrstreams.recompressor.CompressionMethod;
 import io.ctrstreams.recompressor.CompressionResult;
 import io.ctrstreams.recompressor.CompressionSearch;
 import io.ctrstreams.recompressor.Compressor;
+import io.ctrstreams.recompressor.Distiller;
 import io.ctrstreams.recompressor.Linalg;
 import io.ctrstreams.recompressor.RankPlan;
 import io.ctrstreams.recompressor.RecompressorException;
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@link CompressionSearch}, or a fixed plan, which keeps ranks stable across versions as the
  * paper's streaming note recommends) and builds the student in order with {@link Compressor}
  * (AFM by default). For DNNs the embedding up-projections fold into the first hidden layer.
+ * With {@code distillSteps > 0} the student is then distilled from the full teacher on 80% of the
+ * calibration rows (teacher probabilities as soft targets) and kept only if its fidelity on the
+ * other 20% improves ({@link Distiller}).
  */
 public final class CompressorPipeline implements CompressionPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(CompressorPipeline.class);
@@ -43,6 +47,7 @@ public final class CompressorPipeline implements CompressionPipeline {
   private final int embeddingRank;
   private final int[] mlpRanks;
   private final long seed;
+  private final int distillSteps;
 
   /**
    * @param method AFM or SVD
@@ -54,6 +59,20 @@ public final class CompressorPipeline implements CompressionPipeline {
    */
   public CompressorPipeline(CompressionMethod method, Search search, double ratio, int embeddingRank, int[] mlpRanks,
       long seed) {
+    this(method, search, ratio, embeddingRank, mlpRanks, seed, 0);
+  }
+
+  /**
+   * As above, plus distillation.
+   *
+   * @param distillSteps distillation steps after factorization, 0 = none
+   */
+  public CompressorPipeline(CompressionMethod method, Search search, double ratio, int embeddingRank, int[] mlpRanks,
+      long seed, int distillSteps) {
+    if (distillSteps < 0) {
+      throw new RecompressorException("distillation steps must be >= 0, found " + distillSteps);
+    }
+    this.distillSteps = distillSteps;
     if (!(ratio > 1)) {
       throw new RecompressorException("compression ratio must be > 1, found " + ratio);
     }
@@ -68,7 +87,7 @@ public final class CompressorPipeline implements CompressionPipeline {
   /** The pipeline {@link RecompressorConfig} describes. */
   public static CompressorPipeline fromConfig(RecompressorConfig c) {
     return new CompressorPipeline(c.compressionMethod(), c.compressionSearch(), c.compressionRatio(),
-        c.compressionEmbeddingRank(), c.compressionMlpRanks(), c.compressionSeed());
+        c.compressionEmbeddingRank(), c.compressionMlpRanks(), c.compressionSeed(), c.compressionDistillSteps());
   }
 
   @Override
@@ -96,7 +115,16 @@ public final class CompressorPipeline implements CompressionPipeline {
     meta.put("parameter-bytes-after", Long.toString(r.bytesAfter()));
     meta.put("flops-before", Long.toString(r.flopsBefore()));
     meta.put("flops-after", Long.toString(r.flopsAfter()));
-    return r.model().withMetadata(meta);
+    CtrModel student = r.model();
+    int split = calib.rows() * 4 / 5;
+    if (distillSteps > 0 && split > 0 && split < calib.rows()) {
+      Distiller.Result d = new Distiller(Distiller.Options.defaults(seed).withSteps(distillSteps))
+          .distill(full, student, calib.slice(0, split), calib.slice(split, calib.rows()));
+      LOG.info("{}", d.format());
+      student = d.model();
+      meta.put("distillation-kept", Boolean.toString(d.kept()));
+    }
+    return student.withMetadata(meta);
   }
 
   /** Encodes raw rows with the full model's encoder (labels unknown: NaN). */

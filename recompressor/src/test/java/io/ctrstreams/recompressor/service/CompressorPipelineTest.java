@@ -39,6 +39,43 @@ class CompressorPipelineTest {
     assertThat(d / a.length).isLessThan(0.25);
   }
 
+  @Test
+  void shouldDistilAfterFactorizingAndKeepTheStudentOnlyIfFidelityImproves() {
+    SyntheticStream s = new SyntheticStream(6);
+    CtrModel full = CtrModel.random(
+        OnlineModels.spec(s.schema(), "ctr-full", Architecture.DNN, 8, 200, new int[] {16}), 4);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      SyntheticStreamRows.add(s, rows);
+    }
+    CompressionPipeline.CompressionData data = new CompressionPipeline.CompressionData(rows, List.of(), new float[0]);
+    CtrModel plain = new CompressorPipeline(CompressionMethod.AFM, CompressorPipeline.Search.FIXED, 3, 1, new int[0], 1)
+        .compress(full, data);
+    CtrModel distilled =
+        new CompressorPipeline(CompressionMethod.AFM, CompressorPipeline.Search.FIXED, 3, 1, new int[0], 1, 40)
+            .compress(full, data);
+    assertThat(distilled.metadata()).containsKey("distillation-kept");
+    assertThat(plain.metadata()).doesNotContainKey("distillation-kept");
+    // held-out rows of the pipeline are the last 20%: the kept student is at least as faithful there
+    List<Map<String, Object>> held = rows.subList(400, 500);
+    double dPlain = meanAbsDiff(RecompressorService.logits(full, held), RecompressorService.logits(plain, held));
+    double dDist = meanAbsDiff(RecompressorService.logits(full, held), RecompressorService.logits(distilled, held));
+    if (Boolean.parseBoolean(distilled.metadata().get("distillation-kept"))) {
+      assertThat(distilled.parameterCount()).isEqualTo(plain.parameterCount());
+    } else {
+      assertThat(dDist).isEqualTo(dPlain);
+    }
+    assertThat(dDist).isFinite();
+  }
+
+  private static double meanAbsDiff(float[] a, float[] b) {
+    double d = 0;
+    for (int i = 0; i < a.length; i++) {
+      d += Math.abs(a[i] - b[i]);
+    }
+    return d / a.length;
+  }
+
   /** Raw rows of the synthetic stream (context and candidate merged, as the service builds them). */
   static final class SyntheticStreamRows {
     static void add(SyntheticStream s, List<Map<String, Object>> rows) {

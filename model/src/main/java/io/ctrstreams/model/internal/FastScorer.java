@@ -305,7 +305,7 @@ public final class FastScorer implements Scorer {
         Kernels.gemm(x, 0, m, in, first, 0, out, y);
       } else {
         Kernels.broadcastRows(firstBias, rank, m, mid);
-        Kernels.gemm(x, 0, m, in, first, 0, rank, mid);
+        Kernels.gemmNarrow(x, 0, m, in, first, 0, rank, mid);
         second(m, y, mid);
       }
     }
@@ -344,7 +344,11 @@ public final class FastScorer implements Scorer {
       int fw = layer.firstWidth();
       float[][] pre = layer.rank == 0 ? y : mid;
       Kernels.broadcastRows(pc[0], fw, m, pre);
-      Kernels.gemm(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
+      if (layer.rank == 0) {
+        Kernels.gemm(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
+      } else {
+        Kernels.gemmNarrow(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
+      }
       if (layer.rank > 0) {
         layer.second(m, y, mid);
       }

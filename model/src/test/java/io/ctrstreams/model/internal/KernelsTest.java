@@ -1,0 +1,61 @@
+package io.ctrstreams.model.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The GEMM copies agree with a plain triple loop, including the constant-width (64) path. */
+class KernelsTest {
+  @Test
+  void gemmNarrowShouldMatchNaiveProductForWidth64AndOddSizes() {
+    Random rnd = new Random(7);
+    for (int out : new int[] {1, 5, 63, 64, 65}) {
+      for (int in : new int[] {1, 5, 6, 7, 400, 401}) {
+        for (int n : new int[] {1, 3, 16}) {
+          int xCol = 2;
+          int wRow = 3;
+          float[][] x = random(rnd, n, xCol + in);
+          float[][] wt = random(rnd, wRow + in, out);
+          float[][] y = random(rnd, n, out);
+          float[][] y2 = new float[n][];
+          for (int c = 0; c < n; c++) {
+            y2[c] = y[c].clone();
+          }
+          double[][] expected = new double[n][out];
+          for (int c = 0; c < n; c++) {
+            for (int j = 0; j < out; j++) {
+              double s = y[c][j];
+              for (int i = 0; i < in; i++) {
+                s += (double) x[c][xCol + i] * wt[wRow + i][j];
+              }
+              expected[c][j] = s;
+            }
+          }
+          Kernels.gemmNarrow(x, xCol, n, in, wt, wRow, out, y);
+          Kernels.gemm(x, xCol, n, in, wt, wRow, out, y2);
+          for (int c = 0; c < n; c++) {
+            for (int j = 0; j < out; j++) {
+              double tol = 1e-4 * (1 + Math.abs(expected[c][j]));
+              assertThat((double) y[c][j]).as("narrow n=%d in=%d out=%d [%d][%d]", n, in, out, c, j)
+                  .isCloseTo(expected[c][j], within(tol));
+              assertThat((double) y2[c][j]).as("gemm n=%d in=%d out=%d [%d][%d]", n, in, out, c, j)
+                  .isCloseTo(expected[c][j], within(tol));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static float[][] random(Random rnd, int rows, int cols) {
+    float[][] m = new float[rows][cols];
+    for (float[] r : m) {
+      for (int j = 0; j < cols; j++) {
+        r[j] = rnd.nextFloat() * 2 - 1;
+      }
+    }
+    return m;
+  }
+}

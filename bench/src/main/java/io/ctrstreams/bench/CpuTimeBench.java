@@ -1,6 +1,7 @@
 package io.ctrstreams.bench;
 
 import com.sun.management.ThreadMXBean;
+import io.ctrstreams.model.internal.MatMuls;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,8 +16,9 @@ import java.util.Locale;
  * {@link PeakFlopsBenchmark}; one JVM, configurations run in sequence, each warmed up for
  * {@code warmupMs}, then the median of {@code rounds} rounds of {@code roundMs}.
  *
- * <p>Run: {@code java -cp bench/target/benchmarks.jar io.ctrstreams.bench.CpuTimeBench [roundMs
- * rounds warmupMs]}.
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
+ * io.ctrstreams.bench.CpuTimeBench [roundMs rounds warmupMs]} (add {@code -Dctr.kernels=java} for
+ * the auto-vectorized Java kernels).
  */
 public final class CpuTimeBench {
   private static final ThreadMXBean MX = (ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -31,6 +33,8 @@ public final class CpuTimeBench {
     PeakFlopsBenchmark peak = new PeakFlopsBenchmark();
     peak.setup();
     double peakNs = measure(() -> peak.fmaPeak(), roundMs, rounds, warmupMs)[0];
+    boolean vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    double vectorPeakNs = vectorModule ? measure(() -> peak.vectorPeak(), roundMs, rounds, warmupMs)[0] : Double.NaN;
     List<ScoreBench.Row> rows = new ArrayList<>();
     for (String arch : List.of("DNN", "DCNV2")) {
       for (int batch : List.of(1, 16, 256)) {
@@ -47,7 +51,8 @@ public final class CpuTimeBench {
         }
       }
     }
-    System.out.print(ScoreBench.format(new ScoreBench.Result(rows, PeakFlopsBenchmark.FLOPS_PER_OP / peakNs)));
+    System.out.print(ScoreBench.format(new ScoreBench.Result(rows, PeakFlopsBenchmark.FLOPS_PER_OP / peakNs,
+        PeakFlopsBenchmark.VECTOR_FLOPS_PER_OP / vectorPeakNs, MatMuls.describe())));
     System.out.printf(Locale.ROOT, "(thread CPU time, median of %d x %d ms after %d ms warmup; alloc = thread "
         + "allocated bytes / op)%n", rounds, roundMs, warmupMs);
   }

@@ -1,5 +1,6 @@
 package io.ctrstreams.bench;
 
+import io.ctrstreams.model.internal.MatMuls;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -50,32 +51,37 @@ public final class ScoreBench {
   public static Result run(Settings s, PrintStream progress) throws RunnerException {
     ChainedOptionsBuilder ob = new OptionsBuilder()
         .include(ScorerBenchmark.class.getName() + "\\.score$")
-        .include(PeakFlopsBenchmark.class.getName() + "\\.fmaPeak$")
+        .include(PeakFlopsBenchmark.class.getName() + "\\.(fmaPeak|vectorPeak)$")
         .param("arch", s.archs().toArray(new String[0]))
         .param("variant", "dense", "lowrank")
         .param("batch", s.batches().stream().map(String::valueOf).toArray(String[]::new))
         .forks(1)
         .warmupIterations(s.full() ? 3 : 1)
-        .warmupTime(s.full() ? TimeValue.seconds(2) : TimeValue.milliseconds(500))
+        .warmupTime(s.full() ? TimeValue.seconds(2) : TimeValue.milliseconds(400))
         .measurementIterations(s.full() ? 5 : 2)
-        .measurementTime(s.full() ? TimeValue.seconds(2) : TimeValue.milliseconds(500))
+        .measurementTime(s.full() ? TimeValue.seconds(2) : TimeValue.milliseconds(400))
         .addProfiler(GCProfiler.class)
         .shouldFailOnError(true)
         .verbosity(VerboseMode.SILENT);
     if (!s.jvmArgs().isEmpty()) {
       ob.jvmArgsAppend(s.jvmArgs().toArray(new String[0]));
     }
-    int configs = s.archs().size() * 2 * s.batches().size() + 1;
+    int configs = s.archs().size() * 2 * s.batches().size() + 2;
     progress.printf(Locale.ROOT, "running %d benchmark configurations (%s, 1 fork each, -prof gc) ...%n",
-        configs, s.full() ? "full: 3x2s warmup, 5x2s measurement" : "quick: 1x0.5s warmup, 2x0.5s measurement");
+        configs, s.full() ? "full: 3x2s warmup, 5x2s measurement" : "quick: 1x0.4s warmup, 2x0.4s measurement");
     Collection<RunResult> results = new Runner(ob.build()).run();
     List<Row> rows = new ArrayList<>();
     double peakNs = Double.NaN;
+    double vectorPeakNs = Double.NaN;
     for (RunResult rr : results) {
       String bench = rr.getParams().getBenchmark();
       double score = rr.getPrimaryResult().getScore();
       if (bench.endsWith("fmaPeak")) {
         peakNs = score;
+        continue;
+      }
+      if (bench.endsWith("vectorPeak")) {
+        vectorPeakNs = score;
         continue;
       }
       String arch = rr.getParams().getParam("arch");
@@ -89,11 +95,35 @@ public final class ScoreBench {
       }
       rows.add(new Row(arch, variant, batch, score, alloc, flops(arch, variant)));
     }
-    return new Result(rows, PeakFlopsBenchmark.FLOPS_PER_OP / peakNs);
+    return new Result(rows, PeakFlopsBenchmark.FLOPS_PER_OP / peakNs,
+        PeakFlopsBenchmark.VECTOR_FLOPS_PER_OP / vectorPeakNs, kernels(s.jvmArgs()));
   }
 
-  /** Rows plus the FMA peak in GFLOP/s. */
-  public record Result(List<Row> rows, double peakGflops) {}
+  /**
+   * Rows plus the FMA peaks in GFLOP/s (auto-vectorized Java loop; Vector API registers, NaN when
+   * not measured) and the scorer kernels.
+   */
+  public record Result(List<Row> rows, double javaPeakGflops, double vectorPeakGflops, String kernels) {
+    /** The higher of the two peaks: the share of peak is taken against it. */
+    public double peakGflops() {
+      return Double.isNaN(vectorPeakGflops) ? javaPeakGflops : Math.max(javaPeakGflops, vectorPeakGflops);
+    }
+  }
+
+  /**
+   * The kernels the benchmark forks use: this JVM's choice ({@code MatMuls}, the forks get the
+   * incubator module from their {@code @Fork} arguments) unless {@code -Dctr.kernels=...} is
+   * passed to them.
+   */
+  static String kernels(List<String> forkArgs) {
+    for (String a : forkArgs) {
+      if (a.startsWith("-D" + MatMuls.PROPERTY + "=")) {
+        return a.substring(a.indexOf('=') + 1) + " (forced by " + a + ")";
+      }
+    }
+    return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? MatMuls.describe()
+        : "as chosen in the forks (they run with --add-modules jdk.incubator.vector)";
+  }
 
   private static long flops(String arch, String variant) {
     return BenchModels.model(arch, "lowrank".equals(variant)).flopsPerCandidate();
@@ -102,7 +132,12 @@ public final class ScoreBench {
   /** The report table. */
   public static String format(Result r) {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "FMA peak (PeakFlopsBenchmark, one core): %.1f GFLOP/s%n%n", r.peakGflops()));
+    b.append(String.format(Locale.ROOT, "FMA peak (PeakFlopsBenchmark, one core): %.1f GFLOP/s", r.peakGflops()));
+    if (!Double.isNaN(r.vectorPeakGflops())) {
+      b.append(String.format(Locale.ROOT, " (auto-vectorized Java loop %.1f, Vector API registers %.1f; %% peak uses the"
+          + " higher)", r.javaPeakGflops(), r.vectorPeakGflops()));
+    }
+    b.append(String.format(Locale.ROOT, "%nscorer kernels: %s%n%n", r.kernels()));
     b.append(String.format(Locale.ROOT, "%-6s %-8s %6s %12s %11s %9s %12s %9s%n", "arch", "variant", "batch",
         "ns/cand", "GFLOP/s", "% peak", "alloc B/cand", "MFLOP/c"));
     for (Row row : r.rows()) {

@@ -14,9 +14,11 @@ class ScoreBenchTest {
   void shouldReportRatiosAndPeakShare() {
     ScoreBench.Result r = new ScoreBench.Result(List.of(
         new ScoreBench.Row("DNN", "dense", 16, 16 * 20_000.0, 16.0, 570_000),
-        new ScoreBench.Row("DNN", "lowrank", 16, 16 * 5_000.0, 0.0, 165_200)), 100.0);
+        new ScoreBench.Row("DNN", "lowrank", 16, 16 * 5_000.0, 0.0, 165_200)), 80.0, 100.0, "vector-api 512-bit (jdk.incubator.vector)");
     String report = ScoreBench.format(r);
-    assertThat(report).contains("FMA peak (PeakFlopsBenchmark, one core): 100.0 GFLOP/s");
+    assertThat(report).contains("FMA peak (PeakFlopsBenchmark, one core): 100.0 GFLOP/s (auto-vectorized Java loop 80.0,"
+        + " Vector API registers 100.0; % peak uses the higher)");
+    assertThat(report).contains("scorer kernels: vector-api 512-bit");
     assertThat(report).contains("DNN    batch   16: 4.00x");
     // 2 * 570000 flops / 20000 ns = 57 GFLOP/s = 57% of 100
     assertThat(report).containsPattern("DNN\\s+dense\\s+16\\s+20000\\s+57.0\\s+57.0%\\s+1.000");

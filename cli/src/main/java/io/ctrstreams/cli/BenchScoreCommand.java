@@ -38,8 +38,8 @@ public final class BenchScoreCommand implements Callable<Integer> {
       description = "Architectures, comma-separated: DNN, DCNV2 (default: ${DEFAULT-VALUE}).")
   List<String> arch;
 
-  @Option(names = "--batch", split = ",", defaultValue = "1,16,256",
-      description = "Candidates per request, comma-separated (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch", split = ",",
+      description = "Candidates per request, comma-separated (default: 1,16 with --quick, 1,16,256 with --full).")
   List<Integer> batch;
 
   @Option(names = "--jvm-arg", description = "Extra JVM argument for the benchmark forks, repeatable "
@@ -54,13 +54,16 @@ public final class BenchScoreCommand implements Callable<Integer> {
         return 2;
       }
     }
+    boolean full = mode != null && mode.full;
+    if (batch == null) {
+      batch = full ? List.of(1, 16, 256) : List.of(1, 16);
+    }
     for (int b : batch) {
       if (b < 1) {
         System.err.println("--batch must be >= 1, found " + b);
         return 2;
       }
     }
-    boolean full = mode != null && mode.full;
     ScoreBench.Result r = ScoreBench.run(new ScoreBench.Settings(arch, batch, full, jvmArgs), System.out);
     System.out.print(ScoreBench.format(r));
     return 0;

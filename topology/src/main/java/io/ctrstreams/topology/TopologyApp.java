@@ -70,6 +70,7 @@ public final class TopologyApp implements AutoCloseable {
    */
   public static TopologyApp start(TopologyConfig config, LongSupplier wallClock) throws IOException {
     TopologyApp app = new TopologyApp(config, wallClock);
+    LOG.info("scoring kernels: {}", io.ctrstreams.model.internal.MatMuls.describe());
     try {
       app.streams.start();
     } catch (RuntimeException e) {

@@ -24,7 +24,7 @@ import java.util.Arrays;
  *       {@code b + W_ctx x_ctx} is computed once per request and each candidate only adds
  *       {@code W_cand x_cand} (a 13-of-39-field Criteo candidate is a third of the work).
  *   <li><b>Batched layers.</b> Candidates go through the network in blocks of {@link #BLOCK}; every
- *       layer is one {@link Kernels#gemm} over the block, so each weight is streamed once per
+ *       layer is one {@link MatMul#gemm} over the block, so each weight is streamed once per
  *       block rather than once per candidate.
  *   <li><b>Transposed weights</b> ([in, out]) prepared once here, so the kernels' inner loops run
  *       over contiguous rows that C2 vectorizes (AVX2 / AVX-512 FMA).
@@ -37,6 +37,9 @@ import java.util.Arrays;
 public final class FastScorer implements Scorer {
   /** Candidates per block: bounds scratch size and keeps a block's activations in L1/L2. */
   public static final int BLOCK = 32;
+
+  /** The block products: Vector API kernels when the JVM has them, else {@link Kernels}. */
+  private static final MatMul MM = MatMuls.get();
 
   private final CtrModel model;
   private final ModelSpec spec;
@@ -302,10 +305,10 @@ public final class FastScorer implements Scorer {
     void forward(float[][] x, int m, float[][] y, float[][] mid) {
       if (rank == 0) {
         Kernels.broadcastRows(firstBias, out, m, y);
-        Kernels.gemm(x, 0, m, in, first, 0, out, y);
+        MM.gemm(x, 0, m, in, first, 0, out, y);
       } else {
         Kernels.broadcastRows(firstBias, rank, m, mid);
-        Kernels.gemmNarrow(x, 0, m, in, first, 0, rank, mid);
+        MM.gemmNarrow(x, 0, m, in, first, 0, rank, mid);
         second(m, y, mid);
       }
     }
@@ -316,7 +319,7 @@ public final class FastScorer implements Scorer {
         Kernels.relu(mid, m, rank);
       }
       Kernels.broadcastRows(d, out, m, y);
-      Kernels.gemm(mid, 0, m, rank, ut, 0, out, y);
+      MM.gemm(mid, 0, m, rank, ut, 0, out, y);
     }
   }
 
@@ -336,7 +339,7 @@ public final class FastScorer implements Scorer {
     void prepare(float[][] ctx0, float[][] pc) {
       int fw = layer.firstWidth();
       System.arraycopy(layer.firstBias, 0, pc[0], 0, fw);
-      Kernels.gemm(ctx0, 0, 1, wctx, layer.first, 0, fw, pc);
+      MM.gemm(ctx0, 0, 1, wctx, layer.first, 0, fw, pc);
     }
 
     /** y = layer(x0) for m rows, using pc for the context part. */
@@ -345,9 +348,9 @@ public final class FastScorer implements Scorer {
       float[][] pre = layer.rank == 0 ? y : mid;
       Kernels.broadcastRows(pc[0], fw, m, pre);
       if (layer.rank == 0) {
-        Kernels.gemm(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
+        MM.gemm(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
       } else {
-        Kernels.gemmNarrow(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
+        MM.gemmNarrow(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
       }
       if (layer.rank > 0) {
         layer.second(m, y, mid);

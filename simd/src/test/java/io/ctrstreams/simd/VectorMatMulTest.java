@@ -1,0 +1,91 @@
+package io.ctrstreams.simd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ctrstreams.model.internal.Kernels;
+import io.ctrstreams.model.internal.MatMuls;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API kernels return bitwise the same floats as the Java kernels (same order of fused
+ * multiply-adds per element) for every shape, including odd tails; and they are what the scorer
+ * uses in a JVM started with the incubator module.
+ */
+class VectorMatMulTest {
+  private final VectorMatMul vector = new VectorMatMul();
+
+  @Test
+  void scorerShouldSelectTheVectorKernelsWhenTheModuleIsPresent() {
+    assertThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).as("surefire argLine adds the module").isPresent();
+    assertThat(MatMuls.get()).isInstanceOf(VectorMatMul.class);
+    assertThat(MatMuls.describe()).startsWith("vector-api ");
+  }
+
+  @Test
+  void shouldMatchJavaKernelsBitwiseOnTheScorerShapes() {
+    Random rnd = new Random(3);
+    int[][] shapes = {{16, 400, 64}, {16, 64, 400}, {16, 400, 400}, {1, 400, 64}, {1, 416, 400}, {32, 52, 400},
+        {3, 624, 624}, {5, 156, 400}};
+    for (int[] s : shapes) {
+      assertSame(rnd, s[0], s[1], s[2], 0, 0);
+    }
+  }
+
+  @Property(tries = 300)
+  void shouldMatchJavaKernelsBitwiseForAnyShape(
+      @ForAll @IntRange(min = 0, max = 37) int n,
+      @ForAll @IntRange(min = 0, max = 90) int in,
+      @ForAll @IntRange(min = 0, max = 150) int out,
+      @ForAll @IntRange(min = 0, max = 5) int xCol,
+      @ForAll @IntRange(min = 0, max = 5) int wRow,
+      @ForAll long seed) {
+    assertSame(new Random(seed), n, in, out, xCol, wRow);
+  }
+
+  @Test
+  void shouldRejectShapesOutsideTheArraysWithTheValues() {
+    float[][] x = new float[2][8];
+    float[][] wt = new float[8][16];
+    float[][] y = new float[2][16];
+    assertThatThrownBy(() -> vector.gemm(x, 0, 3, 8, wt, 0, 16, y))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("n=3").hasMessageContaining("x.length=2");
+    assertThatThrownBy(() -> vector.gemm(x, 0, 2, 8, wt, 1, 16, y))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wRow=1");
+  }
+
+  private void assertSame(Random rnd, int n, int in, int out, int xCol, int wRow) {
+    float[][] x = random(rnd, n, xCol + in);
+    float[][] wt = random(rnd, wRow + in, out);
+    float[][] y = random(rnd, n, out);
+    float[][] expected = new float[n][];
+    for (int c = 0; c < n; c++) {
+      expected[c] = y[c].clone();
+    }
+    Kernels.gemm(x, xCol, n, in, wt, wRow, out, expected);
+    float[][] narrow = new float[n][];
+    for (int c = 0; c < n; c++) {
+      narrow[c] = y[c].clone();
+    }
+    vector.gemm(x, xCol, n, in, wt, wRow, out, y);
+    vector.gemmNarrow(x, xCol, n, in, wt, wRow, out, narrow);
+    for (int c = 0; c < n; c++) {
+      assertThat(y[c]).as("row %d of %dx%dx%d", c, n, in, out).containsExactly(expected[c]);
+      assertThat(narrow[c]).as("narrow row %d of %dx%dx%d", c, n, in, out).containsExactly(expected[c]);
+    }
+  }
+
+  private static float[][] random(Random rnd, int rows, int cols) {
+    float[][] m = new float[rows][cols];
+    for (float[] r : m) {
+      for (int j = 0; j < cols; j++) {
+        r[j] = rnd.nextFloat() * 2 - 1;
+      }
+    }
+    return m;
+  }
+}

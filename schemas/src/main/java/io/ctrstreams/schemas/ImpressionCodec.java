@@ -76,7 +76,10 @@ public final class ImpressionCodec {
     }
     Impression imp;
     if (format.resolve(bytes) == WireFormat.AVRO) {
-      imp = avro.decode(bytes, null);
+      imp = ImpressionBinary.decode(bytes); // the current schema, decoded directly
+      if (imp == null) {
+        imp = avro.decode(bytes, null); // older writer schemas, foreign headers: Avro decides
+      }
     } else {
       imp = parseJson(bytes, recordTimestampMs);
     }

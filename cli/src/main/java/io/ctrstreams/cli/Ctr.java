@@ -45,6 +45,7 @@ public final class Ctr implements Runnable {
 
   /** Entry point of the fat jar. */
   public static void main(String[] args) {
+    io.ctrstreams.schemas.AvroLimits.install(); // before any Avro decoding
     System.exit(commandLine().execute(args));
   }
 

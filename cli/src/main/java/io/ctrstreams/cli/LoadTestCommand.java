@@ -31,7 +31,7 @@ public final class LoadTestCommand implements Callable<Integer> {
   boolean quick;
 
   @Option(names = "--impressions", paramLabel = "N",
-      description = "Impressions pre-produced per throughput run (default: 20000, quick: 2000).")
+      description = "Impressions pre-produced per throughput run (default: 60000, quick: 2000).")
   Integer impressions;
 
   @Option(names = "--candidates", split = ",", paramLabel = "C",
@@ -43,7 +43,7 @@ public final class LoadTestCommand implements Callable<Integer> {
   Integer swaps;
 
   @Option(names = "--rounds", paramLabel = "R",
-      description = "Throughput rounds, best kept per variant (default: 2, quick: 1).")
+      description = "Throughput rounds, best kept per variant (default: 3, quick: 1).")
   Integer rounds;
 
   @Option(names = "--rate", paramLabel = "IMPR_PER_S", defaultValue = "0",

@@ -70,7 +70,7 @@ public final class PassThroughTopology {
       for (int i = 0; i < cs.size(); i++) {
         Score s = new Score(imp.getEventId(), cs.get(i).getAdId(), 0.5, MODEL_NAME, 0L, "live",
             imp.getTimestampMs(), now);
-        context.forward(record.withKey(key).withValue(s));
+        context.forward(new Record<>(key, s, record.timestamp(), record.headers()));
       }
     }
   }

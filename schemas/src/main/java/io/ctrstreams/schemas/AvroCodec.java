@@ -2,6 +2,7 @@ package io.ctrstreams.schemas;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.Function;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -19,16 +20,33 @@ public final class AvroCodec<T> {
   private final String typeName;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
+  private final Function<T, byte[]> direct;
 
   /** Wraps a generated class's encoder and decoder, e.g. {@code Score.getEncoder()}. */
   public AvroCodec(String typeName, BinaryMessageEncoder<T> encoder, BinaryMessageDecoder<T> decoder) {
+    this(typeName, encoder, decoder, null);
+  }
+
+  /**
+   * As above, with a direct encoder producing the same bytes as {@code encoder} (or null to
+   * defer to it), e.g. {@code ScoreBinary::encode} for the per-candidate Score records.
+   */
+  AvroCodec(String typeName, BinaryMessageEncoder<T> encoder, BinaryMessageDecoder<T> decoder,
+      Function<T, byte[]> direct) {
     this.typeName = typeName;
     this.encoder = encoder;
     this.decoder = decoder;
+    this.direct = direct;
   }
 
   /** Encodes with the single-object header. */
   public byte[] encode(T record) {
+    if (direct != null) {
+      byte[] b = direct.apply(record);
+      if (b != null) {
+        return b;
+      }
+    }
     try {
       return encoder.encode(record).array();
     } catch (IOException e) {

@@ -27,6 +27,15 @@ final class ImpressionBinary {
   private static final byte MAGIC1 = (byte) 0x01;
   private static final int HEADER = 10;
   private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Impression.getClassSchema());
+  /** Longest feature name kept in {@link #KEYS}. */
+  private static final int MAX_KEY = 32;
+  /**
+   * Feature names seen recently, by hash slot: a model has a few dozen fields and every record
+   * repeats them, so a hit saves the String, its array copy and its hash (cached in the shared
+   * instance). Racy on purpose: a String is immutable (final fields), so a thread either sees a
+   * complete instance or null / another name and makes its own.
+   */
+  private static final String[] KEYS = new String[1024];
 
   private ImpressionBinary() {}
 
@@ -134,6 +143,47 @@ final class ImpressionBinary {
       return s;
     }
 
+    /** A map key: as {@link #string}, shared through {@link #KEYS} when short and ASCII. */
+    String key() {
+      int start = pos;
+      long len = varLong();
+      if (len < 0 || len > MAX_KEY || len > b.length - pos) {
+        pos = start;
+        return string();
+      }
+      int n = (int) len;
+      int h = 0;
+      for (int i = 0; i < n; i++) {
+        int c = b[pos + i];
+        if (c < 0) {
+          pos = start;
+          return string(); // not ASCII
+        }
+        h = 31 * h + c; // = String.hashCode for ASCII
+      }
+      int slot = (h ^ (h >>> 16)) & (KEYS.length - 1);
+      String k = KEYS[slot];
+      if (k == null || !sameAscii(k, n)) {
+        k = new String(b, pos, n, StandardCharsets.ISO_8859_1); // ASCII: the same String as UTF-8
+        k.hashCode(); // cache the hash in the shared instance
+        KEYS[slot] = k;
+      }
+      pos += n;
+      return k;
+    }
+
+    private boolean sameAscii(String k, int n) {
+      if (k.length() != n) {
+        return false;
+      }
+      for (int i = 0; i < n; i++) {
+        if (k.charAt(i) != b[pos + i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     double float64() {
       if (b.length - pos < 8) {
         throw new Corrupt("unexpected end of data in a double", pos);
@@ -175,7 +225,7 @@ final class ImpressionBinary {
       Map<String, Object> m = new HashMap<>(Math.max(4, (int) (n / 0.75f) + 1));
       while (n != 0) {
         for (int i = 0; i < n; i++) {
-          String key = string();
+          String key = key();
           int branch = varInt();
           Object v;
           if (branch == 0) {

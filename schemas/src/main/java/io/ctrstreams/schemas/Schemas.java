@@ -11,9 +11,9 @@ public final class Schemas {
   /** Clicks. */
   public static final AvroCodec<Click> CLICK =
       new AvroCodec<>("Click", Click.getEncoder(), Click.getDecoder());
-  /** Scores (output). */
+  /** Scores (output); encoded by {@link ScoreBinary} (same bytes as Avro's encoder, faster). */
   public static final AvroCodec<Score> SCORE =
-      new AvroCodec<>("Score", Score.getEncoder(), Score.getDecoder());
+      new AvroCodec<>("Score", Score.getEncoder(), Score.getDecoder(), ScoreBinary::encode);
   /** Labeled examples (output). */
   public static final AvroCodec<LabeledExample> LABELED_EXAMPLE =
       new AvroCodec<>("LabeledExample", LabeledExample.getEncoder(), LabeledExample.getDecoder());

@@ -42,6 +42,29 @@ class ImpressionBinaryProperties {
         .as((id, ts, ctx, cs) -> new Impression(id, ts, ctx, new ArrayList<>(cs)));
   }
 
+  @Provide
+  Arbitrary<Impression> asciiKeyImpressions() {
+    // few distinct short ASCII names (the shared-key path, slot collisions) and some long ones
+    Arbitrary<String> key = Arbitraries.oneOf(Arbitraries.of("C1", "C2", "C26", "I1", "I13", "", "hour", "Aa", "BB"),
+        Arbitraries.strings().ascii().ofMaxLength(40));
+    Arbitrary<Object> value = Arbitraries.oneOf(Arbitraries.strings().ascii().ofMaxLength(10).map(v -> (Object) v),
+        Arbitraries.doubles().map(d -> (Object) d));
+    Arbitrary<Map<String, Object>> features = Arbitraries.maps(key, value).ofMaxSize(12).map(HashMap::new);
+    Arbitrary<Candidate> candidate = Combinators.combine(key, features).as(Candidate::new);
+    return Combinators.combine(key, Arbitraries.longs(), features, candidate.list().ofMaxSize(20))
+        .as((id, ts, ctx, cs) -> new Impression(id, ts, ctx, new ArrayList<>(cs)));
+  }
+
+  @Property(tries = 300)
+  void shouldDecodeSharedAsciiKeysExactlyAsAvro(@ForAll("asciiKeyImpressions") Impression imp) throws IOException {
+    byte[] bytes = Impression.getEncoder().encode(imp).array();
+    Impression fast = ImpressionBinary.decode(bytes);
+    assertThat(fast).isEqualTo(Impression.getDecoder().decode(bytes)).isEqualTo(imp);
+    for (Map.Entry<String, Object> e : fast.getContext().entrySet()) {
+      assertThat(e.getKey().hashCode()).isEqualTo(new String(e.getKey().toCharArray()).hashCode());
+    }
+  }
+
   @Property(tries = 300)
   void shouldDecodeExactlyWhatAvroDecodes(@ForAll("impressions") Impression imp) throws IOException {
     byte[] bytes = Impression.getEncoder().encode(imp).array();

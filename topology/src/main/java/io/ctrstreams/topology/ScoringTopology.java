@@ -115,20 +115,14 @@ public final class ScoringTopology {
                 () -> new ScoringProcessor(impressionCodec, rt.live(), rt.shadow(), config.modelWaitMs(), modelDeadline,
                     config.labelsEnabled(), rt.metrics(), rt.wallClock()),
                 Named.as("score"));
-    scored
-        .filter((k, v) -> v.kind() == Routed.Kind.DEAD, Named.as("impressions-dead"))
-        .mapValues(Routed::dead, Named.as("impressions-dead-value"))
-        .to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions-dlq"));
-    scored
-        .filter((k, v) -> v.kind() == Routed.Kind.SCORE, Named.as("scores-only"))
-        .mapValues(Routed::score, Named.as("score-value"))
-        .to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Schemas.scoreSerde()).withName("scores"));
+    // The scoring processor forwards each output to one of these children by name, so a Score
+    // (one per candidate, the hot path) goes straight to its sink: no filter / mapValues hops.
+    scored.to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Routed.DEAD_SERDE).withName(ScoringProcessor.DLQ_CHILD));
+    scored.to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Routed.SCORE_SERDE).withName(ScoringProcessor.SCORES_CHILD));
 
     if (config.labelsEnabled()) {
       KStream<byte[], LabelJoinEvent> served =
-          scored
-              .filter((k, v) -> v.kind() == Routed.Kind.SERVED, Named.as("served-only"))
-              .mapValues(v -> new LabelJoinEvent(v.served(), null), Named.as("served-event"));
+          scored.mapValues(v -> new LabelJoinEvent(v.served(), null), Named.as(ScoringProcessor.SERVED_CHILD));
       ClickCodec clickCodec = new ClickCodec(config.inputFormat());
       KStream<byte[], Routed> clicks =
           b.stream(config.clicksTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("clicks"))

@@ -1,15 +1,25 @@
 package io.ctrstreams.topology.internal;
 
 import io.ctrstreams.schemas.Click;
+import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.Score;
 import io.ctrstreams.schemas.ServedImpression;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * One output of a decoding/scoring processor, routed by kind with {@code KStream#split}: a
- * processor in the DSL has one output stream, and this keeps the routing typed without casts.
+ * One output of a decoding/scoring processor: the scoring processor forwards it to the child
+ * (sink) of its kind by name; the click decoder's outputs are routed by kind with filters.
  * The DLQ kind carries the original value bytes; its DLQ headers travel on the record.
  */
 public final class Routed {
+  /** Sink serde of {@link Kind#SCORE} records (serializes the Score; never deserializes). */
+  public static final Serde<Routed> SCORE_SERDE = sinkSerde((topic, r) -> Schemas.SCORE.encode(r.score()));
+  /** Sink serde of {@link Kind#DEAD} records (the original bytes; never deserializes). */
+  public static final Serde<Routed> DEAD_SERDE = sinkSerde((topic, r) -> r.dead());
+
   /** Output kinds. */
   public enum Kind {
     /** A score for the scores topic. */
@@ -74,6 +84,14 @@ public final class Routed {
   /** The click (kind CLICK). */
   public Click click() {
     return click;
+  }
+
+  private static Serde<Routed> sinkSerde(Serializer<Routed> serializer) {
+    Serializer<Routed> nullSafe = (topic, r) -> r == null ? null : serializer.serialize(topic, r);
+    Deserializer<Routed> none = (topic, bytes) -> {
+      throw new UnsupportedOperationException("Routed records are only written, never read");
+    };
+    return Serdes.serdeFrom(nullSafe, none);
   }
 
   /** The original value (kind DEAD). */

@@ -43,6 +43,12 @@ import org.apache.kafka.streams.processor.api.Record;
  * version and reused, so steady-state scoring allocates only the output records.
  */
 public final class ScoringProcessor implements Processor<byte[], byte[], byte[], Routed> {
+  /** Name of the child (sink) that writes scores. */
+  public static final String SCORES_CHILD = "scores";
+  /** Name of the child (sink) that writes dead letters. */
+  public static final String DLQ_CHILD = "impressions-dlq";
+  /** Name of the child that receives served impressions (exists only with labels enabled). */
+  public static final String SERVED_CHILD = "served-event";
   private static final long WAIT_POLL_MS = 5;
 
   private final ImpressionCodec codec;
@@ -184,13 +190,13 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     for (int i = 0; i < n; i++) {
       Score s = new Score(imp.getEventId(), cs.get(i).getAdId(), (double) sc.pctr[i],
           model.name(), model.version(), "live", imp.getTimestampMs(), now);
-      context.forward(record.withKey(key).withValue(Routed.score(s)));
+      context.forward(new Record<>(key, Routed.score(s), record.timestamp(), record.headers()), SCORES_CHILD);
     }
     if (sh != null) {
       for (int i = 0; i < n; i++) {
         Score s = new Score(imp.getEventId(), cs.get(i).getAdId(), (double) sh.pctr[i],
             shadowModel.name(), shadowModel.version(), "shadow", imp.getTimestampMs(), now);
-        context.forward(record.withKey(key).withValue(Routed.score(s)));
+        context.forward(new Record<>(key, Routed.score(s), record.timestamp(), record.headers()), SCORES_CHILD);
       }
     }
     if (emitServed) {
@@ -203,7 +209,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
       ServedImpression si = new ServedImpression(imp.getEventId(), imp.getTimestampMs(),
           imp.getContext(), served, model.name(), model.version(),
           sh == null ? null : shadowModel.name(), sh == null ? null : shadowModel.version());
-      context.forward(record.withKey(key).withValue(Routed.served(si)));
+      context.forward(new Record<>(key, Routed.served(si), record.timestamp(), record.headers()), SERVED_CHILD);
     }
   }
 
@@ -243,6 +249,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     context.forward(
         record
             .withValue(Routed.dead(record.value()))
-            .withHeaders(DeadLetters.headers(record.headers(), reason, e, context.recordMetadata())));
+            .withHeaders(DeadLetters.headers(record.headers(), reason, e, context.recordMetadata())),
+        DLQ_CHILD);
   }
 }

@@ -1,0 +1,107 @@
+package io.ctrstreams.schemas;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.avro.SchemaNormalization;
+
+/**
+ * A direct Avro single-object encoder for {@link Score}, the topology's highest-volume output
+ * (one record per candidate): computes the exact size, then writes header and body into one
+ * array, without Avro's generic writer (field lookups, union resolution, a growing stream and a
+ * final copy). Produces exactly the bytes of {@code Score.getEncoder()} for every record
+ * (property-tested); a record with a null string field returns null so the caller's Avro path
+ * reports it as Avro would. Thread-safe (no state).
+ */
+final class ScoreBinary {
+  private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Score.getClassSchema());
+
+  private ScoreBinary() {}
+
+  /** The single-object encoding of {@code s}, or null when a string field is null. */
+  static byte[] encode(Score s) {
+    String eventId = s.getEventId();
+    String adId = s.getAdId();
+    String modelName = s.getModelName();
+    String variant = s.getVariant();
+    if (eventId == null || adId == null || modelName == null || variant == null) {
+      return null;
+    }
+    byte[] e = utf8IfNotAscii(eventId);
+    byte[] a = utf8IfNotAscii(adId);
+    byte[] m = utf8IfNotAscii(modelName);
+    byte[] v = utf8IfNotAscii(variant);
+    int size = 10 + stringSize(eventId, e) + stringSize(adId, a) + 8 + stringSize(modelName, m)
+        + varLongSize(s.getModelVersion()) + stringSize(variant, v) + varLongSize(s.getTimestampMs())
+        + varLongSize(s.getScoredAtMs());
+    byte[] out = new byte[size];
+    out[0] = (byte) 0xC3;
+    out[1] = (byte) 0x01;
+    long f = FINGERPRINT;
+    for (int i = 2; i < 10; i++) {
+      out[i] = (byte) f;
+      f >>>= 8;
+    }
+    int p = 10;
+    p = writeString(out, p, eventId, e);
+    p = writeString(out, p, adId, a);
+    long bits = Double.doubleToRawLongBits(s.getPctr());
+    for (int i = 0; i < 8; i++) {
+      out[p++] = (byte) bits;
+      bits >>>= 8;
+    }
+    p = writeString(out, p, modelName, m);
+    p = writeVarLong(out, p, s.getModelVersion());
+    p = writeString(out, p, variant, v);
+    p = writeVarLong(out, p, s.getTimestampMs());
+    writeVarLong(out, p, s.getScoredAtMs());
+    return out;
+  }
+
+  /** Null for pure ASCII (written char by char), else the UTF-8 bytes as Avro produces them. */
+  private static byte[] utf8IfNotAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return s.getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private static int stringSize(String s, byte[] utf8) {
+    int n = utf8 == null ? s.length() : utf8.length;
+    return varLongSize(n) + n;
+  }
+
+  private static int writeString(byte[] out, int p, String s, byte[] utf8) {
+    if (utf8 != null) {
+      p = writeVarLong(out, p, utf8.length);
+      System.arraycopy(utf8, 0, out, p, utf8.length);
+      return p + utf8.length;
+    }
+    int n = s.length();
+    p = writeVarLong(out, p, n);
+    for (int i = 0; i < n; i++) {
+      out[p++] = (byte) s.charAt(i);
+    }
+    return p;
+  }
+
+  private static int varLongSize(long n) {
+    long z = (n << 1) ^ (n >> 63);
+    int size = 1;
+    while ((z & ~0x7FL) != 0) {
+      size++;
+      z >>>= 7;
+    }
+    return size;
+  }
+
+  private static int writeVarLong(byte[] out, int p, long n) {
+    long z = (n << 1) ^ (n >> 63);
+    while ((z & ~0x7FL) != 0) {
+      out[p++] = (byte) ((z & 0x7F) | 0x80);
+      z >>>= 7;
+    }
+    out[p++] = (byte) z;
+    return p;
+  }
+}

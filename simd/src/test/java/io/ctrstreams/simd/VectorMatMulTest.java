@@ -1,5 +1,6 @@
 package io.ctrstreams.simd;
 
+import static io.ctrstreams.model.internal.KernelsTest.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -77,15 +78,5 @@ class VectorMatMulTest {
       assertThat(y[c]).as("row %d of %dx%dx%d", c, n, in, out).containsExactly(expected[c]);
       assertThat(narrow[c]).as("narrow row %d of %dx%dx%d", c, n, in, out).containsExactly(expected[c]);
     }
-  }
-
-  private static float[][] random(Random rnd, int rows, int cols) {
-    float[][] m = new float[rows][cols];
-    for (float[] r : m) {
-      for (int j = 0; j < cols; j++) {
-        r[j] = rnd.nextFloat() * 2 - 1;
-      }
-    }
-    return m;
   }
 }

@@ -7,7 +7,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The GEMM copies agree with a plain triple loop, including the constant-width (64) path. */
-class KernelsTest {
+public class KernelsTest {
   @Test
   void gemmNarrowShouldMatchNaiveProductForWidth64AndOddSizes() {
     Random rnd = new Random(7);
@@ -49,7 +49,8 @@ class KernelsTest {
     }
   }
 
-  private static float[][] random(Random rnd, int rows, int cols) {
+  /** A rows x cols matrix of uniform values in [-1, 1) (also used by ctr-simd's kernel tests). */
+  public static float[][] random(Random rnd, int rows, int cols) {
     float[][] m = new float[rows][cols];
     for (float[] r : m) {
       for (int j = 0; j < cols; j++) {

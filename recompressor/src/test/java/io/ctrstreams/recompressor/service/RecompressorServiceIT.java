@@ -12,6 +12,8 @@ import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.LabeledExample;
+import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.WireFormat;
 import io.ctrstreams.serving.AssemblyResult;
 import io.ctrstreams.serving.ModelChunkAssembler;
@@ -174,6 +176,93 @@ class RecompressorServiceIT {
     Map<String, Map<Long, Map<String, String>>> published = readModels(prefix + "-models");
     assertThat(published.get("ctr").get(2L)).containsEntry("compressed-from", "1");
     assertThat(published).doesNotContainKey("ctr-full");
+  }
+
+  @Test
+  void shouldRecompressWhenServedLoglossDriftsAboveTheGatesLogloss() throws Exception {
+    String prefix = BrokerTestSupport.uniqueName("rc-drift");
+    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(client)) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(prefix + "-updates", 1),
+          KafkaTopics.compacted(prefix + "-models", 1), KafkaTopics.plain(prefix + "-impressions", 1),
+          KafkaTopics.plain(prefix + "-labeled", 1)));
+    }
+    produceImpressions(prefix + "-impressions", 300);
+    // a holdout labeled under no published version (0): the first gate measures its logloss on it
+    produceLabeled(prefix + "-labeled", 120, 0L, false);
+    Map<String, Object> props = new HashMap<>();
+    props.put(RecompressorConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(RecompressorConfig.GROUP_ID_CONFIG, prefix + "-group");
+    props.put(RecompressorConfig.MODEL_UPDATES_TOPIC_CONFIG, prefix + "-updates");
+    props.put(RecompressorConfig.MODELS_TOPIC_CONFIG, prefix + "-models");
+    props.put(RecompressorConfig.IMPRESSIONS_TOPIC_CONFIG, prefix + "-impressions");
+    props.put(RecompressorConfig.LABELED_TOPIC_CONFIG, prefix + "-labeled");
+    props.put(RecompressorConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(RecompressorConfig.COMPRESSION_SEARCH_CONFIG, "fixed");
+    props.put(RecompressorConfig.SHADOW_MODEL_NAME_CONFIG, "");
+    props.put(RecompressorConfig.HOLDOUT_MIN_ROWS_CONFIG, "50");
+    // this test is about the trigger, not the gate: a random model on random labels must pass
+    props.put(RecompressorConfig.GATE_MAX_AUC_DROP_CONFIG, "1");
+    props.put(RecompressorConfig.GATE_MAX_LOGLOSS_RISE_CONFIG, "10");
+    props.put(RecompressorConfig.GATE_MAX_CALIBRATION_SHIFT_CONFIG, "10");
+    props.put(RecompressorConfig.GATE_MAX_LOGIT_DIFF_CONFIG, "100");
+    props.put(RecompressorConfig.TRIGGER_DRIFT_LOGLOSS_CONFIG, "0.1");
+    props.put(RecompressorConfig.TRIGGER_MIN_INTERVAL_MS_CONFIG, "0");
+    RecompressorConfig config = new RecompressorConfig(props);
+    try (ModelPublisher p = new ModelPublisher(client, prefix + "-updates")) {
+      p.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 31).withVersion(1).toFile()), Map.of());
+    }
+    List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
+    try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
+        new PrometheusRegistry())) {
+      s.addListener(outcomes::add);
+      s.start();
+      await(() -> outcomes.size() >= 1, 45_000);
+      assertThat(outcomes).hasSize(1);
+      assertThat(outcomes.get(0).trigger()).isEqualTo("snapshot");
+      assertThat(outcomes.get(0).status()).as(outcomes.get(0).reason()).isEqualTo(RecompressionOutcome.Status.ACCEPTED);
+      // Served logloss of version 1 within the gate's level: no drift run.
+      produceLabeled(prefix + "-labeled", 80, 1L, false);
+      Thread.sleep(3_000);
+      assertThat(outcomes).hasSize(1);
+      // Version 1 now serves pctr 0.001 to clicked impressions: served logloss ~6.9, far above
+      // the gate's; once holdout.min.rows such examples are in, the same snapshot reruns.
+      produceLabeled(prefix + "-labeled", 80, 1L, true);
+      await(() -> outcomes.size() >= 2, 45_000);
+    }
+    assertThat(outcomes).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(outcomes.get(1).trigger()).isEqualTo("drift");
+    assertThat(outcomes.get(1).fullVersion()).isEqualTo(1L);
+  }
+
+  /**
+   * Labeled examples of the served model "ctr" at {@code version}: synthetic features, labels
+   * from the synthetic teacher and served pctr = the teacher's probability, or, when
+   * {@code drifted}, clicks served with pctr 0.001.
+   */
+  private static void produceLabeled(String topic, int n, long version, boolean drifted) {
+    SyntheticStream stream = new SyntheticStream(version * 7 + (drifted ? 1 : 0) + 5);
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(BrokerTestSupport.producerConfig(broker.bootstrapServers()))) {
+      for (int i = 0; i < n; i++) {
+        SyntheticEvent.Impression e = stream.nextImpression();
+        LabeledExample ex = LabeledExample.newBuilder()
+            .setEventId(e.eventId())
+            .setAdId("ad-1")
+            .setContext(new HashMap<>(e.context()))
+            .setFeatures(new HashMap<>(e.candidate()))
+            .setLabel(drifted || e.clicked() ? 1 : 0)
+            .setServedPctr(drifted ? 0.001 : e.teacherProbability())
+            .setShadowPctr(null)
+            .setModelName("ctr")
+            .setModelVersion(version)
+            .setShadowModelVersion(null)
+            .setImpressionTimestampMs(e.timestampMs())
+            .setClickTimestampMs(null)
+            .setLabeledAtMs(e.timestampMs() + 1)
+            .build();
+        p.send(new ProducerRecord<>(topic, e.eventId().getBytes(StandardCharsets.UTF_8), Schemas.LABELED_EXAMPLE.encode(ex)));
+      }
+    }
   }
 
   private static void produceImpressions(String topic, int n) {

@@ -14,19 +14,24 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Examples from the labeled topic (LabeledExample records written exactly once by the topology,
  * so read_committed), mapped onto a {@link RawSchema} by field name: numbers into numeric fields,
  * strings into categorical ones; fields the schema does not know are ignored, and a value of the
- * wrong kind counts as missing. Offsets are committed by {@link #commit()} after each snapshot,
- * so a restarted trainer resumes where its last published snapshot left off.
+ * wrong kind counts as missing. {@link #commit()} (called after each snapshot) commits, per
+ * partition, the offset after the last record handed out for training, so a restarted trainer
+ * resumes exactly where its last published snapshot left off: records polled but still buffered
+ * are read again, records already in a snapshot are not.
  */
 public final class LabeledTopicExampleSource implements ExampleSource {
   private final RawSchema schema;
   private final KafkaConsumer<byte[], byte[]> consumer;
-  private final ArrayDeque<LabeledExample> buffer = new ArrayDeque<>();
+  private final ArrayDeque<Polled> buffer = new ArrayDeque<>();
+  private final Map<TopicPartition, OffsetAndMetadata> handedOut = new HashMap<>();
   private final Map<String, Integer> ordinals = new HashMap<>();
   private long undecodable;
 
@@ -66,7 +71,8 @@ public final class LabeledTopicExampleSource implements ExampleSource {
           continue;
         }
         try {
-          buffer.add(Schemas.LABELED_EXAMPLE.decode(r.value(), null));
+          buffer.add(new Polled(new TopicPartition(r.topic(), r.partition()), r.offset(),
+              Schemas.LABELED_EXAMPLE.decode(r.value(), null)));
         } catch (RuntimeException e) {
           undecodable++;
         }
@@ -77,10 +83,15 @@ public final class LabeledTopicExampleSource implements ExampleSource {
     }
     int n = 0;
     while (n < batch.length && !buffer.isEmpty()) {
-      fill(buffer.poll(), batch[n++]);
+      Polled p = buffer.poll();
+      fill(p.example(), batch[n++]);
+      handedOut.put(p.partition(), new OffsetAndMetadata(p.offset() + 1));
     }
     return n;
   }
+
+  /** A decoded record and where it came from. */
+  private record Polled(TopicPartition partition, long offset, LabeledExample example) {}
 
   private void fill(LabeledExample ex, RawRecord out) {
     out.clear();
@@ -114,8 +125,8 @@ public final class LabeledTopicExampleSource implements ExampleSource {
   @Override
   public void commit() {
     // Buffered, not yet trained records are re-read after a restart: commit only what was handed out.
-    if (buffer.isEmpty()) {
-      consumer.commitSync();
+    if (!handedOut.isEmpty()) {
+      consumer.commitSync(new HashMap<>(handedOut));
     }
   }
 

@@ -12,6 +12,9 @@ import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.serving.AssemblyResult;
 import io.ctrstreams.serving.ModelChunkAssembler;
 import io.ctrstreams.trainer.Features;
+import io.ctrstreams.schemas.LabeledExample;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.trainer.data.RawField;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.ctrstreams.trainer.data.SyntheticStream;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -26,6 +29,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +101,86 @@ class OnlineTrainerIT {
       t.start();
       long newest = models.lastKey();
       assertThat(t.lastVersion()).isEqualTo(newest);
+    }
+  }
+
+  @Test
+  void shouldTrainOnTheLabeledTopicAndResumeFromCommittedOffsets() throws Exception {
+    String labeled = BrokerTestSupport.uniqueName("labeled");
+    String updates = BrokerTestSupport.uniqueName("model-updates");
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.plain(labeled, 1), KafkaTopics.compacted(updates, 1)));
+    }
+    // labeled examples as the topology writes them: rows of the synthetic stream that the
+    // held-out AUC below never uses (it reads rows from 0; these start at 2^40)
+    int n = 30_000;
+    SyntheticStream s = new SyntheticStream(SEED);
+    s.seek(1L << 40);
+    RawRecord r = s.schema().newRecord();
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(BrokerTestSupport.producerConfig(broker.bootstrapServers()))) {
+      for (int i = 0; i < n; i++) {
+        s.nextInto(r);
+        Map<String, Object> ctx = new HashMap<>();
+        Map<String, Object> feats = new HashMap<>();
+        for (int f = 0; f < s.schema().size(); f++) {
+          RawField field = s.schema().field(f);
+          Object v = field.numeric() ? (Object) r.number[f] : r.category[f];
+          if (v != null && !(v instanceof Double d && d.isNaN())) {
+            (field.context() ? ctx : feats).put(field.name(), v);
+          }
+        }
+        LabeledExample ex = LabeledExample.newBuilder().setEventId("e" + i).setAdId("ad").setContext(ctx)
+            .setFeatures(feats).setLabel(r.label > 0.5f ? 1 : 0).setServedPctr(0.5).setShadowPctr(null)
+            .setModelName("ctr").setModelVersion(1L).setShadowModelVersion(null).setImpressionTimestampMs(r.timestampMs)
+            .setClickTimestampMs(null).setLabeledAtMs(r.timestampMs).build();
+        p.send(new ProducerRecord<>(labeled, ("e" + i).getBytes(StandardCharsets.UTF_8), Schemas.LABELED_EXAMPLE.encode(ex)));
+      }
+      // a record that is not a LabeledExample is skipped, not fatal
+      p.send(new ProducerRecord<>(labeled, "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3}));
+    }
+    Map<String, Object> props = new HashMap<>();
+    props.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, updates);
+    props.put(OnlineTrainerConfig.SOURCE_CONFIG, "labeled");
+    props.put(OnlineTrainerConfig.LABELED_TOPIC_CONFIG, labeled);
+    props.put(OnlineTrainerConfig.GROUP_ID_CONFIG, BrokerTestSupport.uniqueName("trainer"));
+    props.put(OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, "0");
+    props.put(OnlineTrainerConfig.SNAPSHOT_EXAMPLES_CONFIG, "10000");
+    props.put(OnlineTrainerConfig.MIN_EXAMPLES_CONFIG, "10000");
+    props.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "500");
+    props.put(OnlineTrainerConfig.MLP_CONFIG, "32,16");
+    OnlineTrainerConfig config = new OnlineTrainerConfig(props);
+    long trained;
+    try (OnlineTrainer t = OnlineTrainers.backprop(config, new PrometheusRegistry())) {
+      t.start();
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (t.examplesTrained() < n && System.currentTimeMillis() < deadline && t.failure() == null) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(500);
+      assertThat(t.failure()).isNull();
+      trained = t.examplesTrained();
+    }
+    // every example once (the junk record skipped); a snapshot per 10,000 examples
+    assertThat(trained).isEqualTo(n);
+    TreeMap<Long, CtrModel> models = readSnapshots(updates);
+    assertThat(models.keySet()).containsExactly(1L, 2L);
+    long inSnapshots = Long.parseLong(models.get(2L).metadata().get("examples-trained"));
+    assertThat(inSnapshots).isBetween(20_000L, (long) n);
+    assertThat(heldOutAuc(models.get(2L))).as("held-out AUC after the labeled topic").isGreaterThan(0.6);
+
+    // The offsets committed with snapshot v2 cover exactly the examples in it: a restart trains
+    // only the rest (trained before but in no snapshot), and continues the version line.
+    try (OnlineTrainer t = OnlineTrainers.backprop(config, new PrometheusRegistry())) {
+      t.start();
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (t.examplesTrained() < n - inSnapshots && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(1_000);
+      assertThat(t.failure()).isNull();
+      assertThat(t.examplesTrained()).isEqualTo(n - inSnapshots);
+      assertThat(t.lastVersion()).isEqualTo(2L);
     }
   }
 

@@ -46,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Tag("integration")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
+@SuppressWarnings("try") // each service runs while its try block waits; the block only closes it
 class RecompressorServiceIT {
   private static EmbeddedKafkaBroker broker;
 
@@ -97,10 +98,7 @@ class RecompressorServiceIT {
       updatesPublisher.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 11).withVersion(1).toFile()),
           Map.of());
       List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
-      try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
-          new PrometheusRegistry())) {
-        s.addListener(outcomes::add);
-        s.start();
+      try (RecompressorService s = start(config, outcomes)) {
         await(() -> outcomes.size() >= 1, 45_000);
       }
       assertThat(outcomes).hasSize(1);
@@ -112,10 +110,7 @@ class RecompressorServiceIT {
 
       // Restart without a new snapshot: v1 is finished, nothing is redone.
       outcomes.clear();
-      try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
-          new PrometheusRegistry())) {
-        s.addListener(outcomes::add);
-        s.start();
+      try (RecompressorService s = start(config, outcomes)) {
         Thread.sleep(3_000);
         assertThat(outcomes).isEmpty();
         // A new snapshot while running: exactly one new compressed version, from full v2.
@@ -140,34 +135,16 @@ class RecompressorServiceIT {
   @Test
   void shouldRecompressTheSameSnapshotWhenTheLastPublishGetsOld() throws Exception {
     String prefix = BrokerTestSupport.uniqueName("rc-age");
-    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    try (Admin admin = Admin.create(client)) {
-      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(prefix + "-updates", 1),
-          KafkaTopics.compacted(prefix + "-models", 1), KafkaTopics.plain(prefix + "-impressions", 1),
-          KafkaTopics.plain(prefix + "-labeled", 1)));
-    }
+    Map<String, Object> client = createTopics(prefix);
     produceImpressions(prefix + "-impressions", 300);
-    Map<String, Object> props = new HashMap<>();
-    props.put(RecompressorConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    props.put(RecompressorConfig.GROUP_ID_CONFIG, prefix + "-group");
-    props.put(RecompressorConfig.MODEL_UPDATES_TOPIC_CONFIG, prefix + "-updates");
-    props.put(RecompressorConfig.MODELS_TOPIC_CONFIG, prefix + "-models");
-    props.put(RecompressorConfig.IMPRESSIONS_TOPIC_CONFIG, prefix + "-impressions");
-    props.put(RecompressorConfig.LABELED_TOPIC_CONFIG, prefix + "-labeled");
-    props.put(RecompressorConfig.STATE_DIR_CONFIG, stateDir.toString());
-    props.put(RecompressorConfig.COMPRESSION_SEARCH_CONFIG, "fixed");
+    Map<String, Object> props = props(prefix);
     props.put(RecompressorConfig.SHADOW_MODEL_NAME_CONFIG, "");
     props.put(RecompressorConfig.TRIGGER_MAX_AGE_MS_CONFIG, "2000");
     props.put(RecompressorConfig.TRIGGER_MIN_INTERVAL_MS_CONFIG, "0");
     RecompressorConfig config = new RecompressorConfig(props);
-    try (ModelPublisher p = new ModelPublisher(client, prefix + "-updates")) {
-      p.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 21).withVersion(1).toFile()), Map.of());
-    }
+    publishFull(client, prefix + "-updates", 21);
     List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
-    try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
-        new PrometheusRegistry())) {
-      s.addListener(outcomes::add);
-      s.start();
+    try (RecompressorService s = start(config, outcomes)) {
       await(() -> outcomes.size() >= 2, 45_000);
     }
     assertThat(outcomes).extracting(RecompressionOutcome::trigger).startsWith("snapshot", "age");
@@ -181,24 +158,11 @@ class RecompressorServiceIT {
   @Test
   void shouldRecompressWhenServedLoglossDriftsAboveTheGatesLogloss() throws Exception {
     String prefix = BrokerTestSupport.uniqueName("rc-drift");
-    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    try (Admin admin = Admin.create(client)) {
-      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(prefix + "-updates", 1),
-          KafkaTopics.compacted(prefix + "-models", 1), KafkaTopics.plain(prefix + "-impressions", 1),
-          KafkaTopics.plain(prefix + "-labeled", 1)));
-    }
+    Map<String, Object> client = createTopics(prefix);
     produceImpressions(prefix + "-impressions", 300);
     // a holdout labeled under no published version (0): the first gate measures its logloss on it
     produceLabeled(prefix + "-labeled", 120, 0L, false);
-    Map<String, Object> props = new HashMap<>();
-    props.put(RecompressorConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    props.put(RecompressorConfig.GROUP_ID_CONFIG, prefix + "-group");
-    props.put(RecompressorConfig.MODEL_UPDATES_TOPIC_CONFIG, prefix + "-updates");
-    props.put(RecompressorConfig.MODELS_TOPIC_CONFIG, prefix + "-models");
-    props.put(RecompressorConfig.IMPRESSIONS_TOPIC_CONFIG, prefix + "-impressions");
-    props.put(RecompressorConfig.LABELED_TOPIC_CONFIG, prefix + "-labeled");
-    props.put(RecompressorConfig.STATE_DIR_CONFIG, stateDir.toString());
-    props.put(RecompressorConfig.COMPRESSION_SEARCH_CONFIG, "fixed");
+    Map<String, Object> props = props(prefix);
     props.put(RecompressorConfig.SHADOW_MODEL_NAME_CONFIG, "");
     props.put(RecompressorConfig.HOLDOUT_MIN_ROWS_CONFIG, "50");
     // this test is about the trigger, not the gate: a random model on random labels must pass
@@ -209,14 +173,9 @@ class RecompressorServiceIT {
     props.put(RecompressorConfig.TRIGGER_DRIFT_LOGLOSS_CONFIG, "0.1");
     props.put(RecompressorConfig.TRIGGER_MIN_INTERVAL_MS_CONFIG, "0");
     RecompressorConfig config = new RecompressorConfig(props);
-    try (ModelPublisher p = new ModelPublisher(client, prefix + "-updates")) {
-      p.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 31).withVersion(1).toFile()), Map.of());
-    }
+    publishFull(client, prefix + "-updates", 31);
     List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
-    try (RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config),
-        new PrometheusRegistry())) {
-      s.addListener(outcomes::add);
-      s.start();
+    try (RecompressorService s = start(config, outcomes)) {
       await(() -> outcomes.size() >= 1, 45_000);
       assertThat(outcomes).hasSize(1);
       assertThat(outcomes.get(0).trigger()).isEqualTo("snapshot");
@@ -263,6 +222,46 @@ class RecompressorServiceIT {
         p.send(new ProducerRecord<>(topic, e.eventId().getBytes(StandardCharsets.UTF_8), Schemas.LABELED_EXAMPLE.encode(ex)));
       }
     }
+  }
+
+  /** A started service reporting its outcomes into {@code outcomes}. */
+  private static RecompressorService start(RecompressorConfig config, List<RecompressionOutcome> outcomes) {
+    RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config), new PrometheusRegistry());
+    s.addListener(outcomes::add);
+    s.start();
+    return s;
+  }
+
+  /** Publishes a random full model as ctr-full v1. */
+  private static void publishFull(Map<String, Object> client, String updates, long seed) {
+    try (ModelPublisher p = new ModelPublisher(client, updates)) {
+      p.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), seed).withVersion(1).toFile()), Map.of());
+    }
+  }
+
+  /** Creates the four topics {@code <prefix>-updates|models|impressions|labeled}; returns the admin config. */
+  private static Map<String, Object> createTopics(String prefix) {
+    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(client)) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(prefix + "-updates", 1),
+          KafkaTopics.compacted(prefix + "-models", 1), KafkaTopics.plain(prefix + "-impressions", 1),
+          KafkaTopics.plain(prefix + "-labeled", 1)));
+    }
+    return client;
+  }
+
+  /** Service settings over the topics of {@link #createTopics}, fixed ranks, this test's state dir. */
+  private Map<String, Object> props(String prefix) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(RecompressorConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(RecompressorConfig.GROUP_ID_CONFIG, prefix + "-group");
+    props.put(RecompressorConfig.MODEL_UPDATES_TOPIC_CONFIG, prefix + "-updates");
+    props.put(RecompressorConfig.MODELS_TOPIC_CONFIG, prefix + "-models");
+    props.put(RecompressorConfig.IMPRESSIONS_TOPIC_CONFIG, prefix + "-impressions");
+    props.put(RecompressorConfig.LABELED_TOPIC_CONFIG, prefix + "-labeled");
+    props.put(RecompressorConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(RecompressorConfig.COMPRESSION_SEARCH_CONFIG, "fixed");
+    return props;
   }
 
   private static void produceImpressions(String topic, int n) {

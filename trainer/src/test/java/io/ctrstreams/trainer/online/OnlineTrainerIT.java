@@ -62,16 +62,9 @@ class OnlineTrainerIT {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
       KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(topic, 1)));
     }
-    Map<String, Object> props = new HashMap<>();
-    props.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    props.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, topic);
+    Map<String, Object> props = props(topic, 20_000);
     props.put(OnlineTrainerConfig.SOURCE_CONFIG, "synthetic");
     props.put(OnlineTrainerConfig.SYNTHETIC_SEED_CONFIG, Long.toString(SEED));
-    props.put(OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, "0");
-    props.put(OnlineTrainerConfig.SNAPSHOT_EXAMPLES_CONFIG, "20000");
-    props.put(OnlineTrainerConfig.MIN_EXAMPLES_CONFIG, "20000");
-    props.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "500");
-    props.put(OnlineTrainerConfig.MLP_CONFIG, "32,16");
     OnlineTrainerConfig config = new OnlineTrainerConfig(props);
 
     PrometheusRegistry registry = new PrometheusRegistry();
@@ -138,17 +131,10 @@ class OnlineTrainerIT {
       // a record that is not a LabeledExample is skipped, not fatal
       p.send(new ProducerRecord<>(labeled, "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3}));
     }
-    Map<String, Object> props = new HashMap<>();
-    props.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    props.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, updates);
+    Map<String, Object> props = props(updates, 10_000);
     props.put(OnlineTrainerConfig.SOURCE_CONFIG, "labeled");
     props.put(OnlineTrainerConfig.LABELED_TOPIC_CONFIG, labeled);
     props.put(OnlineTrainerConfig.GROUP_ID_CONFIG, BrokerTestSupport.uniqueName("trainer"));
-    props.put(OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, "0");
-    props.put(OnlineTrainerConfig.SNAPSHOT_EXAMPLES_CONFIG, "10000");
-    props.put(OnlineTrainerConfig.MIN_EXAMPLES_CONFIG, "10000");
-    props.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "500");
-    props.put(OnlineTrainerConfig.MLP_CONFIG, "32,16");
     OnlineTrainerConfig config = new OnlineTrainerConfig(props);
     long trained;
     try (OnlineTrainer t = OnlineTrainers.backprop(config, new PrometheusRegistry())) {
@@ -182,6 +168,19 @@ class OnlineTrainerIT {
       assertThat(t.examplesTrained()).isEqualTo(n - inSnapshots);
       assertThat(t.lastVersion()).isEqualTo(2L);
     }
+  }
+
+  /** A small online model publishing to {@code updates} every {@code snapshotExamples} examples. */
+  private static Map<String, Object> props(String updates, int snapshotExamples) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, updates);
+    props.put(OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, "0");
+    props.put(OnlineTrainerConfig.SNAPSHOT_EXAMPLES_CONFIG, Integer.toString(snapshotExamples));
+    props.put(OnlineTrainerConfig.MIN_EXAMPLES_CONFIG, Integer.toString(snapshotExamples));
+    props.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "500");
+    props.put(OnlineTrainerConfig.MLP_CONFIG, "32,16");
+    return props;
   }
 
   private static double heldOutAuc(CtrModel m) {

@@ -4,6 +4,7 @@ import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.ImpressionVisitor;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.Score;
 import io.ctrstreams.topology.TopologyConfig;
@@ -21,7 +22,8 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The throughput baseline: the scoring topology's impression path without the model. Same
- * input topic and serdes, same {@link ImpressionCodec} decode and validation, one Avro
+ * input topic and serdes, same {@link ImpressionCodec} validation (the direct visit, as the
+ * scoring topology without label join reads records; decode for other records), one Avro
  * {@link Score} per candidate to the scores topic under the same processing guarantee, but a
  * constant pctr instead of encoding and scoring. What the real topology costs on top of this is
  * the model (encoder + scorer) and nothing else.
@@ -45,10 +47,12 @@ public final class PassThroughTopology {
   /** Decodes and forwards one constant score per candidate; undecodable records are skipped. */
   private static final class PassThroughProcessor implements Processor<byte[], byte[], byte[], Score> {
     private final ImpressionCodec codec;
+    private final AdIds ids;
     private ProcessorContext<byte[], Score> context;
 
     PassThroughProcessor(ImpressionCodec codec) {
       this.codec = codec;
+      this.ids = new AdIds(codec.maxCandidates());
     }
 
     @Override
@@ -58,6 +62,22 @@ public final class PassThroughTopology {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+      // the scoring topology's direct path without the model: validate, read the ad ids
+      ImpressionCodec.Visited v;
+      try {
+        v = codec.visit(record.value(), ids);
+      } catch (CodecException e) {
+        return;
+      }
+      if (v != null) {
+        long now = System.currentTimeMillis();
+        byte[] key = v.eventId().getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < v.candidates(); i++) {
+          Score s = new Score(v.eventId(), ids.adIds[i], 0.5, MODEL_NAME, 0L, "live", v.timestampMs(), now);
+          context.forward(new Record<>(key, s, record.timestamp(), record.headers()));
+        }
+        return;
+      }
       Impression imp;
       try {
         imp = codec.decode(record.value(), record.timestamp());
@@ -73,5 +93,31 @@ public final class PassThroughTopology {
         context.forward(new Record<>(key, s, record.timestamp(), record.headers()));
       }
     }
+  }
+
+  /** Keeps the ad ids of a visited impression; features are not encoded (there is no model). */
+  private static final class AdIds implements ImpressionVisitor {
+    final String[] adIds;
+
+    AdIds(int maxCandidates) {
+      adIds = new String[maxCandidates];
+    }
+
+    @Override
+    public void contextString(String name, byte[] utf8, int off, int len) {}
+
+    @Override
+    public void contextNumber(String name, double value) {}
+
+    @Override
+    public void candidate(int index, String adId) {
+      adIds[index] = adId;
+    }
+
+    @Override
+    public void candidateString(int index, String name, byte[] utf8, int off, int len) {}
+
+    @Override
+    public void candidateNumber(int index, String name, double value) {}
   }
 }

@@ -63,6 +63,59 @@ final class ImpressionBinary {
     }
   }
 
+  /** What {@link #visit} learned about a record for validation, in {@code validate} order. */
+  static final class Facts {
+    String eventId;
+    long timestampMs;
+    int candidates;
+    /** First non-finite context value: its key and value (null key: none). */
+    String badContextKey;
+    double badContextValue;
+    /** First candidate that fails a check (-1: none); its key when the failure is a value. */
+    int badCandidate = -1;
+    String badCandidateKey;
+    double badCandidateValue;
+  }
+
+  /**
+   * Walks a record of the current schema, calling {@code v} for each part (candidates beyond
+   * {@code maxCandidates} are parsed but not reported); null when the header is not the current
+   * Impression schema's. Structural failures throw exactly where {@link #decode} throws.
+   */
+  static Facts visit(byte[] bytes, int maxCandidates, ImpressionVisitor v) {
+    if (bytes.length < HEADER || bytes[0] != MAGIC0 || bytes[1] != MAGIC1 || fingerprint(bytes) != FINGERPRINT) {
+      return null;
+    }
+    Reader r = new Reader(bytes, HEADER);
+    Facts f = new Facts();
+    try {
+      f.eventId = r.string();
+      f.timestampMs = r.varLong();
+      r.visitFeatures(v, -1, f);
+      int n = r.blockCount(2);
+      int i = 0;
+      while (n != 0) {
+        for (int k = 0; k < n; k++, i++) {
+          String adId = r.string();
+          boolean report = i < maxCandidates;
+          if (report) {
+            v.candidate(i, adId);
+          }
+          if (adId.isEmpty() && f.badCandidate < 0) {
+            f.badCandidate = i;
+          }
+          r.visitFeatures(report ? v : null, i, f);
+        }
+        n = r.blockCount(2);
+      }
+      f.candidates = i;
+      return f;
+    } catch (Corrupt e) {
+      throw new CodecException(DecodeFailure.BAD_AVRO,
+          "Impression record body is corrupt or truncated (" + bytes.length + " bytes): " + e.getMessage(), e);
+    }
+  }
+
   private static long fingerprint(byte[] b) {
     long f = 0;
     for (int i = 9; i >= 2; i--) {
@@ -240,6 +293,60 @@ final class ImpressionBinary {
         n = blockCount(2);
       }
       return m;
+    }
+
+    /**
+     * map<union{string, double}> to {@code v} (context when {@code cand < 0}; null: parse only),
+     * recording the first non-finite value in {@code f}.
+     */
+    void visitFeatures(ImpressionVisitor v, int cand, Facts f) {
+      int n = blockCount(2);
+      while (n != 0) {
+        for (int i = 0; i < n; i++) {
+          String key = key();
+          int branch = varInt();
+          if (branch == 0) {
+            long len = varLong();
+            if (len < 0) {
+              throw new Corrupt("negative string length " + len, pos);
+            }
+            if (len > b.length - pos) {
+              throw new Corrupt("string length " + len + " exceeds the " + (b.length - pos) + " bytes left", pos);
+            }
+            int off = pos;
+            pos += (int) len;
+            if (v != null) {
+              if (cand < 0) {
+                v.contextString(key, b, off, (int) len);
+              } else {
+                v.candidateString(cand, key, b, off, (int) len);
+              }
+            }
+          } else if (branch == 1) {
+            double x = float64();
+            if (Double.isNaN(x) || Double.isInfinite(x)) {
+              if (cand < 0 && f.badContextKey == null) {
+                f.badContextKey = key;
+                f.badContextValue = x;
+              } else if (cand >= 0 && f.badCandidate < 0) {
+                f.badCandidate = cand;
+                f.badCandidateKey = key;
+                f.badCandidateValue = x;
+              }
+            }
+            if (v != null) {
+              if (cand < 0) {
+                v.contextNumber(key, x);
+              } else {
+                v.candidateNumber(cand, key, x);
+              }
+            }
+          } else {
+            throw new Corrupt("union branch " + branch + " out of range [0, 1]", pos);
+          }
+        }
+        n = blockCount(2);
+      }
     }
 
     /** array<Candidate>. */

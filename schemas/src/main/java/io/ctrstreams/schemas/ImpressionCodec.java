@@ -87,6 +87,56 @@ public final class ImpressionCodec {
     return imp;
   }
 
+  /**
+   * Reads and validates one record without building it: for Avro records of the current schema,
+   * calls {@code visitor} with the features as they are read and returns the event id, time and
+   * candidate count; returns null for any other record (JSON, older writer schemas, foreign
+   * headers), which the caller decodes with {@link #decode}. Fails with the same reasons as
+   * {@link #decode} in the same order (corrupt body, event id, timestamp, candidate count,
+   * context values, then per candidate its ad id and values). One difference on forged input
+   * only: a non-finite value overwritten by a later duplicate key of the same map (Avro's encoder
+   * never writes duplicate keys) is reported here, while {@code decode} keeps only the last one.
+   *
+   * @throws CodecException as {@link #decode}
+   */
+  public Visited visit(byte[] bytes, ImpressionVisitor visitor) {
+    if (bytes == null || bytes.length == 0 || format.resolve(bytes) != WireFormat.AVRO) {
+      return null;
+    }
+    ImpressionBinary.Facts f = ImpressionBinary.visit(bytes, maxCandidates, visitor);
+    if (f == null) {
+      return null;
+    }
+    if (f.eventId.isEmpty()) {
+      throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
+    }
+    if (f.timestampMs < 0) {
+      throw new CodecException(DecodeFailure.MISSING_FIELD,
+          "impression " + f.eventId + " has no valid timestampMs, found " + f.timestampMs);
+    }
+    if (f.candidates == 0) {
+      throw new CodecException(DecodeFailure.EMPTY_CANDIDATES, "impression " + f.eventId + " has no candidates");
+    }
+    if (f.candidates > maxCandidates) {
+      throw new CodecException(DecodeFailure.TOO_MANY_CANDIDATES,
+          "impression " + f.eventId + " has " + f.candidates + " candidates, max is " + maxCandidates);
+    }
+    if (f.badContextKey != null) {
+      JsonFields.finite(f.badContextValue, "context." + f.badContextKey);
+    }
+    if (f.badCandidate >= 0) {
+      if (f.badCandidateKey == null) {
+        throw new CodecException(DecodeFailure.MISSING_FIELD,
+            "impression " + f.eventId + " candidate " + f.badCandidate + " has no adId");
+      }
+      JsonFields.finite(f.badCandidateValue, "candidates[" + f.badCandidate + "].features." + f.badCandidateKey);
+    }
+    return new Visited(f.eventId, f.timestampMs, f.candidates);
+  }
+
+  /** What {@link #visit} returns: the record's event id, event time and candidate count. */
+  public record Visited(String eventId, long timestampMs, int candidates) {}
+
   /** Checks what the schema cannot: non-empty ids, candidate count, finite numbers. */
   public void validate(Impression imp) {
     if (imp.getEventId() == null || imp.getEventId().isEmpty()) {

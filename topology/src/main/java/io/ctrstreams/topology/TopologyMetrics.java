@@ -55,7 +55,7 @@ public final class TopologyMetrics {
         Histogram.builder()
             .name("ctr_scoring_latency_seconds")
             .unit(Unit.SECONDS)
-            .help("Time to encode and score all candidates of one impression with the live model.")
+            .help("Time to encode and score all candidates of one impression with the live model (on the direct path, which encodes while reading the record, decoding included).")
             .classicOnly()
             .classicUpperBounds(
                 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,

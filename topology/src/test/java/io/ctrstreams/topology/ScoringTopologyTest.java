@@ -248,6 +248,43 @@ class ScoringTopologyTest {
   }
 
   @Test
+  void directPathWithoutLabelsShouldScoreAndRouteBadInputAsTheDecodedPathDoes() {
+    // labels off, no shadow: records are read straight into features (ImpressionCodec.visit)
+    start("avro", false, TopologyConfig.LABELS_ENABLED_CONFIG, "false");
+    CtrModel v1 = publish(MODEL, 1, 11);
+    Impression imp = TestModels.impression("d-1", 1_700_000_000_000L, 5, rnd);
+    pipe(imp, "avro");
+    List<Score> out = scores.readValuesToList();
+    float[] want = expected(v1, imp);
+    assertThat(out).hasSize(5);
+    for (int i = 0; i < 5; i++) {
+      assertThat(out.get(i).getEventId()).isEqualTo("d-1");
+      assertThat(out.get(i).getAdId()).isEqualTo(imp.getCandidates().get(i).getAdId());
+      assertThat(out.get(i).getPctr()).isEqualTo((double) want[i]);
+      assertThat(out.get(i).getModelVersion()).isEqualTo(1L);
+      assertThat(out.get(i).getTimestampMs()).isEqualTo(1_700_000_000_000L);
+    }
+    assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "live")).isEqualTo(5.0);
+
+    Impression nan = TestModels.impression("d-2", 1L, 2, rnd);
+    nan.getCandidates().get(1).getFeatures().put("bid", Double.NaN);
+    pipe(nan, "avro");
+    assertDead("non_finite", "candidates[1].features.bid", 1);
+    Impression none = TestModels.impression("d-3", 1L, 1, rnd);
+    none.setCandidates(new java.util.ArrayList<>());
+    pipe(none, "avro");
+    assertDead("empty_candidates", "d-3 has no candidates", 2);
+    byte[] good = Schemas.IMPRESSION.encode(TestModels.impression("d-4", 1L, 1, rnd));
+    impressions.pipeInput(null, java.util.Arrays.copyOf(good, good.length - 3));
+    assertDead("bad_avro", "corrupt or truncated", 3);
+    Impression text = TestModels.impression("d-5", 1L, 1, rnd);
+    text.getCandidates().get(0).getFeatures().put("bid", "not a number");
+    pipe(text, "avro");
+    assertDead("scoring_failed", "numeric field bid must be a number", 4);
+    assertThat(scores.isEmpty()).isTrue();
+  }
+
+  @Test
   void shouldRefuseRegistriesThatDoNotMatchTheConfiguredModels() {
     TopologyConfig c = new TopologyConfig(Map.of(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, "full"));
     TopologyMetrics m = new TopologyMetrics(new PrometheusRegistry());

@@ -76,6 +76,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     final FeatureVector[] candidates;
     final float[] pctr;
     final float[] logit;
+    final FeatureVisitor visitor;
 
     Scratch(ServedModel served, int maxCandidates) {
       this.served = served;
@@ -86,6 +87,15 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
       this.candidates = new FeatureVector[maxCandidates];
       this.pctr = new float[maxCandidates];
       this.logit = new float[maxCandidates];
+      this.visitor = new FeatureVisitor(encoder, maxCandidates);
+    }
+
+    /** Scores the candidates the visitor encoded; fills logit[0..n) and pctr[0..n). */
+    void scoreVisited(int n) {
+      scorer.scoreLogitsBatch(visitor.contextVector, visitor.candidates, n, logit);
+      for (int i = 0; i < n; i++) {
+        pctr[i] = Scorer.sigmoid(logit[i]);
+      }
     }
 
     /** Encodes and scores; fills logit[0..n) and pctr[0..n) (= the scorer's scoreBatch). */
@@ -142,6 +152,12 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    if (!emitServed && (shadow == null || shadow.current() == null)) {
+      ServedModel model = live.current();
+      if (model != null && processVisited(record, model)) {
+        return;
+      }
+    }
     Impression imp;
     try {
       imp = codec.decode(record.value(), record.timestamp());
@@ -211,6 +227,48 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
           sh == null ? null : shadowModel.name(), sh == null ? null : shadowModel.version());
       context.forward(new Record<>(key, Routed.served(si), record.timestamp(), record.headers()), SERVED_CHILD);
     }
+  }
+
+  /**
+   * The direct path: features encoded straight from the record bytes for {@code model}, no
+   * decoded maps (used when nothing downstream needs them: no label join, no shadow model).
+   * False when the record is not Avro of the current schema; the caller then decodes it.
+   */
+  private boolean processVisited(Record<byte[], byte[]> record, ServedModel model) {
+    long t0 = System.nanoTime();
+    Scratch sc = scratchFor(model, false);
+    sc.visitor.reset();
+    ImpressionCodec.Visited v;
+    try {
+      v = codec.visit(record.value(), sc.visitor);
+    } catch (CodecException e) {
+      dead(record, e.reason().label(), e);
+      return true;
+    }
+    if (v == null) {
+      return false;
+    }
+    int n = v.candidates();
+    try {
+      if (sc.visitor.failure() != null) {
+        throw sc.visitor.failure();
+      }
+      sc.scoreVisited(n);
+    } catch (RuntimeException e) {
+      dead(record, DeadLetters.SCORING_FAILED, e);
+      return true;
+    }
+    long nanos = System.nanoTime() - t0;
+    long now = wallClock.getAsLong();
+    metrics.impressionScored(n, nanos, now - v.timestampMs());
+    byte[] key = v.eventId().getBytes(StandardCharsets.UTF_8);
+    String[] adIds = sc.visitor.adIds;
+    for (int i = 0; i < n; i++) {
+      Score s = new Score(v.eventId(), adIds[i], (double) sc.pctr[i], model.name(), model.version(), "live",
+          v.timestampMs(), now);
+      context.forward(new Record<>(key, Routed.score(s), record.timestamp(), record.headers()), SCORES_CHILD);
+    }
+    return true;
   }
 
   private ServedModel currentOrWait() {

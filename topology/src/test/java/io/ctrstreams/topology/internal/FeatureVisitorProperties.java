@@ -1,0 +1,172 @@
+package io.ctrstreams.topology.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.FeatureEncoder;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.FieldSpec.Role;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.CodecException;
+import io.ctrstreams.schemas.DecodeFailure;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.WireFormat;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * The direct path (ImpressionCodec.visit + FeatureVisitor) gives the scorer exactly what the map
+ * path (decode, validate, FeatureEncoder.encode per role) gives: the same DLQ reason for bad
+ * records, an encoding failure in both or neither, else the same event id, time, ad ids and the
+ * same encoded role fields, for valid and invalid impressions (empty ids, negative time, too
+ * many or no candidates, NaN / infinite numbers, unparsable numeric strings, non-ASCII values,
+ * unknown keys, fields of the other role, vocabulary hits and misses) and for truncated or
+ * bit-flipped records.
+ */
+class FeatureVisitorProperties {
+  private static final int MAX_CANDIDATES = 4;
+  private static final ImpressionCodec CODEC = new ImpressionCodec(WireFormat.AVRO, MAX_CANDIDATES);
+  private static final ModelSpec SPEC = ModelSpec.builder()
+      .name("visit")
+      .architecture(Architecture.DNN)
+      .field(FieldSpec.categorical("user", Role.CONTEXT, 3, 16, 2))
+      .field(FieldSpec.logBucket("hour", Role.CONTEXT, 24, 2))
+      .field(FieldSpec.scaled("ctx_num", Role.CONTEXT, 2))
+      .field(FieldSpec.categorical("ad", Role.CANDIDATE, 2, 32, 2))
+      .field(FieldSpec.scaled("bid", Role.CANDIDATE, 2))
+      .field(FieldSpec.categorical("site", Role.CANDIDATE, 0, 8, 2))
+      .mlp(4)
+      .build();
+  private static final FeatureEncoder ENCODER =
+      new FeatureEncoder(SPEC, Map.of("user", List.of("u1", "u2", "ü3"), "ad", List.of("a1", "7")));
+
+  @Provide
+  Arbitrary<Impression> impressions() {
+    Arbitrary<String> key = Arbitraries.of("user", "hour", "ctx_num", "ad", "bid", "site", "unknown", "");
+    Arbitrary<Object> value = Arbitraries.oneOf(
+        Arbitraries.of("u1", "u2", "ü3", "a1", "7", "", " 3.5 ", "2", "abc", "日本", "x\u0000y").map(v -> (Object) v),
+        Arbitraries.strings().ascii().ofMaxLength(6).map(v -> (Object) v),
+        Arbitraries.doubles().between(-1e6, 1e6).map(v -> (Object) v),
+        Arbitraries.of(7.0, 0.0, -1.0, 1e300, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY)
+            .map(v -> (Object) v));
+    Arbitrary<Map<String, Object>> features = Arbitraries.maps(key, value).ofMaxSize(5).map(HashMap::new);
+    Arbitrary<String> id = Arbitraries.oneOf(Arbitraries.of("", "e", "ad-1"), Arbitraries.strings().ofMaxLength(4));
+    Arbitrary<Candidate> candidate = Combinators.combine(id, features).as(Candidate::new);
+    return Combinators.combine(id, Arbitraries.longs().between(-2, 5_000_000_000_000L), features,
+            candidate.list().ofMaxSize(MAX_CANDIDATES + 1))
+        .as((e, ts, ctx, cs) -> new Impression(e, ts, ctx, new ArrayList<>(cs)));
+  }
+
+  @Property(tries = 1500)
+  void directPathShouldMatchTheMapPath(@ForAll("impressions") Impression imp) {
+    byte[] bytes = CODEC.encodeAvro(imp);
+    assertThat(direct(bytes)).isEqualTo(mapPath(bytes));
+  }
+
+  @Property(tries = 1000)
+  void directPathShouldMatchTheMapPathOnDamagedRecords(@ForAll("impressions") Impression imp,
+      @ForAll @IntRange(min = 0, max = 10_000) int cut, @ForAll @IntRange(min = 0, max = 100_000) int flip) {
+    byte[] bytes = CODEC.encodeAvro(imp);
+    byte[] damaged = Arrays.copyOf(bytes, 10 + cut % (bytes.length - 9));
+    if (damaged.length > 10 && flip % 2 == 0) {
+      int bit = flip % ((damaged.length - 10) * 8);
+      damaged[10 + bit / 8] ^= (byte) (1 << (bit % 8));
+    }
+    Outcome expected = mapPath(damaged);
+    if (expected.reason != null && expected.reason.equals("non_finite_dup")) {
+      return; // a duplicate key hid a bad value from the map path (forged input; documented)
+    }
+    assertThat(direct(damaged)).isEqualTo(expected);
+  }
+
+  /** What the scorer gets: a DLQ reason, an encoding failure, or ids and role-field encodings. */
+  record Outcome(String reason, String eventId, long ts, List<String> adIds, List<String> encoded) {
+    static Outcome failed(String reason) {
+      return new Outcome(reason, null, 0, null, null);
+    }
+  }
+
+  private static Outcome mapPath(byte[] bytes) {
+    Impression imp;
+    try {
+      imp = CODEC.decode(bytes, 0L);
+    } catch (CodecException e) {
+      return Outcome.failed(e.reason().name());
+    }
+    FeatureVector ctx = ENCODER.newFeatureVector();
+    List<String> encoded = new ArrayList<>();
+    List<String> adIds = new ArrayList<>();
+    try {
+      ENCODER.encode(imp.getContext(), Role.CONTEXT, ctx);
+      encoded.add(roleFields(ctx, Role.CONTEXT));
+      for (Candidate c : imp.getCandidates()) {
+        FeatureVector v = ENCODER.newFeatureVector();
+        ENCODER.encode(c.getFeatures(), Role.CANDIDATE, v);
+        encoded.add(roleFields(v, Role.CANDIDATE));
+        adIds.add(c.getAdId());
+      }
+    } catch (RuntimeException e) {
+      return Outcome.failed("encoding");
+    }
+    return new Outcome(null, imp.getEventId(), imp.getTimestampMs(), adIds, encoded);
+  }
+
+  private static Outcome direct(byte[] bytes) {
+    FeatureVisitor fv = new FeatureVisitor(ENCODER, MAX_CANDIDATES);
+    fv.reset();
+    ImpressionCodec.Visited v;
+    try {
+      v = CODEC.visit(bytes, fv);
+    } catch (CodecException e) {
+      if (e.reason() == DecodeFailure.NON_FINITE && mapPathHidesIt(bytes)) {
+        return Outcome.failed("non_finite_dup");
+      }
+      return Outcome.failed(e.reason().name());
+    }
+    assertThat(v).as("current-schema Avro is always visited").isNotNull();
+    if (fv.failure() != null) {
+      return Outcome.failed("encoding");
+    }
+    List<String> encoded = new ArrayList<>();
+    encoded.add(roleFields(fv.contextVector, Role.CONTEXT));
+    List<String> adIds = new ArrayList<>();
+    for (int i = 0; i < v.candidates(); i++) {
+      encoded.add(roleFields(fv.candidates[i], Role.CANDIDATE));
+      adIds.add(fv.adIds[i]);
+    }
+    return new Outcome(null, v.eventId(), v.timestampMs(), adIds, encoded);
+  }
+
+  /** True when the map path decodes the record without a NON_FINITE failure (duplicate keys). */
+  private static boolean mapPathHidesIt(byte[] bytes) {
+    try {
+      CODEC.decode(bytes, 0L);
+      return true;
+    } catch (CodecException e) {
+      return e.reason() != DecodeFailure.NON_FINITE;
+    }
+  }
+
+  private static String roleFields(FeatureVector v, Role role) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < SPEC.fieldCount(); i++) {
+      if (SPEC.field(i).role() == role) {
+        b.append(SPEC.field(i).name()).append('=').append(v.index()[i]).append('/').append(v.value()[i]).append(' ');
+      }
+    }
+    return b.toString();
+  }
+}

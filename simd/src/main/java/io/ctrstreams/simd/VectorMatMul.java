@@ -14,6 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * four vector iterations, so loop overhead is not amortized (36-38 GFLOP/s there). Here a tile of
  * four candidates x four vectors (64 floats at 512 bits) stays in sixteen registers for the whole
  * input dimension: per input row, four weight loads, four broadcasts and sixteen FMAs, no stores.
+ * {@link #affine} starts the tiles from the bias instead of a broadcast copy of it.
  * Remaining candidates use one-candidate tiles of up to four vectors (independent FMA chains);
  * remaining columns a scalar loop. One to three candidates against a large matrix go to the Java
  * kernels (see {@link #STREAM_FLOATS}).
@@ -55,10 +56,48 @@ public final class VectorMatMul implements MatMul {
   @Override
   public void gemm(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[][] y) {
     check(x, xCol, n, in, wt, wRow, out, y);
-    if (n < 4 && out > T && (long) in * out > STREAM_FLOATS) {
+    if (streams(n, in, out)) {
       Kernels.gemm(x, xCol, n, in, wt, wRow, out, y);
       return;
     }
+    run(x, xCol, n, in, wt, wRow, out, null, false, y);
+  }
+
+  /** Fused: the tiles start from the bias instead of a broadcast copy of it in {@code y}. */
+  @Override
+  public void affine(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
+      boolean relu, boolean narrow, float[][] y) {
+    check(x, xCol, n, in, wt, wRow, out, y);
+    if (bias.length < out) {
+      throw new IllegalArgumentException("bias has " + bias.length + " values for " + out + " outputs");
+    }
+    if (streams(n, in, out)) {
+      MatMul.super.affine(x, xCol, n, in, wt, wRow, out, bias, relu, narrow, y);
+      return;
+    }
+    run(x, xCol, n, in, wt, wRow, out, bias, relu, y);
+  }
+
+  private static boolean streams(int n, int in, int out) {
+    return n < 4 && out > T && (long) in * out > STREAM_FLOATS;
+  }
+
+  /**
+   * {@code y = act(init + x wt)} with init = {@code bias} (when not null) or {@code y} itself.
+   * The ReLU is a separate pass: fused into the tiles' stores (a conditional vector value, or
+   * helper methods C2 left un-inlined at those cold call sites) it made C2 (JDK 17) box the
+   * vectors, 5-10 KB allocated per candidate (measured with CpuTimeBench).
+   */
+  private static void run(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
+      boolean relu, float[][] y) {
+    tiles(x, xCol, n, in, wt, wRow, out, bias, y);
+    if (relu) {
+      Kernels.relu(y, n, out);
+    }
+  }
+
+  private static void tiles(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
+      float[][] y) {
     int c = 0;
     for (; c + 4 <= n; c += 4) {
       float[] x0 = x[c];
@@ -71,13 +110,13 @@ public final class VectorMatMul implements MatMul {
       float[] y3 = y[c + 3];
       int j = 0;
       for (; j + T <= out; j += T) {
-        tile4x4(x0, x1, x2, x3, xCol, in, wt, wRow, j, y0, y1, y2, y3);
+        tile4x4(x0, x1, x2, x3, xCol, in, wt, wRow, j, bias, y0, y1, y2, y3);
       }
       for (; j + L <= out; j += L) {
-        tile4x1(x0, x1, x2, x3, xCol, in, wt, wRow, j, y0, y1, y2, y3);
+        tile4x1(x0, x1, x2, x3, xCol, in, wt, wRow, j, bias, y0, y1, y2, y3);
       }
       if (j < out) {
-        scalarColumns(x, xCol, c, c + 4, in, wt, wRow, j, out, y);
+        scalarColumns(x, xCol, c, c + 4, in, wt, wRow, j, out, bias, y);
       }
     }
     for (; c < n; c++) {
@@ -85,41 +124,45 @@ public final class VectorMatMul implements MatMul {
       float[] y0 = y[c];
       int j = 0;
       for (; j + T <= out; j += T) {
-        tile1x4(x0, xCol, in, wt, wRow, j, y0);
+        tile1x4(x0, xCol, in, wt, wRow, j, bias, y0);
       }
       int rest = (out - j) / L;
       if (rest == 3) {
-        tile1x3(x0, xCol, in, wt, wRow, j, y0);
+        tile1x3(x0, xCol, in, wt, wRow, j, bias, y0);
       } else if (rest == 2) {
-        tile1x2(x0, xCol, in, wt, wRow, j, y0);
+        tile1x2(x0, xCol, in, wt, wRow, j, bias, y0);
       } else if (rest == 1) {
-        tile1x1(x0, xCol, in, wt, wRow, j, y0);
+        tile1x1(x0, xCol, in, wt, wRow, j, bias, y0);
       }
       j += rest * L;
       if (j < out) {
-        scalarColumns(x, xCol, c, c + 1, in, wt, wRow, j, out, y);
+        scalarColumns(x, xCol, c, c + 1, in, wt, wRow, j, out, bias, y);
       }
     }
   }
 
   private static void tile4x4(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[][] wt,
-      int wRow, int j, float[] y0, float[] y1, float[] y2, float[] y3) {
-    FloatVector a00 = FloatVector.fromArray(S, y0, j);
-    FloatVector a01 = FloatVector.fromArray(S, y0, j + L);
-    FloatVector a02 = FloatVector.fromArray(S, y0, j + 2 * L);
-    FloatVector a03 = FloatVector.fromArray(S, y0, j + 3 * L);
-    FloatVector a10 = FloatVector.fromArray(S, y1, j);
-    FloatVector a11 = FloatVector.fromArray(S, y1, j + L);
-    FloatVector a12 = FloatVector.fromArray(S, y1, j + 2 * L);
-    FloatVector a13 = FloatVector.fromArray(S, y1, j + 3 * L);
-    FloatVector a20 = FloatVector.fromArray(S, y2, j);
-    FloatVector a21 = FloatVector.fromArray(S, y2, j + L);
-    FloatVector a22 = FloatVector.fromArray(S, y2, j + 2 * L);
-    FloatVector a23 = FloatVector.fromArray(S, y2, j + 3 * L);
-    FloatVector a30 = FloatVector.fromArray(S, y3, j);
-    FloatVector a31 = FloatVector.fromArray(S, y3, j + L);
-    FloatVector a32 = FloatVector.fromArray(S, y3, j + 2 * L);
-    FloatVector a33 = FloatVector.fromArray(S, y3, j + 3 * L);
+      int wRow, int j, float[] bias, float[] y0, float[] y1, float[] y2, float[] y3) {
+    float[] s0 = bias == null ? y0 : bias;
+    float[] s1 = bias == null ? y1 : bias;
+    float[] s2 = bias == null ? y2 : bias;
+    float[] s3 = bias == null ? y3 : bias;
+    FloatVector a00 = FloatVector.fromArray(S, s0, j);
+    FloatVector a01 = FloatVector.fromArray(S, s0, j + L);
+    FloatVector a02 = FloatVector.fromArray(S, s0, j + 2 * L);
+    FloatVector a03 = FloatVector.fromArray(S, s0, j + 3 * L);
+    FloatVector a10 = FloatVector.fromArray(S, s1, j);
+    FloatVector a11 = FloatVector.fromArray(S, s1, j + L);
+    FloatVector a12 = FloatVector.fromArray(S, s1, j + 2 * L);
+    FloatVector a13 = FloatVector.fromArray(S, s1, j + 3 * L);
+    FloatVector a20 = FloatVector.fromArray(S, s2, j);
+    FloatVector a21 = FloatVector.fromArray(S, s2, j + L);
+    FloatVector a22 = FloatVector.fromArray(S, s2, j + 2 * L);
+    FloatVector a23 = FloatVector.fromArray(S, s2, j + 3 * L);
+    FloatVector a30 = FloatVector.fromArray(S, s3, j);
+    FloatVector a31 = FloatVector.fromArray(S, s3, j + L);
+    FloatVector a32 = FloatVector.fromArray(S, s3, j + 2 * L);
+    FloatVector a33 = FloatVector.fromArray(S, s3, j + 3 * L);
     for (int i = 0; i < in; i++) {
       float[] w = wt[wRow + i];
       FloatVector w0 = FloatVector.fromArray(S, w, j);
@@ -167,11 +210,15 @@ public final class VectorMatMul implements MatMul {
   }
 
   private static void tile4x1(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[][] wt,
-      int wRow, int j, float[] y0, float[] y1, float[] y2, float[] y3) {
-    FloatVector a0 = FloatVector.fromArray(S, y0, j);
-    FloatVector a1 = FloatVector.fromArray(S, y1, j);
-    FloatVector a2 = FloatVector.fromArray(S, y2, j);
-    FloatVector a3 = FloatVector.fromArray(S, y3, j);
+      int wRow, int j, float[] bias, float[] y0, float[] y1, float[] y2, float[] y3) {
+    float[] s0 = bias == null ? y0 : bias;
+    float[] s1 = bias == null ? y1 : bias;
+    float[] s2 = bias == null ? y2 : bias;
+    float[] s3 = bias == null ? y3 : bias;
+    FloatVector a0 = FloatVector.fromArray(S, s0, j);
+    FloatVector a1 = FloatVector.fromArray(S, s1, j);
+    FloatVector a2 = FloatVector.fromArray(S, s2, j);
+    FloatVector a3 = FloatVector.fromArray(S, s3, j);
     for (int i = 0; i < in; i++) {
       FloatVector w = FloatVector.fromArray(S, wt[wRow + i], j);
       int k = xCol + i;
@@ -186,11 +233,13 @@ public final class VectorMatMul implements MatMul {
     a3.intoArray(y3, j);
   }
 
-  private static void tile1x4(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] y0) {
-    FloatVector a0 = FloatVector.fromArray(S, y0, j);
-    FloatVector a1 = FloatVector.fromArray(S, y0, j + L);
-    FloatVector a2 = FloatVector.fromArray(S, y0, j + 2 * L);
-    FloatVector a3 = FloatVector.fromArray(S, y0, j + 3 * L);
+  private static void tile1x4(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] bias,
+      float[] y0) {
+    float[] s0 = bias == null ? y0 : bias;
+    FloatVector a0 = FloatVector.fromArray(S, s0, j);
+    FloatVector a1 = FloatVector.fromArray(S, s0, j + L);
+    FloatVector a2 = FloatVector.fromArray(S, s0, j + 2 * L);
+    FloatVector a3 = FloatVector.fromArray(S, s0, j + 3 * L);
     for (int i = 0; i < in; i++) {
       float[] w = wt[wRow + i];
       FloatVector b = FloatVector.broadcast(S, x0[xCol + i]);
@@ -205,10 +254,12 @@ public final class VectorMatMul implements MatMul {
     a3.intoArray(y0, j + 3 * L);
   }
 
-  private static void tile1x3(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] y0) {
-    FloatVector a0 = FloatVector.fromArray(S, y0, j);
-    FloatVector a1 = FloatVector.fromArray(S, y0, j + L);
-    FloatVector a2 = FloatVector.fromArray(S, y0, j + 2 * L);
+  private static void tile1x3(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] bias,
+      float[] y0) {
+    float[] s0 = bias == null ? y0 : bias;
+    FloatVector a0 = FloatVector.fromArray(S, s0, j);
+    FloatVector a1 = FloatVector.fromArray(S, s0, j + L);
+    FloatVector a2 = FloatVector.fromArray(S, s0, j + 2 * L);
     for (int i = 0; i < in; i++) {
       float[] w = wt[wRow + i];
       FloatVector b = FloatVector.broadcast(S, x0[xCol + i]);
@@ -221,9 +272,11 @@ public final class VectorMatMul implements MatMul {
     a2.intoArray(y0, j + 2 * L);
   }
 
-  private static void tile1x2(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] y0) {
-    FloatVector a0 = FloatVector.fromArray(S, y0, j);
-    FloatVector a1 = FloatVector.fromArray(S, y0, j + L);
+  private static void tile1x2(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] bias,
+      float[] y0) {
+    float[] s0 = bias == null ? y0 : bias;
+    FloatVector a0 = FloatVector.fromArray(S, s0, j);
+    FloatVector a1 = FloatVector.fromArray(S, s0, j + L);
     for (int i = 0; i < in; i++) {
       float[] w = wt[wRow + i];
       FloatVector b = FloatVector.broadcast(S, x0[xCol + i]);
@@ -234,8 +287,10 @@ public final class VectorMatMul implements MatMul {
     a1.intoArray(y0, j + L);
   }
 
-  private static void tile1x1(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] y0) {
-    FloatVector a0 = FloatVector.fromArray(S, y0, j);
+  private static void tile1x1(float[] x0, int xCol, int in, float[][] wt, int wRow, int j, float[] bias,
+      float[] y0) {
+    float[] s0 = bias == null ? y0 : bias;
+    FloatVector a0 = FloatVector.fromArray(S, s0, j);
     for (int i = 0; i < in; i++) {
       a0 = FloatVector.fromArray(S, wt[wRow + i], j).fma(FloatVector.broadcast(S, x0[xCol + i]), a0);
     }
@@ -244,12 +299,12 @@ public final class VectorMatMul implements MatMul {
 
   /** Columns {@code [j0, out)} of rows {@code [c0, c1)}, one element at a time. */
   private static void scalarColumns(float[][] x, int xCol, int c0, int c1, int in, float[][] wt, int wRow, int j0,
-      int out, float[][] y) {
+      int out, float[] bias, float[][] y) {
     for (int c = c0; c < c1; c++) {
       float[] xr = x[c];
       float[] yr = y[c];
       for (int j = j0; j < out; j++) {
-        float a = yr[j];
+        float a = bias == null ? yr[j] : bias[j];
         for (int i = 0; i < in; i++) {
           a = Math.fma(xr[xCol + i], wt[wRow + i][j], a);
         }
@@ -257,6 +312,9 @@ public final class VectorMatMul implements MatMul {
       }
     }
   }
+
+
+
 
   /**
    * Cheap shape checks once per call (the loops' array accesses are still bounds-checked by the

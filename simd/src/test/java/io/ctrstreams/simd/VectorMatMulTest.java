@@ -48,6 +48,35 @@ class VectorMatMulTest {
     assertSame(new Random(seed), n, in, out, xCol, wRow);
   }
 
+  @Property(tries = 300)
+  void fusedAffineShouldMatchBroadcastGemmRelu(
+      @ForAll @IntRange(min = 0, max = 37) int n,
+      @ForAll @IntRange(min = 0, max = 90) int in,
+      @ForAll @IntRange(min = 0, max = 150) int out,
+      @ForAll @IntRange(min = 0, max = 5) int xCol,
+      @ForAll boolean relu,
+      @ForAll boolean narrow,
+      @ForAll long seed) {
+    Random rnd = new Random(seed);
+    float[][] x = random(rnd, n, xCol + in);
+    float[][] wt = random(rnd, in, out);
+    float[] bias = random(rnd, 1, out + 3)[0];
+    float[][] expected = random(rnd, n, out);
+    float[][] y = new float[n][];
+    for (int c = 0; c < n; c++) {
+      y[c] = expected[c].clone();
+    }
+    MatMuls.java().affine(x, xCol, n, in, wt, 0, out, bias, relu, narrow, expected);
+    vector.affine(x, xCol, n, in, wt, 0, out, bias, relu, narrow, y);
+    for (int c = 0; c < n; c++) {
+      for (int j = 0; j < out; j++) {
+        // == (not equals): Math.max and the vector max may differ only in the sign of a zero
+        assertThat(y[c][j] == expected[c][j]).as("[%d][%d] of %dx%dx%d relu=%s: %s vs %s", c, j, n, in, out, relu,
+            y[c][j], expected[c][j]).isTrue();
+      }
+    }
+  }
+
   @Test
   void shouldRejectShapesOutsideTheArraysWithTheValues() {
     float[][] x = new float[2][8];

@@ -214,9 +214,9 @@ public final class FastScorer implements Scorer {
       for (int l = 0; l < p.cross.length; l++) {
         float[][] in = l == 0 ? x0 : xl;
         if (l == 0) {
-          p.splitCross.run(x0, m, w.pcCross, t, w.mid);
+          p.splitCross.run(x0, m, w.pcCross, t, w.mid, false);
         } else {
-          p.cross[l].forward(in, m, t, w.mid);
+          p.cross[l].forward(in, m, t, w.mid, false);
         }
         for (int c = 0; c < m; c++) {
           float[] xr = x0[c];
@@ -236,11 +236,10 @@ public final class FastScorer implements Scorer {
       PLayer L = p.mlp[l];
       float[][] y = h == w.a ? w.b : w.a;
       if (l == 0 && p.splitMlp != null) {
-        p.splitMlp.run(x0, m, w.pcMlp, y, w.mid);
+        p.splitMlp.run(x0, m, w.pcMlp, y, w.mid, true);
       } else {
-        L.forward(h, m, y, w.mid);
+        L.forward(h, m, y, w.mid, true);
       }
-      Kernels.relu(y, m, L.out);
       h = y;
       hw = L.out;
     }
@@ -301,25 +300,19 @@ public final class FastScorer implements Scorer {
       return b;
     }
 
-    /** y = layer(x) for m rows. */
-    void forward(float[][] x, int m, float[][] y, float[][] mid) {
+    /** y = layer(x) for m rows, ReLU applied when {@code relu}. */
+    void forward(float[][] x, int m, float[][] y, float[][] mid, boolean relu) {
       if (rank == 0) {
-        Kernels.broadcastRows(firstBias, out, m, y);
-        MM.gemm(x, 0, m, in, first, 0, out, y);
+        MM.affine(x, 0, m, in, first, 0, out, firstBias, relu, false, y);
       } else {
-        Kernels.broadcastRows(firstBias, rank, m, mid);
-        MM.gemmNarrow(x, 0, m, in, first, 0, rank, mid);
-        second(m, y, mid);
+        MM.affine(x, 0, m, in, first, 0, rank, firstBias, act, true, mid);
+        second(m, y, mid, relu);
       }
     }
 
-    /** Low-rank second stage: y = U act(mid) + d. */
-    void second(int m, float[][] y, float[][] mid) {
-      if (act) {
-        Kernels.relu(mid, m, rank);
-      }
-      Kernels.broadcastRows(d, out, m, y);
-      MM.gemm(mid, 0, m, rank, ut, 0, out, y);
+    /** Low-rank second stage: y = U act(mid) + d (mid already activated), ReLU when {@code relu}. */
+    void second(int m, float[][] y, float[][] mid, boolean relu) {
+      MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
     }
   }
 
@@ -342,18 +335,14 @@ public final class FastScorer implements Scorer {
       MM.gemm(ctx0, 0, 1, wctx, layer.first, 0, fw, pc);
     }
 
-    /** y = layer(x0) for m rows, using pc for the context part. */
-    void run(float[][] x0, int m, float[][] pc, float[][] y, float[][] mid) {
+    /** y = layer(x0) for m rows, using pc for the context part; ReLU when {@code relu}. */
+    void run(float[][] x0, int m, float[][] pc, float[][] y, float[][] mid, boolean relu) {
       int fw = layer.firstWidth();
-      float[][] pre = layer.rank == 0 ? y : mid;
-      Kernels.broadcastRows(pc[0], fw, m, pre);
       if (layer.rank == 0) {
-        MM.gemm(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
+        MM.affine(x0, wctx, m, wcand, layer.first, wctx, fw, pc[0], relu, false, y);
       } else {
-        MM.gemmNarrow(x0, wctx, m, wcand, layer.first, wctx, fw, pre);
-      }
-      if (layer.rank > 0) {
-        layer.second(m, y, mid);
+        MM.affine(x0, wctx, m, wcand, layer.first, wctx, fw, pc[0], layer.act, true, mid);
+        layer.second(m, y, mid, relu);
       }
     }
   }

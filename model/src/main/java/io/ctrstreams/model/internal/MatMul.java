@@ -24,6 +24,26 @@ public interface MatMul {
     gemm(x, xCol, n, in, wt, wRow, out, y);
   }
 
+  /**
+   * One affine layer over a block: {@code y[c][j] = act(bias[j] + sum_i x[c][xCol + i] *
+   * wt[wRow + i][j])} for {@code j < out}, act = ReLU ({@code Math.max(v, 0f)}) when {@code
+   * relu}, else identity; {@code narrow} marks a low-rank layer's first factor. The default is
+   * {@link Kernels#broadcastRows}, then {@link #gemm} (or {@link #gemmNarrow}), then {@link
+   * Kernels#relu}; an implementation may fuse the three passes.
+   */
+  default void affine(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
+      boolean relu, boolean narrow, float[][] y) {
+    Kernels.broadcastRows(bias, out, n, y);
+    if (narrow) {
+      gemmNarrow(x, xCol, n, in, wt, wRow, out, y);
+    } else {
+      gemm(x, xCol, n, in, wt, wRow, out, y);
+    }
+    if (relu) {
+      Kernels.relu(y, n, out);
+    }
+  }
+
   /** A short description for logs and benchmark reports, e.g. {@code "vector-api 512-bit"}. */
   String describe();
 }

@@ -137,6 +137,7 @@ final class ImpressionBinary {
   private static final class Reader {
     private final byte[] b;
     private int pos;
+    private int lastLength;
 
     Reader(byte[] b, int pos) {
       this.b = b;
@@ -184,6 +185,12 @@ final class ImpressionBinary {
     }
 
     String string() {
+      int off = stringBytes();
+      return new String(b, off, lastLength, StandardCharsets.UTF_8);
+    }
+
+    /** Skips a string; returns the offset of its UTF-8 bytes, their count in {@link #lastLength}. */
+    int stringBytes() {
       long len = varLong();
       if (len < 0) {
         throw new Corrupt("negative string length " + len, pos);
@@ -191,9 +198,10 @@ final class ImpressionBinary {
       if (len > b.length - pos) {
         throw new Corrupt("string length " + len + " exceeds the " + (b.length - pos) + " bytes left", pos);
       }
-      String s = new String(b, pos, (int) len, StandardCharsets.UTF_8);
-      pos += (int) len;
-      return s;
+      int off = pos;
+      lastLength = (int) len;
+      pos += lastLength;
+      return off;
     }
 
     /** A map key: as {@link #string}, shared through {@link #KEYS} when short and ASCII. */
@@ -306,20 +314,12 @@ final class ImpressionBinary {
           String key = key();
           int branch = varInt();
           if (branch == 0) {
-            long len = varLong();
-            if (len < 0) {
-              throw new Corrupt("negative string length " + len, pos);
-            }
-            if (len > b.length - pos) {
-              throw new Corrupt("string length " + len + " exceeds the " + (b.length - pos) + " bytes left", pos);
-            }
-            int off = pos;
-            pos += (int) len;
+            int off = stringBytes();
             if (v != null) {
               if (cand < 0) {
-                v.contextString(key, b, off, (int) len);
+                v.contextString(key, b, off, lastLength);
               } else {
-                v.candidateString(cand, key, b, off, (int) len);
+                v.candidateString(cand, key, b, off, lastLength);
               }
             }
           } else if (branch == 1) {

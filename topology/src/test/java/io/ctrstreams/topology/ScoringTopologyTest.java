@@ -138,19 +138,7 @@ class ScoringTopologyTest {
     CtrModel v1 = publish(MODEL, 1, 11);
     Impression imp = TestModels.impression("e-1", 1_700_000_000_000L, 5, rnd);
     pipe(imp, "avro");
-    List<Score> out = scores.readValuesToList();
-    float[] want = expected(v1, imp);
-    assertThat(out).hasSize(5);
-    for (int i = 0; i < 5; i++) {
-      Score s = out.get(i);
-      assertThat(s.getEventId()).isEqualTo("e-1");
-      assertThat(s.getAdId()).isEqualTo(imp.getCandidates().get(i).getAdId());
-      assertThat(s.getPctr()).as("seed " + SEED + " candidate " + i).isEqualTo((double) want[i]);
-      assertThat(s.getModelName()).isEqualTo(MODEL);
-      assertThat(s.getModelVersion()).isEqualTo(1L);
-      assertThat(s.getVariant()).isEqualTo("live");
-      assertThat(s.getScoredAtMs()).isEqualTo(1_700_000_000_500L);
-    }
+    assertLiveScores(scores.readValuesToList(), imp, v1);
     assertThat(MetricValues.value(prom, "ctr_impressions_scored")).isEqualTo(1.0);
     assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "live")).isEqualTo(5.0);
     assertThat(MetricValues.value(prom, "ctr_scoring_latency_seconds")).isEqualTo(1.0);
@@ -158,6 +146,23 @@ class ScoringTopologyTest {
     assertThat(MetricValues.value(prom, "ctr_model_age_seconds", "model", MODEL, "role", "live")).isEqualTo(60.0);
     assertThat(MetricValues.value(prom, "ctr_model_compression_ratio", "model", MODEL, "role", "live")).isEqualTo(4.5);
     assertThat(dlq.isEmpty()).isTrue();
+  }
+
+  /** One live score per candidate, in order, with the model's own pctr, name, version and times. */
+  private static void assertLiveScores(List<Score> out, Impression imp, CtrModel model) {
+    float[] want = expected(model, imp);
+    assertThat(out).hasSize(imp.getCandidates().size());
+    for (int i = 0; i < out.size(); i++) {
+      Score s = out.get(i);
+      assertThat(s.getEventId()).isEqualTo(imp.getEventId());
+      assertThat(s.getAdId()).isEqualTo(imp.getCandidates().get(i).getAdId());
+      assertThat(s.getPctr()).as("seed " + SEED + " candidate " + i).isEqualTo((double) want[i]);
+      assertThat(s.getModelName()).isEqualTo(MODEL);
+      assertThat(s.getModelVersion()).isEqualTo(model.version());
+      assertThat(s.getVariant()).isEqualTo("live");
+      assertThat(s.getTimestampMs()).isEqualTo(imp.getTimestampMs());
+      assertThat(s.getScoredAtMs()).isEqualTo(1_700_000_000_500L);
+    }
   }
 
   private void assertDead(String expectedReason, String messagePart, long offset) {
@@ -254,16 +259,7 @@ class ScoringTopologyTest {
     CtrModel v1 = publish(MODEL, 1, 11);
     Impression imp = TestModels.impression("d-1", 1_700_000_000_000L, 5, rnd);
     pipe(imp, "avro");
-    List<Score> out = scores.readValuesToList();
-    float[] want = expected(v1, imp);
-    assertThat(out).hasSize(5);
-    for (int i = 0; i < 5; i++) {
-      assertThat(out.get(i).getEventId()).isEqualTo("d-1");
-      assertThat(out.get(i).getAdId()).isEqualTo(imp.getCandidates().get(i).getAdId());
-      assertThat(out.get(i).getPctr()).isEqualTo((double) want[i]);
-      assertThat(out.get(i).getModelVersion()).isEqualTo(1L);
-      assertThat(out.get(i).getTimestampMs()).isEqualTo(1_700_000_000_000L);
-    }
+    assertLiveScores(scores.readValuesToList(), imp, v1);
     assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "live")).isEqualTo(5.0);
 
     Impression nan = TestModels.impression("d-2", 1L, 2, rnd);

@@ -26,6 +26,17 @@ final class FeatureVisitor implements ImpressionVisitor {
   private final boolean[] numeric;
   private final FeatureVector missing;
   private final AsciiView view = new AsciiView();
+  /**
+   * Ordinal lookups by entry position: records of one stream repeat their keys in the same order,
+   * and the decoder hands out shared key instances, so the name seen at entry k of the previous
+   * map is checked by identity before the hash lookup (-1: not a field).
+   */
+  private final String[] contextNames = new String[64];
+  private final int[] contextOrdinals = new int[64];
+  private final String[] candidateNames = new String[64];
+  private final int[] candidateOrdinals = new int[64];
+  private int contextEntry;
+  private int candidateEntry;
   final FeatureVector contextVector;
   final FeatureVector[] candidates;
   final String[] adIds;
@@ -54,6 +65,21 @@ final class FeatureVisitor implements ImpressionVisitor {
   void reset() {
     contextVector.copyFrom(missing);
     failure = null;
+    contextEntry = 0;
+  }
+
+  /** The ordinal of {@code name} (-1: unknown), remembered for entry {@code k} of a map. */
+  private int ordinal(String name, int k, String[] names, int[] cached) {
+    if (k < names.length && names[k] == name) {
+      return cached[k];
+    }
+    Integer o = ordinals.get(name);
+    int ord = o == null ? -1 : o;
+    if (k < names.length) {
+      names[k] = name;
+      cached[k] = ord;
+    }
+    return ord;
   }
 
   /** The first encoding failure of the record, or null. */
@@ -63,16 +89,16 @@ final class FeatureVisitor implements ImpressionVisitor {
 
   @Override
   public void contextString(String name, byte[] utf8, int off, int len) {
-    Integer o = ordinals.get(name);
-    if (o != null && context[o]) {
+    int o = ordinal(name, contextEntry++, contextNames, contextOrdinals);
+    if (o >= 0 && context[o]) {
       encodeString(o, utf8, off, len, contextVector);
     }
   }
 
   @Override
   public void contextNumber(String name, double value) {
-    Integer o = ordinals.get(name);
-    if (o != null && context[o]) {
+    int o = ordinal(name, contextEntry++, contextNames, contextOrdinals);
+    if (o >= 0 && context[o]) {
       encodeNumber(o, value, contextVector);
     }
   }
@@ -86,20 +112,21 @@ final class FeatureVisitor implements ImpressionVisitor {
     }
     v.copyFrom(missing);
     adIds[index] = adId;
+    candidateEntry = 0;
   }
 
   @Override
   public void candidateString(int index, String name, byte[] utf8, int off, int len) {
-    Integer o = ordinals.get(name);
-    if (o != null && !context[o]) {
+    int o = ordinal(name, candidateEntry++, candidateNames, candidateOrdinals);
+    if (o >= 0 && !context[o]) {
       encodeString(o, utf8, off, len, candidates[index]);
     }
   }
 
   @Override
   public void candidateNumber(int index, String name, double value) {
-    Integer o = ordinals.get(name);
-    if (o != null && !context[o]) {
+    int o = ordinal(name, candidateEntry++, candidateNames, candidateOrdinals);
+    if (o >= 0 && !context[o]) {
       encodeNumber(o, value, candidates[index]);
     }
   }

@@ -32,14 +32,20 @@ class ScorerAllocationTest {
           s.scoreBatch(ctx, cands, 40, out);
           s.score(ctx, cands[i % 40]);
         }
+        // Steady state means compiled code: until C2 has compiled the kernels (Vector API code
+        // boxes its vectors in the interpreter and C1), a round may allocate; the first round
+        // without allocation passes, and 30 rounds that all allocate fail.
         long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 1000; i++) {
-          s.scoreBatch(ctx, cands, 40, out);
-          s.score(ctx, cands[i % 40]);
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 30 && allocated >= 1024; round++) {
+          long before = mx.getThreadAllocatedBytes(tid);
+          for (int i = 0; i < 1000; i++) {
+            s.scoreBatch(ctx, cands, 40, out);
+            s.score(ctx, cands[i % 40]);
+          }
+          allocated = mx.getThreadAllocatedBytes(tid) - before;
         }
-        long allocated = mx.getThreadAllocatedBytes(tid) - before;
-        // 41,000 candidates scored; allow a few hundred bytes of measurement noise
+        // 41,000 candidates scored per round; allow a few hundred bytes of measurement noise
         assertThat(allocated).as("%s %s bytes allocated for 41,000 candidates", arch, s.getClass().getSimpleName())
             .isLessThan(1024);
       }

@@ -2,6 +2,7 @@ package io.ctrstreams.topology;
 
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.serving.ClientProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -260,13 +261,7 @@ public final class TopologyConfig extends AbstractConfig {
    */
   public Properties streamsProperties() {
     Properties p = new Properties();
-    Set<String> ours = DEF.names();
-    for (Map.Entry<String, Object> e : originals().entrySet()) {
-      if (!ours.contains(e.getKey())) {
-        p.put(e.getKey(), e.getValue());
-      }
-    }
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
+    p.putAll(ClientProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG)));
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
     p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.putIfAbsent(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "INFO");

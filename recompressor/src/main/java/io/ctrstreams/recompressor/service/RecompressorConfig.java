@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.ctrstreams.serving.ClientProperties;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -299,15 +300,7 @@ public final class RecompressorConfig extends AbstractConfig {
    * bootstrap servers. The group id is added by the consumer that needs it.
    */
   public Map<String, Object> clientProperties() {
-    Map<String, Object> p = new HashMap<>();
-    Set<String> ours = DEF.names();
-    for (Map.Entry<String, Object> e : originals().entrySet()) {
-      if (!ours.contains(e.getKey())) {
-        p.put(e.getKey(), e.getValue());
-      }
-    }
-    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
-    return p;
+    return ClientProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG));
   }
 
   /** Consumer group id. */

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.ctrstreams.serving.ClientProperties;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -166,15 +166,7 @@ public final class OnlineTrainerConfig extends AbstractConfig {
 
   /** Client properties: everything not ours, plus the bootstrap servers. */
   public Map<String, Object> clientProperties() {
-    Map<String, Object> p = new HashMap<>();
-    Set<String> ours = DEF.names();
-    for (Map.Entry<String, Object> e : originals().entrySet()) {
-      if (!ours.contains(e.getKey())) {
-        p.put(e.getKey(), e.getValue());
-      }
-    }
-    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
-    return p;
+    return ClientProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG));
   }
 
   /** Consumer group of the labeled source. */

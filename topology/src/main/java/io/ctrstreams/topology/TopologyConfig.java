@@ -2,12 +2,9 @@ package io.ctrstreams.topology;
 
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
-import io.ctrstreams.serving.ClientProperties;
+import io.ctrstreams.serving.ServiceProperties;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -191,16 +188,7 @@ public final class TopologyConfig extends AbstractConfig {
 
   /** Loads a {@code .properties} file, then applies {@code overrides} on top. */
   public static TopologyConfig load(Path file, Map<String, String> overrides) throws IOException {
-    Properties p = new Properties();
-    if (file != null) {
-      try (InputStream in = Files.newInputStream(file)) {
-        p.load(in);
-      }
-    }
-    Map<String, Object> m = new HashMap<>();
-    p.forEach((k, v) -> m.put(String.valueOf(k), v));
-    m.putAll(overrides);
-    return new TopologyConfig(m);
+    return new TopologyConfig(ServiceProperties.load(file, overrides));
   }
 
   /** The definitions (for docs and tooling). */
@@ -261,7 +249,7 @@ public final class TopologyConfig extends AbstractConfig {
    */
   public Properties streamsProperties() {
     Properties p = new Properties();
-    p.putAll(ClientProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG)));
+    p.putAll(ServiceProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG)));
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
     p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.putIfAbsent(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "INFO");

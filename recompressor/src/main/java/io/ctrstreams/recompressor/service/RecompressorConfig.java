@@ -1,11 +1,8 @@
 package io.ctrstreams.recompressor.service;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import io.ctrstreams.serving.ClientProperties;
-import java.util.HashMap;
+import io.ctrstreams.serving.ServiceProperties;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -238,16 +235,7 @@ public final class RecompressorConfig extends AbstractConfig {
 
   /** Loads a {@code .properties} file (may be null), then applies {@code overrides}. */
   public static RecompressorConfig load(Path file, Map<String, String> overrides) throws IOException {
-    Properties p = new Properties();
-    if (file != null) {
-      try (InputStream in = Files.newInputStream(file)) {
-        p.load(in);
-      }
-    }
-    Map<String, Object> m = new HashMap<>();
-    p.forEach((k, v) -> m.put(String.valueOf(k), v));
-    m.putAll(overrides);
-    return new RecompressorConfig(m);
+    return new RecompressorConfig(ServiceProperties.load(file, overrides));
   }
 
   /** The definitions (for docs and tooling). */
@@ -300,7 +288,7 @@ public final class RecompressorConfig extends AbstractConfig {
    * bootstrap servers. The group id is added by the consumer that needs it.
    */
   public Map<String, Object> clientProperties() {
-    return ClientProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG));
+    return ServiceProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG));
   }
 
   /** Consumer group id. */

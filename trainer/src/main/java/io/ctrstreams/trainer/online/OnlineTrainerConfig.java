@@ -1,11 +1,8 @@
 package io.ctrstreams.trainer.online;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import io.ctrstreams.serving.ClientProperties;
-import java.util.HashMap;
+import io.ctrstreams.serving.ServiceProperties;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -147,16 +144,7 @@ public final class OnlineTrainerConfig extends AbstractConfig {
 
   /** Loads a {@code .properties} file (may be null), then applies {@code overrides}. */
   public static OnlineTrainerConfig load(Path file, Map<String, String> overrides) throws IOException {
-    Properties p = new Properties();
-    if (file != null) {
-      try (InputStream in = Files.newInputStream(file)) {
-        p.load(in);
-      }
-    }
-    Map<String, Object> m = new HashMap<>();
-    p.forEach((k, v) -> m.put(String.valueOf(k), v));
-    m.putAll(overrides);
-    return new OnlineTrainerConfig(m);
+    return new OnlineTrainerConfig(ServiceProperties.load(file, overrides));
   }
 
   /** The definitions (for docs and tooling). */
@@ -166,7 +154,7 @@ public final class OnlineTrainerConfig extends AbstractConfig {
 
   /** Client properties: everything not ours, plus the bootstrap servers. */
   public Map<String, Object> clientProperties() {
-    return ClientProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG));
+    return ServiceProperties.passThrough(originals(), DEF.names(), getList(BOOTSTRAP_SERVERS_CONFIG));
   }
 
   /** Consumer group of the labeled source. */

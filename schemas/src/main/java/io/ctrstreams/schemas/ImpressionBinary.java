@@ -47,19 +47,39 @@ final class ImpressionBinary {
    *     truncated
    */
   static Impression decode(byte[] bytes) {
-    if (bytes.length < HEADER || bytes[0] != MAGIC0 || bytes[1] != MAGIC1 || fingerprint(bytes) != FINGERPRINT) {
-      return null;
+    Builder b = new Builder();
+    Facts f = visit(bytes, Integer.MAX_VALUE, b);
+    return f == null ? null : new Impression(f.eventId, f.timestampMs, b.context, b.candidates);
+  }
+
+  /** Builds the generated objects from {@link #visit}'s calls (what Avro's decoder returns). */
+  private static final class Builder implements ImpressionVisitor {
+    final Map<String, Object> context = new HashMap<>();
+    final List<Candidate> candidates = new ArrayList<>();
+
+    @Override
+    public void contextString(String name, byte[] utf8, int off, int len) {
+      context.put(name, new String(utf8, off, len, StandardCharsets.UTF_8));
     }
-    Reader r = new Reader(bytes, HEADER);
-    try {
-      String eventId = r.string();
-      long ts = r.varLong();
-      Map<String, Object> context = r.features();
-      List<Candidate> candidates = r.candidates();
-      return new Impression(eventId, ts, context, candidates);
-    } catch (Corrupt e) {
-      throw new CodecException(DecodeFailure.BAD_AVRO,
-          "Impression record body is corrupt or truncated (" + bytes.length + " bytes): " + e.getMessage(), e);
+
+    @Override
+    public void contextNumber(String name, double value) {
+      context.put(name, value);
+    }
+
+    @Override
+    public void candidate(int index, String adId) {
+      candidates.add(new Candidate(adId, new HashMap<>()));
+    }
+
+    @Override
+    public void candidateString(int index, String name, byte[] utf8, int off, int len) {
+      candidates.get(index).getFeatures().put(name, new String(utf8, off, len, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void candidateNumber(int index, String name, double value) {
+      candidates.get(index).getFeatures().put(name, value);
     }
   }
 
@@ -280,29 +300,6 @@ final class ImpressionBinary {
       return (int) n;
     }
 
-    /** map<union{string, double}>. */
-    Map<String, Object> features() {
-      int n = blockCount(2);
-      Map<String, Object> m = new HashMap<>(Math.max(4, (int) (n / 0.75f) + 1));
-      while (n != 0) {
-        for (int i = 0; i < n; i++) {
-          String key = key();
-          int branch = varInt();
-          Object v;
-          if (branch == 0) {
-            v = string();
-          } else if (branch == 1) {
-            v = float64();
-          } else {
-            throw new Corrupt("union branch " + branch + " out of range [0, 1]", pos);
-          }
-          m.put(key, v);
-        }
-        n = blockCount(2);
-      }
-      return m;
-    }
-
     /**
      * map<union{string, double}> to {@code v} (context when {@code cand < 0}; null: parse only),
      * recording the first non-finite value in {@code f}.
@@ -347,20 +344,6 @@ final class ImpressionBinary {
         }
         n = blockCount(2);
       }
-    }
-
-    /** array<Candidate>. */
-    List<Candidate> candidates() {
-      int n = blockCount(2);
-      List<Candidate> out = new ArrayList<>(n);
-      while (n != 0) {
-        for (int i = 0; i < n; i++) {
-          String adId = string();
-          out.add(new Candidate(adId, features()));
-        }
-        n = blockCount(2);
-      }
-      return out;
     }
   }
 }

@@ -107,27 +107,13 @@ public final class ImpressionCodec {
     if (f == null) {
       return null;
     }
-    if (f.eventId.isEmpty()) {
-      throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
-    }
-    if (f.timestampMs < 0) {
-      throw new CodecException(DecodeFailure.MISSING_FIELD,
-          "impression " + f.eventId + " has no valid timestampMs, found " + f.timestampMs);
-    }
-    if (f.candidates == 0) {
-      throw new CodecException(DecodeFailure.EMPTY_CANDIDATES, "impression " + f.eventId + " has no candidates");
-    }
-    if (f.candidates > maxCandidates) {
-      throw new CodecException(DecodeFailure.TOO_MANY_CANDIDATES,
-          "impression " + f.eventId + " has " + f.candidates + " candidates, max is " + maxCandidates);
-    }
+    checkHeader(f.eventId, f.timestampMs, f.candidates);
     if (f.badContextKey != null) {
       JsonFields.finite(f.badContextValue, "context." + f.badContextKey);
     }
     if (f.badCandidate >= 0) {
       if (f.badCandidateKey == null) {
-        throw new CodecException(DecodeFailure.MISSING_FIELD,
-            "impression " + f.eventId + " candidate " + f.badCandidate + " has no adId");
+        throw noAdId(f.eventId, f.badCandidate);
       }
       JsonFields.finite(f.badCandidateValue, "candidates[" + f.badCandidate + "].features." + f.badCandidateKey);
     }
@@ -139,35 +125,40 @@ public final class ImpressionCodec {
 
   /** Checks what the schema cannot: non-empty ids, candidate count, finite numbers. */
   public void validate(Impression imp) {
-    if (imp.getEventId() == null || imp.getEventId().isEmpty()) {
-      throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
-    }
-    if (imp.getTimestampMs() < 0) {
-      throw new CodecException(
-          DecodeFailure.MISSING_FIELD,
-          "impression " + imp.getEventId() + " has no valid timestampMs, found " + imp.getTimestampMs());
-    }
     List<Candidate> cands = imp.getCandidates();
     int n = cands == null ? 0 : cands.size();
-    if (n == 0) {
-      throw new CodecException(
-          DecodeFailure.EMPTY_CANDIDATES, "impression " + imp.getEventId() + " has no candidates");
-    }
-    if (n > maxCandidates) {
-      throw new CodecException(
-          DecodeFailure.TOO_MANY_CANDIDATES,
-          "impression " + imp.getEventId() + " has " + n + " candidates, max is " + maxCandidates);
-    }
+    checkHeader(imp.getEventId(), imp.getTimestampMs(), n);
     checkFinite(imp.getContext(), "context");
     for (int i = 0; i < n; i++) {
       Candidate c = cands.get(i);
       if (c.getAdId() == null || c.getAdId().isEmpty()) {
-        throw new CodecException(
-            DecodeFailure.MISSING_FIELD,
-            "impression " + imp.getEventId() + " candidate " + i + " has no adId");
+        throw noAdId(imp.getEventId(), i);
       }
       checkFinite(c.getFeatures(), "candidates[" + i + "].features");
     }
+  }
+
+  /** The record-level checks, in order: event id, timestamp, candidate count. */
+  private void checkHeader(String eventId, long timestampMs, int candidates) {
+    if (eventId == null || eventId.isEmpty()) {
+      throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
+    }
+    if (timestampMs < 0) {
+      throw new CodecException(DecodeFailure.MISSING_FIELD,
+          "impression " + eventId + " has no valid timestampMs, found " + timestampMs);
+    }
+    if (candidates == 0) {
+      throw new CodecException(DecodeFailure.EMPTY_CANDIDATES, "impression " + eventId + " has no candidates");
+    }
+    if (candidates > maxCandidates) {
+      throw new CodecException(DecodeFailure.TOO_MANY_CANDIDATES,
+          "impression " + eventId + " has " + candidates + " candidates, max is " + maxCandidates);
+    }
+  }
+
+  private static CodecException noAdId(String eventId, int candidate) {
+    return new CodecException(DecodeFailure.MISSING_FIELD,
+        "impression " + eventId + " candidate " + candidate + " has no adId");
   }
 
   private static void checkFinite(Map<String, Object> features, String where) {

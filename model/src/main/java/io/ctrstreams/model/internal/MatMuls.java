@@ -21,6 +21,11 @@ public final class MatMuls {
 
   private static final String VECTOR_MODULE = "jdk.incubator.vector";
   private static final MatMul JAVA = new JavaMatMul();
+  /**
+   * Why the Vector API kernels failed to load although the module is present (set while {@link
+   * #SELECTED} initializes, hence declared before it and without an initializer), or null.
+   */
+  private static Throwable vectorFailure;
   private static final MatMul SELECTED = select(System.getProperty(PROPERTY, "auto"));
 
   private MatMuls() {}
@@ -40,6 +45,9 @@ public final class MatMuls {
     if (SELECTED == JAVA && ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
       return JAVA.describe() + " (run the JVM with --add-modules " + VECTOR_MODULE + " for the Vector API kernels)";
     }
+    if (SELECTED == JAVA && vectorFailure != null) {
+      return JAVA.describe() + " (Vector API kernels unavailable: " + vectorFailure.getMessage() + ")";
+    }
     return SELECTED.describe();
   }
 
@@ -56,7 +64,7 @@ public final class MatMuls {
         }
         if (m.equals("vector")) {
           throw new IllegalStateException(PROPERTY + "=vector but no Vector API kernels are available: the JVM needs "
-              + "--add-modules " + VECTOR_MODULE + " and the ctr-simd module on the class path");
+              + "--add-modules " + VECTOR_MODULE + " and the ctr-simd module on the class path", vectorFailure);
         }
         return JAVA;
       default:
@@ -72,8 +80,10 @@ public final class MatMuls {
       for (MatMul m : ServiceLoader.load(MatMul.class, MatMuls.class.getClassLoader())) {
         return m;
       }
-    } catch (ServiceConfigurationError | LinkageError | UnsupportedOperationException e) {
-      // e.g. a CPU whose preferred vector is too narrow: the Java kernels serve instead
+    } catch (ServiceConfigurationError | LinkageError e) {
+      // ServiceLoader wraps what the provider's constructor throws (VectorMatMul refuses a CPU
+      // whose preferred vector is too narrow): the Java kernels serve instead, describe() says why
+      vectorFailure = e;
       return null;
     }
     return null;

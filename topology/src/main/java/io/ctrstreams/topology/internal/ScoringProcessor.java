@@ -203,17 +203,13 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
 
     byte[] key = imp.getEventId().getBytes(StandardCharsets.UTF_8);
     List<Candidate> cs = imp.getCandidates();
+    String[] adIds = sc.visitor.adIds;
     for (int i = 0; i < n; i++) {
-      Score s = new Score(imp.getEventId(), cs.get(i).getAdId(), (double) sc.pctr[i],
-          model.name(), model.version(), "live", imp.getTimestampMs(), now);
-      context.forward(new Record<>(key, Routed.score(s), record.timestamp(), record.headers()), SCORES_CHILD);
+      adIds[i] = cs.get(i).getAdId();
     }
+    forwardScores(record, key, imp.getEventId(), imp.getTimestampMs(), n, adIds, sc.pctr, model, "live", now);
     if (sh != null) {
-      for (int i = 0; i < n; i++) {
-        Score s = new Score(imp.getEventId(), cs.get(i).getAdId(), (double) sh.pctr[i],
-            shadowModel.name(), shadowModel.version(), "shadow", imp.getTimestampMs(), now);
-        context.forward(new Record<>(key, Routed.score(s), record.timestamp(), record.headers()), SCORES_CHILD);
-      }
+      forwardScores(record, key, imp.getEventId(), imp.getTimestampMs(), n, adIds, sh.pctr, shadowModel, "shadow", now);
     }
     if (emitServed) {
       List<ServedCandidate> served = new ArrayList<>(n);
@@ -262,13 +258,17 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     long now = wallClock.getAsLong();
     metrics.impressionScored(n, nanos, now - v.timestampMs());
     byte[] key = v.eventId().getBytes(StandardCharsets.UTF_8);
-    String[] adIds = sc.visitor.adIds;
+    forwardScores(record, key, v.eventId(), v.timestampMs(), n, sc.visitor.adIds, sc.pctr, model, "live", now);
+    return true;
+  }
+
+  /** One Score per candidate ({@code adIds[i]}, {@code pctr[i]}) stamped with {@code m} and {@code variant}. */
+  private void forwardScores(Record<byte[], byte[]> record, byte[] key, String eventId, long timestampMs, int n,
+      String[] adIds, float[] pctr, ServedModel m, String variant, long now) {
     for (int i = 0; i < n; i++) {
-      Score s = new Score(v.eventId(), adIds[i], (double) sc.pctr[i], model.name(), model.version(), "live",
-          v.timestampMs(), now);
+      Score s = new Score(eventId, adIds[i], (double) pctr[i], m.name(), m.version(), variant, timestampMs, now);
       context.forward(new Record<>(key, Routed.score(s), record.timestamp(), record.headers()), SCORES_CHILD);
     }
-    return true;
   }
 
   private ServedModel currentOrWait() {

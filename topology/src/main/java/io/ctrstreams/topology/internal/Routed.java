@@ -4,10 +4,8 @@ import io.ctrstreams.schemas.Click;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.Score;
 import io.ctrstreams.schemas.ServedImpression;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * One output of a decoding/scoring processor: the scoring processor forwards it to the child
@@ -15,10 +13,14 @@ import org.apache.kafka.common.serialization.Serializer;
  * The DLQ kind carries the original value bytes; its DLQ headers travel on the record.
  */
 public final class Routed {
-  /** Sink serde of {@link Kind#SCORE} records (serializes the Score; never deserializes). */
-  public static final Serde<Routed> SCORE_SERDE = sinkSerde((topic, r) -> Schemas.SCORE.encode(r.score()));
-  /** Sink serde of {@link Kind#DEAD} records (the original bytes; never deserializes). */
-  public static final Serde<Routed> DEAD_SERDE = sinkSerde((topic, r) -> r.dead());
+  /** Serde of {@link Kind#SCORE} records: the Score's single-object encoding. */
+  public static final Serde<Routed> SCORE_SERDE = Serdes.serdeFrom(
+      (topic, r) -> r == null ? null : Schemas.SCORE.encode(r.score()),
+      (topic, bytes) -> bytes == null ? null : score(Schemas.SCORE.decode(bytes, null)));
+  /** Serde of {@link Kind#DEAD} records: the original value bytes, unchanged. */
+  public static final Serde<Routed> DEAD_SERDE = Serdes.serdeFrom(
+      (topic, r) -> r == null ? null : r.dead(),
+      (topic, bytes) -> bytes == null ? null : dead(bytes));
 
   /** Output kinds. */
   public enum Kind {
@@ -84,14 +86,6 @@ public final class Routed {
   /** The click (kind CLICK). */
   public Click click() {
     return click;
-  }
-
-  private static Serde<Routed> sinkSerde(Serializer<Routed> serializer) {
-    Serializer<Routed> nullSafe = (topic, r) -> r == null ? null : serializer.serialize(topic, r);
-    Deserializer<Routed> none = (topic, bytes) -> {
-      throw new UnsupportedOperationException("Routed records are only written, never read");
-    };
-    return Serdes.serdeFrom(nullSafe, none);
   }
 
   /** The original value (kind DEAD). */

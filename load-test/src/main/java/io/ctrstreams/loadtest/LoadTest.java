@@ -166,7 +166,11 @@ public final class LoadTest implements AutoCloseable {
         modelsTopic == null ? name("models-unused") : modelsTopic, modelName == null ? "unused" : modelName);
     TopologyConfig config = new TopologyConfig(props);
     long expected = (long) settings.impressions() * candidates;
+    String applicationId = (String) config.streamsProperties().get(StreamsConfig.APPLICATION_ID_CONFIG);
     ScoreCounter.Count count;
+    long cpu0 = CpuMeter.processCpuNanos();
+    long cpu1;
+    long streamCpu;
     try (ScoreCounter counter = new ScoreCounter(bootstrap, scores, settings.impressions())) {
       if (v == Variant.PASS_THROUGH) {
         KafkaStreams ks = new KafkaStreams(PassThroughTopology.build(config), config.streamsProperties());
@@ -174,6 +178,8 @@ public final class LoadTest implements AutoCloseable {
         try {
           awaitRunning(ks);
           count = counter.await(System.nanoTime(), expected, candidates, Duration.ofSeconds(60), 300);
+          cpu1 = CpuMeter.processCpuNanos();
+          streamCpu = CpuMeter.streamThreadCpuNanos(applicationId);
         } finally {
           ks.close(CloseOptions.timeout(Duration.ofSeconds(30))
               .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
@@ -182,6 +188,8 @@ public final class LoadTest implements AutoCloseable {
         TopologyApp app = startApp(config);
         try {
           count = counter.await(System.nanoTime(), expected, candidates, Duration.ofSeconds(60), 300);
+          cpu1 = CpuMeter.processCpuNanos();
+          streamCpu = CpuMeter.streamThreadCpuNanos(applicationId);
         } finally {
           app.close();
         }
@@ -190,10 +198,14 @@ public final class LoadTest implements AutoCloseable {
     double seconds = count.seconds();
     double cps = count.scoresPerSecond();
     ThroughputRow row = new ThroughputRow(v, candidates, settings.impressions(), count.total(), seconds,
-        cps / candidates, cps, count.eventsMissing(), count.eventsDuplicated());
-    progress.printf(Locale.ROOT, "  %-13s c=%-3d %,10.0f impr/s %,10.0f cand/s  (%,d scores in %.2f s, exactly once: %s)%n",
+        cps / candidates, cps, count.eventsMissing(), count.eventsDuplicated(),
+        CpuMeter.microsPer(streamCpu, settings.impressions()),
+        CpuMeter.microsPer(cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, settings.impressions()));
+    progress.printf(Locale.ROOT,
+        "  %-13s c=%-3d %,10.0f impr/s %,10.0f cand/s  (%,d scores in %.2f s, exactly once: %s; CPU per impression:"
+            + " stream thread %.1f us, process %.1f us)%n",
         v.label(), candidates, row.impressionsPerSecond(), row.candidatesPerSecond(), count.total(), seconds,
-        row.exactlyOnce());
+        row.exactlyOnce(), row.streamCpuMicros(), row.processCpuMicros());
     return row;
   }
 

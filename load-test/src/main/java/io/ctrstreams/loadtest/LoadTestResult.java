@@ -58,6 +58,10 @@ public record LoadTestResult(
    * @param candidatesPerSecond scores (candidates) per second over {@code seconds}
    * @param eventsMissing events with fewer scores than candidates
    * @param eventsDuplicated events with more scores than candidates
+   * @param streamCpuMicros CPU time of the app's stream threads per impression (microseconds,
+   *     start-up included; NaN when not measured)
+   * @param processCpuMicros CPU time of the whole process per impression during the run
+   *     (broker, producers, counter and app; NaN when not measured)
    */
   public record ThroughputRow(
       Variant variant,
@@ -68,7 +72,9 @@ public record LoadTestResult(
       double impressionsPerSecond,
       double candidatesPerSecond,
       int eventsMissing,
-      int eventsDuplicated) {
+      int eventsDuplicated,
+      double streamCpuMicros,
+      double processCpuMicros) {
     /** Every event scored exactly once (one score per candidate, none lost, none repeated). */
     public boolean exactlyOnce() {
       return eventsMissing == 0 && eventsDuplicated == 0 && scores == (long) impressions * candidates;
@@ -160,8 +166,8 @@ public record LoadTestResult(
     sb.append(String.format(Locale.ROOT,
         "End-to-end throughput: %,d impressions per run, best of %d round(s), exactly_once_v2, %d partitions, %d stream thread(s), Avro input%n",
         s.impressions(), s.rounds(), s.partitions(), s.streamThreads()));
-    sb.append(String.format(Locale.ROOT, "%-6s %-13s %12s %12s %10s %13s%n",
-        "cands", "variant", "impr/s", "cand/s", "x pass", "exactly-once"));
+    sb.append(String.format(Locale.ROOT, "%-6s %-13s %12s %12s %10s %13s %16s %16s%n",
+        "cands", "variant", "impr/s", "cand/s", "x pass", "exactly-once", "stream CPU us/i", "process CPU us/i"));
     for (int c : s.candidateCounts()) {
       ThroughputRow base = row(Variant.PASS_THROUGH, c);
       for (Variant v : Variant.values()) {
@@ -169,10 +175,11 @@ public record LoadTestResult(
         if (r == null) {
           continue;
         }
-        sb.append(String.format(Locale.ROOT, "%-6d %-13s %,12.0f %,12.0f %10.2f %13s%n",
+        sb.append(String.format(Locale.ROOT, "%-6d %-13s %,12.0f %,12.0f %10.2f %13s %16.1f %16.1f%n",
             c, v.label(), r.impressionsPerSecond(), r.candidatesPerSecond(),
             base == null ? Double.NaN : r.impressionsPerSecond() / base.impressionsPerSecond(),
-            r.exactlyOnce() ? "yes" : "NO (" + r.eventsMissing() + " missing, " + r.eventsDuplicated() + " dup)"));
+            r.exactlyOnce() ? "yes" : "NO (" + r.eventsMissing() + " missing, " + r.eventsDuplicated() + " dup)",
+            r.streamCpuMicros(), r.processCpuMicros()));
       }
       sb.append(String.format(Locale.ROOT, "%-6s compressed/dense = %.2fx%s%n", "", compressedOverDense(c),
           c == 16 ? "   (target >= 2.5x: " + (compressedOverDense(c) >= 2.5 ? "met" : "MISSED") + ")" : ""));

@@ -5,11 +5,11 @@ import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.ImpressionVisitor;
-import io.ctrstreams.schemas.Schemas;
-import io.ctrstreams.schemas.Score;
+import io.ctrstreams.schemas.ScoreBatch;
 import io.ctrstreams.topology.TopologyConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -24,8 +24,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * The throughput baseline: the scoring topology's impression path without the model. Same
  * input topic and serdes, same {@link ImpressionCodec} validation (the direct visit, as the
  * scoring topology without label join reads records; decode for other records), one Avro
- * {@link Score} per candidate to the scores topic under the same processing guarantee, but a
- * constant pctr instead of encoding and scoring. What the real topology costs on top of this is
+ * Score per candidate (encoded by {@link ScoreBatch}, as the topology does) to the scores topic
+ * under the same processing guarantee, but a constant pctr instead of encoding and scoring. What the real topology costs on top of this is
  * the model (encoder + scorer) and nothing else.
  */
 public final class PassThroughTopology {
@@ -40,15 +40,16 @@ public final class PassThroughTopology {
     ImpressionCodec codec = new ImpressionCodec(config.inputFormat(), config.maxCandidates());
     b.stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions"))
         .process(() -> new PassThroughProcessor(codec), Named.as("pass-through"))
-        .to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Schemas.scoreSerde()).withName("scores"));
+        .to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("scores"));
     return b.build();
   }
 
   /** Decodes and forwards one constant score per candidate; undecodable records are skipped. */
-  private static final class PassThroughProcessor implements Processor<byte[], byte[], byte[], Score> {
+  private static final class PassThroughProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private final ImpressionCodec codec;
     private final AdIds ids;
-    private ProcessorContext<byte[], Score> context;
+    private final ScoreBatch scores = new ScoreBatch();
+    private ProcessorContext<byte[], byte[]> context;
 
     PassThroughProcessor(ImpressionCodec codec) {
       this.codec = codec;
@@ -56,7 +57,7 @@ public final class PassThroughTopology {
     }
 
     @Override
-    public void init(ProcessorContext<byte[], Score> context) {
+    public void init(ProcessorContext<byte[], byte[]> context) {
       this.context = context;
     }
 
@@ -72,9 +73,10 @@ public final class PassThroughTopology {
       if (v != null) {
         long now = System.currentTimeMillis();
         byte[] key = v.eventId().getBytes(StandardCharsets.UTF_8);
+        scores.start(v.eventId(), MODEL_NAME, 0L, "live", v.timestampMs(), now);
+        Headers headers = record.headers().iterator().hasNext() ? record.headers() : null; // as the topology: no copy of none
         for (int i = 0; i < v.candidates(); i++) {
-          Score s = new Score(v.eventId(), ids.adIds[i], 0.5, MODEL_NAME, 0L, "live", v.timestampMs(), now);
-          context.forward(new Record<>(key, s, record.timestamp(), record.headers()));
+          context.forward(new Record<>(key, scores.encode(ids.adIds[i], 0.5), record.timestamp(), headers));
         }
         return;
       }
@@ -87,10 +89,9 @@ public final class PassThroughTopology {
       long now = System.currentTimeMillis();
       byte[] key = imp.getEventId().getBytes(StandardCharsets.UTF_8);
       List<Candidate> cs = imp.getCandidates();
+      scores.start(imp.getEventId(), MODEL_NAME, 0L, "live", imp.getTimestampMs(), now);
       for (int i = 0; i < cs.size(); i++) {
-        Score s = new Score(imp.getEventId(), cs.get(i).getAdId(), 0.5, MODEL_NAME, 0L, "live",
-            imp.getTimestampMs(), now);
-        context.forward(new Record<>(key, s, record.timestamp(), record.headers()));
+        context.forward(new Record<>(key, scores.encode(cs.get(i).getAdId(), 0.5), record.timestamp(), record.headers()));
       }
     }
   }

@@ -2,6 +2,7 @@ package io.ctrstreams.schemas;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,24 @@ final class ImpressionBinary {
    * instance). Racy on purpose: a String is immutable (final fields), so a thread either sees a
    * complete instance or null / another name and makes its own.
    */
-  private static final String[] KEYS = new String[1024];
+  private static final Key[] KEYS = new Key[1024];
+  /**
+   * The name last seen as the i-th map key of a record: records of one stream share their shape,
+   * so the next record's i-th key is almost always the same name, and a byte comparison finds it
+   * without hashing. Written only on a miss; racy as {@link #KEYS}.
+   */
+  private static final Key[] BY_POSITION = new Key[512];
+
+  /** A shared feature name and its (ASCII) bytes. */
+  private static final class Key {
+    final String name;
+    final byte[] ascii;
+
+    Key(String name, byte[] ascii) {
+      this.name = name;
+      this.ascii = ascii;
+    }
+  }
 
   private ImpressionBinary() {}
 
@@ -158,6 +176,7 @@ final class ImpressionBinary {
     private final byte[] b;
     private int pos;
     private int lastLength;
+    private int keyIndex; // map keys read so far in this record
 
     Reader(byte[] b, int pos) {
       this.b = b;
@@ -224,7 +243,10 @@ final class ImpressionBinary {
       return off;
     }
 
-    /** A map key: as {@link #string}, shared through {@link #KEYS} when short and ASCII. */
+    /**
+     * A map key: as {@link #string}, shared through {@link #BY_POSITION} and {@link #KEYS} when
+     * short and ASCII.
+     */
     String key() {
       int start = pos;
       long len = varLong();
@@ -233,6 +255,14 @@ final class ImpressionBinary {
         return string();
       }
       int n = (int) len;
+      int index = keyIndex++;
+      if (index < BY_POSITION.length) {
+        Key k = BY_POSITION[index];
+        if (k != null && k.ascii.length == n && Arrays.equals(k.ascii, 0, n, b, pos, pos + n)) {
+          pos += n;
+          return k.name;
+        }
+      }
       int h = 0;
       for (int i = 0; i < n; i++) {
         int c = b[pos + i];
@@ -243,26 +273,18 @@ final class ImpressionBinary {
         h = 31 * h + c; // = String.hashCode for ASCII
       }
       int slot = (h ^ (h >>> 16)) & (KEYS.length - 1);
-      String k = KEYS[slot];
-      if (k == null || !sameAscii(k, n)) {
-        k = new String(b, pos, n, StandardCharsets.ISO_8859_1); // ASCII: the same String as UTF-8
-        k.hashCode(); // cache the hash in the shared instance
+      Key k = KEYS[slot];
+      if (k == null || k.ascii.length != n || !Arrays.equals(k.ascii, 0, n, b, pos, pos + n)) {
+        String name = new String(b, pos, n, StandardCharsets.ISO_8859_1); // ASCII: the same String as UTF-8
+        name.hashCode(); // cache the hash in the shared instance
+        k = new Key(name, Arrays.copyOfRange(b, pos, pos + n));
         KEYS[slot] = k;
       }
+      if (index < BY_POSITION.length) {
+        BY_POSITION[index] = k;
+      }
       pos += n;
-      return k;
-    }
-
-    private boolean sameAscii(String k, int n) {
-      if (k.length() != n) {
-        return false;
-      }
-      for (int i = 0; i < n; i++) {
-        if (k.charAt(i) != b[pos + i]) {
-          return false;
-        }
-      }
-      return true;
+      return k.name;
     }
 
     double float64() {

@@ -33,21 +33,10 @@ final class ScoreBinary {
         + varLongSize(s.getModelVersion()) + stringSize(variant, v) + varLongSize(s.getTimestampMs())
         + varLongSize(s.getScoredAtMs());
     byte[] out = new byte[size];
-    out[0] = (byte) 0xC3;
-    out[1] = (byte) 0x01;
-    long f = FINGERPRINT;
-    for (int i = 2; i < 10; i++) {
-      out[i] = (byte) f;
-      f >>>= 8;
-    }
-    int p = 10;
+    int p = writeHeader(out);
     p = writeString(out, p, eventId, e);
     p = writeString(out, p, adId, a);
-    long bits = Double.doubleToRawLongBits(s.getPctr());
-    for (int i = 0; i < 8; i++) {
-      out[p++] = (byte) bits;
-      bits >>>= 8;
-    }
+    p = writeDouble(out, p, s.getPctr());
     p = writeString(out, p, modelName, m);
     p = writeVarLong(out, p, s.getModelVersion());
     p = writeString(out, p, variant, v);
@@ -56,8 +45,30 @@ final class ScoreBinary {
     return out;
   }
 
+  /** The single-object header (marker and schema fingerprint); returns the next position. */
+  static int writeHeader(byte[] out) {
+    out[0] = (byte) 0xC3;
+    out[1] = (byte) 0x01;
+    long f = FINGERPRINT;
+    for (int i = 2; i < 10; i++) {
+      out[i] = (byte) f;
+      f >>>= 8;
+    }
+    return 10;
+  }
+
+  /** An Avro double: the raw IEEE bits, little endian (NaN payloads kept, as Avro does). */
+  static int writeDouble(byte[] out, int p, double d) {
+    long bits = Double.doubleToRawLongBits(d);
+    for (int i = 0; i < 8; i++) {
+      out[p++] = (byte) bits;
+      bits >>>= 8;
+    }
+    return p;
+  }
+
   /** Null for pure ASCII (written char by char), else the UTF-8 bytes as Avro produces them. */
-  private static byte[] utf8IfNotAscii(String s) {
+  static byte[] utf8IfNotAscii(String s) {
     for (int i = 0; i < s.length(); i++) {
       if (s.charAt(i) >= 0x80) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -66,12 +77,12 @@ final class ScoreBinary {
     return null;
   }
 
-  private static int stringSize(String s, byte[] utf8) {
+  static int stringSize(String s, byte[] utf8) {
     int n = utf8 == null ? s.length() : utf8.length;
     return varLongSize(n) + n;
   }
 
-  private static int writeString(byte[] out, int p, String s, byte[] utf8) {
+  static int writeString(byte[] out, int p, String s, byte[] utf8) {
     if (utf8 != null) {
       p = writeVarLong(out, p, utf8.length);
       System.arraycopy(utf8, 0, out, p, utf8.length);
@@ -85,7 +96,7 @@ final class ScoreBinary {
     return p;
   }
 
-  private static int varLongSize(long n) {
+  static int varLongSize(long n) {
     long z = (n << 1) ^ (n >> 63);
     int size = 1;
     while ((z & ~0x7FL) != 0) {
@@ -95,7 +106,7 @@ final class ScoreBinary {
     return size;
   }
 
-  private static int writeVarLong(byte[] out, int p, long n) {
+  static int writeVarLong(byte[] out, int p, long n) {
     long z = (n << 1) ^ (n >> 63);
     while ((z & ~0x7FL) != 0) {
       out[p++] = (byte) ((z & 0x7F) | 0x80);

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 /** The direct Score encoder writes exactly Avro's single-object bytes, for any strings and numbers. */
@@ -29,6 +32,35 @@ class ScoreBinaryProperties {
     assertThat(ScoreBinary.encode(s)).containsExactly(avro);
     assertThat(Schemas.SCORE.encode(s)).containsExactly(avro);
     assertThat(Schemas.SCORE.decode(avro, null)).isEqualTo(Score.getDecoder().decode(avro));
+  }
+
+  @Property(tries = 300)
+  void batchShouldWriteExactlyAvrosBytesForEveryCandidate(@ForAll("text") String eventId,
+      @ForAll @Size(min = 1, max = 5) List<@From("text") String> adIds, @ForAll double pctr, @ForAll("text") String model,
+      @ForAll long version, @ForAll("text") String variant, @ForAll long ts, @ForAll long scoredAt,
+      @ForAll("text") String previousEventId) throws IOException {
+    ScoreBatch batch = new ScoreBatch();
+    // a previous impression with other (possibly longer) shared fields must leave no trace
+    batch.start(previousEventId + previousEventId, model + model + model, ~version, variant + "x", ~ts, ~scoredAt);
+    batch.encode("previous", 0.25);
+    batch.start(eventId, model, version, variant, ts, scoredAt);
+    for (int i = 0; i < adIds.size(); i++) {
+      double p = pctr + i;
+      Score s = new Score(eventId, adIds.get(i), p, model, version, variant, ts, scoredAt);
+      assertThat(batch.encode(adIds.get(i), p)).containsExactly(Score.getEncoder().encode(s).array());
+    }
+  }
+
+  @Test
+  void batchShouldRefuseEncodeBeforeStartAndNulls() {
+    ScoreBatch batch = new ScoreBatch();
+    assertThatThrownBy(() -> batch.encode("a", 0.5)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("before start");
+    assertThatThrownBy(() -> batch.start(null, "m", 1L, "live", 1L, 1L)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("eventId");
+    batch.start("e", "m", 1L, "live", 1L, 1L);
+    assertThatThrownBy(() -> batch.encode(null, 0.5)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("adId");
   }
 
   @Test

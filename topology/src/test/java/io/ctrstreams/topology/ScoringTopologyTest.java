@@ -29,6 +29,7 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -146,6 +147,27 @@ class ScoringTopologyTest {
     assertThat(MetricValues.value(prom, "ctr_model_age_seconds", "model", MODEL, "role", "live")).isEqualTo(60.0);
     assertThat(MetricValues.value(prom, "ctr_model_compression_ratio", "model", MODEL, "role", "live")).isEqualTo(4.5);
     assertThat(dlq.isEmpty()).isTrue();
+  }
+
+  @Test
+  void scoresShouldCarryTheImpressionsHeadersAndNoneWhenItHasNone() {
+    start("avro", false);
+    publish(MODEL, 1, 11);
+    Impression imp = TestModels.impression("e-h", 1_700_000_000_000L, 3, rnd);
+    RecordHeaders in = new RecordHeaders();
+    in.add("trace-id", "t-42".getBytes(StandardCharsets.UTF_8));
+    impressions.pipeInput(new TestRecord<>(imp.getEventId().getBytes(StandardCharsets.UTF_8),
+        Schemas.IMPRESSION.encode(imp), in, imp.getTimestampMs()));
+    List<TestRecord<byte[], Score>> withHeaders = scores.readRecordsToList();
+    assertThat(withHeaders).hasSize(3);
+    for (TestRecord<byte[], Score> r : withHeaders) {
+      assertThat(r.headers().toArray()).hasSize(1);
+      assertThat(new String(r.headers().lastHeader("trace-id").value(), StandardCharsets.UTF_8)).isEqualTo("t-42");
+    }
+    pipe(TestModels.impression("e-none", 1_700_000_000_000L, 2, rnd), "avro");
+    List<TestRecord<byte[], Score>> without = scores.readRecordsToList();
+    assertThat(without).hasSize(2);
+    assertThat(without).allSatisfy(r -> assertThat(r.headers().toArray()).isEmpty());
   }
 
   /** One live score per candidate, in order, with the model's own pctr, name, version and times. */

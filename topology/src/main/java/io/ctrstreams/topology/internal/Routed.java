@@ -13,13 +13,13 @@ import org.apache.kafka.common.serialization.Serdes;
  * The DLQ kind carries the original value bytes; its DLQ headers travel on the record.
  */
 public final class Routed {
-  /** Serde of {@link Kind#SCORE} records: the Score's single-object encoding. */
+  /** Serde of {@link Kind#SCORE} records: the Score's single-object encoding (made by the processor). */
   public static final Serde<Routed> SCORE_SERDE = Serdes.serdeFrom(
-      (topic, r) -> r == null ? null : Schemas.SCORE.encode(r.score()),
-      (topic, bytes) -> bytes == null ? null : score(Schemas.SCORE.decode(bytes, null)));
+      (topic, r) -> r == null ? null : r.bytes,
+      (topic, bytes) -> bytes == null ? null : encodedScore(bytes));
   /** Serde of {@link Kind#DEAD} records: the original value bytes, unchanged. */
   public static final Serde<Routed> DEAD_SERDE = Serdes.serdeFrom(
-      (topic, r) -> r == null ? null : r.dead(),
+      (topic, r) -> r == null ? null : r.bytes,
       (topic, bytes) -> bytes == null ? null : dead(bytes));
 
   /** Output kinds. */
@@ -35,37 +35,43 @@ public final class Routed {
   }
 
   private final Kind kind;
-  private final Score score;
   private final ServedImpression served;
   private final Click click;
-  private final byte[] dead;
+  private final byte[] bytes; // SCORE: the encoded Score; DEAD: the original value
 
-  private Routed(Kind kind, Score score, ServedImpression served, Click click, byte[] dead) {
+  private Routed(Kind kind, ServedImpression served, Click click, byte[] bytes) {
     this.kind = kind;
-    this.score = score;
     this.served = served;
     this.click = click;
-    this.dead = dead;
+    this.bytes = bytes;
   }
 
   /** A score. */
   public static Routed score(Score s) {
-    return new Routed(Kind.SCORE, s, null, null, null);
+    return encodedScore(Schemas.SCORE.encode(s));
+  }
+
+  /**
+   * A score already in its single-object encoding (as {@link io.ctrstreams.schemas.ScoreBatch}
+   * writes the scores of an impression): the sink sends these bytes as they are.
+   */
+  public static Routed encodedScore(byte[] encoded) {
+    return new Routed(Kind.SCORE, null, null, encoded);
   }
 
   /** A served impression. */
   public static Routed served(ServedImpression s) {
-    return new Routed(Kind.SERVED, null, s, null, null);
+    return new Routed(Kind.SERVED, s, null, null);
   }
 
   /** A click. */
   public static Routed click(Click c) {
-    return new Routed(Kind.CLICK, null, null, c, null);
+    return new Routed(Kind.CLICK, null, c, null);
   }
 
   /** A dead letter with the original value. */
   public static Routed dead(byte[] originalValue) {
-    return new Routed(Kind.DEAD, null, null, null, originalValue);
+    return new Routed(Kind.DEAD, null, null, originalValue);
   }
 
   /** The kind. */
@@ -73,9 +79,9 @@ public final class Routed {
     return kind;
   }
 
-  /** The score (kind SCORE). */
+  /** The score (kind SCORE), decoded from its encoding. */
   public Score score() {
-    return score;
+    return kind == Kind.SCORE ? Schemas.SCORE.decode(bytes, null) : null;
   }
 
   /** The served impression (kind SERVED). */
@@ -90,6 +96,6 @@ public final class Routed {
 
   /** The original value (kind DEAD). */
   public byte[] dead() {
-    return dead;
+    return kind == Kind.DEAD ? bytes : null;
   }
 }

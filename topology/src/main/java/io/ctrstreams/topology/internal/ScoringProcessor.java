@@ -9,7 +9,7 @@ import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
-import io.ctrstreams.schemas.Score;
+import io.ctrstreams.schemas.ScoreBatch;
 import io.ctrstreams.schemas.ServedCandidate;
 import io.ctrstreams.schemas.ServedImpression;
 import io.ctrstreams.serving.ModelRegistry;
@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -63,6 +64,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private long waitDeadline;
   private Scratch liveScratch;
   private Scratch shadowScratch;
+  private final ScoreBatch scoreBatch = new ScoreBatch();
 
   /**
    * Per-model encoding and output buffers. Candidate vectors are created on first need up to
@@ -265,10 +267,21 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   /** One Score per candidate ({@code adIds[i]}, {@code pctr[i]}) stamped with {@code m} and {@code variant}. */
   private void forwardScores(Record<byte[], byte[]> record, byte[] key, String eventId, long timestampMs, int n,
       String[] adIds, float[] pctr, ServedModel m, String variant, long now) {
+    scoreBatch.start(eventId, m.name(), m.version(), variant, timestampMs, now);
+    Headers headers = copyableHeaders(record);
     for (int i = 0; i < n; i++) {
-      Score s = new Score(eventId, adIds[i], (double) pctr[i], m.name(), m.version(), variant, timestampMs, now);
-      context.forward(new Record<>(key, Routed.score(s), record.timestamp(), record.headers()), SCORES_CHILD);
+      byte[] score = scoreBatch.encode(adIds[i], pctr[i]);
+      context.forward(new Record<>(key, Routed.encodedScore(score), record.timestamp(), headers), SCORES_CHILD);
     }
+  }
+
+  /**
+   * The input's headers for the outputs to carry, or null when there are none: a {@link Record}
+   * copies the headers it is given, and null skips that copy for each of the n outputs.
+   */
+  static Headers copyableHeaders(Record<?, ?> record) {
+    Headers h = record.headers();
+    return h != null && h.iterator().hasNext() ? h : null;
   }
 
   private ServedModel currentOrWait() {

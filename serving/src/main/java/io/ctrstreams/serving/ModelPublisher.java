@@ -37,8 +37,9 @@ import org.apache.kafka.common.utils.Utils;
  * pinned): older versions' chunks are gone; {@link #pin} checks this.
  *
  * <p>The producer is idempotent with {@code acks=all}. To learn which versions the topic holds,
- * publish and pin read the model's partition from the beginning with a consumer (assigned, no
- * group; kept until close); the topic is compacted and old versions tombstoned, so this stays a few records.
+ * publish and pin read the model's partition with a consumer (assigned, no group; kept until
+ * close): from the beginning the first time, then on from where the last read ended, keeping
+ * the live keys in memory (not the chunk bytes).
  *
  * <p>Not thread-safe; one publisher per process (the recompressor, {@code ctr publish}).
  */
@@ -55,6 +56,7 @@ public final class ModelPublisher implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private volatile ServingException failure;
   private KafkaConsumer<byte[], byte[]> scanConsumer;
+  private final Map<Integer, PartitionView> views = new HashMap<>();
 
   /**
    * A publisher with its own idempotent producer.
@@ -258,6 +260,14 @@ public final class ModelPublisher implements AutoCloseable {
     return Utils.toPositive(Utils.murmur2(k)) % partitions.size();
   }
 
+  private static boolean isChunk(String key) {
+    try {
+      return ModelKeys.parse(key).kind() == ModelKeys.Kind.CHUNK;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   private static final class Scan {
     final TopicState state;
     final TreeMap<Long, List<String>> liveKeysByVersion;
@@ -282,16 +292,39 @@ public final class ModelPublisher implements AutoCloseable {
     return scanConsumer;
   }
 
+  /**
+   * What this publisher has read of one partition: every live key (chunk values replaced by an
+   * empty marker; manifests and pins, which are small, kept) up to {@link #position}. Each scan
+   * reads on from there, so a publish reads back the records written since the last one, not
+   * every chunk the partition still holds (compaction only cleans rolled segments, so until then
+   * the log keeps the chunks of every version ever published: re-reading them all made each
+   * publish slower than the one before).
+   */
+  private static final class PartitionView {
+    final Map<String, byte[]> live = new HashMap<>();
+    long position;
+
+    void reset(long start) {
+      live.clear();
+      position = start;
+    }
+  }
+
+  private static final byte[] CHUNK_MARKER = new byte[0];
+
   private Scan scan(String model, int partition) {
-    Map<String, byte[]> latest = new HashMap<>();
     TopicPartition tp = new TopicPartition(topic, partition);
+    PartitionView view = views.computeIfAbsent(partition, p -> new PartitionView());
     try {
       KafkaConsumer<byte[], byte[]> consumer = scanConsumer();
       consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
+      long start = consumer.beginningOffsets(List.of(tp), SCAN_TIMEOUT).get(tp);
       long end = consumer.endOffsets(List.of(tp), SCAN_TIMEOUT).get(tp);
+      if (view.position < start || view.position > end) {
+        view.reset(start); // records this view never read were deleted, or the topic was recreated
+      }
+      consumer.seek(tp, view.position);
       long deadline = System.nanoTime() + SCAN_TIMEOUT.toNanos();
-      String prefix = model + "/";
       while (consumer.position(tp, SCAN_TIMEOUT) < end) {
         if (System.nanoTime() > deadline) {
           throw new ServingException("reading " + tp + " up to offset " + end + " timed out");
@@ -301,13 +334,24 @@ public final class ModelPublisher implements AutoCloseable {
             continue;
           }
           String key = new String(r.key(), StandardCharsets.UTF_8);
-          if (key.startsWith(prefix)) {
-            latest.put(key, r.value());
+          if (r.value() == null) {
+            view.live.remove(key);
+          } else {
+            view.live.put(key, isChunk(key) ? CHUNK_MARKER : r.value());
           }
         }
       }
+      view.position = consumer.position(tp, SCAN_TIMEOUT);
     } catch (org.apache.kafka.common.KafkaException e) {
+      view.reset(0); // read again from the start next time
       throw new ServingException("cannot read " + tp + ": " + e.getMessage(), e);
+    }
+    String prefix = model + "/";
+    Map<String, byte[]> latest = new HashMap<>();
+    for (Map.Entry<String, byte[]> e : view.live.entrySet()) {
+      if (e.getKey().startsWith(prefix)) {
+        latest.put(e.getKey(), e.getValue());
+      }
     }
     TreeMap<Long, List<String>> byVersion = new TreeMap<>();
     TreeSet<Long> published = new TreeSet<>();

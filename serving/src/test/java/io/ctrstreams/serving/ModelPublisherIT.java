@@ -149,6 +149,29 @@ class ModelPublisherIT {
   }
 
   @Test
+  void aPublisherShouldSeeWhatOthersWroteBetweenItsPublishesAndReadOnlyTheNewRecords() throws Exception {
+    String topic = newTopic(1);
+    try (ModelPublisher a = publisher(topic); ModelPublisher b = publisher(topic)) {
+      a.publish("m", 1, TopicRecords.randomBytes(1, 5000), Map.of());
+      b.publish("m", 2, TopicRecords.randomBytes(2, 5000), Map.of()); // b's first scan: from the start
+      b.pin("m", 1);
+      // a read up to its own v1; it must see b's v2 and pin, or it would publish v2 again or retire v1
+      assertThatThrownBy(() -> a.publish("m", 2, new byte[1], Map.of()))
+          .isInstanceOf(ServingException.class)
+          .hasMessage("version 2 of model m is not newer than the published version 2");
+      assertThat(a.topicState("m").pinnedVersion()).isEqualTo(1);
+      ModelPublisher.PublishResult r3 = a.publish("m", 3, TopicRecords.randomBytes(3, 5000), Map.of());
+      assertThat(r3.retiredVersions()).isEmpty(); // 1 pinned, 2 the previous
+      b.unpin("m");
+      ModelPublisher.PublishResult r4 = b.publish("m", 4, TopicRecords.randomBytes(4, 5000), Map.of());
+      assertThat(r4.retiredVersions()).containsExactly(1L, 2L);
+      assertThat(a.topicState("m").publishedVersions()).containsExactly(3L, 4L);
+      assertThat(a.topicState("m").versionsWithRecords()).containsExactly(3L, 4L);
+      assertThat(a.topicState("m").pinnedVersion()).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void shouldServeRealModelsReadBackThroughAPlainConsumerIncludingThePin() throws Exception {
     String topic = newTopic(1);
     byte[] v1 = TestModels.ctrm(1);

@@ -4,6 +4,7 @@ import io.ctrstreams.loadtest.LoadTest;
 import io.ctrstreams.loadtest.LoadTestMain;
 import io.ctrstreams.loadtest.LoadTestResult;
 import io.ctrstreams.loadtest.LoadTestSettings;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -58,6 +59,10 @@ public final class LoadTestCommand implements Callable<Integer> {
       description = "Extra Kafka Streams / client property for every app, repeatable (e.g. commit.interval.ms=200).")
   Map<String, String> streamsProperties = Map.of();
 
+  @Option(names = "--latency-trace", paramLabel = "FILE",
+      description = "Also write the swap phase's produce -> score latency over time to FILE (CSV, one row per 10 ms).")
+  Path latencyTrace;
+
   @Override
   public Integer call() throws Exception {
     LoadTestSettings base = quick ? LoadTestSettings.quick() : LoadTestSettings.full();
@@ -73,7 +78,7 @@ public final class LoadTestCommand implements Callable<Integer> {
       return 2;
     }
     LoadTestMain.quietLogs();
-    LoadTestResult r = LoadTest.run(s, System.out);
+    LoadTestResult r = LoadTest.run(s, System.out, latencyTrace);
     System.out.println();
     System.out.print(r.format());
     return 0;

@@ -61,10 +61,12 @@ public final class LoadTest implements AutoCloseable {
   private final Path stateDir;
   private final String runId = BrokerTestSupport.uniqueName("load");
   private final java.util.concurrent.atomic.AtomicInteger names = new java.util.concurrent.atomic.AtomicInteger();
+  private final Path latencyTrace;
 
-  private LoadTest(LoadTestSettings settings, PrintStream progress) {
+  private LoadTest(LoadTestSettings settings, PrintStream progress, Path latencyTrace) {
     this.settings = settings;
     this.progress = progress;
+    this.latencyTrace = latencyTrace;
     if (settings.bootstrapServers() == null) {
       progress.println("starting embedded KRaft broker ...");
       this.broker = BrokerTestSupport.startBroker();
@@ -83,10 +85,24 @@ public final class LoadTest implements AutoCloseable {
 
   /** Runs every phase of {@code settings}; progress lines go to {@code progress}. */
   public static LoadTestResult run(LoadTestSettings settings, PrintStream progress) throws InterruptedException {
+    return run(settings, progress, null);
+  }
+
+  /**
+   * As {@link #run(LoadTestSettings, PrintStream)}, also writing the swap phase's latency over
+   * time to {@code latencyTrace} (CSV; null: none).
+   */
+  public static LoadTestResult run(LoadTestSettings settings, PrintStream progress, Path latencyTrace)
+      throws InterruptedException {
     String before = loadAverage();
-    try (LoadTest t = new LoadTest(settings, progress)) {
+    try (LoadTest t = new LoadTest(settings, progress, latencyTrace)) {
       return t.runAll(before);
     }
+  }
+
+  /** Where the swap phase writes its latency trace, or null. */
+  Path latencyTrace() {
+    return latencyTrace;
   }
 
   private LoadTestResult runAll(String loadBefore) throws InterruptedException {

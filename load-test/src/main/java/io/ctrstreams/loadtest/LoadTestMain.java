@@ -1,5 +1,6 @@
 package io.ctrstreams.loadtest;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.Map;
 /**
  * Plain entry point of the harness (no CLI framework): {@code java -cp ... LoadTestMain
  * [--quick] [--impressions N] [--candidates 1,16] [--swaps K] [--rounds R] [--rate R] [--stream-threads T]
- * [--streams-property k=v]...}. {@code ctr load-test} is the same with picocli.
+ * [--streams-property k=v]... [--latency-trace FILE]}. {@code ctr load-test} is the same with picocli.
  */
 public final class LoadTestMain {
   private LoadTestMain() {}
@@ -16,15 +17,25 @@ public final class LoadTestMain {
   /** Parses the arguments, runs, prints the table; exit code 2 on bad arguments. */
   public static void main(String[] args) throws InterruptedException {
     LoadTestSettings s;
+    Path trace = null;
+    List<String> rest = new ArrayList<>(List.of(args));
+    int t = rest.indexOf("--latency-trace");
     try {
-      s = parse(args);
+      if (t >= 0) {
+        if (t + 1 >= rest.size()) {
+          throw new IllegalArgumentException("option --latency-trace needs a value");
+        }
+        trace = Path.of(rest.get(t + 1));
+        rest.subList(t, t + 2).clear();
+      }
+      s = parse(rest.toArray(new String[0]));
     } catch (IllegalArgumentException e) {
       System.err.println("load-test: " + e.getMessage());
       System.exit(2);
       return;
     }
     quietLogs();
-    LoadTestResult r = LoadTest.run(s, System.out);
+    LoadTestResult r = LoadTest.run(s, System.out, trace);
     System.out.println();
     System.out.print(r.format());
   }

@@ -16,7 +16,10 @@ import io.ctrstreams.serving.ServedModel;
 import io.ctrstreams.topology.TopologyApp;
 import io.ctrstreams.topology.TopologyConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -149,6 +152,10 @@ final class SwapPhase {
           Histogram during = new Histogram(3_600_000L, 3);
           long lastEnd = windows.isEmpty() ? steadyEnd : windows.get(windows.size() - 1)[1];
           reader.classify(steadyStart, lastEnd, windows, steady, during);
+          if (t.latencyTrace() != null) {
+            reader.writeTrace(t.latencyTrace(), steadyStart, lastEnd, windows);
+            t.progress().printf(Locale.ROOT, "latency trace (10 ms buckets) written to %s%n", t.latencyTrace());
+          }
           int[] eo = reader.exactlyOnce(produced);
           double[] ub = h1.upperBounds;
           return new SwapResult(candidates, rate, k, observed, Stats.of(toSwap), Stats.of(toScore), Stats.of(toRead),
@@ -384,6 +391,44 @@ final class SwapPhase {
           }
         }
         record(inWindow ? during : steady, latency[i]);
+      }
+    }
+
+    /**
+     * Writes the produce -> score latency over time as CSV, one row per 10 ms of scoredAtMs:
+     * {@code bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase} with phase {@code swap}
+     * (a swap window), {@code steady} (measured, outside windows) or {@code unmeasured} (warm-up,
+     * drain). Shows when a percentile's slow scores happened, e.g. a backlog after a swap.
+     */
+    void writeTrace(Path file, long from, long to, List<long[]> windows) {
+      java.util.TreeMap<Long, long[]> buckets = new java.util.TreeMap<>(); // {count, max, sum}
+      for (int i = 0; i < n; i++) {
+        long[] b = buckets.computeIfAbsent(scoredAt[i] / 10 * 10, k -> new long[3]);
+        b[0]++;
+        b[1] = Math.max(b[1], latency[i]);
+        b[2] += latency[i];
+      }
+      StringBuilder sb = new StringBuilder("bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase\n");
+      for (Map.Entry<Long, long[]> e : buckets.entrySet()) {
+        long at = e.getKey();
+        String phase = "unmeasured";
+        if (at >= from && at <= to) {
+          phase = "steady";
+          for (long[] w : windows) {
+            if (at >= w[0] && at <= w[1]) {
+              phase = "swap";
+              break;
+            }
+          }
+        }
+        long[] b = e.getValue();
+        sb.append(at).append(',').append(b[0]).append(',').append(b[1]).append(',')
+            .append(String.format(Locale.ROOT, "%.1f", (double) b[2] / b[0])).append(',').append(phase).append('\n');
+      }
+      try {
+        Files.writeString(file, sb);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the latency trace " + file, e);
       }
     }
 

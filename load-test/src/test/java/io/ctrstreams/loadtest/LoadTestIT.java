@@ -8,11 +8,14 @@ import io.ctrstreams.loadtest.LoadTestResult.Variant;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The harness end to end in quick mode with tiny sizes on its own embedded broker: structural
@@ -24,13 +27,13 @@ import org.junit.jupiter.api.Timeout;
 class LoadTestIT {
 
   @Test
-  void shouldScoreEveryEventOnceInEveryVariantAndObserveEverySwap() throws Exception {
+  void shouldScoreEveryEventOnceInEveryVariantAndObserveEverySwap(@TempDir Path tmp) throws Exception {
     LoadTestSettings s = new LoadTestSettings(300, List.of(1, 4), 1, 2, 4, 100, 500, 1_000, 200, 300, 2, 1, 11L,
         Map.of(), null);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     LoadTestResult r;
     try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-      r = LoadTest.run(s, progress);
+      r = LoadTest.run(s, progress, tmp.resolve("trace.csv"));
     }
     System.out.print(log.toString(StandardCharsets.UTF_8));
     System.out.print(r.format());
@@ -57,6 +60,23 @@ class LoadTestIT {
     assertThat(w.eventsProduced()).isPositive();
     assertThat(w.exactlyOnce()).as("swap phase: every produced event scored exactly once").isTrue();
     assertThat(w.steadyLatency().count()).isPositive();
-    assertThat(r.format()).contains("compressed/dense", "manifest written -> first score");
+    assertThat(r.format()).contains("compressed/dense", "manifest written -> first score", "stream CPU us/i");
+    for (ThroughputRow row : r.throughput()) {
+      assertThat(row.streamCpuMicros()).as(row.variant() + " stream-thread CPU per impression").isPositive().isFinite();
+      assertThat(row.processCpuMicros()).as(row.variant() + " process CPU").isGreaterThanOrEqualTo(row.streamCpuMicros());
+    }
+    // the latency trace: 10 ms buckets, every measured score in a steady or swap bucket
+    List<String> trace = Files.readAllLines(tmp.resolve("trace.csv"));
+    assertThat(trace.get(0)).isEqualTo("bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase");
+    List<String[]> rows = trace.subList(1, trace.size()).stream().map(l -> l.split(",")).toList();
+    assertThat(rows).allSatisfy(f -> {
+      assertThat(Long.parseLong(f[0]) % 10).isZero();
+      assertThat(Long.parseLong(f[1])).isPositive();
+      assertThat(Double.parseDouble(f[3])).isLessThanOrEqualTo(Long.parseLong(f[2]));
+      assertThat(f[4]).isIn("steady", "swap", "unmeasured");
+    });
+    assertThat(rows).anySatisfy(f -> assertThat(f[4]).isEqualTo("swap"));
+    assertThat(rows.stream().mapToLong(f -> Long.parseLong(f[1])).sum())
+        .as("every score read in the swap phase is in the trace").isGreaterThanOrEqualTo(w.eventsProduced() * 4);
   }
 }

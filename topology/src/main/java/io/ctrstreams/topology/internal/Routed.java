@@ -46,11 +46,6 @@ public final class Routed {
     this.bytes = bytes;
   }
 
-  /** A score. */
-  public static Routed score(Score s) {
-    return encodedScore(Schemas.SCORE.encode(s));
-  }
-
   /**
    * A score already in its single-object encoding (as {@link io.ctrstreams.schemas.ScoreBatch}
    * writes the scores of an impression): the sink sends these bytes as they are.

@@ -83,9 +83,12 @@ public record LoadTestSettings(
    * The full run: 60,000 impressions per throughput run, 1 and 16 candidates, 3 rounds, 20 swaps.
    * Runs of 20,000 impressions lasted 1-3 s per variant and their ratios moved by up to 20%
    * between identical runs (JIT state, commit timing); 60,000 x 3 rounds keeps them within ~5%.
+   * The swap phase warms up for 30 s: after 5 s the fresh app's produce -> score latency was
+   * still rising through the "steady" block (9 -> 77 ms max per second, {@code --latency-trace}),
+   * after 30 s it was flat (p99 21-34 ms).
    */
   public static LoadTestSettings full() {
-    return new LoadTestSettings(60_000, List.of(1, 16), 3, 20, 16, 0, 5_000, 5_000, 2_000, 500, 2, 1, 7L, Map.of(), null);
+    return new LoadTestSettings(60_000, List.of(1, 16), 3, 20, 16, 0, 30_000, 5_000, 2_000, 500, 2, 1, 7L, Map.of(), null);
   }
 
   /** The quick run (about a minute): 2,000 impressions per run, 1 round, 5 swaps, short windows. */

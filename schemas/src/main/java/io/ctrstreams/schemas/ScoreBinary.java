@@ -5,44 +5,29 @@ import org.apache.avro.SchemaNormalization;
 
 /**
  * A direct Avro single-object encoder for {@link Score}, the topology's highest-volume output
- * (one record per candidate): computes the exact size, then writes header and body into one
- * array, without Avro's generic writer (field lookups, union resolution, a growing stream and a
- * final copy). Produces exactly the bytes of {@code Score.getEncoder()} for every record
- * (property-tested); a record with a null string field returns null so the caller's Avro path
- * reports it as Avro would. Thread-safe (no state).
+ * (one record per candidate), and the Avro primitives {@link ScoreBatch} writes with: exact
+ * sizes, then header and body into one array, without Avro's generic writer (field lookups,
+ * union resolution, a growing stream and a final copy). Produces exactly the bytes of {@code
+ * Score.getEncoder()} for every record (property-tested); a record with a null string field
+ * returns null so the caller's Avro path reports it as Avro would. Thread-safe (no state).
  */
 final class ScoreBinary {
   private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Score.getClassSchema());
 
   private ScoreBinary() {}
 
-  /** The single-object encoding of {@code s}, or null when a string field is null. */
+  /**
+   * The single-object encoding of {@code s}, or null when a string field is null. The layout is
+   * {@link ScoreBatch}'s (one impression of one score).
+   */
   static byte[] encode(Score s) {
-    String eventId = s.getEventId();
-    String adId = s.getAdId();
-    String modelName = s.getModelName();
-    String variant = s.getVariant();
-    if (eventId == null || adId == null || modelName == null || variant == null) {
+    if (s.getEventId() == null || s.getAdId() == null || s.getModelName() == null || s.getVariant() == null) {
       return null;
     }
-    byte[] e = utf8IfNotAscii(eventId);
-    byte[] a = utf8IfNotAscii(adId);
-    byte[] m = utf8IfNotAscii(modelName);
-    byte[] v = utf8IfNotAscii(variant);
-    int size = 10 + stringSize(eventId, e) + stringSize(adId, a) + 8 + stringSize(modelName, m)
-        + varLongSize(s.getModelVersion()) + stringSize(variant, v) + varLongSize(s.getTimestampMs())
-        + varLongSize(s.getScoredAtMs());
-    byte[] out = new byte[size];
-    int p = writeHeader(out);
-    p = writeString(out, p, eventId, e);
-    p = writeString(out, p, adId, a);
-    p = writeDouble(out, p, s.getPctr());
-    p = writeString(out, p, modelName, m);
-    p = writeVarLong(out, p, s.getModelVersion());
-    p = writeString(out, p, variant, v);
-    p = writeVarLong(out, p, s.getTimestampMs());
-    writeVarLong(out, p, s.getScoredAtMs());
-    return out;
+    ScoreBatch one = new ScoreBatch();
+    one.start(s.getEventId(), s.getModelName(), s.getModelVersion(), s.getVariant(), s.getTimestampMs(),
+        s.getScoredAtMs());
+    return one.encode(s.getAdId(), s.getPctr());
   }
 
   /** The single-object header (marker and schema fingerprint); returns the next position. */

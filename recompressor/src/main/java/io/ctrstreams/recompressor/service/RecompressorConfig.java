@@ -1,12 +1,11 @@
 package io.ctrstreams.recompressor.service;
 
+import io.ctrstreams.serving.ServiceProperties;
 import java.io.IOException;
 import java.nio.file.Path;
-import io.ctrstreams.serving.ServiceProperties;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.AbstractConfig;

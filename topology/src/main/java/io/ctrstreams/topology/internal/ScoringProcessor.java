@@ -67,15 +67,14 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private final ScoreBatch scoreBatch = new ScoreBatch();
 
   /**
-   * Per-model encoding and output buffers. Candidate vectors are created on first need up to
-   * the largest batch seen, so a model swap costs one small allocation, not maxCandidates.
+   * Per-model encoding and output buffers: the visitor's feature vectors serve both paths (the
+   * direct visit and decoded impressions). Candidate vectors are created on first need up to the
+   * largest batch seen, so a model swap costs one small allocation, not maxCandidates.
    */
   private static final class Scratch {
     final ServedModel served;
     final Scorer scorer;
     final FeatureEncoder encoder;
-    final FeatureVector context;
-    final FeatureVector[] candidates;
     final float[] pctr;
     final float[] logit;
     final FeatureVisitor visitor;
@@ -85,8 +84,6 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
       CtrModel model = served.model();
       this.scorer = served.scorer();
       this.encoder = model.encoder();
-      this.context = encoder.newFeatureVector();
-      this.candidates = new FeatureVector[maxCandidates];
       this.pctr = new float[maxCandidates];
       this.logit = new float[maxCandidates];
       this.visitor = new FeatureVisitor(encoder, maxCandidates);
@@ -94,17 +91,19 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
 
     /** Scores the candidates the visitor encoded; fills logit[0..n) and pctr[0..n). */
     void scoreVisited(int n) {
+      // logits once; pctr = Scorer.sigmoid(logit) is exactly what scoreBatch returns
       scorer.scoreLogitsBatch(visitor.contextVector, visitor.candidates, n, logit);
       for (int i = 0; i < n; i++) {
         pctr[i] = Scorer.sigmoid(logit[i]);
       }
     }
 
-    /** Encodes and scores; fills logit[0..n) and pctr[0..n) (= the scorer's scoreBatch). */
+    /** Encodes a decoded impression into the visitor's vectors and scores it (= the scorer's scoreBatch). */
     void score(Impression imp) {
       List<Candidate> cs = imp.getCandidates();
       int n = cs.size();
-      encoder.encode(imp.getContext(), FieldSpec.Role.CONTEXT, context);
+      encoder.encode(imp.getContext(), FieldSpec.Role.CONTEXT, visitor.contextVector);
+      FeatureVector[] candidates = visitor.candidates;
       for (int i = 0; i < n; i++) {
         FeatureVector v = candidates[i];
         if (v == null) {
@@ -113,11 +112,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
         }
         encoder.encode(cs.get(i).getFeatures(), FieldSpec.Role.CANDIDATE, v);
       }
-      // logits once; pctr = Scorer.sigmoid(logit) is exactly what scoreBatch returns
-      scorer.scoreLogitsBatch(context, candidates, n, logit);
-      for (int i = 0; i < n; i++) {
-        pctr[i] = Scorer.sigmoid(logit[i]);
-      }
+      scoreVisited(n);
     }
   }
 

@@ -1,10 +1,9 @@
 package io.ctrstreams.trainer.online;
 
+import io.ctrstreams.serving.ServiceProperties;
 import java.io.IOException;
 import java.nio.file.Path;
-import io.ctrstreams.serving.ServiceProperties;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;

@@ -143,6 +143,35 @@ public final class FeatureEncoder {
     encodeField(ordinal, x, out);
   }
 
+  /**
+   * Encodes a categorical value given as ASCII bytes {@code [off, off + len)} of {@code bytes}
+   * when the field maps values by hash alone (no vocabulary): one pass hashes the bytes and checks
+   * that they are ASCII, with the row {@link #encodeField(int, CharSequence, FeatureVector)} gives
+   * for the same characters (FNV-1a over UTF-8, which for ASCII is the bytes). Returns false,
+   * leaving {@code out} untouched, when the field is numeric, has a vocabulary or a byte is not
+   * ASCII; the caller then encodes the decoded value. For decoders that hash straight from record
+   * bytes.
+   */
+  public boolean encodeAscii(int ordinal, byte[] bytes, int off, int len, FeatureVector out) {
+    FieldSpec f = field(ordinal);
+    if (f.type() != FieldSpec.Type.CATEGORICAL || vocab[ordinal] != null) {
+      return false;
+    }
+    checkSize(out);
+    long h = FeatureHash.FNV_OFFSET;
+    int all = 0;
+    for (int i = off, end = off + len; i < end; i++) {
+      int c = bytes[i];
+      all |= c;
+      h = (h ^ c) * FeatureHash.FNV_PRIME; // c >= 0 when ASCII; a negative byte fails below
+    }
+    if (all < 0) {
+      return false;
+    }
+    out.set(ordinal, f.vocabularySize() + (int) Math.floorMod(FeatureHash.fmix64(h), (long) f.oovBuckets()), 1f);
+    return true;
+  }
+
   /** Encodes a numeric value (NaN = missing, infinities rejected). */
   public void encodeField(int ordinal, double x, FeatureVector out) {
     FieldSpec f = field(ordinal);

@@ -11,8 +11,10 @@ package io.ctrstreams.model;
  * format version. Bucket of a value: {@code floorMod(hash64(v), oovBuckets)}.
  */
 public final class FeatureHash {
-  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-  private static final long FNV_PRIME = 0x100000001b3L;
+  /** FNV-1a 64-bit offset basis. */
+  static final long FNV_OFFSET = 0xcbf29ce484222325L;
+  /** FNV-1a 64-bit prime. */
+  static final long FNV_PRIME = 0x100000001b3L;
 
   private FeatureHash() {}
 

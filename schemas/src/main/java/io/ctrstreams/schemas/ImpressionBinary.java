@@ -258,7 +258,7 @@ final class ImpressionBinary {
       int index = keyIndex++;
       if (index < BY_POSITION.length) {
         Key k = BY_POSITION[index];
-        if (k != null && k.ascii.length == n && Arrays.equals(k.ascii, 0, n, b, pos, pos + n)) {
+        if (k != null && k.ascii.length == n && sameBytes(k.ascii, b, pos, n)) {
           pos += n;
           return k.name;
         }
@@ -285,6 +285,19 @@ final class ImpressionBinary {
       }
       pos += n;
       return k.name;
+    }
+
+    /**
+     * {@code a[0, n) == b[off, off + n)}, a plain loop: feature names are a few bytes, where
+     * {@code Arrays.equals}' range checks and mismatch set-up cost more than the comparison.
+     */
+    private static boolean sameBytes(byte[] a, byte[] b, int off, int n) {
+      for (int i = 0; i < n; i++) {
+        if (a[i] != b[off + i]) {
+          return false;
+        }
+      }
+      return true;
     }
 
     double float64() {

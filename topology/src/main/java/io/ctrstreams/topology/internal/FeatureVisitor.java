@@ -133,6 +133,9 @@ final class FeatureVisitor implements ImpressionVisitor {
 
   private void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out) {
     try {
+      if (encoder.encodeAscii(ordinal, b, off, len, out)) {
+        return; // hashed categorical, ASCII: one pass over the bytes
+      }
       CharSequence s = view.of(b, off, len) ? view : new String(b, off, len, StandardCharsets.UTF_8);
       encoder.encodeField(ordinal, s, out);
     } catch (RuntimeException e) {

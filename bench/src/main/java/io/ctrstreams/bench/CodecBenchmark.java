@@ -58,7 +58,22 @@ public class CodecBenchmark {
   @Setup
   public void setup() {
     Random r = new Random(7);
-    for (int n = 0; n < 256; n++) {
+    for (Impression imp : impressions(candidates, 256, r)) {
+      impressions.add(codec.encodeAvro(imp));
+      long n = imp.getTimestampMs() - 1_700_000_000_000L;
+      scores.add(new Score(imp.getEventId(), imp.getEventId() + "#0", r.nextDouble(), "criteo-dnn", 42L, "live",
+          1_700_000_000_000L + n, 1_700_000_000_123L + n));
+    }
+  }
+
+  /**
+   * {@code count} Criteo-shaped impressions for {@link BenchModels}' fields: I1..I13 numeric and
+   * C1..C13 categorical in the context, C14..C26 categorical in each of {@code candidates}
+   * candidates (values {@code C<i>-<hex>}, as the load test produces them).
+   */
+  public static List<Impression> impressions(int candidates, int count, Random r) {
+    List<Impression> out = new ArrayList<>(count);
+    for (int n = 0; n < count; n++) {
       Map<String, Object> ctx = new HashMap<>();
       for (int i = 1; i <= 13; i++) {
         ctx.put("I" + i, Math.floor(Math.exp(r.nextDouble() * 8)) - 1);
@@ -72,11 +87,9 @@ public class CodecBenchmark {
         }
         cs.add(new Candidate("e" + n + "#" + c, f));
       }
-      Impression imp = new Impression("e" + n, 1_700_000_000_000L + n, ctx, cs);
-      impressions.add(codec.encodeAvro(imp));
-      scores.add(new Score("e" + n, "e" + n + "#0", r.nextDouble(), "criteo-dnn", 42L, "live",
-          1_700_000_000_000L + n, 1_700_000_000_123L + n));
+      out.add(new Impression("e" + n, 1_700_000_000_000L + n, ctx, cs));
     }
+    return out;
   }
 
   /** Decodes (and for {@code direct} also validates) one impression. */

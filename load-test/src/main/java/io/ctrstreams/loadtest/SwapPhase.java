@@ -31,12 +31,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * Hot swap under load. The compressed model's app scores impressions offered at a fixed rate
@@ -72,7 +74,13 @@ final class SwapPhase {
     String input = t.name("swap-impressions");
     String scores = t.name("swap-scores");
     String models = t.name("swap-models");
-    t.createTopics(List.of(KafkaTopics.plain(input, s.partitions()), KafkaTopics.plain(scores, s.partitions()),
+    // LogAppendTime on the input: the broker stamps each impression record when it appends it and
+    // the scores carry the input record's timestamp, so the trace splits produce -> score into
+    // producer side (event time -> append) and broker -> app (append -> score). Event time stays
+    // in the record body.
+    NewTopic inputTopic = KafkaTopics.plain(input, s.partitions())
+        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
+    t.createTopics(List.of(inputTopic, KafkaTopics.plain(scores, s.partitions()),
         KafkaTopics.compacted(models, 1)));
     int k = s.swaps();
     CtrModel base = LoadModels.model(true, 1);
@@ -294,6 +302,8 @@ final class SwapPhase {
     // written by the reader thread only; read after stop() (join gives happens-before)
     private long[] scoredAt = new long[1 << 16];
     private int[] latency = new int[1 << 16];
+    /** scoredAtMs - the input record's broker append time (the score record's timestamp). */
+    private int[] appendLatency = new int[1 << 16];
     private int n;
     private int[] perEvent = new int[1 << 14];
     private final AtomicLong eventsComplete = new AtomicLong();
@@ -328,9 +338,11 @@ final class SwapPhase {
           if (n == scoredAt.length) {
             scoredAt = Arrays.copyOf(scoredAt, n * 2);
             latency = Arrays.copyOf(latency, n * 2);
+            appendLatency = Arrays.copyOf(appendLatency, n * 2);
           }
           scoredAt[n] = sc.getScoredAtMs();
           latency[n] = (int) Math.max(0, sc.getScoredAtMs() - sc.getTimestampMs());
+          appendLatency[n] = (int) Math.max(0, sc.getScoredAtMs() - r.timestamp());
           n++;
           long e = ImpressionFactory.indexOf(r.key());
           if (e >= 0) {
@@ -396,19 +408,23 @@ final class SwapPhase {
 
     /**
      * Writes the produce -> score latency over time as CSV, one row per 10 ms of scoredAtMs:
-     * {@code bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase} with phase {@code swap}
-     * (a swap window), {@code steady} (measured, outside windows) or {@code unmeasured} (warm-up,
-     * drain). Shows when a percentile's slow scores happened, e.g. a backlog after a swap.
+     * {@code bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase,max_append_to_score_ms}
+     * with phase {@code swap} (a swap window), {@code steady} (measured, outside windows) or
+     * {@code unmeasured} (warm-up, drain); the last column is the part after the broker appended
+     * the impression (max_latency_ms minus it is the producer side). Shows when a percentile's
+     * slow scores happened and on which side, e.g. a backlog after a swap.
      */
     void writeTrace(Path file, long from, long to, List<long[]> windows) {
-      java.util.TreeMap<Long, long[]> buckets = new java.util.TreeMap<>(); // {count, max, sum}
+      java.util.TreeMap<Long, long[]> buckets = new java.util.TreeMap<>(); // {count, max, sum, max append}
       for (int i = 0; i < n; i++) {
-        long[] b = buckets.computeIfAbsent(scoredAt[i] / 10 * 10, k -> new long[3]);
+        long[] b = buckets.computeIfAbsent(scoredAt[i] / 10 * 10, k -> new long[4]);
         b[0]++;
         b[1] = Math.max(b[1], latency[i]);
+        b[3] = Math.max(b[3], appendLatency[i]);
         b[2] += latency[i];
       }
-      StringBuilder sb = new StringBuilder("bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase\n");
+      StringBuilder sb = new StringBuilder(
+          "bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase,max_append_to_score_ms\n");
       for (Map.Entry<Long, long[]> e : buckets.entrySet()) {
         long at = e.getKey();
         String phase = "unmeasured";
@@ -423,7 +439,7 @@ final class SwapPhase {
         }
         long[] b = e.getValue();
         sb.append(at).append(',').append(b[0]).append(',').append(b[1]).append(',')
-            .append(String.format(Locale.ROOT, "%.1f", (double) b[2] / b[0])).append(',').append(phase).append('\n');
+            .append(String.format(Locale.ROOT, "%.1f", (double) b[2] / b[0])).append(',').append(phase).append(',').append(b[3]).append('\n');
       }
       try {
         Files.writeString(file, sb);

@@ -67,13 +67,16 @@ class LoadTestIT {
     }
     // the latency trace: 10 ms buckets, every measured score in a steady or swap bucket
     List<String> trace = Files.readAllLines(tmp.resolve("trace.csv"));
-    assertThat(trace.get(0)).isEqualTo("bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase");
+    assertThat(trace.get(0))
+        .isEqualTo("bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase,max_append_to_score_ms");
     List<String[]> rows = trace.subList(1, trace.size()).stream().map(l -> l.split(",")).toList();
     assertThat(rows).allSatisfy(f -> {
       assertThat(Long.parseLong(f[0]) % 10).isZero();
       assertThat(Long.parseLong(f[1])).isPositive();
       assertThat(Double.parseDouble(f[3])).isLessThanOrEqualTo(Long.parseLong(f[2]));
       assertThat(f[4]).isIn("steady", "swap", "unmeasured");
+      // after the broker's append is part of the whole (event time -> score)
+      assertThat(Long.parseLong(f[5])).isBetween(0L, Long.parseLong(f[2]) + 1);
     });
     assertThat(rows).anySatisfy(f -> assertThat(f[4]).isEqualTo("swap"));
     assertThat(rows.stream().mapToLong(f -> Long.parseLong(f[1])).sum())

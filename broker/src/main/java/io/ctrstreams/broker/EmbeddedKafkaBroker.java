@@ -185,6 +185,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("num.partitions", "1");
     p.put("auto.create.topics.enable", "false");
+    // the log cleaner's offset map is a heap buffer (128 MiB by default) held for the broker's
+    // life: in an embedded broker it shares the heap with the app, and its compacted topics (the
+    // models topic, internal topics) are small; 16 MiB maps ~800k keys per cleaning pass
+    p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
     p.putAll(extraProperties);
     Properties props = new Properties();
     props.putAll(p);

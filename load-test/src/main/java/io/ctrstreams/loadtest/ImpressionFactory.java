@@ -2,12 +2,14 @@ package io.ctrstreams.loadtest;
 
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.schemas.AvroBinary;
 import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +28,17 @@ import java.util.Random;
 public final class ImpressionFactory {
   /** Distinct values drawn per categorical field. */
   public static final int DISTINCT_VALUES = 5_000;
+  /** Impressions in {@link #encodePooled}'s pool. */
+  public static final int POOL = 1024;
+  private static final int HEADER = AvroBinary.HEADER_BYTES;
 
   private final ModelSpec spec;
   private final int candidates;
   private final String prefix;
   private final Random rnd;
   private final ImpressionCodec codec = new ImpressionCodec(WireFormat.AVRO, ImpressionCodec.DEFAULT_MAX_CANDIDATES);
+  private byte[][] tails;
+  private byte[] header;
 
   /**
    * A factory.
@@ -78,6 +85,47 @@ public final class ImpressionFactory {
   /** Avro single-object bytes of {@link #impression}. */
   public byte[] encode(Impression imp) {
     return codec.encodeAvro(imp);
+  }
+
+  /**
+   * The Avro single-object bytes of impression {@code index} at {@code timestampMs}, cheaply:
+   * features and ad ids come from a pool of {@value #POOL} impressions made on first use, whose
+   * bodies after the event id and timestamp (context map and candidates) are encoded once; a call
+   * writes header, event id and timestamp and copies one such tail. For an open-loop producer
+   * that shares the cores with the app under test (Avro's generic writer costs ~30 us per
+   * 16-candidate impression, most of the producer's CPU). Ad ids are {@code p<k>#<i>}, not tied
+   * to the event id. Decodes to {@code eventId(index)}, {@code timestampMs} and pool entry
+   * {@code index % POOL} (tested).
+   */
+  public byte[] encodePooled(long index, long timestampMs) {
+    if (tails == null) {
+      tails = new byte[POOL][];
+      for (int k = 0; k < POOL; k++) {
+        List<Candidate> cs = new ArrayList<>(candidates);
+        for (int i = 0; i < candidates; i++) {
+          cs.add(new Candidate("p" + k + "#" + i, features(FieldSpec.Role.CANDIDATE)));
+        }
+        // event id "" and timestamp 0 encode as one byte each after the 10-byte header
+        byte[] b = encode(new Impression("", 0L, features(FieldSpec.Role.CONTEXT), cs));
+        header = Arrays.copyOf(b, HEADER);
+        tails[k] = Arrays.copyOfRange(b, HEADER + 2, b.length);
+      }
+    }
+    byte[] id = eventId(index).getBytes(StandardCharsets.US_ASCII); // prefix and digits: ASCII
+    byte[] tail = tails[(int) (index % POOL)];
+    byte[] out = new byte[HEADER + AvroBinary.varLongSize(id.length) + id.length
+        + AvroBinary.varLongSize(timestampMs) + tail.length];
+    System.arraycopy(header, 0, out, 0, HEADER);
+    int p = AvroBinary.writeVarLong(out, HEADER, id.length);
+    System.arraycopy(id, 0, out, p, id.length);
+    p = AvroBinary.writeVarLong(out, p + id.length, timestampMs);
+    System.arraycopy(tail, 0, out, p, tail.length);
+    return out;
+  }
+
+  /** The impression {@link #encodePooled} encodes (for tests). */
+  Impression pooled(long index, long timestampMs) {
+    return codec.decode(encodePooled(index, timestampMs), timestampMs);
   }
 
   /** The record key of an impression: its event id in UTF-8. */

@@ -5,9 +5,7 @@ import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.loadtest.LoadTestResult.Stats;
 import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
 import io.ctrstreams.model.CtrModel;
-import io.ctrstreams.schemas.Impression;
-import io.ctrstreams.schemas.Schemas;
-import io.ctrstreams.schemas.Score;
+import io.ctrstreams.schemas.ScoreFields;
 import io.ctrstreams.serving.ModelKeys;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ModelRecords;
@@ -69,6 +67,16 @@ final class SwapPhase {
     this.candidates = t.settings().swapCandidates();
   }
 
+  /**
+   * Scores the phase should produce, with a margin: the reader's arrays are sized once, before
+   * the measurement (growing them later meant copying tens of MB while the app is measured).
+   */
+  private long expectedScores(LoadTestSettings s) {
+    double seconds = (s.warmupMs() + s.steadyMs() + (double) s.swaps() * (s.swapGapMs() + s.swapWindowTailMs() + 1_000)
+        + 10_000) / 1000.0;
+    return (long) (1.25 * rate * candidates * seconds);
+  }
+
   SwapResult run() throws InterruptedException {
     LoadTestSettings s = t.settings();
     String input = t.name("swap-impressions");
@@ -89,9 +97,10 @@ final class SwapPhase {
 
     try (ModelPublisher publisher = t.publisher(models);
         ManifestWatcher manifests = new ManifestWatcher(t.bootstrap(), models, modelName)) {
-      publisher.publish(modelName, 1, LoadModels.ctrm(base), Map.of());
+      byte[] file = LoadModels.ctrm(base);
+      publisher.publish(modelName, 1, file, Map.of());
       try (TopologyApp app = t.startApp(config);
-          Reader reader = new Reader(t.bootstrap(), scores, candidates)) {
+          Reader reader = new Reader(t.bootstrap(), scores, candidates, expectedScores(s))) {
         app.live().addListener(new RegistryListener() {
           @Override
           public void onSwap(ServedModel previous, ServedModel current) {
@@ -120,14 +129,15 @@ final class SwapPhase {
           List<long[]> windows = new ArrayList<>();
           int observed = 0;
           for (int v = 2; v <= k + 1; v++) {
-            // serialized just before its publish and dropped after: holding every version's
-            // bytes for the whole phase (100 MB at K=20) grew the old generation until a full
-            // GC (450 ms under ParallelGC) landed in a swap window
-            byte[] bytes = LoadModels.ctrm(base.withVersion(v));
+            // every version publishes the same file (the weights do not change the cost): the
+            // registry serves it as the manifest's version. Serializing a new file per swap
+            // allocated two multi-MB arrays in this JVM (humongous for G1: a concurrent GC cycle
+            // in every swap window, charged to the app); holding one file per version grew the
+            // old generation until a full GC (450 ms under ParallelGC) landed in a window.
             long pubStart = System.currentTimeMillis();
             ScoringLatencySnapshot w0 = ScoringLatencySnapshot.take(app.registry());
             steadyBuckets = ScoringLatencySnapshot.accumulate(steadyBuckets, lastWindowEnd, w0); // the gap before
-            publisher.publish(modelName, v, bytes, Map.of());
+            publisher.publish(modelName, v, file, Map.of());
             long manifestTs = manifests.awaitManifest(v, Duration.ofSeconds(30));
             long[] first = reader.awaitVersion(v, Duration.ofSeconds(30));
             Long swapped = swapWallMs.get((long) v);
@@ -190,7 +200,11 @@ final class SwapPhase {
     }
   }
 
-  /** Produces impressions at a fixed rate on its own thread; event time = creation time. */
+  /**
+   * Produces impressions at a fixed rate on its own thread; event time = creation time. Pooled
+   * encoding ({@link ImpressionFactory#encodePooled}) keeps this thread's CPU, which the app under
+   * test shares, at a few us per impression.
+   */
   private static final class OpenLoopProducer implements Runnable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
@@ -226,8 +240,8 @@ final class SwapPhase {
             LockSupport.parkNanos(wait);
             continue;
           }
-          Impression imp = factory.impression(i, System.currentTimeMillis());
-          producer.send(new ProducerRecord<>(topic, ImpressionFactory.key(imp), factory.encode(imp)));
+          byte[] key = factory.eventId(i).getBytes(StandardCharsets.US_ASCII);
+          producer.send(new ProducerRecord<>(topic, key, factory.encodePooled(i, System.currentTimeMillis())));
           i++;
           produced.set(i);
         }
@@ -256,6 +270,7 @@ final class SwapPhase {
     ManifestWatcher(String bootstrap, String topic, String model) {
       Map<String, Object> cc = BrokerTestSupport.consumerConfig(bootstrap, "unused");
       cc.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      cc.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelPublisher.FETCH_BYTES); // no humongous receives
       consumer = new KafkaConsumer<>(cc);
       TopicPartition tp = new TopicPartition(topic, 0);
       consumer.assign(List.of(tp));
@@ -300,15 +315,19 @@ final class SwapPhase {
     private final ConcurrentHashMap<Long, long[]> firstByVersion = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     // written by the reader thread only; read after stop() (join gives happens-before)
-    private long[] scoredAt = new long[1 << 16];
-    private int[] latency = new int[1 << 16];
+    private long[] scoredAt;
+    private int[] latency;
     /** scoredAtMs - the input record's broker append time (the score record's timestamp). */
-    private int[] appendLatency = new int[1 << 16];
+    private int[] appendLatency;
     private int n;
     private int[] perEvent = new int[1 << 14];
     private final AtomicLong eventsComplete = new AtomicLong();
 
-    Reader(String bootstrap, String topic, int candidates) {
+    Reader(String bootstrap, String topic, int candidates, long expectedScores) {
+      int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1 << 16, expectedScores));
+      scoredAt = new long[capacity];
+      latency = new int[capacity];
+      appendLatency = new int[capacity];
       Map<String, Object> cc = BrokerTestSupport.consumerConfig(bootstrap, "unused");
       cc.remove(ConsumerConfig.GROUP_ID_CONFIG);
       cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -328,21 +347,25 @@ final class SwapPhase {
 
     @Override
     public void run() {
-      Score reuse = null;
+      // the numeric fields only (no strings, no Avro reader): this thread shares the cores with
+      // the app under test, and full Score decoding was most of its CPU
+      ScoreFields sc = new ScoreFields();
+      long lastVersion = Long.MIN_VALUE;
       while (running) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-          long readAt = System.currentTimeMillis();
-          Score sc = Schemas.SCORE.decode(r.value(), reuse);
-          reuse = sc;
-          firstByVersion.putIfAbsent(sc.getModelVersion(), new long[] {sc.getScoredAtMs(), readAt});
+          sc.read(r.value());
+          if (sc.modelVersion() != lastVersion) { // a version seen for the first time always differs from the last
+            lastVersion = sc.modelVersion();
+            firstByVersion.putIfAbsent(lastVersion, new long[] {sc.scoredAtMs(), System.currentTimeMillis()});
+          }
           if (n == scoredAt.length) {
             scoredAt = Arrays.copyOf(scoredAt, n * 2);
             latency = Arrays.copyOf(latency, n * 2);
             appendLatency = Arrays.copyOf(appendLatency, n * 2);
           }
-          scoredAt[n] = sc.getScoredAtMs();
-          latency[n] = (int) Math.max(0, sc.getScoredAtMs() - sc.getTimestampMs());
-          appendLatency[n] = (int) Math.max(0, sc.getScoredAtMs() - r.timestamp());
+          scoredAt[n] = sc.scoredAtMs();
+          latency[n] = (int) Math.max(0, sc.scoredAtMs() - sc.timestampMs());
+          appendLatency[n] = (int) Math.max(0, sc.scoredAtMs() - r.timestamp());
           n++;
           long e = ImpressionFactory.indexOf(r.key());
           if (e >= 0) {

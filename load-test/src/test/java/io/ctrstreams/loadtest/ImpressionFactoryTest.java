@@ -42,6 +42,26 @@ class ImpressionFactoryTest {
     assertThat(back.getCandidates()).allSatisfy(c -> assertThat(c.getFeatures()).hasSize((int) candidateFields));
   }
 
+  @Property(tries = 200)
+  void pooledBytesShouldBeAvrosEncodingOfThePoolEntry(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 10) long index,
+      @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long timestampMs) {
+    ImpressionFactory f = new ImpressionFactory(LoadModels.spec(true), 4, "s", 5);
+    Impression entry = f.pooled(index % ImpressionFactory.POOL, 1L); // the same pool entry, another id and time
+    Impression expected = new Impression(f.eventId(index), timestampMs, entry.getContext(), entry.getCandidates());
+    assertThat(f.encodePooled(index, timestampMs)).containsExactly(f.encode(expected));
+    Impression back = f.pooled(index, timestampMs);
+    assertThat(back.getEventId()).isEqualTo(f.eventId(index));
+    assertThat(back.getTimestampMs()).isEqualTo(timestampMs);
+    assertThat(back.getCandidates()).hasSize(4);
+  }
+
+  @Test
+  void pooledImpressionsShouldCycleThroughDistinctEntries() {
+    ImpressionFactory f = new ImpressionFactory(LoadModels.spec(true), 2, "s", 5);
+    assertThat(f.pooled(3, 0L).getContext()).isEqualTo(f.pooled(3 + ImpressionFactory.POOL, 0L).getContext())
+        .isNotEqualTo(f.pooled(4, 0L).getContext());
+  }
+
   @Test
   void shouldRejectAPrefixEndingInADigit() {
     assertThatThrownBy(() -> new ImpressionFactory(LoadModels.spec(true), 1, "t1", 1))

@@ -36,16 +36,16 @@ public final class ScoreBatch {
 
     byte[] m = ScoreBinary.utf8IfNotAscii(modelName);
     byte[] v = ScoreBinary.utf8IfNotAscii(variant);
-    int tailSize = ScoreBinary.stringSize(modelName, m) + ScoreBinary.varLongSize(modelVersion)
-        + ScoreBinary.stringSize(variant, v) + ScoreBinary.varLongSize(timestampMs) + ScoreBinary.varLongSize(scoredAtMs);
+    int tailSize = ScoreBinary.stringSize(modelName, m) + AvroBinary.varLongSize(modelVersion)
+        + ScoreBinary.stringSize(variant, v) + AvroBinary.varLongSize(timestampMs) + AvroBinary.varLongSize(scoredAtMs);
     if (tail.length < tailSize) {
       tail = new byte[tailSize];
     }
     p = ScoreBinary.writeString(tail, 0, modelName, m);
-    p = ScoreBinary.writeVarLong(tail, p, modelVersion);
+    p = AvroBinary.writeVarLong(tail, p, modelVersion);
     p = ScoreBinary.writeString(tail, p, variant, v);
-    p = ScoreBinary.writeVarLong(tail, p, timestampMs);
-    tailLength = ScoreBinary.writeVarLong(tail, p, scoredAtMs);
+    p = AvroBinary.writeVarLong(tail, p, timestampMs);
+    tailLength = AvroBinary.writeVarLong(tail, p, scoredAtMs);
     started = true;
   }
 

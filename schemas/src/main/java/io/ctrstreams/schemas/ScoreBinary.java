@@ -32,14 +32,7 @@ final class ScoreBinary {
 
   /** The single-object header (marker and schema fingerprint); returns the next position. */
   static int writeHeader(byte[] out) {
-    out[0] = (byte) 0xC3;
-    out[1] = (byte) 0x01;
-    long f = FINGERPRINT;
-    for (int i = 2; i < 10; i++) {
-      out[i] = (byte) f;
-      f >>>= 8;
-    }
-    return 10;
+    return AvroBinary.writeHeader(out, FINGERPRINT);
   }
 
   /** An Avro double: the raw IEEE bits, little endian (NaN payloads kept, as Avro does). */
@@ -64,40 +57,20 @@ final class ScoreBinary {
 
   static int stringSize(String s, byte[] utf8) {
     int n = utf8 == null ? s.length() : utf8.length;
-    return varLongSize(n) + n;
+    return AvroBinary.varLongSize(n) + n;
   }
 
   static int writeString(byte[] out, int p, String s, byte[] utf8) {
     if (utf8 != null) {
-      p = writeVarLong(out, p, utf8.length);
+      p = AvroBinary.writeVarLong(out, p, utf8.length);
       System.arraycopy(utf8, 0, out, p, utf8.length);
       return p + utf8.length;
     }
     int n = s.length();
-    p = writeVarLong(out, p, n);
+    p = AvroBinary.writeVarLong(out, p, n);
     for (int i = 0; i < n; i++) {
       out[p++] = (byte) s.charAt(i);
     }
-    return p;
-  }
-
-  static int varLongSize(long n) {
-    long z = (n << 1) ^ (n >> 63);
-    int size = 1;
-    while ((z & ~0x7FL) != 0) {
-      size++;
-      z >>>= 7;
-    }
-    return size;
-  }
-
-  static int writeVarLong(byte[] out, int p, long n) {
-    long z = (n << 1) ^ (n >> 63);
-    while ((z & ~0x7FL) != 0) {
-      out[p++] = (byte) ((z & 0x7F) | 0x80);
-      z >>>= 7;
-    }
-    out[p++] = (byte) z;
     return p;
   }
 }

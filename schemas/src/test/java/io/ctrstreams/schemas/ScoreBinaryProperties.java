@@ -34,6 +34,38 @@ class ScoreBinaryProperties {
     assertThat(Schemas.SCORE.decode(avro, null)).isEqualTo(Score.getDecoder().decode(avro));
   }
 
+  @Property(tries = 500)
+  void scoreFieldsShouldReadWhatAvroDecodes(@ForAll("text") String eventId, @ForAll("text") String adId,
+      @ForAll double pctr, @ForAll("text") String model, @ForAll long version, @ForAll("text") String variant,
+      @ForAll long ts, @ForAll long scoredAt) throws IOException {
+    byte[] avro = Score.getEncoder().encode(new Score(eventId, adId, pctr, model, version, variant, ts, scoredAt)).array();
+    Score decoded = Score.getDecoder().decode(avro);
+    ScoreFields f = new ScoreFields().read(avro);
+    assertThat(Double.doubleToRawLongBits(f.pctr())).isEqualTo(Double.doubleToRawLongBits(decoded.getPctr()));
+    assertThat(f.modelVersion()).isEqualTo(decoded.getModelVersion());
+    assertThat(f.timestampMs()).isEqualTo(decoded.getTimestampMs());
+    assertThat(f.scoredAtMs()).isEqualTo(decoded.getScoredAtMs());
+  }
+
+  @Property(tries = 300)
+  void scoreFieldsShouldRejectEveryTruncation(@ForAll("text") String eventId, @ForAll long version,
+      @ForAll long scoredAt) throws IOException {
+    byte[] avro = Score.getEncoder().encode(new Score(eventId, "ad", 0.5, "m", version, "live", 7L, scoredAt)).array();
+    ScoreFields f = new ScoreFields();
+    for (int len = 0; len < avro.length; len++) {
+      byte[] cut = java.util.Arrays.copyOf(avro, len);
+      assertThatThrownBy(() -> f.read(cut)).isInstanceOf(CodecException.class)
+          .satisfies(e -> assertThat(((CodecException) e).reason()).isEqualTo(DecodeFailure.BAD_AVRO));
+    }
+  }
+
+  @Test
+  void scoreFieldsShouldRejectAnotherSchema() {
+    byte[] click = Schemas.CLICK.encode(new Click("e", "a", 1L));
+    assertThatThrownBy(() -> new ScoreFields().read(click)).isInstanceOf(CodecException.class)
+        .satisfies(e -> assertThat(((CodecException) e).reason()).isEqualTo(DecodeFailure.UNKNOWN_SCHEMA));
+  }
+
   @Property(tries = 300)
   void batchShouldWriteExactlyAvrosBytesForEveryCandidate(@ForAll("text") String eventId,
       @ForAll @Size(min = 1, max = 5) List<@From("text") String> adIds, @ForAll double pctr, @ForAll("text") String model,

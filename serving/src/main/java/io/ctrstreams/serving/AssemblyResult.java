@@ -1,6 +1,8 @@
 package io.ctrstreams.serving;
 
 import io.ctrstreams.schemas.ModelManifest;
+import java.util.List;
+import java.util.Objects;
 
 /** What one record fed to a {@link ModelChunkAssembler} produced. */
 public sealed interface AssemblyResult {
@@ -8,8 +10,26 @@ public sealed interface AssemblyResult {
   /** The record was buffered or had nothing to report (chunk, duplicate manifest, tombstone). */
   record Pending() implements AssemblyResult {}
 
-  /** A version is complete and its SHA-256 matched: hand {@code bytes} to the registry. */
-  record Assembled(ModelManifest manifest, byte[] bytes) implements AssemblyResult {
+  /**
+   * A version is complete and its SHA-256 matched: hand it to the registry. The file stays in its
+   * chunks, in order: one contiguous copy of a multi-MB model would be a humongous object for G1
+   * (at least half a heap region), and each one started a concurrent GC cycle that took a core
+   * for 100-200 ms in the middle of every swap (BENCHMARKS.md section 4). The registry copies the
+   * chunks into a reused off-heap buffer to decode; {@link #bytes()} joins them for callers that
+   * want an array.
+   */
+  record Assembled(ModelManifest manifest, List<byte[]> chunks) implements AssemblyResult {
+    /** A result over {@code chunks} (kept as given, in order). */
+    public Assembled {
+      Objects.requireNonNull(manifest, "manifest");
+      chunks = List.copyOf(chunks);
+    }
+
+    /** A result over one array (tests, callers holding a whole file). */
+    public Assembled(ModelManifest manifest, byte[] bytes) {
+      this(manifest, List.of(bytes));
+    }
+
     /** The model name. */
     public String model() {
       return manifest.getModel();
@@ -18,6 +38,26 @@ public sealed interface AssemblyResult {
     /** The assembled version. */
     public long version() {
       return manifest.getVersion();
+    }
+
+    /** The file's length in bytes. */
+    public long size() {
+      long n = 0;
+      for (byte[] c : chunks) {
+        n += c.length;
+      }
+      return n;
+    }
+
+    /** The whole file in a new array (a copy of the chunks). */
+    public byte[] bytes() {
+      byte[] out = new byte[Math.toIntExact(size())];
+      int p = 0;
+      for (byte[] c : chunks) {
+        System.arraycopy(c, 0, out, p, c.length);
+        p += c.length;
+      }
+      return out;
     }
   }
 

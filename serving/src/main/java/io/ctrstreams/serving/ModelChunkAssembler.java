@@ -5,6 +5,7 @@ import io.ctrstreams.schemas.ModelManifest;
 import io.ctrstreams.schemas.ModelPin;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -249,14 +250,10 @@ public final class ModelChunkAssembler {
       return new AssemblyResult.Rejected(k.model(), version, RejectReason.BUFFER_OVERFLOW,
           "model of " + set.bytes + " bytes does not fit one array");
     }
-    byte[] whole = new byte[(int) set.bytes];
     MessageDigest sha = ModelRecords.newSha256();
-    int pos = 0;
     for (byte[] c : set.chunks) {
-      System.arraycopy(c, 0, whole, pos, c.length);
-      pos += c.length;
+      sha.update(c); // the digest of the concatenation, without building it
     }
-    sha.update(whole);
     String actual = HexFormat.of().formatHex(sha.digest());
     if (!actual.equalsIgnoreCase(m.getSha256())) {
       return new AssemblyResult.Rejected(k.model(), version, RejectReason.CHECKSUM_MISMATCH,
@@ -267,7 +264,7 @@ public final class ModelChunkAssembler {
     while (!state.pending.isEmpty() && state.pending.firstKey() <= version) {
       dropSet(state, state.pending.firstKey());
     }
-    return new AssemblyResult.Assembled(m, whole);
+    return new AssemblyResult.Assembled(m, Arrays.asList(set.chunks));
   }
 
   private AssemblyResult acceptPin(ModelKeys.Parsed k, byte[] value) {

@@ -48,6 +48,15 @@ public final class ModelPublisher implements AutoCloseable {
   /** Chunk size: below the 1 MiB record limits of broker, producer and consumer defaults. */
   public static final int CHUNK_BYTES = 900 * 1024;
 
+  /**
+   * {@code max.partition.fetch.bytes} for consumers of the models topic (the topology's global
+   * consumer, followers, this publisher's scan): one chunk fits, and a fetch response (received
+   * into one heap array; the broker may cut a trailing batch, so the default of 1 MiB fills it to
+   * the limit) stays below 1 MiB, i.e. below half a 2 MiB G1 region, which would make every
+   * response a humongous object and start a concurrent GC cycle per model swap.
+   */
+  public static final int FETCH_BYTES = 960 * 1024;
+
   private static final Duration SCAN_TIMEOUT = Duration.ofSeconds(30);
 
   private final Map<String, Object> clientConfig;
@@ -287,6 +296,7 @@ public final class ModelPublisher implements AutoCloseable {
       c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       c.remove(ConsumerConfig.GROUP_ID_CONFIG);
       c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-publisher-scan");
+      c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES);
       scanConsumer = new KafkaConsumer<>(c);
     }
     return scanConsumer;

@@ -3,7 +3,9 @@ package io.ctrstreams.serving;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ModelFile;
+import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.schemas.ModelManifest;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -64,6 +66,8 @@ public final class ModelRegistry {
   private final Clock clock;
   private final AtomicReference<ServedModel> current = new AtomicReference<>();
   private final TreeMap<Long, ServedModel> retained = new TreeMap<>();
+  /** Off-heap copy of the chunks being decoded; reused across swaps (guarded by this). */
+  private ByteBuffer decodeBuffer;
   private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong swaps = new AtomicLong();
   private final Map<RejectReason, AtomicLong> rejects = new EnumMap<>(RejectReason.class);
@@ -117,7 +121,7 @@ public final class ModelRegistry {
    */
   public Outcome apply(AssemblyResult result) {
     if (result instanceof AssemblyResult.Assembled a) {
-      return a.model().equals(name) ? offer(a.manifest(), a.bytes()) : Outcome.IGNORED;
+      return a.model().equals(name) ? offer(a.manifest(), a.chunks()) : Outcome.IGNORED;
     } else if (result instanceof AssemblyResult.Rejected r) {
       if (!r.model().equals(name)) {
         return Outcome.IGNORED;
@@ -138,7 +142,37 @@ public final class ModelRegistry {
    */
   public synchronized Outcome offer(ModelManifest manifest, byte[] ctrmBytes) {
     Objects.requireNonNull(manifest, "manifest");
-    return load(manifest.getVersion(), ctrmBytes, manifest.getMetadata(), manifest);
+    return load(manifest.getVersion(), ByteBuffer.wrap(ctrmBytes), manifest.getMetadata(), manifest);
+  }
+
+  /**
+   * As {@link #offer(ModelManifest, byte[])} for a file in chunks (as assembled from the models
+   * topic): the chunks are copied into this registry's reused off-heap buffer and decoded from
+   * there, so a swap allocates no multi-MB heap array (a humongous object for G1, which starts a
+   * concurrent GC cycle; BENCHMARKS.md section 4). The buffer grows to the next power of two of
+   * the largest model seen and is kept.
+   */
+  public synchronized Outcome offer(ModelManifest manifest, List<byte[]> chunks) {
+    Objects.requireNonNull(manifest, "manifest");
+    long size = 0;
+    for (byte[] c : chunks) {
+      size += c.length;
+    }
+    if (size > Integer.MAX_VALUE - 8) {
+      reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW,
+          "model of " + size + " bytes does not fit one buffer");
+      return Outcome.REJECTED;
+    }
+    if (decodeBuffer == null || decodeBuffer.capacity() < size) {
+      int cap = (int) Math.min(Integer.MAX_VALUE - 8, Long.highestOneBit(Math.max(size, 1) - 1) << 1);
+      decodeBuffer = ByteBuffer.allocateDirect(Math.max(cap, (int) size));
+    }
+    ByteBuffer b = decodeBuffer.clear();
+    for (byte[] c : chunks) {
+      b.put(c);
+    }
+    b.flip();
+    return load(manifest.getVersion(), b, manifest.getMetadata(), manifest);
   }
 
   /**
@@ -153,10 +187,11 @@ public final class ModelRegistry {
       reject(-1, RejectReason.DECODE_FAILED, e.getMessage());
       return Outcome.REJECTED;
     }
-    return load(file.modelVersion(), ctrmBytes, Map.of(), null);
+    return load(file.modelVersion(), ByteBuffer.wrap(ctrmBytes), Map.of(), null);
   }
 
-  private Outcome load(long version, byte[] bytes, Map<String, String> extraMetadata,
+  /** Decodes the remaining bytes of {@code bytes} (not kept: the tensors are copies). */
+  private Outcome load(long version, ByteBuffer bytes, Map<String, String> extraMetadata,
       ModelManifest manifest) {
     if (retained.containsKey(version)) {
       return Outcome.IGNORED; // a replay of a version already held
@@ -169,7 +204,7 @@ public final class ModelRegistry {
     }
     CtrModel model;
     try {
-      ModelFile file = CtrmFormat.read(bytes);
+      ModelFile file = CtrmFormat.read(bytes, ReadOptions.defaults());
       model = CtrModel.fromFile(file);
       if (model.version() != version) {
         model = model.withVersion(version);
@@ -188,7 +223,7 @@ public final class ModelRegistry {
     Map<String, String> meta = new LinkedHashMap<>(model.metadata());
     meta.putAll(extraMetadata);
     ServedModel next = new ServedModel(name, version, model, model.scorer(), clock.instant(),
-        bytes.length, meta, manifest);
+        bytes.remaining(), meta, manifest);
     retained.put(version, next);
     Outcome outcome;
     if (pinned < 0 || pinned == version) {

@@ -54,6 +54,7 @@ public final class ModelTopicFollower implements AutoCloseable {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.remove(ConsumerConfig.GROUP_ID_CONFIG);
     c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-follower");
+    c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelPublisher.FETCH_BYTES);
     this.consumer = new KafkaConsumer<>(c);
     this.thread = new Thread(this::run, "ctr-model-follower-" + topic);
     thread.setDaemon(true);

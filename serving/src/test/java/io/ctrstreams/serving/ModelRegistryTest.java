@@ -54,6 +54,35 @@ class ModelRegistryTest {
   }
 
   @Test
+  void chunkedOffersShouldDecodeAsTheWholeFileThroughTheReusedBuffer() {
+    ModelRegistry chunked = new ModelRegistry(M);
+    ModelRegistry whole = new ModelRegistry(M);
+    // small, larger (the buffer grows), small again (reused with stale bytes beyond the file)
+    long[][] versions = {{1, 8}, {2, 64}, {3, 8}};
+    FeatureVector ctx = null;
+    FeatureVector cand = null;
+    for (long[] v : versions) {
+      byte[] b = TestModels.ctrm(TestModels.spec((int) v[1], 6), v[0], v[0]);
+      List<byte[]> chunks = new ArrayList<>();
+      for (int p = 0, size = 1; p < b.length; p += size, size = size * 3 + 1) {
+        chunks.add(java.util.Arrays.copyOfRange(b, p, Math.min(b.length, p + size)));
+      }
+      assertThat(chunks).hasSizeGreaterThan(3);
+      assertThat(new AssemblyResult.Assembled(manifest(M, v[0], b), chunks).bytes()).isEqualTo(b);
+      assertThat(chunked.apply(new AssemblyResult.Assembled(manifest(M, v[0], b), chunks))).isEqualTo(Outcome.SWAPPED);
+      assertThat(whole.offer(manifest(M, v[0], b), b)).isEqualTo(Outcome.SWAPPED);
+      ServedModel s = chunked.current();
+      assertThat(s.version()).isEqualTo(v[0]);
+      assertThat(s.sizeBytes()).isEqualTo(b.length);
+      if (ctx == null) {
+        ctx = s.model().encoder().encode(java.util.Map.of("site", "site:1", "age", 7), s.model().encoder().newFeatureVector());
+        cand = s.model().encoder().encode(java.util.Map.of("ad", "ad-3", "bid", 0.5), s.model().encoder().newFeatureVector());
+      }
+      assertThat(s.scorer().scoreLogit(ctx, cand)).isEqualTo(whole.current().scorer().scoreLogit(ctx, cand));
+    }
+  }
+
+  @Test
   void shouldMakeANewerVersionVisibleAndUseTheManifestVersion() {
     ModelRegistry r = new ModelRegistry(M);
     Recorder rec = new Recorder();

@@ -2,6 +2,7 @@ package io.ctrstreams.topology;
 
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServiceProperties;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -216,7 +218,7 @@ public final class TopologyConfig extends AbstractConfig {
         throw new ConfigException(k, getString(k), "is already used by another topic setting; every topic must be distinct");
       }
     }
-    Object pollInterval = originals().get(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+    Object pollInterval = originals().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
     long maxPoll = pollInterval == null ? 300_000L : Long.parseLong(String.valueOf(pollInterval).trim());
     if (getLong(MODEL_WAIT_MS_CONFIG) >= maxPoll) {
       throw new ConfigException(
@@ -245,7 +247,8 @@ public final class TopologyConfig extends AbstractConfig {
   /**
    * The Kafka Streams properties: every original property that is not one of ours, plus
    * bootstrap servers, application id and our defaults ({@code exactly_once_v2},
-   * {@code metrics.recording.level=INFO}) unless the caller set them.
+   * {@code metrics.recording.level=INFO}, the global consumer's {@code max.partition.fetch.bytes}
+   * = {@link ModelPublisher#FETCH_BYTES}) unless the caller set them.
    */
   public Properties streamsProperties() {
     Properties p = new Properties();
@@ -253,6 +256,9 @@ public final class TopologyConfig extends AbstractConfig {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
     p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.putIfAbsent(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "INFO");
+    // the global consumer reads only the models topic: fetch responses below 1 MiB (see FETCH_BYTES)
+    p.putIfAbsent(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+        ModelPublisher.FETCH_BYTES);
     return p;
   }
 

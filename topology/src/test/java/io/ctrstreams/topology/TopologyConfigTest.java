@@ -39,6 +39,10 @@ class TopologyConfigTest {
     assertThat(c.attributionWindowMs()).isEqualTo(600_000L);
     assertThat(c.metricsPort()).isEqualTo(9400);
     assertThat(c.shadowModelName()).isNull();
+    // fetch responses of the models topic stay below 1 MiB (no humongous array per model swap)
+    assertThat(p.get("global.consumer.max.partition.fetch.bytes")).isEqualTo(960 * 1024);
+    assertThat(new TopologyConfig(props("global.consumer.max.partition.fetch.bytes", "2097152")).streamsProperties())
+        .containsEntry("global.consumer.max.partition.fetch.bytes", "2097152");
   }
 
   @Test

@@ -224,7 +224,7 @@ public final class RecompressorService implements AutoCloseable {
         }
         if (a.version() > store.finishedFullVersion()) {
           pendingFullVersion = Math.max(pendingFullVersion, a.version());
-          LOG.info("full snapshot {} v{} assembled ({} bytes)", a.model(), a.version(), a.bytes().length);
+          LOG.info("full snapshot {} v{} assembled ({} bytes)", a.model(), a.version(), a.size());
         } else {
           LOG.info("full snapshot {} v{} already finished; not redone", a.model(), a.version());
         }

@@ -1,0 +1,117 @@
+package io.ctrstreams.schemas;
+
+import org.apache.avro.SchemaNormalization;
+
+/**
+ * The numeric fields of a single-object encoded {@link Score} (pctr, model version, event and
+ * scoring times) read straight from the bytes, the strings skipped: for consumers that count or
+ * time scores at full rate (the load test's readers) without Avro's generic reader, which builds
+ * every string and resolves every field (most of such a consumer's CPU). Gives exactly the values
+ * {@code Schemas.SCORE.decode} gives (property-tested). Reusable; not thread-safe.
+ */
+public final class ScoreFields {
+  private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Score.getClassSchema());
+  private static final int HEADER = 10;
+
+  private byte[] b;
+  private int pos;
+  private double pctr;
+  private long modelVersion;
+  private long timestampMs;
+  private long scoredAtMs;
+
+  /**
+   * Reads {@code bytes}; returns this.
+   *
+   * @throws CodecException {@link DecodeFailure#UNKNOWN_SCHEMA} for another schema's header,
+   *     {@link DecodeFailure#BAD_AVRO} for a bad header or a truncated or corrupt body
+   */
+  public ScoreFields read(byte[] bytes) {
+    if (bytes == null || bytes.length < HEADER || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
+      throw new CodecException(DecodeFailure.BAD_AVRO, "not an Avro single-object Score record");
+    }
+    long f = 0;
+    for (int i = 9; i >= 2; i--) {
+      f = (f << 8) | (bytes[i] & 0xffL);
+    }
+    if (f != FINGERPRINT) {
+      throw new CodecException(DecodeFailure.UNKNOWN_SCHEMA,
+          "schema fingerprint " + Long.toHexString(f) + " is not Score's " + Long.toHexString(FINGERPRINT));
+    }
+    b = bytes;
+    pos = HEADER;
+    try {
+      skipString(); // eventId
+      skipString(); // adId
+      pctr = readDouble();
+      skipString(); // modelName
+      modelVersion = readLong();
+      skipString(); // variant
+      timestampMs = readLong();
+      scoredAtMs = readLong();
+    } finally {
+      b = null;
+    }
+    return this;
+  }
+
+  /** The predicted CTR. */
+  public double pctr() {
+    return pctr;
+  }
+
+  /** The version of the model that scored. */
+  public long modelVersion() {
+    return modelVersion;
+  }
+
+  /** The impression's event time (ms). */
+  public long timestampMs() {
+    return timestampMs;
+  }
+
+  /** When the topology scored it (ms). */
+  public long scoredAtMs() {
+    return scoredAtMs;
+  }
+
+  private void skipString() {
+    long len = readLong();
+    if (len < 0 || len > b.length - pos) {
+      throw corrupt("string length " + len);
+    }
+    pos += (int) len;
+  }
+
+  private double readDouble() {
+    if (b.length - pos < 8) {
+      throw corrupt("truncated double");
+    }
+    long bits = 0;
+    for (int i = 7; i >= 0; i--) {
+      bits = (bits << 8) | (b[pos + i] & 0xffL);
+    }
+    pos += 8;
+    return Double.longBitsToDouble(bits);
+  }
+
+  private long readLong() {
+    long raw = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= b.length) {
+        throw corrupt("truncated varint");
+      }
+      int x = b[pos++] & 0xff;
+      raw |= (long) (x & 0x7f) << shift;
+      if ((x & 0x80) == 0) {
+        return (raw >>> 1) ^ -(raw & 1);
+      }
+    }
+    throw corrupt("invalid long encoding");
+  }
+
+  private CodecException corrupt(String what) {
+    return new CodecException(DecodeFailure.BAD_AVRO, "Score record body is corrupt or truncated (" + b.length
+        + " bytes): " + what + " at byte " + pos);
+  }
+}

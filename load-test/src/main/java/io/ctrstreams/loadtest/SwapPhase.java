@@ -6,9 +6,7 @@ import io.ctrstreams.loadtest.LoadTestResult.Stats;
 import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.schemas.ScoreFields;
-import io.ctrstreams.serving.ModelKeys;
 import io.ctrstreams.serving.ModelPublisher;
-import io.ctrstreams.serving.ModelRecords;
 import io.ctrstreams.serving.RegistryListener;
 import io.ctrstreams.serving.ServedModel;
 import io.ctrstreams.topology.TopologyApp;
@@ -95,8 +93,7 @@ final class SwapPhase {
     String modelName = base.name();
     TopologyConfig config = new TopologyConfig(t.appProps("swap", input, scores, models, modelName));
 
-    try (ModelPublisher publisher = t.publisher(models);
-        ManifestWatcher manifests = new ManifestWatcher(t.bootstrap(), models, modelName)) {
+    try (ModelPublisher publisher = t.publisher(models)) {
       byte[] file = LoadModels.ctrm(base);
       publisher.publish(modelName, 1, file, Map.of());
       try (TopologyApp app = t.startApp(config);
@@ -137,8 +134,9 @@ final class SwapPhase {
             long pubStart = System.currentTimeMillis();
             ScoringLatencySnapshot w0 = ScoringLatencySnapshot.take(app.registry());
             steadyBuckets = ScoringLatencySnapshot.accumulate(steadyBuckets, lastWindowEnd, w0); // the gap before
-            publisher.publish(modelName, v, file, Map.of());
-            long manifestTs = manifests.awaitManifest(v, Duration.ofSeconds(30));
+            // the manifest record's own timestamp, as the publisher set it (reading it back from
+            // the topic meant a third consumer fetching every chunk in this JVM)
+            long manifestTs = publisher.publish(modelName, v, file, Map.of()).manifestTimestampMs();
             long[] first = reader.awaitVersion(v, Duration.ofSeconds(30));
             Long swapped = swapWallMs.get((long) v);
             if (first == null) {
@@ -258,49 +256,6 @@ final class SwapPhase {
 
     long produced() {
       return produced.get();
-    }
-  }
-
-  /** Reads the models topic for the timestamp of each version's latest-manifest record. */
-  private static final class ManifestWatcher implements AutoCloseable {
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final String manifestKey;
-    private final Map<Long, Long> seen = new java.util.HashMap<>();
-
-    ManifestWatcher(String bootstrap, String topic, String model) {
-      Map<String, Object> cc = BrokerTestSupport.consumerConfig(bootstrap, "unused");
-      cc.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      cc.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelPublisher.FETCH_BYTES); // no humongous receives
-      consumer = new KafkaConsumer<>(cc);
-      TopicPartition tp = new TopicPartition(topic, 0);
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
-      manifestKey = ModelKeys.latestManifest(model);
-    }
-
-    long awaitManifest(long version, Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!seen.containsKey(version)) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("manifest of version " + version + " not seen within " + timeout);
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-          if (r.value() != null && r.key() != null
-              && manifestKey.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-            try {
-              seen.putIfAbsent(ModelRecords.decodeManifest(r.value()).getVersion(), r.timestamp());
-            } catch (IOException e) {
-              throw new IllegalStateException("unreadable manifest at offset " + r.offset(), e);
-            }
-          }
-        }
-      }
-      return seen.get(version);
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
     }
   }
 

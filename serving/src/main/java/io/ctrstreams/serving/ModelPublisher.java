@@ -104,10 +104,12 @@ public final class ModelPublisher implements AutoCloseable {
    * @param totalBytes length of the .ctrm bytes
    * @param sha256 hex SHA-256 of the .ctrm bytes
    * @param retiredVersions versions whose records were tombstoned
+   * @param manifestTimestampMs the timestamp of the {@code <model>/manifest} record (its
+   *     CreateTime, set when it was sent): when the version became complete on the topic
    */
   public record PublishResult(
       String model, long version, int chunkCount, long totalBytes, String sha256,
-      List<Long> retiredVersions) {}
+      List<Long> retiredVersions, long manifestTimestampMs) {}
 
   /**
    * What the topic holds for one model.
@@ -165,7 +167,8 @@ public final class ModelPublisher implements AutoCloseable {
     send(partition, ModelKeys.versionManifest(modelName, version), manifestBytes);
     flush();
     // The latest manifest goes last, after every chunk is acknowledged.
-    send(partition, ModelKeys.latestManifest(modelName), manifestBytes);
+    long manifestTimestampMs = System.currentTimeMillis();
+    send(partition, ModelKeys.latestManifest(modelName), manifestBytes, manifestTimestampMs);
     flush();
 
     TreeSet<Long> keep = new TreeSet<>();
@@ -185,7 +188,8 @@ public final class ModelPublisher implements AutoCloseable {
       }
     }
     flush();
-    return new PublishResult(modelName, version, count, ctrmBytes.length, sha, List.copyOf(retired));
+    return new PublishResult(modelName, version, count, ctrmBytes.length, sha, List.copyOf(retired),
+        manifestTimestampMs);
   }
 
   /**
@@ -234,11 +238,16 @@ public final class ModelPublisher implements AutoCloseable {
   }
 
   private void send(int partition, String key, byte[] value) {
+    send(partition, key, value, null);
+  }
+
+  /** As {@link #send(int, String, byte[])} with the record's timestamp (null: the producer's clock). */
+  private void send(int partition, String key, byte[] value, Long timestampMs) {
     try {
       // Asynchronous; the idempotent producer keeps the order within the partition and the
       // first failure is reported by the next flush().
       producer.send(
-          new ProducerRecord<>(topic, partition, key.getBytes(StandardCharsets.UTF_8), value),
+          new ProducerRecord<>(topic, partition, timestampMs, key.getBytes(StandardCharsets.UTF_8), value),
           (md, e) -> {
             if (e != null && failure == null) {
               failure = new ServingException(

@@ -59,9 +59,25 @@ class ModelPublisherIT {
         Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), topic);
   }
 
+  /** The timestamp of the last record with {@code key}, or -1. */
+  static long timestampOf(String topic, String key) {
+    long[] ts = {-1};
+    forEachRecord(topic, r -> {
+      if (key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+        ts[0] = r.timestamp();
+      }
+    });
+    return ts[0];
+  }
+
   /** Every record of the topic in offset order (per partition). */
   static List<Rec> readAll(String topic) {
     List<Rec> out = new ArrayList<>();
+    forEachRecord(topic, r -> out.add(new Rec(new String(r.key(), StandardCharsets.UTF_8), r.value())));
+    return out;
+  }
+
+  private static void forEachRecord(String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> action) {
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(consumerConfig(broker.bootstrapServers(), uniqueName("g")))) {
       List<TopicPartition> tps = c.partitionsFor(topic).stream()
@@ -71,11 +87,10 @@ class ModelPublisherIT {
       Map<TopicPartition, Long> end = c.endOffsets(tps);
       while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          out.add(new Rec(new String(r.key(), StandardCharsets.UTF_8), r.value()));
+          action.accept(r);
         }
       }
     }
-    return out;
   }
 
   @Test
@@ -92,6 +107,8 @@ class ModelPublisherIT {
     }
     assertThat(res.chunkCount()).isEqualTo(6);
     assertThat(res.sha256()).isEqualTo(ModelRecords.sha256Hex(bytes));
+    assertThat(timestampOf(topic, "big/manifest")).as("the manifest record carries the reported time")
+        .isEqualTo(res.manifestTimestampMs());
 
     long t2 = System.nanoTime();
     List<Rec> log = readAll(topic);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -54,10 +55,27 @@ public final class KafkaStreamsCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
+    return collect(name -> true);
+  }
+
+  /**
+   * Only the families whose name {@code includedNames} accepts, tested before any metric value is
+   * read: a filtered scrape (e.g. of one histogram) must not pay for reading and converting every
+   * Kafka metric, which the interface's default (collect all, then filter) would.
+   */
+  @Override
+  public MetricSnapshots collect(Predicate<String> includedNames) {
     Map<MetricName, ? extends Metric> all = metrics.get();
     Map<String, Family> families = new LinkedHashMap<>();
     if (all != null) {
       for (Map.Entry<MetricName, ? extends Metric> e : all.entrySet()) {
+        MetricName mn = e.getKey();
+        boolean counter = mn.name().endsWith("-total");
+        String raw = counter ? mn.name().substring(0, mn.name().length() - "-total".length()) : mn.name();
+        String base = prometheusName(mn.group(), baseUnitName(raw));
+        if (!includedNames.test(base)) {
+          continue;
+        }
         Object v;
         try {
           v = e.getValue().metricValue();
@@ -68,15 +86,10 @@ public final class KafkaStreamsCollector implements MultiCollector {
           continue;
         }
         double value = ((Number) v).doubleValue();
-        MetricName mn = e.getKey();
-        boolean counter = mn.name().endsWith("-total");
         if (counter && (Double.isNaN(value) || value < 0)) {
           continue;
         }
-        String raw = counter ? mn.name().substring(0, mn.name().length() - "-total".length()) : mn.name();
-        double scale = unitScale(raw);
-        value *= scale;
-        String base = prometheusName(mn.group(), baseUnitName(raw));
+        value *= unitScale(raw);
         Family f = families.get(base);
         if (f == null) {
           f = new Family(counter, help(mn));

@@ -38,6 +38,36 @@ class KafkaStreamsCollectorTest {
   }
 
   @Test
+  void filteredScrapeShouldReadOnlyTheIncludedMetrics() {
+    Map<MetricName, Metric> m = new LinkedHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    for (int i = 0; i < 50; i++) {
+      MetricName mn = new MetricName("poll-rate-" + i, "consumer-metrics", "d", Map.of("client-id", "c"));
+      m.put(mn, new Metric() {
+        @Override
+        public MetricName metricName() {
+          return mn;
+        }
+
+        @Override
+        public Object metricValue() {
+          reads.incrementAndGet();
+          return 1.0;
+        }
+      });
+    }
+    put(m, "stream-thread-metrics", "process-total", 42.0, "thread-id", "t1");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(new KafkaStreamsCollector(() -> m));
+    MetricSnapshots only = registry.scrape(n -> n.equals("kafka_streams_stream_thread_process"));
+    assertThat(only.size()).isEqualTo(1);
+    assertThat(only.get(0)).isInstanceOf(CounterSnapshot.class);
+    assertThat(reads.get()).as("values of excluded metrics are not read").isZero();
+    assertThat(registry.scrape().size()).isEqualTo(51);
+    assertThat(reads.get()).isEqualTo(50);
+  }
+
+  @Test
   void shouldMapTotalsToCountersSkipNonNumericAndUnifyLabelSets() {
     Map<MetricName, Metric> m = new LinkedHashMap<>();
     put(m, "stream-thread-metrics", "process-total", 42.0, "thread-id", "t1");

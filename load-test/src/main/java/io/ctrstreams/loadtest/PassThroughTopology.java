@@ -7,6 +7,7 @@ import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.ImpressionVisitor;
 import io.ctrstreams.schemas.ScoreBatch;
 import io.ctrstreams.topology.TopologyConfig;
+import io.ctrstreams.topology.internal.ScoringProcessor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.common.header.Headers;
@@ -74,7 +75,7 @@ public final class PassThroughTopology {
         long now = System.currentTimeMillis();
         byte[] key = v.eventId().getBytes(StandardCharsets.UTF_8);
         scores.start(v.eventId(), MODEL_NAME, 0L, "live", v.timestampMs(), now);
-        Headers headers = record.headers().iterator().hasNext() ? record.headers() : null; // as the topology: no copy of none
+        Headers headers = ScoringProcessor.copyableHeaders(record);
         for (int i = 0; i < v.candidates(); i++) {
           context.forward(new Record<>(key, scores.encode(ids.adIds[i], 0.5), record.timestamp(), headers));
         }
@@ -90,8 +91,9 @@ public final class PassThroughTopology {
       byte[] key = imp.getEventId().getBytes(StandardCharsets.UTF_8);
       List<Candidate> cs = imp.getCandidates();
       scores.start(imp.getEventId(), MODEL_NAME, 0L, "live", imp.getTimestampMs(), now);
+      Headers headers = ScoringProcessor.copyableHeaders(record);
       for (int i = 0; i < cs.size(); i++) {
-        context.forward(new Record<>(key, scores.encode(cs.get(i).getAdId(), 0.5), record.timestamp(), record.headers()));
+        context.forward(new Record<>(key, scores.encode(cs.get(i).getAdId(), 0.5), record.timestamp(), headers));
       }
     }
   }

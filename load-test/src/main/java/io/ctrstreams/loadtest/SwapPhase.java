@@ -373,14 +373,7 @@ final class SwapPhase {
         if (at < from || at > to) {
           continue;
         }
-        boolean inWindow = false;
-        for (long[] w : windows) {
-          if (at >= w[0] && at <= w[1]) {
-            inWindow = true;
-            break;
-          }
-        }
-        record(inWindow ? during : steady, latency[i]);
+        record(inWindow(at, windows) ? during : steady, latency[i]);
       }
     }
 
@@ -405,16 +398,7 @@ final class SwapPhase {
           "bucket_start_ms,scores,max_latency_ms,mean_latency_ms,phase,max_append_to_score_ms\n");
       for (Map.Entry<Long, long[]> e : buckets.entrySet()) {
         long at = e.getKey();
-        String phase = "unmeasured";
-        if (at >= from && at <= to) {
-          phase = "steady";
-          for (long[] w : windows) {
-            if (at >= w[0] && at <= w[1]) {
-              phase = "swap";
-              break;
-            }
-          }
-        }
+        String phase = at < from || at > to ? "unmeasured" : inWindow(at, windows) ? "swap" : "steady";
         long[] b = e.getValue();
         sb.append(at).append(',').append(b[0]).append(',').append(b[1]).append(',')
             .append(String.format(Locale.ROOT, "%.1f", (double) b[2] / b[0])).append(',').append(phase).append(',').append(b[3]).append('\n');
@@ -424,6 +408,16 @@ final class SwapPhase {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the latency trace " + file, e);
       }
+    }
+
+    /** Whether {@code at} lies in one of the swap {@code windows} ([start, end], inclusive). */
+    private static boolean inWindow(long at, List<long[]> windows) {
+      for (long[] w : windows) {
+        if (at >= w[0] && at <= w[1]) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** {missing, duplicated} over events [0, produced). */

@@ -33,6 +33,20 @@ public final class AvroBinary {
     return p;
   }
 
+  /** True when {@code bytes} starts with a whole single-object header (marker and fingerprint). */
+  public static boolean hasHeader(byte[] bytes) {
+    return bytes != null && bytes.length >= HEADER_BYTES && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01;
+  }
+
+  /** The schema fingerprint of a single-object header (check {@link #hasHeader} first). */
+  public static long fingerprint(byte[] bytes) {
+    long f = 0;
+    for (int i = HEADER_BYTES - 1; i >= 2; i--) {
+      f = (f << 8) | (bytes[i] & 0xffL);
+    }
+    return f;
+  }
+
   /** Writes the single-object header for a schema with {@code fingerprint}; returns {@link #HEADER_BYTES}. */
   public static int writeHeader(byte[] out, long fingerprint) {
     out[0] = (byte) 0xC3;

@@ -24,9 +24,6 @@ import org.apache.avro.SchemaNormalization;
  * Thread-safe (no state).
  */
 final class ImpressionBinary {
-  private static final byte MAGIC0 = (byte) 0xC3;
-  private static final byte MAGIC1 = (byte) 0x01;
-  private static final int HEADER = 10;
   private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Impression.getClassSchema());
   /** Longest feature name kept in {@link #KEYS}. */
   private static final int MAX_KEY = 32;
@@ -121,10 +118,10 @@ final class ImpressionBinary {
    * Impression schema's. Structural failures throw exactly where {@link #decode} throws.
    */
   static Facts visit(byte[] bytes, int maxCandidates, ImpressionVisitor v) {
-    if (bytes.length < HEADER || bytes[0] != MAGIC0 || bytes[1] != MAGIC1 || fingerprint(bytes) != FINGERPRINT) {
+    if (!AvroBinary.hasHeader(bytes) || AvroBinary.fingerprint(bytes) != FINGERPRINT) {
       return null;
     }
-    Reader r = new Reader(bytes, HEADER);
+    Reader r = new Reader(bytes, AvroBinary.HEADER_BYTES);
     Facts f = new Facts();
     try {
       f.eventId = r.string();
@@ -152,14 +149,6 @@ final class ImpressionBinary {
       throw new CodecException(DecodeFailure.BAD_AVRO,
           "Impression record body is corrupt or truncated (" + bytes.length + " bytes): " + e.getMessage(), e);
     }
-  }
-
-  private static long fingerprint(byte[] b) {
-    long f = 0;
-    for (int i = 9; i >= 2; i--) {
-      f = (f << 8) | (b[i] & 0xffL);
-    }
-    return f;
   }
 
   /** A malformed body; carries the position. */

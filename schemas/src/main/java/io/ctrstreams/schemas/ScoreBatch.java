@@ -27,7 +27,7 @@ public final class ScoreBatch {
     Objects.requireNonNull(modelName, "modelName");
     Objects.requireNonNull(variant, "variant");
     byte[] e = ScoreBinary.utf8IfNotAscii(eventId);
-    int headSize = 10 + ScoreBinary.stringSize(eventId, e);
+    int headSize = AvroBinary.HEADER_BYTES + ScoreBinary.stringSize(eventId, e);
     if (head.length < headSize) {
       head = new byte[headSize];
     }

@@ -11,7 +11,6 @@ import org.apache.avro.SchemaNormalization;
  */
 public final class ScoreFields {
   private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Score.getClassSchema());
-  private static final int HEADER = 10;
 
   private byte[] b;
   private int pos;
@@ -27,19 +26,16 @@ public final class ScoreFields {
    *     {@link DecodeFailure#BAD_AVRO} for a bad header or a truncated or corrupt body
    */
   public ScoreFields read(byte[] bytes) {
-    if (bytes == null || bytes.length < HEADER || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
+    if (!AvroBinary.hasHeader(bytes)) {
       throw new CodecException(DecodeFailure.BAD_AVRO, "not an Avro single-object Score record");
     }
-    long f = 0;
-    for (int i = 9; i >= 2; i--) {
-      f = (f << 8) | (bytes[i] & 0xffL);
-    }
+    long f = AvroBinary.fingerprint(bytes);
     if (f != FINGERPRINT) {
       throw new CodecException(DecodeFailure.UNKNOWN_SCHEMA,
           "schema fingerprint " + Long.toHexString(f) + " is not Score's " + Long.toHexString(FINGERPRINT));
     }
     b = bytes;
-    pos = HEADER;
+    pos = AvroBinary.HEADER_BYTES;
     try {
       skipString(); // eventId
       skipString(); // adId

@@ -42,6 +42,11 @@ public sealed interface AssemblyResult {
 
     /** The file's length in bytes. */
     public long size() {
+      return lengthOf(chunks);
+    }
+
+    /** The summed length of {@code chunks}. */
+    static long lengthOf(List<byte[]> chunks) {
       long n = 0;
       for (byte[] c : chunks) {
         n += c.length;

@@ -154,18 +154,15 @@ public final class ModelRegistry {
    */
   public synchronized Outcome offer(ModelManifest manifest, List<byte[]> chunks) {
     Objects.requireNonNull(manifest, "manifest");
-    long size = 0;
-    for (byte[] c : chunks) {
-      size += c.length;
-    }
+    long size = AssemblyResult.Assembled.lengthOf(chunks);
     if (size > Integer.MAX_VALUE - 8) {
       reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW,
           "model of " + size + " bytes does not fit one buffer");
       return Outcome.REJECTED;
     }
     if (decodeBuffer == null || decodeBuffer.capacity() < size) {
-      int cap = (int) Math.min(Integer.MAX_VALUE - 8, Long.highestOneBit(Math.max(size, 1) - 1) << 1);
-      decodeBuffer = ByteBuffer.allocateDirect(Math.max(cap, (int) size));
+      long nextPowerOfTwo = size <= 1 ? 1 : Long.highestOneBit(size - 1) << 1;
+      decodeBuffer = ByteBuffer.allocateDirect((int) Math.min(nextPowerOfTwo, Integer.MAX_VALUE - 8));
     }
     ByteBuffer b = decodeBuffer.clear();
     for (byte[] c : chunks) {

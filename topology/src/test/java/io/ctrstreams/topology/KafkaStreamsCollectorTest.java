@@ -9,12 +9,14 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.Test;
 
 class KafkaStreamsCollectorTest {
-  private static Metric constant(MetricName name, Object value) {
+  /** A Kafka metric whose value comes from {@code value} at each read (shared with MetricsNamingTest). */
+  static Metric metric(MetricName name, Supplier<Object> value) {
     return new Metric() {
       @Override
       public MetricName metricName() {
@@ -23,9 +25,13 @@ class KafkaStreamsCollectorTest {
 
       @Override
       public Object metricValue() {
-        return value;
+        return value.get();
       }
     };
+  }
+
+  private static Metric constant(MetricName name, Object value) {
+    return metric(name, () -> value);
   }
 
   private static void put(Map<MetricName, Metric> m, String group, String name, Object value, String... tags) {
@@ -43,18 +49,10 @@ class KafkaStreamsCollectorTest {
     java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
     for (int i = 0; i < 50; i++) {
       MetricName mn = new MetricName("poll-rate-" + i, "consumer-metrics", "d", Map.of("client-id", "c"));
-      m.put(mn, new Metric() {
-        @Override
-        public MetricName metricName() {
-          return mn;
-        }
-
-        @Override
-        public Object metricValue() {
-          reads.incrementAndGet();
-          return 1.0;
-        }
-      });
+      m.put(mn, metric(mn, () -> {
+        reads.incrementAndGet();
+        return 1.0;
+      }));
     }
     put(m, "stream-thread-metrics", "process-total", 42.0, "thread-id", "t1");
     PrometheusRegistry registry = new PrometheusRegistry();

@@ -73,17 +73,7 @@ class MetricsNamingTest {
       t.put(tags[i], tags[i + 1]);
     }
     MetricName mn = new MetricName(name, group, "", t);
-    m.put(mn, new Metric() {
-      @Override
-      public MetricName metricName() {
-        return mn;
-      }
-
-      @Override
-      public Object metricValue() {
-        return value;
-      }
-    });
+    m.put(mn, KafkaStreamsCollectorTest.metric(mn, () -> value));
   }
 
   static String render(PrometheusRegistry r) throws IOException {

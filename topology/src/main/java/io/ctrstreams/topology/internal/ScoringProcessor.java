@@ -272,9 +272,10 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
 
   /**
    * The input's headers for the outputs to carry, or null when there are none: a {@link Record}
-   * copies the headers it is given, and null skips that copy for each of the n outputs.
+   * copies the headers it is given, and null skips that copy for each of the n outputs. Public
+   * for the load test's pass-through baseline, which must forward exactly as this processor does.
    */
-  static Headers copyableHeaders(Record<?, ?> record) {
+  public static Headers copyableHeaders(Record<?, ?> record) {
     Headers h = record.headers();
     return h != null && h.iterator().hasNext() ? h : null;
   }

@@ -1,8 +1,9 @@
 package io.ctrstreams.broker;
 
+import io.ctrstreams.CtrException;
+
 /** Root runtime exception of the broker module: start-up, formatting or topic creation failed. */
-public class BrokerException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+public class BrokerException extends CtrException {
 
   /** Creates an exception with a message naming the offending value. */
   public BrokerException(String message) {

@@ -342,7 +342,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Builds an unstarted broker; call {@link EmbeddedKafkaBroker#start()}. */
     public EmbeddedKafkaBroker build() {
       if (port != 0 && port == controllerPort) {
-        throw new IllegalArgumentException(
+        throw new BrokerException(
             "port and controller port must differ, both are " + port);
       }
       return new EmbeddedKafkaBroker(this);
@@ -350,7 +350,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static int checkPort(int port, String what) {
       if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException(what + " must be in [0, 65535], found " + port);
+        throw new BrokerException(what + " must be in [0, 65535], found " + port);
       }
       return port;
     }

@@ -1,7 +1,7 @@
 package io.ctrstreams.cli;
 
+import io.ctrstreams.CtrException;
 import io.ctrstreams.model.CtrModel;
-import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.Scorer;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.recompressor.Calibration;
@@ -138,7 +138,7 @@ public final class CompressCommand implements Callable<Integer> {
     PrintStream o = System.out;
     try {
       return run(o);
-    } catch (RecompressorException | CtrModelException | IOException | IllegalArgumentException e) {
+    } catch (CtrException | IOException | IllegalArgumentException e) {
       System.err.println("ctr compress: " + e.getMessage());
       return 1;
     }

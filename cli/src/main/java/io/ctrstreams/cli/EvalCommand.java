@@ -1,5 +1,6 @@
 package io.ctrstreams.cli;
 
+import io.ctrstreams.CtrException;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.FeatureVector;
@@ -96,7 +97,7 @@ public final class EvalCommand implements Callable<Integer> {
           BinaryMetrics.logloss(ps, ys), BinaryMetrics.calibration(ps, ys), n);
       out.flush();
       return 0;
-    } catch (CtrModelException | IOException e) {
+    } catch (CtrException | IOException e) {
       err.println("ctr eval: " + e.getMessage());
       err.flush();
       return 1;

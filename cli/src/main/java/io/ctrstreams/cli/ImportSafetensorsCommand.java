@@ -1,8 +1,8 @@
 package io.ctrstreams.cli;
 
+import io.ctrstreams.CtrException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.trainer.safetensors.SafetensorsFile;
@@ -70,7 +70,7 @@ public final class ImportSafetensorsCommand implements Callable<Integer> {
       out.println("imported " + r.model().name() + " params=" + r.model().parameterCount() + " to " + this.out);
       out.flush();
       return 0;
-    } catch (CtrModelException | IOException e) {
+    } catch (CtrException | IOException e) {
       err.println("ctr import-safetensors: " + e.getMessage());
       err.flush();
       return 1;

@@ -1,9 +1,9 @@
 package io.ctrstreams.cli;
 
+import io.ctrstreams.CtrException;
 import io.ctrstreams.broker.BrokerException;
 import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.model.CtrModel;
-import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.serving.ModelKeys;
 import io.ctrstreams.serving.ModelPublisher;
@@ -90,7 +90,7 @@ public final class PublishCommand implements Callable<Integer> {
     } catch (IOException e) {
       System.err.println("ctr publish: cannot read " + model + ": " + e.getMessage());
       return 1;
-    } catch (CtrModelException | IllegalArgumentException e) {
+    } catch (CtrException | IllegalArgumentException e) {
       System.err.println("ctr publish: " + model + " is not a loadable model: " + e.getMessage());
       return 1;
     }

@@ -1,5 +1,6 @@
 package io.ctrstreams.cli;
 
+import io.ctrstreams.CtrException;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.format.CtrmFormat;
@@ -128,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
       outw.printf(Locale.ROOT, "valid auc=%.4f logloss=%.4f rows=%d%n", r.validAuc(), r.validLogloss(), r.validRows());
       outw.flush();
       return 0;
-    } catch (CtrModelException | IOException e) {
+    } catch (CtrException | IOException e) {
       err.println("ctr train: " + e.getMessage());
       err.flush();
       return 1;

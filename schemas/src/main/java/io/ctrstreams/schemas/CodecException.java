@@ -1,12 +1,13 @@
 package io.ctrstreams.schemas;
 
+import io.ctrstreams.CtrException;
+
 /**
  * Root exception of the schemas module: a record that could not be decoded or failed validation.
  * Carries the {@link DecodeFailure} reason so callers can route and count without parsing
  * messages; the message names the offending value.
  */
-public final class CodecException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+public final class CodecException extends CtrException {
 
   private final DecodeFailure reason;
 

@@ -95,7 +95,7 @@ public final class ModelChunkAssembler {
     ModelKeys.Parsed k;
     try {
       k = ModelKeys.parse(key);
-    } catch (IllegalArgumentException e) {
+    } catch (ServingException e) {
       return new AssemblyResult.Rejected(
           String.valueOf(key), -1, RejectReason.MALFORMED_RECORD, e.getMessage());
     }

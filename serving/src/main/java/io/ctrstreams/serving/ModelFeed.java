@@ -36,7 +36,7 @@ public final class ModelFeed {
     this.assembler = Objects.requireNonNull(assembler, "assembler");
     for (ModelRegistry r : registries) {
       if (this.registries.putIfAbsent(r.name(), r) != null) {
-        throw new IllegalArgumentException("two registries for model name " + r.name());
+        throw new ServingException("two registries for model name " + r.name());
       }
     }
   }

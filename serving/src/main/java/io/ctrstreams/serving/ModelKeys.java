@@ -30,7 +30,7 @@ public final class ModelKeys {
   /** Throws when {@code model} is not a valid model name; returns it otherwise. */
   public static String checkModelName(String model) {
     if (model == null || !NAME.matcher(model).matches()) {
-      throw new IllegalArgumentException(
+      throw new ServingException(
           "model name must match [A-Za-z0-9._-]{1,200}, found '" + model + "'");
     }
     return model;
@@ -39,7 +39,7 @@ public final class ModelKeys {
   /** Throws when {@code version} is negative; returns it otherwise. */
   public static long checkVersion(long version) {
     if (version < 0) {
-      throw new IllegalArgumentException("model version must be >= 0, found " + version);
+      throw new ServingException("model version must be >= 0, found " + version);
     }
     return version;
   }
@@ -87,11 +87,11 @@ public final class ModelKeys {
   /**
    * Parses a key of this scheme.
    *
-   * @throws IllegalArgumentException naming the key when it does not follow the scheme
+   * @throws ServingException naming the key when it does not follow the scheme
    */
   public static Parsed parse(String key) {
     if (key == null) {
-      throw new IllegalArgumentException("model topic key must not be null");
+      throw new ServingException("model topic key must not be null");
     }
     String[] parts = key.split("/", -1);
     try {
@@ -115,7 +115,7 @@ public final class ModelKeys {
     } catch (NumberFormatException e) {
       // fall through to the common error naming the key
     }
-    throw new IllegalArgumentException(
+    throw new ServingException(
         "model topic key must be <model>/<version>/<index>, <model>/<version>/manifest,"
             + " <model>/manifest or <model>/pin, found '" + key + "'");
   }

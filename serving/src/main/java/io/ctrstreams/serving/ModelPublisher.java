@@ -281,7 +281,7 @@ public final class ModelPublisher implements AutoCloseable {
   private static boolean isChunk(String key) {
     try {
       return ModelKeys.parse(key).kind() == ModelKeys.Kind.CHUNK;
-    } catch (IllegalArgumentException e) {
+    } catch (ServingException e) {
       return false;
     }
   }
@@ -382,7 +382,7 @@ public final class ModelPublisher implements AutoCloseable {
       ModelKeys.Parsed k;
       try {
         k = ModelKeys.parse(e.getKey());
-      } catch (IllegalArgumentException ex) {
+      } catch (ServingException ex) {
         continue; // not ours to clean up
       }
       if (k.kind() == ModelKeys.Kind.PIN) {

@@ -1,8 +1,9 @@
 package io.ctrstreams.serving;
 
+import io.ctrstreams.CtrException;
+
 /** Root runtime exception of the serving module (publishing, transport, registry). */
-public class ServingException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+public class ServingException extends CtrException {
 
   /** Creates an exception whose message names the offending model, version or value. */
   public ServingException(String message) {

@@ -35,7 +35,7 @@ class ModelFeedTest {
   @Test
   void shouldRefuseTwoRegistriesForOneName() {
     assertThatThrownBy(() -> ModelFeed.of(new ModelRegistry("a"), new ModelRegistry("a")))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(ServingException.class)
         .hasMessage("two registries for model name a");
   }
 }

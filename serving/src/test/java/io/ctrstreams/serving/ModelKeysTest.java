@@ -32,7 +32,7 @@ class ModelKeysTest {
   void shouldRejectKeysOutsideTheScheme() {
     for (String bad : new String[] {"", "ctr", "ctr/x/0", "ctr/-1/0", "ctr/1/2/3", "c r/pin", "/pin"}) {
       assertThatThrownBy(() -> ModelKeys.parse(bad))
-          .isInstanceOf(IllegalArgumentException.class)
+          .isInstanceOf(ServingException.class)
           .hasMessageContaining("'" + bad + "'");
     }
   }

@@ -1,8 +1,9 @@
 package io.ctrstreams.topology;
 
+import io.ctrstreams.CtrException;
+
 /** Root exception of the topology module; messages name the offending value. */
-public class TopologyException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+public class TopologyException extends CtrException {
 
   /** A failure with a message naming the offending value. */
   public TopologyException(String message) {

@@ -1,13 +1,12 @@
 package io.ctrstreams.trainer;
 
-import io.ctrstreams.model.CtrModelException;
+import io.ctrstreams.CtrException;
 
 /**
- * Root of every exception the trainer throws (bad data, bad options, corrupt safetensors). It
- * extends the model core's root so callers that already handle model errors handle these too.
+ * Root of every exception the trainer throws (bad data, bad options, corrupt safetensors), under
+ * the project-wide {@link CtrException}.
  */
-public class TrainerException extends CtrModelException {
-  private static final long serialVersionUID = 1L;
+public class TrainerException extends CtrException {
 
   public TrainerException(String message) {
     super(message);

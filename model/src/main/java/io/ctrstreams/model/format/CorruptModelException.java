@@ -6,7 +6,6 @@ package io.ctrstreams.model.format;
  * bytes after the footer.
  */
 public class CorruptModelException extends ModelFormatException {
-  private static final long serialVersionUID = 1L;
 
   public CorruptModelException(String message, long offset) {
     super(message, offset);

@@ -10,7 +10,6 @@ import io.ctrstreams.model.CtrModelException;
  * offending value and the byte offset where it was found.
  */
 public class ModelFormatException extends CtrModelException {
-  private static final long serialVersionUID = 1L;
 
   /** Byte offset from the start of the file where the problem was detected, or -1. */
   private final long offset;

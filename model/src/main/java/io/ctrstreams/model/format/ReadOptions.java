@@ -1,5 +1,7 @@
 package io.ctrstreams.model.format;
 
+import io.ctrstreams.model.CtrModelException;
+
 /**
  * Limits applied by {@link CtrmFormat#read} before anything is allocated, so a forged or corrupt
  * header cannot make the reader allocate more than the input justifies. Every declared size is
@@ -21,17 +23,17 @@ public record ReadOptions(long maxBytes, long maxTensorElements, int maxStringBy
   /** Validates the limits. */
   public ReadOptions {
     if (maxBytes < 1 || maxBytes > MAX_IN_MEMORY_BYTES) {
-      throw new IllegalArgumentException(
+      throw new CtrModelException(
           "maxBytes must be in [1, " + MAX_IN_MEMORY_BYTES + "], found " + maxBytes);
     }
     // a tensor's float[] cannot exceed the JVM array limit whatever the caller asks for
     if (maxTensorElements < 1 || maxTensorElements > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
+      throw new CtrModelException(
           "maxTensorElements must be in [1, " + (Integer.MAX_VALUE - 8) + "], found "
               + maxTensorElements);
     }
     if (maxStringBytes < 0) {
-      throw new IllegalArgumentException("maxStringBytes must be >= 0, found " + maxStringBytes);
+      throw new CtrModelException("maxStringBytes must be >= 0, found " + maxStringBytes);
     }
   }
 

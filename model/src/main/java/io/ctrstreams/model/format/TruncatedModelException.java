@@ -5,7 +5,6 @@ package io.ctrstreams.model.format;
  * file, e.g. an interrupted download or a chunk transfer that stopped early.
  */
 public class TruncatedModelException extends ModelFormatException {
-  private static final long serialVersionUID = 1L;
 
   public TruncatedModelException(String message, long offset) {
     super(message, offset);

@@ -6,7 +6,6 @@ package io.ctrstreams.model.format;
  * found version and the supported range.
  */
 public class UnsupportedFormatVersionException extends ModelFormatException {
-  private static final long serialVersionUID = 1L;
 
   private final int foundVersion;
   private final int minSupported;

@@ -1,5 +1,6 @@
 package io.ctrstreams.trainer.online;
 
+import io.ctrstreams.trainer.TrainerException;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.ctrstreams.trainer.data.RawSchema;
 import io.ctrstreams.trainer.data.SyntheticStream;
@@ -22,7 +23,7 @@ public final class SyntheticExampleSource implements ExampleSource {
    */
   public SyntheticExampleSource(long seed, double maxPerSecond, long startRow) {
     if (maxPerSecond < 0) {
-      throw new IllegalArgumentException("examples per second must be >= 0, found " + maxPerSecond);
+      throw new TrainerException("examples per second must be >= 0, found " + maxPerSecond);
     }
     this.stream = new SyntheticStream(seed);
     this.stream.seek(startRow);

@@ -4,7 +4,6 @@ import io.ctrstreams.trainer.TrainerException;
 
 /** A safetensors file that is corrupt, unsupported, or does not fit the target spec. */
 public final class SafetensorsException extends TrainerException {
-  private static final long serialVersionUID = 1L;
 
   public SafetensorsException(String message) {
     super(message);

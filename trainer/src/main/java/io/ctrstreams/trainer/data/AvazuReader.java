@@ -13,22 +13,20 @@ import java.time.ZoneOffset;
  * (0..23), weekday (1 = Monday .. 7) and weekend (1 on Saturday/Sunday, else 0), and the
  * timestamp of the record. A test CSV without {@code click} reads with label 0.
  */
-public final class AvazuReader implements RecordReader {
+public final class AvazuReader extends LineRecordReader {
   private static final RawSchema SCHEMA = RawSchema.avazu();
-  private final BufferedReader in;
   private final int clickCol;
   private final int hourCol;
   private final int[] fieldCol; // schema ordinal -> csv column (for the AVAZU_COLUMNS part)
   private final int columns;
   private final String[] cells;
-  private long line = 1;
 
   /**
    * @throws TrainerException when the header lacks hour or a schema column
    */
   public AvazuReader(BufferedReader in) throws IOException {
-    this.in = in;
-    String header = in.readLine();
+    super(in);
+    String header = rawLine();
     if (header == null) {
       throw new TrainerException("avazu input is empty: expected a header line");
     }
@@ -70,14 +68,10 @@ public final class AvazuReader implements RecordReader {
 
   @Override
   public boolean next(RawRecord out) throws IOException {
-    String s;
-    do {
-      s = in.readLine();
-      if (s == null) {
-        return false;
-      }
-      line++;
-    } while (s.isEmpty());
+    String s = nextLine();
+    if (s == null) {
+      return false;
+    }
     out.clear();
     int col = 0;
     int start = 0;
@@ -132,8 +126,4 @@ public final class AvazuReader implements RecordReader {
     }
   }
 
-  @Override
-  public void close() throws IOException {
-    in.close();
-  }
 }

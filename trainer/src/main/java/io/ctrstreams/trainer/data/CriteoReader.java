@@ -9,13 +9,11 @@ import java.io.IOException;
  * empty = missing. Lines with fewer than 40 columns (trailing columns dropped by some exports; the
  * public sample has such lines) read the absent columns as missing; more than 40 is an error.
  */
-public final class CriteoReader implements RecordReader {
+public final class CriteoReader extends LineRecordReader {
   private static final RawSchema SCHEMA = RawSchema.criteo();
-  private final BufferedReader in;
-  private long line;
 
   public CriteoReader(BufferedReader in) {
-    this.in = in;
+    super(in);
   }
 
   @Override
@@ -25,14 +23,10 @@ public final class CriteoReader implements RecordReader {
 
   @Override
   public boolean next(RawRecord out) throws IOException {
-    String s;
-    do {
-      s = in.readLine();
-      if (s == null) {
-        return false;
-      }
-      line++;
-    } while (s.isEmpty());
+    String s = nextLine();
+    if (s == null) {
+      return false;
+    }
     out.clear();
     int col = 0;
     int start = 0;
@@ -79,8 +73,4 @@ public final class CriteoReader implements RecordReader {
     }
   }
 
-  @Override
-  public void close() throws IOException {
-    in.close();
-  }
 }

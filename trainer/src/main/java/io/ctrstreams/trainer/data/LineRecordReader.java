@@ -1,0 +1,41 @@
+package io.ctrstreams.trainer.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+
+/**
+ * A {@link RecordReader} over text lines: skips empty lines and counts lines, so every reader's
+ * error message can name the line it failed on.
+ */
+abstract class LineRecordReader implements RecordReader {
+  private final BufferedReader in;
+  /** 1-based number of the line {@link #nextLine()} returned last (0 before the first). */
+  protected long line;
+
+  LineRecordReader(BufferedReader in) {
+    this.in = in;
+  }
+
+  /** The next line, empty or not (a header), or null at the end of the input. */
+  protected final String rawLine() throws IOException {
+    String s = in.readLine();
+    if (s != null) {
+      line++;
+    }
+    return s;
+  }
+
+  /** The next non-empty line, or null at the end of the input. */
+  protected final String nextLine() throws IOException {
+    String s;
+    do {
+      s = rawLine();
+    } while (s != null && s.isEmpty());
+    return s;
+  }
+
+  @Override
+  public void close() throws IOException {
+    in.close();
+  }
+}

@@ -93,28 +93,25 @@ class ModelFixtureTest {
 
   @Test
   void shouldScoreFixedInputsToFixedLogitsWithTheReferenceScorer() {
-    FeatureVector[] c = candidates();
-    float[] single = new float[c.length];
-    for (int i = 0; i < c.length; i++) {
-      single[i] = model.referenceScorer().scoreLogit(context(), c[i]);
-    }
-    float[] batch = new float[c.length];
-    model.referenceScorer().scoreLogitsBatch(context(), c, c.length, batch);
-    assertBits(single, REFERENCE_LOGITS, "reference scoreLogit");
-    assertBits(batch, REFERENCE_LOGITS, "reference scoreLogitsBatch");
+    assertLogits(model.referenceScorer(), REFERENCE_LOGITS, "reference");
   }
 
   @Test
   void shouldScoreFixedInputsToFixedLogitsWithTheOptimizedScorer() {
+    assertLogits(model.scorer(), OPTIMIZED_LOGITS, "optimized");
+  }
+
+  /** One candidate at a time and as one batch, to the exact float bits. */
+  private static void assertLogits(Scorer scorer, float[] expected, String what) {
     FeatureVector[] c = candidates();
     float[] single = new float[c.length];
     for (int i = 0; i < c.length; i++) {
-      single[i] = model.scorer().scoreLogit(context(), c[i]);
+      single[i] = scorer.scoreLogit(context(), c[i]);
     }
     float[] batch = new float[c.length];
-    model.scorer().scoreLogitsBatch(context(), c, c.length, batch);
-    assertBits(single, OPTIMIZED_LOGITS, "optimized scoreLogit");
-    assertBits(batch, OPTIMIZED_LOGITS, "optimized scoreLogitsBatch");
+    scorer.scoreLogitsBatch(context(), c, c.length, batch);
+    assertBits(single, expected, what + " scoreLogit");
+    assertBits(batch, expected, what + " scoreLogitsBatch");
   }
 
   private static void assertBits(float[] actual, float[] expected, String what) {

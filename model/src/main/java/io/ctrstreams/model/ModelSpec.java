@@ -40,7 +40,8 @@ import java.util.Objects;
  * written before the field existed and reads as version 1, so models already held in compacted
  * topics keep loading. A newer version is refused ({@link UnsupportedSpecVersionException}).
  */
-@JsonPropertyOrder({ModelSpec.VERSION_PROPERTY, "name", "architecture", "fields", "mlp", "crossLayers", "crossStructure", "lowRank"})
+@JsonPropertyOrder({ModelSpec.VERSION_PROPERTY, "name", "architecture", "fields", "mlp", "crossLayers",
+    "crossStructure", "lowRank"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 // written by the getter, checked by fromJson before the creator runs
 @JsonIgnoreProperties(value = ModelSpec.VERSION_PROPERTY, allowGetters = true)

@@ -1,6 +1,5 @@
 package io.ctrstreams.broker;
 
-import static io.ctrstreams.broker.testing.BrokerTestSupport.consumerConfig;
 import static io.ctrstreams.broker.testing.BrokerTestSupport.producerConfig;
 import static io.ctrstreams.broker.testing.BrokerTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,7 +10,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -69,7 +65,7 @@ class EmbeddedKafkaBrokerIT {
         p.send(new ProducerRecord<>(topic, bytes("k" + i), bytes("v" + i))).get();
       }
     }
-    List<String> values = consume(topic, 10, "read_uncommitted");
+    List<String> values = consume(topic, "read_uncommitted");
     assertThat(values).containsExactly("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9");
   }
 
@@ -113,7 +109,7 @@ class EmbeddedKafkaBrokerIT {
       p.send(new ProducerRecord<>(topic, bytes("c"), bytes("committed")));
       p.commitTransaction();
     }
-    assertThat(consume(topic, 1, "read_committed")).containsExactly("committed");
+    assertThat(consume(topic, "read_committed")).containsExactly("committed");
   }
 
   @Test
@@ -139,22 +135,11 @@ class EmbeddedKafkaBrokerIT {
     }
   }
 
-  private static List<String> consume(String topic, int expected, String isolation) {
-    Map<String, Object> c = consumerConfig(broker.bootstrapServers(), uniqueName("group"));
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+  /** Every value on {@code topic}, read to its end offset (a positive signal: nothing left unread). */
+  private static List<String> consume(String topic, String isolation) throws InterruptedException {
     List<String> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (out.size() < expected && System.currentTimeMillis() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          out.add(new String(r.value(), StandardCharsets.UTF_8));
-        }
-      }
-      // One more short poll so that unexpected extra records would show up in the assertion.
-      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-        out.add(new String(r.value(), StandardCharsets.UTF_8));
-      }
+    for (ConsumerRecord<byte[], byte[]> r : BrokerTestSupport.readAll(broker.bootstrapServers(), topic, isolation)) {
+      out.add(new String(r.value(), StandardCharsets.UTF_8));
     }
     return out;
   }

@@ -19,12 +19,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -102,17 +98,8 @@ class PublishCommandIT {
 
     ModelChunkAssembler assembler = new ModelChunkAssembler();
     ModelRegistry registry = new ModelRegistry("ctr");
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-        BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("g")))) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      while (c.position(tp) < end) {
-        for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
-          registry.apply(assembler.accept(new String(rec.key(), StandardCharsets.UTF_8), rec.value()));
-        }
-      }
+    for (ConsumerRecord<byte[], byte[]> rec : BrokerTestSupport.readAll(broker.bootstrapServers(), topic)) {
+      registry.apply(assembler.accept(new String(rec.key(), StandardCharsets.UTF_8), rec.value()));
     }
     assertThat(registry.current().version()).isEqualTo(4);
     assertThat(registry.pinnedVersion()).isEqualTo(4);

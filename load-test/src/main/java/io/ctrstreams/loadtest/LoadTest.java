@@ -2,7 +2,6 @@ package io.ctrstreams.loadtest;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
 import io.ctrstreams.broker.KafkaTopics;
-import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
 import io.ctrstreams.loadtest.LoadTestResult.ThroughputRow;
 import io.ctrstreams.loadtest.LoadTestResult.Variant;
@@ -29,13 +28,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -62,7 +65,7 @@ public final class LoadTest implements AutoCloseable {
   private final EmbeddedKafkaBroker broker;
   private final String bootstrap;
   private final Path stateDir;
-  private final String runId = BrokerTestSupport.uniqueName("load");
+  private final String runId = "load-" + UUID.randomUUID().toString().substring(0, 8);
   private final java.util.concurrent.atomic.AtomicInteger names = new java.util.concurrent.atomic.AtomicInteger();
   private final Path latencyTrace;
 
@@ -72,7 +75,7 @@ public final class LoadTest implements AutoCloseable {
     this.latencyTrace = latencyTrace;
     if (settings.bootstrapServers() == null) {
       progress.println("starting embedded KRaft broker ...");
-      this.broker = BrokerTestSupport.startBroker();
+      this.broker = EmbeddedKafkaBroker.builder().port(0).build().start();
       this.bootstrap = broker.bootstrapServers();
     } else {
       this.broker = null;
@@ -300,11 +303,26 @@ public final class LoadTest implements AutoCloseable {
    * the per-event score counts would reveal any duplicate.
    */
   KafkaProducer<byte[], byte[]> producer() {
-    Map<String, Object> pc = BrokerTestSupport.producerConfig(bootstrap);
+    Map<String, Object> pc = new HashMap<>();
+    pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    pc.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    pc.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    pc.put(ProducerConfig.ACKS_CONFIG, "all");
     pc.put(ProducerConfig.CLIENT_ID_CONFIG, name("load-producer"));
     pc.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
     pc.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     return new KafkaProducer<>(pc);
+  }
+
+  /** A byte[] consumer of committed scores, without a group (the readers assign partitions). */
+  static Map<String, Object> scoreReaderConfig(String bootstrap) {
+    Map<String, Object> cc = new HashMap<>();
+    cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cc.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    cc.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    cc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return cc;
   }
 
   ModelPublisher publisher(String modelsTopic) {

@@ -1,6 +1,5 @@
 package io.ctrstreams.loadtest;
 
-import io.ctrstreams.broker.testing.BrokerTestSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,9 +46,7 @@ final class ScoreCounter implements AutoCloseable {
   }
 
   ScoreCounter(String bootstrap, String topic, int events) {
-    Map<String, Object> cc = BrokerTestSupport.consumerConfig(bootstrap, "unused");
-    cc.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> cc = LoadTest.scoreReaderConfig(bootstrap);
     cc.put(ConsumerConfig.CLIENT_ID_CONFIG, "load-score-counter");
     consumer = new KafkaConsumer<>(cc);
     List<TopicPartition> tps = new ArrayList<>();

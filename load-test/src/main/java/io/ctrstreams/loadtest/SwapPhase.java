@@ -1,7 +1,6 @@
 package io.ctrstreams.loadtest;
 
 import io.ctrstreams.broker.KafkaTopics;
-import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.loadtest.LoadTestResult.Stats;
 import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
 import io.ctrstreams.model.CtrModel;
@@ -28,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -283,9 +281,7 @@ final class SwapPhase {
       scoredAt = new long[capacity];
       latency = new int[capacity];
       appendLatency = new int[capacity];
-      Map<String, Object> cc = BrokerTestSupport.consumerConfig(bootstrap, "unused");
-      cc.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      Map<String, Object> cc = LoadTest.scoreReaderConfig(bootstrap);
       consumer = new KafkaConsumer<>(cc);
       List<TopicPartition> tps = new ArrayList<>();
       consumer.partitionsFor(topic).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));

@@ -2,10 +2,12 @@ package io.ctrstreams.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,10 +35,22 @@ import java.util.Objects;
  * folded embeddings ({@link LowRankConfig#foldEmbeddings()}) the first MLP layer reads the
  * concatenation of the k-dim rows of low-rank fields and the d-dim embeddings of dense fields
  * ({@link #firstLayerInputWidth()}).
+ *
+ * <p>The JSON carries {@value #VERSION_PROPERTY} ({@link #CURRENT_VERSION}); JSON without it was
+ * written before the field existed and reads as version 1, so models already held in compacted
+ * topics keep loading. A newer version is refused ({@link UnsupportedSpecVersionException}).
  */
-@JsonPropertyOrder({"name", "architecture", "fields", "mlp", "crossLayers", "crossStructure", "lowRank"})
+@JsonPropertyOrder({ModelSpec.VERSION_PROPERTY, "name", "architecture", "fields", "mlp", "crossLayers",
+    "crossStructure", "lowRank"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
+// written by the getter, checked by fromJson before the creator runs
+@JsonIgnoreProperties(value = ModelSpec.VERSION_PROPERTY, allowGetters = true)
 public final class ModelSpec {
+  /** The spec JSON version this code writes and the newest it reads. */
+  public static final int CURRENT_VERSION = 1;
+  /** The JSON property holding the spec version. */
+  public static final String VERSION_PROPERTY = "specVersion";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String name;
@@ -72,13 +86,23 @@ public final class ModelSpec {
     validate();
   }
 
-  /** Parses and validates a spec. */
+  /**
+   * Parses and validates a spec.
+   *
+   * @throws UnsupportedSpecVersionException if the JSON declares a version this code cannot read
+   * @throws CtrModelException if the JSON is malformed or the spec invalid
+   */
   public static ModelSpec fromJson(String json) {
     if (json == null) {
       throw new CtrModelException("model spec JSON must not be null");
     }
     try {
-      return JSON.readValue(json, ModelSpec.class);
+      JsonNode tree = JSON.readTree(json);
+      if (!tree.isObject()) {
+        throw new CtrModelException("model spec JSON must be an object, found " + tree.getNodeType());
+      }
+      checkVersion(tree.get(VERSION_PROPERTY));
+      return JSON.treeToValue(tree, ModelSpec.class);
     } catch (JsonProcessingException e) {
       // Jackson wraps exceptions thrown by creators; surface our own message unchanged.
       for (Throwable t = e; t != null; t = t.getCause()) {
@@ -90,7 +114,20 @@ public final class ModelSpec {
     }
   }
 
-  /** The spec as JSON (round-trips through {@link #fromJson}). */
+  private static void checkVersion(JsonNode version) {
+    if (version == null) {
+      return; // written before specs had a version: version 1
+    }
+    if (!version.canConvertToExactIntegral() || !version.canConvertToInt()) {
+      throw new CtrModelException("model spec " + VERSION_PROPERTY + " must be an integer, found " + version);
+    }
+    int v = version.intValue();
+    if (v < 1 || v > CURRENT_VERSION) {
+      throw new UnsupportedSpecVersionException(v, CURRENT_VERSION);
+    }
+  }
+
+  /** The spec as JSON with {@link #CURRENT_VERSION} (round-trips through {@link #fromJson}). */
   public String toJson() {
     try {
       return JSON.writeValueAsString(this);
@@ -218,6 +255,12 @@ public final class ModelSpec {
   public Builder toBuilder() {
     return new Builder().name(name).architecture(architecture).fields(fields).mlp(mlp)
         .crossLayers(crossLayers).crossStructure(crossStructure).lowRank(lowRank);
+  }
+
+  /** The spec JSON version this spec is written as: always {@link #CURRENT_VERSION}. */
+  @JsonProperty(VERSION_PROPERTY)
+  public int specVersion() {
+    return CURRENT_VERSION;
   }
 
   @JsonProperty("name")

@@ -113,4 +113,44 @@ class ModelSpecTest {
     assertThatThrownBy(() -> ModelSpec.fromJson("{\"name\":\"x\",\"architecture\":\"DNN\",\"fields\":[]}"))
         .hasMessage("model x must have at least one field, found none");
   }
+
+  @Test
+  void shouldWriteTheCurrentSpecVersionFirst() {
+    assertThat(TestSpecs.small().build().toJson()).startsWith("{\"specVersion\":1,\"name\":\"small\",");
+  }
+
+  @Test
+  void shouldReadJsonWithoutVersionAsVersion1() {
+    // specs written before the version field existed (models in compacted topics) keep loading
+    ModelSpec spec = TestSpecs.small().build();
+    String legacy = spec.toJson().replace("\"specVersion\":1,", "");
+    assertThat(legacy).doesNotContain("specVersion");
+    assertThat(ModelSpec.fromJson(legacy)).isEqualTo(spec);
+    assertThat(ModelSpec.fromJson(legacy).toJson()).isEqualTo(spec.toJson());
+  }
+
+  @Test
+  void shouldRejectANewerSpecVersionWithATypedError() {
+    String newer = TestSpecs.small().build().toJson().replace("\"specVersion\":1", "\"specVersion\":2");
+    assertThatThrownBy(() -> ModelSpec.fromJson(newer))
+        .isInstanceOfSatisfying(UnsupportedSpecVersionException.class, e -> {
+          assertThat(e.foundVersion()).isEqualTo(2);
+          assertThat(e.maxSupported()).isEqualTo(ModelSpec.CURRENT_VERSION);
+        })
+        .hasMessage("unsupported model spec version 2 (too new), this reader supports spec versions 1 to 1");
+  }
+
+  @Test
+  void shouldRejectAVersionThatNeverExisted() {
+    String json = TestSpecs.small().build().toJson();
+    assertThatThrownBy(() -> ModelSpec.fromJson(json.replace("\"specVersion\":1", "\"specVersion\":0")))
+        .isInstanceOf(UnsupportedSpecVersionException.class)
+        .hasMessage("unsupported model spec version 0, this reader supports spec versions 1 to 1");
+    assertThatThrownBy(() -> ModelSpec.fromJson(json.replace("\"specVersion\":1", "\"specVersion\":\"1\"")))
+        .isInstanceOf(CtrModelException.class)
+        .hasMessage("model spec specVersion must be an integer, found \"1\"");
+    assertThatThrownBy(() -> ModelSpec.fromJson("[1]"))
+        .isInstanceOf(CtrModelException.class)
+        .hasMessage("model spec JSON must be an object, found ARRAY");
+  }
 }

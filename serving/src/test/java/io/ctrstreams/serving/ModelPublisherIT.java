@@ -1,6 +1,5 @@
 package io.ctrstreams.serving;
 
-import static io.ctrstreams.broker.testing.BrokerTestSupport.consumerConfig;
 import static io.ctrstreams.broker.testing.BrokerTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +8,7 @@ import static org.assertj.core.api.InstanceOfAssertFactories.type;
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
 import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.broker.testing.TestConditions;
 import io.ctrstreams.serving.TopicRecords.Rec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,8 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -60,7 +58,7 @@ class ModelPublisherIT {
   }
 
   /** The timestamp of the last record with {@code key}, or -1. */
-  static long timestampOf(String topic, String key) {
+  static long timestampOf(String topic, String key) throws InterruptedException {
     long[] ts = {-1};
     forEachRecord(topic, r -> {
       if (key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
@@ -71,26 +69,15 @@ class ModelPublisherIT {
   }
 
   /** Every record of the topic in offset order (per partition). */
-  static List<Rec> readAll(String topic) {
+  static List<Rec> readAll(String topic) throws InterruptedException {
     List<Rec> out = new ArrayList<>();
     forEachRecord(topic, r -> out.add(new Rec(new String(r.key(), StandardCharsets.UTF_8), r.value())));
     return out;
   }
 
-  private static void forEachRecord(String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> action) {
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(consumerConfig(broker.bootstrapServers(), uniqueName("g")))) {
-      List<TopicPartition> tps = c.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      c.assign(tps);
-      c.seekToBeginning(tps);
-      Map<TopicPartition, Long> end = c.endOffsets(tps);
-      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          action.accept(r);
-        }
-      }
-    }
+  private static void forEachRecord(String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> action)
+      throws InterruptedException {
+    BrokerTestSupport.readAll(broker.bootstrapServers(), topic, "read_uncommitted").forEach(action);
   }
 
   @Test
@@ -243,10 +230,7 @@ class ModelPublisherIT {
 
       long t0 = System.nanoTime();
       p.publish("live", 2, v2, Map.of());
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (registry.current().version() != 2 && System.currentTimeMillis() < deadline) {
-        Thread.sleep(5);
-      }
+      TestConditions.waitFor(() -> registry.current().version() == 2, "version 2 served");
       assertThat(registry.current().version()).isEqualTo(2);
       System.out.printf("publish -> swap visible: %.0f ms (%d bytes)%n",
           (swapNanos.get(swapNanos.size() - 1) - t0) / 1e6, v2.length);

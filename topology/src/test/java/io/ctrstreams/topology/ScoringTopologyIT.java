@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
 import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.broker.testing.TestConditions;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.Schemas;
@@ -121,14 +122,30 @@ class ScoringTopologyIT {
       consumer.seekToBeginning(tps);
     }
 
-    void pollUntil(BooleanSupplier done, Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          scores.add(Schemas.SCORE.decode(r.value(), null));
-          partitions.add(r.partition());
-        }
+    /** Reads scores until {@code done}; fails after {@code timeout}. */
+    void pollUntil(BooleanSupplier done, Duration timeout) throws InterruptedException {
+      TestConditions.waitFor(() -> {
+        poll();
+        return done.getAsBoolean();
+      }, timeout, "scores read: " + scores.size());
+    }
+
+    /** Reads every score committed so far: up to the last stable offset of every partition. */
+    void readToEnd() throws InterruptedException {
+      for (ConsumerRecord<byte[], byte[]> r : BrokerTestSupport.readToEnd(consumer)) {
+        add(r);
       }
+    }
+
+    private void poll() {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        add(r);
+      }
+    }
+
+    private void add(ConsumerRecord<byte[], byte[]> r) {
+      scores.add(Schemas.SCORE.decode(r.value(), null));
+      partitions.add(r.partition());
     }
 
     @Override
@@ -173,10 +190,7 @@ class ScoringTopologyIT {
           sent.add(imp.getEventId());
           if (n++ % 20 == 0) {
             prod.flush();
-            reader.consumer.poll(Duration.ofMillis(5)).forEach(r -> {
-              reader.scores.add(Schemas.SCORE.decode(r.value(), null));
-              reader.partitions.add(r.partition());
-            });
+            reader.poll();
             if (!published && reader.scores.size() >= (half + 200) * candidates) {
               pub.publish(c.modelName(), 2, TestModels.ctrm(TestModels.model(c.modelName(), 2, 22)), Map.of());
               published = true;
@@ -213,10 +227,7 @@ class ScoringTopologyIT {
         byte[] garbage = new byte[100_000];
         new Random(SEED).nextBytes(garbage);
         pub.publish(c.modelName(), 3, garbage, Map.of());
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (app.live().rejectCount(RejectReason.DECODE_FAILED) == 0 && System.nanoTime() < deadline) {
-          Thread.sleep(20);
-        }
+        TestConditions.waitFor(() -> app.live().rejectCount(RejectReason.DECODE_FAILED) > 0, "corrupt v3 rejected");
         assertThat(app.live().rejectCount(RejectReason.DECODE_FAILED)).isEqualTo(1);
         int before = reader.scores.size();
         for (int i = 0; i < 50; i++) {
@@ -302,13 +313,10 @@ class ScoringTopologyIT {
         return System.currentTimeMillis();
       };
       TopologyApp first = TopologyApp.start(c, crashingClock);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (first.streams().state() != KafkaStreams.State.ERROR && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      TestConditions.waitFor(() -> first.streams().state() == KafkaStreams.State.ERROR, "the injected crash");
       assertThat(first.streams().state()).isEqualTo(KafkaStreams.State.ERROR);
       first.close();
-      reader.pollUntil(() -> false, Duration.ofSeconds(1));
+      reader.readToEnd();
       int committedBeforeRestart = reader.scores.size();
       assertThat(committedBeforeRestart).as("crash happened mid-stream").isLessThan(events);
       System.out.printf("crash IT: %d of %d scores committed before the crash%n", committedBeforeRestart, events);
@@ -316,7 +324,20 @@ class ScoringTopologyIT {
       try (TopologyApp second = TopologyApp.start(c)) {
         assertThat(second.awaitRunning(Duration.ofSeconds(60))).as("restarted app RUNNING").isTrue();
         reader.pollUntil(() -> reader.scores.size() >= events, Duration.ofSeconds(90));
-        reader.pollUntil(() -> false, Duration.ofSeconds(2)); // would reveal duplicates
+        // Caught up: a marker sent now to every input partition is scored only after everything
+        // before it on that partition, so once all markers are in, a duplicate would be too.
+        Set<String> markers = new HashSet<>();
+        for (org.apache.kafka.common.PartitionInfo pi : prod.partitionsFor(c.impressionsTopic())) {
+          Impression imp = TestModels.impression("marker-" + pi.partition(), System.currentTimeMillis(), 1, rnd);
+          prod.send(new ProducerRecord<>(c.impressionsTopic(), pi.partition(),
+              imp.getEventId().getBytes(StandardCharsets.UTF_8), Schemas.IMPRESSION.encode(imp)));
+          markers.add(imp.getEventId());
+        }
+        prod.flush();
+        sent.addAll(markers);
+        reader.pollUntil(() -> reader.scores.stream().map(Score::getEventId).filter(markers::contains).count()
+            >= markers.size(), Duration.ofSeconds(90));
+        reader.readToEnd();
       }
       Map<String, Integer> perEvent = new HashMap<>();
       for (Score s : reader.scores) {

@@ -1,5 +1,6 @@
 package io.ctrstreams.recompressor.service;
 
+import static io.ctrstreams.broker.testing.TestConditions.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
@@ -22,9 +23,12 @@ import io.ctrstreams.trainer.data.SyntheticEvent;
 import io.ctrstreams.trainer.data.SyntheticStream;
 import io.ctrstreams.trainer.online.OnlineModels;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +37,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -45,7 +47,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Tag("integration")
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 @SuppressWarnings("try") // each service runs while its try block waits; the block only closes it
 class RecompressorServiceIT {
   private static EmbeddedKafkaBroker broker;
@@ -98,8 +100,8 @@ class RecompressorServiceIT {
       updatesPublisher.publish("ctr-full", 1, CtrmFormat.toBytes(CtrModel.random(spec(), 11).withVersion(1).toFile()),
           Map.of());
       List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
-      try (RecompressorService s = start(config, outcomes)) {
-        await(() -> outcomes.size() >= 1, 45_000);
+      try (RecompressorService s = start(config, outcomes, new PrometheusRegistry())) {
+        waitFor(() -> outcomes.size() >= 1, "the first outcome");
       }
       assertThat(outcomes).hasSize(1);
       RecompressionOutcome first = outcomes.get(0);
@@ -108,18 +110,19 @@ class RecompressorServiceIT {
       assertThat(first.publishedVersion()).isEqualTo(1);
       assertThat(first.compressionRatio()).isGreaterThan(1.5);
 
-      // Restart without a new snapshot: v1 is finished, nothing is redone.
+      // Restart without a new snapshot: v1 is finished, nothing is redone. Once the restarted
+      // service has read v1 (its calibration data is already in the state dir), a redo would run
+      // before it reads anything published later: v2 is the marker after which we look.
       outcomes.clear();
-      try (RecompressorService s = start(config, outcomes)) {
-        Thread.sleep(3_000);
-        assertThat(outcomes).isEmpty();
+      PrometheusRegistry registry = new PrometheusRegistry();
+      try (RecompressorService s = start(config, outcomes, registry)) {
+        waitFor(() -> metric(registry, "ctr_recompressor_snapshots_received") >= 1, "full v1 read after the restart");
         // A new snapshot while running: exactly one new compressed version, from full v2.
         updatesPublisher.publish("ctr-full", 2,
             CtrmFormat.toBytes(CtrModel.random(spec(), 12).withVersion(2).toFile()), Map.of());
-        await(() -> outcomes.size() >= 1, 45_000);
-        Thread.sleep(1_000);
+        waitFor(() -> outcomes.size() >= 1, "an outcome after the restart");
       }
-      assertThat(outcomes).hasSize(1);
+      assertThat(outcomes).as("no redo of v1 before v2").hasSize(1);
       assertThat(outcomes.get(0).fullVersion()).isEqualTo(2);
       assertThat(outcomes.get(0).publishedVersion()).isEqualTo(2);
     }
@@ -144,8 +147,8 @@ class RecompressorServiceIT {
     RecompressorConfig config = new RecompressorConfig(props);
     publishFull(client, prefix + "-updates", 21);
     List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
-    try (RecompressorService s = start(config, outcomes)) {
-      await(() -> outcomes.size() >= 2, 45_000);
+    try (RecompressorService s = start(config, outcomes, new PrometheusRegistry())) {
+      waitFor(() -> outcomes.size() >= 2, "the snapshot run and the age run");
     }
     assertThat(outcomes).extracting(RecompressionOutcome::trigger).startsWith("snapshot", "age");
     assertThat(outcomes).extracting(RecompressionOutcome::fullVersion).startsWith(1L, 1L);
@@ -175,22 +178,29 @@ class RecompressorServiceIT {
     RecompressorConfig config = new RecompressorConfig(props);
     publishFull(client, prefix + "-updates", 31);
     List<RecompressionOutcome> outcomes = new CopyOnWriteArrayList<>();
-    try (RecompressorService s = start(config, outcomes)) {
-      await(() -> outcomes.size() >= 1, 45_000);
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (RecompressorService s = start(config, outcomes, registry)) {
+      waitFor(() -> outcomes.size() >= 1, "the snapshot run");
       assertThat(outcomes).hasSize(1);
       assertThat(outcomes.get(0).trigger()).isEqualTo("snapshot");
       assertThat(outcomes.get(0).status()).as(outcomes.get(0).reason()).isEqualTo(RecompressionOutcome.Status.ACCEPTED);
       // Served logloss of version 1 within the gate's level: no drift run.
+      // Caught up once the holdout holds all 200 labeled rows: a drift run on them would start in
+      // the same loop pass, with a holdout of at most 200 rows (checked on the drift run below).
       produceLabeled(prefix + "-labeled", 80, 1L, false);
-      Thread.sleep(3_000);
+      waitFor(() -> metric(registry, "ctr_recompressor_holdout_rows") >= 200, "all 200 labeled rows read");
       assertThat(outcomes).hasSize(1);
       // Version 1 now serves pctr 0.001 to clicked impressions: served logloss ~6.9, far above
       // the gate's; once holdout.min.rows such examples are in, the same snapshot reruns.
       produceLabeled(prefix + "-labeled", 80, 1L, true);
-      await(() -> outcomes.size() >= 2, 45_000);
+      waitFor(() -> outcomes.size() >= 2, "the drift run");
     }
     assertThat(outcomes).hasSizeGreaterThanOrEqualTo(2);
     assertThat(outcomes.get(1).trigger()).isEqualTo("drift");
+    // a run triggered by the 200 rows before the drifted ones would have a holdout of <= 200 rows
+    java.util.regex.Matcher holdout = java.util.regex.Pattern.compile("holdout n=(\\d+)").matcher(outcomes.get(1).reason());
+    assertThat(holdout.find()).as(outcomes.get(1).reason()).isTrue();
+    assertThat(Integer.parseInt(holdout.group(1))).as("holdout rows of the drift run").isGreaterThan(200);
     assertThat(outcomes.get(1).fullVersion()).isEqualTo(1L);
   }
 
@@ -224,9 +234,10 @@ class RecompressorServiceIT {
     }
   }
 
-  /** A started service reporting its outcomes into {@code outcomes}. */
-  private static RecompressorService start(RecompressorConfig config, List<RecompressionOutcome> outcomes) {
-    RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config), new PrometheusRegistry());
+  /** A started service reporting its outcomes into {@code outcomes} and its metrics into {@code registry}. */
+  private static RecompressorService start(RecompressorConfig config, List<RecompressionOutcome> outcomes,
+      PrometheusRegistry registry) {
+    RecompressorService s = new RecompressorService(config, CompressorPipeline.fromConfig(config), registry);
     s.addListener(outcomes::add);
     s.start();
     return s;
@@ -279,35 +290,30 @@ class RecompressorServiceIT {
   }
 
   /** Assembles every version of every model still on the topic; returns their manifest metadata. */
-  private static Map<String, Map<Long, Map<String, String>>> readModels(String topic) {
+  private static Map<String, Map<Long, Map<String, String>>> readModels(String topic) throws InterruptedException {
     Map<String, Map<Long, Map<String, String>>> out = new HashMap<>();
     ModelChunkAssembler a = new ModelChunkAssembler();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-        BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("read")))) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      while (c.position(tp) < end) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          AssemblyResult res = a.accept(new String(r.key(), StandardCharsets.UTF_8), r.value());
-          if (res instanceof AssemblyResult.Assembled x) {
-            Map<String, String> meta = new HashMap<>();
-            x.manifest().getMetadata().forEach((k, v) -> meta.put(k.toString(), v.toString()));
-            out.computeIfAbsent(x.model(), k -> new java.util.TreeMap<>()).put(x.version(), meta);
-            assertThat(CtrModel.fromFile(CtrmFormat.read(x.bytes())).name()).isEqualTo(x.model());
-          }
-        }
+    for (ConsumerRecord<byte[], byte[]> r : BrokerTestSupport.readAll(broker.bootstrapServers(), topic)) {
+      AssemblyResult res = a.accept(new String(r.key(), StandardCharsets.UTF_8), r.value());
+      if (res instanceof AssemblyResult.Assembled x) {
+        Map<String, String> meta = new HashMap<>();
+        x.manifest().getMetadata().forEach((k, v) -> meta.put(k.toString(), v.toString()));
+        out.computeIfAbsent(x.model(), k -> new java.util.TreeMap<>()).put(x.version(), meta);
+        assertThat(CtrModel.fromFile(CtrmFormat.read(x.bytes())).name()).isEqualTo(x.model());
       }
     }
     return out;
   }
 
-  private static void await(java.util.function.BooleanSupplier cond, long ms) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!cond.getAsBoolean() && System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
+  /** The value of an unlabeled counter (name without {@code _total}) or gauge, 0 when absent. */
+  private static double metric(PrometheusRegistry registry, String name) {
+    for (MetricSnapshot m : registry.scrape()) {
+      if (m.getMetadata().getName().equals(name) && !m.getDataPoints().isEmpty()) {
+        DataPointSnapshot p = m.getDataPoints().get(0);
+        return p instanceof CounterSnapshot.CounterDataPointSnapshot c ? c.getValue()
+            : ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue();
+      }
     }
+    return 0;
   }
-
 }

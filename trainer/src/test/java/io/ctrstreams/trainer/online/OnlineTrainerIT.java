@@ -1,5 +1,6 @@
 package io.ctrstreams.trainer.online;
 
+import static io.ctrstreams.broker.testing.TestConditions.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
@@ -19,7 +20,6 @@ import io.ctrstreams.trainer.data.RawRecord;
 import io.ctrstreams.trainer.data.SyntheticStream;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +28,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -70,10 +68,7 @@ class OnlineTrainerIT {
     PrometheusRegistry registry = new PrometheusRegistry();
     try (OnlineTrainer t = OnlineTrainers.backprop(config, registry)) {
       t.start();
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (t.snapshotsPublished() < 2 && System.currentTimeMillis() < deadline && t.failure() == null) {
-        Thread.sleep(50);
-      }
+      waitFor(() -> t.snapshotsPublished() >= 2 || t.failure() != null, "two snapshots published");
       assertThat(t.failure()).isNull();
       assertThat(t.snapshotsPublished()).isGreaterThanOrEqualTo(2);
     }
@@ -134,20 +129,23 @@ class OnlineTrainerIT {
     Map<String, Object> props = props(updates, 10_000);
     props.put(OnlineTrainerConfig.SOURCE_CONFIG, "labeled");
     props.put(OnlineTrainerConfig.LABELED_TOPIC_CONFIG, labeled);
-    props.put(OnlineTrainerConfig.GROUP_ID_CONFIG, BrokerTestSupport.uniqueName("trainer"));
+    String group = BrokerTestSupport.uniqueName("trainer");
+    props.put(OnlineTrainerConfig.GROUP_ID_CONFIG, group);
     OnlineTrainerConfig config = new OnlineTrainerConfig(props);
+    // the trainer's consumer (client id <group>-labeled): caught up once it has returned every
+    // record up to the junk one at the end and everything it returned but the junk is trained
+    String clientId = group + "-labeled";
     long trained;
+    long consumed;
     try (OnlineTrainer t = OnlineTrainers.backprop(config, new PrometheusRegistry())) {
       t.start();
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (t.examplesTrained() < n && System.currentTimeMillis() < deadline && t.failure() == null) {
-        Thread.sleep(50);
-      }
-      Thread.sleep(500);
+      waitFor(() -> t.failure() != null || caughtUp(t, clientId, n + 1), "the whole labeled topic trained");
       assertThat(t.failure()).isNull();
       trained = t.examplesTrained();
+      consumed = BrokerTestSupport.recordsConsumed(clientId);
     }
     // every example once (the junk record skipped); a snapshot per 10,000 examples
+    assertThat(consumed).as("records read").isEqualTo(n + 1);
     assertThat(trained).isEqualTo(n);
     TreeMap<Long, CtrModel> models = readSnapshots(updates);
     assertThat(models.keySet()).containsExactly(1L, 2L);
@@ -159,15 +157,22 @@ class OnlineTrainerIT {
     // only the rest (trained before but in no snapshot), and continues the version line.
     try (OnlineTrainer t = OnlineTrainers.backprop(config, new PrometheusRegistry())) {
       t.start();
-      long deadline = System.currentTimeMillis() + 20_000;
-      while (t.examplesTrained() < n - inSnapshots && System.currentTimeMillis() < deadline) {
-        Thread.sleep(50);
-      }
-      Thread.sleep(1_000);
+      waitFor(() -> t.failure() != null || caughtUp(t, clientId, n + 1 - inSnapshots), "the rest of the topic trained");
       assertThat(t.failure()).isNull();
+      assertThat(BrokerTestSupport.recordsConsumed(clientId)).as("records read after the restart")
+          .isEqualTo(n + 1 - inSnapshots);
       assertThat(t.examplesTrained()).isEqualTo(n - inSnapshots);
       assertThat(t.lastVersion()).isEqualTo(2L);
     }
+  }
+
+  /**
+   * Whether the trainer's consumer has returned at least {@code records} records (the last one is
+   * the junk record, never trained) and the trainer has trained all the others it returned.
+   */
+  private static boolean caughtUp(OnlineTrainer t, String clientId, long records) {
+    long consumed = BrokerTestSupport.recordsConsumed(clientId);
+    return consumed >= records && t.examplesTrained() >= consumed - 1;
   }
 
   /** A small online model publishing to {@code updates} every {@code snapshotExamples} examples. */
@@ -200,21 +205,12 @@ class OnlineTrainerIT {
     return BinaryMetrics.auc(p, y, n);
   }
 
-  private static TreeMap<Long, CtrModel> readSnapshots(String topic) {
+  private static TreeMap<Long, CtrModel> readSnapshots(String topic) throws InterruptedException {
     TreeMap<Long, CtrModel> out = new TreeMap<>();
     ModelChunkAssembler a = new ModelChunkAssembler();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-        BrokerTestSupport.consumerConfig(broker.bootstrapServers(), BrokerTestSupport.uniqueName("read")))) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      while (c.position(tp) < end) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          if (a.accept(new String(r.key(), StandardCharsets.UTF_8), r.value()) instanceof AssemblyResult.Assembled x) {
-            out.put(x.version(), CtrModel.fromFile(CtrmFormat.read(x.bytes())));
-          }
-        }
+    for (ConsumerRecord<byte[], byte[]> r : BrokerTestSupport.readAll(broker.bootstrapServers(), topic)) {
+      if (a.accept(new String(r.key(), StandardCharsets.UTF_8), r.value()) instanceof AssemblyResult.Assembled x) {
+        out.put(x.version(), CtrModel.fromFile(CtrmFormat.read(x.bytes())));
       }
     }
     return out;

@@ -1,5 +1,6 @@
 package io.ctrstreams.trainer.internal;
 
+import io.ctrstreams.model.internal.MatMul;
 import java.util.Arrays;
 
 /**
@@ -45,7 +46,7 @@ final class AffineOp {
   }
 
   /** y[n, out] = f(x[n, in]); y is overwritten. */
-  void forward(GemmBackend g, float[] x, int n, float[] y) {
+  void forward(MatMul g, float[] x, int n, float[] y) {
     if (rank == 0) {
       fillRows(y, n, out, b.w);
       g.mulAddTransB(x, n, in, w.w, out, y);
@@ -66,7 +67,7 @@ final class AffineOp {
    * Given dy = dL/dy, accumulates parameter gradients into {@code grads} (by param index) and, if
    * {@code dx} is non-null, adds dL/dx into it.
    */
-  void backward(GemmBackend g, float[] x, float[] dy, int n, float[] dx, float[][] grads) {
+  void backward(MatMul g, float[] x, float[] dy, int n, float[] dx, float[][] grads) {
     if (rank == 0) {
       g.mulAddTransA(dy, n, out, x, in, grads[w.index]);
       colSum(dy, n, out, grads[b.index]);

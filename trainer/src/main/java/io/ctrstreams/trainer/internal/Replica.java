@@ -4,6 +4,7 @@ import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CrossStructure;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.internal.MatMul;
 import io.ctrstreams.trainer.TrainerException;
 import java.util.Arrays;
 import java.util.List;
@@ -23,7 +24,7 @@ public final class Replica {
 
   private final ModelSpec spec;
   private final ParamStore ps;
-  private final GemmBackend gemm;
+  private final MatMul gemm;
   private final int cap;
   private final int nf;
   private final boolean deepFm;
@@ -75,7 +76,7 @@ public final class Replica {
   private final float[][] dh;
   private final float[] dOut;
 
-  public Replica(ParamStore ps, int capacity, GemmBackend gemm) {
+  public Replica(ParamStore ps, int capacity, MatMul gemm) {
     this.spec = ps.spec();
     this.ps = ps;
     this.gemm = gemm;

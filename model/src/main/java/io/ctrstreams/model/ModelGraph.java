@@ -55,6 +55,15 @@ public final class ModelGraph {
     output = new Linear(t.get("out/w"), t.get("out/b"));
   }
 
+  /**
+   * The layers of {@code spec} over {@code tensors} (validated, not copied), e.g. over a trainer's
+   * live weights, so that its forward pass runs these layers.
+   */
+  public static ModelGraph of(ModelSpec spec, Map<String, Tensor> tensors) {
+    checkTensors(spec, tensors);
+    return new ModelGraph(spec, tensors);
+  }
+
   private static AffineLayer affine(Map<String, Tensor> t, String p, int rank, String denseBias,
       String lowRankBias, boolean act) {
     if (rank == 0) {

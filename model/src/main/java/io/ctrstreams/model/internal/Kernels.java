@@ -178,6 +178,13 @@ public final class Kernels {
     }
   }
 
+  /** Sets each of the {@code n} rows of width {@code width} of row-major {@code y} to {@code row}. */
+  public static void fillRows(float[] row, int n, int width, float[] y) {
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(row, 0, y, r * width, width);
+    }
+  }
+
   /** In-place ReLU over the first {@code len} floats of rows {@code y[0 .. n)}. */
   public static void relu(float[][] y, int n, int len) {
     for (int c = 0; c < n; c++) {

@@ -11,6 +11,7 @@ import io.ctrstreams.model.LowRankEmbedding;
 import io.ctrstreams.model.LowRankLinear;
 import io.ctrstreams.model.ModelGraph;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.Tensor;
 import io.ctrstreams.recompressor.Calibration;
 import io.ctrstreams.recompressor.LinearFactors;
 import io.ctrstreams.recompressor.RecompressorException;
@@ -27,100 +28,67 @@ public final class BatchNet {
   /** Rows per block in {@link #logits}: bounds the activation memory. */
   public static final int BLOCK = 4096;
 
-  /** A batched affine map {@code R^in -> R^out}. */
-  public interface Affine {
-    int in();
+  /**
+   * A batched affine map {@code R^in -> R^out}: one of the model core's layers, whose batch
+   * forward runs on ND4J's sgemm (BENCHMARKS.md section 3.1: 38-52 GFLOP/s against 2.4 for a
+   * scalar loop).
+   */
+  public abstract static class Affine {
+    private final AffineLayer layer;
 
-    int out();
+    Affine(AffineLayer layer) {
+      this.layer = layer;
+    }
+
+    public int in() {
+      return layer.inputSize();
+    }
+
+    public int out() {
+      return layer.outputSize();
+    }
 
     /** {@code n} rows of {@code x} [n, in] to a new [n, out]. */
-    float[] apply(float[] x, int n);
+    public float[] apply(float[] x, int n) {
+      float[] y = new float[n * out()];
+      layer.forward(Nd4jMatMul.instance(), x, n, y, new float[n * layer.scratchSize()]);
+      return y;
+    }
   }
 
   /** {@code y = W x + b}. */
-  public static final class Dense implements Affine {
-    private final float[] w;
-    private final float[] b;
-    private final int out;
-    private final int in;
+  public static final class Dense extends Affine {
+    private final Linear layer;
 
-    /** W [out, in] (kept, not copied), b [out]. */
-    public Dense(float[] w, float[] b, int out, int in) {
-      this.w = w;
-      this.b = b;
-      this.out = out;
-      this.in = in;
+    public Dense(Linear layer) {
+      super(layer);
+      this.layer = layer;
     }
 
+    /** W [out, in] (the model's array, not a copy). */
     public float[] weight() {
-      return w;
+      return layer.weight().data();
     }
 
     public float[] bias() {
-      return b;
-    }
-
-    @Override
-    public int in() {
-      return in;
-    }
-
-    @Override
-    public int out() {
-      return out;
-    }
-
-    @Override
-    public float[] apply(float[] x, int n) {
-      return affine(x, n, w, b, out, in);
+      return layer.bias().data();
     }
   }
 
   /** {@code y = U act(V x + c) + d}. */
-  public static final class Factored implements Affine {
+  public static final class Factored extends Affine {
     private final LinearFactors f;
-    private final boolean relu;
 
     public Factored(LinearFactors f, boolean relu) {
+      super(new LowRankLinear(new Tensor("v", new int[] {f.rank(), f.in()}, f.first()),
+          new Tensor("c", new int[] {f.rank()}, f.firstBias()), new Tensor("u", new int[] {f.out(), f.rank()},
+              f.second()), new Tensor("d", new int[] {f.out()}, f.secondBias()), relu));
       this.f = f;
-      this.relu = relu;
     }
 
     public LinearFactors factors() {
       return f;
     }
-
-    @Override
-    public int in() {
-      return f.in();
-    }
-
-    @Override
-    public int out() {
-      return f.out();
-    }
-
-    @Override
-    public float[] apply(float[] x, int n) {
-      float[] m = affine(x, n, f.first(), f.firstBias(), f.rank(), f.in());
-      if (relu) {
-        reluInPlace(m, m.length);
-      }
-      return affine(m, n, f.second(), f.secondBias(), f.out(), f.rank());
-    }
-  }
-
-  /**
-   * {@code Y = X W^T + b} for {@code n} rows of {@code x} [n, in], W [out, in]: a new [n, out],
-   * on ND4J's sgemm (BENCHMARKS.md section 3.1: 38-52 GFLOP/s against 2.4 for a scalar loop).
-   */
-  static float[] affine(float[] x, int n, float[] w, float[] b, int out, int in) {
-    float[] y = new float[n * out];
-    for (int r = 0; r < n; r++) {
-      System.arraycopy(b, 0, y, r * out, out);
-    }
-    Nd4jMatMul.instance().mulAddTransB(x, n, in, w, out, y);
-    return y;
   }
 
   /** How one field fills its slice of x0. */
@@ -263,7 +231,7 @@ public final class BatchNet {
 
   private static Affine affine(AffineLayer l) {
     if (l instanceof Linear lin) {
-      return new Dense(lin.weight().data(), lin.bias().data(), lin.outputSize(), lin.inputSize());
+      return new Dense(lin);
     }
     if (l instanceof LowRankLinear lr) {
       LinearFactors f = new LinearFactors(lr.outputSize(), lr.inputSize(), lr.rank(), lr.v().data(), lr.c().data(),

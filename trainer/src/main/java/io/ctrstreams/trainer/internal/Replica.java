@@ -132,12 +132,11 @@ public final class Replica {
     }
     tWidth = to;
     fmBias = deepFm ? ps.get("fm/bias") : null;
-    boolean act = spec.isFactorActivation();
     mlp = new AffineOp[spec.mlpLayers()];
     h = new float[mlp.length][];
     dh = new float[mlp.length][];
     for (int i = 0; i < mlp.length; i++) {
-      mlp[i] = new AffineOp(ps, "mlp/" + i, "b", "d", spec.mlpInputWidth(i), spec.mlpSize(i), spec.mlpRank(i), act, cap);
+      mlp[i] = new AffineOp(ps, ps.graph().mlp(i), "mlp/" + i, "b", "d", cap);
       h[i] = new float[cap * spec.mlpSize(i)];
       dh[i] = new float[cap * spec.mlpSize(i)];
     }
@@ -146,7 +145,7 @@ public final class Replica {
     xl = new float[cross.length + 1][];
     z = new float[cross.length][];
     for (int i = 0; i < cross.length; i++) {
-      cross[i] = new AffineOp(ps, "cross/" + i, "b", "b", dd, dd, spec.crossRank(i), act, cap);
+      cross[i] = new AffineOp(ps, ps.graph().cross(i).map(), "cross/" + i, "b", "b", cap);
       z[i] = new float[cap * dd];
     }
     for (int i = 0; i <= cross.length; i++) {

@@ -16,7 +16,7 @@ public final class ModelGraph {
   private final Embedding[] dense;
   private final LowRankEmbedding[] lowRank;
   private final float[][] fmFirst;
-  private final float fmBias;
+  private final float[] fmBias;
   private final AffineLayer[] mlp;
   private final CrossLayer[] cross;
   private final Linear output;
@@ -42,7 +42,7 @@ public final class ModelGraph {
         fmFirst[f] = t.get("fm/first/" + fs.name()).data();
       }
     }
-    fmBias = deepFm ? t.get("fm/bias").data()[0] : 0f;
+    fmBias = deepFm ? t.get("fm/bias").data() : new float[1];
     boolean act = spec.isFactorActivation();
     mlp = new AffineLayer[spec.mlpLayers()];
     for (int i = 0; i < mlp.length; i++) {
@@ -162,6 +162,11 @@ public final class ModelGraph {
     return spec;
   }
 
+  /** Field {@code f}'s embedding, dense or low-rank: its part of x0. */
+  public FieldInput input(int f) {
+    return dense[f] != null ? dense[f] : lowRank[f];
+  }
+
   /** The dense embedding of field {@code f}, or {@code null} if it is low-rank. */
   public Embedding denseEmbedding(int f) {
     return dense[f];
@@ -177,9 +182,9 @@ public final class ModelGraph {
     return fmFirst == null ? null : fmFirst[f];
   }
 
-  /** DeepFM global bias (0 for other architectures). */
+  /** DeepFM global bias (0 for other architectures), read from the tensor at each call. */
   public float fmBias() {
-    return fmBias;
+    return fmBias[0];
   }
 
   public int mlpLayers() {

@@ -8,25 +8,25 @@ import java.util.Arrays;
 /**
  * The backward rule of an affine layer of a replica, dense {@code y = W x + b} or low-rank {@code
  * y = U act(V x + c) + d} (act = ReLU or identity); the forward pass is the layer's own batch
- * forward ({@link AffineLayer#forward(MatMul, float[], int, float[], float[])}). Gradients
- * accumulate into the replica's per-parameter gradient arrays.
+ * forward ({@link AffineLayer#forward(MatMul, float[], int, float[], float[])}, run by the plan),
+ * which leaves {@code act(V x + c)} in the buffer given here. Gradients accumulate into the
+ * replica's per-parameter gradient arrays.
  */
 final class AffineOp {
   final int in;
   final int out;
   final int rank;
   final boolean act;
-  private final AffineLayer layer;
   private final ParamStore.Param w;
   private final ParamStore.Param b;
   private final ParamStore.Param v;
   private final ParamStore.Param c;
   private final ParamStore.Param u;
-  private final float[] a; // act(V x + c)  [cap, rank]
+  private final float[] a; // act(V x + c) [cap, rank], written by the forward pass
   private final float[] da; // [cap, rank]
 
-  AffineOp(ParamStore ps, AffineLayer layer, String prefix, String denseBias, String lowRankBias, int cap) {
-    this.layer = layer;
+  AffineOp(ParamStore ps, AffineLayer layer, String prefix, String denseBias, String lowRankBias, float[] mid,
+      int cap) {
     this.in = layer.inputSize();
     this.out = layer.outputSize();
     if (layer instanceof LowRankLinear lr) {
@@ -44,13 +44,8 @@ final class AffineOp {
       b = ps.get(prefix + "/" + denseBias);
       v = c = u = null;
     }
-    a = new float[cap * rank];
+    a = mid;
     da = new float[cap * rank];
-  }
-
-  /** y[n, out] = f(x[n, in]); y is overwritten. */
-  void forward(MatMul g, float[] x, int n, float[] y) {
-    layer.forward(g, x, n, y, a);
   }
 
   /**

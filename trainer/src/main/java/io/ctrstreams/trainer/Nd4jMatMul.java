@@ -21,14 +21,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * only these two put ND4J on their class path.
  *
  * <p>Operands are copied into off-heap arrays of the exact shape, cached per thread, call role
- * and shape up to {@value #CACHED_FLOATS} floats (a trainer's per-layer shapes repeat every
- * batch), created per call above that (a calibration pass over all rows, once); the copies cost
- * O(nk + km + nm) against the product's O(nkm). Thread-safe: the trainer's replicas call it from
- * their worker threads.
+ * and shape up to {@value #CACHED_FLOATS} floats (a trainer replica's per-layer shapes, which
+ * repeat every batch), created per call above that (the recompressor's calibration blocks, whose
+ * shapes vary with the candidate ranks and would pile up in a cache); the copies cost O(nk + km +
+ * nm) against the product's O(nkm). Thread-safe: the trainer's replicas call it from their
+ * worker threads.
  */
 public final class Nd4jMatMul implements MatMul {
   /** Largest operand (floats) kept between calls. */
-  static final int CACHED_FLOATS = 1 << 21;
+  static final int CACHED_FLOATS = 1 << 19;
 
   private final ThreadLocal<Map<Long, INDArray>> cache = ThreadLocal.withInitial(HashMap::new);
 

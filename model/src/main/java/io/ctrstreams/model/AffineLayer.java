@@ -1,10 +1,16 @@
 package io.ctrstreams.model;
 
+import io.ctrstreams.model.internal.MatMul;
+
 /**
  * An affine map {@code R^in -> R^out}, dense ({@link Linear}) or factored ({@link LowRankLinear}).
  * Forward passes read and write caller-owned arrays at offsets, so scorers and trainers can keep
  * all activations in a few reused buffers. Implementations are immutable and thread-safe; the
- * caller provides {@link #scratchSize()} floats of scratch for intermediate values.
+ * caller provides {@link #scratchSize()} floats of scratch (per row) for intermediate values.
+ *
+ * <p>Two forward passes, one per caller kind: one row at a time (the reference scorer, the
+ * oracle) and over a batch of rows on a {@link MatMul} (the trainer, which adds its backward
+ * rule, and the recompressor's calibration passes). A new layer type implements both here.
  */
 public interface AffineLayer {
   /** Input width. */
@@ -21,6 +27,13 @@ public interface AffineLayer {
    * {@code scratch}.
    */
   void forward(float[] x, int xOff, float[] y, int yOff, float[] scratch);
+
+  /**
+   * {@code y[r] = f(x[r])} for the {@code n} rows of row-major {@code x} [n, in] into {@code y}
+   * [n, out], products on {@code mm}. A factored layer leaves its activated inner value in {@code
+   * mid} [n, {@link #scratchSize()}] (the trainer's backward pass reads it).
+   */
+  void forward(MatMul mm, float[] x, int n, float[] y, float[] mid);
 
   /** Number of weights and biases. */
   long parameterCount();

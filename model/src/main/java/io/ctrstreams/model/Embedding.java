@@ -6,7 +6,7 @@ import java.util.Arrays;
  * A dense embedding table [rows, d]: {@code e = scale * table[row]}. Lookup fields use scale 1;
  * SCALED numeric fields have one row and use the raw value as the scale.
  */
-public final class Embedding {
+public final class Embedding implements FieldInput {
   private final Tensor tableT;
   private final float[] table;
   private final int rows;
@@ -36,6 +36,16 @@ public final class Embedding {
   /** Embedding dim d. */
   public int dim() {
     return dim;
+  }
+
+  @Override
+  public int width() {
+    return dim;
+  }
+
+  @Override
+  public void write(int row, float scale, float[] out, int off) {
+    lookup(row, scale, out, off);
   }
 
   /** Writes {@code scale * table[row]} to {@code out[off .. off+d)}. */

@@ -1,5 +1,7 @@
 package io.ctrstreams.model;
 
+import io.ctrstreams.model.internal.Kernels;
+import io.ctrstreams.model.internal.MatMul;
 import java.util.Arrays;
 
 /** A dense affine layer {@code y = W x + b} with {@code W} [out, in] row-major and {@code b} [out]. */
@@ -63,6 +65,12 @@ public final class Linear implements AffineLayer {
     Checks.range(weight.name(), "input", x, xOff, in);
     Checks.range(weight.name(), "output", y, yOff, out);
     matVec(w, out, in, x, xOff, b, y, yOff);
+  }
+
+  @Override
+  public void forward(MatMul mm, float[] x, int n, float[] y, float[] mid) {
+    Kernels.fillRows(b, n, out, y);
+    mm.mulAddTransB(x, n, in, w, out, y);
   }
 
   /** {@code y = W x + b} for a row-major {@code W} [rows, cols]; {@code b} may be null. */

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * first MLP layer ({@code W1' = W1 blockdiag(P_f)}, {@code b1' = b1 + W1 concat(mu_f)}), which
  * reads the k-dim rows directly ({@link #lookupFactors}).
  */
-public final class LowRankEmbedding {
+public final class LowRankEmbedding implements FieldInput {
   private final Tensor tableT;
   private final Tensor projT;
   private final Tensor biasT;
@@ -97,6 +97,22 @@ public final class LowRankEmbedding {
   /** Full embedding dim d. */
   public int dim() {
     return dim;
+  }
+
+  /** The k-dim factor row when folded (the first MLP layer holds the projection), else d. */
+  @Override
+  public int width() {
+    return isFolded() ? rank : dim;
+  }
+
+  /** {@link #lookupFactors} when folded, else {@link #lookup}; a SCALED field's value is not used. */
+  @Override
+  public void write(int row, float scale, float[] out, int off) {
+    if (isFolded()) {
+      lookupFactors(row, out, off);
+    } else {
+      lookup(row, out, off);
+    }
   }
 
   /** Writes the k-dim row {@code T[row]} to {@code out[off .. off+k)}. */

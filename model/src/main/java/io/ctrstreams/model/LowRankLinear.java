@@ -1,5 +1,7 @@
 package io.ctrstreams.model;
 
+import io.ctrstreams.model.internal.Kernels;
+import io.ctrstreams.model.internal.MatMul;
 import java.util.Arrays;
 
 /**
@@ -116,6 +118,19 @@ public final class LowRankLinear implements AffineLayer {
       }
     }
     Linear.matVec(u, out, rank, scratch, 0, d, y, yOff);
+  }
+
+  @Override
+  public void forward(MatMul mm, float[] x, int n, float[] y, float[] mid) {
+    Kernels.fillRows(c, n, rank, mid);
+    mm.mulAddTransB(x, n, in, v, rank, mid);
+    if (activation) {
+      for (int i = 0; i < n * rank; i++) {
+        mid[i] = Math.max(mid[i], 0f);
+      }
+    }
+    Kernels.fillRows(d, n, out, y);
+    mm.mulAddTransB(mid, n, rank, u, out, y);
   }
 
   @Override

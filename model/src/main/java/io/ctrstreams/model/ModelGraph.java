@@ -16,7 +16,7 @@ public final class ModelGraph {
   private final Embedding[] dense;
   private final LowRankEmbedding[] lowRank;
   private final float[][] fmFirst;
-  private final float fmBias;
+  private final float[] fmBias;
   private final AffineLayer[] mlp;
   private final CrossLayer[] cross;
   private final Linear output;
@@ -42,7 +42,7 @@ public final class ModelGraph {
         fmFirst[f] = t.get("fm/first/" + fs.name()).data();
       }
     }
-    fmBias = deepFm ? t.get("fm/bias").data()[0] : 0f;
+    fmBias = deepFm ? t.get("fm/bias").data() : new float[1];
     boolean act = spec.isFactorActivation();
     mlp = new AffineLayer[spec.mlpLayers()];
     for (int i = 0; i < mlp.length; i++) {
@@ -53,6 +53,15 @@ public final class ModelGraph {
       cross[i] = new CrossLayer(affine(t, "cross/" + i, spec.crossRank(i), "b", "b", act));
     }
     output = new Linear(t.get("out/w"), t.get("out/b"));
+  }
+
+  /**
+   * The layers of {@code spec} over {@code tensors} (validated, not copied), e.g. over a trainer's
+   * live weights, so that its forward pass runs these layers.
+   */
+  public static ModelGraph of(ModelSpec spec, Map<String, Tensor> tensors) {
+    checkTensors(spec, tensors);
+    return new ModelGraph(spec, tensors);
   }
 
   private static AffineLayer affine(Map<String, Tensor> t, String p, int rank, String denseBias,
@@ -153,6 +162,11 @@ public final class ModelGraph {
     return spec;
   }
 
+  /** Field {@code f}'s embedding, dense or low-rank: its part of x0. */
+  public FieldInput input(int f) {
+    return dense[f] != null ? dense[f] : lowRank[f];
+  }
+
   /** The dense embedding of field {@code f}, or {@code null} if it is low-rank. */
   public Embedding denseEmbedding(int f) {
     return dense[f];
@@ -168,9 +182,9 @@ public final class ModelGraph {
     return fmFirst == null ? null : fmFirst[f];
   }
 
-  /** DeepFM global bias (0 for other architectures). */
+  /** DeepFM global bias (0 for other architectures), read from the tensor at each call. */
   public float fmBias() {
-    return fmBias;
+    return fmBias[0];
   }
 
   public int mlpLayers() {

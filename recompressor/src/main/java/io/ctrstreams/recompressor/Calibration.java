@@ -3,6 +3,7 @@ package io.ctrstreams.recompressor;
 import io.ctrstreams.model.FeatureEncoder;
 import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.internal.LayerPlan;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -12,7 +13,7 @@ import java.util.Map;
  * the context and the candidate part of an impression live in one row: scorers take them as two
  * {@link FeatureVector}s, but encoded by field ordinal they never overlap.
  */
-public final class Calibration {
+public final class Calibration implements LayerPlan.Rows {
   private final int fields;
   private int rows;
   private int[] index;
@@ -63,11 +64,13 @@ public final class Calibration {
   }
 
   /** Table row of field {@code f} in row {@code r}. */
+  @Override
   public int index(int r, int f) {
     return index[r * fields + f];
   }
 
   /** Value of field {@code f} in row {@code r}. */
+  @Override
   public float value(int r, int f) {
     return value[r * fields + f];
   }

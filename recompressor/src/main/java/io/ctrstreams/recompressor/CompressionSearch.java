@@ -1,10 +1,16 @@
 package io.ctrstreams.recompressor;
 
+import io.ctrstreams.model.AffineLayer;
 import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.Embedding;
+import io.ctrstreams.model.FieldInput;
 import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.Linear;
+import io.ctrstreams.model.LowRankLinear;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Scorer;
 import io.ctrstreams.model.eval.BinaryMetrics;
+import io.ctrstreams.model.internal.LayerPlan;
 import io.ctrstreams.recompressor.internal.BatchNet;
 import io.ctrstreams.recompressor.internal.Densify;
 import io.ctrstreams.recompressor.internal.PrefixCachedFitness;
@@ -130,7 +136,7 @@ public final class CompressionSearch {
       if (!fs.isLookup()) {
         continue;
       }
-      float[] table = ((BatchNet.DenseInput) net.input(f)).table();
+      float[] table = ((Embedding) net.input(f)).table().data();
       embBasis[f] = afm
           ? EmbeddingCompression.afmBasis(table, fs.rows(), fs.embeddingDim(), calib.rowCounts(f, fs.rows()), la)
           : EmbeddingCompression.svdBasis(table, fs.rows(), fs.embeddingDim(), la);
@@ -141,8 +147,8 @@ public final class CompressionSearch {
     float[] x0 = net.embed(calib, 0, statRows);
     float[] xl = x0;
     for (int i = 0; i < net.crossLayers(); i++) {
-      BatchNet.Dense a = (BatchNet.Dense) net.cross(i);
-      float[] t = a.apply(xl, statRows);
+      Linear a = (Linear) net.cross(i);
+      float[] t = BatchNet.apply(a, xl, statRows);
       crossBasis[i] = basis(a, t, statRows, afm, la);
       xl = BatchNet.crossStep(x0, xl, t);
     }
@@ -150,10 +156,10 @@ public final class CompressionSearch {
         && spec.crossStructure() == io.ctrstreams.model.CrossStructure.STACKED;
     float[] h = stacked ? xl : x0;
     for (int i = 0; i < net.mlpLayers(); i++) {
-      BatchNet.Dense a = (BatchNet.Dense) net.mlp(i);
-      float[] y = a.apply(h, statRows);
+      Linear a = (Linear) net.mlp(i);
+      float[] y = BatchNet.apply(a, h, statRows);
       mlpBasis[i] = basis(a, y, statRows, afm, la);
-      BatchNet.reluInPlace(y, y.length);
+      LayerPlan.relu(y, y.length);
       h = y;
     }
     x0 = null;
@@ -190,7 +196,7 @@ public final class CompressionSearch {
     }
     int firstMlp = layers.size();
     for (int i = 0; i < net.mlpLayers(); i++) {
-      layers.add(RankLadder.linear("mlp/" + i, spec.mlpSize(i), net.mlp(i).in(), options.linearRanks()));
+      layers.add(RankLadder.linear("mlp/" + i, spec.mlpSize(i), net.mlp(i).inputSize(), options.linearRanks()));
     }
     long searched = 0;
     for (LayerChoice l : layers) {
@@ -211,8 +217,8 @@ public final class CompressionSearch {
         for (int f : embGenes.get(e)) {
           int k = Math.min(o.rank(), spec.field(f).embeddingDim());
           int ff = f;
-          BatchNet.FieldInput in = (BatchNet.FieldInput) cache.computeIfAbsent("emb" + f + "/" + k,
-              key -> projected(((BatchNet.DenseInput) base.input(ff)).table(), embBasis[ff], k));
+          FieldInput in = (FieldInput) cache.computeIfAbsent("emb" + f + "/" + k,
+              key -> projected(((Embedding) base.input(ff)).table().data(), embBasis[ff], k));
           s = s.withInput(f, in);
         }
       }
@@ -220,16 +226,16 @@ public final class CompressionSearch {
         RankOption o = layers.get(firstCross + i).option(g[firstCross + i]);
         if (!o.dense()) {
           int ii = i;
-          s = s.withCross(i, (BatchNet.Affine) cache.computeIfAbsent("cross" + i + "/" + o.rank(),
-              key -> factored((BatchNet.Dense) base.cross(ii), crossBasis[ii], o.rank())));
+          s = s.withCross(i, (AffineLayer) cache.computeIfAbsent("cross" + i + "/" + o.rank(),
+              key -> factored((Linear) base.cross(ii), crossBasis[ii], o.rank())));
         }
       }
       for (int i = 0; i < mlpBasis.length; i++) {
         RankOption o = layers.get(firstMlp + i).option(g[firstMlp + i]);
         if (!o.dense()) {
           int ii = i;
-          s = s.withMlp(i, (BatchNet.Affine) cache.computeIfAbsent("mlp" + i + "/" + o.rank(),
-              key -> factored((BatchNet.Dense) base.mlp(ii), mlpBasis[ii], o.rank())));
+          s = s.withMlp(i, (AffineLayer) cache.computeIfAbsent("mlp" + i + "/" + o.rank(),
+              key -> factored((Linear) base.mlp(ii), mlpBasis[ii], o.rank())));
         }
       }
       return s;
@@ -317,17 +323,17 @@ public final class CompressionSearch {
     return l;
   }
 
-  private static ProjectionBasis basis(BatchNet.Dense a, float[] y, int n, boolean afm, Linalg la) {
+  private static ProjectionBasis basis(Linear a, float[] y, int n, boolean afm, Linalg la) {
     if (afm) {
-      OutputStatistics s = new OutputStatistics(a.out(), la);
+      OutputStatistics s = new OutputStatistics(a.outputSize(), la);
       s.add(y, 0, n);
       return Afm.basis(s);
     }
-    return WeightSvd.basis(a.weight(), a.bias(), a.out(), a.in(), la);
+    return WeightSvd.basis(a.weight().data(), a.bias().data(), a.outputSize(), a.inputSize(), la);
   }
 
-  private static BatchNet.Factored factored(BatchNet.Dense a, ProjectionBasis b, int rank) {
-    return new BatchNet.Factored(b.factors(Math.min(rank, b.maxRank()), a.weight(), a.bias(), a.in()), false);
+  private static LowRankLinear factored(Linear a, ProjectionBasis b, int rank) {
+    return b.factors(Math.min(rank, b.maxRank()), a.weight().data(), a.bias().data(), a.inputSize()).layer(false);
   }
 
   private static BatchNet.ProjectedInput projected(float[] table, ProjectionBasis b, int k) {

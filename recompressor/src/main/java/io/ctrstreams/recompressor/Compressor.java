@@ -1,12 +1,18 @@
 package io.ctrstreams.recompressor;
 
+import io.ctrstreams.model.AffineLayer;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CrossStructure;
 import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.Embedding;
 import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.Linear;
 import io.ctrstreams.model.LowRankConfig;
+import io.ctrstreams.model.LowRankEmbedding;
+import io.ctrstreams.model.LowRankLinear;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Tensor;
+import io.ctrstreams.model.internal.LayerPlan;
 import io.ctrstreams.recompressor.internal.BatchNet;
 import io.ctrstreams.recompressor.internal.Densify;
 import io.ctrstreams.recompressor.internal.Stages;
@@ -64,21 +70,22 @@ public final class Compressor {
         continue;
       }
       FieldSpec fs = spec.field(f);
-      BatchNet.DenseInput in = (BatchNet.DenseInput) net.input(f);
+      float[] table = ((Embedding) net.input(f)).table().data();
       int rows = fs.rows();
       int d = fs.embeddingDim();
       double[] counts = calib.rowCounts(f, rows);
       ProjectionBasis basis = method == CompressionMethod.AFM
-          ? EmbeddingCompression.afmBasis(in.table(), rows, d, counts, linalg)
-          : EmbeddingCompression.svdBasis(in.table(), rows, d, linalg);
-      EmbeddingFactors fac = EmbeddingCompression.factors(basis, ranks[f], in.table(), rows);
+          ? EmbeddingCompression.afmBasis(table, rows, d, counts, linalg)
+          : EmbeddingCompression.svdBasis(table, rows, d, linalg);
+      EmbeddingFactors fac = EmbeddingCompression.factors(basis, ranks[f], table, rows);
       ef[f] = fac;
-      BatchNet.LowRankInput lr = new BatchNet.LowRankInput(fac.table(), fac.rank(), transpose(fac.up(), d, fac.rank()),
-          fac.bias());
-      net = net.withInput(f, lr);
+      String p = "emb/" + fs.name();
+      net = net.withInput(f, new LowRankEmbedding(new Tensor(p + "/table", new int[] {rows, fac.rank()}, fac.table()),
+          new Tensor(p + "/proj", new int[] {fac.rank(), d}, transpose(fac.up(), d, fac.rank())),
+          new Tensor(p + "/bias", new int[] {d}, fac.bias())));
       reports.add(new LayerReport("emb/" + fs.name(), rows + " x " + d, fac.rank(), 4L * rows * d,
           plan.fold() ? 4L * rows * fac.rank() : fac.bytes(), 0, plan.fold() ? 0 : 2L * fac.rank() * d,
-          fac.retainedEnergy(), embeddingError(in.table(), fac, counts)));
+          fac.retainedEnergy(), embeddingError(table, fac, counts)));
     }
 
     st.end("embeddings");
@@ -86,8 +93,8 @@ public final class Compressor {
     st.end("x0");
     float[] xl = x0;
     for (int i = 0; i < net.crossLayers(); i++) {
-      BatchNet.Dense a = (BatchNet.Dense) net.cross(i);
-      float[] t = a.apply(xl, n);
+      Linear a = (Linear) net.cross(i);
+      float[] t = BatchNet.apply(a, xl, n);
       st.end("forward");
       int r = plan.crossRanks()[i];
       if (r > 0) {
@@ -101,8 +108,8 @@ public final class Compressor {
     float[] h = stacked ? xl : x0;
     xl = null;
     for (int i = 0; i < net.mlpLayers(); i++) {
-      BatchNet.Dense a = (BatchNet.Dense) net.mlp(i);
-      float[] y = a.apply(h, n);
+      Linear a = (Linear) net.mlp(i);
+      float[] y = BatchNet.apply(a, h, n);
       st.end("forward");
       int r = plan.mlpRanks()[i];
       if (r > 0) {
@@ -110,7 +117,7 @@ public final class Compressor {
         net = net.withMlp(i, s.layer);
         y = s.output;
       }
-      BatchNet.reluInPlace(y, y.length);
+      LayerPlan.relu(y, y.length);
       h = y;
     }
     CtrModel student = build(dense, net, ef, plan);
@@ -139,24 +146,24 @@ public final class Compressor {
         l.flopsBefore(), 2L * l.rank() * (in + out), l.retainedEnergy(), l.outputError());
   }
 
-  private record Step(BatchNet.Affine layer, float[] output) {}
+  private record Step(AffineLayer layer, float[] output) {}
 
-  private Step compressLayer(BatchNet.Dense a, float[] x, float[] y, int n, int rank, String name,
+  private Step compressLayer(Linear a, float[] x, float[] y, int n, int rank, String name,
       List<LayerReport> reports, Stages st) {
-    int out = a.out();
-    int in = a.in();
+    int out = a.outputSize();
+    int in = a.inputSize();
     ProjectionBasis basis;
     if (method == CompressionMethod.AFM) {
       OutputStatistics stats = new OutputStatistics(out, linalg);
       stats.add(y, 0, n);
       basis = Afm.basis(stats);
     } else {
-      basis = WeightSvd.basis(a.weight(), a.bias(), out, in, linalg);
+      basis = WeightSvd.basis(a.weight().data(), a.bias().data(), out, in, linalg);
     }
-    LinearFactors f = basis.factors(rank, a.weight(), a.bias(), in);
+    LinearFactors f = basis.factors(rank, a.weight().data(), a.bias().data(), in);
     st.end("statistics+eigen");
-    BatchNet.Factored layer = new BatchNet.Factored(f, false);
-    float[] yHat = layer.apply(x, n);
+    LowRankLinear layer = f.layer(false);
+    float[] yHat = BatchNet.apply(layer, x, n);
     st.end("forward");
     reports.add(new LayerReport(name, out + " x " + in, rank, LinearFactors.denseBytes(out, in), f.bytes(),
         LinearFactors.denseFlops(out, in), f.flops(), basis.retainedEnergy(rank), relativeError(y, yHat, n, out)));
@@ -261,25 +268,25 @@ public final class Compressor {
     EmbeddingFactors[] segs = segments.toArray(new EmbeddingFactors[0]);
     for (int i = 0; i < net.mlpLayers(); i++) {
       String p = "mlp/" + i;
-      BatchNet.Affine a = net.mlp(i);
+      AffineLayer a = net.mlp(i);
       boolean foldHere = fold && i == 0;
-      if (a instanceof BatchNet.Dense d) {
-        float[] w = d.weight();
-        float[] b = d.bias();
-        int in = d.in();
+      if (a instanceof Linear d) {
+        float[] w = d.weight().data();
+        float[] b = d.bias().data();
+        int in = d.inputSize();
         if (foldHere) {
-          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(w, b, d.out(), in, segOff, segs);
+          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(w, b, d.outputSize(), in, segOff, segs);
           w = fb[0];
           b = fb[1];
           in = target.firstLayerInputWidth();
         }
-        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.out(), in}, w));
-        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.out()}, b));
+        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), in}, w));
+        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, b));
       } else {
-        LinearFactors f = ((BatchNet.Factored) a).factors();
-        float[] v = f.first();
-        float[] c = f.firstBias();
-        int in = f.in();
+        LowRankLinear f = (LowRankLinear) a;
+        float[] v = f.v().data();
+        float[] c = f.c().data();
+        int in = f.inputSize();
         if (foldHere) {
           float[][] fb = EmbeddingCompression.foldIntoFirstLayer(v, c, f.rank(), in, segOff, segs);
           v = fb[0];
@@ -291,13 +298,13 @@ public final class Compressor {
     }
     for (int i = 0; i < net.crossLayers(); i++) {
       String p = "cross/" + i;
-      BatchNet.Affine a = net.cross(i);
-      if (a instanceof BatchNet.Dense d) {
-        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.out(), d.in()}, d.weight()));
-        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.out()}, d.bias()));
+      AffineLayer a = net.cross(i);
+      if (a instanceof Linear d) {
+        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), d.inputSize()}, d.weight().data()));
+        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, d.bias().data()));
       } else {
-        LinearFactors f = ((BatchNet.Factored) a).factors();
-        putFactors(t, p, f, f.first(), f.firstBias(), f.in(), "b");
+        LowRankLinear f = (LowRankLinear) a;
+        putFactors(t, p, f, f.v().data(), f.c().data(), f.inputSize(), "b");
       }
     }
     t.put("out/w", dense.tensor("out/w"));
@@ -309,12 +316,12 @@ public final class Compressor {
     return CtrModel.create(target, dense.name(), dense.version(), t, dense.vocabularies(), meta);
   }
 
-  private static void putFactors(Map<String, Tensor> t, String p, LinearFactors f, float[] v, float[] c, int in,
+  private static void putFactors(Map<String, Tensor> t, String p, LowRankLinear f, float[] v, float[] c, int in,
       String outBias) {
     t.put(p + "/v", new Tensor(p + "/v", new int[] {f.rank(), in}, v));
     t.put(p + "/c", new Tensor(p + "/c", new int[] {f.rank()}, c));
-    t.put(p + "/u", new Tensor(p + "/u", new int[] {f.out(), f.rank()}, f.second()));
-    t.put(p + "/" + outBias, new Tensor(p + "/" + outBias, new int[] {f.out()}, f.secondBias()));
+    t.put(p + "/u", new Tensor(p + "/u", new int[] {f.outputSize(), f.rank()}, f.u().data()));
+    t.put(p + "/" + outBias, new Tensor(p + "/" + outBias, new int[] {f.outputSize()}, f.d().data()));
   }
 
   static float[] transpose(float[] a, int rows, int cols) {

@@ -1,5 +1,8 @@
 package io.ctrstreams.recompressor;
 
+import io.ctrstreams.model.LowRankLinear;
+import io.ctrstreams.model.Tensor;
+
 /**
  * A rank-{@code k} replacement of the linear layer {@code y = W x + b} ({@code W}: out x in):
  * {@code y ~ second (first x + firstBias) + secondBias}. All matrices row-major float32.
@@ -104,5 +107,11 @@ public record LinearFactors(
       k--;
     }
     return k;
+  }
+
+  /** The model core's layer over these factors (not copied), {@code relu} between them or not. */
+  public LowRankLinear layer(boolean relu) {
+    return new LowRankLinear(new Tensor("v", new int[] {rank, in}, first), new Tensor("c", new int[] {rank}, firstBias),
+        new Tensor("u", new int[] {out, rank}, second), new Tensor("d", new int[] {out}, secondBias), relu);
   }
 }

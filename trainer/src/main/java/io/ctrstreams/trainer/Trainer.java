@@ -3,8 +3,8 @@ package io.ctrstreams.trainer;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
-import io.ctrstreams.trainer.internal.GemmBackend;
-import io.ctrstreams.trainer.internal.Nd4jGemm;
+import io.ctrstreams.model.internal.MatMul;
+import io.ctrstreams.model.internal.MatMuls;
 import io.ctrstreams.trainer.internal.ParamStore;
 import io.ctrstreams.trainer.internal.Replica;
 import java.util.ArrayList;
@@ -88,8 +88,8 @@ public final class Trainer implements AutoCloseable {
     }
     int cap = (cfg.batchSize() + threads - 1) / threads;
     replicas = new Replica[threads];
+    MatMul g = "nd4j".equals(cfg.gemm()) ? Nd4jMatMul.instance() : MatMuls.get();
     for (int i = 0; i < threads; i++) {
-      GemmBackend g = "nd4j".equals(cfg.gemm()) ? new Nd4jGemm() : GemmBackend.java();
       replicas[i] = new Replica(ps, cap, g);
     }
     if (threads > 1) {

@@ -15,7 +15,8 @@ package io.ctrstreams.trainer;
  *     are divided by T, the soft term is scaled by T^2 so its gradient keeps its size
  * @param threads data-parallel worker threads (each owns a replica; the batch is split evenly)
  * @param seed initialization and shuffling seed
- * @param gemm "nd4j" (native sgemm, default: measured faster) or "java" (plain loops)
+ * @param gemm the {@link io.ctrstreams.model.internal.MatMul} provider: "nd4j" ({@link Nd4jMatMul},
+ *     default: measured faster) or "java" (the JVM kernels of {@code MatMuls.get()})
  */
 public record TrainerConfig(
     int batchSize,

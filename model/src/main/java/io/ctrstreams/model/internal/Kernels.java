@@ -1,5 +1,7 @@
 package io.ctrstreams.model.internal;
 
+import java.util.Arrays;
+
 /**
  * Batched float kernels written so that C2's superword pass vectorizes their inner loops (Java
  * 17, no Vector API).
@@ -176,6 +178,13 @@ public final class Kernels {
     }
   }
 
+  /** Sets each of the {@code n} rows of width {@code width} of row-major {@code y} to {@code row}. */
+  public static void fillRows(float[] row, int n, int width, float[] y) {
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(row, 0, y, r * width, width);
+    }
+  }
+
   /** In-place ReLU over the first {@code len} floats of rows {@code y[0 .. n)}. */
   public static void relu(float[][] y, int n, int len) {
     for (int c = 0; c < n; c++) {
@@ -216,6 +225,15 @@ public final class Kernels {
       s0 = Math.fma(w[wOff + j], x[j], s0);
     }
     return acc + (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+  }
+
+  /** Rows of a copy: {@code M [rows, cols] -> [rows][cols]}. */
+  public static float[][] rows(float[] m, int rows, int cols) {
+    float[][] t = new float[rows][];
+    for (int r = 0; r < rows; r++) {
+      t[r] = Arrays.copyOfRange(m, r * cols, r * cols + cols);
+    }
+    return t;
   }
 
   /** Rows of a transposed copy: {@code M [rows, cols] -> [cols][rows]}. */

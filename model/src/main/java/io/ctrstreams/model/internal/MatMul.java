@@ -1,16 +1,22 @@
 package io.ctrstreams.model.internal;
 
 /**
- * The block matrix product every optimized scorer layer runs:
- * {@code y[c][j] += sum_i x[c][xCol + i] * wt[wRow + i][j]} for {@code c < n}, {@code i < in},
- * {@code j < out}, weights transposed ([in][out]) so a weight row is contiguous.
+ * The one matrix-multiply interface of ctr-streams: the scorer's block products on arrays of
+ * rows ({@link #gemm}, {@link #affine}) and the row-major batch products of a training step and a
+ * calibration pass ({@link #mulAdd}, {@link #mulAddTransB}, {@link #mulAddTransA}).
  *
- * <p>Two implementations: {@link Kernels} (plain Java that C2 auto-vectorizes, always available)
- * and a Vector API one in the {@code ctr-simd} module, found with {@link java.util.ServiceLoader}
- * when the JVM runs with {@code --add-modules jdk.incubator.vector} (the approach of Lucene's
- * {@code VectorizationProvider}). {@link MatMuls#get()} picks one per JVM. Both accumulate each
- * output element over {@code i} in increasing order with one fused multiply-add per term, so
- * they return bitwise identical results.
+ * <p>The block product is {@code y[c][j] += sum_i x[c][xCol + i] * wt[wRow + i][j]} for {@code c
+ * < n}, {@code i < in}, {@code j < out}, weights transposed ([in][out]) so a weight row is
+ * contiguous.
+ *
+ * <p>Providers: {@link Kernels} (plain Java that C2 auto-vectorizes, always available), a Vector
+ * API one in the {@code ctr-simd} module, found with {@link java.util.ServiceLoader} when the JVM
+ * runs with {@code --add-modules jdk.incubator.vector} (the approach of Lucene's {@code
+ * VectorizationProvider}), and ND4J in {@code ctr-trainer}, which overrides the row-major products
+ * only (the trainer and the recompressor put it on their class path; BENCHMARKS.md sections 2 and
+ * 3). {@link MatMuls#get()} picks the scorer's provider per JVM. The Java and Vector API providers
+ * accumulate each output element over {@code i} in increasing order with one fused multiply-add
+ * per term, so they return bitwise identical results.
  */
 public interface MatMul {
   /** {@code y[c][j] += sum_i x[c][xCol + i] * wt[wRow + i][j]}. */
@@ -41,6 +47,33 @@ public interface MatMul {
     }
     if (relu) {
       Kernels.relu(y, n, out);
+    }
+  }
+
+  /**
+   * {@code y[n, m] += x[n, k] b[k, m]}, all row-major. The default copies the operands into
+   * arrays of rows for {@link #gemm} (flat arrays leave C2's loops scalar, see {@link Kernels});
+   * the copies cost O(nk + km + nm) against the product's O(nkm).
+   */
+  default void mulAdd(float[] x, int n, int k, float[] b, int m, float[] y) {
+    addRows(Kernels.rows(x, n, k), n, k, Kernels.rows(b, k, m), m, y);
+  }
+
+  /** {@code y[n, m] += x[n, k] w[m, k]^T} (forward through a weight stored [out, in]). */
+  default void mulAddTransB(float[] x, int n, int k, float[] w, int m, float[] y) {
+    addRows(Kernels.rows(x, n, k), n, k, Kernels.transposeRows(w, m, k), m, y);
+  }
+
+  /** {@code y[m, k] += a[n, m]^T x[n, k]} (weight gradient {@code dW += dY^T X}). */
+  default void mulAddTransA(float[] a, int n, int m, float[] x, int k, float[] y) {
+    addRows(Kernels.transposeRows(a, n, m), m, n, Kernels.rows(x, n, k), k, y);
+  }
+
+  private void addRows(float[][] x, int n, int k, float[][] b, int m, float[] y) {
+    float[][] yr = Kernels.rows(y, n, m);
+    gemm(x, 0, n, k, b, 0, m, yr);
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(yr[r], 0, y, r * m, m);
     }
   }
 

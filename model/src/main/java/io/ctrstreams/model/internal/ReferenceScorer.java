@@ -4,10 +4,8 @@ import io.ctrstreams.model.AffineLayer;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CrossStructure;
 import io.ctrstreams.model.CtrModel;
-import io.ctrstreams.model.Embedding;
 import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.FieldSpec;
-import io.ctrstreams.model.LowRankEmbedding;
 import io.ctrstreams.model.ModelGraph;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Scorer;
@@ -81,17 +79,7 @@ public final class ReferenceScorer implements Scorer {
       FeatureVector v = fs.role() == FieldSpec.Role.CONTEXT ? ctx : cand;
       int row = fs.isLookup() ? v.index()[f] : 0;
       float scale = fs.isLookup() ? 1f : v.value()[f];
-      LowRankEmbedding lr = g.lowRankEmbedding(f);
-      if (lr != null) {
-        if (lr.isFolded()) {
-          lr.lookupFactors(row, x0, off);
-        } else {
-          lr.lookup(row, x0, off);
-        }
-      } else {
-        Embedding e = g.denseEmbedding(f);
-        e.lookup(row, scale, x0, off);
-      }
+      g.input(f).write(row, scale, x0, off);
       if (deepFm) {
         logit += g.fmFirst(f)[row] * scale;
       }

@@ -8,6 +8,8 @@ import io.ctrstreams.model.LowRankLinear;
 import io.ctrstreams.model.ModelGraph;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Tensor;
+import io.ctrstreams.model.internal.MatMul;
+import io.ctrstreams.model.internal.MatMuls;
 import io.ctrstreams.recompressor.RecompressorException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,23 +73,12 @@ public final class Densify {
     int out = lr.outputSize();
     int in = lr.inputSize();
     int k = lr.rank();
-    float[] u = lr.u().data();
-    float[] v = lr.v().data();
-    float[] c = lr.c().data();
-    float[] d = lr.d().data();
+    // W = U V and b = U c + d, on the one matrix-multiply stack
     float[] w = new float[out * in];
-    float[] b = new float[out];
-    for (int o = 0; o < out; o++) {
-      double bo = d[o];
-      for (int r = 0; r < k; r++) {
-        float uo = u[o * k + r];
-        bo += uo * c[r];
-        for (int j = 0; j < in; j++) {
-          w[o * in + j] += uo * v[r * in + j];
-        }
-      }
-      b[o] = (float) bo;
-    }
+    float[] b = lr.d().data().clone();
+    MatMul mm = MatMuls.get();
+    mm.mulAdd(lr.u().data(), out, k, lr.v().data(), in, w);
+    mm.mulAdd(lr.u().data(), out, k, lr.c().data(), 1, b);
     t.remove(p + "/v");
     t.remove(p + "/c");
     t.remove(p + "/u");

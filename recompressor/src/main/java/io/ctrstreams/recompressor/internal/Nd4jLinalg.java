@@ -3,6 +3,7 @@ package io.ctrstreams.recompressor.internal;
 import io.ctrstreams.recompressor.Linalg;
 import io.ctrstreams.recompressor.RecompressorException;
 import io.ctrstreams.recompressor.SymmetricEigen;
+import io.ctrstreams.trainer.Nd4jMatMul;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.eigen.Eigen;
@@ -12,9 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * LAPACK/BLAS through ND4J (OpenBLAS): {@code dsyev} for eigendecompositions and {@code dgemm}
  * for Gram blocks.
  *
- * <p>The native backend takes about two seconds to load and logs a dozen INFO lines; it is
- * loaded once, lazily, on first use, with ND4J's loggers turned down to WARN unless the user
- * configured them. ND4J sizes its OpenMP pool to the core count (2 here); the backend is used
+ * <p>The native backend takes about two seconds to load; it is loaded once, lazily, on first use,
+ * by {@link Nd4jMatMul}, the trainer's ND4J matrix-multiply provider. ND4J sizes its OpenMP pool to the core count (2 here); the backend is used
  * from one thread at a time.
  */
 public final class Nd4jLinalg implements Linalg {
@@ -30,15 +30,8 @@ public final class Nd4jLinalg implements Linalg {
     static final Nd4jLinalg INSTANCE = load();
 
     private static Nd4jLinalg load() {
-      for (String logger : new String[] {"org.nd4j", "org.nd4j.linalg.factory.Nd4jBackend"}) {
-        String key = "org.slf4j.simpleLogger.log." + logger;
-        if (System.getProperty(key) == null) {
-          System.setProperty(key, "warn");
-        }
-      }
       try {
-        // Forces backend selection and native library load now, not inside a timed call.
-        Nd4j.create(DataType.DOUBLE, 1, 1);
+        Nd4jMatMul.instance(); // loads the backend quietly, once, for both
         return new Nd4jLinalg();
       } catch (RuntimeException | LinkageError e) {
         throw new RecompressorException("could not load the ND4J native backend: " + e, e);

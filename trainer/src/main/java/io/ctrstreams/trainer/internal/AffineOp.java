@@ -1,11 +1,16 @@
 package io.ctrstreams.trainer.internal;
 
+import io.ctrstreams.model.AffineLayer;
+import io.ctrstreams.model.LowRankLinear;
+import io.ctrstreams.model.internal.MatMul;
 import java.util.Arrays;
 
 /**
- * Batch forward/backward of one affine map of a replica: dense {@code y = W x + b} or low-rank
- * {@code y = U act(V x + c) + d} (act = ReLU or identity), with the core's tensor names.
- * Gradients accumulate into the replica's per-parameter gradient arrays.
+ * The backward rule of an affine layer of a replica, dense {@code y = W x + b} or low-rank {@code
+ * y = U act(V x + c) + d} (act = ReLU or identity); the forward pass is the layer's own batch
+ * forward ({@link AffineLayer#forward(MatMul, float[], int, float[], float[])}, run by the plan),
+ * which leaves {@code act(V x + c)} in the buffer given here. Gradients accumulate into the
+ * replica's per-parameter gradient arrays.
  */
 final class AffineOp {
   final int in;
@@ -17,56 +22,37 @@ final class AffineOp {
   private final ParamStore.Param v;
   private final ParamStore.Param c;
   private final ParamStore.Param u;
-  private final float[] t; // V x + c  [cap, rank]
-  private final float[] a; // act(t)   [cap, rank]
+  private final float[] a; // act(V x + c) [cap, rank], written by the forward pass
   private final float[] da; // [cap, rank]
 
-  AffineOp(ParamStore ps, String prefix, String denseBias, String lowRankBias, int in, int out, int rank,
-      boolean act, int cap) {
-    this.in = in;
-    this.out = out;
-    this.rank = rank;
-    this.act = act;
-    if (rank == 0) {
-      w = ps.get(prefix + "/w");
-      b = ps.get(prefix + "/" + denseBias);
-      v = c = u = null;
-      t = a = da = null;
-    } else {
+  AffineOp(ParamStore ps, AffineLayer layer, String prefix, String denseBias, String lowRankBias, float[] mid,
+      int cap) {
+    this.in = layer.inputSize();
+    this.out = layer.outputSize();
+    if (layer instanceof LowRankLinear lr) {
+      rank = lr.rank();
+      act = lr.hasActivation();
       w = null;
       v = ps.get(prefix + "/v");
       c = ps.get(prefix + "/c");
       u = ps.get(prefix + "/u");
       b = ps.get(prefix + "/" + lowRankBias);
-      t = new float[cap * rank];
-      a = act ? new float[cap * rank] : t;
-      da = new float[cap * rank];
+    } else {
+      rank = 0;
+      act = false;
+      w = ps.get(prefix + "/w");
+      b = ps.get(prefix + "/" + denseBias);
+      v = c = u = null;
     }
-  }
-
-  /** y[n, out] = f(x[n, in]); y is overwritten. */
-  void forward(GemmBackend g, float[] x, int n, float[] y) {
-    if (rank == 0) {
-      fillRows(y, n, out, b.w);
-      g.mulAddTransB(x, n, in, w.w, out, y);
-      return;
-    }
-    fillRows(t, n, rank, c.w);
-    g.mulAddTransB(x, n, in, v.w, rank, t);
-    if (act) {
-      for (int i = 0; i < n * rank; i++) {
-        a[i] = Math.max(t[i], 0f);
-      }
-    }
-    fillRows(y, n, out, b.w);
-    g.mulAddTransB(a, n, rank, u.w, out, y);
+    a = mid;
+    da = new float[cap * rank];
   }
 
   /**
    * Given dy = dL/dy, accumulates parameter gradients into {@code grads} (by param index) and, if
    * {@code dx} is non-null, adds dL/dx into it.
    */
-  void backward(GemmBackend g, float[] x, float[] dy, int n, float[] dx, float[][] grads) {
+  void backward(MatMul g, float[] x, float[] dy, int n, float[] dx, float[][] grads) {
     if (rank == 0) {
       g.mulAddTransA(dy, n, out, x, in, grads[w.index]);
       colSum(dy, n, out, grads[b.index]);
@@ -81,7 +67,7 @@ final class AffineOp {
     g.mulAdd(dy, n, out, u.w, rank, da);
     if (act) {
       for (int i = 0; i < n * rank; i++) {
-        if (t[i] <= 0f) {
+        if (a[i] <= 0f) { // a = max(t, 0) is <= 0 exactly where t is
           da[i] = 0f;
         }
       }
@@ -90,12 +76,6 @@ final class AffineOp {
     colSum(da, n, rank, grads[c.index]);
     if (dx != null) {
       g.mulAdd(da, n, rank, v.w, in, dx);
-    }
-  }
-
-  static void fillRows(float[] y, int n, int width, float[] row) {
-    for (int r = 0; r < n; r++) {
-      System.arraycopy(row, 0, y, r * width, width);
     }
   }
 

@@ -49,6 +49,7 @@ public final class ParamStore {
   private final ModelSpec spec;
   private final Map<String, Param> byName = new LinkedHashMap<>();
   private final List<Param> params = new ArrayList<>();
+  private final ModelGraph graph;
 
   /** Copies the tensors of {@code model} (the model itself is never modified). */
   public ParamStore(CtrModel model) {
@@ -61,6 +62,16 @@ public final class ParamStore {
       params.add(p);
       byName.put(n, p);
     }
+    Map<String, Tensor> live = new LinkedHashMap<>();
+    for (Param p : params) {
+      live.put(p.name, new Tensor(p.name, p.shape, p.w));
+    }
+    this.graph = ModelGraph.of(spec, live);
+  }
+
+  /** The model's layers over the live weights: the forward pass of every replica runs these. */
+  public ModelGraph graph() {
+    return graph;
   }
 
   static boolean isTable(String name) {

@@ -1,29 +1,32 @@
 package io.ctrstreams.trainer.internal;
 
 import io.ctrstreams.model.Architecture;
-import io.ctrstreams.model.CrossStructure;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.internal.LayerPlan;
+import io.ctrstreams.model.internal.MatMul;
 import io.ctrstreams.trainer.TrainerException;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * One worker's forward and backward pass over a slice of a batch, exactly the forward pass of
- * the core's reference scorer (embedding stage, DeepFM FM term, DCN-V2 cross network stacked or
- * parallel, ReLU MLP, output unit) with every activation kept for the backward pass.
+ * One worker's forward and backward pass over a slice of a batch: the forward pass is the model
+ * core's {@link LayerPlan} over the shared weights (with every activation kept), the backward pass
+ * is this class (one rule per stage; {@link AffineOp} for the affine layers).
  *
  * <p>Weights are read from the shared {@link ParamStore} (read-only while replicas run); dense
  * gradients go to this replica's own arrays ({@link #grads}), lookup-table gradients stay as
  * per-example rows ({@link #tableGrad}) so the optimizer updates touched rows only. All buffers
- * are sized once for {@code capacity} examples: no allocation per batch.
+ * are sized once for {@code capacity} examples: no allocation per batch (apart from what the
+ * plain-Java {@link MatMul} copies).
  */
 public final class Replica {
   private enum Kind { DENSE, LOW_RANK, FOLDED }
 
   private final ModelSpec spec;
-  private final ParamStore ps;
-  private final GemmBackend gemm;
+  private final MatMul gemm;
+  private final LayerPlan plan;
+  private final LayerPlan.Activations act;
   private final int cap;
   private final int nf;
   private final boolean deepFm;
@@ -33,10 +36,7 @@ public final class Replica {
   private final int d; // DeepFM common dim
   private final Kind[] kind;
   private final int[] xOff;
-  private final int[] width; // per field: width written into x0
   private final int[] dim; // per field embedding dim
-  private final int[] tOff; // low-rank factor offsets into t
-  private final int tWidth;
   private final boolean[] lookup;
   private final ParamStore.Param[] table;
   private final ParamStore.Param[] proj;
@@ -47,20 +47,23 @@ public final class Replica {
   private final AffineOp[] cross;
   private final ParamStore.Param outW;
   private final ParamStore.Param outB;
-  private final int outIn;
 
-  // activations
+  // the batch slice of the last forward pass
   private int n;
   private int[] idx;
   private int idxOff;
   private float[] val;
-  private final float[] x0;
-  private final float[] t;
-  private final float[] fmSum;
-  private final float[][] xl; // cross states 0..L
-  private final float[][] z; // cross map outputs
-  private final float[][] h; // mlp outputs
-  private final float[] logits;
+  private final LayerPlan.Rows rows = new LayerPlan.Rows() {
+    @Override
+    public int index(int r, int f) {
+      return idx[idxOff + r * nf + f];
+    }
+
+    @Override
+    public float value(int r, int f) {
+      return val[idxOff + r * nf + f];
+    }
+  };
   // gradients
   /** Dense gradients by param index (null for sparse params). */
   public final float[][] grads;
@@ -73,24 +76,22 @@ public final class Replica {
   private final float[] dz;
   private final float[] tmp;
   private final float[][] dh;
-  private final float[] dOut;
 
-  public Replica(ParamStore ps, int capacity, GemmBackend gemm) {
+  public Replica(ParamStore ps, int capacity, MatMul gemm) {
     this.spec = ps.spec();
-    this.ps = ps;
     this.gemm = gemm;
+    this.plan = LayerPlan.of(ps.graph());
+    this.act = new LayerPlan.Activations(plan, capacity);
     this.cap = capacity;
     this.nf = spec.fieldCount();
     this.deepFm = spec.architecture() == Architecture.DEEPFM;
-    this.dcn = spec.architecture() == Architecture.DCNV2 && spec.crossLayers() > 0;
-    this.parallel = spec.architecture() == Architecture.DCNV2 && spec.crossStructure() == CrossStructure.PARALLEL;
-    this.w0 = spec.firstLayerInputWidth();
+    this.dcn = plan.crossLayers() > 0;
+    this.parallel = plan.parallel();
+    this.w0 = plan.inputWidth();
     this.d = spec.field(0).embeddingDim();
     kind = new Kind[nf];
     xOff = new int[nf];
-    width = new int[nf];
     dim = new int[nf];
-    tOff = new int[nf];
     lookup = new boolean[nf];
     table = new ParamStore.Param[nf];
     proj = new ParamStore.Param[nf];
@@ -99,17 +100,14 @@ public final class Replica {
     tableGrad = new float[nf][];
     fmFirstGrad = new float[nf][];
     int off = 0;
-    int to = 0;
     for (int f = 0; f < nf; f++) {
       FieldSpec fs = spec.field(f);
       String p = "emb/" + fs.name();
       lookup[f] = fs.isLookup();
       dim[f] = fs.embeddingDim();
-      width[f] = spec.fieldInputWidth(f);
       xOff[f] = off;
-      off += width[f];
-      int k = spec.embeddingRank(f);
-      if (k == 0) {
+      off += plan.input(f).width();
+      if (spec.embeddingRank(f) == 0) {
         kind[f] = Kind.DENSE;
         table[f] = ps.get(p);
       } else if (spec.isFolded()) {
@@ -120,8 +118,6 @@ public final class Replica {
         table[f] = ps.get(p + "/table");
         proj[f] = ps.get(p + "/proj");
         pbias[f] = ps.get(p + "/bias");
-        tOff[f] = to;
-        to += k;
       }
       tableGrad[f] = new float[cap * table[f].cols];
       if (deepFm) {
@@ -129,40 +125,23 @@ public final class Replica {
         fmFirstGrad[f] = new float[cap];
       }
     }
-    tWidth = to;
     fmBias = deepFm ? ps.get("fm/bias") : null;
-    boolean act = spec.isFactorActivation();
-    mlp = new AffineOp[spec.mlpLayers()];
-    h = new float[mlp.length][];
+    mlp = new AffineOp[plan.mlpLayers()];
     dh = new float[mlp.length][];
     for (int i = 0; i < mlp.length; i++) {
-      mlp[i] = new AffineOp(ps, "mlp/" + i, "b", "d", spec.mlpInputWidth(i), spec.mlpSize(i), spec.mlpRank(i), act, cap);
-      h[i] = new float[cap * spec.mlpSize(i)];
-      dh[i] = new float[cap * spec.mlpSize(i)];
+      mlp[i] = new AffineOp(ps, plan.mlp(i), "mlp/" + i, "b", "d", act.mlpMid[i], cap);
+      dh[i] = new float[cap * plan.mlp(i).outputSize()];
     }
-    int dd = spec.embeddingWidth();
-    cross = new AffineOp[dcn ? spec.crossLayers() : 0];
-    xl = new float[cross.length + 1][];
-    z = new float[cross.length][];
+    cross = new AffineOp[plan.crossLayers()];
     for (int i = 0; i < cross.length; i++) {
-      cross[i] = new AffineOp(ps, "cross/" + i, "b", "b", dd, dd, spec.crossRank(i), act, cap);
-      z[i] = new float[cap * dd];
-    }
-    for (int i = 0; i <= cross.length; i++) {
-      xl[i] = i == 0 ? null : new float[cap * dd];
+      cross[i] = new AffineOp(ps, plan.cross(i), "cross/" + i, "b", "b", act.crossMid[i], cap);
     }
     outW = ps.get("out/w");
     outB = ps.get("out/b");
-    outIn = spec.outputInputWidth();
-    x0 = new float[cap * w0];
     dx0 = new float[cap * w0];
-    t = new float[cap * Math.max(1, tWidth)];
-    fmSum = new float[deepFm ? cap * d : 0];
-    dxl = new float[dcn ? cap * dd : 0];
-    dz = new float[dcn ? cap * dd : 0];
-    tmp = new float[dcn ? cap * dd : 0];
-    logits = new float[cap];
-    dOut = new float[cap * outIn];
+    dxl = new float[dcn ? cap * w0 : 0];
+    dz = new float[dcn ? cap * w0 : 0];
+    tmp = new float[dcn ? cap * w0 : 0];
     List<ParamStore.Param> all = ps.params();
     grads = new float[all.size()][];
     for (ParamStore.Param q : all) {
@@ -203,127 +182,8 @@ public final class Replica {
     this.idx = index;
     this.val = value;
     this.idxOff = off * nf;
-    if (count == 0) {
-      return;
-    }
-    embed();
-    Arrays.fill(logits, 0, n, 0f);
-    if (deepFm) {
-      fm();
-    }
-    float[] in = x0;
-    int inW = w0;
-    if (dcn) {
-      int dd = spec.embeddingWidth();
-      for (int l = 0; l < cross.length; l++) {
-        float[] prev = l == 0 ? x0 : xl[l];
-        cross[l].forward(gemm, prev, n, z[l]);
-        float[] next = xl[l + 1];
-        for (int i = 0; i < n * dd; i++) {
-          next[i] = x0[i] * z[l][i] + prev[i];
-        }
-      }
-      if (!parallel) {
-        in = xl[cross.length];
-        inW = dd;
-      }
-    }
-    for (int i = 0; i < mlp.length; i++) {
-      mlp[i].forward(gemm, in, n, h[i]);
-      float[] y = h[i];
-      for (int j = 0; j < n * mlp[i].out; j++) {
-        y[j] = Math.max(y[j], 0f);
-      }
-      in = y;
-      inW = mlp[i].out;
-    }
-    float[] ow = outW.w;
-    float ob = outB.w[0];
-    int dd = spec.embeddingWidth();
-    for (int r = 0; r < n; r++) {
-      float s = ob;
-      int wi = 0;
-      if (parallel) {
-        float[] xs = dcn ? xl[cross.length] : x0;
-        for (int j = 0; j < dd; j++) {
-          s += ow[wi++] * xs[r * dd + j];
-        }
-      }
-      for (int j = 0; j < inW; j++) {
-        s += ow[wi++] * in[r * inW + j];
-      }
-      logits[r] += s;
-      out[off + r] = logits[r];
-    }
-  }
-
-  private void embed() {
-    for (int r = 0; r < n; r++) {
-      int base = idxOff + r * nf;
-      for (int f = 0; f < nf; f++) {
-        ParamStore.Param tab = table[f];
-        int row = lookup[f] ? idx[base + f] : 0;
-        if (row < 0 || row >= tab.rows) {
-          throw new TrainerException("row " + row + " of field " + spec.field(f).name() + " is outside its table of "
-              + tab.rows + " rows");
-        }
-        int xo = r * w0 + xOff[f];
-        int cols = tab.cols;
-        switch (kind[f]) {
-          case DENSE -> {
-            float sc = lookup[f] ? 1f : val[base + f];
-            for (int j = 0; j < cols; j++) {
-              x0[xo + j] = sc * tab.w[row * cols + j];
-            }
-          }
-          case FOLDED -> System.arraycopy(tab.w, row * cols, x0, xo, cols);
-          case LOW_RANK -> {
-            int k = cols;
-            int dm = dim[f];
-            float[] pw = proj[f].w;
-            System.arraycopy(pbias[f].w, 0, x0, xo, dm);
-            int to = r * tWidth + tOff[f];
-            for (int q = 0; q < k; q++) {
-              float tv = tab.w[row * k + q];
-              t[to + q] = tv;
-              for (int j = 0; j < dm; j++) {
-                x0[xo + j] += tv * pw[q * dm + j];
-              }
-            }
-          }
-          default -> throw new IllegalStateException();
-        }
-      }
-    }
-  }
-
-  private void fm() {
-    float bias = fmBias.w[0];
-    for (int r = 0; r < n; r++) {
-      int base = idxOff + r * nf;
-      double s = bias;
-      for (int f = 0; f < nf; f++) {
-        int row = lookup[f] ? idx[base + f] : 0;
-        float sc = lookup[f] ? 1f : val[base + f];
-        s += fmFirst[f].w[row] * sc;
-      }
-      int so = r * d;
-      Arrays.fill(fmSum, so, so + d, 0f);
-      double sq = 0;
-      for (int f = 0; f < nf; f++) {
-        int xo = r * w0 + f * d;
-        for (int j = 0; j < d; j++) {
-          float e = x0[xo + j];
-          fmSum[so + j] += e;
-          sq += e * e;
-        }
-      }
-      double ss = 0;
-      for (int j = 0; j < d; j++) {
-        ss += fmSum[so + j] * fmSum[so + j];
-      }
-      logits[r] = (float) (s + 0.5 * (ss - sq));
-    }
+    plan.forward(gemm, rows, 0, count, act);
+    System.arraycopy(act.logits, 0, out, off, count);
   }
 
   /** Clears the dense gradients (before a batch). */
@@ -343,7 +203,10 @@ public final class Replica {
     if (n == 0) {
       return;
     }
-    int dd = spec.embeddingWidth();
+    int dd = w0;
+    float[] x0 = act.x0;
+    float[][] xl = act.xl;
+    float[][] h = act.h;
     float[] ow = outW.w;
     float[] gOutW = grads[outW.index];
     float[] lastIn;
@@ -358,7 +221,7 @@ public final class Replica {
       lastIn = x0;
       lastW = w0;
     }
-    float[] xs = parallel ? (dcn ? xl[cross.length] : x0) : null;
+    float[] xs = parallel ? xl[cross.length] : null;
     Arrays.fill(dx0, 0, n * w0, 0f);
     if (dcn) {
       Arrays.fill(dxl, 0, n * dd, 0f);
@@ -417,10 +280,11 @@ public final class Replica {
     // Cross network: g = dL/dx_L in dxl.
     if (dcn) {
       for (int l = cross.length - 1; l >= 0; l--) {
-        float[] prev = l == 0 ? x0 : xl[l];
+        float[] prev = xl[l];
+        float[] z = act.z[l];
         for (int i = 0; i < n * dd; i++) {
           dz[i] = dxl[i] * x0[i];
-          dx0[i] += dxl[i] * z[l][i];
+          dx0[i] += dxl[i] * z[i];
         }
         Arrays.fill(tmp, 0, n * dd, 0f);
         cross[l].backward(gemm, prev, dz, n, tmp, grads);
@@ -441,7 +305,7 @@ public final class Replica {
           fmFirstGrad[f][r] = g * scale(r, f);
           int xo = r * w0 + f * d;
           for (int j = 0; j < d; j++) {
-            dx0[xo + j] += g * (fmSum[r * d + j] - x0[xo + j]);
+            dx0[xo + j] += g * (act.fmSum[r * d + j] - x0[xo + j]);
           }
         }
       }
@@ -464,14 +328,15 @@ public final class Replica {
             int k = cols;
             int dm = dim[f];
             float[] pw = proj[f].w;
+            float[] tab = table[f].w;
             float[] gp = grads[proj[f].index];
             float[] gb = grads[pbias[f].index];
-            int to = r * tWidth + tOff[f];
+            int row = row(r, f);
             for (int j = 0; j < dm; j++) {
               gb[j] += dx0[xo + j];
             }
             for (int q = 0; q < k; q++) {
-              float tv = t[to + q];
+              float tv = tab[row * k + q]; // the factor row the forward pass read
               float s = 0f;
               for (int j = 0; j < dm; j++) {
                 gp[q * dm + j] += tv * dx0[xo + j];

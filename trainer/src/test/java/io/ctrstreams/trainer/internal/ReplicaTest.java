@@ -8,6 +8,7 @@ import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Tensor;
+import io.ctrstreams.model.internal.MatMuls;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,7 +76,7 @@ class ReplicaTest {
       ModelSpec spec = c.getValue();
       long seed = 17;
       ParamStore ps = new ParamStore(model(spec, seed));
-      Replica rep = new Replica(ps, N, GemmBackend.java());
+      Replica rep = new Replica(ps, N, MatMuls.java());
       Data d = data(spec, seed);
       float[] logits = new float[N];
       loss(rep, d, logits);
@@ -145,7 +146,7 @@ class ReplicaTest {
     for (Map.Entry<String, ModelSpec> c : Specs.all().entrySet()) {
       ModelSpec spec = c.getValue();
       CtrModel m = model(spec, 5);
-      Replica rep = new Replica(new ParamStore(m), N, GemmBackend.java());
+      Replica rep = new Replica(new ParamStore(m), N, MatMuls.java());
       Data d = data(spec, 5);
       float[] logits = new float[N];
       rep.forward(d.idx, d.val, 0, N, logits);

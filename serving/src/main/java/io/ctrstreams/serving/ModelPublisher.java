@@ -133,10 +133,23 @@ public final class ModelPublisher implements AutoCloseable {
    */
   public PublishResult publish(
       String modelName, long version, byte[] ctrmBytes, Map<String, String> metadata) {
+    return publish(modelName, version, List.of(Objects.requireNonNull(ctrmBytes, "ctrmBytes")), metadata);
+  }
+
+  /**
+   * Publishes the .ctrm file held in {@code parts} (in order, e.g. the chunks of a version
+   * assembled from another topic) as {@code version} of {@code modelName}, without joining them
+   * into one array. The bytes go out as they are: name, version and {@code metadata} are the
+   * manifest's, whatever the file itself says. Parts larger than the chunk size are split.
+   *
+   * @throws ServingException when the version is not newer than the published one, or Kafka fails
+   */
+  public PublishResult publish(
+      String modelName, long version, List<byte[]> parts, Map<String, String> metadata) {
     ModelKeys.checkModelName(modelName);
     ModelKeys.checkVersion(version);
-    Objects.requireNonNull(ctrmBytes, "ctrmBytes");
-    if (ctrmBytes.length == 0) {
+    long totalBytes = AssemblyResult.Assembled.lengthOf(parts);
+    if (totalBytes == 0) {
       throw new IllegalArgumentException("model " + modelName + " v" + version + " has no bytes");
     }
     int partition = partitionFor(modelName);
@@ -146,20 +159,25 @@ public final class ModelPublisher implements AutoCloseable {
           "version " + version + " of model " + modelName + " is not newer than the published version "
               + before.state.newestVersion());
     }
-    int count = (ctrmBytes.length + chunkBytes - 1) / chunkBytes;
-    String sha = ModelRecords.sha256Hex(ctrmBytes);
-    for (int i = 0; i < count; i++) {
-      int from = i * chunkBytes;
-      int len = Math.min(chunkBytes, ctrmBytes.length - from);
-      ModelChunk chunk = ModelChunk.newBuilder()
-          .setModel(modelName).setVersion(version).setIndex(i).setChunkCount(count)
-          .setData(ByteBuffer.wrap(ctrmBytes, from, len).slice())
-          .build();
-      send(partition, ModelKeys.chunk(modelName, version, i), ModelRecords.encode(chunk));
+    int count = 0;
+    for (byte[] part : parts) {
+      count += (part.length + chunkBytes - 1) / chunkBytes;
+    }
+    String sha = ModelRecords.sha256Hex(parts);
+    int index = 0;
+    for (byte[] part : parts) {
+      for (int from = 0; from < part.length; from += chunkBytes) {
+        int len = Math.min(chunkBytes, part.length - from);
+        ModelChunk chunk = ModelChunk.newBuilder()
+            .setModel(modelName).setVersion(version).setIndex(index).setChunkCount(count)
+            .setData(ByteBuffer.wrap(part, from, len).slice())
+            .build();
+        send(partition, ModelKeys.chunk(modelName, version, index++), ModelRecords.encode(chunk));
+      }
     }
     ModelManifest manifest = ModelManifest.newBuilder()
         .setModel(modelName).setVersion(version).setChunkCount(count)
-        .setTotalBytes(ctrmBytes.length).setSha256(sha)
+        .setTotalBytes(totalBytes).setSha256(sha)
         .setCreatedAtEpochMs(System.currentTimeMillis())
         .setMetadata(new HashMap<>(metadata))
         .build();
@@ -188,7 +206,7 @@ public final class ModelPublisher implements AutoCloseable {
       }
     }
     flush();
-    return new PublishResult(modelName, version, count, ctrmBytes.length, sha, List.copyOf(retired),
+    return new PublishResult(modelName, version, count, totalBytes, sha, List.copyOf(retired),
         manifestTimestampMs);
   }
 

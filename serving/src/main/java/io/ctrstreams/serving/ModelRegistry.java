@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * ({@link RejectReason#PIN_TO_MISSING_VERSION}) but remembered: if that version arrives later it
  * is served.
  *
+ * <p><b>Identity.</b> The transport names a model: the served name is this registry's and the
+ * served version the manifest's. The name and version written inside the .ctrm are provenance
+ * (what the trainer or compressor produced) and may differ; they are never rewritten.
+ *
  * <p><b>Rejections.</b> A corrupt, incomplete, checksum-failing or spec-incompatible version is
  * rejected: counted per reason, logged in one line naming model, version and reason, reported to
  * the listeners, and the previous model keeps serving.
@@ -154,22 +158,13 @@ public final class ModelRegistry {
    */
   public synchronized Outcome offer(ModelManifest manifest, List<byte[]> chunks) {
     Objects.requireNonNull(manifest, "manifest");
-    long size = AssemblyResult.Assembled.lengthOf(chunks);
-    if (size > Integer.MAX_VALUE - 8) {
-      reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW,
-          "model of " + size + " bytes does not fit one buffer");
+    try {
+      decodeBuffer = new AssemblyResult.Assembled(manifest, chunks).copyInto(decodeBuffer);
+    } catch (ServingException e) {
+      reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW, e.getMessage());
       return Outcome.REJECTED;
     }
-    if (decodeBuffer == null || decodeBuffer.capacity() < size) {
-      long nextPowerOfTwo = size <= 1 ? 1 : Long.highestOneBit(size - 1) << 1;
-      decodeBuffer = ByteBuffer.allocateDirect((int) Math.min(nextPowerOfTwo, Integer.MAX_VALUE - 8));
-    }
-    ByteBuffer b = decodeBuffer.clear();
-    for (byte[] c : chunks) {
-      b.put(c);
-    }
-    b.flip();
-    return load(manifest.getVersion(), b, manifest.getMetadata(), manifest);
+    return load(manifest.getVersion(), decodeBuffer, manifest.getMetadata(), manifest);
   }
 
   /**
@@ -202,10 +197,7 @@ public final class ModelRegistry {
     CtrModel model;
     try {
       ModelFile file = CtrmFormat.read(bytes, ReadOptions.defaults());
-      model = CtrModel.fromFile(file);
-      if (model.version() != version) {
-        model = model.withVersion(version);
-      }
+      model = CtrModel.fromFile(file); // served as the manifest's version; the file's own is provenance
     } catch (RuntimeException e) {
       reject(version, RejectReason.DECODE_FAILED, e.getMessage());
       return Outcome.REJECTED;

@@ -6,8 +6,6 @@ import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.recompressor.RecompressorException;
 import io.ctrstreams.recompressor.gate.GateThresholds;
 import io.ctrstreams.recompressor.gate.QualityGate;
-import io.ctrstreams.schemas.Candidate;
-import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.LabeledExample;
 import io.ctrstreams.schemas.Schemas;
@@ -20,7 +18,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -288,7 +285,8 @@ public final class RecompressorService implements AutoCloseable {
     try {
       decodeBuffer = full.copyInto(decodeBuffer);
       CtrModel fullModel = CtrModel.fromFile(CtrmFormat.read(decodeBuffer, ReadOptions.defaults()));
-      CompressionPipeline.CompressionData data = collectData();
+      CompressionPipeline.CompressionData data = CompressionPipeline.CompressionData.decode(
+          impressionCodec, store.reservoir(), store.holdout(), config.calibrationMaxRows());
       CtrModel candidate = pipeline.compress(fullModel, data);
       byte[] candidateBytes = publisher.encode(candidate, fullVersion);
       compressedBytes = candidateBytes.length;
@@ -322,53 +320,6 @@ public final class RecompressorService implements AutoCloseable {
         LOG.warn("recompression listener failed: {}", e.toString());
       }
     }
-  }
-
-  /** Decodes the reservoir and the holdout into raw rows. */
-  CompressionPipeline.CompressionData collectData() {
-    List<Map<String, Object>> calib = new ArrayList<>();
-    int cap = config.calibrationMaxRows();
-    int bad = 0;
-    for (byte[] v : store.reservoir()) {
-      if (calib.size() >= cap) {
-        break;
-      }
-      Impression imp;
-      try {
-        imp = impressionCodec.decode(v, 0);
-      } catch (RuntimeException e) {
-        bad++;
-        continue;
-      }
-      for (Candidate c : imp.getCandidates()) {
-        if (calib.size() >= cap) {
-          break;
-        }
-        Map<String, Object> row = new HashMap<>(imp.getContext());
-        row.putAll(c.getFeatures());
-        calib.add(row);
-      }
-    }
-    List<byte[]> hold = store.holdout();
-    List<Map<String, Object>> rows = new ArrayList<>(hold.size());
-    float[] labels = new float[hold.size()];
-    for (byte[] v : hold) {
-      LabeledExample ex;
-      try {
-        ex = Schemas.LABELED_EXAMPLE.decode(v, null);
-      } catch (RuntimeException e) {
-        bad++;
-        continue;
-      }
-      Map<String, Object> row = new HashMap<>(ex.getContext());
-      row.putAll(ex.getFeatures());
-      labels[rows.size()] = ex.getLabel() == 1 ? 1f : 0f;
-      rows.add(row);
-    }
-    if (bad > 0) {
-      LOG.warn("{} reservoir/holdout records could not be decoded and were skipped", bad);
-    }
-    return new CompressionPipeline.CompressionData(calib, rows, java.util.Arrays.copyOf(labels, rows.size()));
   }
 
   private static double seconds(long t0) {

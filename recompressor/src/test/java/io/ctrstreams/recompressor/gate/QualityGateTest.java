@@ -120,6 +120,9 @@ class QualityGateTest {
     return rows;
   }
 
+  private final CtrModel full = model(1);
+  private final SyntheticStream stream = new SyntheticStream(SEED);
+
   private static CtrModel model(long seed) {
     SyntheticStream s = new SyntheticStream(1);
     return CtrModel.random(OnlineModels.spec(s.schema(), "ctr-full", Architecture.DNN, 4, 50, new int[] {8}), seed);
@@ -127,11 +130,9 @@ class QualityGateTest {
 
   @Test
   void shouldFallBackToFidelityOnCalibrationRowsWhileTheHoldoutIsSmall() {
-    CtrModel full = model(1);
-    SyntheticStream s = new SyntheticStream(SEED);
-    List<Map<String, Object>> calib = rows(s, 40, null);
+    List<Map<String, Object>> calib = rows(stream, 40, null);
     float[] labels = new float[3];
-    List<Map<String, Object>> hold = rows(s, 3, labels);
+    List<Map<String, Object>> hold = rows(stream, 3, labels);
     GateThresholds t = new GateThresholds(0.005, 0.005, Double.POSITIVE_INFINITY, 0.05);
     QualityGate gate = new QualityGate(t, 10, false);
 
@@ -158,13 +159,11 @@ class QualityGateTest {
 
   @Test
   void shouldRejectWithoutEnoughHoldoutWhenItIsRequiredOrThereIsNothingToJudgeOn() {
-    CtrModel full = model(1);
-    SyntheticStream s = new SyntheticStream(SEED);
     float[] labels = new float[3];
-    List<Map<String, Object>> hold = rows(s, 3, labels);
+    List<Map<String, Object>> hold = rows(stream, 3, labels);
     GateThresholds t = GateThresholds.defaults();
 
-    QualityGate.Verdict required = new QualityGate(t, 10, true).judge(full, full, hold, labels, rows(s, 5, null));
+    QualityGate.Verdict required = new QualityGate(t, 10, true).judge(full, full, hold, labels, rows(stream, 5, null));
     assertThat(required.passed()).isFalse();
     assertThat(required.summary()).isEqualTo("holdout has 3 rows, gate.require.holdout needs 10");
 
@@ -177,10 +176,8 @@ class QualityGateTest {
 
   @Test
   void shouldJudgeOnTheHoldoutOnceItHasEnoughRows() {
-    CtrModel full = model(1);
-    SyntheticStream s = new SyntheticStream(SEED);
     float[] labels = new float[400];
-    List<Map<String, Object>> hold = rows(s, 400, labels);
+    List<Map<String, Object>> hold = rows(stream, 400, labels);
     QualityGate gate = new QualityGate(GateThresholds.defaults(), 400, true);
 
     QualityGate.Verdict same = gate.judge(full, full, hold, labels, List.of());

@@ -8,8 +8,16 @@ import java.util.Objects;
 /** What one record fed to a {@link ModelChunkAssembler} produced. */
 public sealed interface AssemblyResult {
 
+  /** The model the result is about (empty for {@link Pending}). */
+  String model();
+
   /** The record was buffered or had nothing to report (chunk, duplicate manifest, tombstone). */
-  record Pending() implements AssemblyResult {}
+  record Pending() implements AssemblyResult {
+    @Override
+    public String model() {
+      return "";
+    }
+  }
 
   /**
    * A version is complete and its SHA-256 matched: hand it to the registry. The file stays in its
@@ -31,7 +39,7 @@ public sealed interface AssemblyResult {
       this(manifest, List.of(bytes));
     }
 
-    /** The model name. */
+    @Override
     public String model() {
       return manifest.getModel();
     }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,7 +20,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 
@@ -304,27 +302,12 @@ public final class ModelPublisher implements AutoCloseable {
     }
   }
 
-  private static final class Scan {
-    final TopicState state;
-    final TreeMap<Long, List<String>> liveKeysByVersion;
-
-    Scan(TopicState state, TreeMap<Long, List<String>> liveKeysByVersion) {
-      this.state = state;
-      this.liveKeysByVersion = liveKeysByVersion;
-    }
-  }
+  private record Scan(TopicState state, TreeMap<Long, List<String>> liveKeysByVersion) {}
 
   /** The scan consumer, created on first use and kept (no group: assign + seek only). */
   private KafkaConsumer<byte[], byte[]> scanConsumer() {
     if (scanConsumer == null) {
-      Map<String, Object> c = new HashMap<>(clientConfig);
-      c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-publisher-scan");
-      c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES);
-      scanConsumer = new KafkaConsumer<>(c);
+      scanConsumer = new KafkaConsumer<>(ModelTopicFollower.consumerConfig(clientConfig, "ctr-model-publisher-scan"));
     }
     return scanConsumer;
   }

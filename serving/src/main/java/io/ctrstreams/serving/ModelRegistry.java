@@ -2,7 +2,6 @@ package io.ctrstreams.serving;
 
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
-import io.ctrstreams.model.format.ModelFile;
 import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.schemas.ModelManifest;
 import java.nio.ByteBuffer;
@@ -124,20 +123,17 @@ public final class ModelRegistry {
    * pins applied. Results for other model names are ignored.
    */
   public Outcome apply(AssemblyResult result) {
-    if (result instanceof AssemblyResult.Assembled a) {
-      return a.model().equals(name) ? offer(a.manifest(), a.chunks()) : Outcome.IGNORED;
+    if (!result.model().equals(name)) {
+      return Outcome.IGNORED;
+    } else if (result instanceof AssemblyResult.Assembled a) {
+      return offer(a.manifest(), a.chunks());
     } else if (result instanceof AssemblyResult.Rejected r) {
-      if (!r.model().equals(name)) {
-        return Outcome.IGNORED;
-      }
       reject(r.version(), r.reason(), r.message());
       return Outcome.REJECTED;
     } else if (result instanceof AssemblyResult.Pin p) {
-      return p.model().equals(name) ? pin(p.version()) : Outcome.IGNORED;
-    } else if (result instanceof AssemblyResult.Unpin u) {
-      return u.model().equals(name) ? unpin() : Outcome.IGNORED;
+      return pin(p.version());
     }
-    return Outcome.IGNORED;
+    return result instanceof AssemblyResult.Unpin ? unpin() : Outcome.IGNORED;
   }
 
   /**
@@ -146,7 +142,7 @@ public final class ModelRegistry {
    */
   public synchronized Outcome offer(ModelManifest manifest, byte[] ctrmBytes) {
     Objects.requireNonNull(manifest, "manifest");
-    return load(manifest.getVersion(), ByteBuffer.wrap(ctrmBytes), manifest.getMetadata(), manifest);
+    return load(manifest, ByteBuffer.wrap(ctrmBytes));
   }
 
   /**
@@ -164,27 +160,12 @@ public final class ModelRegistry {
       reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW, e.getMessage());
       return Outcome.REJECTED;
     }
-    return load(manifest.getVersion(), decodeBuffer, manifest.getMetadata(), manifest);
-  }
-
-  /**
-   * Decodes and serves a .ctrm file that did not come through the topic (a file given at
-   * start-up, tests); the version is the file's own.
-   */
-  public synchronized Outcome offer(byte[] ctrmBytes) {
-    ModelFile file;
-    try {
-      file = CtrmFormat.read(ctrmBytes);
-    } catch (RuntimeException e) {
-      reject(-1, RejectReason.DECODE_FAILED, e.getMessage());
-      return Outcome.REJECTED;
-    }
-    return load(file.modelVersion(), ByteBuffer.wrap(ctrmBytes), Map.of(), null);
+    return load(manifest, decodeBuffer);
   }
 
   /** Decodes the remaining bytes of {@code bytes} (not kept: the tensors are copies). */
-  private Outcome load(long version, ByteBuffer bytes, Map<String, String> extraMetadata,
-      ModelManifest manifest) {
+  private Outcome load(ModelManifest manifest, ByteBuffer bytes) {
+    long version = manifest.getVersion();
     if (retained.containsKey(version)) {
       return Outcome.IGNORED; // a replay of a version already held
     }
@@ -196,8 +177,8 @@ public final class ModelRegistry {
     }
     CtrModel model;
     try {
-      ModelFile file = CtrmFormat.read(bytes, ReadOptions.defaults());
-      model = CtrModel.fromFile(file); // served as the manifest's version; the file's own is provenance
+      // served as the manifest's version; the file's own is provenance
+      model = CtrModel.fromFile(CtrmFormat.read(bytes, ReadOptions.defaults()));
     } catch (RuntimeException e) {
       reject(version, RejectReason.DECODE_FAILED, e.getMessage());
       return Outcome.REJECTED;
@@ -210,7 +191,7 @@ public final class ModelRegistry {
       }
     }
     Map<String, String> meta = new LinkedHashMap<>(model.metadata());
-    meta.putAll(extraMetadata);
+    meta.putAll(manifest.getMetadata());
     ServedModel next = new ServedModel(name, version, model, model.scorer(), clock.instant(),
         bytes.remaining(), meta, manifest);
     retained.put(version, next);

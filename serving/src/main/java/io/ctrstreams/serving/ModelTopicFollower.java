@@ -48,36 +48,33 @@ public final class ModelTopicFollower implements AutoCloseable {
   private volatile Throwable failure;
 
   /**
-   * Creates (not starts) a follower that feeds {@code feed}.
-   *
-   * @param clientConfig common client settings, at least {@code bootstrap.servers}
-   * @param topic the models topic
-   * @param feed where records go; fed only from this follower's thread
-   */
-  public ModelTopicFollower(Map<String, Object> clientConfig, String topic, ModelFeed feed) {
-    this(clientConfig, topic, (RecordSink) feed::accept);
-  }
-
-  /**
    * Creates (not starts) a follower.
    *
    * @param clientConfig common client settings, at least {@code bootstrap.servers}
    * @param topic the topic to follow
-   * @param sink where records go; called only from this follower's thread
+   * @param sink where records go, e.g. {@code feed::accept}; called only from this follower's thread
    */
   public ModelTopicFollower(Map<String, Object> clientConfig, String topic, RecordSink sink) {
     this.topic = Objects.requireNonNull(topic, "topic");
     this.sink = Objects.requireNonNull(sink, "sink");
+    this.consumer = new KafkaConsumer<>(consumerConfig(clientConfig, "ctr-model-follower"));
+    this.thread = new Thread(this::run, "ctr-model-follower-" + topic);
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Settings of a consumer that reads a models topic without a group (assign + seek, nothing
+   * committed), one chunk per fetch ({@link ModelPublisher#FETCH_BYTES}).
+   */
+  static Map<String, Object> consumerConfig(Map<String, Object> clientConfig, String defaultClientId) {
     Map<String, Object> c = new HashMap<>(clientConfig);
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-follower");
+    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, defaultClientId);
     c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelPublisher.FETCH_BYTES);
-    this.consumer = new KafkaConsumer<>(c);
-    this.thread = new Thread(this::run, "ctr-model-follower-" + topic);
-    thread.setDaemon(true);
+    return c;
   }
 
   /** Starts following; returns at once. */

@@ -266,7 +266,7 @@ class ModelPublisherIT {
     try (ModelPublisher p = publisher(topic);
         ModelTopicFollower f = new ModelTopicFollower(
             Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-            topic, ModelFeed.of(registry))) {
+            topic, ModelFeed.of(registry)::accept)) {
       p.publish("live", 1, v1, Map.of());
       f.start();
       assertThat(f.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();

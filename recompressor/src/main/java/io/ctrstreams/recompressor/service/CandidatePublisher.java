@@ -24,23 +24,12 @@ final class CandidatePublisher implements AutoCloseable {
   private final String fullModelName;
   private final String shadowModelName;
 
-  /**
-   * A publisher over {@code publisher} (owned from now on).
-   *
-   * @param modelName name of the compressed model
-   * @param fullModelName name of the full model on the model-updates topic
-   * @param shadowModelName name the full model is served under as shadow, or null for none
-   */
+  /** A publisher over {@code publisher} (owned from now on); {@code shadowModelName} may be null. */
   CandidatePublisher(ModelPublisher publisher, String modelName, String fullModelName, String shadowModelName) {
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.modelName = Objects.requireNonNull(modelName, "modelName");
     this.fullModelName = Objects.requireNonNull(fullModelName, "fullModelName");
     this.shadowModelName = shadowModelName;
-  }
-
-  /** The publisher {@code c} describes over {@code publisher}. */
-  static CandidatePublisher of(RecompressorConfig c, ModelPublisher publisher) {
-    return new CandidatePublisher(publisher, c.modelName(), c.fullModelName(), c.shadowModelName());
   }
 
   /**
@@ -56,13 +45,9 @@ final class CandidatePublisher implements AutoCloseable {
   /**
    * Publishes an accepted candidate: first the full snapshot as the shadow model (unless the
    * topic has it already), so the topology compares a candidate with its own exact teacher; then
-   * the candidate as the next version of the compressed model.
+   * the candidate ({@link #encode}d) as the next version of the compressed model after both
+   * {@code publishedBefore} (this service's newest, or -1) and the topic's newest.
    *
-   * @param full the stored full snapshot
-   * @param candidateBytes from {@link #encode}
-   * @param candidateMetadata the candidate's own metadata (compression method, rank plan...)
-   * @param gateSummary the gate's one-line verdict
-   * @param publishedBefore the newest version this service published, or -1
    * @return the published version
    */
   long publish(AssemblyResult.Assembled full, byte[] candidateBytes, Map<String, String> candidateMetadata,

@@ -115,11 +115,6 @@ public final class RecompressorService implements AutoCloseable {
     listeners.add(Objects.requireNonNull(l));
   }
 
-  /** The local state (read it only when the service is stopped, or from a listener). */
-  public RecompressorStore store() {
-    return store;
-  }
-
   /** Starts the follower and the service thread. */
   public RecompressorService start() {
     synchronized (lifecycle) {
@@ -139,7 +134,8 @@ public final class RecompressorService implements AutoCloseable {
       updates.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-model-updates");
       dataConsumer = new KafkaConsumer<>(data);
       follower = new ModelTopicFollower(updates, config.modelUpdatesTopic(), this::onUpdate);
-      publisher = CandidatePublisher.of(config, new ModelPublisher(base, config.modelsTopic()));
+      publisher = new CandidatePublisher(new ModelPublisher(base, config.modelsTopic()), config.modelName(),
+          config.fullModelName(), config.shadowModelName());
       follower.start();
       thread = new Thread(this::runLoop, "ctr-recompressor");
       thread.setDaemon(false);
@@ -151,12 +147,6 @@ public final class RecompressorService implements AutoCloseable {
   /** The failure that stopped the service thread, or null. */
   public Throwable failure() {
     return failure;
-  }
-
-  /** Whether the service thread is running. */
-  public boolean isRunning() {
-    Thread t = thread;
-    return t != null && t.isAlive();
   }
 
   private void runLoop() {
@@ -200,10 +190,12 @@ public final class RecompressorService implements AutoCloseable {
   /** On the follower's thread: assembles the model-updates topic, hands full snapshots over. */
   private void onUpdate(String key, byte[] value) {
     AssemblyResult res = assembler.accept(key, value);
-    if (res instanceof AssemblyResult.Assembled a && a.model().equals(config.fullModelName())) {
+    if (!res.model().equals(config.fullModelName())) {
+      return;
+    } else if (res instanceof AssemblyResult.Assembled a) {
       metrics.snapshotReceived();
       arrived.accumulateAndGet(a, (old, next) -> old == null || next.version() > old.version() ? next : old);
-    } else if (res instanceof AssemblyResult.Rejected rej && config.fullModelName().equals(rej.model())) {
+    } else if (res instanceof AssemblyResult.Rejected rej) {
       LOG.warn("snapshot record rejected: {} v{} {}: {}", rej.model(), rej.version(), rej.reason(), rej.message());
     }
   }

@@ -25,12 +25,7 @@ import org.slf4j.LoggerFactory;
 final class TriggerPolicy {
   private static final Logger LOG = LoggerFactory.getLogger(TriggerPolicy.class);
 
-  /**
-   * A run due now.
-   *
-   * @param trigger {@code snapshot}, {@code age} or {@code drift}
-   * @param fullVersion the stored full version to compress
-   */
+  /** A run due now: why ({@code snapshot}, {@code age}, {@code drift}) and of which full version. */
   record Run(String trigger, long fullVersion) {}
 
   private final Clock clock;
@@ -47,16 +42,7 @@ final class TriggerPolicy {
   private double driftLoglossSum;
   private long driftCount;
 
-  /**
-   * A policy.
-   *
-   * @param servedModel the compressed model's name (drift is measured on its published version)
-   * @param minImpressions impressions needed before any run
-   * @param minIntervalMs least time between two age or drift runs
-   * @param maxAgeMs age of the last accepted publish that triggers a run, 0 = off
-   * @param driftLogloss served logloss above the gate's that triggers a run, 0 = off
-   * @param driftMinRows labelled examples needed to judge drift
-   */
+  /** A policy; 0 turns age ({@code maxAgeMs}) or drift ({@code driftLogloss}) off. */
   TriggerPolicy(Clock clock, String servedModel, long minImpressions, long minIntervalMs, long maxAgeMs,
       double driftLogloss, long driftMinRows) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -79,11 +65,7 @@ final class TriggerPolicy {
     return clock.millis();
   }
 
-  /**
-   * A full snapshot was stored.
-   *
-   * @return whether it is new work (newer than {@code finishedFullVersion}); if so it runs next
-   */
+  /** A full snapshot was stored; returns whether it is new work (it then runs next). */
   boolean snapshotStored(long version, long finishedFullVersion) {
     if (version <= finishedFullVersion) {
       return false;
@@ -121,12 +103,8 @@ final class TriggerPolicy {
   }
 
   /**
-   * The run due now, or null.
-   *
-   * @param impressionsSeen impressions sampled so far
-   * @param storedFullVersion version of the stored full snapshot, or -1
-   * @param lastSuccessMs time of the last accepted publish on this policy's clock, or -1
-   * @param gateLogloss holdout logloss of the published candidate at its gate, or NaN
+   * The run due now, or null, given the sampled impressions, the stored full version (-1: none),
+   * the time of the last accepted publish (-1: never) and its candidate's gate logloss (or NaN).
    */
   Run next(long impressionsSeen, long storedFullVersion, long lastSuccessMs, double gateLogloss) {
     if (impressionsSeen < minImpressions) {

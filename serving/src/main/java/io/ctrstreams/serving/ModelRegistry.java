@@ -147,10 +147,7 @@ public final class ModelRegistry {
 
   /**
    * As {@link #offer(ModelManifest, byte[])} for a file in chunks (as assembled from the models
-   * topic): the chunks are copied into this registry's reused off-heap buffer and decoded from
-   * there, so a swap allocates no multi-MB heap array (a humongous object for G1, which starts a
-   * concurrent GC cycle; BENCHMARKS.md section 4). The buffer grows to the next power of two of
-   * the largest model seen and is kept.
+   * topic), decoded from this registry's reused off-heap buffer ({@link AssemblyResult.Assembled#copyInto}).
    */
   public synchronized Outcome offer(ModelManifest manifest, List<byte[]> chunks) {
     Objects.requireNonNull(manifest, "manifest");

@@ -27,7 +27,7 @@ public interface CompressionPipeline {
    *
    * @param full the full-precision snapshot
    * @param data calibration rows (impressions sampled from traffic) and the labeled holdout
-   * @return the compressed candidate (any name/version: the service renames and renumbers it)
+   * @return the compressed candidate (any name/version: the {@link CandidatePublisher} names the file, the manifest numbers it)
    * @throws RuntimeException when compression fails; the run counts as failed, nothing published
    */
   CtrModel compress(CtrModel full, CompressionData data);

@@ -3,11 +3,9 @@ package io.ctrstreams.serving;
 import io.ctrstreams.schemas.ModelChunk;
 import io.ctrstreams.schemas.ModelManifest;
 import io.ctrstreams.schemas.ModelPin;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -250,11 +248,7 @@ public final class ModelChunkAssembler {
       return new AssemblyResult.Rejected(k.model(), version, RejectReason.BUFFER_OVERFLOW,
           "model of " + set.bytes + " bytes does not fit one array");
     }
-    MessageDigest sha = ModelRecords.newSha256();
-    for (byte[] c : set.chunks) {
-      sha.update(c); // the digest of the concatenation, without building it
-    }
-    String actual = HexFormat.of().formatHex(sha.digest());
+    String actual = ModelRecords.sha256Hex(Arrays.asList(set.chunks));
     if (!actual.equalsIgnoreCase(m.getSha256())) {
       return new AssemblyResult.Rejected(k.model(), version, RejectReason.CHECKSUM_MISMATCH,
           "SHA-256 of the assembled bytes is " + actual + ", the manifest says " + m.getSha256());

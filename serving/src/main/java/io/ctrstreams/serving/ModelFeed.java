@@ -54,10 +54,7 @@ public final class ModelFeed {
    */
   public ModelRegistry.Outcome accept(String key, byte[] value) {
     AssemblyResult result = assembler.accept(key, value);
-    if (result instanceof AssemblyResult.Pending) {
-      return ModelRegistry.Outcome.IGNORED;
-    }
-    ModelRegistry r = registries.get(modelOf(result));
+    ModelRegistry r = registries.get(result.model()); // none for Pending: no model is named ""
     return r == null ? ModelRegistry.Outcome.IGNORED : r.apply(result);
   }
 
@@ -69,18 +66,5 @@ public final class ModelFeed {
   /** The assembler (for its memory gauge and dropped-chunk counter). */
   public ModelChunkAssembler assembler() {
     return assembler;
-  }
-
-  private static String modelOf(AssemblyResult r) {
-    if (r instanceof AssemblyResult.Assembled a) {
-      return a.model();
-    } else if (r instanceof AssemblyResult.Rejected x) {
-      return x.model();
-    } else if (r instanceof AssemblyResult.Pin p) {
-      return p.model();
-    } else if (r instanceof AssemblyResult.Unpin u) {
-      return u.model();
-    }
-    return "";
   }
 }

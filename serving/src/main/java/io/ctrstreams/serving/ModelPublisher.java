@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,7 +20,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 
@@ -133,10 +131,23 @@ public final class ModelPublisher implements AutoCloseable {
    */
   public PublishResult publish(
       String modelName, long version, byte[] ctrmBytes, Map<String, String> metadata) {
+    return publish(modelName, version, List.of(Objects.requireNonNull(ctrmBytes, "ctrmBytes")), metadata);
+  }
+
+  /**
+   * Publishes the .ctrm file held in {@code parts} (in order, e.g. the chunks of a version
+   * assembled from another topic) as {@code version} of {@code modelName}, without joining them
+   * into one array. The bytes go out as they are: name, version and {@code metadata} are the
+   * manifest's, whatever the file itself says. Parts larger than the chunk size are split.
+   *
+   * @throws ServingException when the version is not newer than the published one, or Kafka fails
+   */
+  public PublishResult publish(
+      String modelName, long version, List<byte[]> parts, Map<String, String> metadata) {
     ModelKeys.checkModelName(modelName);
     ModelKeys.checkVersion(version);
-    Objects.requireNonNull(ctrmBytes, "ctrmBytes");
-    if (ctrmBytes.length == 0) {
+    long totalBytes = AssemblyResult.Assembled.lengthOf(parts);
+    if (totalBytes == 0) {
       throw new IllegalArgumentException("model " + modelName + " v" + version + " has no bytes");
     }
     int partition = partitionFor(modelName);
@@ -146,20 +157,25 @@ public final class ModelPublisher implements AutoCloseable {
           "version " + version + " of model " + modelName + " is not newer than the published version "
               + before.state.newestVersion());
     }
-    int count = (ctrmBytes.length + chunkBytes - 1) / chunkBytes;
-    String sha = ModelRecords.sha256Hex(ctrmBytes);
-    for (int i = 0; i < count; i++) {
-      int from = i * chunkBytes;
-      int len = Math.min(chunkBytes, ctrmBytes.length - from);
-      ModelChunk chunk = ModelChunk.newBuilder()
-          .setModel(modelName).setVersion(version).setIndex(i).setChunkCount(count)
-          .setData(ByteBuffer.wrap(ctrmBytes, from, len).slice())
-          .build();
-      send(partition, ModelKeys.chunk(modelName, version, i), ModelRecords.encode(chunk));
+    int count = 0;
+    for (byte[] part : parts) {
+      count += (part.length + chunkBytes - 1) / chunkBytes;
+    }
+    String sha = ModelRecords.sha256Hex(parts);
+    int index = 0;
+    for (byte[] part : parts) {
+      for (int from = 0; from < part.length; from += chunkBytes) {
+        int len = Math.min(chunkBytes, part.length - from);
+        ModelChunk chunk = ModelChunk.newBuilder()
+            .setModel(modelName).setVersion(version).setIndex(index).setChunkCount(count)
+            .setData(ByteBuffer.wrap(part, from, len).slice())
+            .build();
+        send(partition, ModelKeys.chunk(modelName, version, index++), ModelRecords.encode(chunk));
+      }
     }
     ModelManifest manifest = ModelManifest.newBuilder()
         .setModel(modelName).setVersion(version).setChunkCount(count)
-        .setTotalBytes(ctrmBytes.length).setSha256(sha)
+        .setTotalBytes(totalBytes).setSha256(sha)
         .setCreatedAtEpochMs(System.currentTimeMillis())
         .setMetadata(new HashMap<>(metadata))
         .build();
@@ -188,7 +204,7 @@ public final class ModelPublisher implements AutoCloseable {
       }
     }
     flush();
-    return new PublishResult(modelName, version, count, ctrmBytes.length, sha, List.copyOf(retired),
+    return new PublishResult(modelName, version, count, totalBytes, sha, List.copyOf(retired),
         manifestTimestampMs);
   }
 
@@ -286,27 +302,12 @@ public final class ModelPublisher implements AutoCloseable {
     }
   }
 
-  private static final class Scan {
-    final TopicState state;
-    final TreeMap<Long, List<String>> liveKeysByVersion;
-
-    Scan(TopicState state, TreeMap<Long, List<String>> liveKeysByVersion) {
-      this.state = state;
-      this.liveKeysByVersion = liveKeysByVersion;
-    }
-  }
+  private record Scan(TopicState state, TreeMap<Long, List<String>> liveKeysByVersion) {}
 
   /** The scan consumer, created on first use and kept (no group: assign + seek only). */
   private KafkaConsumer<byte[], byte[]> scanConsumer() {
     if (scanConsumer == null) {
-      Map<String, Object> c = new HashMap<>(clientConfig);
-      c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-publisher-scan");
-      c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES);
-      scanConsumer = new KafkaConsumer<>(c);
+      scanConsumer = new KafkaConsumer<>(ModelTopicFollower.consumerConfig(clientConfig, "ctr-model-publisher-scan"));
     }
     return scanConsumer;
   }

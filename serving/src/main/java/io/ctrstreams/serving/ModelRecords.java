@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import org.apache.avro.SchemaNormalization;
 
 /**
@@ -93,15 +94,21 @@ public final class ModelRecords {
 
   /** Lower-case hex SHA-256 of {@code bytes}. */
   public static String sha256Hex(byte[] bytes) {
-    return HexFormat.of().formatHex(newSha256().digest(bytes));
+    return sha256Hex(List.of(bytes));
   }
 
-  static MessageDigest newSha256() {
+  /** Lower-case hex SHA-256 of the concatenation of {@code parts}, without building it. */
+  public static String sha256Hex(List<byte[]> parts) {
+    MessageDigest sha;
     try {
-      return MessageDigest.getInstance("SHA-256");
+      sha = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java 17 runtime has SHA-256", e);
     }
+    for (byte[] p : parts) {
+      sha.update(p);
+    }
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   static byte[] toArray(ByteBuffer b) {

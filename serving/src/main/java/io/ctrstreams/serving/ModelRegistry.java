@@ -2,7 +2,6 @@ package io.ctrstreams.serving;
 
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
-import io.ctrstreams.model.format.ModelFile;
 import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.schemas.ModelManifest;
 import java.nio.ByteBuffer;
@@ -36,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * retains newer ones. A pin to a version it does not hold is rejected
  * ({@link RejectReason#PIN_TO_MISSING_VERSION}) but remembered: if that version arrives later it
  * is served.
+ *
+ * <p><b>Identity.</b> The transport names a model: the served name is this registry's and the
+ * served version the manifest's. The name and version written inside the .ctrm are provenance
+ * (what the trainer or compressor produced) and may differ; they are never rewritten.
  *
  * <p><b>Rejections.</b> A corrupt, incomplete, checksum-failing or spec-incompatible version is
  * rejected: counted per reason, logged in one line naming model, version and reason, reported to
@@ -120,20 +123,17 @@ public final class ModelRegistry {
    * pins applied. Results for other model names are ignored.
    */
   public Outcome apply(AssemblyResult result) {
-    if (result instanceof AssemblyResult.Assembled a) {
-      return a.model().equals(name) ? offer(a.manifest(), a.chunks()) : Outcome.IGNORED;
+    if (!result.model().equals(name)) {
+      return Outcome.IGNORED;
+    } else if (result instanceof AssemblyResult.Assembled a) {
+      return offer(a.manifest(), a.chunks());
     } else if (result instanceof AssemblyResult.Rejected r) {
-      if (!r.model().equals(name)) {
-        return Outcome.IGNORED;
-      }
       reject(r.version(), r.reason(), r.message());
       return Outcome.REJECTED;
     } else if (result instanceof AssemblyResult.Pin p) {
-      return p.model().equals(name) ? pin(p.version()) : Outcome.IGNORED;
-    } else if (result instanceof AssemblyResult.Unpin u) {
-      return u.model().equals(name) ? unpin() : Outcome.IGNORED;
+      return pin(p.version());
     }
-    return Outcome.IGNORED;
+    return result instanceof AssemblyResult.Unpin ? unpin() : Outcome.IGNORED;
   }
 
   /**
@@ -142,54 +142,27 @@ public final class ModelRegistry {
    */
   public synchronized Outcome offer(ModelManifest manifest, byte[] ctrmBytes) {
     Objects.requireNonNull(manifest, "manifest");
-    return load(manifest.getVersion(), ByteBuffer.wrap(ctrmBytes), manifest.getMetadata(), manifest);
+    return load(manifest, ByteBuffer.wrap(ctrmBytes));
   }
 
   /**
    * As {@link #offer(ModelManifest, byte[])} for a file in chunks (as assembled from the models
-   * topic): the chunks are copied into this registry's reused off-heap buffer and decoded from
-   * there, so a swap allocates no multi-MB heap array (a humongous object for G1, which starts a
-   * concurrent GC cycle; BENCHMARKS.md section 4). The buffer grows to the next power of two of
-   * the largest model seen and is kept.
+   * topic), decoded from this registry's reused off-heap buffer ({@link AssemblyResult.Assembled#copyInto}).
    */
   public synchronized Outcome offer(ModelManifest manifest, List<byte[]> chunks) {
     Objects.requireNonNull(manifest, "manifest");
-    long size = AssemblyResult.Assembled.lengthOf(chunks);
-    if (size > Integer.MAX_VALUE - 8) {
-      reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW,
-          "model of " + size + " bytes does not fit one buffer");
-      return Outcome.REJECTED;
-    }
-    if (decodeBuffer == null || decodeBuffer.capacity() < size) {
-      long nextPowerOfTwo = size <= 1 ? 1 : Long.highestOneBit(size - 1) << 1;
-      decodeBuffer = ByteBuffer.allocateDirect((int) Math.min(nextPowerOfTwo, Integer.MAX_VALUE - 8));
-    }
-    ByteBuffer b = decodeBuffer.clear();
-    for (byte[] c : chunks) {
-      b.put(c);
-    }
-    b.flip();
-    return load(manifest.getVersion(), b, manifest.getMetadata(), manifest);
-  }
-
-  /**
-   * Decodes and serves a .ctrm file that did not come through the topic (a file given at
-   * start-up, tests); the version is the file's own.
-   */
-  public synchronized Outcome offer(byte[] ctrmBytes) {
-    ModelFile file;
     try {
-      file = CtrmFormat.read(ctrmBytes);
-    } catch (RuntimeException e) {
-      reject(-1, RejectReason.DECODE_FAILED, e.getMessage());
+      decodeBuffer = new AssemblyResult.Assembled(manifest, chunks).copyInto(decodeBuffer);
+    } catch (ServingException e) {
+      reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW, e.getMessage());
       return Outcome.REJECTED;
     }
-    return load(file.modelVersion(), ByteBuffer.wrap(ctrmBytes), Map.of(), null);
+    return load(manifest, decodeBuffer);
   }
 
   /** Decodes the remaining bytes of {@code bytes} (not kept: the tensors are copies). */
-  private Outcome load(long version, ByteBuffer bytes, Map<String, String> extraMetadata,
-      ModelManifest manifest) {
+  private Outcome load(ModelManifest manifest, ByteBuffer bytes) {
+    long version = manifest.getVersion();
     if (retained.containsKey(version)) {
       return Outcome.IGNORED; // a replay of a version already held
     }
@@ -201,11 +174,8 @@ public final class ModelRegistry {
     }
     CtrModel model;
     try {
-      ModelFile file = CtrmFormat.read(bytes, ReadOptions.defaults());
-      model = CtrModel.fromFile(file);
-      if (model.version() != version) {
-        model = model.withVersion(version);
-      }
+      // served as the manifest's version; the file's own is provenance
+      model = CtrModel.fromFile(CtrmFormat.read(bytes, ReadOptions.defaults()));
     } catch (RuntimeException e) {
       reject(version, RejectReason.DECODE_FAILED, e.getMessage());
       return Outcome.REJECTED;
@@ -218,7 +188,7 @@ public final class ModelRegistry {
       }
     }
     Map<String, String> meta = new LinkedHashMap<>(model.metadata());
-    meta.putAll(extraMetadata);
+    meta.putAll(manifest.getMetadata());
     ServedModel next = new ServedModel(name, version, model, model.scorer(), clock.instant(),
         bytes.remaining(), meta, manifest);
     retained.put(version, next);

@@ -19,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the models topic with a plain consumer on its own named thread and feeds a
- * {@link ModelFeed}: the hot-swap path for processes that are not Kafka Streams apps (load
- * generator, benchmarks, tools). Kafka Streams apps use a global store processor instead.
+ * Follows a models topic (the models topic, or the trainer's model-updates topic) with a plain
+ * consumer on its own named thread and hands every record to a sink: a {@link ModelFeed} for the
+ * hot-swap path of processes that are not Kafka Streams apps (load generator, benchmarks, tools),
+ * or any other consumer of assembled versions (the recompressor). Kafka Streams apps use a global
+ * store processor instead.
  *
  * <p>Reads every partition from the beginning (no consumer group, nothing committed), so a
  * restart replays the retained versions like a global store does.
@@ -30,9 +32,16 @@ public final class ModelTopicFollower implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelTopicFollower.class);
 
+  /** Receives the records of the followed topic, in order, on the follower's thread. */
+  @FunctionalInterface
+  public interface RecordSink {
+    /** One record; {@code value} is null for a tombstone. */
+    void accept(String key, byte[] value);
+  }
+
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String topic;
-  private final ModelFeed feed;
+  private final RecordSink sink;
   private final Thread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
@@ -42,22 +51,30 @@ public final class ModelTopicFollower implements AutoCloseable {
    * Creates (not starts) a follower.
    *
    * @param clientConfig common client settings, at least {@code bootstrap.servers}
-   * @param topic the models topic
-   * @param feed where records go; fed only from this follower's thread
+   * @param topic the topic to follow
+   * @param sink where records go, e.g. {@code feed::accept}; called only from this follower's thread
    */
-  public ModelTopicFollower(Map<String, Object> clientConfig, String topic, ModelFeed feed) {
+  public ModelTopicFollower(Map<String, Object> clientConfig, String topic, RecordSink sink) {
     this.topic = Objects.requireNonNull(topic, "topic");
-    this.feed = Objects.requireNonNull(feed, "feed");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.consumer = new KafkaConsumer<>(consumerConfig(clientConfig, "ctr-model-follower"));
+    this.thread = new Thread(this::run, "ctr-model-follower-" + topic);
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Settings of a consumer that reads a models topic without a group (assign + seek, nothing
+   * committed), one chunk per fetch ({@link ModelPublisher#FETCH_BYTES}).
+   */
+  static Map<String, Object> consumerConfig(Map<String, Object> clientConfig, String defaultClientId) {
     Map<String, Object> c = new HashMap<>(clientConfig);
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ctr-model-follower");
+    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, defaultClientId);
     c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ModelPublisher.FETCH_BYTES);
-    this.consumer = new KafkaConsumer<>(c);
-    this.thread = new Thread(this::run, "ctr-model-follower-" + topic);
-    thread.setDaemon(true);
+    return c;
   }
 
   /** Starts following; returns at once. */
@@ -80,9 +97,9 @@ public final class ModelTopicFollower implements AutoCloseable {
     return ok;
   }
 
-  /** The feed this follower drives. */
-  public ModelFeed feed() {
-    return feed;
+  /** What stopped the follower thread (the topic is missing, the sink threw...), or null. */
+  public Throwable failure() {
+    return failure;
   }
 
   @Override
@@ -102,7 +119,7 @@ public final class ModelTopicFollower implements AutoCloseable {
           .map(p -> new TopicPartition(topic, p.partition()))
           .collect(Collectors.toList());
       if (tps.isEmpty()) {
-        throw new ServingException("models topic " + topic + " has no partitions (does it exist?)");
+        throw new ServingException("topic " + topic + " has no partitions (does it exist?)");
       }
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
@@ -112,7 +129,7 @@ public final class ModelTopicFollower implements AutoCloseable {
           if (r.key() == null) {
             continue;
           }
-          feed.accept(new String(r.key(), StandardCharsets.UTF_8), r.value());
+          sink.accept(new String(r.key(), StandardCharsets.UTF_8), r.value());
         }
         if (caughtUp.getCount() > 0
             && tps.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {

@@ -14,8 +14,9 @@ import java.util.OptionalDouble;
  * read it through {@link ModelRegistry#current()} and score with {@link #scorer()}.
  *
  * @param name the served model name (the topic key prefix)
- * @param version the served version (from the manifest; also {@code model().version()})
- * @param model the decoded model
+ * @param version the served version (the manifest's; {@code model().version()} is the file's own,
+ *     which is provenance and may differ)
+ * @param model the decoded model, as the file holds it
  * @param scorer the model's optimized scorer (thread-safe)
  * @param loadedAt when the registry finished loading it
  * @param sizeBytes length of the .ctrm bytes

@@ -113,6 +113,37 @@ class ModelPublisherIT {
   }
 
   @Test
+  void shouldRepublishAnAssembledVersionFromItsChunksWithoutJoiningThem() throws Exception {
+    String from = newTopic(1);
+    String to = newTopic(1);
+    byte[] bytes = TopicRecords.randomBytes(7, 10_000);
+    try (ModelPublisher p = new ModelPublisher(
+        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), from, 4_000)) {
+      p.publish("full", 3, bytes, Map.of("examples-trained", "9"));
+    }
+    AssemblyResult.Assembled full = (AssemblyResult.Assembled) TopicRecords.feed(new ModelChunkAssembler(),
+        readAll(from)).get(0);
+    assertThat(full.chunks()).hasSize(3);
+
+    ModelPublisher.PublishResult res;
+    try (ModelPublisher p = new ModelPublisher(
+        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), to, 3_000)) {
+      res = p.publish("shadow", 3, full.chunks(), Map.of("role", "shadow"));
+    }
+    // each 4,000-byte part is split at the 3,000-byte chunk size: 3,000 + 1,000 twice, then 2,000
+    assertThat(res.chunkCount()).isEqualTo(5);
+    assertThat(res.totalBytes()).isEqualTo(bytes.length);
+    assertThat(res.sha256()).isEqualTo(ModelRecords.sha256Hex(bytes));
+    assertThat(TopicRecords.feed(new ModelChunkAssembler(), readAll(to))).singleElement()
+        .asInstanceOf(type(AssemblyResult.Assembled.class))
+        .satisfies(a -> {
+          assertThat(a.model()).isEqualTo("shadow");
+          assertThat(a.bytes()).isEqualTo(bytes);
+          assertThat(a.manifest().getMetadata()).containsEntry("role", "shadow");
+        });
+  }
+
+  @Test
   void shouldTombstoneVersionsOlderThanThePreviousButKeepThePinnedOne() throws Exception {
     String topic = newTopic(3);
     try (ModelPublisher p = publisher(topic)) {
@@ -222,7 +253,7 @@ class ModelPublisherIT {
     try (ModelPublisher p = publisher(topic);
         ModelTopicFollower f = new ModelTopicFollower(
             Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-            topic, ModelFeed.of(registry))) {
+            topic, ModelFeed.of(registry)::accept)) {
       p.publish("live", 1, v1, Map.of());
       f.start();
       assertThat(f.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();

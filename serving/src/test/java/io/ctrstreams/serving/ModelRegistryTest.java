@@ -83,19 +83,39 @@ class ModelRegistryTest {
   }
 
   @Test
-  void shouldMakeANewerVersionVisibleAndUseTheManifestVersion() {
+  void shouldMakeANewerVersionVisibleAndServeItUnderTheManifestVersion() {
     ModelRegistry r = new ModelRegistry(M);
     Recorder rec = new Recorder();
     r.addListener(rec);
     byte[] b1 = ctrm(1);
-    byte[] b7 = ctrm(TestModels.spec(8, 6), 3, 7); // file says v3; the topic says v7
+    byte[] b7 = ctrm(TestModels.spec(8, 6), 3, 7); // file says serving-test v3; the topic says ctr v7
     r.offer(manifest(M, 1, b1), b1);
 
     r.offer(manifest(M, 7, b7), b7);
 
-    assertThat(r.current().version()).isEqualTo(7);
-    assertThat(r.current().model().version()).isEqualTo(7);
+    ServedModel s = r.current();
+    assertThat(s.version()).isEqualTo(7);
+    assertThat(s.name()).isEqualTo(M);
+    assertThat(r.retainedVersions()).containsExactly(1L, 7L);
     assertThat(rec.events).containsExactly("swap -->1", "swap 1->7");
+    // the transport owns the identity: the decoded file is served as it is, not rebuilt to rename it
+    assertThat(s.model().version()).isEqualTo(3);
+    assertThat(s.model().name()).isEqualTo("serving-test");
+    assertThat(s.scorer().model()).isSameAs(s.model());
+  }
+
+  @Test
+  void shouldOrderVersionsByTheManifestNotByTheFile() {
+    ModelRegistry r = new ModelRegistry(M);
+    byte[] fileV9 = ctrm(TestModels.spec(8, 6), 9, 1);
+    byte[] fileV2 = ctrm(TestModels.spec(8, 6), 2, 2);
+    r.offer(manifest(M, 1, fileV9), fileV9);
+
+    assertThat(r.offer(manifest(M, 2, fileV2), fileV2)).isEqualTo(Outcome.SWAPPED);
+    assertThat(r.offer(manifest(M, 1, fileV9), fileV9)).isEqualTo(Outcome.IGNORED);
+
+    assertThat(r.current().version()).isEqualTo(2);
+    assertThat(r.current().model().version()).isEqualTo(2);
   }
 
   @Test

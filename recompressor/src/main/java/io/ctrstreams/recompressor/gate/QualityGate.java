@@ -1,21 +1,119 @@
 package io.ctrstreams.recompressor.gate;
 
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.Scorer;
 import io.ctrstreams.model.eval.BinaryMetrics;
+import io.ctrstreams.recompressor.RecompressorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * Compares a compressed candidate with the full model on held-out labelled data and decides
- * whether the candidate may replace it.
+ * Compares a compressed candidate with the full model and decides whether it may replace it: on
+ * held-out labelled data when there is enough of it ({@link #evaluate}), otherwise, unless the
+ * holdout is required, on fidelity to the full model over unlabelled calibration rows (mean
+ * |logit difference|): before any model served, nothing is labelled yet. {@link #judge} makes the
+ * whole decision.
  */
 public final class QualityGate {
   private final GateThresholds thresholds;
+  private final int holdoutMinRows;
+  private final boolean requireHoldout;
 
+  /** A gate that judges on any non-empty holdout and never falls back to fidelity. */
   public QualityGate(GateThresholds thresholds) {
-    this.thresholds = thresholds;
+    this(thresholds, 1, true);
   }
 
+  /**
+   * A gate.
+   *
+   * @param holdoutMinRows labelled rows needed to judge on the holdout, >= 1
+   * @param requireHoldout reject when the holdout is smaller, instead of judging on fidelity
+   */
+  public QualityGate(GateThresholds thresholds, int holdoutMinRows, boolean requireHoldout) {
+    if (holdoutMinRows < 1) {
+      throw new RecompressorException("holdout min rows must be >= 1, found " + holdoutMinRows);
+    }
+    this.thresholds = Objects.requireNonNull(thresholds, "thresholds");
+    this.holdoutMinRows = holdoutMinRows;
+    this.requireHoldout = requireHoldout;
+  }
+
+  /**
+   * A gate decision with a one-line summary.
+   *
+   * @param passed whether the candidate may be published
+   * @param summary metrics and, when rejected, why
+   * @param candidateLogloss the candidate's holdout logloss, NaN when not judged on the holdout
+   */
+  public record Verdict(boolean passed, String summary, double candidateLogloss) {}
+
+  /**
+   * The whole decision on raw rows (field name to String or Number, encoded by each model).
+   *
+   * @param holdout labelled rows
+   * @param labels 0/1 label of each holdout row
+   * @param calibration unlabelled rows for the fidelity-only fallback
+   */
+  public Verdict judge(CtrModel full, CtrModel candidate, List<Map<String, Object>> holdout, float[] labels,
+      List<Map<String, Object>> calibration) {
+    int n = holdout.size();
+    if (n >= holdoutMinRows) {
+      GateReport r = evaluate(probabilities(full, holdout), probabilities(candidate, holdout), labels, n);
+      String s = String.format(Locale.ROOT, "holdout n=%d auc %.4f->%.4f logloss %.4f->%.4f |dlogit| %.4f%s",
+          n, r.aucFull(), r.aucCandidate(), r.loglossFull(), r.loglossCandidate(), r.meanAbsLogitDiff(),
+          r.passed() ? "" : " FAILED: " + String.join("; ", r.failures()));
+      return new Verdict(r.passed(), s, r.loglossCandidate());
+    }
+    if (requireHoldout) {
+      return new Verdict(false, "holdout has " + n + " rows, gate.require.holdout needs " + holdoutMinRows, Double.NaN);
+    }
+    if (calibration.isEmpty()) {
+      return new Verdict(false, "no calibration rows and only " + n + " holdout rows: nothing to judge the candidate on",
+          Double.NaN);
+    }
+    float[] lf = logits(full, calibration);
+    float[] lc = logits(candidate, calibration);
+    double diff = 0;
+    for (int i = 0; i < lf.length; i++) {
+      diff += Math.abs(lf[i] - lc[i]);
+    }
+    diff /= lf.length;
+    boolean ok = diff <= thresholds.maxMeanAbsLogitDiff();
+    String s = String.format(Locale.ROOT, "fidelity-only (holdout n=%d < %d) on %d calibration rows: |dlogit| %.4f%s",
+        n, holdoutMinRows, lf.length, diff,
+        ok ? "" : String.format(Locale.ROOT, " FAILED: exceeds max mean |logit diff| %.4f",
+            thresholds.maxMeanAbsLogitDiff()));
+    return new Verdict(ok, s, Double.NaN);
+  }
+
+  /** pCTR of each raw row. */
+  public static float[] probabilities(CtrModel model, List<Map<String, Object>> rows) {
+    float[] out = logits(model, rows);
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Scorer.sigmoid(out[i]);
+    }
+    return out;
+  }
+
+  /** Logit of each raw row (context and candidate fields encoded into one vector). */
+  public static float[] logits(CtrModel model, List<Map<String, Object>> rows) {
+    Scorer s = model.scorer();
+    FeatureVector v = model.encoder().newFeatureVector();
+    float[] out = new float[rows.size()];
+    for (int i = 0; i < out.length; i++) {
+      v.clear();
+      model.encoder().encode(rows.get(i), v);
+      out[i] = s.scoreLogit(v, v);
+    }
+    return out;
+  }
+
+  /** The limits a candidate must meet. */
   public GateThresholds thresholds() {
     return thresholds;
   }

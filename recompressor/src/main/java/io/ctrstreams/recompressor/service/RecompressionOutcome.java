@@ -1,5 +1,8 @@
 package io.ctrstreams.recompressor.service;
 
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.LowRankConfig;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -27,6 +30,34 @@ public record RecompressionOutcome(
     REJECTED,
     /** The pipeline or publishing threw; nothing published. */
     FAILED
+  }
+
+  /** Rank per compressed layer, from the candidate's low-rank config. */
+  public static Map<String, Integer> ranks(CtrModel candidate) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    LowRankConfig lr = candidate.spec().lowRank();
+    if (lr == null) {
+      return out;
+    }
+    if (lr.embeddingRank() > 0) {
+      out.put("embedding", lr.embeddingRank());
+    }
+    for (Map.Entry<String, Integer> e : lr.fieldEmbeddingRanks().entrySet()) {
+      if (e.getValue() > 0) {
+        out.put("emb/" + e.getKey(), e.getValue());
+      }
+    }
+    putRanks(out, "mlp/", lr.mlpRanks());
+    putRanks(out, "cross/", lr.crossRanks());
+    return out;
+  }
+
+  private static void putRanks(Map<String, Integer> out, String prefix, int[] ranks) {
+    for (int i = 0; ranks != null && i < ranks.length; i++) {
+      if (ranks[i] > 0) {
+        out.put(prefix + i, ranks[i]);
+      }
+    }
   }
 
   /** Full bytes / compressed bytes, or NaN. */

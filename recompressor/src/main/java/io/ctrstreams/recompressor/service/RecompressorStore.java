@@ -1,6 +1,8 @@
 package io.ctrstreams.recompressor.service;
 
 import io.ctrstreams.recompressor.RecompressorException;
+import io.ctrstreams.serving.AssemblyResult;
+import io.ctrstreams.serving.ModelRecords;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +24,9 @@ import org.rocksdb.WriteOptions;
  * meta/published          long  newest compressed version this service published
  * meta/last-success-ms    long  wall clock of the last accepted publish
  * meta/gate-logloss       double holdout logloss of the live candidate at its gate (drift baseline)
- * full/model              bytes .ctrm of the latest full snapshot (meta/full-version its version)
+ * full/version            long  version of the stored full snapshot
+ * full/manifest           bytes its manifest (Avro, as on the model-updates topic)
+ * full/chunk/&lt;i&gt;          bytes its .ctrm file in the chunks it arrived in (full/chunks of them)
  * res/seen                long  impressions offered to the reservoir
  * res/&lt;slot&gt;              bytes raw impression record value
  * hold/next               long  holdout ring write position
@@ -33,7 +37,9 @@ import org.rocksdb.WriteOptions;
  * seen so far; the random stream is seeded from the seen count, so a restart continues the same
  * sequence. The holdout is a ring of the latest labeled records (recent behaviour is what the
  * next model serves). Markers (finished, published) are written with {@code sync}: they are what
- * keeps a restart from redoing a finished version. Not thread-safe: the service thread owns it.
+ * keeps a restart from redoing a finished version. The full snapshot stays in its chunks, so
+ * storing and re-publishing it never joins a multi-MB array. Not thread-safe: the service thread
+ * owns it.
  */
 public final class RecompressorStore implements AutoCloseable {
   static {
@@ -44,8 +50,9 @@ public final class RecompressorStore implements AutoCloseable {
   private static final byte[] PUBLISHED = key("meta/published");
   private static final byte[] LAST_SUCCESS = key("meta/last-success-ms");
   private static final byte[] GATE_LOGLOSS = key("meta/gate-logloss");
-  private static final byte[] FULL_MODEL = key("full/model");
-  private static final byte[] FULL_VERSION = key("meta/full-version");
+  private static final byte[] FULL_VERSION = key("full/version");
+  private static final byte[] FULL_MANIFEST = key("full/manifest");
+  private static final byte[] FULL_CHUNKS = key("full/chunks");
   private static final byte[] RES_SEEN = key("res/seen");
   private static final byte[] HOLD_NEXT = key("hold/next");
 
@@ -169,20 +176,40 @@ public final class RecompressorStore implements AutoCloseable {
     return out;
   }
 
-  /** Stores the latest full snapshot (its .ctrm bytes). */
-  public void putFullModel(long version, byte[] ctrm) {
+  /** Stores the latest full snapshot (replacing the previous one) in one synced batch. */
+  public void putFullModel(AssemblyResult.Assembled full) {
+    long previousChunks = getLong(FULL_CHUNKS, 0);
     try (WriteBatch b = new WriteBatch()) {
-      b.put(FULL_MODEL, ctrm);
-      b.put(FULL_VERSION, longBytes(version));
+      for (int i = 0; i < full.chunks().size(); i++) {
+        b.put(key("full/chunk/" + i), full.chunks().get(i));
+      }
+      for (long i = full.chunks().size(); i < previousChunks; i++) {
+        b.delete(key("full/chunk/" + i));
+      }
+      b.put(FULL_CHUNKS, longBytes(full.chunks().size()));
+      b.put(FULL_MANIFEST, ModelRecords.encode(full.manifest()));
+      b.put(FULL_VERSION, longBytes(full.version()));
       db.write(syncWrite, b);
     } catch (RocksDBException e) {
       throw failure("full model write", e);
     }
   }
 
-  /** The latest full snapshot's .ctrm bytes, or null. */
-  public byte[] fullModel() {
-    return get(FULL_MODEL);
+  /** The stored full snapshot (manifest and chunks), or null. */
+  public AssemblyResult.Assembled fullModel() {
+    byte[] manifest = get(FULL_MANIFEST);
+    if (manifest == null) {
+      return null;
+    }
+    List<byte[]> chunks = new ArrayList<>();
+    for (long i = 0, n = getLong(FULL_CHUNKS, 0); i < n; i++) {
+      chunks.add(get(key("full/chunk/" + i)));
+    }
+    try {
+      return new AssemblyResult.Assembled(ModelRecords.decodeManifest(manifest), chunks);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new RecompressorException("stored full model manifest in " + dir + " is unreadable: " + e, e);
+    }
   }
 
   /** Version of the stored full snapshot, or -1. */

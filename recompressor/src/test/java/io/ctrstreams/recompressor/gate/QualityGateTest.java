@@ -4,8 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.eval.BinaryMetrics;
 import io.ctrstreams.recompressor.RecompressorException;
+import io.ctrstreams.trainer.data.SyntheticEvent;
+import io.ctrstreams.trainer.data.SyntheticStream;
+import io.ctrstreams.trainer.online.OnlineModels;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -94,5 +103,92 @@ class QualityGateTest {
     assertThatThrownBy(() -> new GateThresholds(-0.1, 0.005, 1, 1))
         .isInstanceOf(RecompressorException.class)
         .hasMessage("max AUC drop must be >= 0, found -0.1");
+  }
+
+  /** Raw rows of the synthetic stream (context and candidate merged) and their 0/1 labels. */
+  private static List<Map<String, Object>> rows(SyntheticStream s, int n, float[] labels) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SyntheticEvent.Impression imp = s.nextImpression();
+      Map<String, Object> m = new HashMap<>(imp.context());
+      m.putAll(imp.candidate());
+      rows.add(m);
+      if (labels != null) {
+        labels[i] = imp.clicked() ? 1 : 0;
+      }
+    }
+    return rows;
+  }
+
+  private final CtrModel full = model(1);
+  private final SyntheticStream stream = new SyntheticStream(SEED);
+
+  private static CtrModel model(long seed) {
+    SyntheticStream s = new SyntheticStream(1);
+    return CtrModel.random(OnlineModels.spec(s.schema(), "ctr-full", Architecture.DNN, 4, 50, new int[] {8}), seed);
+  }
+
+  @Test
+  void shouldFallBackToFidelityOnCalibrationRowsWhileTheHoldoutIsSmall() {
+    List<Map<String, Object>> calib = rows(stream, 40, null);
+    float[] labels = new float[3];
+    List<Map<String, Object>> hold = rows(stream, 3, labels);
+    GateThresholds t = new GateThresholds(0.005, 0.005, Double.POSITIVE_INFINITY, 0.05);
+    QualityGate gate = new QualityGate(t, 10, false);
+
+    QualityGate.Verdict same = gate.judge(full, full, hold, labels, calib);
+    assertThat(same.passed()).as(same.summary()).isTrue();
+    assertThat(same.summary()).isEqualTo("fidelity-only (holdout n=3 < 10) on 40 calibration rows: |dlogit| 0.0000");
+    assertThat(same.candidateLogloss()).isNaN();
+
+    CtrModel other = model(2);
+    float[] lf = QualityGate.logits(full, calib);
+    float[] lo = QualityGate.logits(other, calib);
+    double diff = 0;
+    for (int i = 0; i < lf.length; i++) {
+      diff += Math.abs(lf[i] - lo[i]);
+    }
+    diff /= lf.length;
+    assertThat(diff).isGreaterThan(0.05);
+    QualityGate.Verdict far = gate.judge(full, other, hold, labels, calib);
+    assertThat(far.passed()).isFalse();
+    assertThat(far.summary()).isEqualTo(String.format(java.util.Locale.ROOT,
+        "fidelity-only (holdout n=3 < 10) on 40 calibration rows: |dlogit| %.4f FAILED: exceeds max mean |logit diff| 0.0500",
+        diff));
+  }
+
+  @Test
+  void shouldRejectWithoutEnoughHoldoutWhenItIsRequiredOrThereIsNothingToJudgeOn() {
+    float[] labels = new float[3];
+    List<Map<String, Object>> hold = rows(stream, 3, labels);
+    GateThresholds t = GateThresholds.defaults();
+
+    QualityGate.Verdict required = new QualityGate(t, 10, true).judge(full, full, hold, labels, rows(stream, 5, null));
+    assertThat(required.passed()).isFalse();
+    assertThat(required.summary()).isEqualTo("holdout has 3 rows, gate.require.holdout needs 10");
+
+    QualityGate.Verdict empty = new QualityGate(t, 10, false).judge(full, full, hold, labels, List.of());
+    assertThat(empty.passed()).isFalse();
+    assertThat(empty.summary()).isEqualTo("no calibration rows and only 3 holdout rows: nothing to judge the candidate on");
+    assertThatThrownBy(() -> new QualityGate(t, 0, false)).isInstanceOf(RecompressorException.class)
+        .hasMessage("holdout min rows must be >= 1, found 0");
+  }
+
+  @Test
+  void shouldJudgeOnTheHoldoutOnceItHasEnoughRows() {
+    float[] labels = new float[400];
+    List<Map<String, Object>> hold = rows(stream, 400, labels);
+    QualityGate gate = new QualityGate(GateThresholds.defaults(), 400, true);
+
+    QualityGate.Verdict same = gate.judge(full, full, hold, labels, List.of());
+    assertThat(same.passed()).as(same.summary()).isTrue();
+    double logloss = BinaryMetrics.logloss(QualityGate.probabilities(full, hold), labels, 400);
+    assertThat(same.candidateLogloss()).isEqualTo(logloss);
+    assertThat(same.summary()).startsWith("holdout n=400 auc ").endsWith("|dlogit| 0.0000");
+
+    QualityGate.Verdict other = new QualityGate(new GateThresholds(1, 10, 10, 0.01), 400, true)
+        .judge(full, model(2), hold, labels, List.of());
+    assertThat(other.passed()).isFalse();
+    assertThat(other.summary()).contains(" FAILED: mean |logit diff| ").contains("exceeds max mean |logit diff| 0.0100");
   }
 }

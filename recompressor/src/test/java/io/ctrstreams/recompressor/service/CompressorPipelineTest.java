@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.recompressor.CompressionMethod;
+import io.ctrstreams.recompressor.gate.QualityGate;
 import io.ctrstreams.trainer.data.SyntheticStream;
 import io.ctrstreams.trainer.online.OnlineModels;
 import java.util.ArrayList;
@@ -25,13 +26,13 @@ class CompressorPipelineTest {
     }
     CtrModel small = new CompressorPipeline(CompressionMethod.AFM, CompressorPipeline.Search.FIXED, 3, 2, new int[0], 1)
         .compress(full, new CompressionPipeline.CompressionData(rows, List.of(), new float[0]));
-    Map<String, Integer> ranks = RecompressorService.ranks(small);
+    Map<String, Integer> ranks = RecompressionOutcome.ranks(small);
     assertThat(ranks).containsEntry("emb/C1", 2).containsEntry("emb/I1", 2).hasSize(39);
     assertThat(small.parameterCount()).isLessThan(full.parameterCount() / 2);
     assertThat(small.metadata()).containsEntry("compression-method", "afm").containsKey("rank-plan");
     // fidelity on the calibration rows: a rank-2 AFM keeps logits close for a random model
-    float[] a = RecompressorService.logits(full, rows);
-    float[] b = RecompressorService.logits(small, rows);
+    float[] a = QualityGate.logits(full, rows);
+    float[] b = QualityGate.logits(small, rows);
     double d = 0;
     for (int i = 0; i < a.length; i++) {
       d += Math.abs(a[i] - b[i]);
@@ -58,8 +59,8 @@ class CompressorPipelineTest {
     assertThat(plain.metadata()).doesNotContainKey("distillation-kept");
     // held-out rows of the pipeline are the last 20%: the kept student is at least as faithful there
     List<Map<String, Object>> held = rows.subList(400, 500);
-    double dPlain = meanAbsDiff(RecompressorService.logits(full, held), RecompressorService.logits(plain, held));
-    double dDist = meanAbsDiff(RecompressorService.logits(full, held), RecompressorService.logits(distilled, held));
+    double dPlain = meanAbsDiff(QualityGate.logits(full, held), QualityGate.logits(plain, held));
+    double dDist = meanAbsDiff(QualityGate.logits(full, held), QualityGate.logits(distilled, held));
     if (Boolean.parseBoolean(distilled.metadata().get("distillation-kept"))) {
       assertThat(distilled.parameterCount()).isEqualTo(plain.parameterCount());
     } else {

@@ -2,10 +2,15 @@ package io.ctrstreams.recompressor.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctrstreams.schemas.ModelManifest;
+import io.ctrstreams.serving.AssemblyResult;
+import io.ctrstreams.serving.ModelRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +79,7 @@ class RecompressorStoreTest {
     try (RecompressorStore st = new RecompressorStore(dir, 4, 4, 1)) {
       assertThat(st.finishedFullVersion()).isEqualTo(-1);
       assertThat(st.publishedVersion()).isEqualTo(-1);
-      st.putFullModel(3, b("model-3"));
+      st.putFullModel(full(3, "model-", "3"));
       st.offerImpression(b("a"));
       st.addLabeled(b("x"));
       st.markFinished(3, 7, 1234L, 0.5);
@@ -82,7 +87,10 @@ class RecompressorStoreTest {
     }
     try (RecompressorStore st = new RecompressorStore(dir, 4, 4, 1)) {
       assertThat(st.fullModelVersion()).isEqualTo(3);
-      assertThat(s(st.fullModel())).isEqualTo("model-3");
+      AssemblyResult.Assembled full = st.fullModel();
+      assertThat(full.version()).isEqualTo(3);
+      assertThat(full.manifest().getMetadata()).containsEntry("examples-trained", "3");
+      assertThat(full.chunks()).extracting(RecompressorStoreTest::s).containsExactly("model-", "3");
       assertThat(st.finishedFullVersion()).isEqualTo(3);
       assertThat(st.publishedVersion()).isEqualTo(7);
       assertThat(st.lastSuccessMs()).isEqualTo(1234L);
@@ -91,5 +99,31 @@ class RecompressorStoreTest {
       assertThat(st.reservoir()).extracting(RecompressorStoreTest::s).containsExactly("a");
       assertThat(st.holdout()).extracting(RecompressorStoreTest::s).containsExactly("x");
     }
+  }
+
+  @Test
+  void shouldReplaceTheFullSnapshotChunkForChunk() {
+    try (RecompressorStore st = new RecompressorStore(dir, 4, 4, 1)) {
+      assertThat(st.fullModel()).isNull();
+      st.putFullModel(full(1, "a", "b", "c"));
+      st.putFullModel(full(2, "de"));
+    }
+    try (RecompressorStore st = new RecompressorStore(dir, 4, 4, 1)) {
+      assertThat(st.fullModelVersion()).isEqualTo(2);
+      assertThat(st.fullModel().chunks()).extracting(RecompressorStoreTest::s).containsExactly("de");
+      assertThat(st.fullModel().size()).isEqualTo(2);
+    }
+  }
+
+  /** An assembled full snapshot of {@code chunks} with a manifest like the trainer's. */
+  private static AssemblyResult.Assembled full(long version, String... chunks) {
+    List<byte[]> parts = new ArrayList<>();
+    for (String c : chunks) {
+      parts.add(b(c));
+    }
+    ModelManifest m = ModelManifest.newBuilder().setModel("ctr-full").setVersion(version).setChunkCount(parts.size())
+        .setTotalBytes(String.join("", chunks).length()).setSha256(ModelRecords.sha256Hex(parts))
+        .setCreatedAtEpochMs(0).setMetadata(Map.of("examples-trained", Long.toString(version))).build();
+    return new AssemblyResult.Assembled(m, parts);
   }
 }

@@ -1,6 +1,5 @@
 package io.ctrstreams.trainer.online;
 
-import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.trainer.data.RawRecord;
@@ -20,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@link ExampleSource}, steps an {@link OnlineLearner}, and every {@code snapshot.interval.ms} or
  * {@code snapshot.examples} publishes the current weights as the next version of
  * {@code model.name} to the model-updates topic through a {@link ModelPublisher} (the same chunk
- * + manifest transport as the models topic). Version numbers continue after the newest one on the
+ * + manifest transport as the models topic; the manifest carries the version and the training
+ * stats, the .ctrm is the learner's snapshot as it is). Version numbers continue after the newest one on the
  * topic, so a restart never reuses one. The source's offsets are committed after each publish.
  */
 public final class OnlineTrainer implements AutoCloseable {
@@ -111,13 +111,12 @@ public final class OnlineTrainer implements AutoCloseable {
 
   private void publishSnapshot() {
     long version = lastVersion + 1;
-    CtrModel m = learner.snapshot();
-    Map<String, String> meta = new LinkedHashMap<>(m.metadata());
+    // Encoded once, as the learner made it: the manifest names the version and carries the stats.
+    byte[] bytes = CtrmFormat.toBytes(learner.snapshot().toFile());
+    Map<String, String> meta = new LinkedHashMap<>();
     meta.put("examples-trained", Long.toString(examples));
     meta.put("training-loss", String.format(Locale.ROOT, "%.5f", loss));
     meta.put("trained-at-ms", Long.toString(System.currentTimeMillis()));
-    CtrModel out = CtrModel.create(m.spec(), config.modelName(), version, m.tensorMap(), m.vocabularies(), meta);
-    byte[] bytes = CtrmFormat.toBytes(out.toFile());
     publisher.publish(config.modelName(), version, bytes, meta);
     source.commit();
     lastVersion = version;

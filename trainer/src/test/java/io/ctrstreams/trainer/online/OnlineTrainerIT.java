@@ -210,7 +210,11 @@ class OnlineTrainerIT {
     ModelChunkAssembler a = new ModelChunkAssembler();
     for (ConsumerRecord<byte[], byte[]> r : BrokerTestSupport.readAll(broker.bootstrapServers(), topic)) {
       if (a.accept(new String(r.key(), StandardCharsets.UTF_8), r.value()) instanceof AssemblyResult.Assembled x) {
-        out.put(x.version(), CtrModel.fromFile(CtrmFormat.read(x.bytes())));
+        // what a registry serves: the file's metadata overlaid with the manifest's
+        CtrModel m = CtrModel.fromFile(CtrmFormat.read(x.bytes()));
+        Map<String, String> meta = new HashMap<>(m.metadata());
+        x.manifest().getMetadata().forEach((k, v) -> meta.put(k.toString(), v.toString()));
+        out.put(x.version(), m.withMetadata(meta));
       }
     }
     return out;

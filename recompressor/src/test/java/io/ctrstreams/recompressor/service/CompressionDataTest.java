@@ -1,0 +1,50 @@
+package io.ctrstreams.recompressor.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.LabeledExample;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.WireFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CompressionDataTest {
+  private static final ImpressionCodec CODEC = new ImpressionCodec(WireFormat.AUTO, 100);
+
+  private static byte[] impression(String site, String... ads) {
+    List<Candidate> cs = new java.util.ArrayList<>();
+    for (String ad : ads) {
+      cs.add(new Candidate(ad, new HashMap<>(Map.of("ad", ad))));
+    }
+    Impression imp = Impression.newBuilder().setEventId("e-" + site).setTimestampMs(1)
+        .setContext(new HashMap<>(Map.of("site", site))).setCandidates(cs).build();
+    return new ImpressionCodec(WireFormat.AVRO, 10).encodeAvro(imp);
+  }
+
+  private static byte[] labeled(String ad, int label) {
+    return Schemas.LABELED_EXAMPLE.encode(LabeledExample.newBuilder().setEventId("l-" + ad).setAdId(ad)
+        .setContext(new HashMap<>(Map.of("site", "s"))).setFeatures(new HashMap<>(Map.of("ad", ad)))
+        .setLabel(label).setServedPctr(0.5).setShadowPctr(null).setModelName("ctr").setModelVersion(1L)
+        .setShadowModelVersion(null).setImpressionTimestampMs(1L).setClickTimestampMs(null).setLabeledAtMs(2L)
+        .build());
+  }
+
+  @Test
+  void shouldMergeContextAndCandidateRowsCapTheCalibrationAndSkipUndecodableRecords() {
+    byte[] junk = {1, 2, 3};
+    CompressionPipeline.CompressionData d = CompressionPipeline.CompressionData.decode(CODEC,
+        List.of(impression("a", "x", "y"), junk, impression("b", "z", "w")),
+        List.of(labeled("p", 1), junk, labeled("q", 0)), 3);
+
+    assertThat(d.calibration()).hasSize(3);
+    assertThat(d.calibration().get(0)).containsEntry("site", "a").containsEntry("ad", "x");
+    assertThat(d.calibration().get(2)).containsEntry("site", "b").containsEntry("ad", "z");
+    assertThat(d.holdout()).extracting(r -> r.get("ad").toString()).containsExactly("p", "q");
+    assertThat(d.holdoutLabels()).containsExactly(1f, 0f);
+  }
+}

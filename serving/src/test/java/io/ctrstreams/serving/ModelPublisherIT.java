@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.serving.TopicRecords.Rec;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package io.ctrstreams.topology;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelPublisher;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

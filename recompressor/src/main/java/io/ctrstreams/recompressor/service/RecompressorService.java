@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,7 +37,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,22 +133,9 @@ public final class RecompressorService implements AutoCloseable {
       if (thread != null) {
         throw new IllegalStateException("recompressor already started");
       }
-      Map<String, Object> base = config.clientProperties();
-      Map<String, Object> c = new HashMap<>(base);
-      c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 << 20);
-      Map<String, Object> u = new HashMap<>(c);
-      u.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      u.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-model-updates");
-      updatesConsumer = new KafkaConsumer<>(u);
-      Map<String, Object> d = new HashMap<>(c);
-      d.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-      d.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      d.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-data");
-      dataConsumer = new KafkaConsumer<>(d);
-      publisher = new ModelPublisher(base, config.modelsTopic());
+      updatesConsumer = new KafkaConsumer<>(config.consumerConfigs(null, config.groupId() + "-model-updates"));
+      dataConsumer = new KafkaConsumer<>(config.consumerConfigs(config.groupId(), config.groupId() + "-data"));
+      publisher = new ModelPublisher(config.producerConfigs(), config.modelsTopic());
       thread = new Thread(this::runLoop, "ctr-recompressor");
       thread.setDaemon(false);
       thread.start();

@@ -3,7 +3,6 @@ package io.ctrstreams.recompressor.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CtrModel;
@@ -16,6 +15,7 @@ import io.ctrstreams.schemas.LabeledExample;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.WireFormat;
 import io.ctrstreams.serving.AssemblyResult;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelChunkAssembler;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.trainer.data.SyntheticEvent;

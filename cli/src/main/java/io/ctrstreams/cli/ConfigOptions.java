@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
  * {@code --bootstrap-servers}, {@code --set NAME=VALUE} and {@code --print-config-docs}. The file
  * is where a real cluster's client settings go ({@code security.protocol=SASL_SSL},
  * {@code sasl.jaas.config}, {@code ssl.*}): every property that is not a service setting passes
- * through to the Kafka clients ({@link ServiceConfig}).
+ * through to the Kafka clients ({@link ServiceConfig}). {@link ServiceOptions} adds what the
+ * long-running services share.
  */
-public final class ConfigOptions {
+public class ConfigOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec command;
 
@@ -37,6 +38,16 @@ public final class ConfigOptions {
 
   @Option(names = "--print-config-docs", description = "Print the settings reference (Markdown) and exit.")
   boolean printConfigDocs;
+
+  /** Puts the settings of the options a subclass adds (none here). */
+  void putOptions(Map<String, Object> props) {}
+
+  /** Puts {@code value} as a string unless it is null (the option was not given). */
+  static void putIf(Map<String, Object> props, String name, Object value) {
+    if (value != null) {
+      props.put(name, String.valueOf(value));
+    }
+  }
 
   /** Prints {@code markdown} when {@code --print-config-docs} was given; then the command ends. */
   boolean printedDocs(String markdown) {
@@ -56,13 +67,10 @@ public final class ConfigOptions {
    */
   <C extends ServiceConfig> C load(Function<Map<String, Object>, C> parse, Object... options) {
     Map<String, Object> props = new HashMap<>();
-    if (bootstrapServers != null) {
-      props.put(ServiceConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    }
+    putIf(props, ServiceConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    putOptions(props);
     for (int i = 0; i < options.length; i += 2) {
-      if (options[i + 1] != null) {
-        props.put((String) options[i], String.valueOf(options[i + 1]));
-      }
+      putIf(props, (String) options[i], options[i + 1]);
     }
     props.putAll(overrides);
     String name = "ctr " + command.name() + ": ";

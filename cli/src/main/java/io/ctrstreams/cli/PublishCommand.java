@@ -38,8 +38,6 @@ public final class PublishCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "The .ctrm file.")
   Path model;
 
-  @Mixin ConfigOptions options;
-
   @Option(
       names = "--name",
       description = "Model name on the topic (keys <name>/...), setting model.name. Default: ctr, the"
@@ -69,6 +67,8 @@ public final class PublishCommand implements Callable<Integer> {
       description = "Do not create the models topic when it is missing (by default it is created"
           + " compacted, 1 partition).")
   boolean noCreateTopic;
+
+  @Mixin ConfigOptions options;
 
   /** The settings of this invocation (picocli has parsed the arguments). */
   ModelPublisherConfig config() {

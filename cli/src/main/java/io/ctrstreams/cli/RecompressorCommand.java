@@ -8,8 +8,8 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,16 +25,13 @@ import picocli.CommandLine.Option;
     description = "Compress every new full snapshot from model-updates, gate it, publish it to the models topic.")
 public final class RecompressorCommand implements Callable<Integer> {
 
-  @Mixin ConfigOptions options;
-
   @Option(names = "--state-dir", paramLabel = "DIR", description = "RocksDB state directory (kept across restarts).")
   Path stateDir;
 
-  @Option(names = "--metrics-port", paramLabel = "PORT", description = "Port of /metrics (default 9401; 0 = free port; -1 = off).")
-  Integer metricsPort;
-
   @Option(names = "--create-topics", description = "Create missing topics (model-updates and models compacted).")
   boolean createTopics;
+
+  @Mixin ServiceOptions options;
 
   @Override
   public Integer call() throws Exception {
@@ -42,34 +39,20 @@ public final class RecompressorCommand implements Callable<Integer> {
       return 0;
     }
     RecompressorConfig config = options.load(RecompressorConfig::new,
-        RecompressorConfig.STATE_DIR_CONFIG, stateDir, RecompressorConfig.METRICS_PORT_CONFIG, metricsPort);
+        RecompressorConfig.STATE_DIR_CONFIG, stateDir);
     if (createTopics) {
       KafkaTopics.ensure(List.of(config));
     }
     PrometheusRegistry registry = new PrometheusRegistry();
     RecompressorService service = new RecompressorService(config, CompressorPipeline.fromConfig(config), registry);
-    HTTPServer http = config.metricsEnabled()
-        ? HTTPServer.builder().port(config.metricsPort()).registry(registry).buildAndStart() : null;
+    HTTPServer http = ServiceOptions.metricsEndpoint(config, registry);
     service.addListener(o -> System.out.println("recompression " + o.trigger() + " full v" + o.fullVersion() + ": "
         + o.status() + (o.publishedVersion() >= 0 ? " -> " + config.modelName() + " v" + o.publishedVersion() : "")
-        + String.format(java.util.Locale.ROOT, " (%.1f s, %.2fx) ", o.seconds(), o.compressionRatio()) + o.reason()));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      service.close();
-      if (http != null) {
-        http.close();
-      }
-      stopped.countDown();
-    }, "ctr-recompressor-shutdown"));
+        + String.format(Locale.ROOT, " (%.1f s, %.2fx) ", o.seconds(), o.compressionRatio()) + o.reason()));
     service.start();
-    System.out.println("ctr recompressor: " + config.modelUpdatesTopic() + " (" + config.fullModelName() + ") -> "
-        + config.modelsTopic() + " (" + config.modelName() + "), state " + config.stateDir());
-    if (http != null) {
-      System.out.println("metrics: http://localhost:" + http.getPort() + "/metrics");
-    }
-    System.out.println("Ctrl-C to stop");
-    System.out.flush();
-    stopped.await();
+    options.untilCtrlC(service, http, "ctr recompressor: " + config.modelUpdatesTopic() + " ("
+        + config.fullModelName() + ") -> " + config.modelsTopic() + " (" + config.modelName() + "), state "
+        + config.stateDir());
     return service.failure() == null ? 0 : 1;
   }
 }

@@ -5,7 +5,6 @@ import io.ctrstreams.topology.TopologyApp;
 import io.ctrstreams.topology.TopologyConfig;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,11 +21,6 @@ import picocli.CommandLine.Option;
     description = "Run the Kafka Streams scoring topology (scores, labels, DLQ, /metrics) until Ctrl-C.")
 public final class TopologyCommand implements Callable<Integer> {
 
-  @Mixin ConfigOptions config;
-
-  @Option(names = "--metrics-port", paramLabel = "PORT", description = "Port of /metrics and /health/* (default 9400; 0 = free port; -1 = off).")
-  Integer metricsPort;
-
   @Option(names = "--application-id", paramLabel = "ID", description = "Kafka Streams application id (default ctr-topology).")
   String applicationId;
 
@@ -39,32 +33,24 @@ public final class TopologyCommand implements Callable<Integer> {
   @Option(names = "--shadow-model", paramLabel = "NAME", description = "Optional shadow model scored alongside (variant=shadow).")
   String shadowModel;
 
+  @Mixin ServiceOptions options;
+
   @Override
   public Integer call() throws Exception {
-    if (config.printedDocs(TopologyConfig.toMarkdown())) {
+    if (options.printedDocs(TopologyConfig.toMarkdown())) {
       return 0;
     }
-    TopologyConfig c = config.load(TopologyConfig::new, TopologyConfig.METRICS_PORT_CONFIG, metricsPort,
-        TopologyConfig.APPLICATION_ID_CONFIG, applicationId, TopologyConfig.INPUT_FORMAT_CONFIG, inputFormat,
-        TopologyConfig.MODEL_NAME_CONFIG, model, TopologyConfig.SHADOW_MODEL_NAME_CONFIG, shadowModel);
-    if (c.createTopics()) {
-      KafkaTopics.ensure(List.of(c));
+    TopologyConfig config = options.load(TopologyConfig::new, TopologyConfig.APPLICATION_ID_CONFIG, applicationId,
+        TopologyConfig.INPUT_FORMAT_CONFIG, inputFormat, TopologyConfig.MODEL_NAME_CONFIG, model,
+        TopologyConfig.SHADOW_MODEL_NAME_CONFIG, shadowModel);
+    if (config.createTopics()) {
+      KafkaTopics.ensure(List.of(config));
     }
-    TopologyApp app = TopologyApp.start(c);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      app.close();
-      stopped.countDown();
-    }, "ctr-topology-shutdown"));
-    System.out.println("ctr topology: scoring " + c.impressionsTopic() + " -> " + c.scoresTopic()
-        + " with model '" + c.modelName() + "' from " + c.modelsTopic()
-        + " (" + c.streamsProperties().get("processing.guarantee") + ")");
-    if (app.metricsPort() > 0) {
-      System.out.println("metrics: http://localhost:" + app.metricsPort() + "/metrics  health: /health/live /health/ready");
-    }
-    System.out.println("Ctrl-C to stop");
-    System.out.flush();
-    stopped.await();
+    TopologyApp app = TopologyApp.start(config);
+    options.untilCtrlC(app, null, "ctr topology: scoring " + config.impressionsTopic() + " -> "
+        + config.scoresTopic() + " with model '" + config.modelName() + "' from " + config.modelsTopic() + " ("
+        + config.streamsProperties().get("processing.guarantee") + ")" + (app.metricsPort() > 0
+            ? "\nmetrics: http://localhost:" + app.metricsPort() + "/metrics  health: /health/live /health/ready" : ""));
     return 0;
   }
 }

@@ -9,7 +9,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,19 +23,16 @@ import picocli.CommandLine.Option;
     description = "Train online on the labeled topic (or the synthetic stream); publish full snapshots to model-updates.")
 public final class TrainerCommand implements Callable<Integer> {
 
-  @Mixin ConfigOptions options;
-
   @Option(names = "--source", paramLabel = "labeled|synthetic", description = "Training data (default labeled).")
   String source;
 
   @Option(names = "--snapshot-interval", paramLabel = "SECONDS", description = "Publish a snapshot this often (default 20).")
   Long snapshotSeconds;
 
-  @Option(names = "--metrics-port", paramLabel = "PORT", description = "Port of /metrics (default 9402; 0 = free port; -1 = off).")
-  Integer metricsPort;
-
   @Option(names = "--create-topics", description = "Create the model-updates topic (compacted) if missing.")
   boolean createTopics;
+
+  @Mixin ServiceOptions options;
 
   @Override
   public Integer call() throws Exception {
@@ -44,34 +40,19 @@ public final class TrainerCommand implements Callable<Integer> {
       return 0;
     }
     OnlineTrainerConfig config = options.load(OnlineTrainerConfig::new, OnlineTrainerConfig.SOURCE_CONFIG, source,
-        OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, snapshotSeconds == null ? null : snapshotSeconds * 1000,
-        OnlineTrainerConfig.METRICS_PORT_CONFIG, metricsPort);
+        OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, snapshotSeconds == null ? null : snapshotSeconds * 1000);
     if (createTopics) {
       KafkaTopics.ensure(List.of(config));
     }
     PrometheusRegistry registry = new PrometheusRegistry();
     OnlineTrainer trainer = OnlineTrainers.backprop(config, registry);
-    HTTPServer http = config.metricsEnabled()
-        ? HTTPServer.builder().port(config.metricsPort()).registry(registry).buildAndStart() : null;
+    HTTPServer http = ServiceOptions.metricsEndpoint(config, registry);
     trainer.addListener((v, ex, loss, bytes) -> System.out.printf(Locale.ROOT,
         "snapshot %s v%d: %d examples, loss %.4f, %d bytes%n", config.modelName(), v, ex, loss, bytes));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      trainer.close();
-      if (http != null) {
-        http.close();
-      }
-      stopped.countDown();
-    }, "ctr-trainer-shutdown"));
     trainer.start();
-    System.out.println("ctr trainer: " + (config.syntheticSource() ? "synthetic stream" : config.labeledTopic())
-        + " -> " + config.modelUpdatesTopic() + " (" + config.modelName() + ")");
-    if (http != null) {
-      System.out.println("metrics: http://localhost:" + http.getPort() + "/metrics");
-    }
-    System.out.println("Ctrl-C to stop");
-    System.out.flush();
-    stopped.await();
+    options.untilCtrlC(trainer, http, "ctr trainer: "
+        + (config.syntheticSource() ? "synthetic stream" : config.labeledTopic()) + " -> " + config.modelUpdatesTopic()
+        + " (" + config.modelName() + ")");
     return trainer.failure() == null ? 0 : 1;
   }
 }

@@ -49,14 +49,18 @@ public final class ModelPublisherConfig extends ServiceConfig {
   }
 
   /**
-   * As {@link ServiceConfig#adminConfigs()}, with 10 s requests and 15 s calls unless set: a
-   * one-off command on an unreachable cluster fails fast.
+   * As {@link ServiceConfig#adminConfigs()}, with 10 s requests and 15 s calls unless either is
+   * set (the call timeout must not be below the request timeout): a one-off command on an
+   * unreachable cluster fails fast.
    */
   @Override
   public Map<String, Object> adminConfigs() {
     Map<String, Object> a = super.adminConfigs();
-    a.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-    a.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+    if (!a.containsKey(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG)
+        && !a.containsKey(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG)) {
+      a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+      a.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+    }
     return a;
   }
 

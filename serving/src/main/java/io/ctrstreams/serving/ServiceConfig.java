@@ -45,6 +45,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>{@link #requiredTopics()}, created by {@link KafkaTopics#ensure(List)};
  *   <li>loading ({@link #properties}) and the Markdown reference ({@link #toMarkdown}).
  * </ul>
+ *
+ * <p>An accessor of a shared key ({@link #modelsTopic()}, {@link #metricsPort()}, ...) is for
+ * the services that define the key; on another it throws {@link ConfigException}.
  */
 public abstract class ServiceConfig extends AbstractConfig {
   /** Kafka bootstrap servers. */
@@ -201,7 +204,8 @@ public abstract class ServiceConfig extends AbstractConfig {
    * {@code auto.offset.reset=earliest} unless set.
    *
    * @param groupId the consumer group, or null for an assign-only consumer
-   * @param clientId the client id (names the consumer in metrics and broker logs)
+   * @param clientId the client id unless {@code client.id} is set (names the consumer in metrics,
+   *     broker logs and quotas)
    */
   public Map<String, Object> consumerConfigs(String groupId, String clientId) {
     Map<String, Object> c = clientConfigs(ConsumerConfig.configNames(), CONSUMER_PREFIX);
@@ -209,7 +213,7 @@ public abstract class ServiceConfig extends AbstractConfig {
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     if (groupId == null) {
       c.remove(ConsumerConfig.GROUP_ID_CONFIG);
     } else {

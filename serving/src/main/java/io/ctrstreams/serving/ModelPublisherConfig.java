@@ -35,9 +35,7 @@ public final class ModelPublisherConfig extends ServiceConfig {
 
   /** The settings reference as Markdown, generated from the definitions. */
   public static String toMarkdown() {
-    return toMarkdown(DEF, "ctr publish configuration",
-        "Generated from `ModelPublisherConfig` (`ctr publish --print-config-docs`).\n"
-            + "Every other property passes through to the Kafka clients.");
+    return toMarkdown(DEF, "publish", ModelPublisherConfig.class, CLIENT_PASS_THROUGH);
   }
 
   /** As {@link ServiceConfig#producerConfigs()}; a send blocks 15 s at most unless set. */

@@ -252,12 +252,18 @@ public abstract class ServiceConfig extends AbstractConfig {
     return c;
   }
 
+  /** How the generated docs describe the pass-through of the services that are plain clients. */
+  protected static final String CLIENT_PASS_THROUGH = "Every other property passes through to the Kafka clients"
+      + " (`consumer.`, `producer.`, `admin.` prefixes target one).";
+
   /**
    * The settings reference of {@code definition} as Markdown, one table per group: the checked-in
-   * docs/*-config.md and {@code --print-config-docs}.
+   * docs/{command}-config.md and {@code ctr {command} --print-config-docs}.
    */
-  protected static String toMarkdown(ConfigDef definition, String title, String intro) {
-    StringBuilder sb = new StringBuilder("# ").append(title).append("\n\n").append(intro).append('\n');
+  protected static String toMarkdown(ConfigDef definition, String command, Class<?> type, String passThrough) {
+    StringBuilder sb = new StringBuilder("# ctr ").append(command).append(" configuration\n\nGenerated from `")
+        .append(type.getSimpleName()).append("` (`ctr ").append(command)
+        .append(" --print-config-docs`); do not edit by hand.\n").append(passThrough).append('\n');
     for (String group : definition.groups()) {
       sb.append("\n## ").append(group).append("\n\n");
       sb.append("| name | type | default | valid values | importance | description |\n");

@@ -244,9 +244,8 @@ public final class TopologyConfig extends ServiceConfig {
 
   /** The settings reference as Markdown, generated from the definitions. */
   public static String toMarkdown() {
-    return toMarkdown(DEF, "ctr topology configuration",
-        "Generated from `TopologyConfig` (`ctr topology --print-config-docs`); do not edit by hand.\n"
-            + "Every other property passes through to Kafka Streams and its clients unchanged "
+    return toMarkdown(DEF, "topology", TopologyConfig.class,
+        "Every other property passes through to Kafka Streams and its clients unchanged "
             + "(e.g. `num.stream.threads`, `producer.linger.ms`); `processing.guarantee` defaults to "
             + "`exactly_once_v2`.");
   }

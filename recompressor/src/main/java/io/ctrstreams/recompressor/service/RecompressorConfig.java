@@ -158,10 +158,7 @@ public final class RecompressorConfig extends ServiceConfig {
 
   /** The settings reference as Markdown, generated from the definitions. */
   public static String toMarkdown() {
-    return toMarkdown(DEF, "ctr recompressor configuration",
-        "Generated from `RecompressorConfig` (`ctr recompressor --print-config-docs`); do not edit by hand.\n"
-            + "Every other property passes through to the Kafka clients (`consumer.`, `producer.`, `admin.` "
-            + "prefixes target one).");
+    return toMarkdown(DEF, "recompressor", RecompressorConfig.class, CLIENT_PASS_THROUGH);
   }
 
   /**

@@ -94,10 +94,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
 
   /** The settings reference as Markdown, generated from the definitions. */
   public static String toMarkdown() {
-    return toMarkdown(DEF, "ctr trainer configuration",
-        "Generated from `OnlineTrainerConfig` (`ctr trainer --print-config-docs`); do not edit by hand.\n"
-            + "Every other property passes through to the Kafka clients (`consumer.`, `producer.`, `admin.` "
-            + "prefixes target one).");
+    return toMarkdown(DEF, "trainer", OnlineTrainerConfig.class, CLIENT_PASS_THROUGH);
   }
 
   /** The snapshot topic, compacted, one partition (the labeled topic is the topology's). */

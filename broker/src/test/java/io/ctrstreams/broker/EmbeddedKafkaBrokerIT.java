@@ -13,16 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -58,7 +58,7 @@ class EmbeddedKafkaBrokerIT {
   void shouldRoundTripRecordsThroughProducerAndConsumer() throws Exception {
     String topic = uniqueName("roundtrip");
     try (Admin admin = admin()) {
-      KafkaTopics.ensure(admin, List.of(KafkaTopics.plain(topic, 1)));
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
     }
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(broker.bootstrapServers()))) {
       for (int i = 0; i < 10; i++) {
@@ -70,32 +70,10 @@ class EmbeddedKafkaBrokerIT {
   }
 
   @Test
-  void shouldCreateTopicsIdempotentlyWithTheirConfigs() throws Exception {
-    String compacted = uniqueName("models");
-    String plain = uniqueName("plain");
-    try (Admin admin = admin()) {
-      Set<String> first =
-          KafkaTopics.ensure(
-              admin, List.of(KafkaTopics.compacted(compacted, 1), KafkaTopics.plain(plain, 2)));
-      Set<String> second =
-          KafkaTopics.ensure(
-              admin, List.of(KafkaTopics.compacted(compacted, 1), KafkaTopics.plain(plain, 2)));
-
-      assertThat(first).containsExactlyInAnyOrder(compacted, plain);
-      assertThat(second).isEmpty();
-      assertThat(admin.describeTopics(List.of(plain)).allTopicNames().get().get(plain).partitions())
-          .hasSize(2);
-      ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, compacted);
-      Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
-      assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
-    }
-  }
-
-  @Test
   void shouldCommitTransactionsSoReadCommittedConsumersSeeOnlyCommittedRecords() throws Exception {
     String topic = uniqueName("tx");
     try (Admin admin = admin()) {
-      KafkaTopics.ensure(admin, List.of(KafkaTopics.plain(topic, 1)));
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
     }
     Map<String, Object> config = producerConfig(broker.bootstrapServers());
     config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, uniqueName("txid"));

@@ -1,26 +1,22 @@
 package io.ctrstreams.cli;
 
 import io.ctrstreams.CtrException;
-import io.ctrstreams.broker.BrokerException;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelKeys;
 import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.serving.ModelPublisherConfig;
 import io.ctrstreams.serving.ServingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ctr publish}: validates a .ctrm model and publishes it to the compacted models topic. */
@@ -44,8 +40,7 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Option(
       names = "--name",
-      defaultValue = "ctr",
-      description = "Model name on the topic (keys <name>/...). Default: ${DEFAULT-VALUE}, the"
+      description = "Model name on the topic (keys <name>/...), setting model.name. Default: ctr, the"
           + " topology's default model.name.")
   String name;
 
@@ -55,13 +50,7 @@ public final class PublishCommand implements Callable<Integer> {
           + " when the file's is not newer.")
   Long version;
 
-  @Option(
-      names = "--bootstrap-servers",
-      defaultValue = "localhost:9092",
-      description = "Kafka bootstrap servers. Default: ${DEFAULT-VALUE}.")
-  String bootstrapServers;
-
-  @Option(names = "--topic", defaultValue = "models", description = "Models topic. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--topic", description = "Models topic, setting topic.models. Default: models.")
   String topic;
 
   @Option(names = "--pin", description = "Pin the published version.")
@@ -79,12 +68,26 @@ public final class PublishCommand implements Callable<Integer> {
           + " compacted, 1 partition).")
   boolean noCreateTopic;
 
+  @Mixin ConfigOptions options;
+
+  /** The settings of this invocation (picocli has parsed the arguments). */
+  ModelPublisherConfig config() {
+    return options.load(ModelPublisherConfig::new,
+        ModelPublisherConfig.MODELS_TOPIC_CONFIG, topic, ModelPublisherConfig.MODEL_NAME_CONFIG, name);
+  }
+
   @Override
   public Integer call() {
+    if (options.printedDocs(ModelPublisherConfig.toMarkdown())) {
+      return 0;
+    }
+    ModelPublisherConfig config = config();
+    String modelName = config.modelName();
+    String bootstrap = String.join(",", config.bootstrapServers());
     byte[] bytes;
     CtrModel loaded;
     try {
-      ModelKeys.checkModelName(name);
+      ModelKeys.checkModelName(modelName);
       bytes = Files.readAllBytes(model);
       loaded = CtrModel.fromFile(CtrmFormat.read(bytes));
     } catch (IOException e) {
@@ -94,41 +97,33 @@ public final class PublishCommand implements Callable<Integer> {
       System.err.println("ctr publish: " + model + " is not a loadable model: " + e.getMessage());
       return 1;
     }
-    Map<String, Object> client = new HashMap<>();
-    client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try {
       if (!noCreateTopic) {
-        Map<String, Object> adminConfig = new HashMap<>(client);
-        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
-        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        try (Admin admin = Admin.create(adminConfig)) {
-          KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(topic, 1)), 15_000);
-        }
+        KafkaTopics.ensure(List.of(config), 15_000);
       }
-      client.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-      try (ModelPublisher publisher = new ModelPublisher(client, topic)) {
-        long published = publisher.topicState(name).newestVersion();
+      try (ModelPublisher publisher = new ModelPublisher(config.producerConfigs(), config.modelsTopic())) {
+        long published = publisher.topicState(modelName).newestVersion();
         long v = version != null ? version : Math.max(loaded.version(), published + 1);
         Map<String, String> meta = new LinkedHashMap<>(loaded.metadata());
         meta.putAll(metadata);
-        ModelPublisher.PublishResult r = publisher.publish(name, v, bytes, meta);
+        ModelPublisher.PublishResult r = publisher.publish(modelName, v, bytes, meta);
         System.out.printf(
             "published %s v%d to %s on %s: %d bytes in %d chunks, sha256 %s%n",
-            name, r.version(), topic, bootstrapServers, r.totalBytes(), r.chunkCount(), r.sha256());
+            modelName, r.version(), config.modelsTopic(), bootstrap, r.totalBytes(), r.chunkCount(), r.sha256());
         if (!r.retiredVersions().isEmpty()) {
           System.out.println("tombstoned versions " + r.retiredVersions());
         }
         if (pin) {
-          publisher.pin(name, v);
-          System.out.printf("pinned %s to v%d%n", name, v);
+          publisher.pin(modelName, v);
+          System.out.printf("pinned %s to v%d%n", modelName, v);
         }
       }
       return 0;
-    } catch (ServingException | BrokerException | IllegalArgumentException e) {
+    } catch (ServingException | IllegalArgumentException e) {
       System.err.println("ctr publish: " + e.getMessage());
       return 1;
     } catch (org.apache.kafka.common.KafkaException e) {
-      System.err.println("ctr publish: Kafka at " + bootstrapServers + " failed: " + e.getMessage());
+      System.err.println("ctr publish: Kafka at " + bootstrap + " failed: " + e.getMessage());
       return 1;
     }
   }

@@ -113,6 +113,21 @@ class PublishCommandIT {
   }
 
   @Test
+  void shouldTakeTheClusterAndItsClientSettingsFromAConfigFile(@TempDir Path dir) throws Exception {
+    String topic = BrokerTestSupport.uniqueName("models");
+    Path file = dir.resolve("m.ctrm");
+    CtrmFormat.write(CtrModel.random(spec(), 12).withVersion(2).toFile(), file);
+    Path config = dir.resolve("client.properties");
+    Files.writeString(config, "bootstrap.servers=" + broker.bootstrapServers() + "\nsecurity.protocol=PLAINTEXT\n"
+        + "topic.models=" + topic + "\nproducer.client.id=ctr-publish-it\n");
+
+    Run r = run("publish", "--model", file.toString(), "--config", config.toString(), "--set", "model.name=ctr-cfg");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("published ctr-cfg v2 to " + topic + " on " + broker.bootstrapServers());
+  }
+
+  @Test
   void shouldRefuseAFileThatIsNotAModel(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("junk.ctrm");
     Files.write(file, new byte[] {1, 2, 3});

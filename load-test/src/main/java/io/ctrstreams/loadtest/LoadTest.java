@@ -1,7 +1,6 @@
 package io.ctrstreams.loadtest;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
 import io.ctrstreams.loadtest.LoadTestResult.ThroughputRow;
 import io.ctrstreams.loadtest.LoadTestResult.Variant;
@@ -11,6 +10,7 @@ import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Scorer;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ModelManifest;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ModelRecords;
 import io.ctrstreams.serving.ModelRegistry;

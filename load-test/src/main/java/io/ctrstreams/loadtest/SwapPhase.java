@@ -1,10 +1,10 @@
 package io.ctrstreams.loadtest;
 
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.loadtest.LoadTestResult.Stats;
 import io.ctrstreams.loadtest.LoadTestResult.SwapResult;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.schemas.ScoreFields;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.RegistryListener;
 import io.ctrstreams.serving.ServedModel;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.broker.testing.TestConditions;
 import io.ctrstreams.serving.TopicRecords.Rec;
@@ -15,10 +14,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -43,10 +47,13 @@ class ModelPublisherIT {
     }
   }
 
+  private static Admin admin() {
+    return Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+  }
+
   static String newTopic(int partitions) throws Exception {
     String topic = uniqueName("models");
-    try (Admin admin = Admin.create(
-        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+    try (Admin admin = admin()) {
       KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(topic, partitions)));
     }
     return topic;
@@ -265,6 +272,50 @@ class ModelPublisherIT {
       assertThat(registry.current().version()).isEqualTo(2);
       System.out.printf("publish -> swap visible: %.0f ms (%d bytes)%n",
           (swapNanos.get(swapNanos.size() - 1) - t0) / 1e6, v2.length);
+    }
+  }
+
+  // KafkaTopics: how the CLI and the demo create what the services require
+
+  private static String cleanupPolicy(Admin admin, String topic) throws Exception {
+    ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
+    return config.get("cleanup.policy").value();
+  }
+
+  @Test
+  void shouldCreateTopicsIdempotentlyWithTheirConfigs() throws Exception {
+    String compacted = uniqueName("models");
+    String plain = uniqueName("plain");
+    try (Admin admin = admin()) {
+      Set<String> first =
+          KafkaTopics.ensure(
+              admin, List.of(KafkaTopics.compacted(compacted, 1), KafkaTopics.plain(plain, 2)));
+      Set<String> second =
+          KafkaTopics.ensure(
+              admin, List.of(KafkaTopics.compacted(compacted, 1), KafkaTopics.plain(plain, 2)));
+
+      assertThat(first).containsExactlyInAnyOrder(compacted, plain);
+      assertThat(second).isEmpty();
+      assertThat(admin.describeTopics(List.of(plain)).allTopicNames().get().get(plain).partitions())
+          .hasSize(2);
+      assertThat(cleanupPolicy(admin, compacted)).isEqualTo("compact");
+    }
+  }
+
+  @Test
+  void shouldCreateWhatEveryServiceRequiresOnceThroughItsAdminConfigs() throws Exception {
+    String models = uniqueName("models");
+    List<ModelPublisherConfig> services = List.of(
+        new ModelPublisherConfig(Map.of("bootstrap.servers", broker.bootstrapServers(), "topic.models", models,
+            "admin.request.timeout.ms", "20000")),
+        new ModelPublisherConfig(Map.of("bootstrap.servers", broker.bootstrapServers(), "topic.models", models,
+            "model.name", "other")));
+
+    assertThat(KafkaTopics.ensure(services)).containsExactly(models);
+    assertThat(KafkaTopics.ensure(services)).isEmpty();
+    try (Admin admin = admin()) {
+      assertThat(cleanupPolicy(admin, models)).isEqualTo("compact");
     }
   }
 }

@@ -3,13 +3,13 @@ package io.ctrstreams.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.broker.testing.TestConditions;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.Score;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.RejectReason;
 import java.nio.charset.StandardCharsets;

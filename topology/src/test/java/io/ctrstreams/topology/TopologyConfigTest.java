@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.serving.ServiceConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -105,41 +106,27 @@ class TopologyConfigTest {
   void shouldLoadPropertiesFileWithOverridesOnTop(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("topology.properties");
     Files.writeString(f, "model.name=alpha\ninput.format=json\n", StandardCharsets.UTF_8);
-    TopologyConfig c = TopologyConfig.load(f, Map.of("model.name", "beta"));
+    TopologyConfig c = new TopologyConfig(ServiceConfig.properties(f, Map.of("model.name", "beta")));
     assertThat(c.modelName()).isEqualTo("beta");
     assertThat(c.inputFormat()).isEqualTo(WireFormat.JSON);
   }
 
   @Test
-  void shouldValidateEveryNumericSettingAndDocumentEverySetting() {
-    for (ConfigDef.ConfigKey k : TopologyConfig.configDef().configKeys().values()) {
-      assertThat(k.documentation).as(k.name).isNotBlank();
-      if (k.type == ConfigDef.Type.INT || k.type == ConfigDef.Type.LONG || k.type == ConfigDef.Type.SHORT) {
-        assertThat(k.validator).as("validator of " + k.name).isNotNull();
-      }
-    }
-    String md = TopologyConfig.toMarkdown();
-    for (String name : TopologyConfig.configDef().names()) {
-      assertThat(md).contains("`" + name + "`");
-    }
+  void shouldTurnTheEndpointOffWithMetricsPortMinusOneAsEveryService() {
+    assertThat(new TopologyConfig(props()).metricsEnabled()).isTrue();
+    assertThat(new TopologyConfig(props("metrics.port", "-1")).metricsEnabled()).isFalse();
+    assertThat(new TopologyConfig(props("metrics.enabled", "false")).metricsEnabled()).isFalse();
   }
 
   @Test
-  void shouldKeepCheckedInConfigDocsInSyncWithTheDefinitions() throws Exception {
-    Path root = Path.of(System.getProperty("user.dir"));
-    while (root != null && !Files.isDirectory(root.resolve(".ci"))) {
-      root = root.getParent();
+  void shouldRequireItsTopicsWithTheConfiguredPartitionsAndTheModelsTopicCompacted() {
+    TopologyConfig c = new TopologyConfig(props("topics.partitions", "4", "topics.replication.factor", "3"));
+    assertThat(c.requiredTopics()).extracting(NewTopic::name)
+        .containsExactly("impressions", "clicks", "scores", "labeled", "dlq", "models");
+    for (NewTopic t : c.requiredTopics()) {
+      assertThat(t.replicationFactor()).isEqualTo((short) 3);
+      assertThat(t.numPartitions()).isEqualTo(t.name().equals("models") ? 1 : 4);
     }
-    assertThat(root).as("project root (dir holding .ci/)").isNotNull();
-    Path doc = root.resolve("docs/topology-config.md");
-    if (Boolean.getBoolean("ctr.regenerate.docs")) {
-      // mvn -pl topology -am verify -Dtest=TopologyConfigTest -Dctr.regenerate.docs=true
-      Files.createDirectories(doc.getParent());
-      Files.writeString(doc, TopologyConfig.toMarkdown(), StandardCharsets.UTF_8);
-    }
-    assertThat(doc).exists();
-    assertThat(Files.readString(doc, StandardCharsets.UTF_8))
-        .as("docs/topology-config.md is stale: regenerate with `./ctr topology --print-config-docs > docs/topology-config.md`")
-        .isEqualTo(TopologyConfig.toMarkdown());
+    assertThat(c.requiredTopics().get(5).configs()).containsEntry("cleanup.policy", "compact");
   }
 }

@@ -2,13 +2,13 @@ package io.ctrstreams.cli.demo;
 
 import io.ctrstreams.broker.BrokerException;
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.model.eval.MetricsSnapshot;
 import io.ctrstreams.recompressor.service.CompressorPipeline;
 import io.ctrstreams.recompressor.service.RecompressionOutcome;
 import io.ctrstreams.recompressor.service.RecompressorConfig;
 import io.ctrstreams.recompressor.service.RecompressorService;
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.topology.TopologyApp;
 import io.ctrstreams.topology.TopologyConfig;
 import io.ctrstreams.trainer.online.OnlineTrainer;
@@ -29,8 +29,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * Runs the whole loop in this process: embedded broker, topics, synthetic traffic, continuous
@@ -47,7 +45,6 @@ public final class DemoRunner {
   public static final String LIVE_MODEL = "ctr";
   /** Name of the full model (snapshots on model-updates, shadow on models). */
   public static final String FULL_MODEL = "ctr-full";
-  private static final List<String> TOPICS = List.of("impressions", "clicks", "scores", "labeled", "dlq");
 
   private final DemoOptions options;
   private final PrintStream out;
@@ -115,10 +112,13 @@ public final class DemoRunner {
     try {
       broker = startBroker();
       bootstrap = broker.bootstrapServers();
-      createTopics(bootstrap);
-      topology = TopologyApp.start(new TopologyConfig(topologyProps(work)));
+      TopologyConfig tc = new TopologyConfig(topologyProps(work));
+      OnlineTrainerConfig oc = new OnlineTrainerConfig(trainerProps());
+      RecompressorConfig rc = new RecompressorConfig(recompressorProps(work));
+      KafkaTopics.ensure(List.of(tc, oc, rc));
+      topology = TopologyApp.start(tc);
       metricsPort = topology.metricsPort();
-      trainer = OnlineTrainers.backprop(new OnlineTrainerConfig(trainerProps()), topology.registry());
+      trainer = OnlineTrainers.backprop(oc, topology.registry());
       trainer.addListener((v, ex, loss, bytes) -> {
         snapshots.incrementAndGet();
         if (printEvents) {
@@ -127,7 +127,6 @@ public final class DemoRunner {
         }
       });
       trainer.start();
-      RecompressorConfig rc = new RecompressorConfig(recompressorProps(work));
       recompressor = new RecompressorService(rc, CompressorPipeline.fromConfig(rc), topology.registry());
       recompressor.addListener(outcomes::add);
       recompressor.addListener(o -> {
@@ -212,25 +211,13 @@ public final class DemoRunner {
     return c;
   }
 
-  private void createTopics(String bs) {
-    List<NewTopic> topics = new ArrayList<>();
-    for (String t : TOPICS) {
-      topics.add(KafkaTopics.plain(t, 1));
-    }
-    topics.add(KafkaTopics.compacted("models", 1));
-    topics.add(KafkaTopics.compacted("model-updates", 1));
-    try (Admin a = Admin.create(Map.<String, Object>of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bs))) {
-      KafkaTopics.ensure(a, topics);
-    }
-  }
-
   private Map<String, Object> topologyProps(Path work) {
     Map<String, Object> p = new HashMap<>();
     p.put(TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(TopologyConfig.APPLICATION_ID_CONFIG, "ctr-demo-topology");
     p.put(TopologyConfig.MODEL_NAME_CONFIG, LIVE_MODEL);
     p.put(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, FULL_MODEL);
-    p.put(TopologyConfig.TOPICS_CREATE_CONFIG, "false");
+    p.put(TopologyConfig.TOPICS_PARTITIONS_CONFIG, "1");
     p.put(TopologyConfig.INPUT_FORMAT_CONFIG, "auto");
     p.put(TopologyConfig.METRICS_PORT_CONFIG, Integer.toString(freeOr(options.metricsPort())));
     // the first compressed model appears ~25 s in: wait for it rather than dead-lettering the start

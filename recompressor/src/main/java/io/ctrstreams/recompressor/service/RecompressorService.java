@@ -32,7 +32,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,21 +120,13 @@ public final class RecompressorService implements AutoCloseable {
       if (thread != null) {
         throw new IllegalStateException("recompressor already started");
       }
-      Map<String, Object> base = config.clientProperties();
-      Map<String, Object> data = new HashMap<>(base);
-      data.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      data.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      data.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      Map<String, Object> data = config.consumerConfigs(config.groupId(), config.groupId() + "-data");
       data.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 << 20);
-      data.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-      data.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      data.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-data");
-      Map<String, Object> updates = new HashMap<>(base);
-      updates.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-model-updates");
       dataConsumer = new KafkaConsumer<>(data);
-      follower = new ModelTopicFollower(updates, config.modelUpdatesTopic(), this::onUpdate);
-      publisher = new CandidatePublisher(new ModelPublisher(base, config.modelsTopic()), config.modelName(),
-          config.fullModelName(), config.shadowModelName());
+      follower = new ModelTopicFollower(config.consumerConfigs(null, config.groupId() + "-model-updates"),
+          config.modelUpdatesTopic(), this::onUpdate);
+      publisher = new CandidatePublisher(new ModelPublisher(config.producerConfigs(), config.modelsTopic()),
+          config.modelName(), config.fullModelName(), config.shadowModelName());
       follower.start();
       thread = new Thread(this::runLoop, "ctr-recompressor");
       thread.setDaemon(false);

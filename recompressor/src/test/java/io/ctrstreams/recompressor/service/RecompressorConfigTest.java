@@ -12,8 +12,11 @@ class RecompressorConfigTest {
   @Test
   void shouldPassUnknownPropertiesThroughToTheClients() {
     RecompressorConfig c = new RecompressorConfig(Map.of("security.protocol", "SSL", "bootstrap.servers", "k1:9093,k2:9093"));
-    assertThat(c.clientProperties()).containsEntry("security.protocol", "SSL")
+    assertThat(c.producerConfigs()).containsEntry("security.protocol", "SSL")
         .containsEntry("bootstrap.servers", "k1:9093,k2:9093").doesNotContainKey(RecompressorConfig.HOLDOUT_SIZE_CONFIG);
+    assertThat(c.consumerConfigs(c.groupId(), "data")).containsEntry("security.protocol", "SSL")
+        .containsEntry("group.id", "ctr-recompressor").containsEntry("max.partition.fetch.bytes", 2 << 20)
+        .doesNotContainKey(RecompressorConfig.HOLDOUT_SIZE_CONFIG);
     assertThat(c.shadowModelName()).isEqualTo("ctr-full");
     assertThat(c.compressionSearch()).isEqualTo(CompressorPipeline.Search.GA);
   }
@@ -37,13 +40,5 @@ class RecompressorConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("model-updates");
     assertThatThrownBy(() -> new RecompressorConfig(Map.of(RecompressorConfig.COMPRESSION_MLP_RANKS_CONFIG, "32,x")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("rank 'x' is not an integer");
-  }
-
-  @Test
-  void shouldRenderEverySettingInTheDocs() {
-    String md = RecompressorConfig.toMarkdown();
-    for (String name : RecompressorConfig.configDef().names()) {
-      assertThat(md).contains("`" + name + "`");
-    }
   }
 }

@@ -4,7 +4,6 @@ import static io.ctrstreams.broker.testing.TestConditions.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
-import io.ctrstreams.broker.KafkaTopics;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CtrModel;
@@ -17,6 +16,7 @@ import io.ctrstreams.schemas.LabeledExample;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.WireFormat;
 import io.ctrstreams.serving.AssemblyResult;
+import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelChunkAssembler;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.trainer.data.SyntheticEvent;

@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Examples from the labeled topic (LabeledExample records written exactly once by the topology,
@@ -35,20 +34,18 @@ public final class LabeledTopicExampleSource implements ExampleSource {
   private final Map<String, Integer> ordinals = new HashMap<>();
   private long undecodable;
 
-  /** Subscribes {@code groupId} to {@code topic}. */
-  public LabeledTopicExampleSource(Map<String, Object> clientConfig, String topic, String groupId, RawSchema schema) {
+  /**
+   * Subscribes to {@code topic}.
+   *
+   * @param consumerConfig a group consumer's config (ServiceConfig#consumerConfigs)
+   */
+  public LabeledTopicExampleSource(Map<String, Object> consumerConfig, String topic, RawSchema schema) {
     this.schema = schema;
     for (int i = 0; i < schema.size(); i++) {
       ordinals.put(schema.field(i).name(), i);
     }
-    Map<String, Object> c = new HashMap<>(clientConfig);
-    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Map<String, Object> c = new HashMap<>(consumerConfig);
     c.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-labeled");
     consumer = new KafkaConsumer<>(c);
     consumer.subscribe(List.of(topic));
   }

@@ -68,7 +68,7 @@ public final class OnlineTrainer implements AutoCloseable {
     if (thread != null) {
       throw new IllegalStateException("trainer already started");
     }
-    publisher = new ModelPublisher(config.clientProperties(), config.modelUpdatesTopic());
+    publisher = new ModelPublisher(config.producerConfigs(), config.modelUpdatesTopic());
     lastVersion = Math.max(0, publisher.topicState(config.modelName()).newestVersion());
     lastSnapshotMs = System.currentTimeMillis();
     thread = new Thread(this::run, "ctr-trainer");

@@ -19,7 +19,8 @@ public final class OnlineTrainers {
   public static OnlineTrainer backprop(OnlineTrainerConfig config, PrometheusRegistry registry) {
     ExampleSource src = config.syntheticSource()
         ? new SyntheticExampleSource(config.syntheticSeed(), config.maxExamplesPerSecond(), SYNTHETIC_TRAINING_START_ROW)
-        : new LabeledTopicExampleSource(config.clientProperties(), config.labeledTopic(), config.groupId(),
+        : new LabeledTopicExampleSource(
+            config.consumerConfigs(config.groupId(), config.groupId() + "-labeled"), config.labeledTopic(),
             RawSchema.criteo());
     TrainerConfig tc = TrainerConfig.defaults().withBatchSize(config.batchSize()).withSeed(config.seed())
         .withThreads(1).withGemm("java");

@@ -28,7 +28,7 @@ class OnlineTrainerConfigTest {
     OnlineTrainerConfig c = new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.MLP_CONFIG, "128, 64, 32",
         "linger.ms", "20"));
     assertThat(c.mlp()).containsExactly(128, 64, 32);
-    assertThat(c.clientProperties()).containsEntry("linger.ms", "20").containsKey("bootstrap.servers")
+    assertThat(c.producerConfigs()).containsEntry("linger.ms", "20").containsKey("bootstrap.servers")
         .doesNotContainKey(OnlineTrainerConfig.MLP_CONFIG);
     assertThat(c.syntheticSource()).isFalse();
   }

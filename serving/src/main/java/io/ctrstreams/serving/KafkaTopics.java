@@ -1,7 +1,8 @@
-package io.ctrstreams.broker;
+package io.ctrstreams.serving;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,9 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates topics if they are missing, against any cluster (embedded broker, docker, Strimzi).
+ * Creates topics if they are missing, against any cluster (embedded broker, docker, Strimzi):
+ * {@link #ensure(List)} creates what the given services declare in
+ * {@link ServiceConfig#requiredTopics()}, the one call the CLI and the demo make.
  *
  * <p>Idempotent: a topic that already exists is left as is (its configs are not altered; a
  * compacted models topic created by an operator stays the operator's business).
@@ -29,10 +32,32 @@ public final class KafkaTopics {
   private KafkaTopics() {}
 
   /**
+   * Creates every topic the {@code services} require that does not exist yet, through an admin
+   * client built from the first one's {@link ServiceConfig#adminConfigs()}. A topic several
+   * services require is created as the first one declares it (the one that owns it goes first).
+   *
+   * @return names of the topics this call created
+   */
+  public static Set<String> ensure(List<? extends ServiceConfig> services) {
+    return ensure(services, DEFAULT_TIMEOUT_MS);
+  }
+
+  /** As {@link #ensure(List)} with an explicit timeout in milliseconds. */
+  public static Set<String> ensure(List<? extends ServiceConfig> services, long timeoutMs) {
+    Map<String, NewTopic> topics = new LinkedHashMap<>();
+    for (ServiceConfig s : services) {
+      s.requiredTopics().forEach(t -> topics.putIfAbsent(t.name(), t));
+    }
+    try (Admin admin = Admin.create(services.get(0).adminConfigs())) {
+      return ensure(admin, topics.values(), timeoutMs);
+    }
+  }
+
+  /**
    * Creates every topic in {@code topics} that does not exist yet.
    *
    * @return names of the topics this call created (empty when all existed)
-   * @throws BrokerException when creation fails for any other reason than "already exists"
+   * @throws ServingException when creation fails for any other reason than "already exists"
    */
   public static Set<String> ensure(Admin admin, Collection<NewTopic> topics) {
     return ensure(admin, topics, DEFAULT_TIMEOUT_MS);
@@ -60,11 +85,11 @@ public final class KafkaTopics {
         failures.add(e.getKey() + ": no answer within " + timeoutMs + " ms");
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
-        throw new BrokerException("interrupted while creating topic " + e.getKey(), ex);
+        throw new ServingException("interrupted while creating topic " + e.getKey(), ex);
       }
     }
     if (!failures.isEmpty()) {
-      throw new BrokerException("cannot create topics: " + String.join("; ", failures));
+      throw new ServingException("cannot create topics: " + String.join("; ", failures));
     }
     return created;
   }

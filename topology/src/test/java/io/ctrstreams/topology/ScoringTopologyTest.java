@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -61,6 +63,8 @@ class ScoringTopologyTest {
   private ModelRegistry shadow;
   private OnlineMetrics online;
   private final Random rnd = new Random(SEED);
+  /** The runtime's wall clock: fixed, except in the first-model wait tests. */
+  private LongSupplier clock = () -> 1_700_000_000_500L;
 
   private void start(String format, boolean withShadow, Object... extra) {
     Map<String, Object> p = new HashMap<>();
@@ -85,7 +89,7 @@ class ScoringTopologyTest {
     online = new OnlineMetrics(config.onlineMetricsWindowMs());
     prom.register(online);
     driver = new TopologyTestDriver(
-        ScoringTopology.build(config, new ScoringTopology.Runtime(metrics, live, shadow, online, () -> 1_700_000_000_500L)),
+        ScoringTopology.build(config, new ScoringTopology.Runtime(metrics, live, shadow, online, clock)),
         config.streamsProperties());
     impressions = driver.createInputTopic("impressions", new ByteArraySerializer(), new ByteArraySerializer());
     clicks = driver.createInputTopic("clicks", new ByteArraySerializer(), new ByteArraySerializer());
@@ -314,22 +318,58 @@ class ScoringTopologyTest {
         .isInstanceOf(TopologyException.class).hasMessageContaining("shadow registry serves nothing but shadow.model.name is 'full'");
   }
 
+  /**
+   * A clock that moves 50 ms per read and remembers its first read (the task init, which sets
+   * the first-model deadline), so the wait is measured on the clock the processor is given.
+   */
+  private static final class SteppingClock implements LongSupplier {
+    final AtomicLong now = new AtomicLong(1_700_000_000_000L);
+    final AtomicLong first = new AtomicLong(-1);
+    Runnable onRead = () -> { };
+
+    @Override
+    public long getAsLong() {
+      long t = now.addAndGet(50);
+      first.compareAndSet(-1, t);
+      onRead.run();
+      return t;
+    }
+  }
+
   @Test
   void shouldWaitOnlyABoundedTimeOnceForAFirstModel() {
-    // The deadline starts at task init (inside start), so time from there: under load the
-    // driver set-up alone can take longer than the wait.
-    long t0 = System.nanoTime();
+    SteppingClock c = new SteppingClock();
+    clock = c;
     start("avro", false, TopologyConfig.MODEL_WAIT_MS_CONFIG, "300");
     pipe(TestModels.impression("w1", 1L, 1, rnd), "avro");
-    long firstMs = (System.nanoTime() - t0) / 1_000_000;
     assertDead("no_model", "no model", 0);
-    long t1 = System.nanoTime();
+    long firstMs = c.now.get() - c.first.get();
+    long t1 = c.now.get();
     pipe(TestModels.impression("w2", 2L, 1, rnd), "avro");
-    long secondMs = (System.nanoTime() - t1) / 1_000_000;
     assertDead("no_model", "no model", 1);
+    long secondMs = c.now.get() - t1;
     assertThat(firstMs).as("first record is not dead-lettered before model.wait.ms from task start").isGreaterThanOrEqualTo(300);
     assertThat(secondMs).as("later records do not wait again").isLessThan(300);
     assertThat(scores.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aModelLoadedDuringTheWaitShouldScoreTheWaitingRecord() {
+    SteppingClock c = new SteppingClock();
+    clock = c;
+    CtrModel v1 = TestModels.model(MODEL, 1, 11);
+    start("avro", false, TopologyConfig.MODEL_WAIT_MS_CONFIG, "300");
+    // the global thread loads a model while the record waits (here: when the clock passes 150 ms)
+    c.onRead = () -> {
+      if (live.current() == null && c.now.get() - c.first.get() >= 150) {
+        live.offer(TestModels.ctrm(v1));
+      }
+    };
+    Impression imp = TestModels.impression("w3", 1L, 2, rnd);
+    pipe(imp, "avro");
+    float[] want = expected(v1, imp);
+    assertThat(scores.readValuesToList()).extracting(Score::getPctr).containsExactly((double) want[0], (double) want[1]);
+    assertThat(dlq.isEmpty()).isTrue();
   }
 
   @Test

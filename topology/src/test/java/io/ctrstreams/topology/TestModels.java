@@ -29,33 +29,28 @@ public final class TestModels {
 
   /** A small DNN: context fields user, hour; candidate fields ad, bid. */
   public static ModelSpec spec(String name) {
+    return spec(name, 32, 64);
+  }
+
+  private static ModelSpec spec(String name, int userBuckets, int adBuckets) {
     return ModelSpec.builder()
         .name(name)
         .architecture(Architecture.DNN)
-        .field(FieldSpec.categorical("user", Role.CONTEXT, 0, 32, 4))
+        .field(FieldSpec.categorical("user", Role.CONTEXT, 0, userBuckets, 4))
         .field(FieldSpec.logBucket("hour", Role.CONTEXT, 24, 3))
-        .field(FieldSpec.categorical("ad", Role.CANDIDATE, 0, 64, 4))
+        .field(FieldSpec.categorical("ad", Role.CANDIDATE, 0, adBuckets, 4))
         .field(FieldSpec.scaled("bid", Role.CANDIDATE, 2))
         .mlp(8, 4)
         .build();
   }
 
   /**
-   * A model with {@code spec(name)}'s field names that encodes differently (16 instead of 32 user
+   * A model with {@link #spec}'s field names that encodes differently (16 instead of 32 user
    * buckets, 128 instead of 64 ad buckets), random weights: a shadow that cannot score the live
    * model's feature vectors.
    */
   public static CtrModel otherEncodingModel(String name, long version, long seed) {
-    ModelSpec s = ModelSpec.builder()
-        .name(name)
-        .architecture(Architecture.DNN)
-        .field(FieldSpec.categorical("user", Role.CONTEXT, 0, 16, 4))
-        .field(FieldSpec.logBucket("hour", Role.CONTEXT, 24, 3))
-        .field(FieldSpec.categorical("ad", Role.CANDIDATE, 0, 128, 4))
-        .field(FieldSpec.scaled("bid", Role.CANDIDATE, 2))
-        .mlp(8, 4)
-        .build();
-    return CtrModel.random(s, seed).withVersion(version);
+    return CtrModel.random(spec(name, 16, 128), seed).withVersion(version);
   }
 
   /** Random weights (seeded) as {@code name} version {@code version}. */

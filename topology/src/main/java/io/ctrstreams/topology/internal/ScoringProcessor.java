@@ -189,9 +189,8 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
       forwardScores(record, key, eventId, timestampMs, n, sc.features, sh.pctr, shadowModel, "shadow", now);
     }
     if (emitServed) {
-      Served served = new Served(record.value(), record.timestamp(), imp, Arrays.copyOf(sc.pctr, n), model.name(),
-          model.version(), sh == null ? null : Arrays.copyOf(sh.pctr, n), sh == null ? null : shadowModel.name(),
-          sh == null ? null : shadowModel.version());
+      Served served = new Served(record.value(), record.timestamp(), imp, model, Arrays.copyOf(sc.pctr, n),
+          sh == null ? null : shadowModel, sh == null ? null : Arrays.copyOf(sh.pctr, n));
       context.forward(new Record<>(key, Routed.served(served), record.timestamp(), record.headers()), SERVED_CHILD);
     }
   }

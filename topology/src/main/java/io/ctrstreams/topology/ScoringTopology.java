@@ -32,7 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * models (compacted) --global store--> ModelStoreProcessor --> live / shadow ModelRegistry
- * impressions --decode+score--> scores           (one Score per candidate, model version stamped)
+ * impressions --encode+score--> scores           (one Score per candidate, model version stamped)
  *                          \--> dlq              (bad input, no model; headers name error + source)
  *                          \--> served --+
  * clicks ------decode--------> clicks ---+--repartition(label-join, by impression id)--> label join --> labeled

@@ -59,6 +59,11 @@ public final class LoadTestCommand implements Callable<Integer> {
       description = "Extra Kafka Streams / client property for every app, repeatable (e.g. commit.interval.ms=200).")
   Map<String, String> streamsProperties = Map.of();
 
+  @Option(names = "--labels-off",
+      description = "Run the scoring apps without the label join (labels.enabled=false), as BENCHMARKS.md section 4 did "
+          + "before issue 12; default: labels on, the production default.")
+  boolean labelsOff;
+
   @Option(names = "--latency-trace", paramLabel = "FILE",
       description = "Also write the swap phase's produce -> score latency over time to FILE (CSV, one row per 10 ms).")
   Path latencyTrace;
@@ -73,6 +78,7 @@ public final class LoadTestCommand implements Callable<Integer> {
               swaps == null ? base.swaps() : swaps)
           .withRounds(rounds == null ? base.rounds() : rounds)
           .withRuntime(rate, streamThreads, streamsProperties, null);
+      s = labelsOff ? s.withLabelsOff() : s;
     } catch (IllegalArgumentException e) {
       System.err.println("ctr load-test: " + e.getMessage());
       return 2;

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Plain entry point of the harness (no CLI framework): {@code java -cp ... LoadTestMain
  * [--quick] [--impressions N] [--candidates 1,16] [--swaps K] [--rounds R] [--rate R] [--stream-threads T]
- * [--streams-property k=v]... [--latency-trace FILE]}. {@code ctr load-test} is the same with picocli.
+ * [--streams-property k=v]... [--labels-off] [--latency-trace FILE]}. {@code ctr load-test} is the same with
+ * picocli.
  */
 public final class LoadTestMain {
   private LoadTestMain() {}
@@ -52,6 +53,7 @@ public final class LoadTestMain {
 
   static LoadTestSettings parse(String[] args) {
     boolean quick = false;
+    boolean labelsOff = false;
     Integer impressions = null;
     List<Integer> candidates = null;
     Integer swaps = null;
@@ -61,8 +63,9 @@ public final class LoadTestMain {
     Map<String, String> overrides = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
-      if (a.equals("--quick")) {
-        quick = true;
+      if (a.equals("--quick") || a.equals("--labels-off")) {
+        quick |= a.equals("--quick");
+        labelsOff |= a.equals("--labels-off");
         continue;
       }
       if (i + 1 >= args.length) {
@@ -92,11 +95,12 @@ public final class LoadTestMain {
       }
     }
     LoadTestSettings base = quick ? LoadTestSettings.quick() : LoadTestSettings.full();
-    return base
+    LoadTestSettings s = base
         .with(impressions == null ? base.impressions() : impressions,
             candidates == null ? base.candidateCounts() : candidates,
             swaps == null ? base.swaps() : swaps)
         .withRuntime(rate, threads, overrides, null)
         .withRounds(rounds == null ? base.rounds() : rounds);
+    return labelsOff ? s.withLabelsOff() : s;
   }
 }

@@ -164,8 +164,8 @@ public record LoadTestResult(
     StringBuilder sb = new StringBuilder();
     LoadTestSettings s = settings;
     sb.append(String.format(Locale.ROOT,
-        "End-to-end throughput: %,d impressions per run, best of %d round(s), exactly_once_v2, %d partitions, %d stream thread(s), Avro input%n",
-        s.impressions(), s.rounds(), s.partitions(), s.streamThreads()));
+        "End-to-end throughput: %,d impressions per run, best of %d round(s), exactly_once_v2, %d partitions, %d stream thread(s), Avro input, labels %s%n",
+        s.impressions(), s.rounds(), s.partitions(), s.streamThreads(), s.labelsEnabled() ? "on" : "off"));
     sb.append(String.format(Locale.ROOT, "%-6s %-13s %12s %12s %10s %13s %16s %16s%n",
         "cands", "variant", "impr/s", "cand/s", "x pass", "exactly-once", "stream CPU us/i", "process CPU us/i"));
     for (int c : s.candidateCounts()) {

@@ -1,5 +1,7 @@
 package io.ctrstreams.loadtest;
 
+import io.ctrstreams.topology.TopologyConfig;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +24,8 @@ import java.util.Map;
  * @param partitions partitions of the impressions and scores topics
  * @param streamThreads {@code num.stream.threads} of the scoring app
  * @param seed seed of impressions
- * @param streamsOverrides extra Kafka Streams / client properties for every app
+ * @param streamsOverrides extra Kafka Streams / client / topology properties for every app (e.g.
+ *     {@code labels.enabled=false}: {@link #withLabelsOff})
  * @param bootstrapServers an existing cluster, or null to start an embedded broker
  */
 public record LoadTestSettings(
@@ -111,6 +114,24 @@ public record LoadTestSettings(
     return new LoadTestSettings(impressions, candidateCounts, rounds, swaps, swapCandidates, newSwapRate, warmupMs,
         steadyMs, swapGapMs, swapWindowTailMs, partitions, newStreamThreads, seed, newOverrides,
         newBootstrapServers);
+  }
+
+  /**
+   * Whether the scoring apps run the label join, as production does by default; off only with
+   * {@code labels.enabled=false} among the overrides.
+   */
+  public boolean labelsEnabled() {
+    return !"false".equalsIgnoreCase(streamsOverrides.getOrDefault(TopologyConfig.LABELS_ENABLED_CONFIG, "true"));
+  }
+
+  /**
+   * A copy whose scoring apps run without the label join: the configuration BENCHMARKS.md section
+   * 4 measured before issue 12, kept for comparison.
+   */
+  public LoadTestSettings withLabelsOff() {
+    Map<String, String> o = new HashMap<>(streamsOverrides);
+    o.put(TopologyConfig.LABELS_ENABLED_CONFIG, "false");
+    return withRuntime(swapRate, streamThreads, o, bootstrapServers);
   }
 
   /** A copy with another number of throughput rounds. */

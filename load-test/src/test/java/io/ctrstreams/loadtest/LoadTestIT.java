@@ -60,7 +60,7 @@ class LoadTestIT {
     assertThat(w.eventsProduced()).isPositive();
     assertThat(w.exactlyOnce()).as("swap phase: every produced event scored exactly once").isTrue();
     assertThat(w.steadyLatency().count()).isPositive();
-    assertThat(r.format()).contains("compressed/dense", "manifest written -> first score", "stream CPU us/i");
+    assertThat(r.format()).contains("compressed/dense", "manifest written -> first score", "stream CPU us/i", "labels on");
     for (ThroughputRow row : r.throughput()) {
       assertThat(row.streamCpuMicros()).as(row.variant() + " stream-thread CPU per impression").isPositive().isFinite();
       assertThat(row.processCpuMicros()).as(row.variant() + " process CPU").isGreaterThanOrEqualTo(row.streamCpuMicros());

@@ -35,4 +35,14 @@ class LoadTestSettingsTest {
     assertThat(s.streamsOverrides()).containsEntry("commit.interval.ms", "200");
     assertThatThrownBy(() -> LoadTestMain.parse(new String[] {"--bogus", "1"})).hasMessageContaining("--bogus");
   }
+
+  @Test
+  void shouldRunWithLabelsByDefaultAndWithoutOnRequest() {
+    assertThat(LoadTestSettings.full().labelsEnabled()).as("the production default").isTrue();
+    assertThat(LoadTestMain.parse(new String[] {"--quick"}).labelsEnabled()).isTrue();
+    LoadTestSettings off = LoadTestMain.parse(new String[] {"--labels-off", "--quick", "--streams-property", "a=b"});
+    assertThat(off.labelsEnabled()).isFalse();
+    assertThat(off.streamsOverrides()).containsEntry("labels.enabled", "false").containsEntry("a", "b");
+    assertThat(off.impressions()).as("--quick still applies").isEqualTo(LoadTestSettings.quick().impressions());
+  }
 }

@@ -1,5 +1,6 @@
 package io.ctrstreams.model;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -106,14 +107,27 @@ public final class FeatureEncoder {
       encodeField(ordinal, (CharSequence) rawValue, out);
     } else if (rawValue instanceof Number) {
       Number n = (Number) rawValue;
-      if (f.type() == FieldSpec.Type.NUMERIC) {
-        encodeField(ordinal, n.doubleValue(), out);
+      if (f.type() == FieldSpec.Type.NUMERIC || n instanceof Double) {
+        encodeNumber(ordinal, n.doubleValue(), out);
       } else {
         encodeField(ordinal, numberToString(n), out);
       }
     } else {
       throw new CtrModelException("value of field " + f.name() + " must be a String or a Number, found "
           + rawValue.getClass().getName() + " " + rawValue);
+    }
+  }
+
+  /**
+   * Encodes a raw number (what a decoder gives for a double value): numeric fields take it,
+   * categorical fields its decimal string ({@code 1005}, not {@code 1005.0}, for integral values),
+   * exactly as {@link #encodeObject} does for a {@link Double}.
+   */
+  public void encodeNumber(int ordinal, double x, FeatureVector out) {
+    if (field(ordinal).type() == FieldSpec.Type.NUMERIC) {
+      encodeField(ordinal, x, out);
+    } else {
+      encodeField(ordinal, isWhole(x) ? Long.toString((long) x) : Double.toString(x), out);
     }
   }
 
@@ -258,15 +272,42 @@ public final class FeatureEncoder {
     }
   }
 
+  /**
+   * True when {@code other} turns every raw event into the same feature vectors: the same fields
+   * in the same order (name, type, role, transform, vocabulary size, OOV buckets) and the same
+   * vocabularies. Then one encoding serves both models (the shadow model scores the live model's
+   * vectors); embedding sizes and weights do not matter.
+   */
+  public boolean encodesLike(FeatureEncoder other) {
+    if (other == this) {
+      return true;
+    }
+    if (other.spec.fieldCount() != spec.fieldCount()) {
+      return false;
+    }
+    for (int i = 0; i < spec.fieldCount(); i++) {
+      FieldSpec a = spec.field(i);
+      FieldSpec b = other.spec.field(i);
+      if (!a.name().equals(b.name()) || a.type() != b.type() || a.role() != b.role() || a.transform() != b.transform()
+          || a.vocabularySize() != b.vocabularySize() || a.oovBuckets() != b.oovBuckets()
+          || !VocabIndex.same(vocab[i], other.vocab[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Categorical numbers other than Double (Long, Float, ...) by their own decimal string. */
   private static String numberToString(Number n) {
     if (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte) {
       return Long.toString(n.longValue());
     }
     double d = n.doubleValue();
-    if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) {
-      return Long.toString((long) d);
-    }
-    return n.toString();
+    return isWhole(d) ? Long.toString((long) d) : n.toString();
+  }
+
+  private static boolean isWhole(double d) {
+    return d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15;
   }
 
   /** Open-addressing string -> id map keyed by {@link FeatureHash}, probed without allocation. */
@@ -300,6 +341,11 @@ public final class FeatureEncoder {
         keys[slot] = s;
         ids[slot] = id;
       }
+    }
+
+    /** Same values with the same ids (the table layout is a function of the id-ordered values). */
+    static boolean same(VocabIndex a, VocabIndex b) {
+      return a == b || (a != null && b != null && Arrays.equals(a.keys, b.keys) && Arrays.equals(a.ids, b.ids));
     }
 
     int find(long h, CharSequence s) {

@@ -97,6 +97,46 @@ class FeatureEncoderTest {
   }
 
   @Test
+  void encodeNumberShouldEncodeAsADecodedDouble() {
+    for (double x : new double[] {0, 1005, -3, 2.5, 1e15, 1e300, Double.NaN}) {
+      for (int f = 0; f < 4; f++) {
+        FeatureVector want = enc.newFeatureVector();
+        FeatureVector got = enc.newFeatureVector();
+        enc.encodeObject(f, x, want);
+        enc.encodeNumber(f, x, got);
+        assertThat(got.toString()).as("field %d value %s", f, x).isEqualTo(want.toString());
+      }
+    }
+    FeatureVector v = enc.newFeatureVector();
+    enc.encodeNumber(2, 1005.0, v);
+    assertThat(v.index()[2]).as("integral numbers as their integer string").isEqualTo(FeatureHash.bucket("1005", 16));
+  }
+
+  @Test
+  void encodesLikeShouldHoldForTheSameFieldsAndVocabulariesOnly() {
+    ModelSpec spec = TestSpecs.small().build();
+    FeatureEncoder same = new FeatureEncoder(spec, model.vocabularies());
+    assertThat(enc.encodesLike(same)).isTrue();
+    assertThat(enc.encodesLike(enc)).isTrue();
+    assertThat(enc.encodesLike(CtrModel.random(TestSpecs.small().mlp(4).build(), 9).encoder()))
+        .as("the network does not matter, only the encoding").isTrue();
+    List<String> swapped = List.of("site:1", "site:0", "site:2");
+    assertThat(enc.encodesLike(new FeatureEncoder(spec, Map.of("site", swapped)))).as("other vocabulary ids").isFalse();
+    ModelSpec moreOov = ModelSpec.builder().name("small").architecture(Architecture.DNN)
+        .field(FieldSpec.categorical("site", FieldSpec.Role.CONTEXT, 3, 8, 4))
+        .field(FieldSpec.logBucket("age", FieldSpec.Role.CONTEXT, 20, 3))
+        .field(FieldSpec.categorical("ad", FieldSpec.Role.CANDIDATE, 0, 16, 5))
+        .field(FieldSpec.scaled("bid", FieldSpec.Role.CANDIDATE, 2))
+        .mlp(8, 6).build();
+    assertThat(enc.encodesLike(new FeatureEncoder(moreOov, model.vocabularies()))).as("other OOV buckets").isFalse();
+    ModelSpec fewer = ModelSpec.builder().name("small").architecture(Architecture.DNN)
+        .field(FieldSpec.categorical("site", FieldSpec.Role.CONTEXT, 3, 4, 4))
+        .field(FieldSpec.categorical("ad", FieldSpec.Role.CANDIDATE, 0, 16, 5))
+        .mlp(8, 6).build();
+    assertThat(enc.encodesLike(new FeatureEncoder(fewer, model.vocabularies()))).as("other fields").isFalse();
+  }
+
+  @Test
   void shouldRejectBadVocabularies() {
     ModelSpec spec = TestSpecs.small().build();
     assertThatThrownBy(() -> new FeatureEncoder(spec, Map.of("site", List.of("a", "b"))))

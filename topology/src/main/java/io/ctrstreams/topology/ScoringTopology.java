@@ -32,7 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * models (compacted) --global store--> ModelStoreProcessor --> live / shadow ModelRegistry
- * impressions --decode+score--> scores           (one Score per candidate, model version stamped)
+ * impressions --encode+score--> scores           (one Score per candidate, model version stamped)
  *                          \--> dlq              (bad input, no model; headers name error + source)
  *                          \--> served --+
  * clicks ------decode--------> clicks ---+--repartition(label-join, by impression id)--> label join --> labeled
@@ -121,8 +121,10 @@ public final class ScoringTopology {
     scored.to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Routed.SCORE_SERDE).withName(ScoringProcessor.SCORES_CHILD));
 
     if (config.labelsEnabled()) {
+      // the impression is decoded here, after it was scored straight from its bytes
       KStream<byte[], LabelJoinEvent> served =
-          scored.mapValues(v -> new LabelJoinEvent(v.served(), null), Named.as(ScoringProcessor.SERVED_CHILD));
+          scored.mapValues(v -> new LabelJoinEvent(v.served().toServedImpression(impressionCodec), null),
+              Named.as(ScoringProcessor.SERVED_CHILD));
       ClickCodec clickCodec = new ClickCodec(config.inputFormat());
       KStream<byte[], Routed> clicks =
           b.stream(config.clicksTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("clicks"))

@@ -3,9 +3,6 @@ package io.ctrstreams.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.model.CtrModel;
-import io.ctrstreams.model.FeatureEncoder;
-import io.ctrstreams.model.FeatureVector;
-import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.Click;
 import io.ctrstreams.schemas.ClickCodec;
@@ -23,6 +20,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -42,6 +41,8 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole scoring topology on TopologyTestDriver: no broker. */
 class ScoringTopologyTest {
@@ -61,6 +62,8 @@ class ScoringTopologyTest {
   private ModelRegistry shadow;
   private OnlineMetrics online;
   private final Random rnd = new Random(SEED);
+  /** The runtime's wall clock: fixed, except in the first-model wait tests. */
+  private LongSupplier clock = () -> 1_700_000_000_500L;
 
   private void start(String format, boolean withShadow, Object... extra) {
     Map<String, Object> p = new HashMap<>();
@@ -85,7 +88,7 @@ class ScoringTopologyTest {
     online = new OnlineMetrics(config.onlineMetricsWindowMs());
     prom.register(online);
     driver = new TopologyTestDriver(
-        ScoringTopology.build(config, new ScoringTopology.Runtime(metrics, live, shadow, online, () -> 1_700_000_000_500L)),
+        ScoringTopology.build(config, new ScoringTopology.Runtime(metrics, live, shadow, online, clock)),
         config.streamsProperties());
     impressions = driver.createInputTopic("impressions", new ByteArraySerializer(), new ByteArraySerializer());
     clicks = driver.createInputTopic("clicks", new ByteArraySerializer(), new ByteArraySerializer());
@@ -119,18 +122,8 @@ class ScoringTopologyTest {
     impressions.pipeInput(imp.getEventId().getBytes(StandardCharsets.UTF_8), v, imp.getTimestampMs());
   }
 
-  /** What the model's own scorer says for the impression's candidates. */
   private static float[] expected(CtrModel m, Impression imp) {
-    FeatureEncoder enc = m.encoder();
-    FeatureVector ctx = enc.encode(imp.getContext(), FieldSpec.Role.CONTEXT, enc.newFeatureVector());
-    int n = imp.getCandidates().size();
-    FeatureVector[] cs = new FeatureVector[n];
-    for (int i = 0; i < n; i++) {
-      cs[i] = enc.encode(imp.getCandidates().get(i).getFeatures(), FieldSpec.Role.CANDIDATE, enc.newFeatureVector());
-    }
-    float[] out = new float[n];
-    m.scorer().scoreBatch(ctx, cs, n, out);
-    return out;
+    return TestModels.pctr(m, imp);
   }
 
   @Test
@@ -314,22 +307,58 @@ class ScoringTopologyTest {
         .isInstanceOf(TopologyException.class).hasMessageContaining("shadow registry serves nothing but shadow.model.name is 'full'");
   }
 
+  /**
+   * A clock that moves 50 ms per read and remembers its first read (the task init, which sets
+   * the first-model deadline), so the wait is measured on the clock the processor is given.
+   */
+  private static final class SteppingClock implements LongSupplier {
+    final AtomicLong now = new AtomicLong(1_700_000_000_000L);
+    final AtomicLong first = new AtomicLong(-1);
+    Runnable onRead = () -> { };
+
+    @Override
+    public long getAsLong() {
+      long t = now.addAndGet(50);
+      first.compareAndSet(-1, t);
+      onRead.run();
+      return t;
+    }
+  }
+
   @Test
   void shouldWaitOnlyABoundedTimeOnceForAFirstModel() {
-    // The deadline starts at task init (inside start), so time from there: under load the
-    // driver set-up alone can take longer than the wait.
-    long t0 = System.nanoTime();
+    SteppingClock c = new SteppingClock();
+    clock = c;
     start("avro", false, TopologyConfig.MODEL_WAIT_MS_CONFIG, "300");
     pipe(TestModels.impression("w1", 1L, 1, rnd), "avro");
-    long firstMs = (System.nanoTime() - t0) / 1_000_000;
     assertDead("no_model", "no model", 0);
-    long t1 = System.nanoTime();
+    long firstMs = c.now.get() - c.first.get();
+    long t1 = c.now.get();
     pipe(TestModels.impression("w2", 2L, 1, rnd), "avro");
-    long secondMs = (System.nanoTime() - t1) / 1_000_000;
     assertDead("no_model", "no model", 1);
+    long secondMs = c.now.get() - t1;
     assertThat(firstMs).as("first record is not dead-lettered before model.wait.ms from task start").isGreaterThanOrEqualTo(300);
     assertThat(secondMs).as("later records do not wait again").isLessThan(300);
     assertThat(scores.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aModelLoadedDuringTheWaitShouldScoreTheWaitingRecord() {
+    SteppingClock c = new SteppingClock();
+    clock = c;
+    CtrModel v1 = TestModels.model(MODEL, 1, 11);
+    start("avro", false, TopologyConfig.MODEL_WAIT_MS_CONFIG, "300");
+    // the global thread loads a model while the record waits (here: when the clock passes 150 ms)
+    c.onRead = () -> {
+      if (live.current() == null && c.now.get() - c.first.get() >= 150) {
+        live.offer(TestModels.ctrm(v1));
+      }
+    };
+    Impression imp = TestModels.impression("w3", 1L, 2, rnd);
+    pipe(imp, "avro");
+    float[] want = expected(v1, imp);
+    assertThat(scores.readValuesToList()).extracting(Score::getPctr).containsExactly((double) want[0], (double) want[1]);
+    assertThat(dlq.isEmpty()).isTrue();
   }
 
   @Test
@@ -430,6 +459,92 @@ class ScoringTopologyTest {
     }
     assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "shadow")).isEqualTo(4.0);
     assertThat(MetricValues.value(prom, "ctr_shadow_abs_logit_diff")).isCloseTo(diff, org.assertj.core.data.Offset.offset(1e-3));
+  }
+
+  /** Scores and labeled examples of one run; shadow: none, same-encoding or other-encoding. */
+  private record Run(List<Score> scores, List<LabeledExample> labeled) {}
+
+  private Run runDefaultConfiguration(String format, String shadowKind, List<Impression> imps) {
+    start(format, !shadowKind.equals("none"), StreamsConfig.APPLICATION_ID_CONFIG, "default-" + format);
+    publish(MODEL, 1, 11);
+    if (shadowKind.equals("same-encoding")) {
+      publish("full", 7, 77);
+    } else if (shadowKind.equals("other-encoding")) {
+      publishRecords(TestModels.publishRecords("full", 7, TestModels.ctrm(TestModels.otherEncodingModel("full", 7, 77)),
+          4096, false));
+    }
+    for (Impression imp : imps.subList(0, imps.size() - 1)) {
+      pipe(imp, format);
+    }
+    Impression first = imps.get(0);
+    Click click = new Click(first.getEventId(), first.getCandidates().get(1).getAdId(), 1_700_000_002_000L);
+    clicks.pipeInput(first.getEventId().getBytes(StandardCharsets.UTF_8),
+        format.equals("json") ? ClickCodec.encodeJson(click) : Schemas.CLICK.encode(click), 1_700_000_002_000L);
+    pipe(imps.get(imps.size() - 1), format); // past the window: the others close with negatives
+    Run r = new Run(scores.readValuesToList(), labeled.readValuesToList());
+    assertThat(dlq.isEmpty()).isTrue();
+    driver.close();
+    driver = null;
+    return r;
+  }
+
+  /**
+   * The default configuration (labels on), without a shadow and with one that encodes like the
+   * live model or not: Avro impressions, scored straight from their bytes, give exactly the
+   * scores and labeled examples of the decoded path (the same impressions as JSON, which only
+   * the decoded path reads), and those are the models' own pctrs.
+   */
+  @ParameterizedTest(name = "shadow {0}")
+  @ValueSource(strings = {"none", "same-encoding", "other-encoding"})
+  void defaultConfigurationShouldScoreAndLabelAsTheDecodedPath(String shadowKind) {
+    List<Impression> imps = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      imps.add(TestModels.impression("dc-" + i, 1_700_000_000_000L + 100 * i, 2 + i, rnd));
+    }
+    imps.add(TestModels.impression("dc-late", 1_700_000_030_000L, 1, rnd));
+    Run avro = runDefaultConfiguration("avro", shadowKind, imps);
+    Run json = runDefaultConfiguration("json", shadowKind, imps);
+    assertThat(avro.scores()).isEqualTo(json.scores());
+    assertThat(avro.labeled()).isEqualTo(json.labeled());
+
+    CtrModel v1 = TestModels.model(MODEL, 1, 11);
+    CtrModel full = shadowKind.equals("none") ? null : shadowKind.equals("same-encoding")
+        ? TestModels.model("full", 7, 77) : TestModels.otherEncodingModel("full", 7, 77);
+    int total = 0;
+    for (Impression imp : imps) {
+      total += imp.getCandidates().size();
+    }
+    assertThat(avro.scores()).hasSize(full == null ? total : 2 * total);
+    assertThat(avro.labeled()).as("one label per candidate of the closed impressions").hasSize(total - 1);
+    for (LabeledExample ex : avro.labeled()) {
+      Impression imp = imps.stream().filter(i -> i.getEventId().equals(ex.getEventId())).findFirst().orElseThrow();
+      int c = 0;
+      while (!imp.getCandidates().get(c).getAdId().equals(ex.getAdId())) {
+        c++;
+      }
+      assertThat(ex.getServedPctr()).isEqualTo((double) expected(v1, imp)[c]);
+      assertThat(ex.getShadowPctr()).isEqualTo(full == null ? null : (double) expected(full, imp)[c]);
+      assertThat(ex.getFeatures()).isEqualTo(imp.getCandidates().get(c).getFeatures());
+      assertThat(ex.getContext()).isEqualTo(imp.getContext());
+      assertThat(ex.getLabel()).isEqualTo(ex.getEventId().equals("dc-0") && c == 1 ? 1 : 0);
+    }
+    for (Impression imp : imps) {
+      List<Score> mine = avro.scores().stream().filter(x -> x.getEventId().equals(imp.getEventId())).toList();
+      assertLiveScores(mine.stream().filter(x -> x.getVariant().equals("live")).toList(), imp, v1);
+      if (full != null) {
+        float[] want = expected(full, imp);
+        List<Score> sh = mine.stream().filter(x -> x.getVariant().equals("shadow")).toList();
+        assertThat(sh).extracting(Score::getPctr).containsExactly(toDoubles(want));
+      }
+    }
+  }
+
+  private static Double[] toDoubles(float[] f) {
+    Double[] d = new Double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = (double) f[i];
+    }
+    return d;
   }
 
   private static double logit(float p) {

@@ -2,6 +2,8 @@ package io.ctrstreams.topology;
 
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureEncoder;
+import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.FieldSpec.Role;
 import io.ctrstreams.model.ModelSpec;
@@ -27,15 +29,28 @@ public final class TestModels {
 
   /** A small DNN: context fields user, hour; candidate fields ad, bid. */
   public static ModelSpec spec(String name) {
+    return spec(name, 32, 64);
+  }
+
+  private static ModelSpec spec(String name, int userBuckets, int adBuckets) {
     return ModelSpec.builder()
         .name(name)
         .architecture(Architecture.DNN)
-        .field(FieldSpec.categorical("user", Role.CONTEXT, 0, 32, 4))
+        .field(FieldSpec.categorical("user", Role.CONTEXT, 0, userBuckets, 4))
         .field(FieldSpec.logBucket("hour", Role.CONTEXT, 24, 3))
-        .field(FieldSpec.categorical("ad", Role.CANDIDATE, 0, 64, 4))
+        .field(FieldSpec.categorical("ad", Role.CANDIDATE, 0, adBuckets, 4))
         .field(FieldSpec.scaled("bid", Role.CANDIDATE, 2))
         .mlp(8, 4)
         .build();
+  }
+
+  /**
+   * A model with {@link #spec}'s field names that encodes differently (16 instead of 32 user
+   * buckets, 128 instead of 64 ad buckets), random weights: a shadow that cannot score the live
+   * model's feature vectors.
+   */
+  public static CtrModel otherEncodingModel(String name, long version, long seed) {
+    return CtrModel.random(spec(name, 16, 128), seed).withVersion(version);
   }
 
   /** Random weights (seeded) as {@code name} version {@code version}. */
@@ -80,6 +95,20 @@ public final class TestModels {
   public static KeyValue<String, byte[]> pinRecord(String name, long version) {
     ModelPin p = ModelPin.newBuilder().setModel(name).setVersion(version).setPinnedAtEpochMs(1L).build();
     return KeyValue.pair(ModelKeys.pin(name), ModelRecords.encode(p));
+  }
+
+  /** What the model's own scorer says for the impression's candidates (encoded from the decoded maps). */
+  public static float[] pctr(CtrModel m, Impression imp) {
+    FeatureEncoder enc = m.encoder();
+    FeatureVector ctx = enc.encode(imp.getContext(), Role.CONTEXT, enc.newFeatureVector());
+    int n = imp.getCandidates().size();
+    FeatureVector[] cs = new FeatureVector[n];
+    for (int i = 0; i < n; i++) {
+      cs[i] = enc.encode(imp.getCandidates().get(i).getFeatures(), Role.CANDIDATE, enc.newFeatureVector());
+    }
+    float[] out = new float[n];
+    m.scorer().scoreBatch(ctx, cs, n, out);
+    return out;
   }
 
   /** An impression with {@code n} candidates and seeded feature values. */

@@ -3,7 +3,6 @@ package io.ctrstreams.topology.internal;
 import io.ctrstreams.schemas.Click;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.Score;
-import io.ctrstreams.schemas.ServedImpression;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -35,11 +34,11 @@ public final class Routed {
   }
 
   private final Kind kind;
-  private final ServedImpression served;
+  private final Served served;
   private final Click click;
   private final byte[] bytes; // SCORE: the encoded Score; DEAD: the original value
 
-  private Routed(Kind kind, ServedImpression served, Click click, byte[] bytes) {
+  private Routed(Kind kind, Served served, Click click, byte[] bytes) {
     this.kind = kind;
     this.served = served;
     this.click = click;
@@ -55,7 +54,7 @@ public final class Routed {
   }
 
   /** A served impression. */
-  public static Routed served(ServedImpression s) {
+  public static Routed served(Served s) {
     return new Routed(Kind.SERVED, s, null, null);
   }
 
@@ -80,7 +79,7 @@ public final class Routed {
   }
 
   /** The served impression (kind SERVED). */
-  public ServedImpression served() {
+  public Served served() {
     return served;
   }
 

@@ -1,25 +1,19 @@
 package io.ctrstreams.topology.internal;
 
-import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FeatureEncoder;
-import io.ctrstreams.model.FeatureVector;
-import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.Scorer;
-import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.ScoreBatch;
-import io.ctrstreams.schemas.ServedCandidate;
-import io.ctrstreams.schemas.ServedImpression;
 import io.ctrstreams.serving.ModelRegistry;
 import io.ctrstreams.serving.ServedModel;
 import io.ctrstreams.topology.DeadLetters;
+import io.ctrstreams.topology.ImpressionFeatures;
 import io.ctrstreams.topology.TopologyException;
 import io.ctrstreams.topology.TopologyMetrics;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.header.Headers;
@@ -28,20 +22,24 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Decodes one impression record, scores all its candidates as one batch with the live model the
- * registry holds at that moment (one volatile read: a swap never blocks this thread and the whole
- * record sees one model), and forwards one Score per candidate stamped with the model's name and
- * version, plus the served impression for the label join. No buffering across records: under
- * exactly-once a record is done when {@code process} returns.
+ * Scores one impression record: its features are encoded straight from the record bytes
+ * ({@link ImpressionFeatures#visit}; decoded first only when the codec cannot read them so: JSON,
+ * older writer schemas, no model yet), all its candidates are scored as one batch with the live
+ * model the registry holds at that moment (one volatile read: a swap never blocks this thread and
+ * the whole record sees one model), and one Score per candidate is forwarded stamped with the
+ * model's name and version, plus (labels enabled) the {@link Served} record for the label join,
+ * which decodes the impression off this path. A shadow model scores the same feature vectors when
+ * it encodes like the live model, else its own encoding of the same record. No buffering across
+ * records: under exactly-once a record is done when {@code process} returns.
  *
  * <p>No model yet: records wait until a deadline shared by every task of the app (set by the
- * first task init to now + {@code model.wait.ms}) for the global thread to load one; after it,
- * records that find no model go to the DLQ with reason {@code no_model} at once. The deadline is
- * shared so a task re-created after a rebalance does not wait again. A record is never scored
- * with anything else.
+ * first task init to now + {@code model.wait.ms} on the injected clock) for the global thread to
+ * load one; after it, records that find no model go to the DLQ with reason {@code no_model} at
+ * once. The deadline is shared so a task re-created after a rebalance does not wait again. A
+ * record is never scored with anything else.
  *
- * <p>Per-model scratch (encoder, feature vectors, output arrays) is built once per model
- * version and reused, so steady-state scoring allocates only the output records.
+ * <p>Per-model scratch (feature vectors, output arrays) is built once per model version and
+ * reused, so steady-state scoring allocates only the output records.
  */
 public final class ScoringProcessor implements Processor<byte[], byte[], byte[], Routed> {
   /** Name of the child (sink) that writes scores. */
@@ -66,53 +64,42 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private Scratch shadowScratch;
   private final ScoreBatch scoreBatch = new ScoreBatch();
 
-  /**
-   * Per-model encoding and output buffers: the visitor's feature vectors serve both paths (the
-   * direct visit and decoded impressions). Candidate vectors are created on first need up to the
-   * largest batch seen, so a model swap costs one small allocation, not maxCandidates.
-   */
+  /** Per-model features and output buffers. */
   private static final class Scratch {
     final ServedModel served;
     final Scorer scorer;
-    final FeatureEncoder encoder;
+    final ImpressionFeatures features;
     final float[] pctr;
     final float[] logit;
-    final FeatureVisitor visitor;
+    /** The live encoder {@link #sameEncoding} was checked against (shadow only). */
+    FeatureEncoder checkedAgainst;
+    boolean sameEncoding;
 
     Scratch(ServedModel served, int maxCandidates) {
       this.served = served;
-      CtrModel model = served.model();
       this.scorer = served.scorer();
-      this.encoder = model.encoder();
+      this.features = new ImpressionFeatures(served.model().encoder(), maxCandidates);
       this.pctr = new float[maxCandidates];
       this.logit = new float[maxCandidates];
-      this.visitor = new FeatureVisitor(encoder, maxCandidates);
     }
 
-    /** Scores the candidates the visitor encoded; fills logit[0..n) and pctr[0..n). */
-    void scoreVisited(int n) {
+    /** Scores candidates [0, n) of {@code f}; fills logit[0..n) and pctr[0..n). */
+    void score(ImpressionFeatures f, int n) {
       // logits once; pctr = Scorer.sigmoid(logit) is exactly what scoreBatch returns
-      scorer.scoreLogitsBatch(visitor.contextVector, visitor.candidates, n, logit);
+      scorer.scoreLogitsBatch(f.context(), f.candidates(), n, logit);
       for (int i = 0; i < n; i++) {
         pctr[i] = Scorer.sigmoid(logit[i]);
       }
     }
 
-    /** Encodes a decoded impression into the visitor's vectors and scores it (= the scorer's scoreBatch). */
-    void score(Impression imp) {
-      List<Candidate> cs = imp.getCandidates();
-      int n = cs.size();
-      encoder.encode(imp.getContext(), FieldSpec.Role.CONTEXT, visitor.contextVector);
-      FeatureVector[] candidates = visitor.candidates;
-      for (int i = 0; i < n; i++) {
-        FeatureVector v = candidates[i];
-        if (v == null) {
-          v = encoder.newFeatureVector();
-          candidates[i] = v;
-        }
-        encoder.encode(cs.get(i).getFeatures(), FieldSpec.Role.CANDIDATE, v);
+    /** True when this (shadow) model can score {@code live}'s vectors as they are. */
+    boolean encodesLike(Scratch live) {
+      FeatureEncoder enc = live.features.encoder();
+      if (checkedAgainst != enc) {
+        sameEncoding = features.encoder().encodesLike(enc);
+        checkedAgainst = enc;
       }
-      scoreVisited(n);
+      return sameEncoding;
     }
   }
 
@@ -120,6 +107,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
    * A processor scoring with {@code live} (and {@code shadow}, may be null).
    *
    * @param emitServed forward the served impression for the label join
+   * @param wallClock epoch ms: scoredAtMs, event-time lag and the first-model wait
    */
   public ScoringProcessor(
       ImpressionCodec codec,
@@ -143,129 +131,106 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   @Override
   public void init(ProcessorContext<byte[], Routed> context) {
     this.context = context;
-    sharedDeadline.compareAndSet(Long.MIN_VALUE, System.nanoTime() + modelWaitMs * 1_000_000L);
+    sharedDeadline.compareAndSet(Long.MIN_VALUE, wallClock.getAsLong() + modelWaitMs);
     this.waitDeadline = sharedDeadline.get();
   }
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    if (!emitServed && (shadow == null || shadow.current() == null)) {
-      ServedModel model = live.current();
-      if (model != null && processVisited(record, model)) {
-        return;
-      }
-    }
-    Impression imp;
+    long t0 = System.nanoTime();
+    ServedModel model = live.current();
+    Scratch sc = model == null ? null : scratchFor(model, false);
+    ImpressionCodec.Visited visited = null;
+    Impression imp = null;
     try {
-      imp = codec.decode(record.value(), record.timestamp());
+      if (sc != null) {
+        visited = sc.features.visit(codec, record.value());
+      }
+      if (visited == null) {
+        imp = codec.decode(record.value(), record.timestamp());
+      }
     } catch (CodecException e) {
       dead(record, e.reason().label(), e);
       return;
-    }
-    ServedModel model = currentOrWait();
-    if (model == null) {
-      dead(record, DeadLetters.NO_MODEL,
-          new TopologyException("no model '" + live.name() + "' loaded yet; impression "
-              + imp.getEventId() + " not scored"));
+    } catch (RuntimeException e) {
+      dead(record, DeadLetters.SCORING_FAILED, e); // a valid record with a value the model rejects
       return;
     }
-    int n = imp.getCandidates().size();
-    long t0 = System.nanoTime();
-    Scratch sc = scratchFor(model, false);
+    if (imp != null) {
+      model = currentOrWait();
+      if (model == null) {
+        dead(record, DeadLetters.NO_MODEL,
+            new TopologyException("no model '" + live.name() + "' loaded yet; impression "
+                + imp.getEventId() + " not scored"));
+        return;
+      }
+      t0 = System.nanoTime(); // encode + score, as on the direct path (decoding is not timed)
+      sc = scratchFor(model, false);
+    }
+    int n;
     try {
-      sc.score(imp);
+      n = imp == null ? visited.candidates() : sc.features.encode(imp);
+      sc.score(sc.features, n);
     } catch (RuntimeException e) {
       dead(record, DeadLetters.SCORING_FAILED, e);
       return;
     }
+    String eventId = imp == null ? visited.eventId() : imp.getEventId();
+    long timestampMs = imp == null ? visited.timestampMs() : imp.getTimestampMs();
     long nanos = System.nanoTime() - t0;
     long now = wallClock.getAsLong();
-    metrics.impressionScored(n, nanos, now - imp.getTimestampMs());
-
-    Scratch sh = null;
+    metrics.impressionScored(n, nanos, now - timestampMs);
     ServedModel shadowModel = shadow == null ? null : shadow.current();
-    if (shadowModel != null) {
-      sh = scratchFor(shadowModel, true);
-      try {
-        sh.score(imp);
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-          sum += Math.abs((double) sc.logit[i] - sh.logit[i]);
-        }
-        metrics.shadowScored(n, sum);
-      } catch (RuntimeException e) {
-        sh = null; // a broken shadow must never cost a live score
-      }
-    }
+    Scratch sh = shadowModel == null ? null : scoreShadow(shadowModel, sc, record.value(), imp, n);
 
-    byte[] key = imp.getEventId().getBytes(StandardCharsets.UTF_8);
-    List<Candidate> cs = imp.getCandidates();
-    String[] adIds = sc.visitor.adIds;
-    for (int i = 0; i < n; i++) {
-      adIds[i] = cs.get(i).getAdId();
-    }
-    forwardScores(record, key, imp.getEventId(), imp.getTimestampMs(), n, adIds, sc.pctr, model, "live", now);
+    byte[] key = eventId.getBytes(StandardCharsets.UTF_8);
+    forwardScores(record, key, eventId, timestampMs, n, sc.features, sc.pctr, model, "live", now);
     if (sh != null) {
-      forwardScores(record, key, imp.getEventId(), imp.getTimestampMs(), n, adIds, sh.pctr, shadowModel, "shadow", now);
+      forwardScores(record, key, eventId, timestampMs, n, sc.features, sh.pctr, shadowModel, "shadow", now);
     }
     if (emitServed) {
-      List<ServedCandidate> served = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        Candidate c = cs.get(i);
-        served.add(new ServedCandidate(c.getAdId(), c.getFeatures(), (double) sc.pctr[i],
-            sh == null ? null : (double) sh.pctr[i]));
-      }
-      ServedImpression si = new ServedImpression(imp.getEventId(), imp.getTimestampMs(),
-          imp.getContext(), served, model.name(), model.version(),
-          sh == null ? null : shadowModel.name(), sh == null ? null : shadowModel.version());
-      context.forward(new Record<>(key, Routed.served(si), record.timestamp(), record.headers()), SERVED_CHILD);
+      Served served = new Served(record.value(), record.timestamp(), imp, model, Arrays.copyOf(sc.pctr, n),
+          sh == null ? null : shadowModel, sh == null ? null : Arrays.copyOf(sh.pctr, n));
+      context.forward(new Record<>(key, Routed.served(served), record.timestamp(), record.headers()), SERVED_CHILD);
     }
   }
 
   /**
-   * The direct path: features encoded straight from the record bytes for {@code model}, no
-   * decoded maps (used when nothing downstream needs them: no label join, no shadow model).
-   * False when the record is not Avro of the current schema; the caller then decodes it.
+   * Scores the shadow model on the live model's vectors (or, when it encodes differently, on its
+   * own encoding of the same record) and counts the fidelity; null when it fails: a broken shadow
+   * must never cost a live score.
    */
-  private boolean processVisited(Record<byte[], byte[]> record, ServedModel model) {
-    long t0 = System.nanoTime();
-    Scratch sc = scratchFor(model, false);
-    sc.visitor.reset();
-    ImpressionCodec.Visited v;
+  private Scratch scoreShadow(ServedModel m, Scratch sc, byte[] value, Impression imp, int n) {
+    Scratch sh = scratchFor(m, true);
     try {
-      v = codec.visit(record.value(), sc.visitor);
-    } catch (CodecException e) {
-      dead(record, e.reason().label(), e);
-      return true;
-    }
-    if (v == null) {
-      return false;
-    }
-    int n = v.candidates();
-    try {
-      if (sc.visitor.failure() != null) {
-        throw sc.visitor.failure();
+      ImpressionFeatures f = sc.features;
+      if (!sh.encodesLike(sc)) {
+        f = sh.features;
+        if (imp != null) {
+          f.encode(imp);
+        } else {
+          f.visit(codec, value);
+        }
       }
-      sc.scoreVisited(n);
+      sh.score(f, n);
     } catch (RuntimeException e) {
-      dead(record, DeadLetters.SCORING_FAILED, e);
-      return true;
+      return null;
     }
-    long nanos = System.nanoTime() - t0;
-    long now = wallClock.getAsLong();
-    metrics.impressionScored(n, nanos, now - v.timestampMs());
-    byte[] key = v.eventId().getBytes(StandardCharsets.UTF_8);
-    forwardScores(record, key, v.eventId(), v.timestampMs(), n, sc.visitor.adIds, sc.pctr, model, "live", now);
-    return true;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += Math.abs((double) sc.logit[i] - sh.logit[i]);
+    }
+    metrics.shadowScored(n, sum);
+    return sh;
   }
 
-  /** One Score per candidate ({@code adIds[i]}, {@code pctr[i]}) stamped with {@code m} and {@code variant}. */
+  /** One Score per candidate ({@code f.adId(i)}, {@code pctr[i]}) stamped with {@code m} and {@code variant}. */
   private void forwardScores(Record<byte[], byte[]> record, byte[] key, String eventId, long timestampMs, int n,
-      String[] adIds, float[] pctr, ServedModel m, String variant, long now) {
+      ImpressionFeatures f, float[] pctr, ServedModel m, String variant, long now) {
     scoreBatch.start(eventId, m.name(), m.version(), variant, timestampMs, now);
     Headers headers = copyableHeaders(record);
     for (int i = 0; i < n; i++) {
-      byte[] score = scoreBatch.encode(adIds[i], pctr[i]);
+      byte[] score = scoreBatch.encode(f.adId(i), pctr[i]);
       context.forward(new Record<>(key, Routed.encodedScore(score), record.timestamp(), headers), SCORES_CHILD);
     }
   }
@@ -283,7 +248,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private ServedModel currentOrWait() {
     ServedModel m = live.current();
     // the wait happens only until the deadline of the first task start, never per record after
-    while (m == null && System.nanoTime() - waitDeadline < 0) {
+    while (m == null && wallClock.getAsLong() < waitDeadline) {
       try {
         Thread.sleep(WAIT_POLL_MS);
       } catch (InterruptedException e) {
@@ -293,7 +258,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
       m = live.current();
     }
     if (m == null) {
-      waitDeadline = System.nanoTime(); // past: never wait again
+      waitDeadline = Long.MIN_VALUE; // past: never wait again
     }
     return m;
   }

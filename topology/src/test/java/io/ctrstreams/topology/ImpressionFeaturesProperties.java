@@ -1,4 +1,4 @@
-package io.ctrstreams.topology.internal;
+package io.ctrstreams.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +28,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * The direct path (ImpressionCodec.visit + FeatureVisitor) gives the scorer exactly what the map
+ * The direct path (ImpressionFeatures.visit) gives the scorer exactly what the map
  * path (decode, validate, FeatureEncoder.encode per role) gives: the same DLQ reason for bad
  * records, an encoding failure in both or neither, else the same event id, time, ad ids and the
  * same encoded role fields, for valid and invalid impressions (empty ids, negative time, too
@@ -36,7 +36,7 @@ import net.jqwik.api.constraints.IntRange;
  * unknown keys, fields of the other role, vocabulary hits and misses) and for truncated or
  * bit-flipped records.
  */
-class FeatureVisitorProperties {
+class ImpressionFeaturesProperties {
   private static final int MAX_CANDIDATES = 4;
   private static final ImpressionCodec CODEC = new ImpressionCodec(WireFormat.AVRO, MAX_CANDIDATES);
   private static final ModelSpec SPEC = ModelSpec.builder()
@@ -52,6 +52,9 @@ class FeatureVisitorProperties {
       .build();
   private static final FeatureEncoder ENCODER =
       new FeatureEncoder(SPEC, Map.of("user", List.of("u1", "u2", "ü3"), "ad", List.of("a1", "7")));
+
+  /** One instance for every try, as the scoring processor reuses one per model: no state may leak between records. */
+  private static final ImpressionFeatures FEATURES = new ImpressionFeatures(ENCODER, MAX_CANDIDATES);
 
   @Provide
   Arbitrary<Impression> impressions() {
@@ -74,6 +77,12 @@ class FeatureVisitorProperties {
   void directPathShouldMatchTheMapPath(@ForAll("impressions") Impression imp) {
     byte[] bytes = CODEC.encodeAvro(imp);
     assertThat(direct(bytes)).isEqualTo(mapPath(bytes));
+  }
+
+  @Property(tries = 500)
+  void decodedPathShouldMatchTheMapPath(@ForAll("impressions") Impression imp) {
+    byte[] bytes = CODEC.encodeAvro(imp);
+    assertThat(decoded(bytes)).isEqualTo(mapPath(bytes));
   }
 
   @Property(tries = 1000)
@@ -125,29 +134,47 @@ class FeatureVisitorProperties {
   }
 
   private static Outcome direct(byte[] bytes) {
-    FeatureVisitor fv = new FeatureVisitor(ENCODER, MAX_CANDIDATES);
-    fv.reset();
     ImpressionCodec.Visited v;
     try {
-      v = CODEC.visit(bytes, fv);
+      v = FEATURES.visit(CODEC, bytes);
     } catch (CodecException e) {
       if (e.reason() == DecodeFailure.NON_FINITE && mapPathHidesIt(bytes)) {
         return Outcome.failed("non_finite_dup");
       }
       return Outcome.failed(e.reason().name());
-    }
-    assertThat(v).as("current-schema Avro is always visited").isNotNull();
-    if (fv.failure() != null) {
+    } catch (RuntimeException e) {
       return Outcome.failed("encoding");
     }
-    List<String> encoded = new ArrayList<>();
-    encoded.add(roleFields(fv.contextVector, Role.CONTEXT));
-    List<String> adIds = new ArrayList<>();
-    for (int i = 0; i < v.candidates(); i++) {
-      encoded.add(roleFields(fv.candidates[i], Role.CANDIDATE));
-      adIds.add(fv.adIds[i]);
+    assertThat(v).as("current-schema Avro is always visited").isNotNull();
+    return encodedOutcome(v.eventId(), v.timestampMs(), v.candidates());
+  }
+
+  /** The decoded path of records the codec cannot visit (JSON, older schemas): ImpressionFeatures.encode. */
+  private static Outcome decoded(byte[] bytes) {
+    Impression imp;
+    try {
+      imp = CODEC.decode(bytes, 0L);
+    } catch (CodecException e) {
+      return Outcome.failed(e.reason().name());
     }
-    return new Outcome(null, v.eventId(), v.timestampMs(), adIds, encoded);
+    int n;
+    try {
+      n = FEATURES.encode(imp);
+    } catch (RuntimeException e) {
+      return Outcome.failed("encoding");
+    }
+    return encodedOutcome(imp.getEventId(), imp.getTimestampMs(), n);
+  }
+
+  private static Outcome encodedOutcome(String eventId, long ts, int n) {
+    List<String> encoded = new ArrayList<>();
+    encoded.add(roleFields(FEATURES.context(), Role.CONTEXT));
+    List<String> adIds = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      encoded.add(roleFields(FEATURES.candidates()[i], Role.CANDIDATE));
+      adIds.add(FEATURES.adId(i));
+    }
+    return new Outcome(null, eventId, ts, adIds, encoded);
   }
 
   /** True when the map path decodes the record without a NON_FINITE failure (duplicate keys). */

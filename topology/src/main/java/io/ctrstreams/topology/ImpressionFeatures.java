@@ -1,0 +1,258 @@
+package io.ctrstreams.topology;
+
+import io.ctrstreams.model.FeatureEncoder;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.ImpressionVisitor;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One impression's features encoded for one model, as the scoring topology encodes every record:
+ * straight from the record bytes where the codec can read them so ({@link #visit}: Avro of the
+ * current schema; no maps, no String per value, ASCII categorical values hashed from the bytes),
+ * else from the decoded impression ({@link #encode}: JSON, older writer schemas). Every value goes
+ * through {@link FeatureEncoder}, which holds the encoding rules; the visit adds only what the maps
+ * would have done (role fields only, absent fields as missing, the last of duplicate keys wins,
+ * unknown keys ignored), property-tested to give the vectors {@link #encode} gives on the decoded
+ * record. The vectors and ad ids are reused: one instance per model version and thread; not
+ * thread-safe.
+ */
+public final class ImpressionFeatures {
+  private final FeatureEncoder encoder;
+  private final Map<String, Integer> ordinals = new HashMap<>();
+  private final boolean[] isContext;
+  private final FeatureVector missing;
+  private final FeatureVector context;
+  private final FeatureVector[] candidates;
+  private final String[] adIds;
+  private final Visitor visitor = new Visitor();
+
+  /** Vectors for up to {@code maxCandidates} candidates of {@code encoder}'s model. */
+  public ImpressionFeatures(FeatureEncoder encoder, int maxCandidates) {
+    this.encoder = encoder;
+    ModelSpec spec = encoder.spec();
+    int n = spec.fieldCount();
+    isContext = new boolean[n];
+    missing = encoder.newFeatureVector();
+    for (int i = 0; i < n; i++) {
+      FieldSpec f = spec.field(i);
+      ordinals.put(f.name(), i);
+      isContext[i] = f.role() == FieldSpec.Role.CONTEXT;
+      encoder.encodeMissing(i, missing);
+    }
+    context = encoder.newFeatureVector();
+    candidates = new FeatureVector[maxCandidates];
+    adIds = new String[maxCandidates];
+  }
+
+  /** The encoder these features are for. */
+  public FeatureEncoder encoder() {
+    return encoder;
+  }
+
+  /**
+   * Validates and encodes {@code record} straight from its bytes ({@link ImpressionCodec#visit}).
+   *
+   * @return the event id, time and candidate count; null when the codec cannot visit the record
+   *     (then decode it and {@link #encode} the impression)
+   * @throws io.ctrstreams.schemas.CodecException when the record is invalid (as {@code decode})
+   * @throws RuntimeException the first value the encoder rejects, when the record is valid
+   */
+  public ImpressionCodec.Visited visit(ImpressionCodec codec, byte[] record) {
+    context.copyFrom(missing);
+    visitor.failure = null;
+    visitor.contextEntry = 0;
+    ImpressionCodec.Visited v = codec.visit(record, visitor);
+    if (v != null && visitor.failure != null) {
+      throw visitor.failure; // validation (inside visit) takes precedence over encoding
+    }
+    return v;
+  }
+
+  /**
+   * Encodes a decoded, validated impression ({@link FeatureEncoder#encode(Map, FieldSpec.Role,
+   * FeatureVector)} per role); returns its candidate count.
+   */
+  public int encode(Impression imp) {
+    List<Candidate> cs = imp.getCandidates();
+    encoder.encode(imp.getContext(), FieldSpec.Role.CONTEXT, context);
+    for (int i = 0; i < cs.size(); i++) {
+      Candidate c = cs.get(i);
+      encoder.encode(c.getFeatures(), FieldSpec.Role.CANDIDATE, candidate(i));
+      adIds[i] = c.getAdId();
+    }
+    return cs.size();
+  }
+
+  /** The context vector (its context fields are the record's). */
+  public FeatureVector context() {
+    return context;
+  }
+
+  /**
+   * The candidate vectors (not a copy; the first n are the record's, as {@code
+   * Scorer#scoreLogitsBatch} takes them).
+   */
+  public FeatureVector[] candidates() {
+    return candidates;
+  }
+
+  /** The ad id of candidate {@code i}. */
+  public String adId(int i) {
+    return adIds[i];
+  }
+
+  /** Candidate {@code i}'s vector, created on first need (a model swap costs one small allocation). */
+  private FeatureVector candidate(int i) {
+    FeatureVector v = candidates[i];
+    if (v == null) {
+      v = encoder.newFeatureVector();
+      candidates[i] = v;
+    }
+    return v;
+  }
+
+  /** Encodes the codec's calls; keeps the first encoding failure (the record may still fail validation). */
+  private final class Visitor implements ImpressionVisitor {
+    /**
+     * Ordinal lookups by entry position: records of one stream repeat their keys in the same
+     * order, and the decoder hands out shared key instances, so the name seen at entry k of the
+     * previous map is checked by identity before the hash lookup (-1: not a field).
+     */
+    private final String[] contextNames = new String[64];
+    private final int[] contextOrdinals = new int[64];
+    private final String[] candidateNames = new String[64];
+    private final int[] candidateOrdinals = new int[64];
+    private final AsciiView view = new AsciiView();
+    int contextEntry;
+    private int candidateEntry;
+    RuntimeException failure;
+
+    /** The ordinal of {@code name} (-1: unknown), remembered for entry {@code k} of a map. */
+    private int ordinal(String name, int k, String[] names, int[] cached) {
+      if (k < names.length && names[k] == name) {
+        return cached[k];
+      }
+      Integer o = ordinals.get(name);
+      int ord = o == null ? -1 : o;
+      if (k < names.length) {
+        names[k] = name;
+        cached[k] = ord;
+      }
+      return ord;
+    }
+
+    @Override
+    public void contextString(String name, byte[] utf8, int off, int len) {
+      int o = ordinal(name, contextEntry++, contextNames, contextOrdinals);
+      if (o >= 0 && isContext[o]) {
+        encodeString(o, utf8, off, len, context);
+      }
+    }
+
+    @Override
+    public void contextNumber(String name, double value) {
+      int o = ordinal(name, contextEntry++, contextNames, contextOrdinals);
+      if (o >= 0 && isContext[o]) {
+        encodeNumber(o, value, context);
+      }
+    }
+
+    @Override
+    public void candidate(int index, String adId) {
+      ImpressionFeatures.this.candidate(index).copyFrom(missing);
+      adIds[index] = adId;
+      candidateEntry = 0;
+    }
+
+    @Override
+    public void candidateString(int index, String name, byte[] utf8, int off, int len) {
+      int o = ordinal(name, candidateEntry++, candidateNames, candidateOrdinals);
+      if (o >= 0 && !isContext[o]) {
+        encodeString(o, utf8, off, len, candidates[index]);
+      }
+    }
+
+    @Override
+    public void candidateNumber(int index, String name, double value) {
+      int o = ordinal(name, candidateEntry++, candidateNames, candidateOrdinals);
+      if (o >= 0 && !isContext[o]) {
+        encodeNumber(o, value, candidates[index]);
+      }
+    }
+
+    private void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out) {
+      try {
+        if (encoder.encodeAscii(ordinal, b, off, len, out)) {
+          return; // hashed categorical, ASCII: one pass over the bytes
+        }
+        CharSequence s = view.of(b, off, len) ? view : new String(b, off, len, StandardCharsets.UTF_8);
+        encoder.encodeField(ordinal, s, out);
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        }
+      }
+    }
+
+    private void encodeNumber(int ordinal, double x, FeatureVector out) {
+      try {
+        encoder.encodeNumber(ordinal, x, out);
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        }
+      }
+    }
+  }
+
+  /** A reused view of ASCII bytes as chars (each byte one char, as UTF-8 decoding gives). */
+  private static final class AsciiView implements CharSequence {
+    private byte[] b;
+    private int off;
+    private int len;
+
+    /** Points at {@code [off, off + len)}; false (view unchanged) when a byte is not ASCII. */
+    boolean of(byte[] bytes, int offset, int length) {
+      for (int i = 0; i < length; i++) {
+        if (bytes[offset + i] < 0) {
+          return false;
+        }
+      }
+      this.b = bytes;
+      this.off = offset;
+      this.len = length;
+      return true;
+    }
+
+    @Override
+    public int length() {
+      return len;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (index < 0 || index >= len) {
+        throw new IndexOutOfBoundsException("index " + index + " of " + len);
+      }
+      return (char) b[off + index];
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return toString().substring(start, end);
+    }
+
+    @Override
+    public String toString() {
+      return new String(b, off, len, StandardCharsets.ISO_8859_1);
+    }
+  }
+}

@@ -10,9 +10,8 @@ package io.ctrstreams.loadtest.chaos;
  * @param duplicated candidates with more than one score
  * @param crashed what died by itself ("" when nothing): a service process that exited, or a
  *     topology whose Kafka Streams state went to ERROR (/health/live answered 503)
- * @param recoverMs fault -> first new score on every partition, ms; -1 when not measured or
- *     never reached
- * @param allScoredMs fault -> every sent candidate scored, ms; -1 when not measured or never
+ * @param recoverMs fault -> first new score on every partition, ms; -1 when never reached
+ * @param allScoredMs fault -> every sent candidate scored, ms; -1 when never reached
  * @param expectationMet the case's own check (e.g. the bad record is in the DLQ, the previous
  *     model kept serving)
  * @param note what happened, in a few words

@@ -31,10 +31,10 @@ public record ChaosReport(List<CaseResult> cases, long elapsedMs) {
     return sb.toString();
   }
 
-  /** "first 12.3 s, all 14.0 s": to the first new score on every partition, to every input scored. */
+  /** "12.3 s (all 14.0 s)": to the first new score on every partition, to every input scored. */
   static String recovery(CaseResult c) {
     if (c.recoverMs() < 0 && c.allScoredMs() < 0) {
-      return "-";
+      return "never";
     }
     return seconds(c.recoverMs()) + " (all " + seconds(c.allScoredMs()) + ")";
   }

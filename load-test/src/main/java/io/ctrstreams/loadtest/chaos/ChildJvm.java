@@ -49,6 +49,7 @@ public final class ChildJvm implements AutoCloseable {
     cmd.add("-Xmx" + heap);
     cmd.add("-XX:+UseSerialGC"); // 2 cores shared by everything: no parallel GC threads per child
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true"); // the logs are read against the fault times
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);

@@ -1,5 +1,6 @@
 package io.ctrstreams.loadtest.chaos;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,15 +17,31 @@ public record ChaosReport(List<CaseResult> cases, long elapsedMs) {
     return cases.stream().anyMatch(c -> !c.passed());
   }
 
-  /** The table: case, tried, lost, duplicated, crashed, time to recover, note; then a verdict. */
+  /**
+   * The table: case, tried, lost, duplicated, crashed, time to recover, note (columns as wide as
+   * their longest cell; numbers right-aligned); then a verdict line.
+   */
   public String format() {
-    StringBuilder sb = new StringBuilder();
-    String fmt = "%-16s %6s %6s %10s %-22s %-22s %s%n";
-    sb.append(String.format(Locale.ROOT, fmt, "case", "tried", "lost", "duplicated", "crashed", "time to recover",
-        "note"));
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"case", "tried", "lost", "duplicated", "crashed", "time to recover", "note"});
     for (CaseResult c : cases) {
-      sb.append(String.format(Locale.ROOT, fmt, c.name(), c.tried(), c.lost(), c.duplicated(),
-          c.crashed().isEmpty() ? "no" : "YES: " + c.crashed(), recovery(c), (c.passed() ? "ok: " : "FAIL: ") + c.note()));
+      rows.add(new String[] {c.name(), Integer.toString(c.tried()), Integer.toString(c.lost()),
+          Long.toString(c.duplicated()), c.crashed().isEmpty() ? "no" : "YES: " + c.crashed(), recovery(c),
+          (c.passed() ? "ok: " : "FAIL: ") + c.note()});
+    }
+    int[] width = new int[rows.get(0).length];
+    for (String[] r : rows) {
+      for (int i = 0; i < r.length; i++) {
+        width[i] = Math.max(width[i], r[i].length());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String[] r : rows) {
+      for (int i = 0; i < r.length - 1; i++) {
+        boolean number = i >= 1 && i <= 3;
+        sb.append(String.format(Locale.ROOT, "%" + (number ? "" : "-") + width[i] + "s  ", r[i]));
+      }
+      sb.append(r[r.length - 1]).append('\n');
     }
     long failed = cases.stream().filter(c -> !c.passed()).count();
     sb.append(String.format(Locale.ROOT, "%d case(s), %d failed, %.1f s%n", cases.size(), failed, elapsedMs / 1000.0));

@@ -237,6 +237,7 @@ public final class FaultSuite {
     private Watcher watcher;
     private Feeder feeder;
     private String modelsTopic;
+    private long faultMs;
 
     Case(Fault fault) {
       this.fault = fault;
@@ -310,7 +311,7 @@ public final class FaultSuite {
           services.broker().kill9();
           mark();
           services.startBroker();
-          return "broker back after " + locked(() -> System.currentTimeMillis() - faultMs) + " ms";
+          return "broker back after " + (System.currentTimeMillis() - faultMs) + " ms";
         }
         case FAILOVER -> {
           instances.get(0).jvm().kill9();
@@ -346,8 +347,6 @@ public final class FaultSuite {
         default -> throw new IllegalStateException("unhandled fault " + fault);
       }
     }
-
-    private long faultMs;
 
     private void mark() {
       faultMs = System.currentTimeMillis();
@@ -406,10 +405,12 @@ public final class FaultSuite {
         note.add(watcher.otherVersionScores() == 0 ? "v1 kept serving"
             : watcher.otherVersionScores() + " scores by another version");
       }
-      if (lost > 0) {
-        synchronized (ledger) {
-          note.add("unscored partitions " + ledger.partitionsNotResumed());
-        }
+      List<Integer> notResumed;
+      synchronized (ledger) {
+        notResumed = ledger.partitionsNotResumed();
+      }
+      if (lost > 0 && !notResumed.isEmpty()) {
+        note.add("partitions without a score after the fault " + notResumed);
       }
       if (feeder.failedSends() > 0) {
         note.add(feeder.failedSends() + " sends failed (not counted)");
@@ -436,12 +437,6 @@ public final class FaultSuite {
     private boolean locked(BooleanSupplier s) {
       synchronized (ledger) {
         return s.getAsBoolean();
-      }
-    }
-
-    private long locked(java.util.function.LongSupplier s) {
-      synchronized (ledger) {
-        return s.getAsLong();
       }
     }
 

@@ -35,6 +35,12 @@ class ChaosReportTest {
   }
 
   @Test
+  void shouldNotCallScoresThatStoppedAgainARecovery() {
+    assertThat(ChaosReport.recovery(new CaseResult("x", 9, 5, 0, "x streams ERROR", 200, -1, true, ""))).isEqualTo("never");
+    assertThat(ChaosReport.recovery(OK)).isEqualTo("12.3 s (all 14.1 s)");
+  }
+
+  @Test
   void shouldReadRejectedSwapsFromTheMetricsText() {
     String metrics = """
         # HELP ctr_model_swaps_rejected_total Rejected model swaps

@@ -40,6 +40,7 @@ public final class Ctr implements Runnable {
     cl.addSubcommand(new EvalCommand());
     cl.addSubcommand(new ImportSafetensorsCommand());
     cl.addSubcommand(new LoadTestCommand());
+    cl.addSubcommand(new ChaosCommand());
     return cl;
   }
 

@@ -324,13 +324,7 @@ public final class LoadTest implements AutoCloseable {
 
   /** A byte[] consumer of committed scores, without a group (the readers assign partitions). */
   static Map<String, Object> scoreReaderConfig(String bootstrap) {
-    Map<String, Object> cc = new HashMap<>();
-    cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    cc.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    cc.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    cc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return cc;
+    return Clients.committedReader(bootstrap, null);
   }
 
   ModelPublisher publisher(String modelsTopic) {

@@ -351,7 +351,7 @@ class ScoringTopologyTest {
     // the global thread loads a model while the record waits (here: when the clock passes 150 ms)
     c.onRead = () -> {
       if (live.current() == null && c.now.get() - c.first.get() >= 150) {
-        live.offer(TestModels.ctrm(v1));
+        TestModels.offer(live, v1);
       }
     };
     Impression imp = TestModels.impression("w3", 1L, 2, rnd);

@@ -15,6 +15,7 @@ import io.ctrstreams.schemas.ModelManifest;
 import io.ctrstreams.schemas.ModelPin;
 import io.ctrstreams.serving.ModelKeys;
 import io.ctrstreams.serving.ModelRecords;
+import io.ctrstreams.serving.ModelRegistry;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -82,13 +83,22 @@ public final class TestModels {
     if (corruptSha) {
       sha = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
     }
-    ModelManifest m = ModelManifest.newBuilder().setModel(name).setVersion(version).setChunkCount(count)
-        .setTotalBytes(bytes.length).setSha256(sha).setCreatedAtEpochMs(1_700_000_000_000L)
-        .setMetadata(new HashMap<>(Map.of("compression-ratio", "4.5"))).build();
-    byte[] mb = ModelRecords.encode(m);
+    byte[] mb = ModelRecords.encode(manifest(name, version, count, bytes.length, sha));
     out.add(KeyValue.pair(ModelKeys.versionManifest(name, version), mb));
     out.add(KeyValue.pair(ModelKeys.latestManifest(name), mb));
     return out;
+  }
+
+  private static ModelManifest manifest(String name, long version, int chunks, long bytes, String sha) {
+    return ModelManifest.newBuilder().setModel(name).setVersion(version).setChunkCount(chunks)
+        .setTotalBytes(bytes).setSha256(sha).setCreatedAtEpochMs(1_700_000_000_000L)
+        .setMetadata(new HashMap<>(Map.of("compression-ratio", "4.5"))).build();
+  }
+
+  /** Offers {@code m} to {@code registry} as the models topic would deliver it (manifest + file). */
+  public static ModelRegistry.Outcome offer(ModelRegistry registry, CtrModel m) {
+    byte[] bytes = ctrm(m);
+    return registry.offer(manifest(m.name(), m.version(), 1, bytes.length, ModelRecords.sha256Hex(bytes)), bytes);
   }
 
   /** The pin record for {@code version}. */

@@ -39,14 +39,14 @@ class ScoringProcessorTest {
     ImpressionCodec codec = new ImpressionCodec(WireFormat.valueOf(format.toUpperCase(java.util.Locale.ROOT)), 8);
     ModelRegistry live = new ModelRegistry("ctr");
     CtrModel v1 = TestModels.model("ctr", 1, 11);
-    live.offer(TestModels.ctrm(v1));
+    TestModels.offer(live, v1);
     ModelRegistry shadow = null;
     CtrModel full = null;
     if (!shadowKind.equals("none")) {
       shadow = new ModelRegistry("full");
       full = shadowKind.equals("same-encoding") ? TestModels.model("full", 7, 77)
           : TestModels.otherEncodingModel("full", 7, 77);
-      shadow.offer(TestModels.ctrm(full));
+      TestModels.offer(shadow, full);
     }
     ScoringProcessor p = new ScoringProcessor(codec, live, shadow, 0, new AtomicLong(Long.MIN_VALUE), true,
         new TopologyMetrics(new PrometheusRegistry()), () -> 1_700_000_000_500L);

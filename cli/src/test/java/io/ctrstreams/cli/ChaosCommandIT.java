@@ -22,13 +22,13 @@ import org.junit.jupiter.api.Timeout;
 class ChaosCommandIT {
 
   @Test
-  void shouldDeadLetterHostileJsonAndLoseNothingWhenTheTopologyIsKilled() {
+  void shouldDeadLetterHostileAndMegabyteRecordsAndLoseNothingWhenTheTopologyIsKilled() {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream original = System.out;
     int code;
     System.setOut(new PrintStream(new Tee(original, captured), true, StandardCharsets.UTF_8));
     try {
-      code = Ctr.commandLine().execute("chaos", "--cases", "malformed-json,deep-nesting,topology-kill9",
+      code = Ctr.commandLine().execute("chaos", "--cases", "malformed-json,deep-nesting,poison-1mb,topology-kill9",
           "--impressions", "40", "--rate", "20");
     } finally {
       System.setOut(original);
@@ -43,14 +43,14 @@ class ChaosCommandIT {
     assertThat(columns(kill)[4]).as("crashed").isEqualTo("no");
     assertThat(kill).contains(" s (all ").doesNotContain("never").contains("ok: restart-to-first-score");
     assertThat(Integer.parseInt(columns(kill)[1])).as("tried").isGreaterThanOrEqualTo(40);
-    for (String c : List.of("malformed-json", "deep-nesting")) {
+    for (String c : List.of("malformed-json", "deep-nesting", "poison-1mb")) {
       String r = row(lines, c);
       assertThat(columns(r)[2]).as(c + " lost").isEqualTo("0");
       assertThat(columns(r)[3]).as(c + " duplicated").isEqualTo("0");
       assertThat(columns(r)[4]).as(c + " crashed").isEqualTo("no");
       assertThat(r).contains("ok: hostile record -> DLQ (");
     }
-    assertThat(out).contains("3 case(s), 0 failed");
+    assertThat(out).contains("4 case(s), 0 failed");
     assertThat(code).isZero();
     // every child JVM (broker, topology instances) is gone when the command returns
     assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).toList()).isEmpty();

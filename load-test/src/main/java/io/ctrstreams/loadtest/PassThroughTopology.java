@@ -38,7 +38,7 @@ public final class PassThroughTopology {
   /** Impressions topic -> decode -> one constant Score per candidate -> scores topic. */
   public static Topology build(TopologyConfig config) {
     StreamsBuilder b = new StreamsBuilder();
-    ImpressionCodec codec = new ImpressionCodec(config.inputFormat(), config.maxCandidates());
+    ImpressionCodec codec = config.impressionCodec();
     b.stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions"))
         .process(() -> new PassThroughProcessor(codec), Named.as("pass-through"))
         .to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("scores"));

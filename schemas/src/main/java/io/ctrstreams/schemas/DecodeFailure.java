@@ -21,7 +21,13 @@ public enum DecodeFailure {
   /** An impression without candidate ads. */
   EMPTY_CANDIDATES,
   /** An impression with more candidates than the configured maximum. */
-  TOO_MANY_CANDIDATES;
+  TOO_MANY_CANDIDATES,
+  /**
+   * A record over the configured size limit, or an event / ad id longer than the id limit: bounded
+   * here so that every output derived from an input record (scores, the label join's records, dead
+   * letters) stays within the producer's and the broker's size limits.
+   */
+  TOO_LARGE;
 
   /** The metric-label / header form, e.g. {@code unknown_schema}. */
   public String label() {

@@ -108,6 +108,9 @@ final class ImpressionBinary {
     double badContextValue;
     /** First candidate that fails a check (-1: none); its key when the failure is a value. */
     int badCandidate = -1;
+    /** Length of the longest ad id and its candidate. */
+    int longestAdId;
+    int longestAdIdCandidate = -1;
     String badCandidateKey;
     double badCandidateValue;
   }
@@ -138,6 +141,10 @@ final class ImpressionBinary {
           }
           if (adId.isEmpty() && f.badCandidate < 0) {
             f.badCandidate = i;
+          }
+          if (adId.length() > f.longestAdId) {
+            f.longestAdId = adId.length();
+            f.longestAdIdCandidate = i;
           }
           r.visitFeatures(report ? v : null, i, f);
         }

@@ -32,9 +32,18 @@ import org.apache.avro.message.SchemaStore;
 public final class ImpressionCodec {
   /** Default cap on candidates per impression. */
   public static final int DEFAULT_MAX_CANDIDATES = 1000;
+  /** Default cap on the length of an event id or an ad id, in characters. */
+  public static final int DEFAULT_MAX_ID_LENGTH = 1024;
+  /**
+   * Default cap on a record's size: half the producer's default {@code max.request.size} (1 MiB),
+   * so the label join's record, which carries the impression's bytes, always fits.
+   */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 512 * 1024;
 
   private final WireFormat format;
   private final int maxCandidates;
+  private final int maxIdLength;
+  private final int maxRecordBytes;
   private final AvroCodec<Impression> avro;
 
   /** A codec for one input format with a candidate cap. */
@@ -47,11 +56,26 @@ public final class ImpressionCodec {
    * only the current Impression schema is known, other fingerprints are UNKNOWN_SCHEMA).
    */
   public ImpressionCodec(WireFormat format, int maxCandidates, SchemaStore schemaStore) {
+    this(format, maxCandidates, DEFAULT_MAX_ID_LENGTH, DEFAULT_MAX_RECORD_BYTES, schemaStore);
+  }
+
+  /**
+   * A codec with every input limit: records over {@code maxRecordBytes} and ids longer than
+   * {@code maxIdLength} characters fail with {@link DecodeFailure#TOO_LARGE}.
+   */
+  public ImpressionCodec(
+      WireFormat format, int maxCandidates, int maxIdLength, int maxRecordBytes, SchemaStore schemaStore) {
     if (maxCandidates < 1) {
       throw new IllegalArgumentException("maxCandidates must be >= 1, found " + maxCandidates);
     }
+    if (maxIdLength < 1 || maxRecordBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxIdLength and maxRecordBytes must be >= 1, found " + maxIdLength + " and " + maxRecordBytes);
+    }
     this.format = format;
     this.maxCandidates = maxCandidates;
+    this.maxIdLength = maxIdLength;
+    this.maxRecordBytes = maxRecordBytes;
     this.avro =
         new AvroCodec<>("Impression", Impression.getEncoder(), Impression.createDecoder(schemaStore));
   }
@@ -74,6 +98,7 @@ public final class ImpressionCodec {
           format == WireFormat.AVRO ? DecodeFailure.BAD_AVRO : DecodeFailure.BAD_JSON,
           "impression record has no value (" + (bytes == null ? "null" : "0 bytes") + ")");
     }
+    checkSize(bytes);
     Impression imp;
     if (format.resolve(bytes) == WireFormat.AVRO) {
       imp = ImpressionBinary.decode(bytes); // the current schema, decoded directly
@@ -103,11 +128,15 @@ public final class ImpressionCodec {
     if (bytes == null || bytes.length == 0 || format.resolve(bytes) != WireFormat.AVRO) {
       return null;
     }
+    checkSize(bytes);
     ImpressionBinary.Facts f = ImpressionBinary.visit(bytes, maxCandidates, visitor);
     if (f == null) {
       return null;
     }
     checkHeader(f.eventId, f.timestampMs, f.candidates);
+    if (f.longestAdId > maxIdLength) {
+      throw adIdTooLong(f.eventId, f.longestAdIdCandidate, f.longestAdId);
+    }
     if (f.badContextKey != null) {
       JsonFields.finite(f.badContextValue, "context." + f.badContextKey);
     }
@@ -134,14 +163,28 @@ public final class ImpressionCodec {
       if (c.getAdId() == null || c.getAdId().isEmpty()) {
         throw noAdId(imp.getEventId(), i);
       }
+      if (c.getAdId().length() > maxIdLength) {
+        throw adIdTooLong(imp.getEventId(), i, c.getAdId().length());
+      }
       checkFinite(c.getFeatures(), "candidates[" + i + "].features");
     }
   }
 
   /** The record-level checks, in order: event id, timestamp, candidate count. */
+  private void checkSize(byte[] bytes) {
+    if (bytes.length > maxRecordBytes) {
+      throw new CodecException(DecodeFailure.TOO_LARGE,
+          "impression record has " + bytes.length + " bytes, max is " + maxRecordBytes);
+    }
+  }
+
   private void checkHeader(String eventId, long timestampMs, int candidates) {
     if (eventId == null || eventId.isEmpty()) {
       throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
+    }
+    if (eventId.length() > maxIdLength) {
+      throw new CodecException(DecodeFailure.TOO_LARGE, "impression eventId has " + eventId.length()
+          + " characters, max is " + maxIdLength + " (starts with " + eventId.substring(0, Math.min(32, maxIdLength)) + ")");
     }
     if (timestampMs < 0) {
       throw new CodecException(DecodeFailure.MISSING_FIELD,
@@ -154,6 +197,11 @@ public final class ImpressionCodec {
       throw new CodecException(DecodeFailure.TOO_MANY_CANDIDATES,
           "impression " + eventId + " has " + candidates + " candidates, max is " + maxCandidates);
     }
+  }
+
+  private CodecException adIdTooLong(String eventId, int candidate, int length) {
+    return new CodecException(DecodeFailure.TOO_LARGE, "impression " + eventId + " candidate " + candidate
+        + " has an adId of " + length + " characters, max is " + maxIdLength);
   }
 
   private static CodecException noAdId(String eventId, int candidate) {

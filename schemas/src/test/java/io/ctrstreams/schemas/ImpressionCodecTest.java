@@ -162,4 +162,59 @@ class ImpressionCodecTest {
     assertThatThrownBy(() -> new ImpressionCodec(WireFormat.JSON, 0))
         .hasMessageContaining("maxCandidates must be >= 1, found 0");
   }
+
+  private static final ImpressionVisitor NO_OP = new ImpressionVisitor() {
+    @Override
+    public void contextString(String name, byte[] utf8, int off, int len) {}
+
+    @Override
+    public void contextNumber(String name, double value) {}
+
+    @Override
+    public void candidate(int index, String adId) {}
+
+    @Override
+    public void candidateString(int index, String name, byte[] utf8, int off, int len) {}
+
+    @Override
+    public void candidateNumber(int index, String name, double value) {}
+  };
+
+  @Test
+  void shouldRejectIdsAndRecordsJustOverTheLimitsAsTooLarge() {
+    ImpressionCodec limited = new ImpressionCodec(WireFormat.AUTO, 3, 8, 600, null);
+    Impression atLimit = sample();
+    atLimit.setEventId("e".repeat(8));
+    atLimit.getCandidates().get(1).setAdId("a".repeat(8));
+    byte[] ok = limited.encodeAvro(atLimit);
+    assertThat(limited.decode(ok, 5L).getEventId()).isEqualTo("eeeeeeee");
+    assertThat(limited.visit(ok, NO_OP).eventId()).isEqualTo("eeeeeeee");
+
+    Impression longEvent = sample();
+    longEvent.setEventId("e".repeat(9));
+    for (byte[] b : List.of(limited.encodeAvro(longEvent), (ImpressionCodec.encodeJson(longEvent)))) {
+      assertRejected(limited, b, DecodeFailure.TOO_LARGE, "eventId has 9 characters, max is 8");
+    }
+    assertThatThrownBy(() -> limited.visit(limited.encodeAvro(longEvent), NO_OP))
+        .isInstanceOf(CodecException.class).hasMessageContaining("eventId has 9 characters");
+
+    Impression longAd = sample();
+    longAd.getCandidates().get(1).setAdId("a".repeat(9));
+    assertRejected(limited, limited.encodeAvro(longAd), DecodeFailure.TOO_LARGE, "candidate 1 has an adId of 9 characters");
+    assertThatThrownBy(() -> limited.visit(limited.encodeAvro(longAd), NO_OP))
+        .isInstanceOf(CodecException.class).hasMessageContaining("candidate 1 has an adId of 9 characters");
+
+    byte[] big = utf8("{\"eventId\":\"e\",\"pad\":\"" + "x".repeat(600) + "\",\"candidates\":[{\"adId\":\"a\"}]}");
+    assertRejected(limited, big, DecodeFailure.TOO_LARGE, "impression record has " + big.length + " bytes, max is 600");
+  }
+
+  @Test
+  void shouldRejectAMegabyteEventIdWithTheDefaultLimits() {
+    Impression huge = sample();
+    huge.setEventId("x".repeat(1_000_000));
+    assertRejected(auto, (ImpressionCodec.encodeJson(huge)), DecodeFailure.TOO_LARGE, "max is " + ImpressionCodec.DEFAULT_MAX_RECORD_BYTES);
+    Impression longId = sample();
+    longId.setEventId("x".repeat(ImpressionCodec.DEFAULT_MAX_ID_LENGTH + 1));
+    assertRejected(auto, avro.encodeAvro(longId), DecodeFailure.TOO_LARGE, "max is " + ImpressionCodec.DEFAULT_MAX_ID_LENGTH);
+  }
 }

@@ -106,7 +106,7 @@ public final class ScoringTopology {
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("models"),
         () -> new ModelStoreProcessor(MODEL_STORE, registries));
 
-    ImpressionCodec impressionCodec = new ImpressionCodec(config.inputFormat(), config.maxCandidates());
+    ImpressionCodec impressionCodec = config.impressionCodec();
     // one first-model deadline per app instance, set by the first task init (see ScoringProcessor)
     AtomicLong modelDeadline = new AtomicLong(Long.MIN_VALUE);
     KStream<byte[], Routed> scored =

@@ -49,6 +49,8 @@ public final class TopologyConfig extends ServiceConfig {
   public static final String INPUT_FORMAT_CONFIG = "input.format";
   /** Candidate cap per impression. */
   public static final String MAX_CANDIDATES_CONFIG = "input.max.candidates";
+  public static final String MAX_ID_LENGTH_CONFIG = "input.max.id.length";
+  public static final String MAX_RECORD_BYTES_CONFIG = "input.max.record.bytes";
   /** Bounded wait for a first model. */
   public static final String MODEL_WAIT_MS_CONFIG = "model.wait.ms";
   /** Labels on/off. */
@@ -81,6 +83,10 @@ public final class TopologyConfig extends ServiceConfig {
           "Wire format of impressions and clicks: avro (single-object encoding), json (docs/input-json.md) or auto (per record by the first byte).")
       .define(MAX_CANDIDATES_CONFIG, Type.INT, ImpressionCodec.DEFAULT_MAX_CANDIDATES, Range.between(1, 100_000), Importance.MEDIUM,
           "Impressions with more candidates go to the DLQ (reason too_many_candidates).")
+      .define(MAX_ID_LENGTH_CONFIG, Type.INT, ImpressionCodec.DEFAULT_MAX_ID_LENGTH, Range.between(1, 65_536), Importance.LOW,
+          "Impressions whose eventId or an adId is longer (characters) go to the DLQ (reason too_large): every score carries both ids, so this bounds the score records.")
+      .define(MAX_RECORD_BYTES_CONFIG, Type.INT, ImpressionCodec.DEFAULT_MAX_RECORD_BYTES, Range.between(1, Integer.MAX_VALUE), Importance.LOW,
+          "Impression records larger than this go to the DLQ (reason too_large), cut to their first 256 KiB. Must stay below the producer's max.request.size: the label join forwards the record's bytes.")
       .group("Model")
       .name(MODEL_NAME_CONFIG, "ctr", Importance.HIGH, "Name of the live model on the models topic (keys <name>/...).")
       .define(SHADOW_MODEL_NAME_CONFIG, Type.STRING, "", null, Importance.LOW,
@@ -123,6 +129,16 @@ public final class TopologyConfig extends ServiceConfig {
           MODEL_WAIT_MS_CONFIG, getLong(MODEL_WAIT_MS_CONFIG),
           "must be < max.poll.interval.ms (" + maxPoll + "): a waiting stream thread would be kicked out of the group");
     }
+    Object maxRequest = originals().get(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+    if (maxRequest == null) {
+      maxRequest = originals().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    }
+    long maxRequestBytes = maxRequest == null ? 1_048_576L : Long.parseLong(String.valueOf(maxRequest).trim());
+    if (getInt(MAX_RECORD_BYTES_CONFIG) > maxRequestBytes - 65_536) {
+      throw new ConfigException(MAX_RECORD_BYTES_CONFIG, getInt(MAX_RECORD_BYTES_CONFIG),
+          "must be at most the producer's max.request.size (" + maxRequestBytes
+              + ") minus 64 KiB: the label join forwards an impression's bytes with its scores");
+    }
     String guarantee = String.valueOf(streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     if (!guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
       Object tt = originals().get(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
@@ -154,6 +170,9 @@ public final class TopologyConfig extends ServiceConfig {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
     p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.putIfAbsent(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "INFO");
+    // an output the producer refuses as too large dead-letters its input instead of killing the thread
+    p.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class);
+    p.putIfAbsent(DLQ_TOPIC_CONFIG, getString(DLQ_TOPIC_CONFIG));
     // the global consumer reads only the models topic: fetch responses below 1 MiB (see FETCH_BYTES)
     p.putIfAbsent(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         ModelPublisher.FETCH_BYTES);
@@ -200,6 +219,12 @@ public final class TopologyConfig extends ServiceConfig {
   /** Candidate cap. */
   public int maxCandidates() {
     return getInt(MAX_CANDIDATES_CONFIG);
+  }
+
+  /** The impression codec with this config's input format and limits. */
+  public ImpressionCodec impressionCodec() {
+    return new ImpressionCodec(inputFormat(), maxCandidates(), getInt(MAX_ID_LENGTH_CONFIG),
+        getInt(MAX_RECORD_BYTES_CONFIG), null);
   }
 
   /** Bounded wait for a first model, per task start. */

@@ -96,6 +96,23 @@ class TopologyConfigTest {
   }
 
   @Test
+  void shouldBoundInputRecordsBelowTheProducersRequestSizeAndInstallTheOutputHandler() {
+    assertThatThrownBy(() -> new TopologyConfig(props("input.max.record.bytes", "1000000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("input.max.record.bytes")
+        .hasMessageContaining("1000000")
+        .hasMessageContaining("max.request.size (1048576)");
+    assertThat(new TopologyConfig(props("input.max.record.bytes", "1000000", "producer.max.request.size", "2097152"))
+        .impressionCodec()).isNotNull();
+    assertThat(new TopologyConfig(props("input.max.record.bytes", String.valueOf(1_048_576 - 65_536))).impressionCodec())
+        .isNotNull();
+    TopologyConfig c = new TopologyConfig(props("topic.dlq", "dead"));
+    assertThat(c.streamsProperties())
+        .containsEntry(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class)
+        .containsEntry("topic.dlq", "dead");
+  }
+
+  @Test
   void shouldValidatePassThroughStreamsProperties() {
     assertThatThrownBy(() -> new TopologyConfig(props("num.stream.threads", "lots")))
         .isInstanceOf(ConfigException.class)

@@ -38,10 +38,8 @@ public final class ClickDecodeProcessor implements Processor<byte[], byte[], byt
     } catch (CodecException e) {
       String reason = e.reason().label();
       metrics.deadLetter(context.recordMetadata().map(m -> m.topic()).orElse("clicks"), reason);
-      context.forward(
-          record
-              .withValue(Routed.dead(record.value()))
-              .withHeaders(DeadLetters.headers(record.headers(), reason, e, context.recordMetadata())));
+      Record<byte[], byte[]> letter = DeadLetters.letter(record, reason, e, context.recordMetadata());
+      context.forward(letter.withValue(Routed.dead(letter.value())));
       return;
     }
     context.forward(

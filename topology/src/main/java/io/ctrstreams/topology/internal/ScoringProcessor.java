@@ -278,10 +278,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
 
   private void dead(Record<byte[], byte[]> record, String reason, Throwable e) {
     metrics.deadLetter(context.recordMetadata().map(m -> m.topic()).orElse("impressions"), reason);
-    context.forward(
-        record
-            .withValue(Routed.dead(record.value()))
-            .withHeaders(DeadLetters.headers(record.headers(), reason, e, context.recordMetadata())),
-        DLQ_CHILD);
+    Record<byte[], byte[]> letter = DeadLetters.letter(record, reason, e, context.recordMetadata());
+    context.forward(letter.withValue(Routed.dead(letter.value())), DLQ_CHILD);
   }
 }

@@ -67,7 +67,7 @@ final class DemoStatus {
     long rejected;
     long failed;
     synchronized (outcomes) {
-      accepted = outcomes.stream().filter(o -> o.status() == RecompressionOutcome.Status.ACCEPTED).count();
+      accepted = outcomes.stream().filter(o -> o.status().accepted()).count();
       rejected = outcomes.stream().filter(o -> o.status() == RecompressionOutcome.Status.REJECTED).count();
       failed = outcomes.stream().filter(o -> o.status() == RecompressionOutcome.Status.FAILED).count();
     }

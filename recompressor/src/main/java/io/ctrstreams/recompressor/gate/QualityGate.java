@@ -49,8 +49,14 @@ public final class QualityGate {
    * @param passed whether the candidate may be published
    * @param summary metrics and, when rejected, why
    * @param candidateLogloss the candidate's holdout logloss, NaN when not judged on the holdout
+   * @param withoutAuc judged on a holdout of one class, where AUC is undefined (logloss,
+   *     calibration and fidelity only)
    */
-  public record Verdict(boolean passed, String summary, double candidateLogloss) {}
+  public record Verdict(boolean passed, String summary, double candidateLogloss, boolean withoutAuc) {
+    Verdict(boolean passed, String summary, double candidateLogloss) {
+      this(passed, summary, candidateLogloss, false);
+    }
+  }
 
   /**
    * The whole decision on raw rows (field name to String or Number, encoded by each model).
@@ -66,8 +72,9 @@ public final class QualityGate {
       GateReport r = evaluate(probabilities(full, holdout), probabilities(candidate, holdout), labels, n);
       String s = String.format(Locale.ROOT, "holdout n=%d auc %.4f->%.4f logloss %.4f->%.4f |dlogit| %.4f%s",
           n, r.aucFull(), r.aucCandidate(), r.loglossFull(), r.loglossCandidate(), r.meanAbsLogitDiff(),
-          r.passed() ? "" : " FAILED: " + String.join("; ", r.failures()));
-      return new Verdict(r.passed(), s, r.loglossCandidate());
+          r.passed() ? (r.aucUndefined() ? " (one class: accepted without AUC)" : "")
+              : " FAILED: " + String.join("; ", r.failures()));
+      return new Verdict(r.passed(), s, r.loglossCandidate(), r.aucUndefined());
     }
     if (requireHoldout) {
       return new Verdict(false, "holdout has " + n + " rows, gate.require.holdout needs " + holdoutMinRows, Double.NaN);
@@ -138,8 +145,9 @@ public final class QualityGate {
     double aucDrop = aucF - aucC;
     double llRise = llC - llF;
     double calShift = Math.abs(calC - calF);
-    // NaN AUC (one class only) cannot be judged: treat as a failure rather than a silent pass.
-    if (Double.isNaN(aucDrop) || aucDrop > thresholds.maxAucDrop()) {
+    // NaN AUC (a holdout of one class, e.g. during a click outage) cannot be judged: the other
+    // checks decide, and the report says so (GateReport.aucUndefined) instead of passing silently.
+    if (aucDrop > thresholds.maxAucDrop()) {
       failures.add(String.format(Locale.ROOT, "AUC drop %.5f exceeds max AUC drop %.5f (full %.5f, candidate %.5f)",
           aucDrop, thresholds.maxAucDrop(), aucF, aucC));
     }
@@ -181,6 +189,11 @@ public final class QualityGate {
 
     public boolean passed() {
       return failures.isEmpty();
+    }
+
+    /** Whether AUC is undefined (the rows have one class only) and so did not take part. */
+    public boolean aucUndefined() {
+      return Double.isNaN(aucFull) || Double.isNaN(aucCandidate);
     }
 
     public double aucDelta() {

@@ -26,10 +26,20 @@ public record RecompressionOutcome(
   public enum Status {
     /** Gate passed and the model was published. */
     ACCEPTED,
+    /**
+     * The holdout had one class only (e.g. during a click outage), so AUC is undefined: the gate
+     * passed on logloss, calibration and fidelity alone and the model was published.
+     */
+    ACCEPTED_WITHOUT_AUC,
     /** Gate failed; nothing published. */
     REJECTED,
     /** The pipeline or publishing threw; nothing published. */
-    FAILED
+    FAILED;
+
+    /** Whether the model was published. */
+    public boolean accepted() {
+      return this == ACCEPTED || this == ACCEPTED_WITHOUT_AUC;
+    }
   }
 
   /** Rank per compressed layer, from the candidate's low-rank config. */

@@ -36,7 +36,7 @@ public final class RecompressorMetrics {
     ratio = Gauge.builder().name("ctr_recompression_ratio")
         .help("Full bytes / compressed bytes of the last accepted model.").register(registry);
     outcomes = Counter.builder().name("ctr_recompression_gate_outcomes_total")
-        .help("Recompression runs by outcome (accepted, rejected, failed).")
+        .help("Recompression runs by outcome (accepted, accepted_without_auc, rejected, failed).")
         .labelNames("outcome").register(registry);
     for (RecompressionOutcome.Status s : RecompressionOutcome.Status.values()) {
       outcomes.labelValues(label(s)).inc(0); // expose zeros so rates work from the first scrape
@@ -56,7 +56,7 @@ public final class RecompressorMetrics {
     duration.observe(o.seconds());
     outcomes.labelValues(label(o.status())).inc();
     bytes.labelValues("full").set(o.fullBytes());
-    if (o.status() == RecompressionOutcome.Status.ACCEPTED) {
+    if (o.status().accepted()) {
       bytes.labelValues("compressed").set(o.compressedBytes());
       ratio.set(o.compressionRatio());
       lastSuccess.set(System.currentTimeMillis() / 1000.0);

@@ -280,7 +280,8 @@ public final class RecompressorService implements AutoCloseable {
           : -1;
       store.markFinished(fullVersion, version, policy.nowMs(), verdict.candidateLogloss());
       outcome = new RecompressionOutcome(run.trigger(), fullVersion, version,
-          verdict.passed() ? RecompressionOutcome.Status.ACCEPTED : RecompressionOutcome.Status.REJECTED,
+          !verdict.passed() ? RecompressionOutcome.Status.REJECTED
+              : verdict.withoutAuc() ? RecompressionOutcome.Status.ACCEPTED_WITHOUT_AUC : RecompressionOutcome.Status.ACCEPTED,
           verdict.summary(), full.size(), compressedBytes, seconds(t0), RecompressionOutcome.ranks(candidate));
       if (verdict.passed()) {
         LOG.info("published {} v{} compressed from {} v{} ({} -> {} bytes, {}): {}", config.modelName(), version,

@@ -79,6 +79,31 @@ class QualityGateTest {
   }
 
   @Test
+  void shouldJudgeAHoldoutOfOneClassWithoutAucOnItsOtherChecks() {
+    float[][] d = data(SEED + 5, 2000);
+    float[] negatives = new float[d[1].length]; // a click outage: no positive label at all
+    QualityGate gate = new QualityGate(GateThresholds.defaults());
+    // a slightly better candidate (lower logloss on all-negative rows) is accepted, without AUC
+    float[] lower = d[0].clone();
+    for (int i = 0; i < lower.length; i++) {
+      lower[i] *= 0.999f;
+    }
+    QualityGate.GateReport better = gate.evaluate(d[0], lower, negatives, lower.length);
+    assertThat(better.aucUndefined()).isTrue();
+    assertThat(better.passed()).as("%s", better.failures()).isTrue();
+    assertThat(better.loglossCandidate()).isLessThan(better.loglossFull());
+    // a candidate far from the full model still fails on logloss and fidelity
+    float[] off = new float[d[0].length];
+    java.util.Arrays.fill(off, 0.9f);
+    QualityGate.GateReport worse = gate.evaluate(d[0], off, negatives, off.length);
+    assertThat(worse.aucUndefined()).isTrue();
+    assertThat(worse.passed()).isFalse();
+    assertThat(worse.failures()).noneMatch(f -> f.contains("AUC")).anyMatch(f -> f.contains("max logloss rise"));
+    // on a holdout with both classes AUC takes part as before
+    assertThat(gate.evaluate(d[0], lower, d[1], lower.length).aucUndefined()).isFalse();
+  }
+
+  @Test
   void shouldRejectNoisyCandidateNamingTheThresholds() {
     float[][] d = data(SEED + 2, 4000);
     Random rnd = new Random(SEED + 2);

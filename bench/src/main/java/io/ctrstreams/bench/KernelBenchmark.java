@@ -2,18 +2,9 @@ package io.ctrstreams.bench;
 
 import io.ctrstreams.model.internal.Kernels;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The scorer's GEMM kernel alone, {@code Y[n, out] += X[n, in] Wt[in, out]}, on the layer shapes
@@ -24,13 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * baseline that shows why the scorer uses rows: C2 cannot prove the flat loop's store and loads
  * independent and leaves it scalar. GFLOP/s = 2 * n * in * out / ns.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx256m", "--add-modules=jdk.incubator.vector"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class KernelBenchmark {
+public class KernelBenchmark extends NsBenchmark {
   /** n x in x out. */
   @Param({"16x400x400", "16x400x64", "16x64x400", "16x52x400"})
   public String shape;

@@ -1,17 +1,8 @@
 package io.ctrstreams.bench;
 
 import io.ctrstreams.simd.VectorPeak;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The single-core float FMA peak, two ways. {@link #fmaPeak}: reachable from Java 17 without the
@@ -24,13 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * #VECTOR_FLOPS_PER_OP} flops per op), what the scorer's Vector API kernels could reach. Reports
  * take the higher of the two as the peak.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx256m", "--add-modules=jdk.incubator.vector"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class PeakFlopsBenchmark {
+public class PeakFlopsBenchmark extends NsBenchmark {
   /** Elements per op. */
   public static final int N = 1024;
   /** Dependent FMAs per element. */

@@ -4,19 +4,11 @@ import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.Scorer;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -24,13 +16,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * of {@link BenchModels}. One op = one request; ns per candidate = score / batch. Candidates
  * cycle through 64 pre-encoded pools so rows vary between ops.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "--add-modules=jdk.incubator.vector"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class ScorerBenchmark {
+public class ScorerBenchmark extends NsBenchmark {
   /** Architecture: DNN or DCNV2. */
   @Param({"DNN", "DCNV2"})
   public String arch;

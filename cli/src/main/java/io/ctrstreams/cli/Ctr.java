@@ -6,15 +6,20 @@ import picocli.CommandLine.Command;
 /**
  * The {@code ctr} launcher: one picocli command tree for every ctr-streams service and tool.
  *
- * <p>Each subcommand lives in its own class in this package and is registered in
- * {@link #commandLine()}; every one gets {@code --help} through {@code mixinStandardHelpOptions}.
+ * <p>Each subcommand lives in its own class in this package and is registered in the
+ * {@code subcommands} of this class's {@code @Command}; every one gets {@code --help} through
+ * {@code mixinStandardHelpOptions}.
  */
 @Command(
     name = "ctr",
     mixinStandardHelpOptions = true,
     versionProvider = Ctr.Version.class,
     description = "ctr-streams: online CTR scoring with low-rank compressed models on Apache Kafka.",
-    subcommands = {CommandLine.HelpCommand.class})
+    // One entry per subcommand, in the order of the README's command list.
+    subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, BrokerCommand.class, CompressCommand.class,
+        TrainerCommand.class, RecompressorCommand.class, PublishCommand.class, BenchScoreCommand.class,
+        TopologyCommand.class, TrainCommand.class, EvalCommand.class, ImportSafetensorsCommand.class,
+        LoadTestCommand.class, ChaosCommand.class})
 public final class Ctr implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -26,22 +31,7 @@ public final class Ctr implements Runnable {
 
   /** Builds the full command tree; tests use this to run commands in process. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Ctr());
-    // Subcommands are added here, one line each, so the list reads like the README's command list.
-    cl.addSubcommand(new DemoCommand());
-    cl.addSubcommand(new BrokerCommand());
-    cl.addSubcommand(new CompressCommand());
-    cl.addSubcommand(new TrainerCommand());
-    cl.addSubcommand(new RecompressorCommand());
-    cl.addSubcommand(new PublishCommand());
-    cl.addSubcommand(new BenchScoreCommand());
-    cl.addSubcommand(new TopologyCommand());
-    cl.addSubcommand(new TrainCommand());
-    cl.addSubcommand(new EvalCommand());
-    cl.addSubcommand(new ImportSafetensorsCommand());
-    cl.addSubcommand(new LoadTestCommand());
-    cl.addSubcommand(new ChaosCommand());
-    return cl;
+    return new CommandLine(new Ctr());
   }
 
   /** Entry point of the fat jar. */

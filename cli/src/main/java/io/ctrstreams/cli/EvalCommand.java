@@ -1,6 +1,5 @@
 package io.ctrstreams.cli;
 
-import io.ctrstreams.CtrException;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.FeatureVector;
@@ -19,11 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ctr eval}: scores a Criteo/Avazu file with a .ctrm model through the serving scorer and
@@ -33,9 +29,7 @@ import picocli.CommandLine.Spec;
     name = "eval",
     mixinStandardHelpOptions = true,
     description = "Evaluate a .ctrm model on a Criteo TSV or Avazu CSV file.")
-public final class EvalCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
+public final class EvalCommand extends ToolCommand {
   @Option(names = "--model", required = true, description = "Model .ctrm file.")
   Path model;
 
@@ -49,58 +43,48 @@ public final class EvalCommand implements Callable<Integer> {
   Path scoresOut;
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    try {
-      CtrModel m = CtrModel.fromFile(CtrmFormat.read(model));
-      Scorer scorer = m.scorer();
-      FeatureVector fv = m.spec().newFeatureVector();
-      double[] p = new double[1024];
-      boolean[] y = new boolean[1024];
-      int n = 0;
-      try (RecordReader r = TrainingRun.openFile(format.toLowerCase(Locale.ROOT), data);
-          BufferedWriter w = scoresOut == null ? null : Files.newBufferedWriter(scoresOut, StandardCharsets.UTF_8)) {
-        if (r.schema().size() != m.spec().fieldCount()) {
-          throw new CtrModelException("model " + m.name() + " has " + m.spec().fieldCount() + " fields, " + format
-              + " data has " + r.schema().size());
-        }
-        for (int f = 0; f < r.schema().size(); f++) {
-          if (!r.schema().field(f).name().equals(m.spec().field(f).name())) {
-            throw new CtrModelException("model field " + f + " is " + m.spec().field(f).name() + ", " + format
-                + " data has " + r.schema().field(f).name());
-          }
-        }
-        RawRecord rec = r.schema().newRecord();
-        while (r.next(rec)) {
-          Features.encode(m.encoder(), rec, fv);
-          float pc = scorer.score(fv, fv);
-          if (n == p.length) {
-            p = Arrays.copyOf(p, n * 2);
-            y = Arrays.copyOf(y, n * 2);
-          }
-          p[n] = pc;
-          y[n] = rec.label > 0.5f;
-          n++;
-          if (w != null) {
-            w.write((rec.label > 0.5f ? "1" : "0") + "\t" + pc);
-            w.newLine();
-          }
+  void run(PrintWriter out, PrintWriter err) throws IOException {
+    CtrModel m = CtrModel.fromFile(CtrmFormat.read(model));
+    Scorer scorer = m.scorer();
+    FeatureVector fv = m.spec().newFeatureVector();
+    double[] p = new double[1024];
+    boolean[] y = new boolean[1024];
+    int n = 0;
+    try (RecordReader r = TrainingRun.openFile(format.toLowerCase(Locale.ROOT), data);
+        BufferedWriter w = scoresOut == null ? null : Files.newBufferedWriter(scoresOut, StandardCharsets.UTF_8)) {
+      if (r.schema().size() != m.spec().fieldCount()) {
+        throw new CtrModelException("model " + m.name() + " has " + m.spec().fieldCount() + " fields, " + format
+            + " data has " + r.schema().size());
+      }
+      for (int f = 0; f < r.schema().size(); f++) {
+        if (!r.schema().field(f).name().equals(m.spec().field(f).name())) {
+          throw new CtrModelException("model field " + f + " is " + m.spec().field(f).name() + ", " + format
+              + " data has " + r.schema().field(f).name());
         }
       }
-      if (n == 0) {
-        throw new CtrModelException("no rows in " + data);
+      RawRecord rec = r.schema().newRecord();
+      while (r.next(rec)) {
+        Features.encode(m.encoder(), rec, fv);
+        float pc = scorer.score(fv, fv);
+        if (n == p.length) {
+          p = Arrays.copyOf(p, n * 2);
+          y = Arrays.copyOf(y, n * 2);
+        }
+        p[n] = pc;
+        y[n] = rec.label > 0.5f;
+        n++;
+        if (w != null) {
+          w.write((rec.label > 0.5f ? "1" : "0") + "\t" + pc);
+          w.newLine();
+        }
       }
-      double[] ps = Arrays.copyOf(p, n);
-      boolean[] ys = Arrays.copyOf(y, n);
-      out.printf(Locale.ROOT, "auc=%.4f logloss=%.4f calibration=%.4f rows=%d%n", BinaryMetrics.auc(ps, ys),
-          BinaryMetrics.logloss(ps, ys), BinaryMetrics.calibration(ps, ys), n);
-      out.flush();
-      return 0;
-    } catch (CtrException | IOException e) {
-      err.println("ctr eval: " + e.getMessage());
-      err.flush();
-      return 1;
     }
+    if (n == 0) {
+      throw new CtrModelException("no rows in " + data);
+    }
+    double[] ps = Arrays.copyOf(p, n);
+    boolean[] ys = Arrays.copyOf(y, n);
+    out.printf(Locale.ROOT, "auc=%.4f logloss=%.4f calibration=%.4f rows=%d%n", BinaryMetrics.auc(ps, ys),
+        BinaryMetrics.logloss(ps, ys), BinaryMetrics.calibration(ps, ys), n);
   }
 }

@@ -1,6 +1,5 @@
 package io.ctrstreams.cli;
 
-import io.ctrstreams.CtrException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ctrstreams.model.ModelSpec;
@@ -14,20 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code ctr import-safetensors}: PyTorch weights + a ModelSpec JSON -> .ctrm. */
 @Command(
     name = "import-safetensors",
     mixinStandardHelpOptions = true,
     description = "Import PyTorch safetensors weights into a .ctrm model of the given spec.")
-public final class ImportSafetensorsCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
+public final class ImportSafetensorsCommand extends ToolCommand {
   @Option(names = "--spec", required = true, description = "ModelSpec JSON file.")
   Path specFile;
 
@@ -51,29 +45,19 @@ public final class ImportSafetensorsCommand implements Callable<Integer> {
   long version;
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    try {
-      ObjectMapper om = new ObjectMapper();
-      ModelSpec ms = ModelSpec.fromJson(Files.readString(specFile, StandardCharsets.UTF_8));
-      Map<String, String> map = mapping == null ? Map.of()
-          : om.readValue(mapping.toFile(), new TypeReference<Map<String, String>>() {});
-      Map<String, List<String>> v = vocab == null ? null
-          : om.readValue(vocab.toFile(), new TypeReference<Map<String, List<String>>>() {});
-      SafetensorsImporter.Result r = SafetensorsImporter.importModel(ms, SafetensorsFile.read(weights), map, v,
-          name == null ? ms.name() : name, version);
-      CtrmFormat.write(r.model().toFile(), this.out);
-      if (!r.unused().isEmpty()) {
-        err.println("ctr import-safetensors: ignored " + r.unused().size() + " unused tensors: " + r.unused());
-      }
-      out.println("imported " + r.model().name() + " params=" + r.model().parameterCount() + " to " + this.out);
-      out.flush();
-      return 0;
-    } catch (CtrException | IOException e) {
-      err.println("ctr import-safetensors: " + e.getMessage());
-      err.flush();
-      return 1;
+  void run(PrintWriter out, PrintWriter err) throws IOException {
+    ObjectMapper om = new ObjectMapper();
+    ModelSpec ms = ModelSpec.fromJson(Files.readString(specFile, StandardCharsets.UTF_8));
+    Map<String, String> map = mapping == null ? Map.of()
+        : om.readValue(mapping.toFile(), new TypeReference<Map<String, String>>() {});
+    Map<String, List<String>> v = vocab == null ? null
+        : om.readValue(vocab.toFile(), new TypeReference<Map<String, List<String>>>() {});
+    SafetensorsImporter.Result r = SafetensorsImporter.importModel(ms, SafetensorsFile.read(weights), map, v,
+        name == null ? ms.name() : name, version);
+    CtrmFormat.write(r.model().toFile(), this.out);
+    if (!r.unused().isEmpty()) {
+      err.println("ctr import-safetensors: ignored " + r.unused().size() + " unused tensors: " + r.unused());
     }
+    out.println("imported " + r.model().name() + " params=" + r.model().parameterCount() + " to " + this.out);
   }
 }

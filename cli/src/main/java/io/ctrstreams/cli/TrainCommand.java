@@ -1,6 +1,5 @@
 package io.ctrstreams.cli;
 
-import io.ctrstreams.CtrException;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.format.CtrmFormat;
@@ -10,11 +9,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ctr train}: trains a CTR model on Criteo, Avazu or synthetic data and writes a .ctrm
@@ -25,9 +21,7 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     description = "Train a DNN / DeepFM / DCNv2 CTR model and write it as .ctrm.")
-public final class TrainCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
+public final class TrainCommand extends ToolCommand {
   @Option(names = "--data", description = "Input file (Criteo TSV or Avazu CSV); ignored for synthetic.")
   Path data;
 
@@ -97,42 +91,32 @@ public final class TrainCommand implements Callable<Integer> {
   boolean baseline;
 
   @Override
-  public Integer call() {
-    PrintWriter outw = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    try {
-      Architecture a = switch (arch.toLowerCase(Locale.ROOT)) {
-        case "dnn" -> Architecture.DNN;
-        case "deepfm" -> Architecture.DEEPFM;
-        case "dcnv2" -> Architecture.DCNV2;
-        default -> throw new CtrModelException("--arch must be dnn, deepfm or dcnv2, found " + arch);
-      };
-      String fmt = format.toLowerCase(Locale.ROOT);
-      long n = rows == 0 && fmt.equals("synthetic") ? 1_000_000 : rows;
-      TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm);
-      String name = (fmt + "-" + a.name()).toLowerCase(Locale.ROOT);
-      TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
-          embeddingDim, mlp, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name);
-      TrainingRun.Result r = TrainingRun.run(o, (rowsDone, eps, loss) ->
-          err.printf(Locale.ROOT, "train rows=%d ex/s=%.0f loss=%.4f%n", rowsDone, eps, loss));
-      err.flush();
-      CtrmFormat.write(r.model().toFile(), out);
-      outw.printf(Locale.ROOT, "model %s params=%d written to %s%n", r.model().name(), r.model().parameterCount(), out);
-      outw.printf(Locale.ROOT, "train rows=%d step ex/s=%.0f end-to-end ex/s=%.0f%n", r.trainRows(),
-          r.stepExamplesPerSecond(), r.wallExamplesPerSecond());
-      if (!Double.isNaN(r.teacherAuc())) {
-        outw.printf(Locale.ROOT, "teacher auc=%.4f%n", r.teacherAuc());
-      }
-      if (!Double.isNaN(r.baselineAuc())) {
-        outw.printf(Locale.ROOT, "baseline hashed-lr auc=%.4f logloss=%.4f%n", r.baselineAuc(), r.baselineLogloss());
-      }
-      outw.printf(Locale.ROOT, "valid auc=%.4f logloss=%.4f rows=%d%n", r.validAuc(), r.validLogloss(), r.validRows());
-      outw.flush();
-      return 0;
-    } catch (CtrException | IOException e) {
-      err.println("ctr train: " + e.getMessage());
-      err.flush();
-      return 1;
+  void run(PrintWriter outw, PrintWriter err) throws IOException {
+    Architecture a = switch (arch.toLowerCase(Locale.ROOT)) {
+      case "dnn" -> Architecture.DNN;
+      case "deepfm" -> Architecture.DEEPFM;
+      case "dcnv2" -> Architecture.DCNV2;
+      default -> throw new CtrModelException("--arch must be dnn, deepfm or dcnv2, found " + arch);
+    };
+    String fmt = format.toLowerCase(Locale.ROOT);
+    long n = rows == 0 && fmt.equals("synthetic") ? 1_000_000 : rows;
+    TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm);
+    String name = (fmt + "-" + a.name()).toLowerCase(Locale.ROOT);
+    TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
+        embeddingDim, mlp, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name);
+    TrainingRun.Result r = TrainingRun.run(o, (rowsDone, eps, loss) ->
+        err.printf(Locale.ROOT, "train rows=%d ex/s=%.0f loss=%.4f%n", rowsDone, eps, loss));
+    err.flush();
+    CtrmFormat.write(r.model().toFile(), out);
+    outw.printf(Locale.ROOT, "model %s params=%d written to %s%n", r.model().name(), r.model().parameterCount(), out);
+    outw.printf(Locale.ROOT, "train rows=%d step ex/s=%.0f end-to-end ex/s=%.0f%n", r.trainRows(),
+        r.stepExamplesPerSecond(), r.wallExamplesPerSecond());
+    if (!Double.isNaN(r.teacherAuc())) {
+      outw.printf(Locale.ROOT, "teacher auc=%.4f%n", r.teacherAuc());
     }
+    if (!Double.isNaN(r.baselineAuc())) {
+      outw.printf(Locale.ROOT, "baseline hashed-lr auc=%.4f logloss=%.4f%n", r.baselineAuc(), r.baselineLogloss());
+    }
+    outw.printf(Locale.ROOT, "valid auc=%.4f logloss=%.4f rows=%d%n", r.validAuc(), r.validLogloss(), r.validRows());
   }
 }

@@ -1,6 +1,8 @@
 package io.ctrstreams.recompressor.service;
 
+import io.ctrstreams.CtrException;
 import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
@@ -96,6 +98,42 @@ public interface CompressionPipeline {
         LOG.warn("{} reservoir/holdout records could not be decoded and were skipped", bad);
       }
       return new CompressionData(calib, rows, Arrays.copyOf(labels, rows.size()));
+    }
+
+    /**
+     * The rows {@code model} can encode, as the topology would score them: a row the model's
+     * encoder rejects (e.g. a numeric field given a non-numeric string, which the topology
+     * dead-letters as {@code scoring_failed}) is left out instead of failing the whole run.
+     */
+    CompressionData encodableBy(CtrModel model) {
+      FeatureVector v = model.encoder().newFeatureVector();
+      List<Map<String, Object>> calib = encodable(model, calibration, v, null, null);
+      float[] labels = new float[holdout.size()];
+      List<Map<String, Object>> rows = encodable(model, holdout, v, holdoutLabels, labels);
+      return new CompressionData(calib, rows, Arrays.copyOf(labels, rows.size()));
+    }
+
+    /** Rows dropped by {@link #encodableBy} to get {@code to}. */
+    int droppedTo(CompressionData to) {
+      return calibration.size() + holdout.size() - to.calibration.size() - to.holdout.size();
+    }
+
+    private static List<Map<String, Object>> encodable(CtrModel model, List<Map<String, Object>> in,
+        FeatureVector v, float[] labelsIn, float[] labelsOut) {
+      List<Map<String, Object>> out = new ArrayList<>(in.size());
+      for (int i = 0; i < in.size(); i++) {
+        try {
+          v.clear();
+          model.encoder().encode(in.get(i), v);
+        } catch (CtrException e) {
+          continue;
+        }
+        if (labelsOut != null) {
+          labelsOut[out.size()] = labelsIn[i];
+        }
+        out.add(in.get(i));
+      }
+      return out;
     }
   }
 }

@@ -19,6 +19,7 @@ public final class RecompressorMetrics {
   private final Counter snapshots;
   private final Gauge reservoir;
   private final Gauge holdout;
+  private final Counter dropped;
 
   /** Registers every metric in {@code registry}. */
   public RecompressorMetrics(PrometheusRegistry registry) {
@@ -49,6 +50,16 @@ public final class RecompressorMetrics {
         .help("Impressions held in the calibration reservoir.").register(registry);
     holdout = Gauge.builder().name("ctr_recompressor_holdout_rows")
         .help("Labeled examples held in the holdout window.").register(registry);
+    dropped = Counter.builder().name("ctr_recompressor_rows_dropped_total")
+        .help("Sampled records left out: invalid impressions not sampled (invalid), stored rows the full model cannot encode (unencodable).")
+        .labelNames("reason").register(registry);
+    dropped.labelValues("invalid").inc(0);
+    dropped.labelValues("unencodable").inc(0);
+  }
+
+  /** Counts {@code n} sampled records left out for {@code reason} ({@code invalid}, {@code unencodable}). */
+  public void dropped(String reason, int n) {
+    dropped.labelValues(reason).inc(n);
   }
 
   /** Records one run. */

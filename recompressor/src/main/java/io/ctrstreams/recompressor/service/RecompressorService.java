@@ -1,5 +1,6 @@
 package io.ctrstreams.recompressor.service;
 
+import io.ctrstreams.CtrException;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ReadOptions;
@@ -213,7 +214,11 @@ public final class RecompressorService implements AutoCloseable {
         continue;
       }
       if (r.topic().equals(config.impressionsTopic())) {
-        store.offerImpression(r.value());
+        if (isValidImpression(r.value())) {
+          store.offerImpression(r.value());
+        } else {
+          metrics.dropped("invalid", 1);
+        }
       } else {
         store.addLabeled(r.value());
         trackDrift(r.value());
@@ -238,6 +243,16 @@ public final class RecompressorService implements AutoCloseable {
     }
     // RocksDB holds every record before its offset is committed (WAL; process crashes keep it).
     dataConsumer.commitSync(offsets);
+  }
+
+  /** The topology's input rules (it dead-letters what fails them): nothing else is sampled. */
+  private boolean isValidImpression(byte[] value) {
+    try {
+      impressionCodec.decode(value, 0);
+      return true;
+    } catch (CtrException e) {
+      return false;
+    }
   }
 
   private void trackDrift(byte[] value) {
@@ -268,8 +283,14 @@ public final class RecompressorService implements AutoCloseable {
     try {
       decodeBuffer = full.copyInto(decodeBuffer);
       CtrModel fullModel = CtrModel.fromFile(CtrmFormat.read(decodeBuffer, ReadOptions.defaults()));
-      CompressionPipeline.CompressionData data = CompressionPipeline.CompressionData.decode(
+      CompressionPipeline.CompressionData sampled = CompressionPipeline.CompressionData.decode(
           impressionCodec, store.reservoir(), store.holdout(), config.calibrationMaxRows());
+      CompressionPipeline.CompressionData data = sampled.encodableBy(fullModel);
+      int unencodable = sampled.droppedTo(data);
+      if (unencodable > 0) {
+        metrics.dropped("unencodable", unencodable);
+        LOG.warn("{} sampled rows left out of the run: full v{} cannot encode them", unencodable, fullVersion);
+      }
       CtrModel candidate = pipeline.compress(fullModel, data);
       byte[] candidateBytes = publisher.encode(candidate, fullVersion);
       compressedBytes = candidateBytes.length;

@@ -2,6 +2,10 @@ package io.ctrstreams.recompressor.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
@@ -46,5 +50,23 @@ class CompressionDataTest {
     assertThat(d.calibration().get(2)).containsEntry("site", "b").containsEntry("ad", "z");
     assertThat(d.holdout()).extracting(r -> r.get("ad").toString()).containsExactly("p", "q");
     assertThat(d.holdoutLabels()).containsExactly(1f, 0f);
+  }
+
+  @Test
+  void shouldLeaveOutRowsTheModelCannotEncodeAndKeepLabelsAligned() {
+    CtrModel model = CtrModel.random(ModelSpec.builder().name("m").architecture(Architecture.DNN)
+        .field(FieldSpec.logBucket("I1", FieldSpec.Role.CONTEXT, 16, 4))
+        .field(FieldSpec.categorical("ad", FieldSpec.Role.CANDIDATE, 0, 64, 4)).mlp(8).build(), 7L);
+    Map<String, Object> good = new HashMap<>(Map.of("I1", 3.0, "ad", "x"));
+    Map<String, Object> bad = new HashMap<>(Map.of("I1", "notanumber", "ad", "y"));
+    CompressionPipeline.CompressionData sampled = new CompressionPipeline.CompressionData(
+        List.of(good, bad, good), List.of(bad, good, bad, good), new float[] {1, 0, 1, 1});
+
+    CompressionPipeline.CompressionData d = sampled.encodableBy(model);
+
+    assertThat(d.calibration()).containsExactly(good, good);
+    assertThat(d.holdout()).containsExactly(good, good);
+    assertThat(d.holdoutLabels()).containsExactly(0f, 1f);
+    assertThat(sampled.droppedTo(d)).isEqualTo(3);
   }
 }

@@ -196,31 +196,44 @@ final class SwapPhase {
     }
   }
 
-  /**
-   * Produces impressions at a fixed rate on its own thread; event time = creation time. Pooled
-   * encoding ({@link ImpressionFactory#encodePooled}) keeps this thread's CPU, which the app under
-   * test shares, at a few us per impression.
-   */
-  private static final class OpenLoopProducer implements Runnable {
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final String topic;
-    private final ImpressionFactory factory;
-    private final double rate;
-    private final AtomicLong produced = new AtomicLong();
+  /** A daemon thread that runs until {@link #stop()}; {@code run} loops while {@code running}. */
+  private abstract static class Worker implements Runnable {
     private final Thread thread;
-    private volatile boolean running = true;
+    volatile boolean running = true;
 
-    OpenLoopProducer(LoadTest t, String topic, int candidates, double rate, long seed) {
-      this.producer = t.producer();
-      this.topic = topic;
-      this.factory = new ImpressionFactory(LoadModels.spec(true), candidates, "s", seed);
-      this.rate = rate;
-      this.thread = new Thread(this, "load-open-loop-producer");
+    Worker(String name) {
+      thread = new Thread(this, name);
       thread.setDaemon(true);
     }
 
     void start() {
       thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    }
+  }
+
+  /**
+   * Produces impressions at a fixed rate on its own thread; event time = creation time. Pooled
+   * encoding ({@link ImpressionFactory#encodePooled}) keeps this thread's CPU, which the app under
+   * test shares, at a few us per impression.
+   */
+  private static final class OpenLoopProducer extends Worker {
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final ImpressionFactory factory;
+    private final double rate;
+    private final AtomicLong produced = new AtomicLong();
+
+    OpenLoopProducer(LoadTest t, String topic, int candidates, double rate, long seed) {
+      super("load-open-loop-producer");
+      this.producer = t.producer();
+      this.topic = topic;
+      this.factory = new ImpressionFactory(LoadModels.spec(true), candidates, "s", seed);
+      this.rate = rate;
     }
 
     @Override
@@ -247,11 +260,6 @@ final class SwapPhase {
       }
     }
 
-    void stop() throws InterruptedException {
-      running = false;
-      thread.join(TimeUnit.SECONDS.toMillis(30));
-    }
-
     long produced() {
       return produced.get();
     }
@@ -261,12 +269,10 @@ final class SwapPhase {
    * Reads committed scores on its own thread: per score (scoredAtMs, latency) into growable
    * primitive arrays, per event the score count, per version the first score.
    */
-  private static final class Reader implements Runnable, AutoCloseable {
+  private static final class Reader extends Worker implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final int candidates;
-    private final Thread thread;
     private final ConcurrentHashMap<Long, long[]> firstByVersion = new ConcurrentHashMap<>();
-    private volatile boolean running = true;
     // written by the reader thread only; read after stop() (join gives happens-before)
     private long[] scoredAt;
     private int[] latency;
@@ -277,6 +283,7 @@ final class SwapPhase {
     private final AtomicLong eventsComplete = new AtomicLong();
 
     Reader(String bootstrap, String topic, int candidates, long expectedScores) {
+      super("load-score-reader");
       int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1 << 16, expectedScores));
       scoredAt = new long[capacity];
       latency = new int[capacity];
@@ -288,12 +295,6 @@ final class SwapPhase {
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
       this.candidates = candidates;
-      this.thread = new Thread(this, "load-score-reader");
-      thread.setDaemon(true);
-    }
-
-    void start() {
-      thread.start();
     }
 
     @Override
@@ -347,11 +348,6 @@ final class SwapPhase {
         Thread.sleep(20);
       }
       Thread.sleep(300); // would reveal duplicates
-    }
-
-    void stop() throws InterruptedException {
-      running = false;
-      thread.join(TimeUnit.SECONDS.toMillis(30));
     }
 
     int versionsSeen() {

@@ -1,12 +1,5 @@
 package io.ctrstreams.schemas;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.avro.message.SchemaStore;
 
 /**
@@ -63,29 +56,19 @@ public final class ClickCodec {
 
   /** The JSON form (UTF-8). */
   public static byte[] encodeJson(Click c) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(96);
-    try (JsonGenerator g = JsonFields.FACTORY.createGenerator(out)) {
-      g.writeStartObject();
+    return JsonFields.writeObject(96, g -> {
       g.writeStringField("impressionId", c.getImpressionId());
       g.writeStringField("adId", c.getAdId());
       g.writeNumberField("timestampMs", c.getTimestampMs());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    });
   }
 
   private static Click parseJson(byte[] bytes, long recordTimestampMs) {
-    try (JsonParser p = JsonFields.FACTORY.createParser(bytes)) {
-      JsonFields.expectObjectStart(p, "click");
+    return JsonFields.parseObject(bytes, "click", p -> {
       String impressionId = null;
       String adId = null;
       long ts = -1;
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        p.nextToken();
+      for (String name; (name = JsonFields.nextField(p, "click")) != null; ) {
         switch (name) {
           case "impressionId":
             impressionId = JsonFields.string(p, "impressionId");
@@ -100,10 +83,6 @@ public final class ClickCodec {
             p.skipChildren();
         }
       }
-      if (t != JsonToken.END_OBJECT) {
-        throw new CodecException(DecodeFailure.BAD_JSON, "click object is not closed");
-      }
-      JsonFields.expectEnd(p, "click");
       if (impressionId == null) {
         throw new CodecException(DecodeFailure.MISSING_FIELD, "click has no impressionId");
       }
@@ -112,11 +91,6 @@ public final class ClickCodec {
             DecodeFailure.MISSING_FIELD, "click on impression " + impressionId + " has no adId");
       }
       return new Click(impressionId, adId, ts < 0 ? recordTimestampMs : ts);
-    } catch (JsonProcessingException e) {
-      throw new CodecException(
-          DecodeFailure.BAD_JSON, "click is not valid JSON: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new CodecException(DecodeFailure.BAD_JSON, "click JSON cannot be read: " + e, e);
-    }
+    });
   }
 }

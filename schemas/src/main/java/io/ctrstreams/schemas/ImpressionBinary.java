@@ -180,6 +180,17 @@ final class ImpressionBinary {
     }
 
     long varLong() {
+      long raw = rawVarint(63, "invalid long encoding");
+      return (raw >>> 1) ^ -(raw & 1);
+    }
+
+    int varInt() {
+      int raw = (int) rawVarint(28, "invalid int encoding"); // the low 32 bits, as int arithmetic keeps
+      return (raw >>> 1) ^ -(raw & 1);
+    }
+
+    /** The 7-bit groups of a varint (before zig-zag); {@code invalid} when it runs past {@code maxShift}. */
+    private long rawVarint(int maxShift, String invalid) {
       long raw = 0;
       int shift = 0;
       while (true) {
@@ -189,34 +200,13 @@ final class ImpressionBinary {
         int x = b[pos++] & 0xff;
         raw |= (long) (x & 0x7f) << shift;
         if ((x & 0x80) == 0) {
-          break;
+          return raw;
         }
         shift += 7;
-        if (shift > 63) {
-          throw new Corrupt("invalid long encoding", pos);
+        if (shift > maxShift) {
+          throw new Corrupt(invalid, pos);
         }
       }
-      return (raw >>> 1) ^ -(raw & 1);
-    }
-
-    int varInt() {
-      int raw = 0;
-      int shift = 0;
-      while (true) {
-        if (pos >= b.length) {
-          throw new Corrupt("unexpected end of data in a varint", pos);
-        }
-        int x = b[pos++] & 0xff;
-        raw |= (x & 0x7f) << shift;
-        if ((x & 0x80) == 0) {
-          break;
-        }
-        shift += 7;
-        if (shift > 28) {
-          throw new Corrupt("invalid int encoding", pos);
-        }
-      }
-      return (raw >>> 1) ^ -(raw & 1);
     }
 
     String string() {

@@ -2,11 +2,8 @@ package io.ctrstreams.schemas;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -227,9 +224,7 @@ public final class ImpressionCodec {
 
   /** The JSON form (UTF-8), the inverse of the JSON decoding path. */
   public static byte[] encodeJson(Impression imp) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = JsonFields.FACTORY.createGenerator(out)) {
-      g.writeStartObject();
+    return JsonFields.writeObject(256, g -> {
       g.writeStringField("eventId", imp.getEventId());
       g.writeNumberField("timestampMs", imp.getTimestampMs());
       writeFeatures(g, "context", imp.getContext());
@@ -241,11 +236,7 @@ public final class ImpressionCodec {
         g.writeEndObject();
       }
       g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    });
   }
 
   static void writeFeatures(JsonGenerator g, String field, Map<String, Object> features)
@@ -263,16 +254,12 @@ public final class ImpressionCodec {
   }
 
   private Impression parseJson(byte[] bytes, long recordTimestampMs) {
-    try (JsonParser p = JsonFields.FACTORY.createParser(bytes)) {
-      JsonFields.expectObjectStart(p, "impression");
+    return JsonFields.parseObject(bytes, "impression", p -> {
       String eventId = null;
       long ts = -1;
       Map<String, Object> context = null;
       List<Candidate> candidates = null;
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        p.nextToken();
+      for (String name; (name = JsonFields.nextField(p, "impression")) != null; ) {
         switch (name) {
           case "eventId":
             eventId = JsonFields.string(p, "eventId");
@@ -291,15 +278,8 @@ public final class ImpressionCodec {
             p.skipChildren();
         }
       }
-      if (t != JsonToken.END_OBJECT) {
-        throw new CodecException(DecodeFailure.BAD_JSON, "impression object is not closed");
-      }
-      JsonFields.expectEnd(p, "impression");
       if (eventId == null) {
         throw new CodecException(DecodeFailure.MISSING_FIELD, "impression has no eventId");
-      }
-      if (ts < 0) {
-        ts = recordTimestampMs;
       }
       if (candidates == null) {
         throw new CodecException(
@@ -307,16 +287,11 @@ public final class ImpressionCodec {
       }
       return Impression.newBuilder()
           .setEventId(eventId)
-          .setTimestampMs(ts)
+          .setTimestampMs(ts < 0 ? recordTimestampMs : ts)
           .setContext(context == null ? new java.util.HashMap<>() : context)
           .setCandidates(candidates)
           .build();
-    } catch (JsonProcessingException e) {
-      throw new CodecException(
-          DecodeFailure.BAD_JSON, "impression is not valid JSON: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new CodecException(DecodeFailure.BAD_JSON, "impression JSON cannot be read: " + e, e);
-    }
+    });
   }
 
   private List<Candidate> parseCandidates(JsonParser p) throws IOException {

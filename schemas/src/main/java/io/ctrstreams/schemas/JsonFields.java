@@ -1,11 +1,15 @@
 package io.ctrstreams.schemas;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -69,6 +73,63 @@ final class JsonFields {
       throw new CodecException(
           DecodeFailure.BAD_JSON, what + " must be a JSON object, found " + describe(t));
     }
+  }
+
+  /** Reads the fields of a top-level object, the parser on its start (see {@link #parseObject}). */
+  interface ObjectReader<T> {
+    T read(JsonParser p) throws IOException;
+  }
+
+  /**
+   * Parses {@code bytes} as one JSON object {@code what} with {@code reader} (which reads its fields
+   * through {@link #nextField}); syntax and read errors become {@link DecodeFailure#BAD_JSON}.
+   */
+  static <T> T parseObject(byte[] bytes, String what, ObjectReader<T> reader) {
+    try (JsonParser p = FACTORY.createParser(bytes)) {
+      expectObjectStart(p, what);
+      return reader.read(p);
+    } catch (JsonProcessingException e) {
+      throw new CodecException(
+          DecodeFailure.BAD_JSON, what + " is not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new CodecException(DecodeFailure.BAD_JSON, what + " JSON cannot be read: " + e, e);
+    }
+  }
+
+  /**
+   * The name of the next field of the top-level object {@code what}, the parser on its value; null
+   * once the object is closed and nothing follows it ({@link #expectEnd}).
+   */
+  static String nextField(JsonParser p, String what) throws IOException {
+    JsonToken t = p.nextToken();
+    if (t == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      return name;
+    }
+    if (t != JsonToken.END_OBJECT) {
+      throw new CodecException(DecodeFailure.BAD_JSON, what + " object is not closed");
+    }
+    expectEnd(p, what);
+    return null;
+  }
+
+  /** Writes the fields of a top-level object (see {@link #writeObject}). */
+  interface ObjectWriter {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  /** One JSON object (UTF-8) whose fields {@code writer} writes; {@code size} is a first buffer size. */
+  static byte[] writeObject(int size, ObjectWriter writer) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      writer.write(g);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   /** Ensures nothing but whitespace follows the top-level object. */

@@ -1,8 +1,8 @@
 package io.ctrstreams.schemas;
 
 /**
- * Single-object codecs and serdes of every ctr-streams record type, in one place so producers,
- * the topology and tests agree on the encoding.
+ * Single-object codecs of every ctr-streams record type ({@code new AvroSerde<>(codec)} is the
+ * serde), in one place so producers, the topology and tests agree on the encoding.
  */
 public final class Schemas {
   /** Impressions (Avro path only; use {@link ImpressionCodec} for validated input). */
@@ -25,34 +25,4 @@ public final class Schemas {
       new AvroCodec<>("LabelJoinState", LabelJoinState.getEncoder(), LabelJoinState.getDecoder());
 
   private Schemas() {}
-
-  /** A serde for scores. */
-  public static AvroSerde<Score> scoreSerde() {
-    return new AvroSerde<>(SCORE);
-  }
-
-  /** A serde for labeled examples. */
-  public static AvroSerde<LabeledExample> labeledExampleSerde() {
-    return new AvroSerde<>(LABELED_EXAMPLE);
-  }
-
-  /** A serde for label-join events. */
-  public static AvroSerde<LabelJoinEvent> labelJoinEventSerde() {
-    return new AvroSerde<>(LABEL_JOIN_EVENT);
-  }
-
-  /** A serde for label-join state. */
-  public static AvroSerde<LabelJoinState> labelJoinStateSerde() {
-    return new AvroSerde<>(LABEL_JOIN_STATE);
-  }
-
-  /** A serde for clicks (Avro only; use {@link ClickCodec} for validated input). */
-  public static AvroSerde<Click> clickSerde() {
-    return new AvroSerde<>(CLICK);
-  }
-
-  /** A serde for impressions (Avro only; use {@link ImpressionCodec} for validated input). */
-  public static AvroSerde<Impression> impressionSerde() {
-    return new AvroSerde<>(IMPRESSION);
-  }
 }

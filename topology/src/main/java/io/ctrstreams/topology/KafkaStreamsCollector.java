@@ -109,24 +109,17 @@ public final class KafkaStreamsCollector implements MultiCollector {
     for (Map.Entry<String, Family> fe : families.entrySet()) {
       Family f = fe.getValue();
       String[] names = f.labelNames.toArray(new String[0]);
-      java.util.Set<Labels> seen = new java.util.HashSet<>();
+      Map<Labels, Double> points = new LinkedHashMap<>();
+      for (Map.Entry<Map<String, String>, Double> p : f.points) {
+        points.putIfAbsent(labels(names, p.getKey()), p.getValue());
+      }
       if (f.counter) {
         CounterSnapshot.Builder b = CounterSnapshot.builder().name(fe.getKey()).help(f.help);
-        for (Map.Entry<Map<String, String>, Double> p : f.points) {
-          Labels l = labels(names, p.getKey());
-          if (seen.add(l)) {
-            b.dataPoint(CounterDataPointSnapshot.builder().value(p.getValue()).labels(l).build());
-          }
-        }
+        points.forEach((l, v) -> b.dataPoint(CounterDataPointSnapshot.builder().value(v).labels(l).build()));
         out.add(b.build());
       } else {
         GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(fe.getKey()).help(f.help);
-        for (Map.Entry<Map<String, String>, Double> p : f.points) {
-          Labels l = labels(names, p.getKey());
-          if (seen.add(l)) {
-            b.dataPoint(GaugeDataPointSnapshot.builder().value(p.getValue()).labels(l).build());
-          }
-        }
+        points.forEach((l, v) -> b.dataPoint(GaugeDataPointSnapshot.builder().value(v).labels(l).build()));
         out.add(b.build());
       }
     }

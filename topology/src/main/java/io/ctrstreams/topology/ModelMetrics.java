@@ -9,9 +9,7 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSna
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
@@ -25,18 +23,12 @@ import java.util.function.LongSupplier;
  * one), {@code ctr_model_swaps_total} and {@code ctr_model_swaps_rejected_total} by reason
  * (every reason, zeros included, so rate() works from the first rejection). Label {@code role}
  * is live or shadow.
+ *
+ * @param live the live model's registry
+ * @param shadow the shadow model's registry, or null
+ * @param clockMs wall clock of the age gauge
  */
-public final class ModelMetrics implements MultiCollector {
-  private final ModelRegistry live;
-  private final ModelRegistry shadow;
-  private final LongSupplier clockMs;
-
-  /** Metrics over {@code live} and {@code shadow} (may be null). */
-  public ModelMetrics(ModelRegistry live, ModelRegistry shadow, LongSupplier clockMs) {
-    this.live = live;
-    this.shadow = shadow;
-    this.clockMs = clockMs;
-  }
+public record ModelMetrics(ModelRegistry live, ModelRegistry shadow, LongSupplier clockMs) implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
@@ -70,14 +62,7 @@ public final class ModelMetrics implements MultiCollector {
             .value(r.rejectCount(reason)).build());
       }
     }
-    List<MetricSnapshot> out = new ArrayList<>();
-    out.add(version.build());
-    out.add(age.build());
-    out.add(bytes.build());
-    out.add(ram.build());
-    out.add(ratio.build());
-    out.add(swaps.build());
-    out.add(rejects.build());
-    return new MetricSnapshots(out);
+    return new MetricSnapshots(version.build(), age.build(), bytes.build(), ram.build(), ratio.build(),
+        swaps.build(), rejects.build());
   }
 }

@@ -3,6 +3,7 @@ package io.ctrstreams.topology;
 import io.ctrstreams.schemas.ClickCodec;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.LabelJoinEvent;
+import io.ctrstreams.schemas.AvroSerde;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.serving.ModelRegistry;
 import io.ctrstreams.topology.internal.ClickDecodeProcessor;
@@ -145,14 +146,14 @@ public final class ScoringTopology {
       served
           .merge(clickEvents, Named.as("label-join-input"))
           .repartition(
-              Repartitioned.with(Serdes.ByteArray(), Schemas.labelJoinEventSerde())
+              Repartitioned.with(Serdes.ByteArray(), new AvroSerde<>(Schemas.LABEL_JOIN_EVENT))
                   .withName(LABEL_JOIN_REPARTITION))
           .process(
               () -> new LabelJoinProcessor(window, interval, rt.metrics(), rt.labels()),
               Named.as("label-join"),
               LabelJoinProcessor.STATE_STORE,
               LabelJoinProcessor.EXPIRY_STORE)
-          .to(config.labeledTopic(), Produced.with(Serdes.ByteArray(), Schemas.labeledExampleSerde()).withName("labeled"));
+          .to(config.labeledTopic(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(Schemas.LABELED_EXAMPLE)).withName("labeled"));
     }
     return b.build();
   }

@@ -186,10 +186,10 @@ public final class TopologyConfig extends ServiceConfig {
    */
   @Override
   public List<NewTopic> requiredTopics() {
-    Optional<Short> rf = Optional.of(topicReplicationFactor());
+    Optional<Short> rf = Optional.of(getShort(TOPICS_REPLICATION_CONFIG));
     List<NewTopic> topics = new ArrayList<>();
     for (String t : List.of(impressionsTopic(), clicksTopic(), scoresTopic(), labeledTopic(), dlqTopic())) {
-      topics.add(new NewTopic(t, Optional.of(topicPartitions()), rf));
+      topics.add(new NewTopic(t, Optional.of(getInt(TOPICS_PARTITIONS_CONFIG)), rf));
     }
     NewTopic models = KafkaTopics.compacted(modelsTopic(), 1);
     topics.add(new NewTopic(models.name(), Optional.of(1), rf).configs(models.configs()));
@@ -255,16 +255,6 @@ public final class TopologyConfig extends ServiceConfig {
   /** Whether to create missing topics. */
   public boolean createTopics() {
     return getBoolean(TOPICS_CREATE_CONFIG);
-  }
-
-  /** Partitions of created topics. */
-  public int topicPartitions() {
-    return getInt(TOPICS_PARTITIONS_CONFIG);
-  }
-
-  /** Replication of created topics. */
-  public short topicReplicationFactor() {
-    return getShort(TOPICS_REPLICATION_CONFIG);
   }
 
   /** The settings reference as Markdown, generated from the definitions. */

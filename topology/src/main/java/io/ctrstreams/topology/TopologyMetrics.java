@@ -35,72 +35,35 @@ public final class TopologyMetrics {
   /** Registers every metric in {@code registry}. */
   public TopologyMetrics(PrometheusRegistry registry) {
     this.registry = registry;
-    Counter imp =
-        Counter.builder()
-            .name("ctr_impressions_scored_total")
-            .help("Impressions scored (one per input record with a model).")
-            .build();
-    registry.register(imp);
-    impressions = imp;
-    Counter cands =
-        Counter.builder()
-            .name("ctr_candidates_scored_total")
-            .help("Candidate ads scored, by variant (live, shadow).")
-            .labelNames("variant")
-            .build();
-    registry.register(cands);
+    impressions = Counter.builder().name("ctr_impressions_scored_total")
+        .help("Impressions scored (one per input record with a model).").register(registry);
+    Counter cands = Counter.builder().name("ctr_candidates_scored_total")
+        .help("Candidate ads scored, by variant (live, shadow).").labelNames("variant").register(registry);
     liveCandidates = cands.labelValues("live");
     shadowCandidates = cands.labelValues("shadow");
-    Histogram lat =
-        Histogram.builder()
-            .name("ctr_scoring_latency_seconds")
-            .unit(Unit.SECONDS)
-            .help("Time to encode and score all candidates of one impression with the live model (on the direct path, which encodes while reading the record, decoding included).")
-            .classicOnly()
-            .classicUpperBounds(
-                0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                0.025, 0.05, 0.1, 0.25, 1)
-            .build();
-    registry.register(lat);
-    latency = lat;
-    eventTimeLag =
-        Gauge.builder()
-            .name("ctr_event_time_lag_seconds")
-            .unit(Unit.SECONDS)
-            .help("Wall clock minus event time of the last scored impression.")
-            .build();
-    registry.register(eventTimeLag);
-    dlq =
-        Counter.builder()
-            .name("ctr_dlq_records_total")
-            .help("Records sent to the dead-letter topic, by source topic and reason.")
-            .labelNames("topic", "reason")
-            .build();
-    registry.register(dlq);
-    Counter labels =
-        Counter.builder()
-            .name("ctr_labels_total")
-            .help("Labeled examples emitted, by label (1 = click within the window, 0 = none).")
-            .labelNames("label")
-            .build();
-    registry.register(labels);
+    latency = Histogram.builder().name("ctr_scoring_latency_seconds").unit(Unit.SECONDS)
+        .help("Time to encode and score all candidates of one impression with the live model (on the direct path, which encodes while reading the record, decoding included).")
+        .classicOnly()
+        .classicUpperBounds(0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+            0.025, 0.05, 0.1, 0.25, 1)
+        .register(registry);
+    eventTimeLag = Gauge.builder().name("ctr_event_time_lag_seconds").unit(Unit.SECONDS)
+        .help("Wall clock minus event time of the last scored impression.").register(registry);
+    dlq = Counter.builder().name("ctr_dlq_records_total")
+        .help("Records sent to the dead-letter topic, by source topic and reason.").labelNames("topic", "reason")
+        .register(registry);
+    Counter labels = Counter.builder().name("ctr_labels_total")
+        .help("Labeled examples emitted, by label (1 = click within the window, 0 = none).").labelNames("label")
+        .register(registry);
     positives = labels.labelValues("1");
     negatives = labels.labelValues("0");
-    clicksDropped =
-        Counter.builder()
-            .name("ctr_label_clicks_dropped_total")
-            .help("Clicks not turned into labels, by reason (late, unknown_ad, duplicate, orphan).")
-            .labelNames("reason")
-            .build();
-    registry.register(clicksDropped);
-    Counter fidelity =
-        Counter.builder()
-            .name("ctr_shadow_abs_logit_diff_total")
-            .help("Sum of |live logit - shadow logit| over shadow-scored candidates; divide by"
-                + " ctr_candidates_scored_total{variant=\"shadow\"} for the online fidelity.")
-            .build();
-    registry.register(fidelity);
-    shadowAbsLogitDiff = fidelity;
+    clicksDropped = Counter.builder().name("ctr_label_clicks_dropped_total")
+        .help("Clicks not turned into labels, by reason (late, unknown_ad, duplicate, orphan).").labelNames("reason")
+        .register(registry);
+    shadowAbsLogitDiff = Counter.builder().name("ctr_shadow_abs_logit_diff_total")
+        .help("Sum of |live logit - shadow logit| over shadow-scored candidates; divide by"
+            + " ctr_candidates_scored_total{variant=\"shadow\"} for the online fidelity.")
+        .register(registry);
   }
 
   /** The registry these metrics live in. */

@@ -9,6 +9,7 @@ import io.ctrstreams.schemas.ClickCodec;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.LabeledExample;
+import io.ctrstreams.schemas.AvroSerde;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.Score;
 import io.ctrstreams.schemas.WireFormat;
@@ -93,9 +94,9 @@ class ScoringTopologyTest {
     impressions = driver.createInputTopic("impressions", new ByteArraySerializer(), new ByteArraySerializer());
     clicks = driver.createInputTopic("clicks", new ByteArraySerializer(), new ByteArraySerializer());
     models = driver.createInputTopic("models", new StringSerializer(), new ByteArraySerializer());
-    scores = driver.createOutputTopic("scores", new ByteArrayDeserializer(), Schemas.scoreSerde().deserializer());
+    scores = driver.createOutputTopic("scores", new ByteArrayDeserializer(), new AvroSerde<>(Schemas.SCORE).deserializer());
     dlq = driver.createOutputTopic("dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    labeled = driver.createOutputTopic("labeled", new ByteArrayDeserializer(), Schemas.labeledExampleSerde().deserializer());
+    labeled = driver.createOutputTopic("labeled", new ByteArrayDeserializer(), new AvroSerde<>(Schemas.LABELED_EXAMPLE).deserializer());
   }
 
   @AfterEach

@@ -6,6 +6,7 @@ import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.serving.ServiceThread;
 import io.ctrstreams.trainer.data.SyntheticEvent;
 import io.ctrstreams.trainer.data.SyntheticStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,13 +40,11 @@ public final class SyntheticTraffic implements AutoCloseable {
   private final double clickDelayMeanMs;
   private final WireFormat format;
   private final ImpressionCodec codec = new ImpressionCodec(WireFormat.AVRO, 1);
-  private final AtomicBoolean stop = new AtomicBoolean();
+  private final ServiceThread worker = new ServiceThread();
   private final AtomicLong impressions = new AtomicLong();
   private final AtomicLong clicks = new AtomicLong();
   private final AtomicLong sendErrors = new AtomicLong();
   private KafkaProducer<byte[], byte[]> producer;
-  private Thread thread;
-  private volatile Throwable failure;
 
   /**
    * @param producerConfig client settings, at least {@code bootstrap.servers}
@@ -79,9 +77,7 @@ public final class SyntheticTraffic implements AutoCloseable {
 
   /** Starts sending. */
   public synchronized SyntheticTraffic start() {
-    if (thread != null) {
-      throw new IllegalStateException("traffic already started");
-    }
+    worker.checkNotStarted("traffic");
     Map<String, Object> p = new HashMap<>(producerConfig);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -89,36 +85,30 @@ public final class SyntheticTraffic implements AutoCloseable {
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ctr-demo-traffic");
     producer = new KafkaProducer<>(p);
     SyntheticStream stream = new SyntheticStream(seed, System.currentTimeMillis(), ratePerSecond, clickDelayMeanMs);
-    thread = new Thread(() -> run(stream), "ctr-demo-traffic");
-    thread.setDaemon(true);
-    thread.start();
+    worker.start("ctr-demo-traffic", true, () -> run(stream), e -> { });
     return this;
   }
 
   private void run(SyntheticStream stream) {
-    try {
-      while (!stop.get()) {
-        SyntheticEvent ev = stream.next();
-        long wait = ev.timestampMs() - System.currentTimeMillis();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait * 1_000_000L);
-          if (stop.get()) {
-            break;
-          }
-        }
-        if (ev instanceof SyntheticEvent.Impression imp) {
-          send(impressionsTopic, imp.eventId(), impressionBytes(imp), imp.timestampMs());
-          impressions.incrementAndGet();
-        } else if (ev instanceof SyntheticEvent.Click c) {
-          Click click = new Click(c.impressionId(), adId(c.impressionId()), c.timestampMs());
-          byte[] v = format == WireFormat.JSON ? io.ctrstreams.schemas.ClickCodec.encodeJson(click)
-              : Schemas.CLICK.encode(click);
-          send(clicksTopic, c.impressionId(), v, c.timestampMs());
-          clicks.incrementAndGet();
+    while (!worker.stopping()) {
+      SyntheticEvent ev = stream.next();
+      long wait = ev.timestampMs() - System.currentTimeMillis();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait * 1_000_000L);
+        if (worker.stopping()) {
+          break;
         }
       }
-    } catch (RuntimeException e) {
-      failure = e;
+      if (ev instanceof SyntheticEvent.Impression imp) {
+        send(impressionsTopic, imp.eventId(), impressionBytes(imp), imp.timestampMs());
+        impressions.incrementAndGet();
+      } else if (ev instanceof SyntheticEvent.Click c) {
+        Click click = new Click(c.impressionId(), adId(c.impressionId()), c.timestampMs());
+        byte[] v = format == WireFormat.JSON ? io.ctrstreams.schemas.ClickCodec.encodeJson(click)
+            : Schemas.CLICK.encode(click);
+        send(clicksTopic, c.impressionId(), v, c.timestampMs());
+        clicks.incrementAndGet();
+      }
     }
   }
 
@@ -160,20 +150,13 @@ public final class SyntheticTraffic implements AutoCloseable {
 
   /** What stopped the thread early, or null. */
   public Throwable failure() {
-    return failure;
+    return worker.failure();
   }
 
   /** Stops the thread and closes the producer (flushing what was sent). */
   @Override
   public synchronized void close() {
-    stop.set(true);
-    if (thread != null) {
-      LockSupport.unpark(thread);
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (worker.stop(10_000)) {
       producer.close(Duration.ofSeconds(10));
     }
   }

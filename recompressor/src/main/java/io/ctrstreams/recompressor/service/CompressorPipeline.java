@@ -86,8 +86,11 @@ public final class CompressorPipeline implements CompressionPipeline {
 
   /** The pipeline {@link RecompressorConfig} describes. */
   public static CompressorPipeline fromConfig(RecompressorConfig c) {
-    return new CompressorPipeline(c.compressionMethod(), c.compressionSearch(), c.compressionRatio(),
-        c.compressionEmbeddingRank(), c.compressionMlpRanks(), c.compressionSeed(), c.compressionDistillSteps());
+    CompressionMethod method = CompressionMethod.valueOf(
+        c.getString(RecompressorConfig.COMPRESSION_METHOD_CONFIG).toUpperCase(Locale.ROOT));
+    return new CompressorPipeline(method, c.compressionSearch(), c.compressionRatio(),
+        c.getInt(RecompressorConfig.COMPRESSION_EMBEDDING_RANK_CONFIG), c.compressionMlpRanks(),
+        c.getLong(RecompressorConfig.COMPRESSION_SEED_CONFIG), c.getInt(RecompressorConfig.COMPRESSION_DISTILL_STEPS_CONFIG));
   }
 
   @Override

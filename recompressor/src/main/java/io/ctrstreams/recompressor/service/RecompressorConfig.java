@@ -1,6 +1,7 @@
 package io.ctrstreams.recompressor.service;
 
-import io.ctrstreams.recompressor.CompressionMethod;
+import io.ctrstreams.recompressor.gate.GateThresholds;
+import io.ctrstreams.recompressor.gate.QualityGate;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ServiceConfig;
 import java.nio.file.Path;
@@ -179,6 +180,13 @@ public final class RecompressorConfig extends ServiceConfig {
         KafkaTopics.plain(impressionsTopic(), 1), KafkaTopics.plain(labeledTopic(), 1));
   }
 
+  /** The quality gate of the gate.* settings and holdout.min.rows. */
+  public QualityGate qualityGate() {
+    return new QualityGate(new GateThresholds(getDouble(GATE_MAX_AUC_DROP_CONFIG), getDouble(GATE_MAX_LOGLOSS_RISE_CONFIG),
+        getDouble(GATE_MAX_CALIBRATION_SHIFT_CONFIG), getDouble(GATE_MAX_LOGIT_DIFF_CONFIG)),
+        getInt(HOLDOUT_MIN_ROWS_CONFIG), getBoolean(GATE_REQUIRE_HOLDOUT_CONFIG));
+  }
+
   /** Name of the full model on model-updates. */
   public String fullModelName() {
     return getString(FULL_MODEL_NAME_CONFIG);
@@ -194,11 +202,6 @@ public final class RecompressorConfig extends ServiceConfig {
     return getInt(RESERVOIR_SIZE_CONFIG);
   }
 
-  /** Impressions the reservoir needs before a run. */
-  public int calibrationMinImpressions() {
-    return getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG);
-  }
-
   /** Cap on calibration rows. */
   public int calibrationMaxRows() {
     return getInt(CALIBRATION_ROWS_CONFIG);
@@ -207,56 +210,6 @@ public final class RecompressorConfig extends ServiceConfig {
   /** Holdout ring capacity. */
   public int holdoutSize() {
     return getInt(HOLDOUT_SIZE_CONFIG);
-  }
-
-  /** Minimum holdout for the labeled gate. */
-  public int holdoutMinRows() {
-    return getInt(HOLDOUT_MIN_ROWS_CONFIG);
-  }
-
-  /** Whether the labeled gate is mandatory. */
-  public boolean gateRequireHoldout() {
-    return getBoolean(GATE_REQUIRE_HOLDOUT_CONFIG);
-  }
-
-  /** Gate threshold. */
-  public double gateMaxAucDrop() {
-    return getDouble(GATE_MAX_AUC_DROP_CONFIG);
-  }
-
-  /** Gate threshold. */
-  public double gateMaxLoglossRise() {
-    return getDouble(GATE_MAX_LOGLOSS_RISE_CONFIG);
-  }
-
-  /** Gate threshold. */
-  public double gateMaxCalibrationShift() {
-    return getDouble(GATE_MAX_CALIBRATION_SHIFT_CONFIG);
-  }
-
-  /** Gate threshold. */
-  public double gateMaxMeanAbsLogitDiff() {
-    return getDouble(GATE_MAX_LOGIT_DIFF_CONFIG);
-  }
-
-  /** Age trigger in ms, 0 = off. */
-  public long triggerMaxAgeMs() {
-    return getLong(TRIGGER_MAX_AGE_MS_CONFIG);
-  }
-
-  /** Drift trigger, 0 = off. */
-  public double triggerDriftLogloss() {
-    return getDouble(TRIGGER_DRIFT_LOGLOSS_CONFIG);
-  }
-
-  /** Cooldown of triggered runs. */
-  public long triggerMinIntervalMs() {
-    return getLong(TRIGGER_MIN_INTERVAL_MS_CONFIG);
-  }
-
-  /** AFM or SVD. */
-  public CompressionMethod compressionMethod() {
-    return CompressionMethod.valueOf(getString(COMPRESSION_METHOD_CONFIG).toUpperCase(Locale.ROOT));
   }
 
   /** How ranks are chosen. */
@@ -269,23 +222,9 @@ public final class RecompressorConfig extends ServiceConfig {
     return getDouble(COMPRESSION_RATIO_CONFIG);
   }
 
-  /** Fixed embedding rank. */
-  public int compressionEmbeddingRank() {
-    return getInt(COMPRESSION_EMBEDDING_RANK_CONFIG);
-  }
-
   /** Fixed hidden-layer ranks. */
   public int[] compressionMlpRanks() {
     return getIntList(COMPRESSION_MLP_RANKS_CONFIG);
   }
 
-  /** Search seed. */
-  public long compressionSeed() {
-    return getLong(COMPRESSION_SEED_CONFIG);
-  }
-
-  /** Distillation steps per recompression, 0 = off. */
-  public int compressionDistillSteps() {
-    return getInt(COMPRESSION_DISTILL_STEPS_CONFIG);
-  }
 }

@@ -5,7 +5,6 @@ import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.recompressor.RecompressorException;
-import io.ctrstreams.recompressor.gate.GateThresholds;
 import io.ctrstreams.recompressor.gate.QualityGate;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.LabeledExample;
@@ -26,7 +25,6 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -103,9 +101,7 @@ public final class RecompressorService implements AutoCloseable {
     this.metrics = new RecompressorMetrics(registry);
     this.store = new RecompressorStore(config.stateDir(), config.reservoirSize(), config.holdoutSize(), 0x5EED_CA11L);
     this.policy = TriggerPolicy.of(config, Clock.systemUTC());
-    this.gate = new QualityGate(new GateThresholds(config.gateMaxAucDrop(), config.gateMaxLoglossRise(),
-        config.gateMaxCalibrationShift(), config.gateMaxMeanAbsLogitDiff()), config.holdoutMinRows(),
-        config.gateRequireHoldout());
+    this.gate = config.qualityGate();
     metrics.stateSizes(Math.min(store.impressionsSeen(), config.reservoirSize()),
         Math.min(store.labeledSeen(), config.holdoutSize()));
   }
@@ -121,9 +117,7 @@ public final class RecompressorService implements AutoCloseable {
       if (thread != null) {
         throw new IllegalStateException("recompressor already started");
       }
-      Map<String, Object> data = config.consumerConfigs(config.groupId(), config.groupId() + "-data");
-      data.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 << 20);
-      dataConsumer = new KafkaConsumer<>(data);
+      dataConsumer = new KafkaConsumer<>(config.consumerConfigs(config.groupId(), config.groupId() + "-data"));
       follower = new ModelTopicFollower(config.consumerConfigs(null, config.groupId() + "-model-updates"),
           config.modelUpdatesTopic(), this::onUpdate);
       publisher = new CandidatePublisher(new ModelPublisher(config.producerConfigs(), config.modelsTopic()),

@@ -56,8 +56,9 @@ final class TriggerPolicy {
 
   /** The policy {@code c} describes. */
   static TriggerPolicy of(RecompressorConfig c, Clock clock) {
-    return new TriggerPolicy(clock, c.modelName(), c.calibrationMinImpressions(), c.triggerMinIntervalMs(),
-        c.triggerMaxAgeMs(), c.triggerDriftLogloss(), c.holdoutMinRows());
+    return new TriggerPolicy(clock, c.modelName(), c.getInt(RecompressorConfig.CALIBRATION_MIN_IMPRESSIONS_CONFIG),
+        c.getLong(RecompressorConfig.TRIGGER_MIN_INTERVAL_MS_CONFIG), c.getLong(RecompressorConfig.TRIGGER_MAX_AGE_MS_CONFIG),
+        c.getDouble(RecompressorConfig.TRIGGER_DRIFT_LOGLOSS_CONFIG), c.getInt(RecompressorConfig.HOLDOUT_MIN_ROWS_CONFIG));
   }
 
   /** Now on the policy's clock (also the time stamp of finished runs, which the age trigger reads). */

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.ctrstreams.schemas.AvroSerde;
 import io.ctrstreams.schemas.Schemas;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -234,7 +235,7 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
   public static List<StoreBuilder<?>> storeBuilders() {
     return List.of(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), Schemas.labelJoinStateSerde()),
+            Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), new AvroSerde<>(Schemas.LABEL_JOIN_STATE)),
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(EXPIRY_STORE), Serdes.Bytes(), Serdes.ByteArray()));
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctrstreams.schemas.Click;
 import io.ctrstreams.schemas.LabelJoinEvent;
 import io.ctrstreams.schemas.LabeledExample;
+import io.ctrstreams.schemas.AvroSerde;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.ServedCandidate;
 import io.ctrstreams.schemas.ServedImpression;
@@ -45,19 +46,19 @@ class LabelJoinProcessorTest {
     registry = new PrometheusRegistry();
     TopologyMetrics metrics = new TopologyMetrics(registry);
     Topology t = new Topology();
-    t.addSource("src", new ByteArrayDeserializer(), Schemas.labelJoinEventSerde().deserializer(), "join-in");
+    t.addSource("src", new ByteArrayDeserializer(), new AvroSerde<>(Schemas.LABEL_JOIN_EVENT).deserializer(), "join-in");
     t.addProcessor("join", () -> new LabelJoinProcessor(WINDOW, 1_000, metrics, heard::add), "src");
     for (StoreBuilder<?> b : LabelJoinProcessor.storeBuilders()) {
       t.addStateStore(b, "join");
     }
-    t.addSink("sink", "labeled", new ByteArraySerializer(), Schemas.labeledExampleSerde().serializer(), "join");
+    t.addSink("sink", "labeled", new ByteArraySerializer(), new AvroSerde<>(Schemas.LABELED_EXAMPLE).serializer(), "join");
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "label-join-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver = new TopologyTestDriver(t, p);
-    in = driver.createInputTopic("join-in", new ByteArraySerializer(), Schemas.labelJoinEventSerde().serializer());
-    out = driver.createOutputTopic("labeled", new ByteArrayDeserializer(), Schemas.labeledExampleSerde().deserializer());
+    in = driver.createInputTopic("join-in", new ByteArraySerializer(), new AvroSerde<>(Schemas.LABEL_JOIN_EVENT).serializer());
+    out = driver.createOutputTopic("labeled", new ByteArrayDeserializer(), new AvroSerde<>(Schemas.LABELED_EXAMPLE).deserializer());
   }
 
   @AfterEach

@@ -2,6 +2,7 @@ package io.ctrstreams.trainer.online;
 
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.serving.ModelPublisher;
+import io.ctrstreams.serving.ServiceThread;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.LinkedHashMap;
@@ -10,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +32,8 @@ public final class OnlineTrainer implements AutoCloseable {
   private final ExampleSource source;
   private final OnlineTrainerMetrics metrics;
   private final List<SnapshotListener> listeners = new CopyOnWriteArrayList<>();
-  private final AtomicBoolean stop = new AtomicBoolean();
+  private final ServiceThread worker = new ServiceThread();
   private ModelPublisher publisher;
-  private Thread thread;
-  private volatile Throwable failure;
   private volatile long examples;
   private volatile double loss = Double.NaN;
   private volatile long snapshots;
@@ -65,14 +63,11 @@ public final class OnlineTrainer implements AutoCloseable {
 
   /** Starts the trainer thread. */
   public synchronized OnlineTrainer start() {
-    if (thread != null) {
-      throw new IllegalStateException("trainer already started");
-    }
+    worker.checkNotStarted("trainer");
     publisher = new ModelPublisher(config.producerConfigs(), config.modelUpdatesTopic());
     lastVersion = Math.max(0, publisher.topicState(config.modelName()).newestVersion());
     lastSnapshotMs = System.currentTimeMillis();
-    thread = new Thread(this::run, "ctr-trainer");
-    thread.start();
+    worker.start("ctr-trainer", false, this::run, e -> LOG.error("trainer stopped: {}", e.toString(), e));
     return this;
   }
 
@@ -81,22 +76,17 @@ public final class OnlineTrainer implements AutoCloseable {
     for (int i = 0; i < batch.length; i++) {
       batch[i] = source.schema().newRecord();
     }
-    try {
-      while (!stop.get()) {
-        int n = source.next(batch, 200);
-        if (n > 0) {
-          double l = learner.train(batch, n);
-          loss = Double.isNaN(loss) ? l : loss + LOSS_SMOOTHING * (l - loss);
-          examples += n;
-          metrics.trained(n, loss);
-        }
-        if (snapshotDue()) {
-          publishSnapshot();
-        }
+    while (!worker.stopping()) {
+      int n = source.next(batch, 200);
+      if (n > 0) {
+        double l = learner.train(batch, n);
+        loss = Double.isNaN(loss) ? l : loss + LOSS_SMOOTHING * (l - loss);
+        examples += n;
+        metrics.trained(n, loss);
       }
-    } catch (RuntimeException | Error e) {
-      failure = e;
-      LOG.error("trainer stopped: {}", e.toString(), e);
+      if (snapshotDue()) {
+        publishSnapshot();
+      }
     }
   }
 
@@ -153,19 +143,13 @@ public final class OnlineTrainer implements AutoCloseable {
 
   /** What stopped the thread, or null. */
   public Throwable failure() {
-    return failure;
+    return worker.failure();
   }
 
   /** Stops the thread, then closes the source and the publisher. */
   @Override
   public synchronized void close() {
-    stop.set(true);
-    if (thread != null) {
-      try {
-        thread.join(60_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (worker.stop(60_000)) {
       publisher.close();
     }
     source.close();

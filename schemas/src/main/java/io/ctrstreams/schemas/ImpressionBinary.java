@@ -151,6 +151,9 @@ final class ImpressionBinary {
         n = r.blockCount(2);
       }
       f.candidates = i;
+      if (r.pos != bytes.length) {
+        throw new Corrupt((bytes.length - r.pos) + " trailing bytes after the record", r.pos);
+      }
       return f;
     } catch (Corrupt e) {
       throw new CodecException(DecodeFailure.BAD_AVRO,
@@ -210,8 +213,18 @@ final class ImpressionBinary {
     }
 
     String string() {
-      int off = stringBytes();
+      int off = utf8Bytes();
       return new String(b, off, lastLength, StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #stringBytes}, and the bytes must be well-formed UTF-8. */
+    int utf8Bytes() {
+      int off = stringBytes();
+      int bad = Utf8.firstMalformed(b, off, lastLength);
+      if (bad >= 0) {
+        throw new Corrupt("malformed UTF-8 in a string", bad);
+      }
+      return off;
     }
 
     /** Skips a string; returns the offset of its UTF-8 bytes, their count in {@link #lastLength}. */
@@ -332,7 +345,7 @@ final class ImpressionBinary {
           String key = key();
           int branch = varInt();
           if (branch == 0) {
-            int off = stringBytes();
+            int off = utf8Bytes();
             if (v != null) {
               if (cand < 0) {
                 v.contextString(key, b, off, lastLength);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +27,8 @@ final class JsonFields {
   static final JsonFactory FACTORY =
       JsonFactory.builder()
           .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          // {"a":1,"a":2} is ambiguous (which one did the producer mean?): rejected as bad_json
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           // a hostile document should not make us build huge strings or deep trees
           .streamReadConstraints(
               StreamReadConstraints.builder().maxNestingDepth(16).maxStringLength(1 << 20).build())
@@ -85,6 +88,10 @@ final class JsonFields {
    * through {@link #nextField}); syntax and read errors become {@link DecodeFailure#BAD_JSON}.
    */
   static <T> T parseObject(byte[] bytes, String what, ObjectReader<T> reader) {
+    int bad = Utf8.firstMalformed(bytes, 0, bytes.length);
+    if (bad >= 0) {
+      throw new CodecException(DecodeFailure.BAD_JSON, what + " is not valid UTF-8: malformed sequence at byte " + bad);
+    }
     try (JsonParser p = FACTORY.createParser(bytes)) {
       expectObjectStart(p, what);
       return reader.read(p);
@@ -157,6 +164,9 @@ final class JsonFields {
   /** Reads the current token as an integral long (epoch milliseconds). */
   static long epochMillis(JsonParser p, String field) throws IOException {
     JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_NUMBER_FLOAT && !Double.isFinite(p.getDoubleValue())) {
+      throw new CodecException(DecodeFailure.NON_FINITE, "field " + field + " must be finite, found " + p.getText());
+    }
     if (t != JsonToken.VALUE_NUMBER_INT) {
       throw wrongType(field, "an integer (epoch milliseconds)", t);
     }

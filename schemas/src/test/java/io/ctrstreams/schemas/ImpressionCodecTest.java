@@ -217,4 +217,43 @@ class ImpressionCodecTest {
     longId.setEventId("x".repeat(ImpressionCodec.DEFAULT_MAX_ID_LENGTH + 1));
     assertRejected(auto, avro.encodeAvro(longId), DecodeFailure.TOO_LARGE, "max is " + ImpressionCodec.DEFAULT_MAX_ID_LENGTH);
   }
+
+  @Test
+  void shouldRejectMalformedUtf8DuplicateKeysNonFiniteTimestampsAndTrailingBytes() {
+    byte[] overlong = utf8("{\"eventId\":\"e?\",\"candidates\":[{\"adId\":\"a\"}]}");
+    int q = new String(overlong, StandardCharsets.UTF_8).indexOf('?');
+    byte[] withOverlong = new byte[overlong.length + 1];
+    System.arraycopy(overlong, 0, withOverlong, 0, q);
+    withOverlong[q] = (byte) 0xC0; // C0 AF: an overlong '/'
+    withOverlong[q + 1] = (byte) 0xAF;
+    System.arraycopy(overlong, q + 1, withOverlong, q + 2, overlong.length - q - 1);
+    assertRejected(json, withOverlong, DecodeFailure.BAD_JSON, "not valid UTF-8: malformed sequence at byte " + q);
+    byte[] surrogate = new byte[overlong.length + 2];
+    System.arraycopy(overlong, 0, surrogate, 0, q);
+    surrogate[q] = (byte) 0xED; // ED A0 80: an encoded surrogate
+    surrogate[q + 1] = (byte) 0xA0;
+    surrogate[q + 2] = (byte) 0x80;
+    System.arraycopy(overlong, q + 1, surrogate, q + 3, overlong.length - q - 1);
+    assertRejected(json, surrogate, DecodeFailure.BAD_JSON, "not valid UTF-8");
+
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"eventId\":\"f\",\"candidates\":[{\"adId\":\"a\"}]}"),
+        DecodeFailure.BAD_JSON, "Duplicate field 'eventId'");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"context\":{\"C1\":\"x\",\"C1\":\"y\"},\"candidates\":[{\"adId\":\"a\"}]}"),
+        DecodeFailure.BAD_JSON, "Duplicate field 'C1'");
+    assertRejected(json, utf8("{\"eventId\":\"e\",\"timestampMs\":NaN,\"candidates\":[{\"adId\":\"a\"}]}"),
+        DecodeFailure.NON_FINITE, "timestampMs must be finite");
+
+    byte[] valid = avro.encodeAvro(sample());
+    byte[] trailing = java.util.Arrays.copyOf(valid, valid.length + 3);
+    assertRejected(avro, trailing, DecodeFailure.BAD_AVRO, "3 trailing bytes after the record");
+    Impression badId = sample();
+    badId.setEventId("e\u00e9");
+    byte[] latin = avro.encodeAvro(badId);
+    int at = latin.length - 1;
+    while (latin[at] != (byte) 0xC3) {
+      at--;
+    }
+    latin[at + 1] = (byte) 0x28; // C3 28: a lead byte without its continuation
+    assertRejected(avro, latin, DecodeFailure.BAD_AVRO, "malformed UTF-8");
+  }
 }

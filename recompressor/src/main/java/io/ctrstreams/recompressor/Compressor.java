@@ -31,22 +31,7 @@ import java.util.Map;
  * <p>All calibration rows are pushed through at once with batched GEMMs; activations are held for
  * every row ({@code rows x width x 4} bytes, about 250 MB per array at 100k rows and width 624).
  */
-public final class Compressor {
-  private final CompressionMethod method;
-  private final Linalg linalg;
-
-  public Compressor(CompressionMethod method, Linalg linalg) {
-    this.method = method;
-    this.linalg = linalg;
-  }
-
-  public CompressionMethod method() {
-    return method;
-  }
-
-  public Linalg linalg() {
-    return linalg;
-  }
+public record Compressor(CompressionMethod method, Linalg linalg) {
 
   /** Compresses {@code teacher} to {@code plan} using all rows of {@code calib}. */
   public CompressionResult compress(CtrModel teacher, Calibration calib, RankPlan plan) {
@@ -93,32 +78,18 @@ public final class Compressor {
     st.end("x0");
     float[] xl = x0;
     for (int i = 0; i < net.crossLayers(); i++) {
-      Linear a = (Linear) net.cross(i);
-      float[] t = BatchNet.apply(a, xl, n);
-      st.end("forward");
-      int r = plan.crossRanks()[i];
-      if (r > 0) {
-        Step s = compressLayer(a, xl, t, n, r, "cross/" + i, reports, st);
-        net = net.withCross(i, s.layer);
-        t = s.output;
-      }
-      xl = BatchNet.crossStep(x0, xl, t);
+      Step s = forward((Linear) net.cross(i), xl, n, plan.crossRanks()[i], "cross/" + i, reports, st);
+      net = net.withCross(i, s.layer);
+      xl = BatchNet.crossStep(x0, xl, s.output);
     }
     boolean stacked = spec.architecture() == Architecture.DCNV2 && spec.crossStructure() == CrossStructure.STACKED;
     float[] h = stacked ? xl : x0;
     xl = null;
     for (int i = 0; i < net.mlpLayers(); i++) {
-      Linear a = (Linear) net.mlp(i);
-      float[] y = BatchNet.apply(a, h, n);
-      st.end("forward");
-      int r = plan.mlpRanks()[i];
-      if (r > 0) {
-        Step s = compressLayer(a, h, y, n, r, "mlp/" + i, reports, st);
-        net = net.withMlp(i, s.layer);
-        y = s.output;
-      }
-      LayerPlan.relu(y, y.length);
-      h = y;
+      Step s = forward((Linear) net.mlp(i), h, n, plan.mlpRanks()[i], "mlp/" + i, reports, st);
+      net = net.withMlp(i, s.layer);
+      h = s.output;
+      LayerPlan.relu(h, h.length);
     }
     CtrModel student = build(dense, net, ef, plan);
     st.end("build");
@@ -147,6 +118,13 @@ public final class Compressor {
   }
 
   private record Step(AffineLayer layer, float[] output) {}
+
+  /** Runs dense layer {@code a} on {@code x}; compresses it to {@code rank} unless that is 0 (keep dense). */
+  private Step forward(Linear a, float[] x, int n, int rank, String name, List<LayerReport> reports, Stages st) {
+    float[] y = BatchNet.apply(a, x, n);
+    st.end("forward");
+    return rank > 0 ? compressLayer(a, x, y, n, rank, name, reports, st) : new Step(a, y);
+  }
 
   private Step compressLayer(Linear a, float[] x, float[] y, int n, int rank, String name,
       List<LayerReport> reports, Stages st) {

@@ -245,45 +245,10 @@ public record Compressor(CompressionMethod method, Linalg linalg) {
     int[] segOff = offsets.stream().mapToInt(Integer::intValue).toArray();
     EmbeddingFactors[] segs = segments.toArray(new EmbeddingFactors[0]);
     for (int i = 0; i < net.mlpLayers(); i++) {
-      String p = "mlp/" + i;
-      AffineLayer a = net.mlp(i);
-      boolean foldHere = fold && i == 0;
-      if (a instanceof Linear d) {
-        float[] w = d.weight().data();
-        float[] b = d.bias().data();
-        int in = d.inputSize();
-        if (foldHere) {
-          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(w, b, d.outputSize(), in, segOff, segs);
-          w = fb[0];
-          b = fb[1];
-          in = target.firstLayerInputWidth();
-        }
-        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), in}, w));
-        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, b));
-      } else {
-        LowRankLinear f = (LowRankLinear) a;
-        float[] v = f.v().data();
-        float[] c = f.c().data();
-        int in = f.inputSize();
-        if (foldHere) {
-          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(v, c, f.rank(), in, segOff, segs);
-          v = fb[0];
-          c = fb[1];
-          in = target.firstLayerInputWidth();
-        }
-        putFactors(t, p, f, v, c, in, "d");
-      }
+      putLayer(t, "mlp/" + i, net.mlp(i), fold && i == 0 ? target.firstLayerInputWidth() : 0, segOff, segs, "d");
     }
     for (int i = 0; i < net.crossLayers(); i++) {
-      String p = "cross/" + i;
-      AffineLayer a = net.cross(i);
-      if (a instanceof Linear d) {
-        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), d.inputSize()}, d.weight().data()));
-        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, d.bias().data()));
-      } else {
-        LowRankLinear f = (LowRankLinear) a;
-        putFactors(t, p, f, f.v().data(), f.c().data(), f.inputSize(), "b");
-      }
+      putLayer(t, "cross/" + i, net.cross(i), 0, segOff, segs, "b");
     }
     t.put("out/w", dense.tensor("out/w"));
     t.put("out/b", dense.tensor("out/b"));
@@ -294,12 +259,31 @@ public record Compressor(CompressionMethod method, Linalg linalg) {
     return CtrModel.create(target, dense.name(), dense.version(), t, dense.vocabularies(), meta);
   }
 
-  private static void putFactors(Map<String, Tensor> t, String p, LowRankLinear f, float[] v, float[] c, int in,
-      String outBias) {
-    t.put(p + "/v", new Tensor(p + "/v", new int[] {f.rank(), in}, v));
-    t.put(p + "/c", new Tensor(p + "/c", new int[] {f.rank()}, c));
+  /**
+   * Puts the tensors of layer {@code a} under {@code p}. With {@code foldedIn > 0} the embedding
+   * projections {@code segs} are folded into it first, which makes its input {@code foldedIn} wide.
+   */
+  private static void putLayer(Map<String, Tensor> t, String p, AffineLayer a, int foldedIn, int[] segOff,
+      EmbeddingFactors[] segs, String outBias) {
+    int in = foldedIn > 0 ? foldedIn : a.inputSize();
+    if (a instanceof Linear d) {
+      float[][] wb = folded(d.weight().data(), d.bias().data(), d.outputSize(), d.inputSize(), foldedIn, segOff, segs);
+      t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), in}, wb[0]));
+      t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, wb[1]));
+      return;
+    }
+    LowRankLinear f = (LowRankLinear) a;
+    float[][] vc = folded(f.v().data(), f.c().data(), f.rank(), f.inputSize(), foldedIn, segOff, segs);
+    t.put(p + "/v", new Tensor(p + "/v", new int[] {f.rank(), in}, vc[0]));
+    t.put(p + "/c", new Tensor(p + "/c", new int[] {f.rank()}, vc[1]));
     t.put(p + "/u", new Tensor(p + "/u", new int[] {f.outputSize(), f.rank()}, f.u().data()));
     t.put(p + "/" + outBias, new Tensor(p + "/" + outBias, new int[] {f.outputSize()}, f.d().data()));
+  }
+
+  /** {@code {w, b}} of a {@code rows x in} map, with the embedding projections folded in if {@code foldedIn > 0}. */
+  private static float[][] folded(float[] w, float[] b, int rows, int in, int foldedIn, int[] segOff,
+      EmbeddingFactors[] segs) {
+    return foldedIn > 0 ? EmbeddingCompression.foldIntoFirstLayer(w, b, rows, in, segOff, segs) : new float[][] {w, b};
   }
 
   static float[] transpose(float[] a, int rows, int cols) {

@@ -8,10 +8,10 @@ import java.io.IOException;
  * every reader's error message can name the line it failed on.
  */
 abstract class LineRecordReader implements RecordReader {
-  private final BufferedReader in;
-  private final RawSchema schema;
   /** 1-based number of the line {@link #nextLine()} returned last (0 before the first). */
   protected long line;
+  private final BufferedReader in;
+  private final RawSchema schema;
 
   LineRecordReader(BufferedReader in, RawSchema schema) {
     this.in = in;

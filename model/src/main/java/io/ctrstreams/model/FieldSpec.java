@@ -1,10 +1,7 @@
 package io.ctrstreams.model;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import java.util.Objects;
 
 /**
  * One input field of a CTR model and how it becomes an embedding.
@@ -22,11 +19,14 @@ import java.util.Objects;
  *       {@code vocabularySize} and {@code oovBuckets} must be 0.
  * </ul>
  *
- * <p>Immutable; {@link #validate()} is run by {@link ModelSpec}. Use the factories
- * {@link #categorical}, {@link #logBucket} and {@link #scaled}.
+ * <p>Immutable and checked when built (also from JSON). Use the factories {@link #categorical},
+ * {@link #logBucket} and {@link #scaled}.
+ *
+ * @param transform the numeric transform, {@code null} for categorical fields
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public final class FieldSpec {
+public record FieldSpec(String name, Type type, Role role, int vocabularySize, int oovBuckets, int embeddingDim,
+    Transform transform) {
 
   /** Whether the raw value is a category (string) or a number. */
   public enum Type {
@@ -51,55 +51,12 @@ public final class FieldSpec {
     SCALED
   }
 
-  private final String name;
-  private final Type type;
-  private final Role role;
-  private final int vocabularySize;
-  private final int oovBuckets;
-  private final int embeddingDim;
-  private final Transform transform;
-
-  /** Full constructor (also the JSON creator); prefer the factories. */
-  @JsonCreator
-  public FieldSpec(
-      @JsonProperty("name") String name,
-      @JsonProperty("type") Type type,
-      @JsonProperty("role") Role role,
-      @JsonProperty("vocabularySize") int vocabularySize,
-      @JsonProperty("oovBuckets") int oovBuckets,
-      @JsonProperty("embeddingDim") int embeddingDim,
-      @JsonProperty("transform") Transform transform) {
-    this.name = name;
-    this.type = type;
-    this.role = role;
-    this.vocabularySize = vocabularySize;
-    this.oovBuckets = oovBuckets;
-    this.embeddingDim = embeddingDim;
-    this.transform = transform;
-    validate();
-  }
-
-  /** A categorical field with a vocabulary of {@code vocabularySize} ids plus hashed OOV buckets. */
-  public static FieldSpec categorical(String name, Role role, int vocabularySize, int oovBuckets, int embeddingDim) {
-    return new FieldSpec(name, Type.CATEGORICAL, role, vocabularySize, oovBuckets, embeddingDim, null);
-  }
-
-  /** A numeric field bucketized by {@link Transform#LOG_BUCKET} into {@code buckets} rows. */
-  public static FieldSpec logBucket(String name, Role role, int buckets, int embeddingDim) {
-    return new FieldSpec(name, Type.NUMERIC, role, buckets, 0, embeddingDim, Transform.LOG_BUCKET);
-  }
-
-  /** A numeric field whose embedding is {@code x * v_field}. */
-  public static FieldSpec scaled(String name, Role role, int embeddingDim) {
-    return new FieldSpec(name, Type.NUMERIC, role, 0, 0, embeddingDim, Transform.SCALED);
-  }
-
   /**
-   * Checks every constraint.
+   * Checks every constraint; prefer the factories.
    *
    * @throws CtrModelException naming the field and the offending value
    */
-  public void validate() {
+  public FieldSpec {
     if (name == null || name.isEmpty()) {
       throw new CtrModelException("field name must be non-empty, found " + (name == null ? "null" : "\"\""));
     }
@@ -147,40 +104,19 @@ public final class FieldSpec {
     }
   }
 
-  @JsonProperty("name")
-  public String name() {
-    return name;
+  /** A categorical field with a vocabulary of {@code vocabularySize} ids plus hashed OOV buckets. */
+  public static FieldSpec categorical(String name, Role role, int vocabularySize, int oovBuckets, int embeddingDim) {
+    return new FieldSpec(name, Type.CATEGORICAL, role, vocabularySize, oovBuckets, embeddingDim, null);
   }
 
-  @JsonProperty("type")
-  public Type type() {
-    return type;
+  /** A numeric field bucketized by {@link Transform#LOG_BUCKET} into {@code buckets} rows. */
+  public static FieldSpec logBucket(String name, Role role, int buckets, int embeddingDim) {
+    return new FieldSpec(name, Type.NUMERIC, role, buckets, 0, embeddingDim, Transform.LOG_BUCKET);
   }
 
-  @JsonProperty("role")
-  public Role role() {
-    return role;
-  }
-
-  @JsonProperty("vocabularySize")
-  public int vocabularySize() {
-    return vocabularySize;
-  }
-
-  @JsonProperty("oovBuckets")
-  public int oovBuckets() {
-    return oovBuckets;
-  }
-
-  @JsonProperty("embeddingDim")
-  public int embeddingDim() {
-    return embeddingDim;
-  }
-
-  /** The numeric transform, {@code null} for categorical fields. */
-  @JsonProperty("transform")
-  public Transform transform() {
-    return transform;
+  /** A numeric field whose embedding is {@code x * v_field}. */
+  public static FieldSpec scaled(String name, Role role, int embeddingDim) {
+    return new FieldSpec(name, Type.NUMERIC, role, 0, 0, embeddingDim, Transform.SCALED);
   }
 
   /** Whether the embedding is a row lookup (categorical or LOG_BUCKET) rather than {@code x * v}. */
@@ -200,21 +136,6 @@ public final class FieldSpec {
   /** A copy with another embedding dim (for rank/size searches). */
   public FieldSpec withEmbeddingDim(int dim) {
     return new FieldSpec(name, type, role, vocabularySize, oovBuckets, dim, transform);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof FieldSpec)) {
-      return false;
-    }
-    FieldSpec f = (FieldSpec) o;
-    return name.equals(f.name) && type == f.type && role == f.role && vocabularySize == f.vocabularySize
-        && oovBuckets == f.oovBuckets && embeddingDim == f.embeddingDim && transform == f.transform;
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(name, type, role, vocabularySize, oovBuckets, embeddingDim, transform);
   }
 
   @Override

@@ -1,8 +1,6 @@
 package io.ctrstreams.model;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -30,35 +28,18 @@ import java.util.Objects;
  * checked by {@link ModelSpec#validate()}.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-public final class LowRankConfig {
-  private final int embeddingRank;
-  private final boolean foldEmbeddings;
-  private final int[] mlpRanks;
-  private final int[] crossRanks;
-  private final boolean factorActivation;
-  private final Map<String, Integer> fieldEmbeddingRanks;
+public record LowRankConfig(int embeddingRank, boolean foldEmbeddings, int[] mlpRanks, int[] crossRanks,
+    boolean factorActivation, Map<String, Integer> fieldEmbeddingRanks) {
 
-  /** Full constructor (also the JSON creator). Null arrays/maps mean empty. */
-  @JsonCreator
-  public LowRankConfig(
-      @JsonProperty("embeddingRank") int embeddingRank,
-      @JsonProperty("foldEmbeddings") boolean foldEmbeddings,
-      @JsonProperty("mlpRanks") int[] mlpRanks,
-      @JsonProperty("crossRanks") int[] crossRanks,
-      @JsonProperty("factorActivation") boolean factorActivation,
-      @JsonProperty("fieldEmbeddingRanks") Map<String, Integer> fieldEmbeddingRanks) {
-    this.embeddingRank = embeddingRank;
-    this.foldEmbeddings = foldEmbeddings;
-    this.mlpRanks = mlpRanks == null ? new int[0] : mlpRanks.clone();
-    this.crossRanks = crossRanks == null ? new int[0] : crossRanks.clone();
-    this.factorActivation = factorActivation;
-    this.fieldEmbeddingRanks = fieldEmbeddingRanks == null
+  /**
+   * Copies the arrays and the map (null means empty) and checks the constraints that do not
+   * depend on the rest of the spec (also the JSON creator).
+   */
+  public LowRankConfig {
+    mlpRanks = mlpRanks == null ? new int[0] : mlpRanks.clone();
+    crossRanks = crossRanks == null ? new int[0] : crossRanks.clone();
+    fieldEmbeddingRanks = fieldEmbeddingRanks == null
         ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(fieldEmbeddingRanks));
-    validate();
-  }
-
-  /** Checks the constraints that do not depend on the rest of the spec. */
-  public void validate() {
     if (embeddingRank < 0) {
       throw new CtrModelException("embedding rank must be >= 0 (0 = dense), found " + embeddingRank);
     }
@@ -85,42 +66,21 @@ public final class LowRankConfig {
     return new LowRankConfig(embeddingRank, foldEmbeddings, mlpRanks, null, false, null);
   }
 
-  @JsonProperty("embeddingRank")
-  public int embeddingRank() {
-    return embeddingRank;
-  }
-
-  @JsonProperty("foldEmbeddings")
-  public boolean foldEmbeddings() {
-    return foldEmbeddings;
-  }
-
   /** A copy of the per-hidden-layer ranks (may be empty = all dense). */
-  @JsonProperty("mlpRanks")
+  @Override
   public int[] mlpRanks() {
     return mlpRanks.clone();
-  }
-
-  /** A copy of the per-cross-layer ranks (may be empty = all dense). */
-  @JsonProperty("crossRanks")
-  public int[] crossRanks() {
-    return crossRanks.clone();
-  }
-
-  @JsonProperty("factorActivation")
-  public boolean factorActivation() {
-    return factorActivation;
-  }
-
-  /** Per-field embedding rank overrides (unmodifiable). */
-  @JsonProperty("fieldEmbeddingRanks")
-  public Map<String, Integer> fieldEmbeddingRanks() {
-    return fieldEmbeddingRanks;
   }
 
   /** Rank of mlp layer {@code i} (0 = dense). */
   public int mlpRank(int i) {
     return i < mlpRanks.length ? mlpRanks[i] : 0;
+  }
+
+  /** A copy of the per-cross-layer ranks (may be empty = all dense). */
+  @Override
+  public int[] crossRanks() {
+    return crossRanks.clone();
   }
 
   /** Rank of cross layer {@code i} (0 = dense). */

@@ -123,7 +123,7 @@ public final class ModelSpec {
     }
     int v = version.intValue();
     if (v < 1 || v > CURRENT_VERSION) {
-      throw new UnsupportedSpecVersionException(v, CURRENT_VERSION);
+      throw new UnsupportedSpecVersionException(v);
     }
   }
 
@@ -158,7 +158,6 @@ public final class ModelSpec {
       if (f == null) {
         throw new CtrModelException("field " + i + " of model " + name + " is null");
       }
-      f.validate();
       if (ordinals.put(f.name(), i) != null) {
         throw new CtrModelException("duplicate field name " + f.name() + " in model " + name);
       }
@@ -186,7 +185,6 @@ public final class ModelSpec {
     }
     Arrays.fill(embeddingRanks, 0);
     if (lowRank != null) {
-      lowRank.validate();
       for (String f : lowRank.fieldEmbeddingRanks().keySet()) {
         if (!ordinals.containsKey(f)) {
           throw new CtrModelException("embedding rank override names unknown field " + f);

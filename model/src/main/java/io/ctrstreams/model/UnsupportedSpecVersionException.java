@@ -8,13 +8,12 @@ public class UnsupportedSpecVersionException extends CtrModelException {
   private static final long serialVersionUID = 1L;
 
   private final int foundVersion;
-  private final int maxSupported;
 
-  public UnsupportedSpecVersionException(int foundVersion, int maxSupported) {
-    super("unsupported model spec version " + foundVersion + (foundVersion > maxSupported ? " (too new)" : "")
-        + ", this reader supports spec versions 1 to " + maxSupported);
+  public UnsupportedSpecVersionException(int foundVersion) {
+    super("unsupported model spec version " + foundVersion
+        + (foundVersion > ModelSpec.CURRENT_VERSION ? " (too new)" : "")
+        + ", this reader supports spec versions 1 to " + ModelSpec.CURRENT_VERSION);
     this.foundVersion = foundVersion;
-    this.maxSupported = maxSupported;
   }
 
   /** The version the JSON declares. */
@@ -24,6 +23,6 @@ public class UnsupportedSpecVersionException extends CtrModelException {
 
   /** The newest version this reader supports ({@link ModelSpec#CURRENT_VERSION}). */
   public int maxSupported() {
-    return maxSupported;
+    return ModelSpec.CURRENT_VERSION;
   }
 }

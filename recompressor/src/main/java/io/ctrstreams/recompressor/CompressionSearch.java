@@ -225,17 +225,13 @@ public final class CompressionSearch {
       for (int i = 0; i < crossBasis.length; i++) {
         RankOption o = layers.get(firstCross + i).option(g[firstCross + i]);
         if (!o.dense()) {
-          int ii = i;
-          s = s.withCross(i, (AffineLayer) cache.computeIfAbsent("cross" + i + "/" + o.rank(),
-              key -> factored((Linear) base.cross(ii), crossBasis[ii], o.rank())));
+          s = s.withCross(i, cachedFactored(cache, "cross" + i, (Linear) base.cross(i), crossBasis[i], o.rank()));
         }
       }
       for (int i = 0; i < mlpBasis.length; i++) {
         RankOption o = layers.get(firstMlp + i).option(g[firstMlp + i]);
         if (!o.dense()) {
-          int ii = i;
-          s = s.withMlp(i, (AffineLayer) cache.computeIfAbsent("mlp" + i + "/" + o.rank(),
-              key -> factored((Linear) base.mlp(ii), mlpBasis[ii], o.rank())));
+          s = s.withMlp(i, cachedFactored(cache, "mlp" + i, (Linear) base.mlp(i), mlpBasis[i], o.rank()));
         }
       }
       return s;
@@ -330,6 +326,12 @@ public final class CompressionSearch {
       return Afm.basis(s);
     }
     return WeightSvd.basis(a.weight().data(), a.bias().data(), a.outputSize(), a.inputSize(), la);
+  }
+
+  /** {@link #factored} of layer {@code name} at {@code rank}, built once per search and cached. */
+  private static AffineLayer cachedFactored(Map<String, Object> cache, String name, Linear a, ProjectionBasis b,
+      int rank) {
+    return (AffineLayer) cache.computeIfAbsent(name + "/" + rank, key -> factored(a, b, rank));
   }
 
   private static LowRankLinear factored(Linear a, ProjectionBasis b, int rank) {

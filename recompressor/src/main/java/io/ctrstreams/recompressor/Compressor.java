@@ -31,22 +31,7 @@ import java.util.Map;
  * <p>All calibration rows are pushed through at once with batched GEMMs; activations are held for
  * every row ({@code rows x width x 4} bytes, about 250 MB per array at 100k rows and width 624).
  */
-public final class Compressor {
-  private final CompressionMethod method;
-  private final Linalg linalg;
-
-  public Compressor(CompressionMethod method, Linalg linalg) {
-    this.method = method;
-    this.linalg = linalg;
-  }
-
-  public CompressionMethod method() {
-    return method;
-  }
-
-  public Linalg linalg() {
-    return linalg;
-  }
+public record Compressor(CompressionMethod method, Linalg linalg) {
 
   /** Compresses {@code teacher} to {@code plan} using all rows of {@code calib}. */
   public CompressionResult compress(CtrModel teacher, Calibration calib, RankPlan plan) {
@@ -93,32 +78,18 @@ public final class Compressor {
     st.end("x0");
     float[] xl = x0;
     for (int i = 0; i < net.crossLayers(); i++) {
-      Linear a = (Linear) net.cross(i);
-      float[] t = BatchNet.apply(a, xl, n);
-      st.end("forward");
-      int r = plan.crossRanks()[i];
-      if (r > 0) {
-        Step s = compressLayer(a, xl, t, n, r, "cross/" + i, reports, st);
-        net = net.withCross(i, s.layer);
-        t = s.output;
-      }
-      xl = BatchNet.crossStep(x0, xl, t);
+      Step s = forward((Linear) net.cross(i), xl, n, plan.crossRanks()[i], "cross/" + i, reports, st);
+      net = net.withCross(i, s.layer);
+      xl = BatchNet.crossStep(x0, xl, s.output);
     }
     boolean stacked = spec.architecture() == Architecture.DCNV2 && spec.crossStructure() == CrossStructure.STACKED;
     float[] h = stacked ? xl : x0;
     xl = null;
     for (int i = 0; i < net.mlpLayers(); i++) {
-      Linear a = (Linear) net.mlp(i);
-      float[] y = BatchNet.apply(a, h, n);
-      st.end("forward");
-      int r = plan.mlpRanks()[i];
-      if (r > 0) {
-        Step s = compressLayer(a, h, y, n, r, "mlp/" + i, reports, st);
-        net = net.withMlp(i, s.layer);
-        y = s.output;
-      }
-      LayerPlan.relu(y, y.length);
-      h = y;
+      Step s = forward((Linear) net.mlp(i), h, n, plan.mlpRanks()[i], "mlp/" + i, reports, st);
+      net = net.withMlp(i, s.layer);
+      h = s.output;
+      LayerPlan.relu(h, h.length);
     }
     CtrModel student = build(dense, net, ef, plan);
     st.end("build");
@@ -147,6 +118,13 @@ public final class Compressor {
   }
 
   private record Step(AffineLayer layer, float[] output) {}
+
+  /** Runs dense layer {@code a} on {@code x}; compresses it to {@code rank} unless that is 0 (keep dense). */
+  private Step forward(Linear a, float[] x, int n, int rank, String name, List<LayerReport> reports, Stages st) {
+    float[] y = BatchNet.apply(a, x, n);
+    st.end("forward");
+    return rank > 0 ? compressLayer(a, x, y, n, rank, name, reports, st) : new Step(a, y);
+  }
 
   private Step compressLayer(Linear a, float[] x, float[] y, int n, int rank, String name,
       List<LayerReport> reports, Stages st) {
@@ -267,45 +245,10 @@ public final class Compressor {
     int[] segOff = offsets.stream().mapToInt(Integer::intValue).toArray();
     EmbeddingFactors[] segs = segments.toArray(new EmbeddingFactors[0]);
     for (int i = 0; i < net.mlpLayers(); i++) {
-      String p = "mlp/" + i;
-      AffineLayer a = net.mlp(i);
-      boolean foldHere = fold && i == 0;
-      if (a instanceof Linear d) {
-        float[] w = d.weight().data();
-        float[] b = d.bias().data();
-        int in = d.inputSize();
-        if (foldHere) {
-          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(w, b, d.outputSize(), in, segOff, segs);
-          w = fb[0];
-          b = fb[1];
-          in = target.firstLayerInputWidth();
-        }
-        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), in}, w));
-        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, b));
-      } else {
-        LowRankLinear f = (LowRankLinear) a;
-        float[] v = f.v().data();
-        float[] c = f.c().data();
-        int in = f.inputSize();
-        if (foldHere) {
-          float[][] fb = EmbeddingCompression.foldIntoFirstLayer(v, c, f.rank(), in, segOff, segs);
-          v = fb[0];
-          c = fb[1];
-          in = target.firstLayerInputWidth();
-        }
-        putFactors(t, p, f, v, c, in, "d");
-      }
+      putLayer(t, "mlp/" + i, net.mlp(i), fold && i == 0 ? target.firstLayerInputWidth() : 0, segOff, segs, "d");
     }
     for (int i = 0; i < net.crossLayers(); i++) {
-      String p = "cross/" + i;
-      AffineLayer a = net.cross(i);
-      if (a instanceof Linear d) {
-        t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), d.inputSize()}, d.weight().data()));
-        t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, d.bias().data()));
-      } else {
-        LowRankLinear f = (LowRankLinear) a;
-        putFactors(t, p, f, f.v().data(), f.c().data(), f.inputSize(), "b");
-      }
+      putLayer(t, "cross/" + i, net.cross(i), 0, segOff, segs, "b");
     }
     t.put("out/w", dense.tensor("out/w"));
     t.put("out/b", dense.tensor("out/b"));
@@ -316,12 +259,31 @@ public final class Compressor {
     return CtrModel.create(target, dense.name(), dense.version(), t, dense.vocabularies(), meta);
   }
 
-  private static void putFactors(Map<String, Tensor> t, String p, LowRankLinear f, float[] v, float[] c, int in,
-      String outBias) {
-    t.put(p + "/v", new Tensor(p + "/v", new int[] {f.rank(), in}, v));
-    t.put(p + "/c", new Tensor(p + "/c", new int[] {f.rank()}, c));
+  /**
+   * Puts the tensors of layer {@code a} under {@code p}. With {@code foldedIn > 0} the embedding
+   * projections {@code segs} are folded into it first, which makes its input {@code foldedIn} wide.
+   */
+  private static void putLayer(Map<String, Tensor> t, String p, AffineLayer a, int foldedIn, int[] segOff,
+      EmbeddingFactors[] segs, String outBias) {
+    int in = foldedIn > 0 ? foldedIn : a.inputSize();
+    if (a instanceof Linear d) {
+      float[][] wb = folded(d.weight().data(), d.bias().data(), d.outputSize(), d.inputSize(), foldedIn, segOff, segs);
+      t.put(p + "/w", new Tensor(p + "/w", new int[] {d.outputSize(), in}, wb[0]));
+      t.put(p + "/b", new Tensor(p + "/b", new int[] {d.outputSize()}, wb[1]));
+      return;
+    }
+    LowRankLinear f = (LowRankLinear) a;
+    float[][] vc = folded(f.v().data(), f.c().data(), f.rank(), f.inputSize(), foldedIn, segOff, segs);
+    t.put(p + "/v", new Tensor(p + "/v", new int[] {f.rank(), in}, vc[0]));
+    t.put(p + "/c", new Tensor(p + "/c", new int[] {f.rank()}, vc[1]));
     t.put(p + "/u", new Tensor(p + "/u", new int[] {f.outputSize(), f.rank()}, f.u().data()));
     t.put(p + "/" + outBias, new Tensor(p + "/" + outBias, new int[] {f.outputSize()}, f.d().data()));
+  }
+
+  /** {@code {w, b}} of a {@code rows x in} map, with the embedding projections folded in if {@code foldedIn > 0}. */
+  private static float[][] folded(float[] w, float[] b, int rows, int in, int foldedIn, int[] segOff,
+      EmbeddingFactors[] segs) {
+    return foldedIn > 0 ? EmbeddingCompression.foldIntoFirstLayer(w, b, rows, in, segOff, segs) : new float[][] {w, b};
   }
 
   static float[] transpose(float[] a, int rows, int cols) {

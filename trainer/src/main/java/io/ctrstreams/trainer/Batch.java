@@ -89,15 +89,15 @@ public final class Batch {
       int ti = index[a];
       index[a] = index[b];
       index[b] = ti;
-      float tv = value[a];
-      value[a] = value[b];
-      value[b] = tv;
+      swap(value, a, b);
     }
-    float tl = label[i];
-    label[i] = label[j];
-    label[j] = tl;
-    float tt = teacher[i];
-    teacher[i] = teacher[j];
-    teacher[j] = tt;
+    swap(label, i, j);
+    swap(teacher, i, j);
+  }
+
+  private static void swap(float[] x, int a, int b) {
+    float t = x[a];
+    x[a] = x[b];
+    x[b] = t;
   }
 }

@@ -88,8 +88,7 @@ final class CtrmReader {
     long versionAt = pos();
     int version = readInt("format version");
     if (version < CtrmFormat.MIN_SUPPORTED_VERSION || version > CtrmFormat.CURRENT_VERSION) {
-      throw new UnsupportedFormatVersionException(
-          version, CtrmFormat.MIN_SUPPORTED_VERSION, CtrmFormat.CURRENT_VERSION, versionAt);
+      throw new UnsupportedFormatVersionException(version, versionAt);
     }
     String modelName = readString("model name", options.maxStringBytes());
     long modelVersion = readLong("model version of " + modelName);

@@ -3,24 +3,21 @@ package io.ctrstreams.model.format;
 /**
  * The file declares a format version outside the range this reader supports (too new: written
  * by a later ctr-streams; too old: a version whose support was dropped). The message names the
- * found version and the supported range.
+ * found version and the supported range ({@link CtrmFormat#MIN_SUPPORTED_VERSION} to
+ * {@link CtrmFormat#CURRENT_VERSION}).
  */
 public class UnsupportedFormatVersionException extends ModelFormatException {
 
   private final int foundVersion;
-  private final int minSupported;
-  private final int maxSupported;
 
-  public UnsupportedFormatVersionException(
-      int foundVersion, int minSupported, int maxSupported, long offset) {
+  public UnsupportedFormatVersionException(int foundVersion, long offset) {
     super(
         "unsupported .ctrm format version " + foundVersion + " ("
-            + (foundVersion > maxSupported ? "too new" : "too old")
-            + "), this reader supports versions " + minSupported + " to " + maxSupported,
+            + (foundVersion > CtrmFormat.CURRENT_VERSION ? "too new" : "too old")
+            + "), this reader supports versions " + CtrmFormat.MIN_SUPPORTED_VERSION + " to "
+            + CtrmFormat.CURRENT_VERSION,
         offset);
     this.foundVersion = foundVersion;
-    this.minSupported = minSupported;
-    this.maxSupported = maxSupported;
   }
 
   public int foundVersion() {
@@ -28,10 +25,10 @@ public class UnsupportedFormatVersionException extends ModelFormatException {
   }
 
   public int minSupported() {
-    return minSupported;
+    return CtrmFormat.MIN_SUPPORTED_VERSION;
   }
 
   public int maxSupported() {
-    return maxSupported;
+    return CtrmFormat.CURRENT_VERSION;
   }
 }

@@ -20,14 +20,19 @@ public final class JavaLinalg implements Linalg {
     return "java";
   }
 
-  @Override
-  public void addGram(double[] a, int rows, int cols, double[] acc) {
+  /** Checks the operands of {@link #addGram} (every backend takes the same). */
+  static void checkGram(double[] a, int rows, int cols, double[] acc) {
     if (a.length < (long) rows * cols || acc.length != (long) cols * cols) {
       throw new RecompressorException(
           "Gram of a " + rows + " x " + cols + " block needs " + (long) rows * cols
               + " values and a " + cols + " x " + cols + " accumulator, found " + a.length
               + " and " + acc.length);
     }
+  }
+
+  @Override
+  public void addGram(double[] a, int rows, int cols, double[] acc) {
+    checkGram(a, rows, cols, acc);
     // Upper triangle by rank-1 updates (row-major friendly), then mirror.
     for (int r = 0; r < rows; r++) {
       int off = r * cols;

@@ -21,22 +21,16 @@ public final class Nd4jLinalg implements Linalg {
 
   private Nd4jLinalg() {}
 
-  /** Loads the backend on first call. */
+  private static final Nd4jLinalg INSTANCE = new Nd4jLinalg();
+
+  /** Loads the backend on first call (stateless; the backend is loaded by {@link Nd4jMatMul}). */
   public static Nd4jLinalg instance() {
-    return Holder.INSTANCE;
-  }
-
-  private static final class Holder {
-    static final Nd4jLinalg INSTANCE = load();
-
-    private static Nd4jLinalg load() {
-      try {
-        Nd4jMatMul.instance(); // loads the backend quietly, once, for both
-        return new Nd4jLinalg();
-      } catch (RuntimeException | LinkageError e) {
-        throw new RecompressorException("could not load the ND4J native backend: " + e, e);
-      }
+    try {
+      Nd4jMatMul.instance(); // loads the backend quietly, once, for both
+    } catch (RuntimeException | LinkageError e) {
+      throw new RecompressorException("could not load the ND4J native backend: " + e, e);
     }
+    return INSTANCE;
   }
 
   @Override
@@ -52,12 +46,7 @@ public final class Nd4jLinalg implements Linalg {
 
   @Override
   public synchronized void addGram(double[] a, int rows, int cols, double[] acc) {
-    if (a.length < (long) rows * cols || acc.length != (long) cols * cols) {
-      throw new RecompressorException(
-          "Gram of a " + rows + " x " + cols + " block needs " + (long) rows * cols
-              + " values and a " + cols + " x " + cols + " accumulator, found " + a.length
-              + " and " + acc.length);
-    }
+    JavaLinalg.checkGram(a, rows, cols, acc);
     double[] block = a.length == rows * cols ? a : java.util.Arrays.copyOf(a, rows * cols);
     INDArray x = Nd4j.create(block, new long[] {rows, cols}, DataType.DOUBLE);
     INDArray g = x.transpose().mmul(x);

@@ -25,7 +25,7 @@ public final class AvazuReader extends LineRecordReader {
    * @throws TrainerException when the header lacks hour or a schema column
    */
   public AvazuReader(BufferedReader in) throws IOException {
-    super(in);
+    super(in, SCHEMA);
     String header = rawLine();
     if (header == null) {
       throw new TrainerException("avazu input is empty: expected a header line");
@@ -62,17 +62,7 @@ public final class AvazuReader extends LineRecordReader {
   }
 
   @Override
-  public RawSchema schema() {
-    return SCHEMA;
-  }
-
-  @Override
-  public boolean next(RawRecord out) throws IOException {
-    String s = nextLine();
-    if (s == null) {
-      return false;
-    }
-    out.clear();
+  protected void parse(String s, RawRecord out) {
     int col = 0;
     int start = 0;
     while (true) {
@@ -103,7 +93,6 @@ public final class AvazuReader extends LineRecordReader {
     for (int i = 3; i < fieldCol.length; i++) {
       out.category[i] = cells[fieldCol[i]];
     }
-    return true;
   }
 
   private void parseHour(String h, RawRecord out) {

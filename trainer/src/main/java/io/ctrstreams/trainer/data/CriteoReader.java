@@ -2,7 +2,6 @@ package io.ctrstreams.trainer.data;
 
 import io.ctrstreams.trainer.TrainerException;
 import java.io.BufferedReader;
-import java.io.IOException;
 
 /**
  * Streams raw Criteo display-advertising TSV: {@code label \t I1..I13 \t C1..C26}, no header,
@@ -13,21 +12,11 @@ public final class CriteoReader extends LineRecordReader {
   private static final RawSchema SCHEMA = RawSchema.criteo();
 
   public CriteoReader(BufferedReader in) {
-    super(in);
+    super(in, SCHEMA);
   }
 
   @Override
-  public RawSchema schema() {
-    return SCHEMA;
-  }
-
-  @Override
-  public boolean next(RawRecord out) throws IOException {
-    String s = nextLine();
-    if (s == null) {
-      return false;
-    }
-    out.clear();
+  protected void parse(String s, RawRecord out) {
     int col = 0;
     int start = 0;
     int n = s.length();
@@ -54,7 +43,6 @@ public final class CriteoReader extends LineRecordReader {
       start = end + 1;
     }
     out.timestampMs = line;
-    return true;
   }
 
   private float parseLabel(String s, int start, int end) {

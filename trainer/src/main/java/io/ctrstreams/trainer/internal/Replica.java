@@ -195,6 +195,16 @@ public final class Replica {
     }
   }
 
+  /** What hidden layer {@code i} reads ({@code i == mlp.length}: the output unit's MLP part). */
+  private float[] mlpInput(int i) {
+    return i > 0 ? act.h[i - 1] : dcn && !parallel ? act.xl[cross.length] : act.x0;
+  }
+
+  /** Where the gradient of {@link #mlpInput(int)} goes. */
+  private float[] mlpInputGrad(int i) {
+    return i > 0 ? dh[i - 1] : dcn && !parallel ? dxl : dx0;
+  }
+
   /**
    * Backward pass of the last forward, given dL/dlogit per example ({@code dLogit[off + r]});
    * accumulates dense gradients and overwrites the per-example table gradients.
@@ -209,25 +219,16 @@ public final class Replica {
     float[][] h = act.h;
     float[] ow = outW.w;
     float[] gOutW = grads[outW.index];
-    float[] lastIn;
-    int lastW;
-    if (mlp.length > 0) {
-      lastIn = h[mlp.length - 1];
-      lastW = mlp[mlp.length - 1].out;
-    } else if (dcn && !parallel) {
-      lastIn = xl[cross.length];
-      lastW = dd;
-    } else {
-      lastIn = x0;
-      lastW = w0;
-    }
+    float[] lastIn = mlpInput(mlp.length);
+    int lastW = mlp.length > 0 ? mlp[mlp.length - 1].out : w0;
     float[] xs = parallel ? xl[cross.length] : null;
     Arrays.fill(dx0, 0, n * w0, 0f);
     if (dcn) {
       Arrays.fill(dxl, 0, n * dd, 0f);
     }
     // Output unit.
-    float[] dLast = mlp.length > 0 ? dh[mlp.length - 1] : null;
+    boolean overwrite = mlp.length > 0; // dh holds stale values, dx0/dxl were cleared above
+    float[] dLastIn = mlpInputGrad(mlp.length);
     for (int r = 0; r < n; r++) {
       float g = dLogit[off + r];
       grads[outB.index][0] += g;
@@ -240,14 +241,12 @@ public final class Replica {
           wi++;
         }
       }
-      float[] target = dLast != null ? dLast : (dcn && !parallel ? dxl : dx0);
-      int tw = lastW;
       for (int j = 0; j < lastW; j++) {
         gOutW[wi] += g * lastIn[r * lastW + j];
-        if (dLast != null) {
-          target[r * tw + j] = g * ow[wi];
+        if (overwrite) {
+          dLastIn[r * lastW + j] = g * ow[wi];
         } else {
-          target[r * tw + j] += g * ow[wi];
+          dLastIn[r * lastW + j] += g * ow[wi];
         }
         wi++;
       }
@@ -262,20 +261,11 @@ public final class Replica {
           dy[j] = 0f;
         }
       }
-      float[] x;
-      float[] dx;
+      float[] dx = mlpInputGrad(i);
       if (i > 0) {
-        x = h[i - 1];
-        dx = dh[i - 1];
         Arrays.fill(dx, 0, n * mlp[i - 1].out, 0f);
-      } else if (dcn && !parallel) {
-        x = xl[cross.length];
-        dx = dxl;
-      } else {
-        x = x0;
-        dx = dx0;
       }
-      mlp[i].backward(gemm, x, dy, n, dx, grads);
+      mlp[i].backward(gemm, mlpInput(i), dy, n, dx, grads);
     }
     // Cross network: g = dL/dx_L in dxl.
     if (dcn) {

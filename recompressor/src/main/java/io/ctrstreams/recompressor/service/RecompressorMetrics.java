@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -36,12 +37,9 @@ public final class RecompressorMetrics {
         .labelNames("model").register(registry);
     ratio = Gauge.builder().name("ctr_recompression_ratio")
         .help("Full bytes / compressed bytes of the last accepted model.").register(registry);
-    outcomes = Counter.builder().name("ctr_recompression_gate_outcomes_total")
-        .help("Recompression runs by outcome (accepted, accepted_without_auc, rejected, failed).")
-        .labelNames("outcome").register(registry);
-    for (RecompressionOutcome.Status s : RecompressionOutcome.Status.values()) {
-      outcomes.labelValues(label(s)).inc(0); // expose zeros so rates work from the first scrape
-    }
+    outcomes = labelledCounter(registry, "ctr_recompression_gate_outcomes_total",
+        "Recompression runs by outcome (accepted, accepted_without_auc, rejected, failed).", "outcome",
+        java.util.Arrays.stream(RecompressionOutcome.Status.values()).map(RecompressorMetrics::label).toList());
     lastSuccess = Gauge.builder().name("ctr_recompression_last_success_timestamp_seconds").unit(Unit.SECONDS)
         .help("Unix time of the last accepted publish.").register(registry);
     snapshots = Counter.builder().name("ctr_recompressor_snapshots_received_total")
@@ -50,11 +48,17 @@ public final class RecompressorMetrics {
         .help("Impressions held in the calibration reservoir.").register(registry);
     holdout = Gauge.builder().name("ctr_recompressor_holdout_rows")
         .help("Labeled examples held in the holdout window.").register(registry);
-    dropped = Counter.builder().name("ctr_recompressor_rows_dropped_total")
-        .help("Sampled records left out: invalid impressions not sampled (invalid), stored rows the full model cannot encode (unencodable).")
-        .labelNames("reason").register(registry);
-    dropped.labelValues("invalid").inc(0);
-    dropped.labelValues("unencodable").inc(0);
+    dropped = labelledCounter(registry, "ctr_recompressor_rows_dropped_total",
+        "Sampled records left out: invalid impressions not sampled (invalid), stored rows the full model cannot encode (unencodable).",
+        "reason", List.of("invalid", "unencodable"));
+  }
+
+  /** A counter with one label whose known values are exposed at 0, so rates work from the first scrape. */
+  private static Counter labelledCounter(PrometheusRegistry registry, String name, String help, String label,
+      List<String> values) {
+    Counter c = Counter.builder().name(name).help(help).labelNames(label).register(registry);
+    values.forEach(v -> c.labelValues(v).inc(0));
+    return c;
   }
 
   /** Counts {@code n} sampled records left out for {@code reason} ({@code invalid}, {@code unencodable}). */

@@ -30,12 +30,18 @@ public final class OutputExceptionHandler implements ProductionExceptionHandler 
   /** Dead-letter reason of an input whose output did not fit. */
   public static final String OUTPUT_TOO_LARGE = "output_too_large";
 
+  /**
+   * The handler's property naming the DLQ topic (not {@code topic.dlq}: Kafka Streams reads
+   * {@code topic.*} properties as configs of its internal topics).
+   */
+  public static final String DLQ_TOPIC_CONFIG = "ctr.output.handler.dlq.topic";
+
   private static final Logger log = LoggerFactory.getLogger(OutputExceptionHandler.class);
   private String dlqTopic;
 
   @Override
   public void configure(Map<String, ?> configs) {
-    Object t = configs.get(TopologyConfig.DLQ_TOPIC_CONFIG);
+    Object t = configs.get(DLQ_TOPIC_CONFIG);
     dlqTopic = t == null ? "dlq" : String.valueOf(t);
   }
 

@@ -172,7 +172,7 @@ public final class TopologyConfig extends ServiceConfig {
     p.putIfAbsent(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "INFO");
     // an output the producer refuses as too large dead-letters its input instead of killing the thread
     p.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class);
-    p.putIfAbsent(DLQ_TOPIC_CONFIG, getString(DLQ_TOPIC_CONFIG));
+    p.put(OutputExceptionHandler.DLQ_TOPIC_CONFIG, getString(DLQ_TOPIC_CONFIG));
     // the global consumer reads only the models topic: fetch responses below 1 MiB (see FETCH_BYTES)
     p.putIfAbsent(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         ModelPublisher.FETCH_BYTES);

@@ -80,7 +80,7 @@ class OutputExceptionHandlerTest {
 
   private static OutputExceptionHandler handler() {
     OutputExceptionHandler h = new OutputExceptionHandler();
-    h.configure(Map.of(TopologyConfig.DLQ_TOPIC_CONFIG, "my-dlq"));
+    h.configure(Map.of(OutputExceptionHandler.DLQ_TOPIC_CONFIG, "my-dlq"));
     return h;
   }
 

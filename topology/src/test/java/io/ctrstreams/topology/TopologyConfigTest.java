@@ -109,7 +109,8 @@ class TopologyConfigTest {
     TopologyConfig c = new TopologyConfig(props("topic.dlq", "dead"));
     assertThat(c.streamsProperties())
         .containsEntry(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class)
-        .containsEntry("topic.dlq", "dead");
+        .containsEntry(OutputExceptionHandler.DLQ_TOPIC_CONFIG, "dead")
+        .doesNotContainKey("topic.dlq"); // Kafka Streams would read it as a config of its internal topics
   }
 
   @Test

@@ -73,6 +73,11 @@ public final class Linear implements AffineLayer {
     mm.mulAddTransB(x, n, in, w, out, y);
   }
 
+  @Override
+  public Linear[] factors() {
+    return new Linear[] {this};
+  }
+
   /** {@code y = W x + b} for a row-major {@code W} [rows, cols]; {@code b} may be null. */
   public static void matVec(float[] w, int rows, int cols, float[] x, int xOff, float[] b, float[] y, int yOff) {
     for (int o = 0; o < rows; o++) {

@@ -38,7 +38,8 @@ public interface AffineLayer {
 
   /**
    * This map as dense factors applied in turn, a ReLU between them when {@link #hasActivation()}:
-   * what compiled forms (the optimized scorer's transposed, permuted weights) are built from.
+   * what compiled forms (the optimized scorer's transposed, permuted weights) are built from. Not a
+   * copy (no allocation while a scorer lays out its weights): do not modify.
    */
   Linear[] factors();
 

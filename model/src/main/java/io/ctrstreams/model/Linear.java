@@ -12,6 +12,7 @@ public final class Linear implements AffineLayer {
   private final float[] b;
   private final int in;
   private final int out;
+  private final Linear[] self = {this};
 
   /**
    * Wraps the given tensors (not copied).
@@ -75,7 +76,7 @@ public final class Linear implements AffineLayer {
 
   @Override
   public Linear[] factors() {
-    return new Linear[] {this};
+    return self;
   }
 
   /** {@code y = W x + b} for a row-major {@code W} [rows, cols]; {@code b} may be null. */

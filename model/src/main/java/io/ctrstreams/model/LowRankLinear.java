@@ -88,7 +88,7 @@ public final class LowRankLinear implements AffineLayer {
   /** {@code [V|c, U|d]}. */
   @Override
   public Linear[] factors() {
-    return factors.clone();
+    return factors;
   }
 
   @Override

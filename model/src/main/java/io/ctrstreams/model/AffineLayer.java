@@ -10,7 +10,8 @@ import io.ctrstreams.model.internal.MatMul;
  *
  * <p>Two forward passes, one per caller kind: one row at a time (the reference scorer, the
  * oracle) and over a batch of rows on a {@link MatMul} (the trainer, which adds its backward
- * rule, and the recompressor's calibration passes). A new layer type implements both here.
+ * rule, and the recompressor's calibration passes). A new layer type implements both here and
+ * its {@link #factors()}, from which the optimized scorer compiles it.
  */
 public interface AffineLayer {
   /** Input width. */
@@ -34,6 +35,18 @@ public interface AffineLayer {
    * mid} [n, {@link #scratchSize()}] (the trainer's backward pass reads it).
    */
   void forward(MatMul mm, float[] x, int n, float[] y, float[] mid);
+
+  /**
+   * This map as dense factors applied in turn, a ReLU between them when {@link #hasActivation()}:
+   * what compiled forms (the optimized scorer's transposed, permuted weights) are built from. Not a
+   * copy (no allocation while a scorer lays out its weights): do not modify.
+   */
+  Linear[] factors();
+
+  /** Whether a ReLU sits between the {@link #factors()}. */
+  default boolean hasActivation() {
+    return false;
+  }
 
   /** Number of weights and biases. */
   long parameterCount();

@@ -12,6 +12,7 @@ public final class Linear implements AffineLayer {
   private final float[] b;
   private final int in;
   private final int out;
+  private final Linear[] self = {this};
 
   /**
    * Wraps the given tensors (not copied).
@@ -71,6 +72,11 @@ public final class Linear implements AffineLayer {
   public void forward(MatMul mm, float[] x, int n, float[] y, float[] mid) {
     Kernels.fillRows(b, n, out, y);
     mm.mulAddTransB(x, n, in, w, out, y);
+  }
+
+  @Override
+  public Linear[] factors() {
+    return self;
   }
 
   /** {@code y = W x + b} for a row-major {@code W} [rows, cols]; {@code b} may be null. */

@@ -1,6 +1,6 @@
 package io.ctrstreams.model;
 
-import io.ctrstreams.model.internal.Kernels;
+import io.ctrstreams.model.internal.LayerPlan;
 import io.ctrstreams.model.internal.MatMul;
 import java.util.Arrays;
 
@@ -15,10 +15,7 @@ public final class LowRankLinear implements AffineLayer {
   private final Tensor cT;
   private final Tensor uT;
   private final Tensor dT;
-  private final float[] v;
-  private final float[] c;
-  private final float[] u;
-  private final float[] d;
+  private final Linear[] factors;
   private final int in;
   private final int rank;
   private final int out;
@@ -54,10 +51,7 @@ public final class LowRankLinear implements AffineLayer {
     this.cT = c;
     this.uT = u;
     this.dT = d;
-    this.v = v.data();
-    this.c = c.data();
-    this.u = u.data();
-    this.d = d.data();
+    this.factors = new Linear[] {new Linear(v, c), new Linear(u, d)};
     this.activation = activation;
   }
 
@@ -86,9 +80,15 @@ public final class LowRankLinear implements AffineLayer {
     return rank;
   }
 
-  /** Whether a ReLU sits between the factors. */
+  @Override
   public boolean hasActivation() {
     return activation;
+  }
+
+  /** {@code [V|c, U|d]}. */
+  @Override
+  public Linear[] factors() {
+    return factors;
   }
 
   @Override
@@ -111,26 +111,20 @@ public final class LowRankLinear implements AffineLayer {
     Checks.range(vT.name(), "input", x, xOff, in);
     Checks.range(vT.name(), "output", y, yOff, out);
     Checks.range(vT.name(), "scratch", scratch, 0, rank);
-    Linear.matVec(v, rank, in, x, xOff, c, scratch, 0);
+    factors[0].forward(x, xOff, scratch, 0, null);
     if (activation) {
-      for (int j = 0; j < rank; j++) {
-        scratch[j] = Math.max(scratch[j], 0f);
-      }
+      LayerPlan.relu(scratch, rank);
     }
-    Linear.matVec(u, out, rank, scratch, 0, d, y, yOff);
+    factors[1].forward(scratch, 0, y, yOff, null);
   }
 
   @Override
   public void forward(MatMul mm, float[] x, int n, float[] y, float[] mid) {
-    Kernels.fillRows(c, n, rank, mid);
-    mm.mulAddTransB(x, n, in, v, rank, mid);
+    factors[0].forward(mm, x, n, mid, null);
     if (activation) {
-      for (int i = 0; i < n * rank; i++) {
-        mid[i] = Math.max(mid[i], 0f);
-      }
+      LayerPlan.relu(mid, n * rank);
     }
-    Kernels.fillRows(d, n, out, y);
-    mm.mulAddTransB(mid, n, rank, u, out, y);
+    factors[1].forward(mm, mid, n, y, null);
   }
 
   @Override

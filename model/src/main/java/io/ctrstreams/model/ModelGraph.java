@@ -167,11 +167,6 @@ public final class ModelGraph {
     return dense[f] != null ? dense[f] : lowRank[f];
   }
 
-  /** The dense embedding of field {@code f}, or {@code null} if it is low-rank. */
-  public Embedding denseEmbedding(int f) {
-    return dense[f];
-  }
-
   /** The low-rank embedding of field {@code f}, or {@code null} if it is dense. */
   public LowRankEmbedding lowRankEmbedding(int f) {
     return lowRank[f];

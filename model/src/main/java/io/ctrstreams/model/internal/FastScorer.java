@@ -2,14 +2,13 @@ package io.ctrstreams.model.internal;
 
 import io.ctrstreams.model.AffineLayer;
 import io.ctrstreams.model.Architecture;
-import io.ctrstreams.model.CrossStructure;
 import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.Embedding;
 import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.FieldInput;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.Linear;
 import io.ctrstreams.model.LowRankEmbedding;
-import io.ctrstreams.model.LowRankLinear;
-import io.ctrstreams.model.ModelGraph;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Scorer;
 import java.util.Arrays;
@@ -49,7 +48,7 @@ public final class FastScorer implements Scorer {
 
   /** An optimized scorer for {@code model}; prepares transposed, permuted weights. */
   public FastScorer(CtrModel model) {
-    this(model, new Prepared(model.spec(), model.graph()));
+    this(model, new Prepared(LayerPlan.of(model.graph())));
   }
 
   private FastScorer(CtrModel model, Prepared prepared) {
@@ -88,11 +87,7 @@ public final class FastScorer implements Scorer {
 
   @Override
   public void scoreLogitsBatch(FeatureVector context, FeatureVector[] candidates, int n, float[] out) {
-    inputs.checkBatch(candidates, n, out);
-    inputs.checkContext(context);
-    for (int i = 0; i < n; i++) {
-      inputs.checkCandidate(candidates[i]);
-    }
+    inputs.checkBatch(context, candidates, n, out);
     if (n == 0) {
       return;
     }
@@ -110,11 +105,11 @@ public final class FastScorer implements Scorer {
     for (int f : p.ctxFields) {
       embed(f, idx[f], val[f], w.ctx0[0], p.pos[f]);
     }
-    if (p.splitCross != null) {
-      p.splitCross.prepare(w.ctx0, w.pcCross);
+    if (p.cross.length > 0) {
+      p.cross[0].prepare(w.ctx0, p.wctx, w.pcCross);
     }
-    if (p.splitMlp != null) {
-      p.splitMlp.prepare(w.ctx0, w.pcMlp);
+    if (p.splitMlp) {
+      p.mlp[0].prepare(w.ctx0, p.wctx, w.pcMlp);
     }
     if (p.deepFm) {
       Arrays.fill(w.fmSum, 0f);
@@ -213,11 +208,8 @@ public final class FastScorer implements Scorer {
       float[][] t = w.t;
       for (int l = 0; l < p.cross.length; l++) {
         float[][] in = l == 0 ? x0 : xl;
-        if (l == 0) {
-          p.splitCross.run(x0, m, w.pcCross, t, w.mid, false);
-        } else {
-          p.cross[l].forward(in, m, t, w.mid, false);
-        }
+        PLayer cl = p.cross[l];
+        cl.forward(in, l == 0 ? p.wctx : 0, l == 0 ? w.pcCross[0] : cl.firstBias, m, t, w.mid, false);
         for (int c = 0; c < m; c++) {
           float[] xr = x0[c];
           float[] tr = t[c];
@@ -235,11 +227,8 @@ public final class FastScorer implements Scorer {
     for (int l = 0; l < p.mlp.length; l++) {
       PLayer L = p.mlp[l];
       float[][] y = h == w.a ? w.b : w.a;
-      if (l == 0 && p.splitMlp != null) {
-        p.splitMlp.run(x0, m, w.pcMlp, y, w.mid, true);
-      } else {
-        L.forward(h, m, y, w.mid, true);
-      }
+      boolean split = l == 0 && p.splitMlp; // then h is x0
+      L.forward(h, split ? p.wctx : 0, split ? w.pcMlp[0] : L.firstBias, m, y, w.mid, true);
       h = y;
       hw = L.out;
     }
@@ -255,7 +244,10 @@ public final class FastScorer implements Scorer {
     }
   }
 
-  /** An affine layer with transposed (and, where it touches x0, permuted) weights. */
+  /**
+   * An affine layer compiled from its {@link AffineLayer#factors()}: transposed and, where it
+   * touches x0, permuted weights; a layer of any type with one or two factors.
+   */
   static final class PLayer {
     final int in;
     final int out;
@@ -267,25 +259,16 @@ public final class FastScorer implements Scorer {
     final float[] d; // low-rank: d [out]
 
     PLayer(AffineLayer layer, int[] inPerm, int[] outPerm) {
+      Linear[] f = layer.factors();
       this.in = layer.inputSize();
       this.out = layer.outputSize();
-      if (layer instanceof Linear) {
-        Linear l = (Linear) layer;
-        rank = 0;
-        act = false;
-        first = transposePermuted(l.weight().data(), out, in, outPerm, inPerm);
-        firstBias = permute(l.bias().data(), outPerm);
-        ut = null;
-        d = null;
-      } else {
-        LowRankLinear l = (LowRankLinear) layer;
-        rank = l.rank();
-        act = l.hasActivation();
-        first = transposePermuted(l.v().data(), rank, in, null, inPerm);
-        firstBias = l.c().data().clone();
-        ut = transposePermuted(l.u().data(), out, rank, outPerm, null);
-        d = permute(l.d().data(), outPerm);
-      }
+      this.act = layer.hasActivation();
+      rank = f.length == 1 ? 0 : f[0].outputSize();
+      int[] firstPerm = f.length == 1 ? outPerm : null;
+      first = transposePermuted(f[0].weight().data(), f[0].outputSize(), in, firstPerm, inPerm);
+      firstBias = permute(f[0].bias().data(), firstPerm);
+      ut = f.length == 1 ? null : transposePermuted(f[1].weight().data(), out, rank, outPerm, null);
+      d = f.length == 1 ? null : permute(f[1].bias().data(), outPerm);
     }
 
     int firstWidth() {
@@ -300,49 +283,23 @@ public final class FastScorer implements Scorer {
       return b;
     }
 
-    /** y = layer(x) for m rows, ReLU applied when {@code relu}. */
-    void forward(float[][] x, int m, float[][] y, float[][] mid, boolean relu) {
+    /** pc = bias + W[ctx rows] x_ctx (ctx0 holds one row): the per-request part of a split first layer. */
+    void prepare(float[][] ctx0, int wctx, float[][] pc) {
+      System.arraycopy(firstBias, 0, pc[0], 0, firstWidth());
+      MM.gemm(ctx0, 0, 1, wctx, first, 0, firstWidth(), pc);
+    }
+
+    /**
+     * y = layer(x) for m rows over x's columns from {@code off}, ReLU applied when {@code relu};
+     * {@code bias} is the first product's bias plus the columns before {@code off} ({@code
+     * firstBias} when off = 0, the {@link #prepare}d context part when off is its width).
+     */
+    void forward(float[][] x, int off, float[] bias, int m, float[][] y, float[][] mid, boolean relu) {
       if (rank == 0) {
-        MM.affine(x, 0, m, in, first, 0, out, firstBias, relu, false, y);
+        MM.affine(x, off, m, in - off, first, off, out, bias, relu, false, y);
       } else {
-        MM.affine(x, 0, m, in, first, 0, rank, firstBias, act, true, mid);
-        second(m, y, mid, relu);
-      }
-    }
-
-    /** Low-rank second stage: y = U act(mid) + d (mid already activated), ReLU when {@code relu}. */
-    void second(int m, float[][] y, float[][] mid, boolean relu) {
-      MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
-    }
-  }
-
-  /** The first layer of an x0 path, split into a per-request context part and a per-candidate part. */
-  static final class Split {
-    final PLayer layer;
-    final int wctx;
-    final int wcand;
-
-    Split(PLayer layer, int wctx) {
-      this.layer = layer;
-      this.wctx = wctx;
-      this.wcand = layer.in - wctx;
-    }
-
-    /** pc = bias + W[ctx rows] x_ctx (ctx0 holds one row). */
-    void prepare(float[][] ctx0, float[][] pc) {
-      int fw = layer.firstWidth();
-      System.arraycopy(layer.firstBias, 0, pc[0], 0, fw);
-      MM.gemm(ctx0, 0, 1, wctx, layer.first, 0, fw, pc);
-    }
-
-    /** y = layer(x0) for m rows, using pc for the context part; ReLU when {@code relu}. */
-    void run(float[][] x0, int m, float[][] pc, float[][] y, float[][] mid, boolean relu) {
-      int fw = layer.firstWidth();
-      if (layer.rank == 0) {
-        MM.affine(x0, wctx, m, wcand, layer.first, wctx, fw, pc[0], relu, false, y);
-      } else {
-        MM.affine(x0, wctx, m, wcand, layer.first, wctx, fw, pc[0], layer.act, true, mid);
-        layer.second(m, y, mid, relu);
+        MM.affine(x, off, m, in - off, first, off, rank, bias, act, true, mid);
+        MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
       }
     }
   }
@@ -366,8 +323,7 @@ public final class FastScorer implements Scorer {
     final int fmDim;
     final PLayer[] cross;
     final PLayer[] mlp;
-    final Split splitCross;
-    final Split splitMlp;
+    final boolean splitMlp;
     final boolean stackedCross;
     final boolean parallel;
     final boolean needFullX0;
@@ -377,7 +333,9 @@ public final class FastScorer implements Scorer {
     final int maxRank;
     final long ramBytes;
 
-    Prepared(ModelSpec spec, ModelGraph g) {
+    /** Compiles each step of {@code plan}: field inputs, DeepFM terms, cross and MLP layers, output unit. */
+    Prepared(LayerPlan plan) {
+      ModelSpec spec = plan.spec();
       int nf = spec.fieldCount();
       ctxFields = spec.fieldsWithRole(FieldSpec.Role.CONTEXT);
       candFields = spec.fieldsWithRole(FieldSpec.Role.CANDIDATE);
@@ -391,15 +349,16 @@ public final class FastScorer implements Scorer {
       int[] origStart = new int[nf];
       int o = 0;
       for (int f = 0; f < nf; f++) {
-        width[f] = spec.fieldInputWidth(f);
+        FieldInput in = plan.input(f);
+        width[f] = in.width();
         origStart[f] = o;
         o += width[f];
         lookup[f] = spec.field(f).isLookup();
-        LowRankEmbedding lr = g.lowRankEmbedding(f);
-        if (lr == null) {
-          table[f] = g.denseEmbedding(f).table().data();
-          tableWidth[f] = g.denseEmbedding(f).dim();
+        if (in instanceof Embedding) {
+          table[f] = ((Embedding) in).table().data();
+          tableWidth[f] = width[f];
         } else {
+          LowRankEmbedding lr = (LowRankEmbedding) in;
           table[f] = lr.table().data();
           tableWidth[f] = lr.rank();
           if (!lr.isFolded()) {
@@ -429,24 +388,24 @@ public final class FastScorer implements Scorer {
       fmFirst = new float[nf][];
       if (deepFm) {
         for (int f = 0; f < nf; f++) {
-          fmFirst[f] = g.fmFirst(f);
+          fmFirst[f] = plan.fmFirst(f);
         }
       }
-      fmBias = g.fmBias();
+      fmBias = plan.fmBias();
       fmDim = spec.field(0).embeddingDim();
       boolean dcn = spec.architecture() == Architecture.DCNV2;
-      parallel = dcn && spec.crossStructure() == CrossStructure.PARALLEL;
-      cross = new PLayer[g.crossLayers()];
+      parallel = plan.parallel();
+      cross = new PLayer[plan.crossLayers()];
       for (int l = 0; l < cross.length; l++) {
-        cross[l] = new PLayer(g.cross(l).map(), perm, perm);
+        cross[l] = new PLayer(plan.cross(l), perm, perm);
       }
       stackedCross = cross.length > 0 && !parallel;
-      mlp = new PLayer[g.mlpLayers()];
+      mlp = new PLayer[plan.mlpLayers()];
       int maxM = 1;
       int maxR = 1;
       for (int l = 0; l < mlp.length; l++) {
         // layer 0 reads x0 or the cross output: both in the permuted x0 space
-        mlp[l] = new PLayer(g.mlp(l), l == 0 ? perm : null, null);
+        mlp[l] = new PLayer(plan.mlp(l), l == 0 ? perm : null, null);
         maxM = Math.max(maxM, mlp[l].out);
         maxR = Math.max(maxR, mlp[l].rank);
       }
@@ -455,11 +414,10 @@ public final class FastScorer implements Scorer {
       }
       maxMlp = maxM;
       maxRank = maxR;
-      splitCross = cross.length > 0 ? new Split(cross[0], wctx) : null;
-      splitMlp = mlp.length > 0 && !stackedCross ? new Split(mlp[0], wctx) : null;
+      splitMlp = mlp.length > 0 && !stackedCross;
       needFullX0 = dcn || mlp.length == 0;
       // output unit: x0-space inputs permuted
-      float[] w = g.output().weight().data();
+      float[] w = plan.output().weight().data();
       outW = new float[w.length];
       int wi = 0;
       if (parallel) {
@@ -475,7 +433,7 @@ public final class FastScorer implements Scorer {
       } else {
         System.arraycopy(w, wi, outW, wi, rest);
       }
-      outB = g.output().bias().data()[0];
+      outB = plan.output().bias().data()[0];
       long b = 4L * outW.length;
       for (PLayer l : cross) {
         b += l.ramBytes();
@@ -510,8 +468,8 @@ public final class FastScorer implements Scorer {
       int W = p.width0;
       boolean cross = p.cross.length > 0;
       ctx0 = new float[1][W];
-      pcCross = new float[1][p.splitCross == null ? 1 : p.splitCross.layer.firstWidth()];
-      pcMlp = new float[1][p.splitMlp == null ? 1 : p.splitMlp.layer.firstWidth()];
+      pcCross = new float[1][cross ? p.cross[0].firstWidth() : 1];
+      pcMlp = new float[1][p.splitMlp ? p.mlp[0].firstWidth() : 1];
       x0 = new float[BLOCK][W];
       xl = cross ? new float[BLOCK][W] : null;
       t = cross ? new float[BLOCK][W] : null;

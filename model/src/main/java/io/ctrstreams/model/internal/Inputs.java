@@ -37,8 +37,8 @@ public final class Inputs {
     check(v, candidateFields, "candidate");
   }
 
-  /** Validates batch arguments. */
-  public void checkBatch(FeatureVector[] candidates, int n, float[] out) {
+  /** Validates batch arguments, then the context and the first {@code n} candidates. */
+  public void checkBatch(FeatureVector context, FeatureVector[] candidates, int n, float[] out) {
     if (candidates == null || out == null) {
       throw new CtrModelException("candidates and out must not be null, found " + (candidates == null
           ? "candidates null" : "out null"));
@@ -49,6 +49,10 @@ public final class Inputs {
     }
     if (n > out.length) {
       throw new CtrModelException("out must hold the batch size " + n + ", found length " + out.length);
+    }
+    checkContext(context);
+    for (int i = 0; i < n; i++) {
+      checkCandidate(candidates[i]);
     }
   }
 

@@ -4,6 +4,7 @@ import io.ctrstreams.model.AffineLayer;
 import io.ctrstreams.model.Architecture;
 import io.ctrstreams.model.CrossStructure;
 import io.ctrstreams.model.FieldInput;
+import io.ctrstreams.model.Linear;
 import io.ctrstreams.model.ModelGraph;
 import io.ctrstreams.model.ModelSpec;
 import java.util.Arrays;
@@ -15,8 +16,8 @@ import java.util.Arrays;
  * MatMul}. The trainer's replicas run it and keep the {@link Activations} for their backward pass;
  * the recompressor's calibration passes run it step by step and swap layers one at a time ({@code
  * with*}: copies sharing the other layers) to build and score students. {@link ReferenceScorer},
- * one candidate at a time, is the oracle both are tested against; {@link FastScorer} prepares its
- * permuted, transposed copies from the same graph. Weights and biases are read at each call, so a
+ * one candidate at a time, is the oracle all are tested against; {@link FastScorer} compiles each
+ * step of a plan (inputs, DeepFM terms, layers, output) into its permuted, transposed form. Weights and biases are read at each call, so a
  * plan over a trainer's live weights follows its updates. Immutable.
  */
 public final class LayerPlan {
@@ -78,6 +79,21 @@ public final class LayerPlan {
 
   public AffineLayer mlp(int i) {
     return mlp[i];
+  }
+
+  /** DeepFM first-order weights of field {@code f} (one per row), or {@code null}. */
+  public float[] fmFirst(int f) {
+    return graph.fmFirst(f);
+  }
+
+  /** DeepFM global bias (0 for other architectures). */
+  public float fmBias() {
+    return graph.fmBias();
+  }
+
+  /** The output unit [1, outputInputWidth]. */
+  public Linear output() {
+    return graph.output();
   }
 
   public int crossLayers() {

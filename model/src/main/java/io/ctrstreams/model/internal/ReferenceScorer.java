@@ -56,11 +56,7 @@ public final class ReferenceScorer implements Scorer {
 
   @Override
   public void scoreLogitsBatch(FeatureVector context, FeatureVector[] candidates, int n, float[] out) {
-    inputs.checkBatch(candidates, n, out);
-    inputs.checkContext(context);
-    for (int i = 0; i < n; i++) {
-      inputs.checkCandidate(candidates[i]);
-    }
+    inputs.checkBatch(context, candidates, n, out);
     Scratch s = scratch.get();
     for (int i = 0; i < n; i++) {
       out[i] = logit(context, candidates[i], s);

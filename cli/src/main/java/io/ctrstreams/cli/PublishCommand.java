@@ -27,8 +27,10 @@ import picocli.CommandLine.Option;
     description = {
       "Publish a .ctrm model to the compacted models topic in <=900 KiB chunks, manifest last;"
           + " scorers swap to it without a restart.",
-      "Versions older than the previous one are tombstoned; --pin serves this version until"
-          + " unpinned (pin only versions still retained: this one or the one before)."
+      "Versions older than the previous one are tombstoned (never the newest one of other input"
+          + " fields); --pin serves this version until unpinned (pin only versions still retained:"
+          + " this one or the one before).",
+      "A model whose input fields differ from the published one's is refused without --force."
     })
 public final class PublishCommand implements Callable<Integer> {
 
@@ -55,6 +57,13 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Option(names = "--pin", description = "Pin the published version.")
   boolean pin;
+
+  @Option(
+      names = "--force",
+      description = "Publish even when the model's input fields differ from the newest published"
+          + " version's. Scorers reject it unless configured for the new inputs (model.expected.spec);"
+          + " the newest version of the old inputs stays on the topic for them.")
+  boolean force;
 
   @Option(
       names = "--metadata",
@@ -106,7 +115,7 @@ public final class PublishCommand implements Callable<Integer> {
         long v = version != null ? version : Math.max(loaded.version(), published + 1);
         Map<String, String> meta = new LinkedHashMap<>(loaded.metadata());
         meta.putAll(metadata);
-        ModelPublisher.PublishResult r = publisher.publish(modelName, v, bytes, meta);
+        ModelPublisher.PublishResult r = publisher.publish(modelName, v, bytes, meta, force);
         System.out.printf(
             "published %s v%d to %s on %s: %d bytes in %d chunks, sha256 %s%n",
             modelName, r.version(), config.modelsTopic(), bootstrap, r.totalBytes(), r.chunkCount(), r.sha256());

@@ -128,6 +128,35 @@ class PublishCommandIT {
   }
 
   @Test
+  void shouldRefuseADifferentInputSchemaWithoutForce(@TempDir Path dir) throws Exception {
+    String topic = BrokerTestSupport.uniqueName("models");
+    Path first = dir.resolve("a.ctrm");
+    CtrmFormat.write(CtrModel.random(spec(), 13).withVersion(1).toFile(), first);
+    Path other = dir.resolve("b.ctrm");
+    ModelSpec otherSpec = ModelSpec.builder().name("cli-test").architecture(Architecture.DNN)
+        .field(FieldSpec.categorical("site", Role.CONTEXT, 3, 4, 4))
+        .field(FieldSpec.categorical("creative", Role.CANDIDATE, 0, 16, 5))
+        .mlp(8).build();
+    CtrmFormat.write(CtrModel.random(otherSpec, 14).withVersion(2).toFile(), other);
+    String[] common = {"--name", "ctr", "--topic", topic, "--bootstrap-servers", broker.bootstrapServers()};
+
+    assertThat(run(concat(new String[] {"publish", "--model", first.toString()}, common)).exit()).isZero();
+    Run refused = run(concat(new String[] {"publish", "--model", other.toString()}, common));
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("ctr publish: model ctr v2 changes the input schema of the published v1"
+        + " (input field 1 is ad in the served model, creative in the new one)").contains("--force");
+    Run forced = run(concat(new String[] {"publish", "--model", other.toString(), "--force"}, common));
+    assertThat(forced.exit()).as(forced.err()).isZero();
+    assertThat(forced.out()).contains("published ctr v2");
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  @Test
   void shouldRefuseAFileThatIsNotAModel(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("junk.ctrm");
     Files.write(file, new byte[] {1, 2, 3});

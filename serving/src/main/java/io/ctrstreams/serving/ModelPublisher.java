@@ -1,8 +1,14 @@
 package io.ctrstreams.serving;
 
+import io.ctrstreams.CtrException;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.model.format.ModelFile;
+import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.schemas.ModelChunk;
 import io.ctrstreams.schemas.ModelManifest;
 import io.ctrstreams.schemas.ModelPin;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,9 +37,17 @@ import org.apache.kafka.common.utils.Utils;
  * manifest {@code <model>/manifest} last, and flushes again; every record of one model goes to
  * the same partition (murmur2 of the model name, like the default partitioner) so consumers see
  * the chunks before their manifest. It then tombstones every version except the new one, the
- * previous one and the pinned one, so a fresh replay of the compacted topic stays small.
- * <b>Pin only a version that is still retained</b> (the newest or the one before, or one already
- * pinned): older versions' chunks are gone; {@link #pin} checks this.
+ * previous one, the pinned one and the newest one of every other {@link InputSchema} on the
+ * topic, so a fresh replay of the compacted topic stays small and a scorer that expects an older
+ * schema still finds a model it can serve. <b>Pin only a version that is still retained</b> (the
+ * newest or the one before, or one already pinned): older versions' chunks are gone; {@link #pin}
+ * checks this.
+ *
+ * <p><b>Schema changes.</b> Each manifest records its model's {@link InputSchema} (metadata
+ * {@link InputSchema#METADATA_KEY}). A version whose schema differs from the newest published
+ * one's, or whose bytes are not a readable .ctrm model, is refused unless published with {@code
+ * force}: scorers reject a model whose inputs differ from the ones they expect, so a schema
+ * change is a deployment (new scorers configured for it), not a refresh.
  *
  * <p>The producer is idempotent with {@code acks=all}. To learn which versions the topic holds,
  * publish and pin read the model's partition with a consumer (assigned, no group; kept until
@@ -115,9 +130,19 @@ public final class ModelPublisher implements AutoCloseable {
    * @param publishedVersions versions with a live per-version manifest, ascending
    * @param versionsWithRecords versions with any live chunk or manifest record, ascending
    * @param pinnedVersion the pinned version, or -1
+   * @param inputSchemas the input schema each published version's manifest records (versions
+   *     published without one, or with a corrupt one, are absent)
    */
   public record TopicState(
-      List<Long> publishedVersions, List<Long> versionsWithRecords, long pinnedVersion) {
+      List<Long> publishedVersions, List<Long> versionsWithRecords, long pinnedVersion,
+      Map<Long, InputSchema> inputSchemas) {
+    /** Copies the lists and the map. */
+    public TopicState {
+      publishedVersions = List.copyOf(publishedVersions);
+      versionsWithRecords = List.copyOf(versionsWithRecords);
+      inputSchemas = Map.copyOf(inputSchemas);
+    }
+
     /** Newest published version, or -1. */
     public long newestVersion() {
       return publishedVersions.isEmpty() ? -1 : publishedVersions.get(publishedVersions.size() - 1);
@@ -127,11 +152,22 @@ public final class ModelPublisher implements AutoCloseable {
   /**
    * Publishes {@code ctrmBytes} as {@code version} of {@code modelName}.
    *
-   * @throws ServingException when the version is not newer than the published one, or Kafka fails
+   * @throws ServingException when the version is not newer than the published one, the bytes are
+   *     not a readable model, its input schema differs from the newest published version's, or
+   *     Kafka fails
    */
   public PublishResult publish(
       String modelName, long version, byte[] ctrmBytes, Map<String, String> metadata) {
-    return publish(modelName, version, List.of(Objects.requireNonNull(ctrmBytes, "ctrmBytes")), metadata);
+    return publish(modelName, version, ctrmBytes, metadata, false);
+  }
+
+  /**
+   * As {@link #publish(String, long, byte[], Map)}; with {@code force}, also a schema change or
+   * bytes that are not a readable model (tests of the scorers' rejections).
+   */
+  public PublishResult publish(
+      String modelName, long version, byte[] ctrmBytes, Map<String, String> metadata, boolean force) {
+    return publish(modelName, version, List.of(Objects.requireNonNull(ctrmBytes, "ctrmBytes")), metadata, force);
   }
 
   /**
@@ -140,10 +176,16 @@ public final class ModelPublisher implements AutoCloseable {
    * into one array. The bytes go out as they are: name, version and {@code metadata} are the
    * manifest's, whatever the file itself says. Parts larger than the chunk size are split.
    *
-   * @throws ServingException when the version is not newer than the published one, or Kafka fails
+   * @throws ServingException as {@link #publish(String, long, byte[], Map)}
    */
   public PublishResult publish(
       String modelName, long version, List<byte[]> parts, Map<String, String> metadata) {
+    return publish(modelName, version, parts, metadata, false);
+  }
+
+  /** As {@link #publish(String, long, List, Map)}; {@code force} as in {@link #publish(String, long, byte[], Map, boolean)}. */
+  public PublishResult publish(
+      String modelName, long version, List<byte[]> parts, Map<String, String> metadata, boolean force) {
     ModelKeys.checkModelName(modelName);
     ModelKeys.checkVersion(version);
     long totalBytes = AssemblyResult.Assembled.lengthOf(parts);
@@ -152,10 +194,26 @@ public final class ModelPublisher implements AutoCloseable {
     }
     int partition = partitionFor(modelName);
     Scan before = scan(modelName, partition);
-    if (version <= before.state.newestVersion()) {
+    long live = before.state.newestVersion();
+    if (version <= live) {
       throw new ServingException(
           "version " + version + " of model " + modelName + " is not newer than the published version "
-              + before.state.newestVersion());
+              + live);
+    }
+    InputSchema schema = schemaOf(modelName, version, parts, force);
+    InputSchema liveSchema = before.state.inputSchemas().get(live);
+    if (!force && schema != null && liveSchema != null) {
+      Optional<String> why = liveSchema.difference(schema);
+      if (why.isPresent()) {
+        throw new ServingException("model " + modelName + " v" + version + " changes the input schema of the"
+            + " published v" + live + " (" + why.get() + "): scorers would reject it; publish with force"
+            + " (ctr publish --force) to change the schema, with scorers configured for it");
+      }
+    }
+    Map<String, String> meta = new HashMap<>(metadata);
+    meta.remove(InputSchema.METADATA_KEY);
+    if (schema != null) {
+      meta.put(InputSchema.METADATA_KEY, schema.toJson());
     }
     int count = 0;
     for (byte[] part : parts) {
@@ -177,7 +235,7 @@ public final class ModelPublisher implements AutoCloseable {
         .setModel(modelName).setVersion(version).setChunkCount(count)
         .setTotalBytes(totalBytes).setSha256(sha)
         .setCreatedAtEpochMs(System.currentTimeMillis())
-        .setMetadata(new HashMap<>(metadata))
+        .setMetadata(meta)
         .build();
     byte[] manifestBytes = ModelRecords.encode(manifest);
     send(partition, ModelKeys.versionManifest(modelName, version), manifestBytes);
@@ -194,6 +252,14 @@ public final class ModelPublisher implements AutoCloseable {
     if (before.state.pinnedVersion() >= 0) {
       keep.add(before.state.pinnedVersion());
     }
+    // the newest version of every other schema: what a scorer expecting that schema serves
+    Map<InputSchema, Long> newestBySchema = new HashMap<>();
+    before.state.inputSchemas().forEach((v, s) -> newestBySchema.merge(s, v, Math::max));
+    newestBySchema.forEach((s, v) -> {
+      if (!s.equals(schema)) {
+        keep.add(v);
+      }
+    });
     List<Long> retired = new ArrayList<>();
     for (Map.Entry<Long, List<String>> e : before.liveKeysByVersion.entrySet()) {
       if (!keep.contains(e.getKey())) {
@@ -282,6 +348,31 @@ public final class ModelPublisher implements AutoCloseable {
     if (f != null) {
       failure = null;
       throw f;
+    }
+  }
+
+  /**
+   * The input schema of the model in {@code parts}, read and verified in full; null when forced
+   * and the bytes are not a readable model.
+   */
+  private static InputSchema schemaOf(String modelName, long version, List<byte[]> parts, boolean force) {
+    try {
+      ByteBuffer bytes;
+      if (parts.size() == 1) {
+        bytes = ByteBuffer.wrap(parts.get(0));
+      } else {
+        bytes = ByteBuffer.allocate(Math.toIntExact(AssemblyResult.Assembled.lengthOf(parts)));
+        parts.forEach(bytes::put);
+        bytes.flip();
+      }
+      ModelFile file = CtrmFormat.read(bytes, ReadOptions.defaults());
+      return InputSchema.of(ModelSpec.fromJson(file.specJson()));
+    } catch (CtrException | ArithmeticException | IllegalArgumentException e) {
+      if (force) {
+        return null;
+      }
+      throw new ServingException("model " + modelName + " v" + version + " is not a readable .ctrm model ("
+          + e.getMessage() + "); publish with force to write it anyway", e);
     }
   }
 
@@ -375,6 +466,7 @@ public final class ModelPublisher implements AutoCloseable {
     }
     TreeMap<Long, List<String>> byVersion = new TreeMap<>();
     TreeSet<Long> published = new TreeSet<>();
+    Map<Long, InputSchema> schemas = new HashMap<>();
     long pinned = -1;
     for (Map.Entry<String, byte[]> e : latest.entrySet()) {
       if (e.getValue() == null) {
@@ -395,12 +487,19 @@ public final class ModelPublisher implements AutoCloseable {
       } else if (k.version() >= 0) {
         byVersion.computeIfAbsent(k.version(), v -> new ArrayList<>()).add(e.getKey());
         if (k.kind() == ModelKeys.Kind.MANIFEST) {
-          published.add(k.version());
+          long v = k.version();
+          published.add(v);
+          try {
+            InputSchema.parse(ModelRecords.decodeManifest(e.getValue()).getMetadata().get(InputSchema.METADATA_KEY))
+                .ifPresent(s -> schemas.put(v, s));
+          } catch (IOException | RuntimeException ex) {
+            // a manifest this publisher cannot read records no schema
+          }
         }
       }
     }
     TopicState state = new TopicState(
-        List.copyOf(published), List.copyOf(byVersion.keySet()), pinned);
+        List.copyOf(published), List.copyOf(byVersion.keySet()), pinned, schemas);
     return new Scan(state, byVersion);
   }
 

@@ -1,6 +1,7 @@
 package io.ctrstreams.serving;
 
 import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.schemas.ModelManifest;
@@ -43,6 +44,17 @@ import org.slf4j.LoggerFactory;
  * <p><b>Rejections.</b> A corrupt, incomplete, checksum-failing or spec-incompatible version is
  * rejected: counted per reason, logged in one line naming model, version and reason, reported to
  * the listeners, and the previous model keeps serving.
+ *
+ * <p><b>Expected inputs.</b> Compatibility is checked against the served model and, before the
+ * first one, against the {@linkplain #expect expected spec} (configured, or persisted from the
+ * first model an earlier run served), so a fresh scorer does not serve a model built for other
+ * inputs just because it is the newest on the topic. Without one, the first model served becomes
+ * the expected spec.
+ *
+ * <p><b>Checkpoint.</b> With a {@link ModelCheckpoint}, every model served from an offer is saved
+ * there, and {@link #restore} serves a saved one at start-up. While the restored model is served,
+ * older versions replayed from the topic are retained (so a replayed pin can switch to them)
+ * rather than rejected as older than the served one.
  */
 public final class ModelRegistry {
 
@@ -75,6 +87,9 @@ public final class ModelRegistry {
   private final AtomicLong swaps = new AtomicLong();
   private final Map<RejectReason, AtomicLong> rejects = new EnumMap<>(RejectReason.class);
   private long pinned = -1;
+  private ModelSpec expected;
+  private ModelCheckpoint checkpoint;
+  private boolean servingRestored;
 
   /** A registry with the default compatibility check and retention. */
   public ModelRegistry(String name) {
@@ -113,6 +128,39 @@ public final class ModelRegistry {
     return current.get();
   }
 
+  /**
+   * Sets the inputs served models must fit ({@link CompatibilityCheck} against {@code spec}) while
+   * no model is served; afterwards the served model's spec is the reference.
+   */
+  public synchronized void expect(ModelSpec spec) {
+    this.expected = Objects.requireNonNull(spec, "spec");
+  }
+
+  /** The expected spec: set by {@link #expect}, or the first served model's; empty before either. */
+  public synchronized Optional<ModelSpec> expectedSpec() {
+    return Optional.ofNullable(expected);
+  }
+
+  /**
+   * Saves every model served from an offer to {@code checkpoint}, and the expected spec when the
+   * first model sets it. Call before the first offer.
+   */
+  public synchronized void checkpointTo(ModelCheckpoint checkpoint) {
+    this.checkpoint = Objects.requireNonNull(checkpoint, "checkpoint");
+  }
+
+  /**
+   * Serves a checkpointed model (at start-up, before the topic is replayed), checked like an
+   * offer; not saved again.
+   */
+  public synchronized Outcome restore(ModelCheckpoint.Restored saved) {
+    Outcome o = load(saved.manifest(), ByteBuffer.wrap(saved.bytes()), false);
+    if (o == Outcome.SWAPPED) {
+      servingRestored = true;
+    }
+    return o;
+  }
+
   /** Registers a listener (metrics export, logging). */
   public void addListener(RegistryListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -142,7 +190,7 @@ public final class ModelRegistry {
    */
   public synchronized Outcome offer(ModelManifest manifest, byte[] ctrmBytes) {
     Objects.requireNonNull(manifest, "manifest");
-    return load(manifest, ByteBuffer.wrap(ctrmBytes));
+    return load(manifest, ByteBuffer.wrap(ctrmBytes), true);
   }
 
   /**
@@ -157,17 +205,21 @@ public final class ModelRegistry {
       reject(manifest.getVersion(), RejectReason.BUFFER_OVERFLOW, e.getMessage());
       return Outcome.REJECTED;
     }
-    return load(manifest, decodeBuffer);
+    return load(manifest, decodeBuffer, true);
   }
 
-  /** Decodes the remaining bytes of {@code bytes} (not kept: the tensors are copies). */
-  private Outcome load(ModelManifest manifest, ByteBuffer bytes) {
+  /**
+   * Decodes the remaining bytes of {@code bytes} (not kept: the tensors are copies); saves them
+   * to the checkpoint when served and {@code save}.
+   */
+  private Outcome load(ModelManifest manifest, ByteBuffer bytes, boolean save) {
     long version = manifest.getVersion();
     if (retained.containsKey(version)) {
       return Outcome.IGNORED; // a replay of a version already held
     }
     ServedModel served = current.get();
-    if (pinned < 0 && served != null && version < served.version()) {
+    boolean older = served != null && version < served.version();
+    if (pinned < 0 && older && !servingRestored) {
       reject(version, RejectReason.OLDER_THAN_CURRENT,
           "version " + version + " is older than the served version " + served.version());
       return Outcome.REJECTED;
@@ -180,10 +232,12 @@ public final class ModelRegistry {
       reject(version, RejectReason.DECODE_FAILED, e.getMessage());
       return Outcome.REJECTED;
     }
-    if (served != null) {
-      Optional<String> why = compatibility.incompatibility(served.model().spec(), model.spec());
+    if (served != null || expected != null) {
+      ModelSpec reference = served != null ? served.model().spec() : expected;
+      Optional<String> why = compatibility.incompatibility(reference, model.spec());
       if (why.isPresent()) {
-        reject(version, RejectReason.SPEC_INCOMPATIBLE, why.get());
+        reject(version, RejectReason.SPEC_INCOMPATIBLE, served != null ? why.get()
+            : "not the expected inputs (model.expected.spec, or the first model served): " + why.get());
         return Outcome.REJECTED;
       }
     }
@@ -193,9 +247,13 @@ public final class ModelRegistry {
         bytes.remaining(), meta, manifest);
     retained.put(version, next);
     Outcome outcome;
-    if (pinned < 0 || pinned == version) {
+    if ((pinned < 0 && !older) || pinned == version) {
       swapTo(next);
       outcome = Outcome.SWAPPED;
+      if (save) {
+        servingRestored = false;
+        saveCheckpoint(manifest, bytes, model.spec());
+      }
     } else {
       outcome = Outcome.RETAINED;
     }
@@ -274,6 +332,26 @@ public final class ModelRegistry {
       b += m.ramBytesUsed();
     }
     return b;
+  }
+
+  /** Makes {@code spec} the expected one if none is, and saves the served model (never fatal). */
+  private void saveCheckpoint(ModelManifest manifest, ByteBuffer bytes, ModelSpec spec) {
+    boolean first = expected == null;
+    if (first) {
+      expected = spec;
+    }
+    if (checkpoint == null) {
+      return;
+    }
+    try {
+      if (first) {
+        checkpoint.saveExpectedSpec(spec);
+      }
+      checkpoint.save(manifest, bytes);
+    } catch (RuntimeException e) {
+      LOG.warn("model {} v{}: checkpoint not saved ({}); a restart replays the models topic instead",
+          name, manifest.getVersion(), e.toString());
+    }
   }
 
   private void swapTo(ServedModel next) {

@@ -96,7 +96,7 @@ class ModelPublisherIT {
     long t1;
     try (ModelPublisher p = publisher(topic)) {
       t0 = System.nanoTime();
-      res = p.publish("big", 1, bytes, Map.of("compressed-from", "full-v0"));
+      res = p.publish("big", 1, bytes, Map.of("compressed-from", "full-v0"), true);
       t1 = System.nanoTime();
     }
     assertThat(res.chunkCount()).isEqualTo(6);
@@ -126,7 +126,7 @@ class ModelPublisherIT {
     byte[] bytes = TopicRecords.randomBytes(7, 10_000);
     try (ModelPublisher p = new ModelPublisher(
         Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), from, 4_000)) {
-      p.publish("full", 3, bytes, Map.of("examples-trained", "9"));
+      p.publish("full", 3, bytes, Map.of("examples-trained", "9"), true);
     }
     AssemblyResult.Assembled full = (AssemblyResult.Assembled) TopicRecords.feed(new ModelChunkAssembler(),
         readAll(from)).get(0);
@@ -135,7 +135,7 @@ class ModelPublisherIT {
     ModelPublisher.PublishResult res;
     try (ModelPublisher p = new ModelPublisher(
         Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), to, 3_000)) {
-      res = p.publish("shadow", 3, full.chunks(), Map.of("role", "shadow"));
+      res = p.publish("shadow", 3, full.chunks(), Map.of("role", "shadow"), true);
     }
     // each 4,000-byte part is split at the 3,000-byte chunk size: 3,000 + 1,000 twice, then 2,000
     assertThat(res.chunkCount()).isEqualTo(5);
@@ -154,11 +154,11 @@ class ModelPublisherIT {
   void shouldTombstoneVersionsOlderThanThePreviousButKeepThePinnedOne() throws Exception {
     String topic = newTopic(3);
     try (ModelPublisher p = publisher(topic)) {
-      p.publish("m", 1, TopicRecords.randomBytes(1, 3000), Map.of());
-      p.publish("m", 2, TopicRecords.randomBytes(2, 3000), Map.of());
+      p.publish("m", 1, TopicRecords.randomBytes(1, 3000), Map.of(), true);
+      p.publish("m", 2, TopicRecords.randomBytes(2, 3000), Map.of(), true);
       p.pin("m", 1);
-      ModelPublisher.PublishResult r3 = p.publish("m", 3, TopicRecords.randomBytes(3, 3000), Map.of());
-      ModelPublisher.PublishResult r4 = p.publish("m", 4, TopicRecords.randomBytes(4, 3000), Map.of());
+      ModelPublisher.PublishResult r3 = p.publish("m", 3, TopicRecords.randomBytes(3, 3000), Map.of(), true);
+      ModelPublisher.PublishResult r4 = p.publish("m", 4, TopicRecords.randomBytes(4, 3000), Map.of(), true);
 
       assertThat(r3.retiredVersions()).isEmpty();
       assertThat(r4.retiredVersions()).containsExactly(2L);
@@ -166,7 +166,7 @@ class ModelPublisherIT {
       assertThat(p.topicState("m").pinnedVersion()).isEqualTo(1);
 
       p.unpin("m");
-      ModelPublisher.PublishResult r5 = p.publish("m", 5, TopicRecords.randomBytes(5, 3000), Map.of());
+      ModelPublisher.PublishResult r5 = p.publish("m", 5, TopicRecords.randomBytes(5, 3000), Map.of(), true);
       assertThat(r5.retiredVersions()).containsExactly(1L, 3L);
       assertThat(p.topicState("m").publishedVersions()).containsExactly(4L, 5L);
 
@@ -191,21 +191,62 @@ class ModelPublisherIT {
   }
 
   @Test
+  void shouldRefuseASchemaChangeUnlessForcedAndKeepTheNewestVersionOfTheOldSchema() throws Exception {
+    String topic = newTopic(1);
+    try (ModelPublisher p = publisher(topic)) {
+      p.publish("m", 1, TestModels.ctrm(1), Map.of());
+      p.publish("m", 2, TestModels.ctrm(2), Map.of());
+      byte[] other = TestModels.ctrm(TestModels.incompatibleSpec(), 3, 3);
+
+      assertThatThrownBy(() -> p.publish("m", 3, other, Map.of()))
+          .isInstanceOf(ServingException.class)
+          .hasMessageStartingWith("model m v3 changes the input schema of the published v2 (input field 2 is ad in"
+              + " the served model, creative in the new one)")
+          .hasMessageContaining("--force");
+      assertThat(p.topicState("m").publishedVersions()).containsExactly(1L, 2L);
+      assertThatThrownBy(() -> p.publish("m", 3, new byte[] {1, 2, 3}, Map.of()))
+          .isInstanceOf(ServingException.class)
+          .hasMessageStartingWith("model m v3 is not a readable .ctrm model");
+
+      ModelPublisher.PublishResult r3 = p.publish("m", 3, other, Map.of(), true);
+      assertThat(r3.retiredVersions()).containsExactly(1L);
+      // v4 and v5 of the new schema: v2 stays, the only model a scorer built for the old inputs can serve
+      assertThat(p.publish("m", 4, TestModels.ctrm(TestModels.incompatibleSpec(), 4, 4), Map.of()).retiredVersions())
+          .isEmpty();
+      assertThat(p.publish("m", 5, TestModels.ctrm(TestModels.incompatibleSpec(), 5, 5), Map.of()).retiredVersions())
+          .containsExactly(3L);
+      ModelPublisher.TopicState state = p.topicState("m");
+      assertThat(state.publishedVersions()).containsExactly(2L, 4L, 5L);
+      assertThat(state.inputSchemas().get(2L)).isEqualTo(InputSchema.of(TestModels.spec(8, 6)));
+      assertThat(state.inputSchemas().get(5L)).isEqualTo(InputSchema.of(TestModels.incompatibleSpec()));
+    }
+    // a fresh registry expecting the old inputs replays the topic and serves v2, rejecting the rest
+    ModelRegistry old = new ModelRegistry("m");
+    old.expect(TestModels.spec(8, 6));
+    ModelChunkAssembler a = new ModelChunkAssembler();
+    for (AssemblyResult r : TopicRecords.feed(a, readAll(topic))) {
+      old.apply(r);
+    }
+    assertThat(old.current().version()).isEqualTo(2);
+    assertThat(old.rejectCount(RejectReason.SPEC_INCOMPATIBLE)).isEqualTo(3); // v3, v4, v5
+  }
+
+  @Test
   void aPublisherShouldSeeWhatOthersWroteBetweenItsPublishesAndReadOnlyTheNewRecords() throws Exception {
     String topic = newTopic(1);
     try (ModelPublisher a = publisher(topic); ModelPublisher b = publisher(topic)) {
-      a.publish("m", 1, TopicRecords.randomBytes(1, 5000), Map.of());
-      b.publish("m", 2, TopicRecords.randomBytes(2, 5000), Map.of()); // b's first scan: from the start
+      a.publish("m", 1, TopicRecords.randomBytes(1, 5000), Map.of(), true);
+      b.publish("m", 2, TopicRecords.randomBytes(2, 5000), Map.of(), true); // b's first scan: from the start
       b.pin("m", 1);
       // a read up to its own v1; it must see b's v2 and pin, or it would publish v2 again or retire v1
       assertThatThrownBy(() -> a.publish("m", 2, new byte[1], Map.of()))
           .isInstanceOf(ServingException.class)
           .hasMessage("version 2 of model m is not newer than the published version 2");
       assertThat(a.topicState("m").pinnedVersion()).isEqualTo(1);
-      ModelPublisher.PublishResult r3 = a.publish("m", 3, TopicRecords.randomBytes(3, 5000), Map.of());
+      ModelPublisher.PublishResult r3 = a.publish("m", 3, TopicRecords.randomBytes(3, 5000), Map.of(), true);
       assertThat(r3.retiredVersions()).isEmpty(); // 1 pinned, 2 the previous
       b.unpin("m");
-      ModelPublisher.PublishResult r4 = b.publish("m", 4, TopicRecords.randomBytes(4, 5000), Map.of());
+      ModelPublisher.PublishResult r4 = b.publish("m", 4, TopicRecords.randomBytes(4, 5000), Map.of(), true);
       assertThat(r4.retiredVersions()).containsExactly(1L, 2L);
       assertThat(a.topicState("m").publishedVersions()).containsExactly(3L, 4L);
       assertThat(a.topicState("m").versionsWithRecords()).containsExactly(3L, 4L);

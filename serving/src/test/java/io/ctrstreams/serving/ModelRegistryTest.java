@@ -271,4 +271,81 @@ class ModelRegistryTest {
     assertThat(r.current().version()).isEqualTo(versions);
     assertThat(r.swapCount()).isEqualTo(versions);
   }
+
+  @Test
+  void aFreshRegistryShouldRejectAModelThatIsNotTheExpectedInputsAndServeTheNextThatIs() {
+    ModelRegistry r = new ModelRegistry(M);
+    Recorder rec = new Recorder();
+    r.addListener(rec);
+    r.expect(TestModels.spec(8, 6));
+    byte[] other = ctrm(TestModels.incompatibleSpec(), 2, 2);
+
+    assertThat(r.offer(manifest(M, 2, other), other)).isEqualTo(Outcome.REJECTED);
+    assertThat(r.current()).isNull();
+    byte[] good = ctrm(TestModels.spec(16, 4), 1, 1); // another network, the same inputs
+    assertThat(r.offer(manifest(M, 1, good), good)).isEqualTo(Outcome.SWAPPED);
+    assertThat(rec.events).containsExactly("reject ctr v2 SPEC_INCOMPATIBLE", "swap -->1");
+  }
+
+  @Test
+  void theFirstModelServedShouldBecomeTheExpectedSpec() {
+    ModelRegistry r = new ModelRegistry(M);
+    assertThat(r.expectedSpec()).isEmpty();
+    byte[] b = ctrm(1);
+    r.offer(manifest(M, 1, b), b);
+    assertThat(r.expectedSpec()).contains(TestModels.spec(8, 6));
+  }
+
+  @Test
+  void aRestartShouldServeTheCheckpointAndKeepTheExpectedSpec(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    ModelCheckpoint checkpoint = new ModelCheckpoint(dir.resolve(M));
+    ModelRegistry first = new ModelRegistry(M);
+    first.checkpointTo(checkpoint);
+    byte[] v1 = ctrm(1);
+    byte[] v2 = ctrm(TestModels.spec(16, 4), 2, 2);
+    first.offer(manifest(M, 1, v1), v1);
+    // chunked through the reused off-heap buffer, larger than v1: the saved file is exactly v2
+    first.apply(new AssemblyResult.Assembled(manifest(M, 2, v2),
+        List.of(java.util.Arrays.copyOf(v2, 100), java.util.Arrays.copyOfRange(v2, 100, v2.length))));
+    assertThat(checkpoint.load()).hasValueSatisfying(saved -> {
+      assertThat(saved.manifest().getVersion()).isEqualTo(2);
+      assertThat(saved.bytes()).isEqualTo(v2);
+    });
+    assertThat(checkpoint.expectedSpec()).contains(TestModels.spec(8, 6));
+
+    ModelRegistry restarted = new ModelRegistry(M);
+    Recorder rec = new Recorder();
+    restarted.addListener(rec);
+    checkpoint.expectedSpec().ifPresent(restarted::expect);
+    restarted.checkpointTo(checkpoint);
+    assertThat(restarted.restore(checkpoint.load().orElseThrow())).isEqualTo(Outcome.SWAPPED);
+    assertThat(restarted.current().version()).isEqualTo(2);
+    // the topic replay: v1 is retained, not rejected as older, so a replayed pin can switch to it
+    assertThat(restarted.offer(manifest(M, 1, v1), v1)).isEqualTo(Outcome.RETAINED);
+    assertThat(restarted.offer(manifest(M, 2, v2), v2)).isEqualTo(Outcome.IGNORED);
+    assertThat(restarted.pin(1)).isEqualTo(Outcome.SWAPPED);
+    assertThat(restarted.unpin()).isEqualTo(Outcome.SWAPPED);
+    byte[] other = ctrm(TestModels.incompatibleSpec(), 3, 3);
+    assertThat(restarted.offer(manifest(M, 3, other), other)).isEqualTo(Outcome.REJECTED);
+    byte[] v4 = ctrm(4);
+    assertThat(restarted.offer(manifest(M, 4, v4), v4)).isEqualTo(Outcome.SWAPPED);
+    assertThat(rec.events).containsExactly("swap -->2", "swap 2->1", "swap 1->2", "reject ctr v3 SPEC_INCOMPATIBLE",
+        "swap 2->4");
+    assertThat(checkpoint.load().orElseThrow().manifest().getVersion()).isEqualTo(4);
+    // once a newer model is served from the topic, older ones are rejected again
+    byte[] v3 = ctrm(3);
+    assertThat(restarted.offer(manifest(M, 3, v3), v3)).isEqualTo(Outcome.REJECTED);
+    assertThat(restarted.rejectCount(RejectReason.OLDER_THAN_CURRENT)).isEqualTo(1);
+  }
+
+  @Test
+  void aCheckpointOfIncompatibleInputsShouldNotBeServed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    ModelCheckpoint checkpoint = new ModelCheckpoint(dir);
+    byte[] other = ctrm(TestModels.incompatibleSpec(), 3, 3);
+    checkpoint.save(manifest(M, 3, other), java.nio.ByteBuffer.wrap(other));
+    ModelRegistry r = new ModelRegistry(M);
+    r.expect(TestModels.spec(8, 6));
+    assertThat(r.restore(checkpoint.load().orElseThrow())).isEqualTo(Outcome.REJECTED);
+    assertThat(r.current()).isNull();
+  }
 }

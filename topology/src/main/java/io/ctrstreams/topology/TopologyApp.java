@@ -1,10 +1,13 @@
 package io.ctrstreams.topology;
 
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.serving.ModelCheckpoint;
 import io.ctrstreams.serving.ModelRegistry;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -43,8 +46,8 @@ public final class TopologyApp implements AutoCloseable {
     this.metrics = new TopologyMetrics(registry);
     this.online = new OnlineMetrics(config.onlineMetricsWindowMs());
     registry.register(online);
-    this.live = new ModelRegistry(config.modelName());
-    this.shadow = config.shadowModelName() == null ? null : new ModelRegistry(config.shadowModelName());
+    this.live = registry(config, config.modelName());
+    this.shadow = config.shadowModelName() == null ? null : registry(config, config.shadowModelName());
     registry.register(new ModelMetrics(live, shadow, System::currentTimeMillis));
     Topology topology =
         ScoringTopology.build(
@@ -57,6 +60,28 @@ public final class TopologyApp implements AutoCloseable {
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
     this.server = config.metricsEnabled() ? MetricsServer.start(config.metricsPort(), registry, streams::state) : null;
+  }
+
+  /**
+   * A registry for model {@code name} expecting the configured spec, else the one persisted by an
+   * earlier run; with a checkpoint, the saved model is served before the topic is replayed.
+   */
+  private static ModelRegistry registry(TopologyConfig config, String name) {
+    ModelRegistry r = new ModelRegistry(name);
+    Optional<ModelCheckpoint> checkpoint = config.checkpointDir(name).map(ModelCheckpoint::new);
+    Optional<ModelSpec> configured = config.expectedSpec();
+    Optional<ModelSpec> persisted = checkpoint.flatMap(ModelCheckpoint::expectedSpec);
+    configured.or(() -> persisted).ifPresent(r::expect);
+    checkpoint.ifPresent(c -> {
+      if (configured.isPresent() && !configured.equals(persisted)) {
+        c.saveExpectedSpec(configured.get());
+      }
+      r.checkpointTo(c);
+      long t0 = System.nanoTime();
+      c.load().ifPresent(saved -> LOG.info("model {}: checkpoint v{} in {}: {} in {} ms", name,
+          saved.manifest().getVersion(), c.dir(), r.restore(saved), (System.nanoTime() - t0) / 1_000_000));
+    });
+    return r;
   }
 
   /** Builds everything and starts the Streams client (returns immediately). */

@@ -1,10 +1,16 @@
 package io.ctrstreams.topology;
 
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServiceConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +59,12 @@ public final class TopologyConfig extends ServiceConfig {
   public static final String MAX_RECORD_BYTES_CONFIG = "input.max.record.bytes";
   /** Bounded wait for a first model. */
   public static final String MODEL_WAIT_MS_CONFIG = "model.wait.ms";
+  /** Spec (JSON or .ctrm) every served model's inputs must match. */
+  public static final String MODEL_EXPECTED_SPEC_CONFIG = "model.expected.spec";
+  /** Whether served models are checkpointed locally. */
+  public static final String MODEL_CHECKPOINT_ENABLED_CONFIG = "model.checkpoint.enabled";
+  /** Where. */
+  public static final String MODEL_CHECKPOINT_DIR_CONFIG = "model.checkpoint.dir";
   /** Labels on/off. */
   public static final String LABELS_ENABLED_CONFIG = "labels.enabled";
   /** Attribution window. */
@@ -93,6 +105,12 @@ public final class TopologyConfig extends ServiceConfig {
           "Optional shadow model (e.g. the full-precision model) scored alongside the live one: variant=shadow scores, online fidelity and its own AUC. Empty = off.")
       .define(MODEL_WAIT_MS_CONFIG, Type.LONG, 5_000L, Range.between(0L, 600_000L), Importance.MEDIUM,
           "How long impressions may wait, once after the app starts, for a first model before those that find none go to the DLQ (reason no_model). Never scores without a model. Must stay below max.poll.interval.ms and, under exactly-once, transaction.timeout.ms (a waiting thread may hold an open transaction).")
+      .define(MODEL_EXPECTED_SPEC_CONFIG, Type.STRING, "", null, Importance.MEDIUM,
+          "Path of a model spec JSON, or of a .ctrm model, whose input fields (names, roles, types, transforms in order) every served model must have; others are rejected (spec_incompatible) even on a fresh start. Empty = the first model served, persisted in the checkpoint directory.")
+      .define(MODEL_CHECKPOINT_ENABLED_CONFIG, Type.BOOLEAN, true, null, Importance.LOW,
+          "Keep a local copy of the served model and the expected spec: a restart serves it at once, before replaying the models topic.")
+      .define(MODEL_CHECKPOINT_DIR_CONFIG, Type.STRING, "", null, Importance.LOW,
+          "Directory of the model checkpoint (a subdirectory per model name). Empty = <state.dir>/ctr-checkpoint/<application.id>.")
       .group("Labels and online metrics")
       .define(LABELS_ENABLED_CONFIG, Type.BOOLEAN, true, null, Importance.MEDIUM, "Join impressions with clicks into the labeled topic and compute online metrics.")
       .define(ATTRIBUTION_WINDOW_MS_CONFIG, Type.LONG, 600_000L, Range.between(1L, WEEK_MS), Importance.MEDIUM,
@@ -156,6 +174,42 @@ public final class TopologyConfig extends ServiceConfig {
     }
     // validates every pass-through property as Kafka Streams will
     new StreamsConfig(streamsProperties());
+    expectedSpec();
+  }
+
+  /**
+   * The configured expected spec, read from {@code model.expected.spec}; empty when unset.
+   *
+   * @throws ConfigException naming the path when it cannot be read as a spec or a model
+   */
+  public Optional<ModelSpec> expectedSpec() {
+    String path = getString(MODEL_EXPECTED_SPEC_CONFIG).trim();
+    if (path.isEmpty()) {
+      return Optional.empty();
+    }
+    Path p = Path.of(path);
+    try {
+      if (path.endsWith(CtrmFormat.FILE_EXTENSION)) {
+        return Optional.of(ModelSpec.fromJson(CtrmFormat.read(p).specJson()));
+      }
+      return Optional.of(ModelSpec.fromJson(Files.readString(p, StandardCharsets.UTF_8)));
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(MODEL_EXPECTED_SPEC_CONFIG, path,
+          "must be a readable model spec JSON or .ctrm model: " + e.getMessage());
+    }
+  }
+
+  /** The checkpoint directory of model {@code name}, or empty when checkpoints are off. */
+  public Optional<Path> checkpointDir(String name) {
+    if (!getBoolean(MODEL_CHECKPOINT_ENABLED_CONFIG)) {
+      return Optional.empty();
+    }
+    String dir = getString(MODEL_CHECKPOINT_DIR_CONFIG).trim();
+    Path base = dir.isEmpty()
+        ? Path.of(new StreamsConfig(streamsProperties()).getString(StreamsConfig.STATE_DIR_CONFIG), "ctr-checkpoint",
+            getString(APPLICATION_ID_CONFIG))
+        : Path.of(dir);
+    return Optional.of(base.resolve(name));
   }
 
   /**

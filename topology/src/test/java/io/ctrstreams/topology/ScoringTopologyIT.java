@@ -226,7 +226,7 @@ class ScoringTopologyIT {
         // corrupt v3: bytes that pass the checksum but are no model -> rejected, v2 keeps serving
         byte[] garbage = new byte[100_000];
         new Random(SEED).nextBytes(garbage);
-        pub.publish(c.modelName(), 3, garbage, Map.of());
+        pub.publish(c.modelName(), 3, garbage, Map.of(), true);
         TestConditions.waitFor(() -> app.live().rejectCount(RejectReason.DECODE_FAILED) > 0, "corrupt v3 rejected");
         assertThat(app.live().rejectCount(RejectReason.DECODE_FAILED)).isEqualTo(1);
         int before = reader.scores.size();
@@ -238,6 +238,61 @@ class ScoringTopologyIT {
         assertThat(reader.scores.subList(before, reader.scores.size()))
             .hasSize(50).extracting(Score::getModelVersion).containsOnly(2L);
       }
+    }
+  }
+
+  @Test
+  void shouldServeOnlyTheExpectedInputsAlsoOnAFreshStartAndServeTheCheckpointWithoutTheTopic() throws Exception {
+    Map<String, Object> m = config("expect");
+    TopologyConfig c = new TopologyConfig(m);
+    createTopics(c);
+    Random rnd = new Random(SEED + 3);
+    CtrModel other = TestModels.otherInputsModel(c.modelName(), 2, 22);
+    try (ModelPublisher pub = publisher(c); KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(c.scoresTopic())) {
+      pub.publish(c.modelName(), 1, TestModels.ctrm(TestModels.model(c.modelName(), 1, 11)), Map.of());
+      pub.publish(c.modelName(), 2, TestModels.ctrm(other), Map.of(), true);
+      // fresh: nothing configured, no checkpoint; v1 is the first served, so v2 is rejected
+      try (TopologyApp app = TopologyApp.start(c)) {
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        TestConditions.waitFor(() -> app.live().rejectCount(RejectReason.SPEC_INCOMPATIBLE) == 1, "v2 rejected");
+        assertThat(app.live().current().version()).isEqualTo(1);
+        for (int i = 0; i < 20; i++) {
+          send(prod, c.impressionsTopic(), TestModels.impression("x" + i, System.currentTimeMillis(), 1, rnd));
+        }
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= 20, Duration.ofSeconds(60));
+        assertThat(reader.scores).hasSize(20).extracting(Score::getModelVersion).containsOnly(1L);
+      }
+      // restarted on an empty models topic: it serves v1 from its checkpoint alone
+      Map<String, Object> empty = new HashMap<>(m);
+      empty.put(TopologyConfig.MODELS_TOPIC_CONFIG, BrokerTestSupport.uniqueName("empty-models"));
+      TopologyConfig restart = new TopologyConfig(empty);
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        KafkaTopics.ensure(admin, List.of(KafkaTopics.compacted(restart.modelsTopic(), 1)));
+      }
+      try (TopologyApp app = TopologyApp.start(restart)) {
+        assertThat(app.live().current().version()).as("served before the stream threads start").isEqualTo(1);
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        for (int i = 0; i < 20; i++) {
+          send(prod, c.impressionsTopic(), TestModels.impression("y" + i, System.currentTimeMillis(), 1, rnd));
+        }
+        prod.flush();
+        reader.pollUntil(() -> reader.scores.size() >= 40, Duration.ofSeconds(60));
+        assertThat(reader.scores.subList(20, 40)).extracting(Score::getModelVersion).containsOnly(1L);
+      }
+    }
+    // another application configured for the other inputs: v2 is served, v1 rejected
+    Path spec = stateDir.resolve("other-spec.json");
+    java.nio.file.Files.writeString(spec, other.spec().toJson());
+    Map<String, Object> o = config("expect-other");
+    o.put(TopologyConfig.MODELS_TOPIC_CONFIG, c.modelsTopic());
+    o.put(TopologyConfig.MODEL_EXPECTED_SPEC_CONFIG, spec.toString());
+    TopologyConfig oc = new TopologyConfig(o);
+    createTopics(oc);
+    try (TopologyApp app = TopologyApp.start(oc)) {
+      TestConditions.waitFor(() -> app.live().current() != null && app.live().current().version() == 2, "v2 served");
+      assertThat(app.live().rejectCount(RejectReason.SPEC_INCOMPATIBLE)).isEqualTo(1);
     }
   }
 

@@ -54,6 +54,20 @@ public final class TestModels {
     return CtrModel.random(spec(name, 16, 128), seed).withVersion(version);
   }
 
+  /** A model whose candidate field is "creative" instead of "ad": other inputs than {@link #spec}'s. */
+  public static CtrModel otherInputsModel(String name, long version, long seed) {
+    ModelSpec spec = ModelSpec.builder()
+        .name(name)
+        .architecture(Architecture.DNN)
+        .field(FieldSpec.categorical("user", Role.CONTEXT, 0, 32, 4))
+        .field(FieldSpec.logBucket("hour", Role.CONTEXT, 24, 3))
+        .field(FieldSpec.categorical("creative", Role.CANDIDATE, 0, 64, 4))
+        .field(FieldSpec.scaled("bid", Role.CANDIDATE, 2))
+        .mlp(8, 4)
+        .build();
+    return CtrModel.random(spec, seed).withVersion(version);
+  }
+
   /** Random weights (seeded) as {@code name} version {@code version}. */
   public static CtrModel model(String name, long version, long seed) {
     return CtrModel.random(spec(name), seed).withVersion(version);

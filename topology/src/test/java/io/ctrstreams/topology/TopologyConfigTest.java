@@ -60,6 +60,27 @@ class TopologyConfigTest {
   }
 
   @Test
+  void shouldReadTheExpectedSpecFromJsonOrAModelAndNameAnUnreadableOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    io.ctrstreams.model.CtrModel model = TestModels.model("ctr", 1, 1);
+    java.nio.file.Path json = dir.resolve("spec.json");
+    java.nio.file.Files.writeString(json, model.spec().toJson());
+    java.nio.file.Path ctrm = dir.resolve("m.ctrm");
+    java.nio.file.Files.write(ctrm, TestModels.ctrm(model));
+    assertThat(new TopologyConfig(props("model.expected.spec", json.toString())).expectedSpec()).contains(model.spec());
+    assertThat(new TopologyConfig(props("model.expected.spec", ctrm.toString())).expectedSpec()).contains(model.spec());
+    assertThat(new TopologyConfig(props()).expectedSpec()).isEmpty();
+    java.nio.file.Path missing = dir.resolve("nope.json");
+    assertThatThrownBy(() -> new TopologyConfig(props("model.expected.spec", missing.toString())))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("model.expected.spec")
+        .hasMessageContaining(missing.toString());
+    assertThat(new TopologyConfig(props("state.dir", dir.toString())).checkpointDir("ctr"))
+        .contains(dir.resolve("ctr-checkpoint").resolve("ctr-topology").resolve("ctr"));
+    assertThat(new TopologyConfig(props("model.checkpoint.enabled", "false")).checkpointDir("ctr")).isEmpty();
+  }
+
+  @Test
   void shouldRejectOutOfRangeNumbersNamingTheSetting() {
     assertThatThrownBy(() -> new TopologyConfig(props("input.max.candidates", "0")))
         .isInstanceOf(ConfigException.class)

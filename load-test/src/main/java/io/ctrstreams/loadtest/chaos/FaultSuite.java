@@ -337,7 +337,7 @@ public final class FaultSuite {
           bad[bad.length / 2] ^= 0x5A; // inside a tensor payload: the record CRC must catch it
           mark();
           try (ModelPublisher p = publisher(modelsTopic)) {
-            p.publish(model.name(), 2, bad, Map.of());
+            p.publish(model.name(), 2, bad, Map.of(), true); // forced: the scorers must reject it
           }
           Services.Topology t = instances.get(0);
           waitFor(Duration.ofSeconds(60), () -> !rejections(t.metrics()).isEmpty());

@@ -21,7 +21,8 @@ import org.apache.kafka.streams.KafkaStreams;
  *   <li>live: 200 unless the state is ERROR, PENDING_ERROR or NOT_RUNNING (a restart is the only
  *       way out of those), so a rebalance or a long restore never kills the pod;
  *   <li>ready: 200 only in RUNNING (REBALANCING and restoring instances take no traffic in the
- *       sense that their scores lag; a startupProbe covers long restores).
+ *       sense that their scores lag; a startupProbe covers long restores). The body also lists
+ *       input partitions that no live owner makes progress on ({@link InputProgressMonitor}).
  * </ul>
  */
 public final class MetricsServer implements AutoCloseable {
@@ -41,11 +42,21 @@ public final class MetricsServer implements AutoCloseable {
    */
   public static MetricsServer start(int port, PrometheusRegistry registry, Supplier<KafkaStreams.State> state)
       throws IOException {
+    return start(port, registry, state, () -> "");
+  }
+
+  /**
+   * As {@link #start(int, PrometheusRegistry, Supplier)}; {@code detail} adds lines to the
+   * {@code /health/ready} body (e.g. {@link InputProgressMonitor#detail()}) without changing its
+   * status: partitions no live owner serves are not this instance's failure.
+   */
+  public static MetricsServer start(int port, PrometheusRegistry registry, Supplier<KafkaStreams.State> state,
+      Supplier<String> detail) throws IOException {
     HTTPServer s =
         HTTPServer.builder()
             .port(port)
             .registry(registry)
-            .defaultHandler(new HealthHandler(state))
+            .defaultHandler(new HealthHandler(state, detail))
             .buildAndStart();
     return new MetricsServer(s);
   }
@@ -73,9 +84,11 @@ public final class MetricsServer implements AutoCloseable {
   /** Serves the probes; every other path gets a 404 with a pointer to /metrics. */
   private static final class HealthHandler implements HttpHandler {
     private final Supplier<KafkaStreams.State> state;
+    private final Supplier<String> detail;
 
-    HealthHandler(Supplier<KafkaStreams.State> state) {
+    HealthHandler(Supplier<KafkaStreams.State> state, Supplier<String> detail) {
       this.state = state;
+      this.detail = detail;
     }
 
     @Override
@@ -90,7 +103,7 @@ public final class MetricsServer implements AutoCloseable {
           body = "state=" + s + "\n";
         } else if ("/health/ready".equals(path)) {
           code = isReady(s) ? 200 : 503;
-          body = "state=" + s + "\n";
+          body = "state=" + s + "\n" + detail.get();
         } else {
           code = 404;
           body = "not found: " + path + " (try /metrics, /health/live, /health/ready)\n";

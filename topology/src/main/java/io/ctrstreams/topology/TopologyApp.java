@@ -7,6 +7,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,6 +39,7 @@ public final class TopologyApp implements AutoCloseable {
   private final ModelRegistry shadow;
   private final KafkaStreams streams;
   private final MetricsServer server;
+  private final InputProgressMonitor progress;
 
   private TopologyApp(TopologyConfig config, LongSupplier wallClock) throws IOException {
     this.config = config;
@@ -59,7 +61,13 @@ public final class TopologyApp implements AutoCloseable {
           LOG.error("stream thread died; shutting the client down", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-    this.server = config.metricsEnabled() ? MetricsServer.start(config.metricsPort(), registry, streams::state) : null;
+    List<String> inputs = config.labelsEnabled()
+        ? List.of(config.impressionsTopic(), config.clicksTopic()) : List.of(config.impressionsTopic());
+    this.progress = config.progressIntervalMs() == 0 ? null : new InputProgressMonitor(config.adminConfigs(),
+        config.applicationId(), inputs, config.stallThresholdMs(), registry);
+    this.server = config.metricsEnabled()
+        ? MetricsServer.start(config.metricsPort(), registry, streams::state, progress == null ? () -> "" : progress::detail)
+        : null;
   }
 
   /**
@@ -98,6 +106,9 @@ public final class TopologyApp implements AutoCloseable {
     LOG.info("scoring kernels: {}", io.ctrstreams.model.internal.MatMuls.describe());
     try {
       app.streams.start();
+      if (app.progress != null) {
+        app.progress.start(Duration.ofMillis(app.config.progressIntervalMs()));
+      }
     } catch (RuntimeException e) {
       app.close();
       throw e;
@@ -151,6 +162,11 @@ public final class TopologyApp implements AutoCloseable {
     return server == null ? -1 : server.port();
   }
 
+  /** The input progress monitor, or null when off. */
+  public InputProgressMonitor progress() {
+    return progress;
+  }
+
   /** The configuration. */
   public TopologyConfig config() {
     return config;
@@ -169,6 +185,9 @@ public final class TopologyApp implements AutoCloseable {
     } finally {
       if (server != null) {
         server.close();
+      }
+      if (progress != null) {
+        progress.close();
       }
     }
   }

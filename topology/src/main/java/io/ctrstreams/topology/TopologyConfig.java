@@ -65,6 +65,10 @@ public final class TopologyConfig extends ServiceConfig {
   public static final String MODEL_CHECKPOINT_ENABLED_CONFIG = "model.checkpoint.enabled";
   /** Where. */
   public static final String MODEL_CHECKPOINT_DIR_CONFIG = "model.checkpoint.dir";
+  /** Stall threshold of the input progress monitor. */
+  public static final String HEALTH_STALL_THRESHOLD_MS_CONFIG = "health.stall.threshold.ms";
+  /** Poll interval of the input progress monitor (0 = off). */
+  public static final String HEALTH_PROGRESS_INTERVAL_MS_CONFIG = "health.progress.interval.ms";
   /** Labels on/off. */
   public static final String LABELS_ENABLED_CONFIG = "labels.enabled";
   /** Attribution window. */
@@ -75,6 +79,8 @@ public final class TopologyConfig extends ServiceConfig {
   public static final String METRICS_WINDOW_MS_CONFIG = "metrics.online.window.ms";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
+  /** {@code session.timeout.ms} unless set: how long a dead instance's partitions wait for failover. */
+  public static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
   private static final ConfigDef DEF = new Definitions()
       .name(APPLICATION_ID_CONFIG, "ctr-topology", Importance.HIGH,
           "Kafka Streams application id: consumer group, prefix of internal topics and state directory.")
@@ -111,6 +117,11 @@ public final class TopologyConfig extends ServiceConfig {
           "Keep a local copy of the served model and the expected spec: a restart serves it at once, before replaying the models topic.")
       .define(MODEL_CHECKPOINT_DIR_CONFIG, Type.STRING, "", null, Importance.LOW,
           "Directory of the model checkpoint (a subdirectory per model name). Empty = <state.dir>/ctr-checkpoint/<application.id>.")
+      .group("Health")
+      .define(HEALTH_PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 5_000L, Range.between(0L, 3_600_000L), Importance.LOW,
+          "How often to read the group's committed offsets and the input topics' end offsets (one admin client) for ctr_input_lag_records, ctr_input_stalled_seconds and ctr_input_partitions_stalled. 0 = off.")
+      .define(HEALTH_STALL_THRESHOLD_MS_CONFIG, Type.LONG, 15_000L, Range.between(1L, WEEK_MS), Importance.LOW,
+          "An input partition whose committed offset has not moved for this long while records wait is stalled: no live owner makes progress on it (e.g. its instance died and session.timeout.ms has not passed yet). Stalled partitions are counted in ctr_input_partitions_stalled and listed in the /health/ready body.")
       .group("Labels and online metrics")
       .define(LABELS_ENABLED_CONFIG, Type.BOOLEAN, true, null, Importance.MEDIUM, "Join impressions with clicks into the labeled topic and compute online metrics.")
       .define(ATTRIBUTION_WINDOW_MS_CONFIG, Type.LONG, 600_000L, Range.between(1L, WEEK_MS), Importance.MEDIUM,
@@ -224,6 +235,9 @@ public final class TopologyConfig extends ServiceConfig {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
     p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.putIfAbsent(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "INFO");
+    // failover: a dead instance's tasks move after 10 s instead of the consumer default of 45 s
+    // (docs/topology.md, "Recovery"); the broker's group.min.session.timeout.ms is 6 s
+    p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
     // an output the producer refuses as too large dead-letters its input instead of killing the thread
     p.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class);
     p.put(OutputExceptionHandler.DLQ_TOPIC_CONFIG, getString(DLQ_TOPIC_CONFIG));
@@ -306,6 +320,21 @@ public final class TopologyConfig extends ServiceConfig {
     return getLong(METRICS_WINDOW_MS_CONFIG);
   }
 
+  /** The Streams application id (also its consumer group id). */
+  public String applicationId() {
+    return getString(APPLICATION_ID_CONFIG);
+  }
+
+  /** Poll interval of the input progress monitor; 0 = off. */
+  public long progressIntervalMs() {
+    return getLong(HEALTH_PROGRESS_INTERVAL_MS_CONFIG);
+  }
+
+  /** Stall threshold of the input progress monitor. */
+  public long stallThresholdMs() {
+    return getLong(HEALTH_STALL_THRESHOLD_MS_CONFIG);
+  }
+
   /** Whether to create missing topics. */
   public boolean createTopics() {
     return getBoolean(TOPICS_CREATE_CONFIG);
@@ -316,6 +345,7 @@ public final class TopologyConfig extends ServiceConfig {
     return toMarkdown(DEF, "topology", TopologyConfig.class,
         "Every other property passes through to Kafka Streams and its clients unchanged "
             + "(e.g. `num.stream.threads`, `producer.linger.ms`); `processing.guarantee` defaults to "
-            + "`exactly_once_v2`.");
+            + "`exactly_once_v2` and `session.timeout.ms` to " + DEFAULT_SESSION_TIMEOUT_MS
+            + " (failover in 10 s instead of 45 s; docs/topology.md, Recovery).");
   }
 }

@@ -297,6 +297,60 @@ class ScoringTopologyIT {
   }
 
   @Test
+  void survivorsShouldReportThePartitionsOfAnInstanceThatVanishedUntilTheGroupReassignsThem() throws Exception {
+    Map<String, Object> m = config("stall");
+    m.put(TopologyConfig.HEALTH_PROGRESS_INTERVAL_MS_CONFIG, "300");
+    m.put(TopologyConfig.HEALTH_STALL_THRESHOLD_MS_CONFIG, "1500");
+    m.put(TopologyConfig.METRICS_ENABLED_CONFIG, "true");
+    m.put(TopologyConfig.METRICS_PORT_CONFIG, "0");
+    // static members: a closed instance stays in the group, like a killed one, until the session times out
+    m.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "15000");
+    Map<String, Object> ma = new HashMap<>(m);
+    ma.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "a");
+    ma.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("a").toString());
+    Map<String, Object> mb = new HashMap<>(m);
+    mb.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "b");
+    mb.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("b").toString());
+    TopologyConfig ca = new TopologyConfig(ma);
+    createTopics(ca);
+    Random rnd = new Random(SEED + 4);
+    try (ModelPublisher pub = publisher(ca); KafkaProducer<byte[], byte[]> prod = producer();
+        ScoreReader reader = new ScoreReader(ca.scoresTopic())) {
+      pub.publish(ca.modelName(), 1, TestModels.ctrm(TestModels.model(ca.modelName(), 1, 11)), Map.of());
+      TopologyApp a = TopologyApp.start(ca);
+      try (TopologyApp b = TopologyApp.start(new TopologyConfig(mb))) {
+        TestConditions.waitFor(() -> a.streams().state() == KafkaStreams.State.RUNNING
+            && b.streams().state() == KafkaStreams.State.RUNNING
+            && !a.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty()
+            && !b.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty(),
+            Duration.ofSeconds(90), "both instances own tasks");
+        a.close(); // remains in the group: its partitions have no live owner until the session times out
+        String body = "";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI ready = java.net.URI.create("http://localhost:" + b.metricsPort() + "/health/ready");
+        int sent = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!body.contains("stalled=") && System.nanoTime() < deadline) {
+          for (int i = 0; i < 20; i++) {
+            send(prod, ca.impressionsTopic(), TestModels.impression("s" + sent++, System.currentTimeMillis(), 1, rnd));
+          }
+          prod.flush();
+          Thread.sleep(200);
+          body = http.send(java.net.http.HttpRequest.newBuilder(ready).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+        assertThat(body).as("b's readiness detail while a's partitions wait").contains("stalled=" + ca.impressionsTopic() + "-");
+        assertThat(MetricValues.value(b.registry(), "ctr_input_partitions_stalled")).isGreaterThanOrEqualTo(1.0);
+        // once the group evicts a, b takes its partitions over: every event is scored and the stall clears
+        int total = sent;
+        reader.pollUntil(() -> reader.scores.size() >= total, Duration.ofSeconds(90));
+        TestConditions.waitFor(() -> b.progress().detail().isEmpty(), Duration.ofSeconds(60), "stall cleared");
+        assertThat(MetricValues.value(b.registry(), "ctr_input_partitions_stalled")).isZero();
+      }
+    }
+  }
+
+  @Test
   void shouldServePromtoolCleanMetricsAndHealthFromARunningApp() throws Exception {
     Map<String, Object> m = config("metrics");
     m.put(TopologyConfig.METRICS_ENABLED_CONFIG, "true");

@@ -21,12 +21,17 @@ import java.util.Map;
  *   <li>NUMERIC SCALED: the value itself; missing -> 0.
  *   <li>Numeric NaN counts as missing (NaN is how columnar sources spell "absent"); infinities are
  *       rejected with a {@link CtrModelException} naming the field, since they would poison the
- *       logit. Strings are parsed as decimal numbers; an unparsable string is rejected.
+ *       logit. Strings are parsed as decimal numbers; an unparsable string is rejected. Typed
+ *       events ({@link #encodeTyped}: what arrives as JSON or Avro) give numeric fields no
+ *       strings at all: a string there is a {@link FeatureTypeException}.
  * </ul>
  *
  * <p>Keys of the raw map that are not fields (labels, ids) are ignored.
  */
 public final class FeatureEncoder {
+  /** The longest prefix of a rejected string value that an error message quotes. */
+  public static final int MAX_QUOTED_CHARS = 64;
+
   private final ModelSpec spec;
   private final VocabIndex[] vocab;
 
@@ -96,6 +101,58 @@ public final class FeatureEncoder {
       encodeObject(i, raw.get(f.name()), out);
     }
     return out;
+  }
+
+  /**
+   * Encodes the fields with the given role ({@code null} = all) of a typed event into {@code
+   * out}, as {@link #encode(Map, FieldSpec.Role, FeatureVector)} does except that a numeric field
+   * takes only a {@link Number} (or missing): events on the wire (JSON, Avro) carry numbers as
+   * numbers, so a string there ({@code "NaN"}, {@code "3"}, {@code ""}) is rejected, never parsed.
+   * Raw sources whose columns are all text (TSV) use the lenient {@code encode}.
+   *
+   * @throws FeatureTypeException for a string in a numeric field (the first such field in spec order)
+   */
+  public FeatureVector encodeTyped(Map<String, ?> raw, FieldSpec.Role role, FeatureVector out) {
+    checkSize(out);
+    if (raw == null) {
+      throw new CtrModelException("raw event must not be null");
+    }
+    for (int i = 0; i < spec.fieldCount(); i++) {
+      FieldSpec f = spec.field(i);
+      if (role != null && f.role() != role) {
+        continue;
+      }
+      Object v = raw.get(f.name());
+      if (v instanceof CharSequence) {
+        encodeTypedString(i, (CharSequence) v, out);
+      } else {
+        encodeObject(i, v, out);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Encodes a string value of a typed event ({@link #encodeTyped}): categorical fields take it as
+   * {@link #encodeField(int, CharSequence, FeatureVector)} does; numeric fields reject it.
+   *
+   * @throws FeatureTypeException when field {@code ordinal} is numeric
+   */
+  public void encodeTypedString(int ordinal, CharSequence value, FeatureVector out) {
+    FieldSpec f = field(ordinal);
+    if (f.type() == FieldSpec.Type.NUMERIC && value != null) {
+      throw new FeatureTypeException(f.name(), "value of numeric field " + f.name()
+          + " must be a number, found the string " + quote(value));
+    }
+    encodeField(ordinal, value, out);
+  }
+
+  /** {@code value} in quotes, cut to {@link #MAX_QUOTED_CHARS} (a message must stay small). */
+  private static String quote(CharSequence value) {
+    if (value.length() <= MAX_QUOTED_CHARS) {
+      return "\"" + value + "\"";
+    }
+    return "\"" + value.subSequence(0, MAX_QUOTED_CHARS) + "\"... (" + value.length() + " characters)";
   }
 
   /** Encodes one raw value (String, other CharSequence, Number or null = missing). */

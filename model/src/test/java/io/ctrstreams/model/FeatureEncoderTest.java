@@ -78,6 +78,48 @@ class FeatureEncoderTest {
   }
 
   @Test
+  void typedEventsShouldGiveNumericFieldsNumbersOnlyAndEncodeEverythingElseAsEncodeDoes() {
+    for (String s : List.of("NaN", "notanumber", "3", "", "Infinity", " 2.5 ")) {
+      for (String field : List.of("age", "bid")) {
+        Map<String, Object> raw = new HashMap<>(Map.of("site", "site:1", "age", 7, "bid", 0.5));
+        raw.put(field, s);
+        FeatureVector v = enc.newFeatureVector();
+        assertThatThrownBy(() -> enc.encodeTyped(raw, null, v))
+            .isInstanceOf(FeatureTypeException.class)
+            .hasMessage("value of numeric field " + field + " must be a number, found the string \"" + s + "\"")
+            .extracting(e -> ((FeatureTypeException) e).field()).isEqualTo(field);
+        assertThatThrownBy(() -> enc.encodeTypedString(enc.fieldOrdinal(field), s, v))
+            .isInstanceOf(FeatureTypeException.class);
+      }
+    }
+    String big = "1".repeat(FeatureEncoder.MAX_QUOTED_CHARS + 1);
+    assertThatThrownBy(() -> enc.encodeTypedString(1, big, enc.newFeatureVector()))
+        .hasMessage("value of numeric field age must be a number, found the string \""
+            + big.substring(0, FeatureEncoder.MAX_QUOTED_CHARS) + "\"... (65 characters)");
+    // numbers, missing values and categorical strings or numbers: exactly what encode gives
+    Map<String, Object> ok = new HashMap<>();
+    ok.put("site", 1005.0);
+    ok.put("ad", "ad-3");
+    ok.put("age", 10L);
+    ok.put("bid", Double.NaN);
+    for (FieldSpec.Role role : new FieldSpec.Role[] {null, FieldSpec.Role.CONTEXT, FieldSpec.Role.CANDIDATE}) {
+      FeatureVector want = enc.newFeatureVector();
+      FeatureVector got = enc.newFeatureVector();
+      enc.encode(ok, role, want);
+      enc.encodeTyped(ok, role, got);
+      assertThat(got.toString()).as("role %s", role).isEqualTo(want.toString());
+    }
+    FeatureVector a = enc.newFeatureVector();
+    FeatureVector b = enc.newFeatureVector();
+    enc.encodeField(0, "site:2", a);
+    enc.encodeTypedString(0, "site:2", b);
+    assertThat(b.toString()).isEqualTo(a.toString());
+    // the lenient encode (text sources: TSV) still parses numeric strings
+    FeatureVector lenient = enc.encode(Map.of("age", "3"), enc.newFeatureVector());
+    assertThat(lenient.index()[1]).isEqualTo(FeatureEncoder.logBucket(3, 20));
+  }
+
+  @Test
   void shouldRejectBadInputsNamingTheValue() {
     FeatureVector v = enc.newFeatureVector();
     assertThatThrownBy(() -> enc.encodeField(3, Double.POSITIVE_INFINITY, v))

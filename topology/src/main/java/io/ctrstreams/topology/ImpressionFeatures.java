@@ -1,10 +1,13 @@
 package io.ctrstreams.topology;
 
 import io.ctrstreams.model.FeatureEncoder;
+import io.ctrstreams.model.FeatureTypeException;
 import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.schemas.Candidate;
+import io.ctrstreams.schemas.CodecException;
+import io.ctrstreams.schemas.DecodeFailure;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.ImpressionVisitor;
@@ -18,7 +21,10 @@ import java.util.Map;
  * straight from the record bytes where the codec can read them so ({@link #visit}: Avro of the
  * current schema; no maps, no String per value, ASCII categorical values hashed from the bytes),
  * else from the decoded impression ({@link #encode}: JSON, older writer schemas). Every value goes
- * through {@link FeatureEncoder}, which holds the encoding rules; the visit adds only what the maps
+ * through {@link FeatureEncoder}, which holds the encoding rules, typed strictly ({@link
+ * FeatureEncoder#encodeTyped}): a string in a numeric model field is invalid input, thrown as a
+ * {@link CodecException} with reason {@link DecodeFailure#WRONG_TYPE} naming the feature and the
+ * value, like the codec's own validation failures. The visit adds only what the maps
  * would have done (role fields only, absent fields as missing, the last of duplicate keys wins,
  * unknown keys ignored), property-tested to give the vectors {@link #encode} gives on the decoded
  * record. The vectors and ad ids are reused: one instance per model version and thread; not
@@ -62,7 +68,8 @@ public final class ImpressionFeatures {
    *
    * @return the event id, time and candidate count; null when the codec cannot visit the record
    *     (then decode it and {@link #encode} the impression)
-   * @throws io.ctrstreams.schemas.CodecException when the record is invalid (as {@code decode})
+   * @throws CodecException when the record is invalid (as {@code decode}), or a numeric model
+   *     field holds a string ({@code wrong_type})
    * @throws RuntimeException the first value the encoder rejects, when the record is valid
    */
   public ImpressionCodec.Visited visit(ImpressionCodec codec, byte[] record) {
@@ -77,18 +84,37 @@ public final class ImpressionFeatures {
   }
 
   /**
-   * Encodes a decoded, validated impression ({@link FeatureEncoder#encode(Map, FieldSpec.Role,
-   * FeatureVector)} per role); returns its candidate count.
+   * Encodes a decoded, validated impression ({@link FeatureEncoder#encodeTyped} per role); returns
+   * its candidate count.
+   *
+   * @throws CodecException when a numeric model field holds a string ({@code wrong_type})
    */
   public int encode(Impression imp) {
     List<Candidate> cs = imp.getCandidates();
-    encoder.encode(imp.getContext(), FieldSpec.Role.CONTEXT, context);
+    try {
+      encoder.encodeTyped(imp.getContext(), FieldSpec.Role.CONTEXT, context);
+    } catch (FeatureTypeException e) {
+      throw wrongType(-1, e);
+    }
     for (int i = 0; i < cs.size(); i++) {
       Candidate c = cs.get(i);
-      encoder.encode(c.getFeatures(), FieldSpec.Role.CANDIDATE, candidate(i));
+      try {
+        encoder.encodeTyped(c.getFeatures(), FieldSpec.Role.CANDIDATE, candidate(i));
+      } catch (FeatureTypeException e) {
+        throw wrongType(i, e);
+      }
       adIds[i] = c.getAdId();
     }
     return cs.size();
+  }
+
+  /**
+   * The validation failure for a value of the wrong type in the context ({@code candidate < 0})
+   * or in a candidate's features, named by its place in the record as the codec names features.
+   */
+  private static CodecException wrongType(int candidate, FeatureTypeException e) {
+    String where = candidate < 0 ? "context." + e.field() : "candidates[" + candidate + "].features." + e.field();
+    return new CodecException(DecodeFailure.WRONG_TYPE, "feature " + where + ": " + e.getMessage(), e);
   }
 
   /** The context vector (its context fields are the record's). */
@@ -153,7 +179,7 @@ public final class ImpressionFeatures {
     public void contextString(String name, byte[] utf8, int off, int len) {
       int o = ordinal(name, contextEntry++, contextNames, contextOrdinals);
       if (o >= 0 && isContext[o]) {
-        encodeString(o, utf8, off, len, context);
+        encodeString(o, utf8, off, len, context, -1);
       }
     }
 
@@ -176,7 +202,7 @@ public final class ImpressionFeatures {
     public void candidateString(int index, String name, byte[] utf8, int off, int len) {
       int o = ordinal(name, candidateEntry++, candidateNames, candidateOrdinals);
       if (o >= 0 && !isContext[o]) {
-        encodeString(o, utf8, off, len, candidates[index]);
+        encodeString(o, utf8, off, len, candidates[index], index);
       }
     }
 
@@ -188,13 +214,18 @@ public final class ImpressionFeatures {
       }
     }
 
-    private void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out) {
+    /** A string value of the context ({@code candidate < 0}) or of a candidate's features. */
+    private void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out, int candidate) {
       try {
         if (encoder.encodeAscii(ordinal, b, off, len, out)) {
           return; // hashed categorical, ASCII: one pass over the bytes
         }
         CharSequence s = view.of(b, off, len) ? view : new String(b, off, len, StandardCharsets.UTF_8);
-        encoder.encodeField(ordinal, s, out);
+        encoder.encodeTypedString(ordinal, s, out);
+      } catch (FeatureTypeException e) {
+        if (!(failure instanceof CodecException)) {
+          failure = wrongType(candidate, e); // invalid input wins over an encoding failure
+        }
       } catch (RuntimeException e) {
         if (failure == null) {
           failure = e;

@@ -29,16 +29,19 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * The direct path (ImpressionFeatures.visit) gives the scorer exactly what the map
- * path (decode, validate, FeatureEncoder.encode per role) gives: the same DLQ reason for bad
- * records, an encoding failure in both or neither, else the same event id, time, ad ids and the
- * same encoded role fields, for valid and invalid impressions (empty ids, negative time, too
- * many or no candidates, NaN / infinite numbers, unparsable numeric strings, non-ASCII values,
- * unknown keys, fields of the other role, vocabulary hits and misses) and for truncated or
- * bit-flipped records.
+ * path (decode, validate, reject a string in a numeric field of its role as WRONG_TYPE, else
+ * FeatureEncoder.encode per role) gives: the same DLQ reason for bad records, an encoding failure
+ * in both or neither, else the same event id, time, ad ids and the same encoded role fields, for
+ * valid and invalid impressions (empty ids, negative time, too many or no candidates, NaN /
+ * infinite numbers, strings in numeric fields, parsable or not, non-ASCII values, unknown keys,
+ * fields of the other role, vocabulary hits and misses) and for truncated or bit-flipped records.
+ * A single string in a numeric field is WRONG_TYPE naming the feature and the value on every path
+ * (Avro visited, Avro decoded, JSON decoded).
  */
 class ImpressionFeaturesProperties {
   private static final int MAX_CANDIDATES = 4;
   private static final ImpressionCodec CODEC = new ImpressionCodec(WireFormat.AVRO, MAX_CANDIDATES);
+  private static final ImpressionCodec JSON = new ImpressionCodec(WireFormat.JSON, MAX_CANDIDATES);
   private static final ModelSpec SPEC = ModelSpec.builder()
       .name("visit")
       .architecture(Architecture.DNN)
@@ -115,6 +118,10 @@ class ImpressionFeaturesProperties {
     } catch (CodecException e) {
       return Outcome.failed(e.reason().name());
     }
+    if (hasStringInNumericField(imp.getContext(), Role.CONTEXT)
+        || imp.getCandidates().stream().anyMatch(c -> hasStringInNumericField(c.getFeatures(), Role.CANDIDATE))) {
+      return Outcome.failed(DecodeFailure.WRONG_TYPE.name());
+    }
     FeatureVector ctx = ENCODER.newFeatureVector();
     List<String> encoded = new ArrayList<>();
     List<String> adIds = new ArrayList<>();
@@ -160,6 +167,8 @@ class ImpressionFeaturesProperties {
     int n;
     try {
       n = FEATURES.encode(imp);
+    } catch (CodecException e) {
+      return Outcome.failed(e.reason().name());
     } catch (RuntimeException e) {
       return Outcome.failed("encoding");
     }
@@ -175,6 +184,82 @@ class ImpressionFeaturesProperties {
       adIds.add(FEATURES.adId(i));
     }
     return new Outcome(null, eventId, ts, adIds, encoded);
+  }
+
+  /** The rule, stated independently of the code under test: numeric fields take numbers only. */
+  private static boolean hasStringInNumericField(Map<String, Object> features, Role role) {
+    for (int i = 0; i < SPEC.fieldCount(); i++) {
+      FieldSpec f = SPEC.field(i);
+      if (f.role() == role && f.type() == FieldSpec.Type.NUMERIC && features.get(f.name()) instanceof CharSequence) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Provide
+  Arbitrary<String> numericLooking() {
+    return Arbitraries.oneOf(
+        Arbitraries.of("NaN", "-NaN", "Infinity", "-Infinity", "notanumber", "", " ", "3", "1.5", " 3.5 ", "1e400",
+            "0x1p3", "7d", "日本"),
+        Arbitraries.doubles().map(Object::toString),
+        Arbitraries.strings().ofMaxLength(200));
+  }
+
+  /**
+   * One string ({@code value}) in one numeric field of an otherwise valid impression: WRONG_TYPE
+   * naming the feature and quoting the value (cut to a bounded length) on the visited Avro path,
+   * the decoded Avro path and the decoded JSON path alike; never scored.
+   */
+  @Property(tries = 500)
+  void aStringInANumericFieldShouldBeWrongTypeOnEveryPath(@ForAll("numericLooking") String value,
+      @ForAll @IntRange(min = 0, max = 2) int where, @ForAll @IntRange(min = 1, max = MAX_CANDIDATES) int n,
+      @ForAll @IntRange(min = 0, max = MAX_CANDIDATES - 1) int at) {
+    Map<String, Object> ctx = new HashMap<>(Map.of("user", "u1", "hour", 3.0, "ctx_num", 0.5));
+    List<Candidate> cs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      cs.add(new Candidate("ad-" + i, new HashMap<>(Map.of("ad", "a1", "bid", 0.25, "site", 7.0))));
+    }
+    String feature;
+    if (where < 2) {
+      String field = where == 0 ? "hour" : "ctx_num";
+      ctx.put(field, value);
+      feature = "context." + field;
+    } else {
+      int c = at % n;
+      cs.get(c).getFeatures().put("bid", value);
+      feature = "candidates[" + c + "].features.bid";
+    }
+    Impression imp = new Impression("e-1", 1L, ctx, cs);
+    byte[] avro = CODEC.encodeAvro(imp);
+    byte[] json = ImpressionCodec.encodeJson(imp);
+    List<CodecException> failures = new ArrayList<>();
+    failures.add(wrongTypeOf(() -> FEATURES.visit(CODEC, avro)));
+    failures.add(wrongTypeOf(() -> FEATURES.encode(CODEC.decode(avro, 0L))));
+    failures.add(wrongTypeOf(() -> FEATURES.encode(JSON.decode(json, 0L))));
+    String quoted = value.length() <= FeatureEncoder.MAX_QUOTED_CHARS ? "\"" + value + "\""
+        : "\"" + value.substring(0, FeatureEncoder.MAX_QUOTED_CHARS) + "\"... (" + value.length() + " characters)";
+    for (CodecException e : failures) {
+      assertThat(e.reason()).isEqualTo(DecodeFailure.WRONG_TYPE);
+      assertThat(e.getMessage()).isEqualTo("feature " + feature + ": value of numeric field "
+          + feature.substring(feature.lastIndexOf('.') + 1) + " must be a number, found the string " + quoted);
+    }
+    // the same impression with the number in its place is scored (the failure left no state behind)
+    if (where < 2) {
+      ctx.put(where == 0 ? "hour" : "ctx_num", 1.0);
+    } else {
+      cs.get(at % n).getFeatures().put("bid", 1.0);
+    }
+    assertThat(FEATURES.visit(CODEC, CODEC.encodeAvro(imp)).candidates()).isEqualTo(n);
+  }
+
+  private static CodecException wrongTypeOf(Runnable path) {
+    try {
+      path.run();
+    } catch (CodecException e) {
+      return e;
+    }
+    throw new AssertionError("a string in a numeric field was not rejected");
   }
 
   /** True when the map path decodes the record without a NON_FINITE failure (duplicate keys). */

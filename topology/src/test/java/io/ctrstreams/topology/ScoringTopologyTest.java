@@ -292,8 +292,66 @@ class ScoringTopologyTest {
     Impression text = TestModels.impression("d-5", 1L, 1, rnd);
     text.getCandidates().get(0).getFeatures().put("bid", "not a number");
     pipe(text, "avro");
-    assertDead("scoring_failed", "numeric field bid must be a number", 4);
+    assertDead("wrong_type", "numeric field bid must be a number", 4);
     assertThat(scores.isEmpty()).isTrue();
+  }
+
+  /**
+   * A numeric model field takes only numbers: a string there ("NaN", "3", "") is a validation
+   * failure ({@code wrong_type}) in both formats and on both paths (JSON: decoded; Avro: read
+   * straight from the bytes), never scored as missing and never {@code scoring_failed}.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"json", "avro"})
+  void shouldRejectAStringInANumericFieldAsWrongTypeNamingFieldAndValue(String format) {
+    start(format, false, TopologyConfig.LABELS_ENABLED_CONFIG, "false");
+    CtrModel v1 = publish(MODEL, 1, 11);
+    String[] strings = {"NaN", "notanumber", "3", "", "Infinity", "1.5"};
+    long offset = 0;
+    for (String s : strings) {
+      Impression ctx = TestModels.impression("s-ctx-" + offset, 1L, 2, rnd);
+      ctx.getContext().put("hour", s);
+      pipe(ctx, format);
+      assertDead("wrong_type", "context.hour", offset);
+      offset++;
+      Impression cand = TestModels.impression("s-cand-" + offset, 1L, 3, rnd);
+      cand.getCandidates().get(2).getFeatures().put("bid", s);
+      pipe(cand, format);
+      TestRecord<byte[], byte[]> r = dlq.readRecord();
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).isEqualTo("wrong_type");
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.ERROR_MESSAGE))
+          .contains("candidates[2].features.bid", "numeric field bid must be a number", "\"" + s + "\"");
+      offset++;
+    }
+    // the value is quoted to a bounded length
+    Impression longValue = TestModels.impression("s-long", 1L, 1, rnd);
+    longValue.getContext().put("hour", "9".repeat(5000));
+    pipe(longValue, format);
+    TestRecord<byte[], byte[]> r = dlq.readRecord();
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).isEqualTo("wrong_type");
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.ERROR_MESSAGE)).contains("5000 characters").hasSizeLessThan(300);
+    assertThat(DeadLetters.header(r.headers(), DeadLetters.TRUNCATED)).isNull();
+    // a number that is not finite stays non_finite; nothing above was scored
+    if (format.equals("json")) { // the JSON literal NaN (encodeJson would quote it)
+      pipeRaw("{\"eventId\":\"s-nan\",\"context\":{\"hour\":NaN},\"candidates\":[{\"adId\":\"a\"}]}");
+    } else {
+      Impression nan = TestModels.impression("s-nan", 1L, 1, rnd);
+      nan.getContext().put("hour", Double.NaN);
+      pipe(nan, format);
+    }
+    assertDead("non_finite", "context.hour", offset + 1);
+    assertThat(scores.isEmpty()).isTrue();
+    assertThat(MetricValues.value(prom, "ctr_dlq_records", "topic", "impressions", "reason", "wrong_type"))
+        .isEqualTo(2.0 * strings.length + 1);
+    // categorical fields keep taking numbers (by their decimal string) and strings
+    Impression numberCategory = TestModels.impression("s-ok", 1_700_000_000_000L, 2, rnd);
+    numberCategory.getContext().put("user", 1005.0);
+    pipe(numberCategory, format);
+    Map<String, Object> stringCategory = new HashMap<>(numberCategory.getContext());
+    stringCategory.put("user", "1005");
+    Impression asString = new Impression(numberCategory.getEventId(), numberCategory.getTimestampMs(), stringCategory,
+        numberCategory.getCandidates());
+    assertLiveScores(scores.readValuesToList(), asString, v1);
   }
 
   @Test

@@ -101,9 +101,10 @@ public interface CompressionPipeline {
     }
 
     /**
-     * The rows {@code model} can encode, as the topology would score them: a row the model's
-     * encoder rejects (e.g. a numeric field given a non-numeric string, which the topology
-     * dead-letters as {@code scoring_failed}) is left out instead of failing the whole run.
+     * The rows {@code model} can encode, as the topology would score them: typed as events
+     * ({@link io.ctrstreams.model.FeatureEncoder#encodeTyped}, the rule the topology validates
+     * impressions with), so a row the encoder rejects (e.g. a numeric field given a string, which
+     * the topology dead-letters as {@code wrong_type}) is left out instead of failing the whole run.
      */
     CompressionData encodableBy(CtrModel model) {
       FeatureVector v = model.encoder().newFeatureVector();
@@ -124,7 +125,7 @@ public interface CompressionPipeline {
       for (int i = 0; i < in.size(); i++) {
         try {
           v.clear();
-          model.encoder().encode(in.get(i), v);
+          model.encoder().encodeTyped(in.get(i), null, v);
         } catch (CtrException e) {
           continue;
         }

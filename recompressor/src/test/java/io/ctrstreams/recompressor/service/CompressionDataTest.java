@@ -69,4 +69,23 @@ class CompressionDataTest {
     assertThat(d.holdoutLabels()).containsExactly(0f, 1f);
     assertThat(sampled.droppedTo(d)).isEqualTo(3);
   }
+
+  @Test
+  void shouldLeaveOutRowsWithAStringInANumericFieldAsTheTopologyRejectsThem() {
+    CtrModel model = CtrModel.random(ModelSpec.builder().name("m").architecture(Architecture.DNN)
+        .field(FieldSpec.logBucket("I1", FieldSpec.Role.CONTEXT, 16, 4))
+        .field(FieldSpec.categorical("ad", FieldSpec.Role.CANDIDATE, 0, 64, 4)).mlp(8).build(), 7L);
+    Map<String, Object> good = new HashMap<>(Map.of("I1", 3.0, "ad", 1005.0));
+    List<Map<String, Object>> calibration = new java.util.ArrayList<>(List.of(good));
+    for (String s : List.of("NaN", "3", "")) {
+      calibration.add(new HashMap<>(Map.of("I1", s, "ad", "y")));
+    }
+    CompressionPipeline.CompressionData sampled =
+        new CompressionPipeline.CompressionData(calibration, List.of(), new float[0]);
+
+    CompressionPipeline.CompressionData d = sampled.encodableBy(model);
+
+    assertThat(d.calibration()).containsExactly(good);
+    assertThat(sampled.droppedTo(d)).isEqualTo(3);
+  }
 }

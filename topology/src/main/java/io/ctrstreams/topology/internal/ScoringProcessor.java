@@ -171,6 +171,9 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     try {
       n = imp == null ? visited.candidates() : sc.features.encode(imp);
       sc.score(sc.features, n);
+    } catch (CodecException e) {
+      dead(record, e.reason().label(), e); // a numeric model field given a string: wrong_type
+      return;
     } catch (RuntimeException e) {
       dead(record, DeadLetters.SCORING_FAILED, e);
       return;

@@ -229,6 +229,8 @@ public final class FaultSuite {
 
   /** The state of one case. */
   private final class Case {
+    private volatile int stalledSeen;
+    private volatile long stalledAfterMs;
     private final Fault fault;
     private final String prefix;
     private final Map<String, String> topics = new LinkedHashMap<>();
@@ -262,6 +264,11 @@ public final class FaultSuite {
         create.add(KafkaTopics.plain(topics.get(k), PARTITIONS));
       }
       services.createTopics(create);
+      if (fault == Fault.FAILOVER) {
+        // the survivor reports the dead instance's partitions while they wait for the session timeout
+        topics.put(TopologyConfig.HEALTH_STALL_THRESHOLD_MS_CONFIG, "3000");
+        topics.put(TopologyConfig.HEALTH_PROGRESS_INTERVAL_MS_CONFIG, "500");
+      }
       int n = fault == Fault.FAILOVER ? 2 : 1;
       for (int i = 0; i < n; i++) {
         instances.add(services.topology(fault.label() + "-" + (char) ('a' + i), prefix + "-app", model.name(), topics));
@@ -316,6 +323,23 @@ public final class FaultSuite {
         case FAILOVER -> {
           instances.get(0).jvm().kill9();
           mark();
+          Services.Topology survivor = instances.get(1);
+          Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted() && stalledSeen == 0) {
+              long n = survivor.body("/health/ready").lines().filter(l -> l.startsWith("stalled=")).count();
+              if (n > 0) {
+                stalledSeen = (int) n;
+                stalledAfterMs = System.currentTimeMillis() - faultMs;
+              }
+              try {
+                Thread.sleep(250);
+              } catch (InterruptedException e) {
+                return;
+              }
+            }
+          }, "chaos-stall-probe");
+          t.setDaemon(true);
+          t.start();
           return "failover to the survivor";
         }
         case POISON_1MB -> {
@@ -398,6 +422,13 @@ public final class FaultSuite {
           note.add("hostile record neither scored nor dead-lettered");
           lost++;
         }
+      }
+      if (fault == Fault.FAILOVER) {
+        note.add(stalledSeen > 0
+            ? String.format(Locale.ROOT, "survivor's /health/ready listed %d stalled partition(s) %.1f s after the kill",
+                stalledSeen, stalledAfterMs / 1e3)
+            : "survivor listed no stalled partition");
+        expectation = stalledSeen > 0;
       }
       if (fault == Fault.CORRUPT_MODEL) {
         expectation = faultNote.startsWith("v2 rejected") && watcher.otherVersionScores() == 0;

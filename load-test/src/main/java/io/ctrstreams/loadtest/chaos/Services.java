@@ -122,6 +122,12 @@ final class Services implements AutoCloseable {
       return r == null ? -1 : r.statusCode();
     }
 
+    /** The body of GET {@code path}, or "" when the instance does not answer. */
+    String body(String path) {
+      HttpResponse<String> r = get(path);
+      return r == null ? "" : r.body();
+    }
+
     /** The /metrics text, or "" when the instance does not answer. */
     String metrics() {
       HttpResponse<String> r = get("/metrics");

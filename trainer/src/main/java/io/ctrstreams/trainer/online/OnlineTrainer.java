@@ -1,16 +1,31 @@
 package io.ctrstreams.trainer.online;
 
+import io.ctrstreams.model.delta.DeltaEncoder;
+import io.ctrstreams.model.delta.DeltaState;
+import io.ctrstreams.model.delta.ModelDelta;
 import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.model.format.ModelFile;
+import io.ctrstreams.serving.DeltaRecords;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServiceThread;
+import io.ctrstreams.trainer.TrainerException;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +37,13 @@ import org.slf4j.LoggerFactory;
  * + manifest transport as the models topic; the manifest carries the version and the training
  * stats, the .ctrm is the learner's snapshot as it is). Version numbers continue after the newest one on the
  * topic, so a restart never reuses one. The source's offsets are committed after each publish.
+ *
+ * <p><b>Deltas</b> ({@code delta.enabled}): every snapshot is also the keyframe of a delta chain;
+ * between snapshots, every {@code delta.interval.ms} the trainer sends {@code D = Q(C(x - w))} to
+ * the model-deltas topic ({@link DeltaEncoder}: top-k with error feedback on the weights), and a
+ * snapshot comes early when the residual ratio passes {@code delta.keyframe.residual.ratio}.
+ * Each keyframe's manifest records where its chain starts on the deltas topic ({@link
+ * #DELTA_OFFSET_KEY}), so a consumer seeks there after loading it.
  */
 public final class OnlineTrainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
@@ -40,6 +62,26 @@ public final class OnlineTrainer implements AutoCloseable {
   private volatile long lastVersion = -1;
   private long examplesAtSnapshot;
   private long lastSnapshotMs;
+  private KafkaProducer<byte[], byte[]> deltaProducer;
+  private DeltaEncoder deltas;
+  private long nextDeltaOffset;
+  private long lastDeltaMs;
+  private long examplesAtDelta;
+  private volatile long deltasSent;
+  private volatile long deltaBytes;
+  private final List<DeltaListener> deltaListeners = new CopyOnWriteArrayList<>();
+
+  /** Manifest metadata key of a keyframe: the offset of its chain's first delta on the deltas topic. */
+  public static final String DELTA_OFFSET_KEY = "delta.offset";
+  /** Manifest metadata key of a keyframe: the deltas topic. */
+  public static final String DELTA_TOPIC_KEY = "delta.topic";
+
+  /** Listener of sent deltas. */
+  @FunctionalInterface
+  public interface DeltaListener {
+    /** Called on the trainer thread after each delta is acknowledged, with its record size. */
+    void onDelta(ModelDelta delta, int bytes);
+  }
 
   /** Listener of published snapshots. */
   @FunctionalInterface
@@ -61,11 +103,31 @@ public final class OnlineTrainer implements AutoCloseable {
     listeners.add(Objects.requireNonNull(l));
   }
 
+  /** Adds a delta listener. */
+  public void addDeltaListener(DeltaListener l) {
+    deltaListeners.add(Objects.requireNonNull(l));
+  }
+
   /** Starts the trainer thread. */
   public synchronized OnlineTrainer start() {
     worker.checkNotStarted("trainer");
     publisher = new ModelPublisher(config.producerConfigs(), config.modelUpdatesTopic());
     lastVersion = Math.max(0, publisher.topicState(config.modelName()).newestVersion());
+    if (config.deltaEnabled()) {
+      Map<String, Object> p = config.producerConfigs();
+      p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      p.put(ProducerConfig.ACKS_CONFIG, "all");
+      p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, OnlineTrainerConfig.DELTA_MAX_RECORD_BYTES);
+      p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ctr-trainer-deltas");
+      deltaProducer = new KafkaProducer<>(p);
+      try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+          config.consumerConfigs(null, "ctr-trainer-deltas-offsets"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        TopicPartition tp = new TopicPartition(config.deltasTopic(), 0);
+        nextDeltaOffset = c.endOffsets(List.of(tp), java.time.Duration.ofSeconds(30)).get(tp);
+      }
+    }
     lastSnapshotMs = System.currentTimeMillis();
     worker.start("ctr-trainer", false, this::run, e -> LOG.error("trainer stopped: {}", e.toString(), e));
     return this;
@@ -86,6 +148,8 @@ public final class OnlineTrainer implements AutoCloseable {
       }
       if (snapshotDue()) {
         publishSnapshot();
+      } else if (deltas != null && deltaDue()) {
+        publishDelta();
       }
     }
   }
@@ -94,20 +158,70 @@ public final class OnlineTrainer implements AutoCloseable {
     if (examples < config.minExamples() || examples == examplesAtSnapshot) {
       return false;
     }
+    if (deltaProducer != null && deltas == null) {
+      return true; // the first keyframe: the chain starts from it
+    }
     long now = System.currentTimeMillis();
     return (config.snapshotIntervalMs() > 0 && now - lastSnapshotMs >= config.snapshotIntervalMs())
-        || (config.snapshotExamples() > 0 && examples - examplesAtSnapshot >= config.snapshotExamples());
+        || (config.snapshotExamples() > 0 && examples - examplesAtSnapshot >= config.snapshotExamples())
+        || (deltas != null && deltas.residualRatio() > config.keyframeResidualRatio());
+  }
+
+  private boolean deltaDue() {
+    return examples != examplesAtDelta && System.currentTimeMillis() - lastDeltaMs >= config.deltaIntervalMs();
+  }
+
+  private void publishDelta() {
+    long now = System.currentTimeMillis();
+    ModelDelta d = deltas.next(learner.snapshot().toFile(), examples, examples, now);
+    byte[] value = DeltaRecords.encode(d);
+    try {
+      RecordMetadata md = deltaProducer.send(new ProducerRecord<>(config.deltasTopic(), 0,
+          config.modelName().getBytes(StandardCharsets.UTF_8), value)).get();
+      nextDeltaOffset = md.offset() + 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TrainerException("interrupted while sending delta " + d.sequence() + " of " + config.modelName());
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new TrainerException("sending delta " + d.sequence() + " of " + config.modelName() + " to "
+          + config.deltasTopic() + " failed: " + e.getCause().getMessage(), e.getCause());
+    }
+    lastDeltaMs = now;
+    examplesAtDelta = examples;
+    deltasSent++;
+    deltaBytes += value.length;
+    metrics.delta(value.length, deltas.residualRatio());
+    for (DeltaListener l : deltaListeners) {
+      l.onDelta(d, value.length);
+    }
   }
 
   private void publishSnapshot() {
     long version = lastVersion + 1;
     // Encoded once, as the learner made it: the manifest names the version and carries the stats.
-    byte[] bytes = CtrmFormat.toBytes(learner.snapshot().toFile());
+    ModelFile file = learner.snapshot().toFile();
+    byte[] bytes = CtrmFormat.toBytes(file);
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("examples-trained", Long.toString(examples));
     meta.put("training-loss", String.format(Locale.ROOT, "%.5f", loss));
     meta.put("trained-at-ms", Long.toString(System.currentTimeMillis()));
+    if (deltaProducer != null) {
+      meta.put(DELTA_TOPIC_KEY, config.deltasTopic());
+      meta.put(DELTA_OFFSET_KEY, Long.toString(nextDeltaOffset));
+    }
     publisher.publish(config.modelName(), version, bytes, meta);
+    if (deltaProducer != null) {
+      String reason = deltas == null ? "start" : deltas.residualRatio() > config.keyframeResidualRatio() ? "residual"
+          : "interval";
+      if (deltas == null) {
+        deltas = new DeltaEncoder(config.modelName(), version, file, config.deltaTopkRatio(), config.deltaEncoding());
+      } else {
+        deltas.keyframe(version, file);
+      }
+      metrics.keyframe(reason);
+      lastDeltaMs = System.currentTimeMillis();
+      examplesAtDelta = examples;
+    }
     source.commit();
     lastVersion = version;
     snapshots++;
@@ -141,6 +255,24 @@ public final class OnlineTrainer implements AutoCloseable {
     return lastVersion;
   }
 
+  /** Deltas sent by this instance. */
+  public long deltasSent() {
+    return deltasSent;
+  }
+
+  /** Bytes of the delta records sent by this instance. */
+  public long deltaBytes() {
+    return deltaBytes;
+  }
+
+  /**
+   * The weights the delta chain's consumers hold after the last delta, or null without deltas;
+   * read it only after {@link #close()} (the trainer thread owns it).
+   */
+  public DeltaState deltaState() {
+    return deltas == null ? null : deltas.state();
+  }
+
   /** What stopped the thread, or null. */
   public Throwable failure() {
     return worker.failure();
@@ -151,6 +283,9 @@ public final class OnlineTrainer implements AutoCloseable {
   public synchronized void close() {
     if (worker.stop(60_000)) {
       publisher.close();
+      if (deltaProducer != null) {
+        deltaProducer.close();
+      }
     }
     source.close();
     learner.close();

@@ -1,5 +1,6 @@
 package io.ctrstreams.trainer.online;
 
+import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ServiceConfig;
 import java.util.List;
@@ -41,6 +42,22 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String MIN_EXAMPLES_CONFIG = "snapshot.min.examples";
   /** Seed. */
   public static final String SEED_CONFIG = "seed";
+  /** Delta stream on/off. */
+  public static final String DELTA_ENABLED_CONFIG = "delta.enabled";
+  /** Deltas topic. */
+  public static final String DELTAS_TOPIC_CONFIG = "topic.model-deltas";
+  /** Delta interval. */
+  public static final String DELTA_INTERVAL_MS_CONFIG = "delta.interval.ms";
+  /** Top-k ratio. */
+  public static final String DELTA_TOPK_RATIO_CONFIG = "delta.topk.ratio";
+  /** Value encoding. */
+  public static final String DELTA_ENCODING_CONFIG = "delta.encoding";
+  /** Keyframe when the residual ratio exceeds this. */
+  public static final String DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG = "delta.keyframe.residual.ratio";
+  /** Retention of the deltas topic when created. */
+  public static final String DELTA_RETENTION_MS_CONFIG = "delta.retention.ms";
+  /** Largest delta record (topic max.message.bytes and producer max.request.size). */
+  public static final int DELTA_MAX_RECORD_BYTES = 16 << 20;
 
   private static final ConfigDef DEF = new Definitions()
       .name(GROUP_ID_CONFIG, "ctr-trainer", Importance.MEDIUM,
@@ -72,6 +89,21 @@ public final class OnlineTrainerConfig extends ServiceConfig {
       .define(MIN_EXAMPLES_CONFIG, Type.LONG, 1_000L, Range.atLeast(0L), Importance.LOW,
           "Examples trained before the first snapshot may be published (no half-initialised models).")
       .define(SEED_CONFIG, Type.LONG, 7L, Range.atLeast(0L), Importance.LOW, "Seed of weight initialisation and shuffling.")
+      .group("Delta refresh (docs/model-deltas.md)")
+      .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+          "Between snapshots, send compressed deltas with error feedback to topic.model-deltas; snapshots are the chain's keyframes.")
+      .name(DELTAS_TOPIC_CONFIG, "model-deltas", Importance.MEDIUM,
+          "Topic of the delta chain (cleanup.policy=delete, never compacted), key = model name.")
+      .define(DELTA_INTERVAL_MS_CONFIG, Type.LONG, 1_000L, Range.between(10L, 3_600_000L), Importance.MEDIUM,
+          "Send a delta this often (wall clock) while training goes on.")
+      .define(DELTA_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
+          "Top-k ratio of the compressor: per tensor the largest residuals (per embedding table whole rows by residual norm); the rest stays in the residual.")
+      .define(DELTA_ENCODING_CONFIG, Type.STRING, "fp32", ValidString.in("fp32", "fp16"), Importance.LOW,
+          "Value encoding of deltas: fp32 (exact) or fp16 (half the bytes; the rounding error stays in the residual).")
+      .define(DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG, Type.DOUBLE, 0.05, Range.between(1e-9, 1.0), Importance.LOW,
+          "Publish a keyframe early when ||x - w|| / ||x|| (what the deltas have not carried yet) exceeds this.")
+      .define(DELTA_RETENTION_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(60_000L), Importance.LOW,
+          "retention.ms of the deltas topic when the trainer creates it; must cover at least two keyframe intervals (checked).")
       .build();
 
   /** Parses and cross-checks {@code props}; unknown keys are kept for the Kafka clients. */
@@ -85,6 +117,46 @@ public final class OnlineTrainerConfig extends ServiceConfig {
       throw new ConfigException(SNAPSHOT_INTERVAL_MS_CONFIG, 0,
           "and " + SNAPSHOT_EXAMPLES_CONFIG + " are both 0: no snapshot would ever be published");
     }
+    if (deltaEnabled() && snapshotIntervalMs() > 0 && deltaRetentionMs() < 2 * snapshotIntervalMs()) {
+      throw new ConfigException(DELTA_RETENTION_MS_CONFIG, deltaRetentionMs(),
+          "must be at least two keyframe intervals (2 x " + SNAPSHOT_INTERVAL_MS_CONFIG + " = "
+              + 2 * snapshotIntervalMs() + "): a consumer restarting on the newest keyframe must find its deltas");
+    }
+  }
+
+  /** Whether the delta stream is on. */
+  public boolean deltaEnabled() {
+    return getBoolean(DELTA_ENABLED_CONFIG);
+  }
+
+  /** The deltas topic. */
+  public String deltasTopic() {
+    return getString(DELTAS_TOPIC_CONFIG);
+  }
+
+  /** Delta interval. */
+  public long deltaIntervalMs() {
+    return getLong(DELTA_INTERVAL_MS_CONFIG);
+  }
+
+  /** Top-k ratio. */
+  public double deltaTopkRatio() {
+    return getDouble(DELTA_TOPK_RATIO_CONFIG);
+  }
+
+  /** Value encoding. */
+  public ValueEncoding deltaEncoding() {
+    return ValueEncoding.valueOf(getString(DELTA_ENCODING_CONFIG).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** Residual ratio that forces a keyframe. */
+  public double keyframeResidualRatio() {
+    return getDouble(DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG);
+  }
+
+  /** Retention of a created deltas topic. */
+  public long deltaRetentionMs() {
+    return getLong(DELTA_RETENTION_MS_CONFIG);
   }
 
   /** The definitions (for docs and tooling). */
@@ -100,7 +172,13 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** The snapshot topic, compacted, one partition (the labeled topic is the topology's). */
   @Override
   public List<NewTopic> requiredTopics() {
-    return List.of(KafkaTopics.compacted(modelUpdatesTopic(), 1));
+    if (!deltaEnabled()) {
+      return List.of(KafkaTopics.compacted(modelUpdatesTopic(), 1));
+    }
+    NewTopic deltas = KafkaTopics.plain(deltasTopic(), 1).configs(Map.of(
+        "cleanup.policy", "delete", "retention.ms", Long.toString(deltaRetentionMs()),
+        "max.message.bytes", Integer.toString(DELTA_MAX_RECORD_BYTES)));
+    return List.of(KafkaTopics.compacted(modelUpdatesTopic(), 1), deltas);
   }
 
   /** Whether to train on the synthetic stream instead of the labeled topic. */

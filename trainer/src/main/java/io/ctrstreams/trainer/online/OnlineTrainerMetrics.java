@@ -12,6 +12,10 @@ public final class OnlineTrainerMetrics {
   private final Counter snapshots;
   private final Gauge lastSnapshot;
   private final Gauge version;
+  private final Counter deltas;
+  private final Counter deltaBytes;
+  private final Gauge residual;
+  private final Counter keyframes;
 
   /** Registers every metric in {@code registry}. */
   public OnlineTrainerMetrics(PrometheusRegistry registry) {
@@ -25,6 +29,28 @@ public final class OnlineTrainerMetrics {
         .help("Unix time of the last published snapshot.").register(registry);
     version = Gauge.builder().name("ctr_trainer_snapshot_version")
         .help("Version of the last published snapshot.").register(registry);
+    deltas = Counter.builder().name("ctr_trainer_deltas_sent_total")
+        .help("Deltas sent to the model-deltas topic.").register(registry);
+    deltaBytes = Counter.builder().name("ctr_trainer_delta_bytes_total").unit(Unit.BYTES)
+        .help("Bytes of the delta records sent.").register(registry);
+    residual = Gauge.builder().name("ctr_trainer_delta_residual_ratio")
+        .help("||x - w|| / ||x|| after the last delta: what the delta chain has not carried yet.").register(registry);
+    keyframes = Counter.builder().name("ctr_trainer_keyframes_total")
+        .help("Snapshots published as delta-chain keyframes, by reason (start, interval, residual).")
+        .labelNames("reason").register(registry);
+  }
+
+  /** One delta sent. */
+  public void delta(int bytes, double residualRatio) {
+    deltas.inc();
+    deltaBytes.inc(bytes);
+    residual.set(residualRatio);
+  }
+
+  /** One keyframe published. */
+  public void keyframe(String reason) {
+    keyframes.labelValues(reason).inc();
+    residual.set(0);
   }
 
   /** One batch trained. */

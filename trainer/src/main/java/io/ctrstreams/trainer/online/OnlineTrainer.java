@@ -273,6 +273,11 @@ public final class OnlineTrainer implements AutoCloseable {
     return deltas == null ? null : deltas.state();
   }
 
+  /** Sequence number of the last delta on the current keyframe (0 right after one); read after {@link #close()}. */
+  public long deltaSequence() {
+    return deltas == null ? 0 : deltas.sequence();
+  }
+
   /** What stopped the thread, or null. */
   public Throwable failure() {
     return worker.failure();

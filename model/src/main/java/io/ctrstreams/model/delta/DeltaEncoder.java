@@ -31,7 +31,20 @@ public final class DeltaEncoder {
   private long sequence;
   private double residualNorm;
   private double modelNorm;
-  private float[] scratch = new float[0];
+  private final Scope scope;
+  private float[][] scores;
+
+  /** How the top-k budget is spread. */
+  public enum Scope {
+    /** {@code ceil(ratio * units)} units of every tensor. */
+    TENSOR,
+    /**
+     * {@code ceil(ratio * values)} values for the whole model, to the units with the largest
+     * squared residual per value, wherever they are (tables that training barely touches give
+     * their share to the layers that moved).
+     */
+    MODEL
+  }
 
   /**
    * An encoder whose consumers start from {@code keyframe}, published as {@code baseVersion}.
@@ -39,7 +52,14 @@ public final class DeltaEncoder {
    * @param ratio top-k ratio in (0, 1]
    */
   public DeltaEncoder(String model, long baseVersion, ModelFile keyframe, double ratio, ValueEncoding encoding) {
+    this(model, baseVersion, keyframe, ratio, encoding, Scope.TENSOR);
+  }
+
+  /** As {@link #DeltaEncoder(String, long, ModelFile, double, ValueEncoding)} with a budget scope. */
+  public DeltaEncoder(String model, long baseVersion, ModelFile keyframe, double ratio, ValueEncoding encoding,
+      Scope scope) {
     this.model = Objects.requireNonNull(model, "model");
+    this.scope = Objects.requireNonNull(scope, "scope");
     if (!(ratio > 0 && ratio <= 1)) {
       throw new IllegalArgumentException("top-k ratio must be in (0, 1], found " + ratio);
     }
@@ -51,6 +71,7 @@ public final class DeltaEncoder {
   /** Restarts the chain: consumers now start from {@code x}, published as {@code baseVersion}. */
   public void keyframe(long baseVersion, ModelFile x) {
     this.w = DeltaState.of(x);
+    this.scores = null;
     this.base = baseVersion;
     this.sequence = 0;
     this.residualNorm = 0;
@@ -64,14 +85,18 @@ public final class DeltaEncoder {
    */
   public ModelDelta next(ModelFile x, long trainerStep, long examplesTrained, long nowMs) {
     List<Tensor> xs = x.tensors();
-    if (xs.size() != w.tensorCount()) {
-      throw new CtrModelException("model " + model + " has " + xs.size() + " tensors, the chain " + w.tensorCount());
+    int nt = w.tensorCount();
+    if (xs.size() != nt) {
+      throw new CtrModelException("model " + model + " has " + xs.size() + " tensors, the chain " + nt);
     }
-    List<TensorDelta> out = new ArrayList<>();
+    // 1. squared residual per unit (a row of an embedding table, an element otherwise)
+    if (scores == null) {
+      scores = new float[nt][];
+    }
     double before = 0;
-    double after = 0;
     double xNorm = 0;
-    for (int t = 0; t < xs.size(); t++) {
+    long values = 0;
+    for (int t = 0; t < nt; t++) {
       Tensor xt = xs.get(t);
       if (!xt.name().equals(w.name(t)) || xt.size() != w.values(t).length) {
         throw new CtrModelException("tensor " + t + " of model " + model + " is " + xt.name() + " with "
@@ -81,12 +106,12 @@ public final class DeltaEncoder {
       float[] wv = w.values(t);
       int unit = w.unit(t);
       int units = wv.length / unit;
-      if (scratch.length < units) {
-        scratch = new float[units];
+      if (scores[t] == null) {
+        scores[t] = new float[units];
       }
-      double sq = 0;
+      float[] sc = scores[t];
       for (int u = 0; u < units; u++) {
-        double s = 0;
+        double su = 0;
         for (int c = 0; c < unit; c++) {
           int i = u * unit + c;
           if (!Float.isFinite(xv[i])) {
@@ -94,41 +119,165 @@ public final class DeltaEncoder {
                 + " at " + i + ": a diverged model is not sent");
           }
           float r = xv[i] - wv[i];
-          s += (double) r * r;
+          su += (double) r * r;
           xNorm += (double) xv[i] * xv[i];
         }
-        scratch[u] = (float) s;
-        sq += s;
+        sc[u] = (float) su;
+        before += su;
       }
-      before += sq;
-      int k = (int) Math.min(units, Math.ceil(ratio * units));
-      int[] picked = topK(scratch, units, k);
-      if (picked.length == 0) {
+      values += wv.length;
+    }
+    // 2. which units: per tensor, or by residual per value against one budget for the model
+    int[][] picked = new int[nt][];
+    if (scope == Scope.TENSOR) {
+      for (int t = 0; t < nt; t++) {
+        int units = scores[t].length;
+        picked[t] = topK(scores[t], units, (int) Math.min(units, Math.ceil(ratio * units)));
+      }
+    } else {
+      pickByDensity(picked, (long) Math.min(values, Math.ceil(ratio * values)));
+    }
+    // 3. send them: Q(r), applied to w with the consumers' rule
+    List<TensorDelta> out = new ArrayList<>();
+    double after = before;
+    for (int t = 0; t < nt; t++) {
+      if (picked[t].length == 0) {
         continue;
       }
-      float[] values = new float[picked.length * unit];
-      double sentBefore = 0;
-      double sentAfter = 0;
-      for (int j = 0; j < picked.length; j++) {
+      float[] xv = xs.get(t).data();
+      float[] wv = w.values(t);
+      int unit = w.unit(t);
+      float[] vals = new float[picked[t].length * unit];
+      for (int j = 0; j < picked[t].length; j++) {
         for (int c = 0; c < unit; c++) {
-          int i = picked[j] * unit + c;
+          int i = picked[t][j] * unit + c;
           float r = xv[i] - wv[i];
           float q = encoding.round(encoding == ValueEncoding.FP16 ? Math.max(-HALF_MAX, Math.min(HALF_MAX, r)) : r);
-          values[j * unit + c] = q;
-          sentBefore += (double) r * r;
+          vals[j * unit + c] = q;
           float left = xv[i] - (wv[i] + q);
-          sentAfter += (double) left * left;
+          after += (double) left * left - (double) r * r;
         }
       }
-      after += sq - sentBefore + sentAfter;
-      w.add(t, picked, values, null);
-      out.add(new TensorDelta(xt.name(), picked, values));
+      w.add(t, picked[t], vals, null);
+      out.add(new TensorDelta(xs.get(t).name(), picked[t], vals));
     }
     sequence++;
     residualNorm = Math.sqrt(Math.max(0, after));
     modelNorm = Math.sqrt(xNorm);
     return new ModelDelta(model, base, sequence, encoding, trainerStep, examplesTrained, nowMs, residualNorm, modelNorm,
         w.hash(), out);
+  }
+
+  /**
+   * Model scope: the units with the largest squared residual per value, until {@code budget}
+   * values; ties at the threshold in tensor and index order. Captures at least {@code budget /
+   * values} of the squared residual (the greedy order by density), so C stays contractive.
+   */
+  private void pickByDensity(int[][] picked, long budget) {
+    int n = 0;
+    for (float[] sc : scores) {
+      for (float v : sc) {
+        if (v > 0) {
+          n++;
+        }
+      }
+    }
+    float[] dens = new float[n];
+    int[] weight = new int[n];
+    long positive = 0;
+    for (int t = 0, j = 0; t < scores.length; t++) {
+      int unit = w.unit(t);
+      for (float v : scores[t]) {
+        if (v > 0) {
+          dens[j] = v / unit;
+          weight[j++] = unit;
+          positive += unit;
+        }
+      }
+    }
+    float threshold;
+    long tieBudget;
+    if (positive <= budget) {
+      threshold = 0;
+      tieBudget = 0;
+    } else {
+      long[] at = new long[1];
+      threshold = weightedThreshold(dens, weight, n, budget, at);
+      tieBudget = budget - at[0]; // values left for units exactly at the threshold
+    }
+    for (int t = 0; t < scores.length; t++) {
+      float[] sc = scores[t];
+      int unit = w.unit(t);
+      int[] idx = new int[sc.length];
+      int k = 0;
+      for (int u = 0; u < sc.length; u++) {
+        float d = sc[u] / unit;
+        if (sc[u] > 0 && (d > threshold || (d == threshold && tieBudget >= unit))) {
+          if (d == threshold) {
+            tieBudget -= unit;
+          }
+          idx[k++] = u;
+        }
+      }
+      picked[t] = java.util.Arrays.copyOf(idx, k);
+    }
+  }
+
+  /**
+   * The density {@code tau} at which the weight of the units denser than {@code tau}, in
+   * descending order, reaches {@code need}; {@code above[0]} = the weight strictly above it.
+   * Weighted quickselect, expected O(n); reorders both arrays.
+   */
+  static float weightedThreshold(float[] d, int[] w, int n, long need, long[] above) {
+    int lo = 0;
+    int hi = n; // exclusive
+    long taken = 0;
+    while (true) {
+      float p = median(d[lo], d[(lo + hi - 1) >>> 1], d[hi - 1]);
+      // three-way partition of [lo, hi): > p | == p | < p
+      int gt = lo;
+      int i = lo;
+      int lt = hi;
+      while (i < lt) {
+        if (d[i] > p) {
+          swap(d, w, gt++, i++);
+        } else if (d[i] < p) {
+          swap(d, w, i, --lt);
+        } else {
+          i++;
+        }
+      }
+      long wg = 0;
+      for (int j = lo; j < gt; j++) {
+        wg += w[j];
+      }
+      long we = 0;
+      for (int j = gt; j < lt; j++) {
+        we += w[j];
+      }
+      if (taken + wg >= need && gt > lo) {
+        hi = gt;
+      } else if (taken + wg + we >= need) {
+        above[0] = taken + wg;
+        return p;
+      } else {
+        taken += wg + we;
+        lo = lt;
+        if (lo >= hi) {
+          above[0] = taken;
+          return 0;
+        }
+      }
+    }
+  }
+
+  private static void swap(float[] d, int[] w, int a, int b) {
+    float t = d[a];
+    d[a] = d[b];
+    d[b] = t;
+    int u = w[a];
+    w[a] = w[b];
+    w[b] = u;
   }
 
   /** The weights consumers hold after the last delta (live: do not modify). */

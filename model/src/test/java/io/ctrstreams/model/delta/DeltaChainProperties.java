@@ -59,12 +59,12 @@ class DeltaChainProperties {
   @Property(tries = 60)
   void aConsumerShouldHoldTheProducersWeightsBitForBit(
       @ForAll long seed, @ForAll @DoubleRange(min = 0.001, max = 1) @Scale(4) double ratio, @ForAll boolean fp16,
-      @ForAll @IntRange(min = 1, max = 40) int steps) {
+      @ForAll @IntRange(min = 1, max = 40) int steps, @ForAll DeltaEncoder.Scope scope) {
     Random rnd = new Random(seed);
     int rows = 1 + rnd.nextInt(300);
     ModelFile x = file(gaussian(rnd, rows * 3, 0.1), rows, gaussian(rnd, 4 * (1 + rnd.nextInt(20)), 0.3),
         gaussian(rnd, 1 + rnd.nextInt(9), 0.01));
-    DeltaEncoder producer = new DeltaEncoder("m", 7, x, ratio, fp16 ? ValueEncoding.FP16 : ValueEncoding.FP32);
+    DeltaEncoder producer = new DeltaEncoder("m", 7, x, ratio, fp16 ? ValueEncoding.FP16 : ValueEncoding.FP32, scope);
     DeltaApplier consumer = new DeltaApplier();
     consumer.keyframe(7, x);
     for (int s = 0; s < steps; s++) {
@@ -104,6 +104,43 @@ class DeltaChainProperties {
       }
       assertThat(left).isLessThanOrEqualTo((1 - (double) k / d) * all + 1e-9);
     }
+  }
+
+  @Property(tries = 200)
+  void aModelWideBudgetShouldContractAndKeepItsBudget(@ForAll long seed,
+      @ForAll @DoubleRange(min = 0.001, max = 1) @Scale(4) double ratio) {
+    Random rnd = new Random(seed);
+    int rows = 1 + rnd.nextInt(200);
+    ModelFile w = file(new float[rows * 3], rows, new float[4 * (1 + rnd.nextInt(30))], new float[1 + rnd.nextInt(9)]);
+    // uneven residuals: a few rows and some weights moved a lot
+    float[] table = gaussian(rnd, rows * 3, 0.01);
+    for (int i = rnd.nextInt(5); i > 0; i--) {
+      int r = rnd.nextInt(rows);
+      for (int c = 0; c < 3; c++) {
+        table[r * 3 + c] += (float) rnd.nextGaussian();
+      }
+    }
+    ModelFile x = file(table, rows, gaussian(rnd, w.tensors().get(1).size(), rnd.nextDouble()),
+        gaussian(rnd, w.tensors().get(2).size(), 1));
+    DeltaEncoder e = new DeltaEncoder("m", 1, w, ratio, ValueEncoding.FP32, DeltaEncoder.Scope.MODEL);
+    ModelDelta d = e.next(x, 0, 0, 0);
+    long total = 0;
+    double left = 0;
+    double all = 0;
+    for (int t = 0; t < x.tensors().size(); t++) {
+      float[] xv = x.tensors().get(t).data();
+      float[] wv = e.state().values(t);
+      total += xv.length;
+      for (int i = 0; i < xv.length; i++) {
+        left += Math.pow(xv[i] - wv[i], 2);
+        all += Math.pow(xv[i], 2);
+      }
+    }
+    long budget = (long) Math.min(total, Math.ceil(ratio * total));
+    assertThat(d.valueCount()).isLessThanOrEqualTo(budget);
+    // at least budget - (row width - 1) values go out: only a row that does not fit is skipped
+    assertThat(d.valueCount()).isGreaterThanOrEqualTo(Math.min(budget - 2, total));
+    assertThat(left).isLessThanOrEqualTo((1 - (double) (budget - 2) / total) * all + 1e-9);
   }
 
   @Property(tries = 60)

@@ -214,7 +214,8 @@ public final class OnlineTrainer implements AutoCloseable {
       String reason = deltas == null ? "start" : deltas.residualRatio() > config.keyframeResidualRatio() ? "residual"
           : "interval";
       if (deltas == null) {
-        deltas = new DeltaEncoder(config.modelName(), version, file, config.deltaTopkRatio(), config.deltaEncoding());
+        deltas = new DeltaEncoder(config.modelName(), version, file, config.deltaTopkRatio(), config.deltaEncoding(),
+            config.deltaTopkScope());
       } else {
         deltas.keyframe(version, file);
       }

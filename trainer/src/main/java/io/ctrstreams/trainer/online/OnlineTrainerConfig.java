@@ -1,5 +1,6 @@
 package io.ctrstreams.trainer.online;
 
+import io.ctrstreams.model.delta.DeltaEncoder;
 import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ServiceConfig;
@@ -52,6 +53,8 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String DELTA_TOPK_RATIO_CONFIG = "delta.topk.ratio";
   /** Value encoding. */
   public static final String DELTA_ENCODING_CONFIG = "delta.encoding";
+  /** Top-k scope. */
+  public static final String DELTA_TOPK_SCOPE_CONFIG = "delta.topk.scope";
   /** Keyframe when the residual ratio exceeds this. */
   public static final String DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG = "delta.keyframe.residual.ratio";
   /** Retention of the deltas topic when created. */
@@ -98,6 +101,8 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           "Send a delta this often (wall clock) while training goes on.")
       .define(DELTA_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
           "Top-k ratio of the compressor: per tensor the largest residuals (per embedding table whole rows by residual norm); the rest stays in the residual.")
+      .define(DELTA_TOPK_SCOPE_CONFIG, Type.STRING, "model", ValidString.in("model", "tensor"), Importance.LOW,
+          "How the top-k budget is spread: model (ratio x all values, to the units with the largest residual per value anywhere) or tensor (ratio x units of every tensor).")
       .define(DELTA_ENCODING_CONFIG, Type.STRING, "fp32", ValidString.in("fp32", "fp16"), Importance.LOW,
           "Value encoding of deltas: fp32 (exact) or fp16 (half the bytes; the rounding error stays in the residual).")
       .define(DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG, Type.DOUBLE, 0.05, Range.between(1e-9, 1.0), Importance.LOW,
@@ -147,6 +152,11 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** Value encoding. */
   public ValueEncoding deltaEncoding() {
     return ValueEncoding.valueOf(getString(DELTA_ENCODING_CONFIG).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** Top-k scope. */
+  public DeltaEncoder.Scope deltaTopkScope() {
+    return DeltaEncoder.Scope.valueOf(getString(DELTA_TOPK_SCOPE_CONFIG).toUpperCase(java.util.Locale.ROOT));
   }
 
   /** Residual ratio that forces a keyframe. */

@@ -1,5 +1,7 @@
 package io.ctrstreams.trainer.online;
 
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.delta.DeltaEncoder;
 import io.ctrstreams.model.delta.DeltaState;
 import io.ctrstreams.model.delta.ModelDelta;
@@ -8,6 +10,7 @@ import io.ctrstreams.model.format.ModelFile;
 import io.ctrstreams.serving.DeltaRecords;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServiceThread;
+import io.ctrstreams.trainer.Features;
 import io.ctrstreams.trainer.TrainerException;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -70,6 +73,11 @@ public final class OnlineTrainer implements AutoCloseable {
   private volatile long deltasSent;
   private volatile long deltaBytes;
   private final List<DeltaListener> deltaListeners = new CopyOnWriteArrayList<>();
+  /** Fixed probe rows (the first batch trained) for the reconstruction's logit error. */
+  private RawRecord[] probe;
+  private volatile double probeLogitError = Double.NaN;
+  /** Every how many deltas the probe error is measured (it builds a model from w). */
+  static final int PROBE_EVERY = 10;
 
   /** Manifest metadata key of a keyframe: the offset of its chain's first delta on the deltas topic. */
   public static final String DELTA_OFFSET_KEY = "delta.offset";
@@ -141,6 +149,13 @@ public final class OnlineTrainer implements AutoCloseable {
     while (!worker.stopping()) {
       int n = source.next(batch, 200);
       if (n > 0) {
+        if (probe == null && deltaProducer != null) {
+          probe = new RawRecord[n];
+          for (int i = 0; i < n; i++) {
+            probe[i] = source.schema().newRecord();
+            probe[i].copyFrom(batch[i]);
+          }
+        }
         double l = learner.train(batch, n);
         loss = Double.isNaN(loss) ? l : loss + LOSS_SMOOTHING * (l - loss);
         examples += n;
@@ -173,7 +188,13 @@ public final class OnlineTrainer implements AutoCloseable {
 
   private void publishDelta() {
     long now = System.currentTimeMillis();
-    ModelDelta d = deltas.next(learner.snapshot().toFile(), examples, examples, now);
+    CtrModel x = learner.snapshot();
+    ModelFile xf = x.toFile();
+    ModelDelta d = deltas.next(xf, examples, examples, now);
+    if (d.sequence() % PROBE_EVERY == 0) {
+      probeLogitError = probeError(x, CtrModel.fromFile(deltas.state().toFile(xf)));
+      metrics.probeLogitError(probeLogitError);
+    }
     byte[] value = DeltaRecords.encode(d);
     try {
       RecordMetadata md = deltaProducer.send(new ProducerRecord<>(config.deltasTopic(), 0,
@@ -254,6 +275,26 @@ public final class OnlineTrainer implements AutoCloseable {
   /** Version of the newest published snapshot (the topic's newest before the first publish). */
   public long lastVersion() {
     return lastVersion;
+  }
+
+  /** Mean |logit(x) - logit(w)| over the probe rows: how far the consumers' weights lag the trainer's. */
+  private double probeError(CtrModel x, CtrModel w) {
+    FeatureVector v = x.encoder().newFeatureVector();
+    double sum = 0;
+    for (RawRecord r : probe) {
+      v.clear();
+      Features.encode(x.encoder(), r, v);
+      sum += Math.abs(x.scorer().scoreLogit(v, v) - w.scorer().scoreLogit(v, v));
+    }
+    return sum / probe.length;
+  }
+
+  /**
+   * Mean |logit(x) - logit(w)| on the fixed probe rows at the last measurement (every {@value
+   * #PROBE_EVERY} deltas), NaN before one.
+   */
+  public double probeLogitError() {
+    return probeLogitError;
   }
 
   /** Deltas sent by this instance. */

@@ -16,6 +16,7 @@ public final class OnlineTrainerMetrics {
   private final Counter deltaBytes;
   private final Gauge residual;
   private final Counter keyframes;
+  private final Gauge probeError;
 
   /** Registers every metric in {@code registry}. */
   public OnlineTrainerMetrics(PrometheusRegistry registry) {
@@ -38,6 +39,14 @@ public final class OnlineTrainerMetrics {
     keyframes = Counter.builder().name("ctr_trainer_keyframes_total")
         .help("Snapshots published as delta-chain keyframes, by reason (start, interval, residual).")
         .labelNames("reason").register(registry);
+    probeError = Gauge.builder().name("ctr_trainer_delta_probe_logit_error")
+        .help("Mean |logit(x) - logit(w)| on a fixed probe set: how far the delta chain's consumers lag the trainer.")
+        .register(registry);
+  }
+
+  /** The probe's mean logit error. */
+  public void probeLogitError(double e) {
+    probeError.set(e);
   }
 
   /** One delta sent. */

@@ -113,6 +113,7 @@ class DeltaRefreshIT {
     } finally {
       t.close(); // then its chain state may be read
     }
+    assertThat(t.probeLogitError()).as("probe logit error measured every 10 deltas").isFinite().isNotNegative();
     trainerW = t.deltaState();
     keyframe = t.lastVersion();
     sequence = t.deltaSequence();

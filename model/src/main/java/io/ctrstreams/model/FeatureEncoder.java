@@ -89,18 +89,7 @@ public final class FeatureEncoder {
    * the other entries of {@code out} are left untouched.
    */
   public FeatureVector encode(Map<String, ?> raw, FieldSpec.Role role, FeatureVector out) {
-    checkSize(out);
-    if (raw == null) {
-      throw new CtrModelException("raw event must not be null");
-    }
-    for (int i = 0; i < spec.fieldCount(); i++) {
-      FieldSpec f = spec.field(i);
-      if (role != null && f.role() != role) {
-        continue;
-      }
-      encodeObject(i, raw.get(f.name()), out);
-    }
-    return out;
+    return encode(raw, role, out, false);
   }
 
   /**
@@ -113,6 +102,10 @@ public final class FeatureEncoder {
    * @throws FeatureTypeException for a string in a numeric field (the first such field in spec order)
    */
   public FeatureVector encodeTyped(Map<String, ?> raw, FieldSpec.Role role, FeatureVector out) {
+    return encode(raw, role, out, true);
+  }
+
+  private FeatureVector encode(Map<String, ?> raw, FieldSpec.Role role, FeatureVector out, boolean typed) {
     checkSize(out);
     if (raw == null) {
       throw new CtrModelException("raw event must not be null");
@@ -123,7 +116,7 @@ public final class FeatureEncoder {
         continue;
       }
       Object v = raw.get(f.name());
-      if (v instanceof CharSequence) {
+      if (typed && v instanceof CharSequence) {
         encodeTypedString(i, (CharSequence) v, out);
       } else {
         encodeObject(i, v, out);

@@ -162,11 +162,6 @@ public final class TopologyApp implements AutoCloseable {
     return server == null ? -1 : server.port();
   }
 
-  /** The input progress monitor, or null when off. */
-  public InputProgressMonitor progress() {
-    return progress;
-  }
-
   /** The configuration. */
   public TopologyConfig config() {
     return config;

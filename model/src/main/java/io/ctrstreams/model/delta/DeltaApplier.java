@@ -11,7 +11,7 @@ import java.util.Objects;
  * they were (the last good {@code w}) and says why ({@link Outcome}); after a gap, an unknown
  * base or a mismatch the caller resyncs from the newest keyframe. Not thread-safe.
  */
-public final class DeltaApplier {
+public final class DeltaApplier extends DeltaChain {
 
   /** What {@link #apply} did. */
   public enum Outcome {
@@ -42,9 +42,6 @@ public final class DeltaApplier {
     }
   }
 
-  private DeltaState w;
-  private long base = -1;
-  private long sequence;
 
   /** An applier with no keyframe yet: every delta is {@link Outcome#UNKNOWN_BASE}. */
   public DeltaApplier() {}
@@ -116,18 +113,6 @@ public final class DeltaApplier {
     return true;
   }
 
-  /** The reconstructed weights (live: do not modify), or null before the first keyframe. */
-  public DeltaState state() {
-    return w;
-  }
 
-  /** The current keyframe's version, or -1. */
-  public long baseVersion() {
-    return base;
-  }
 
-  /** The last applied sequence number (0 right after a keyframe). */
-  public long sequence() {
-    return sequence;
-  }
 }

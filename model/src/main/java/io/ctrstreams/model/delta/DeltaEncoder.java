@@ -20,15 +20,12 @@ import java.util.Objects;
  * index; zero residuals are never sent. {@code Q} is the {@link ValueEncoding}: FP16 values are
  * clamped to +-65504 and rounded, and the rounding error stays in the residual. Not thread-safe.
  */
-public final class DeltaEncoder {
+public final class DeltaEncoder extends DeltaChain {
   private static final float HALF_MAX = 65504f;
 
   private final String model;
   private final double ratio;
   private final ValueEncoding encoding;
-  private DeltaState w;
-  private long base;
-  private long sequence;
   private double residualNorm;
   private double modelNorm;
   private final Scope scope;
@@ -280,20 +277,8 @@ public final class DeltaEncoder {
     w[b] = u;
   }
 
-  /** The weights consumers hold after the last delta (live: do not modify). */
-  public DeltaState state() {
-    return w;
-  }
 
-  /** Version of the chain's keyframe. */
-  public long baseVersion() {
-    return base;
-  }
 
-  /** Sequence number of the last delta (0 right after a keyframe). */
-  public long sequence() {
-    return sequence;
-  }
 
   /** {@code ||x - w|| / ||x||} after the last delta (0 after a keyframe or for a zero model). */
   public double residualRatio() {

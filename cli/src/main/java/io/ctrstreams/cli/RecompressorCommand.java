@@ -44,6 +44,7 @@ public final class RecompressorCommand implements Callable<Integer> {
       KafkaTopics.ensure(List.of(config));
     }
     PrometheusRegistry registry = new PrometheusRegistry();
+    io.ctrstreams.topology.BuildInfo.register(registry, "recompressor");
     RecompressorService service = new RecompressorService(config, CompressorPipeline.fromConfig(config), registry);
     HTTPServer http = ServiceOptions.metricsEndpoint(config, registry);
     service.addListener(o -> System.out.println("recompression " + o.trigger() + " full v" + o.fullVersion() + ": "

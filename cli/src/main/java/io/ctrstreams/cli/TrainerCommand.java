@@ -45,6 +45,7 @@ public final class TrainerCommand implements Callable<Integer> {
       KafkaTopics.ensure(List.of(config));
     }
     PrometheusRegistry registry = new PrometheusRegistry();
+    io.ctrstreams.topology.BuildInfo.register(registry, "trainer");
     OnlineTrainer trainer = OnlineTrainers.backprop(config, registry);
     HTTPServer http = ServiceOptions.metricsEndpoint(config, registry);
     trainer.addListener((v, ex, loss, bytes) -> System.out.printf(Locale.ROOT,

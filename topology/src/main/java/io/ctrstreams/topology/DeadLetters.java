@@ -59,6 +59,19 @@ public final class DeadLetters {
   /** Reason for impressions the model failed to encode or score. */
   public static final String SCORING_FAILED = "scoring_failed";
 
+  /** Every reason the topology's processors count in {@code ctr_dlq_records_total}. */
+  public static final java.util.List<String> REASONS = reasons();
+
+  private static java.util.List<String> reasons() {
+    java.util.List<String> r = new java.util.ArrayList<>();
+    for (io.ctrstreams.schemas.DecodeFailure f : io.ctrstreams.schemas.DecodeFailure.values()) {
+      r.add(f.label());
+    }
+    r.add(NO_MODEL);
+    r.add(SCORING_FAILED);
+    return java.util.List.copyOf(r);
+  }
+
   private DeadLetters() {}
 
   /**

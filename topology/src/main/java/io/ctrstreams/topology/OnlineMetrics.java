@@ -23,7 +23,9 @@ import java.util.Map;
  * <p>Fed on the stream thread by the label join ({@link LabelListener}); read at scrape time by
  * Prometheus. {@link WindowedMetrics} is synchronized, the series map is guarded by this
  * object. Only the {@value #MAX_SERIES} most recently created series are kept, so label
- * cardinality stays bounded as versions roll.
+ * cardinality stays bounded as versions roll, and a series whose window has emptied (a version
+ * no longer served, once the window has slid past its last label) is dropped at the next scrape
+ * instead of being exported as NaN.
  */
 public final class OnlineMetrics implements LabelListener, MultiCollector {
   /** Series kept (model x version x variant). */
@@ -75,10 +77,12 @@ public final class OnlineMetrics implements LabelListener, MultiCollector {
   @Override
   public MetricSnapshots collect() {
     Map<List<String>, WindowedMetrics> copy;
+    long now = streamTimeMs;
     synchronized (this) {
+      // a version no longer served empties its window: its series goes (no NaN series forever)
+      series.values().removeIf(w -> w.snapshot(now).count() == 0);
       copy = new LinkedHashMap<>(series);
     }
-    long now = streamTimeMs;
     GaugeSnapshot.Builder auc = GaugeSnapshot.builder().name("ctr_online_auc")
         .help("AUC of served pctr against click labels over the online window, per model version and variant.");
     GaugeSnapshot.Builder logloss = GaugeSnapshot.builder().name("ctr_online_logloss")

@@ -45,7 +45,10 @@ public final class TopologyApp implements AutoCloseable {
     this.config = config;
     this.registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
+    BuildInfo.register(registry, "topology");
     this.metrics = new TopologyMetrics(registry);
+    metrics.expectDeadLetters(config.labelsEnabled()
+        ? List.of(config.impressionsTopic(), config.clicksTopic()) : List.of(config.impressionsTopic()));
     this.online = new OnlineMetrics(config.onlineMetricsWindowMs());
     registry.register(online);
     this.live = registry(config, config.modelName());

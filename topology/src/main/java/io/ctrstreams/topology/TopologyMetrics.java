@@ -85,6 +85,19 @@ public final class TopologyMetrics {
     shadowAbsLogitDiff.inc(sumAbsLogitDiff);
   }
 
+  /**
+   * Creates the dead-letter series of every reason the processors count ({@link
+   * DeadLetters#REASONS}) for each of {@code sourceTopics}, at 0: alerts on their rate work
+   * before the first dead letter, without {@code or vector(0)}.
+   */
+  public void expectDeadLetters(java.util.Collection<String> sourceTopics) {
+    for (String topic : sourceTopics) {
+      for (String reason : DeadLetters.REASONS) {
+        dlqByKey.computeIfAbsent(topic + '\u0000' + reason, k -> dlq.labelValues(topic, reason));
+      }
+    }
+  }
+
   /** One record routed to the DLQ. */
   public void deadLetter(String sourceTopic, String reason) {
     dlqByKey

@@ -60,4 +60,23 @@ class OnlineMetricsTest {
     assertThat(online.snapshot("ctr", 20, "live")).isNotNull();
     assertThat(online.collect().get(0).getDataPoints()).hasSize(OnlineMetrics.MAX_SERIES);
   }
+
+  @Test
+  void aVersionNoLongerServedShouldLeaveTheScrapeOnceItsWindowHasSlidPast() {
+    OnlineMetrics online = new OnlineMetrics(60_000);
+    online.onLabel(ex(1, 0.2, null, 1, 0));
+    online.onLabel(ex(1, 0.1, null, 0, 1_000));
+    PrometheusRegistry r = new PrometheusRegistry();
+    r.register(online);
+    assertThat(MetricValues.value(r, "ctr_online_examples", "model", "ctr", "variant", "live", "version", "1")).isEqualTo(2);
+    online.onLabel(ex(2, 0.3, null, 1, 120_000)); // stream time passes v1's window
+    java.util.List<String> versions = new java.util.ArrayList<>();
+    for (var snapshot : r.scrape()) {
+      if (snapshot.getMetadata().getName().equals("ctr_online_auc")) {
+        snapshot.getDataPoints().forEach(dp -> versions.add(dp.getLabels().get("version")));
+      }
+    }
+    assertThat(versions).containsExactly("2");
+    assertThat(online.snapshot("ctr", 1, "live")).isNull();
+  }
 }

@@ -150,6 +150,60 @@ class PublishCommandIT {
     assertThat(forced.out()).contains("published ctr v2");
   }
 
+  @Test
+  void modelsShouldListRollBackUnpinAndDescribeWhatTheTopicHolds(@TempDir Path dir) throws Exception {
+    String topic = BrokerTestSupport.uniqueName("models");
+    String[] common = {"--name", "ctr", "--topic", topic, "--bootstrap-servers", broker.bootstrapServers()};
+    for (int v = 1; v <= 3; v++) {
+      Path file = dir.resolve("m" + v + ".ctrm");
+      CtrmFormat.write(CtrModel.random(spec(), 20 + v).withVersion(v).toFile(), file);
+      Run r = run(concat(new String[] {"publish", "--model", file.toString(), "--metadata", "compressed-from=full-v" + v},
+          common));
+      assertThat(r.exit()).as(r.err()).isZero();
+    }
+    Run list = run(concat(new String[] {"models", "list"}, common));
+    assertThat(list.exit()).as(list.err()).isZero();
+    // v1 was tombstoned by v3's publish: v2 (the one before) and v3 (live) are retained
+    assertThat(list.out()).contains("model ctr: 2 version(s), newest v3, not pinned")
+        .containsPattern("v2 .* full-v2 .* 2 +\\R")
+        .containsPattern("v3 .* full-v3 .* 2  live \\(served\\)");
+
+    Run rollback = run(concat(new String[] {"models", "rollback"}, common));
+    assertThat(rollback.exit()).as(rollback.err()).isZero();
+    assertThat(rollback.out()).contains("rolled ctr back from v3 to v2");
+    assertThat(servedVersion(topic)).isEqualTo(2);
+    assertThat(run(concat(new String[] {"models", "list"}, common)).out())
+        .contains("pinned to v2").containsPattern("v2 .* pinned \\(served\\)").containsPattern("v3 .* newest");
+
+    Run none = run(concat(new String[] {"models", "rollback"}, common));
+    assertThat(none.exit()).isEqualTo(1);
+    assertThat(none.err()).contains("ctr models rollback: model ctr retains no version older than the served v2");
+    Run missing = run(concat(new String[] {"models", "pin", "--version", "1"}, common));
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err()).contains("cannot pin model ctr to version 1: the topic retains only versions [2, 3]");
+
+    Run unpin = run(concat(new String[] {"models", "unpin"}, common));
+    assertThat(unpin.exit()).as(unpin.err()).isZero();
+    assertThat(unpin.out()).contains("unpinned ctr (was v2)");
+    assertThat(servedVersion(topic)).isEqualTo(3);
+
+    Run describe = run(concat(new String[] {"models", "describe", "--version", "3"}, common));
+    assertThat(describe.exit()).as(describe.err()).isZero();
+    assertThat(describe.out()).contains("model ctr v3").contains("compressed-from = full-v3")
+        .contains("inputs    2 fields: [site (CONTEXT/CATEGORICAL), ad (CANDIDATE/CATEGORICAL)]");
+    assertThat(run("models", "list", "--help").out()).contains("--config");
+  }
+
+  /** The version a registry serves after replaying {@code topic}. */
+  private static long servedVersion(String topic) throws Exception {
+    ModelChunkAssembler assembler = new ModelChunkAssembler();
+    ModelRegistry registry = new ModelRegistry("ctr");
+    for (ConsumerRecord<byte[], byte[]> rec : BrokerTestSupport.readAll(broker.bootstrapServers(), topic)) {
+      registry.apply(assembler.accept(new String(rec.key(), StandardCharsets.UTF_8), rec.value()));
+    }
+    return registry.current().version();
+  }
+
   private static String[] concat(String[] a, String[] b) {
     String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, r, a.length, b.length);

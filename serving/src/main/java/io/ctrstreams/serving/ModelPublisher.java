@@ -132,15 +132,17 @@ public final class ModelPublisher implements AutoCloseable {
    * @param pinnedVersion the pinned version, or -1
    * @param inputSchemas the input schema each published version's manifest records (versions
    *     published without one, or with a corrupt one, are absent)
+   * @param manifests the per-version manifest of each published version that decodes
    */
   public record TopicState(
       List<Long> publishedVersions, List<Long> versionsWithRecords, long pinnedVersion,
-      Map<Long, InputSchema> inputSchemas) {
-    /** Copies the lists and the map. */
+      Map<Long, InputSchema> inputSchemas, Map<Long, ModelManifest> manifests) {
+    /** Copies the lists and the maps. */
     public TopicState {
       publishedVersions = List.copyOf(publishedVersions);
       versionsWithRecords = List.copyOf(versionsWithRecords);
       inputSchemas = Map.copyOf(inputSchemas);
+      manifests = Map.copyOf(manifests);
     }
 
     /** Newest published version, or -1. */
@@ -467,6 +469,7 @@ public final class ModelPublisher implements AutoCloseable {
     TreeMap<Long, List<String>> byVersion = new TreeMap<>();
     TreeSet<Long> published = new TreeSet<>();
     Map<Long, InputSchema> schemas = new HashMap<>();
+    Map<Long, ModelManifest> manifests = new HashMap<>();
     long pinned = -1;
     for (Map.Entry<String, byte[]> e : latest.entrySet()) {
       if (e.getValue() == null) {
@@ -490,8 +493,9 @@ public final class ModelPublisher implements AutoCloseable {
           long v = k.version();
           published.add(v);
           try {
-            InputSchema.parse(ModelRecords.decodeManifest(e.getValue()).getMetadata().get(InputSchema.METADATA_KEY))
-                .ifPresent(s -> schemas.put(v, s));
+            ModelManifest m = ModelRecords.decodeManifest(e.getValue());
+            manifests.put(v, m);
+            InputSchema.parse(m.getMetadata().get(InputSchema.METADATA_KEY)).ifPresent(s -> schemas.put(v, s));
           } catch (IOException | RuntimeException ex) {
             // a manifest this publisher cannot read records no schema
           }
@@ -499,7 +503,7 @@ public final class ModelPublisher implements AutoCloseable {
       }
     }
     TopicState state = new TopicState(
-        List.copyOf(published), List.copyOf(byVersion.keySet()), pinned, schemas);
+        List.copyOf(published), List.copyOf(byVersion.keySet()), pinned, schemas, manifests);
     return new Scan(state, byVersion);
   }
 

@@ -3,6 +3,7 @@ package io.ctrstreams.topology;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.serving.ModelCheckpoint;
 import io.ctrstreams.serving.ModelRegistry;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -59,6 +60,9 @@ public final class TopologyApp implements AutoCloseable {
             config, new ScoringTopology.Runtime(metrics, live, shadow, online, wallClock));
     this.streams = new KafkaStreams(topology, config.streamsProperties());
     registry.register(new KafkaStreamsCollector(streams::metrics));
+    GaugeWithCallback.builder().name("ctr_streams_running")
+        .help("1 while the Kafka Streams client is RUNNING, else 0 (rebalancing, restoring, dead): what /health/ready answers.")
+        .callback(cb -> cb.call(streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)).register(registry);
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("stream thread died; shutting the client down", e);

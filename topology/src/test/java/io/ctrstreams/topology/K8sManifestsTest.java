@@ -89,6 +89,16 @@ class K8sManifestsTest {
     assertThat(sm.at("/spec/endpoints/0/port").asText()).isEqualTo("metrics");
     sm.at("/spec/selector/matchLabels").fields().forEachRemaining(
         e -> assertThat(svc.at("/metadata/labels").path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+    // exactly one Service matches, or every pod is scraped once per matching Service
+    List<String> matching = kind("Service").stream().filter(s -> {
+      boolean all = true;
+      for (var it = sm.at("/spec/selector/matchLabels").fields(); it.hasNext(); ) {
+        var e = it.next();
+        all &= s.at("/metadata/labels").path(e.getKey()).asText().equals(e.getValue().asText());
+      }
+      return all;
+    }).map(s -> s.at("/metadata/name").asText()).toList();
+    assertThat(matching).containsExactly("ctr-topology-metrics");
   }
 
   @Test

@@ -180,7 +180,7 @@ class MetricsNamingTest {
     return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
-  private static File findOnPath(String exe) {
+  static File findOnPath(String exe) {
     String path = System.getenv("PATH");
     if (path == null) {
       return null;

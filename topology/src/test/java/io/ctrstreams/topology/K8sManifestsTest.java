@@ -104,8 +104,10 @@ class K8sManifestsTest {
   @Test
   void shouldDeclareEveryTopicWithCompactedModels() {
     List<String> names = kind("KafkaTopic").stream().map(d -> d.at("/metadata/name").asText()).toList();
-    assertThat(names).containsExactlyInAnyOrder("impressions", "clicks", "scores", "labeled", "models", "model-updates", "dlq");
+    assertThat(names).containsExactlyInAnyOrder("impressions", "clicks", "scores", "labeled", "models", "model-updates", "dlq",
+        "model-deltas");
     assertThat(one("KafkaTopic", "models").at("/spec/config/cleanup.policy").asText()).isEqualTo("compact");
+    assertThat(one("KafkaTopic", "model-deltas").at("/spec/config/cleanup.policy").asText()).isEqualTo("delete");
     for (JsonNode t : kind("KafkaTopic")) {
       assertThat(t.path("apiVersion").asText()).startsWith("kafka.strimzi.io/");
       assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isNotBlank();

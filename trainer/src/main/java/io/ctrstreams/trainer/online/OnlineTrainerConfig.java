@@ -46,7 +46,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** Delta stream on/off. */
   public static final String DELTA_ENABLED_CONFIG = "delta.enabled";
   /** Deltas topic. */
-  public static final String DELTAS_TOPIC_CONFIG = "topic.model-deltas";
+  public static final String DELTAS_TOPIC_CONFIG = "topic.model.deltas";
   /** Delta interval. */
   public static final String DELTA_INTERVAL_MS_CONFIG = "delta.interval.ms";
   /** Top-k ratio. */
@@ -94,7 +94,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
       .define(SEED_CONFIG, Type.LONG, 7L, Range.atLeast(0L), Importance.LOW, "Seed of weight initialisation and shuffling.")
       .group("Delta refresh (docs/model-deltas.md)")
       .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
-          "Between snapshots, send compressed deltas with error feedback to topic.model-deltas; snapshots are the chain's keyframes.")
+          "Between snapshots, send compressed deltas with error feedback to topic.model.deltas; snapshots are the chain's keyframes.")
       .name(DELTAS_TOPIC_CONFIG, "model-deltas", Importance.MEDIUM,
           "Topic of the delta chain (cleanup.policy=delete, never compacted), key = model name.")
       .define(DELTA_INTERVAL_MS_CONFIG, Type.LONG, 1_000L, Range.between(10L, 3_600_000L), Importance.MEDIUM,

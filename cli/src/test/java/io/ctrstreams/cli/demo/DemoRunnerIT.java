@@ -11,6 +11,8 @@ import io.ctrstreams.schemas.Score;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -69,10 +71,18 @@ class DemoRunnerIT {
       try {
         // the banner comes once every service runs and the topics exist
         waitFor(() -> run.isDone() || text(buf).contains("ctr demo: embedded Kafka at"), DEADLINE, "demo started");
+        PrometheusServer prometheus = startPrometheus(runner.metricsPort());
         try (Progress progress = new Progress(runner.bootstrapServers())) {
           waitFor(() -> run.isDone() || progress.poll() && statusLines(buf) >= MIN_STATUS_LINES, DEADLINE,
               () -> "two compressed versions serving and " + MIN_PAIRED + " labeled examples with both pCTRs, "
                   + MIN_STATUS_LINES + " status lines; got " + progress + ", " + statusLines(buf) + " status lines");
+          if (prometheus != null) {
+            checkDashboardAndRules(prometheus);
+          }
+        } finally {
+          if (prometheus != null) {
+            prometheus.close();
+          }
         }
       } finally {
         runner.stop();
@@ -123,6 +133,107 @@ class DemoRunnerIT {
     System.out.printf("online AUC on %d labeled examples: compressed %.4f, full %.4f%n", n, aucLive, aucFull);
     assertThat(aucLive).isGreaterThan(0.6);
     assertThat(Math.abs(aucLive - aucFull)).isLessThanOrEqualTo(0.005);
+  }
+
+  private static Path projectRoot() {
+    Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    while (root != null && !Files.isDirectory(root.resolve(".ci"))) {
+      root = root.getParent();
+    }
+    return root;
+  }
+
+  /**
+   * A real Prometheus scraping the demo's /metrics every second with the project's rules loaded;
+   * null (the checks skipped) only where the binary is missing and CTR_REQUIRE_PROMTOOL is not set
+   * (.ci/run installs the package and sets it).
+   */
+  private static PrometheusServer startPrometheus(int metricsPort) throws Exception {
+    java.io.File binary = PrometheusServer.binary();
+    if (binary == null) {
+      assertThat(System.getenv("CTR_REQUIRE_PROMTOOL")).as("prometheus not installed, and CTR_REQUIRE_PROMTOOL is set")
+          .isNull();
+      System.out.println("prometheus not installed: dashboard and rule queries not checked");
+      return null;
+    }
+    Path dir = Files.createTempDirectory("ctr-demo-prometheus");
+    return PrometheusServer.start(binary, dir, "127.0.0.1:" + metricsPort,
+        List.of(projectRoot().resolve("monitoring/ctr-rules.yml")));
+  }
+
+  /**
+   * Every query of the Grafana dashboard returns data from the live demo, the swap annotation
+   * finds swaps over the run, every recording rule returns data and every rule evaluates healthy.
+   */
+  private static void checkDashboardAndRules(PrometheusServer prom) throws Exception {
+    waitFor(prom::ready, Duration.ofSeconds(60), "prometheus ready");
+    waitFor(() -> {
+      try {
+        return prom.query("ctr_recompression_gate_outcomes_total").at("/data/result").size() > 0
+            && prom.query("rate(ctr_impressions_scored_total[1m]) > 0").at("/data/result").size() > 0;
+      } catch (Exception e) {
+        return false;
+      }
+    }, Duration.ofSeconds(120), "prometheus has scraped the demo");
+    com.fasterxml.jackson.databind.JsonNode dash = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(projectRoot().resolve("monitoring/grafana/ctr-streams.json").toFile());
+    List<String> failures = new ArrayList<>();
+    int queries = 0;
+    for (com.fasterxml.jackson.databind.JsonNode panel : dash.path("panels")) {
+      for (com.fasterxml.jackson.databind.JsonNode t : panel.path("targets")) {
+        String expr = t.path("expr").asText();
+        com.fasterxml.jackson.databind.JsonNode r = prom.query(expr);
+        queries++;
+        if (!"success".equals(r.path("status").asText()) || r.at("/data/result").size() == 0) {
+          failures.add(panel.path("title").asText() + ": " + expr + " -> " + r);
+        }
+      }
+    }
+    for (com.fasterxml.jackson.databind.JsonNode a : dash.at("/annotations/list")) {
+      // the demo swaps every few seconds; a swap seen by the scores topic may be a scrape ahead of prometheus
+      String expr = a.path("expr").asText();
+      waitFor(() -> {
+        try {
+          return prom.queryRange(expr, 900).at("/data/result").size() > 0;
+        } catch (Exception e) {
+          return false;
+        }
+      }, Duration.ofSeconds(120), "annotation " + a.path("name").asText() + " finds a swap: " + expr);
+    }
+    waitFor(() -> {
+      try {
+        for (com.fasterxml.jackson.databind.JsonNode g : prom.rules().at("/data/groups")) {
+          for (com.fasterxml.jackson.databind.JsonNode rule : g.path("rules")) {
+            if (!"ok".equals(rule.path("health").asText())) {
+              return false;
+            }
+          }
+        }
+        return true;
+      } catch (Exception e) {
+        return false;
+      }
+    }, Duration.ofSeconds(60), () -> {
+      try {
+        return "every rule evaluated healthy: " + prom.rules();
+      } catch (Exception e) {
+        return e.toString();
+      }
+    });
+    int rules = 0;
+    for (com.fasterxml.jackson.databind.JsonNode g : prom.rules().at("/data/groups")) {
+      for (com.fasterxml.jackson.databind.JsonNode rule : g.path("rules")) {
+        rules++;
+        if ("recording".equals(rule.path("type").asText())
+            && prom.query(rule.path("name").asText()).at("/data/result").size() == 0) {
+          failures.add("recording rule " + rule.path("name").asText() + " has no data");
+        }
+      }
+    }
+    assertThat(rules).as("rules loaded by prometheus").isEqualTo(14);
+    assertThat(failures).as("dashboard and rule queries against the live demo (log: " + prom.log().length()
+        + " chars)").isEmpty();
+    System.out.printf("prometheus: %d dashboard queries and %d rules checked against the live demo%n", queries, rules);
   }
 
   private static String text(ByteArrayOutputStream buf) {

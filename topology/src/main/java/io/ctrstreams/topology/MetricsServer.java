@@ -52,11 +52,21 @@ public final class MetricsServer implements AutoCloseable {
    */
   public static MetricsServer start(int port, PrometheusRegistry registry, Supplier<KafkaStreams.State> state,
       Supplier<String> detail) throws IOException {
+    return start(port, registry, state, detail, null);
+  }
+
+  /**
+   * As {@link #start(int, PrometheusRegistry, Supplier, Supplier)}, also serving the live page
+   * ({@code /}, no external assets) and its data ({@code /api/live}) from {@code live} when not
+   * null.
+   */
+  public static MetricsServer start(int port, PrometheusRegistry registry, Supplier<KafkaStreams.State> state,
+      Supplier<String> detail, LiveSeries live) throws IOException {
     HTTPServer s =
         HTTPServer.builder()
             .port(port)
             .registry(registry)
-            .defaultHandler(new HealthHandler(state, detail))
+            .defaultHandler(new HealthHandler(state, detail, live))
             .buildAndStart();
     return new MetricsServer(s);
   }
@@ -85,10 +95,12 @@ public final class MetricsServer implements AutoCloseable {
   private static final class HealthHandler implements HttpHandler {
     private final Supplier<KafkaStreams.State> state;
     private final Supplier<String> detail;
+    private final LiveSeries live;
 
-    HealthHandler(Supplier<KafkaStreams.State> state, Supplier<String> detail) {
+    HealthHandler(Supplier<KafkaStreams.State> state, Supplier<String> detail, LiveSeries live) {
       this.state = state;
       this.detail = detail;
+      this.live = live;
     }
 
     @Override
@@ -104,16 +116,35 @@ public final class MetricsServer implements AutoCloseable {
         } else if ("/health/ready".equals(path)) {
           code = isReady(s) ? 200 : 503;
           body = "state=" + s + "\n" + detail.get();
+        } else if (live != null && "/".equals(path)) {
+          send(ex, 200, "text/html; charset=utf-8", page());
+          return;
+        } else if (live != null && "/api/live".equals(path)) {
+          send(ex, 200, "application/json", live.json().getBytes(StandardCharsets.UTF_8));
+          return;
         } else {
           code = 404;
           body = "not found: " + path + " (try /metrics, /health/live, /health/ready)\n";
         }
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(code, b.length);
-        try (OutputStream os = ex.getResponseBody()) {
-          os.write(b);
+        send(ex, code, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+
+    private static void send(HttpExchange ex, int code, String type, byte[] b) throws IOException {
+      ex.getResponseHeaders().set("Content-Type", type);
+      ex.sendResponseHeaders(code, b.length);
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(b);
+      }
+    }
+
+    /** The live page, shipped in the jar. */
+    private static byte[] page() throws IOException {
+      try (var in = MetricsServer.class.getResourceAsStream("live.html")) {
+        if (in == null) {
+          throw new IOException("live.html missing from the jar");
         }
+        return in.readAllBytes();
       }
     }
   }

@@ -41,6 +41,7 @@ public final class TopologyApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final MetricsServer server;
   private final InputProgressMonitor progress;
+  private final LiveSeries liveSeries;
 
   private TopologyApp(TopologyConfig config, LongSupplier wallClock) throws IOException {
     this.config = config;
@@ -72,8 +73,10 @@ public final class TopologyApp implements AutoCloseable {
         ? List.of(config.impressionsTopic(), config.clicksTopic()) : List.of(config.impressionsTopic());
     this.progress = config.progressIntervalMs() == 0 ? null : new InputProgressMonitor(config.adminConfigs(),
         config.applicationId(), inputs, config.stallThresholdMs(), registry);
+    this.liveSeries = config.metricsEnabled() ? new LiveSeries(registry) : null;
     this.server = config.metricsEnabled()
-        ? MetricsServer.start(config.metricsPort(), registry, streams::state, progress == null ? () -> "" : progress::detail)
+        ? MetricsServer.start(config.metricsPort(), registry, streams::state,
+            progress == null ? () -> "" : progress::detail, liveSeries)
         : null;
   }
 
@@ -115,6 +118,9 @@ public final class TopologyApp implements AutoCloseable {
       app.streams.start();
       if (app.progress != null) {
         app.progress.start(Duration.ofMillis(app.config.progressIntervalMs()));
+      }
+      if (app.liveSeries != null) {
+        app.liveSeries.start();
       }
     } catch (RuntimeException e) {
       app.close();
@@ -190,6 +196,9 @@ public final class TopologyApp implements AutoCloseable {
       }
       if (progress != null) {
         progress.close();
+      }
+      if (liveSeries != null) {
+        liveSeries.close();
       }
     }
   }

@@ -142,6 +142,8 @@ public final class DemoRunner {
           options.clickDelayMeanMs(), options.jsonTraffic() ? WireFormat.JSON : WireFormat.AVRO).start();
       labels = new LabelWatcher(client(), "labeled", "ctr-demo-labels", 60_000).start();
       out.println("ctr demo: embedded Kafka at " + bootstrap + "  (kcat -b " + bootstrap + " -L)");
+      out.println("live:     http://localhost:" + metricsPort + "/   (charts: online AUC live vs shadow, impressions/s, p99,"
+          + " version, dead letters)");
       out.println("metrics:  http://localhost:" + metricsPort + "/metrics   health: /health/live /health/ready");
       out.println("topics:   impressions clicks -> scores labeled dlq; model-updates (full " + FULL_MODEL
           + ") -> models (live " + LIVE_MODEL + ", shadow " + FULL_MODEL + ")");

@@ -79,6 +79,7 @@ class DemoRunnerIT {
           if (prometheus != null) {
             checkDashboardAndRules(prometheus);
           }
+          checkLivePageInABrowser(runner.metricsPort());
         } finally {
           if (prometheus != null) {
             prometheus.close();
@@ -234,6 +235,52 @@ class DemoRunnerIT {
     assertThat(failures).as("dashboard and rule queries against the live demo (log: " + prom.log().length()
         + " chars)").isEmpty();
     System.out.printf("prometheus: %d dashboard queries and %d rules checked against the live demo%n", queries, rules);
+  }
+
+  /**
+   * The live page ({@code /} on the metrics port) rendered by a real headless Chromium: its charts
+   * draw data points from /api/live. Skipped only where Chromium is missing and
+   * CTR_REQUIRE_CHROMIUM is not set (.ci/run installs it and sets it).
+   */
+  private static void checkLivePageInABrowser(int port) throws Exception {
+    java.io.File chromium = null;
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      for (String name : new String[] {"chromium", "chromium-browser", "google-chrome"}) {
+        java.io.File f = new java.io.File(dir, name);
+        if (chromium == null && f.canExecute()) {
+          chromium = f;
+        }
+      }
+    }
+    if (chromium == null) {
+      assertThat(System.getenv("CTR_REQUIRE_CHROMIUM")).as("chromium not installed, and CTR_REQUIRE_CHROMIUM is set").isNull();
+      System.out.println("chromium not installed: the live page was not checked in a browser");
+      return;
+    }
+    Path profile = Files.createTempDirectory("ctr-chromium");
+    // the page samples once a second: wait until it has points to draw
+    waitFor(() -> {
+      try {
+        String json = new String(java.net.URI.create("http://127.0.0.1:" + port + "/api/live").toURL().openStream()
+            .readAllBytes(), StandardCharsets.UTF_8);
+        return json.contains("\"t\":[") && json.split(",").length > 20;
+      } catch (Exception e) {
+        return false;
+      }
+    }, Duration.ofSeconds(60), "/api/live has points");
+    Process p = new ProcessBuilder(chromium.getPath(), "--headless=new", "--no-sandbox", "--disable-gpu",
+        "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--virtual-time-budget=10000", "--dump-dom",
+        "http://127.0.0.1:" + port + "/").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("chromium finished").isTrue();
+    assertThat(dom).as("the page rendered by chromium").contains("live model v");
+    for (String series : new String[] {"aucLive", "aucShadow", "impressionsPerSecond", "p99Ms", "version"}) {
+      java.util.regex.Matcher m = java.util.regex.Pattern
+          .compile("data-series=\"" + series + "\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
+      assertThat(m.find()).as("chart series " + series + " in the rendered page").isTrue();
+      assertThat(Integer.parseInt(m.group(1))).as("points drawn for " + series).isGreaterThanOrEqualTo(2);
+    }
+    System.out.println("live page: rendered by " + chromium + " with every chart drawing data");
   }
 
   private static String text(ByteArrayOutputStream buf) {

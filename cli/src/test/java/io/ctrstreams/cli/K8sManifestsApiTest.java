@@ -49,17 +49,18 @@ class K8sManifestsApiTest {
       "Deployment", V1Deployment::validateJsonElement,
       "PodDisruptionBudget", V1PodDisruptionBudget::validateJsonElement);
   /** Custom resources (Prometheus Operator, Strimzi): checked for shape in K8sManifestsTest. */
-  private static final List<String> CUSTOM = List.of("ServiceMonitor", "PrometheusRule", "KafkaTopic");
+  private static final List<String> CUSTOM = List.of("ServiceMonitor", "PrometheusRule", "KafkaTopic", "KafkaUser");
   private static final List<JsonNode> DOCS = new ArrayList<>();
+  private static Path root;
 
   @BeforeAll
   static void load() throws Exception {
-    Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
     while (root != null && !Files.isDirectory(root.resolve(".ci"))) {
       root = root.getParent();
     }
     assertThat(root).isNotNull();
-    try (Stream<Path> files = Files.list(root.resolve("k8s"))) {
+    try (Stream<Path> files = Files.list(root.resolve("k8s/base"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("kustomization.yaml")).sorted()
           .toList()) {
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(f.toFile())) {
@@ -76,8 +77,74 @@ class K8sManifestsApiTest {
 
   @Test
   void everyBuiltInKindShouldValidateAgainstTheApiModels() throws Exception {
+    int validated = validate(DOCS);
+    assertThat(validated).isGreaterThanOrEqualTo(10);
+    // the check is strict: a misspelled field fails
+    JsonNode sts = DOCS.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
+    String bad = JSON.writeValueAsString(sts).replace("\"containerPort\"", "\"containerPorts\"");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> V1StatefulSet.validateJsonElement(JsonParser.parseString(bad)))
+        .hasMessageContaining("containerPorts");
+  }
+
+  /**
+   * The overlays as {@code kubectl kustomize} renders them validate the same way; dev runs one
+   * topology pod, prod three, on SASL_SSL with the password and truststore from Secrets, plus
+   * the services' KafkaUser.
+   */
+  @Test
+  void theOverlaysShouldRenderToValidManifests() throws Exception {
+    java.io.File kubectl = null;
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      java.io.File f = new java.io.File(dir, "kubectl");
+      if (kubectl == null && f.canExecute()) {
+        kubectl = f;
+      }
+    }
+    if (kubectl == null) {
+      assertThat(System.getenv("CTR_REQUIRE_KUBECTL")).as("kubectl not installed, and CTR_REQUIRE_KUBECTL is set").isNull();
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "kubectl not installed: overlays not rendered");
+    }
+    Map<String, List<JsonNode>> rendered = new java.util.HashMap<>();
+    for (String overlay : List.of("dev", "prod")) {
+      Process p = new ProcessBuilder(kubectl.getPath(), "kustomize", root.resolve("k8s/overlays/" + overlay).toString())
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String yaml = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as("kubectl kustomize k8s/overlays/" + overlay).isZero();
+      List<JsonNode> docs = new ArrayList<>();
+      try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+        while (it.hasNext()) {
+          docs.add(it.next());
+        }
+      }
+      assertThat(validate(docs)).as(overlay).isGreaterThanOrEqualTo(10);
+      rendered.put(overlay, docs);
+    }
+    JsonNode devTopology = find(rendered.get("dev"), "StatefulSet", "ctr-topology");
+    assertThat(devTopology.at("/spec/replicas").asInt()).isEqualTo(1);
+    assertThat(devTopology.at("/metadata/namespace").asText()).isEqualTo("ctr-dev");
+    JsonNode prodTopology = find(rendered.get("prod"), "StatefulSet", "ctr-topology");
+    assertThat(prodTopology.at("/spec/replicas").asInt()).isEqualTo(3);
+    for (String svc : List.of("ctr-topology", "ctr-trainer", "ctr-recompressor")) {
+      JsonNode d = find(rendered.get("prod"), svc.equals("ctr-trainer") ? "Deployment" : "StatefulSet", svc);
+      JsonNode c = d.at("/spec/template/spec/containers/0");
+      assertThat(c.path("args").toString()).as(svc).contains("security.protocol=SASL_SSL")
+          .contains("password=\\\"$(KAFKA_SASL_PASSWORD)\\\"").contains("ssl.truststore.location=/etc/ctr/truststore/ca.p12");
+      assertThat(c.path("env").toString()).as(svc).contains("\"name\":\"ctr-streams\"");
+      assertThat(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()).as(svc + " keeps the base's security").isTrue();
+    }
+    JsonNode user = find(rendered.get("prod"), "KafkaUser", "ctr-streams");
+    assertThat(user.at("/spec/authorization/acls").toString()).contains("transactionalId").contains("IdempotentWrite");
+  }
+
+  private static JsonNode find(List<JsonNode> docs, String kind, String name) {
+    return docs.stream().filter(d -> d.path("kind").asText().equals(kind) && d.at("/metadata/name").asText().equals(name))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+  }
+
+  /** Validates every built-in kind of {@code docs}; returns how many were validated. */
+  private static int validate(List<JsonNode> docs) throws Exception {
     int validated = 0;
-    for (JsonNode d : DOCS) {
+    for (JsonNode d : docs) {
       String kind = d.path("kind").asText();
       String name = kind + " " + d.at("/metadata/name").asText();
       Validator validate = BUILT_IN.get(kind);
@@ -92,12 +159,7 @@ class K8sManifestsApiTest {
       }
       validated++;
     }
-    assertThat(validated).isGreaterThanOrEqualTo(10);
-    // the check is strict: a misspelled field fails
-    JsonNode sts = DOCS.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
-    String bad = JSON.writeValueAsString(sts).replace("\"containerPort\"", "\"containerPorts\"");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> V1StatefulSet.validateJsonElement(JsonParser.parseString(bad)))
-        .hasMessageContaining("containerPorts");
+    return validated;
   }
 
   @Test

@@ -63,10 +63,10 @@ class AlertRulesTest {
   @Test
   void theOperatorRuleShouldHoldTheSameGroups() throws Exception {
     JsonNode plain = YAML.readTree(root.resolve("monitoring/ctr-rules.yml").toFile());
-    JsonNode operator = YAML.readTree(root.resolve("k8s/prometheusrule.yaml").toFile());
+    JsonNode operator = YAML.readTree(root.resolve("k8s/base/prometheusrule.yaml").toFile());
     assertThat(operator.path("kind").asText()).isEqualTo("PrometheusRule");
     assertThat(operator.at("/spec/groups")).isEqualTo(plain.path("groups"));
-    assertThat(Files.readString(root.resolve("k8s/kustomization.yaml"))).contains("prometheusrule.yaml");
+    assertThat(Files.readString(root.resolve("k8s/base/kustomization.yaml"))).contains("prometheusrule.yaml");
   }
 
   @Test

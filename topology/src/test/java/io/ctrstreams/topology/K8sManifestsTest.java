@@ -30,7 +30,7 @@ class K8sManifestsTest {
     }
     assertThat(root).as("project root").isNotNull();
     docs = new ArrayList<>();
-    try (Stream<Path> files = Files.list(root.resolve("k8s"))) {
+    try (Stream<Path> files = Files.list(root.resolve("k8s/base"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(f.toFile())) {
           while (it.hasNext()) {

@@ -48,8 +48,15 @@ class K8sManifestsApiTest {
       "StatefulSet", V1StatefulSet::validateJsonElement,
       "Deployment", V1Deployment::validateJsonElement,
       "PodDisruptionBudget", V1PodDisruptionBudget::validateJsonElement);
-  /** Custom resources (Prometheus Operator, Strimzi): checked for shape in K8sManifestsTest. */
-  private static final List<String> CUSTOM = List.of("ServiceMonitor", "PrometheusRule", "KafkaTopic", "KafkaUser");
+  /**
+   * Custom resources, parsed into the typed models of their projects (Strimzi, and fabric8's
+   * Prometheus Operator models), which set unknown fields aside: any found fails.
+   */
+  private static final Map<String, Class<?>> CUSTOM = Map.of(
+      "ServiceMonitor", io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class,
+      "PrometheusRule", io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class,
+      "KafkaTopic", io.strimzi.api.kafka.model.topic.KafkaTopic.class,
+      "KafkaUser", io.strimzi.api.kafka.model.user.KafkaUser.class);
   private static final List<JsonNode> DOCS = new ArrayList<>();
   private static Path root;
 
@@ -79,7 +86,13 @@ class K8sManifestsApiTest {
   void everyBuiltInKindShouldValidateAgainstTheApiModels() throws Exception {
     int validated = validate(DOCS);
     assertThat(validated).isGreaterThanOrEqualTo(10);
-    // the check is strict: a misspelled field fails
+    // the checks are strict: a misspelled field fails, in a built-in kind and in a custom resource
+    JsonNode topic = DOCS.stream().filter(d -> d.path("kind").asText().equals("KafkaTopic")).findFirst().orElseThrow();
+    List<String> unknown = new ArrayList<>();
+    unknownFields(JSON.readValue(JSON.writeValueAsString(topic).replace("\"partitions\"", "\"partition\""),
+        io.strimzi.api.kafka.model.topic.KafkaTopic.class), "KafkaTopic", unknown,
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    assertThat(unknown).containsExactly("KafkaTopic.Spec: [partition]");
     JsonNode sts = DOCS.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
     String bad = JSON.writeValueAsString(sts).replace("\"containerPort\"", "\"containerPorts\"");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> V1StatefulSet.validateJsonElement(JsonParser.parseString(bad)))
@@ -136,6 +149,43 @@ class K8sManifestsApiTest {
     assertThat(user.at("/spec/authorization/acls").toString()).contains("transactionalId").contains("IdempotentWrite");
   }
 
+  /** Walks a typed model, collecting the fields each object set aside as unknown (getAdditionalProperties). */
+  private static void unknownFields(Object o, String path, List<String> out, java.util.Set<Object> seen) throws Exception {
+    if (o == null || o instanceof String || o instanceof Number || o instanceof Boolean || o instanceof Enum<?>
+        || !seen.add(o)) {
+      return;
+    }
+    if (o instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        unknownFields(e.getValue(), path + "." + e.getKey(), out, seen);
+      }
+      return;
+    }
+    if (o instanceof java.util.Collection<?> c) {
+      int i = 0;
+      for (Object x : c) {
+        unknownFields(x, path + "[" + i++ + "]", out, seen);
+      }
+      return;
+    }
+    if (!o.getClass().getName().startsWith("io.")) {
+      return;
+    }
+    for (java.lang.reflect.Method m : o.getClass().getMethods()) {
+      if (m.getParameterCount() != 0 || m.getDeclaringClass() == Object.class || !m.getName().startsWith("get")) {
+        continue;
+      }
+      if (m.getName().equals("getAdditionalProperties")) {
+        Map<?, ?> extra = (Map<?, ?>) m.invoke(o);
+        if (extra != null && !extra.isEmpty()) {
+          out.add(path + ": " + extra.keySet());
+        }
+      } else {
+        unknownFields(m.invoke(o), path + "." + m.getName().substring(3), out, seen);
+      }
+    }
+  }
+
   private static JsonNode find(List<JsonNode> docs, String kind, String name) {
     return docs.stream().filter(d -> d.path("kind").asText().equals(kind) && d.at("/metadata/name").asText().equals(name))
         .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
@@ -149,7 +199,12 @@ class K8sManifestsApiTest {
       String name = kind + " " + d.at("/metadata/name").asText();
       Validator validate = BUILT_IN.get(kind);
       if (validate == null) {
-        assertThat(CUSTOM).as(name + " is a known custom resource").contains(kind);
+        assertThat(CUSTOM).as(name + " is a known custom resource").containsKey(kind);
+        List<String> unknown = new ArrayList<>();
+        unknownFields(JSON.treeToValue(d, CUSTOM.get(kind)), name, unknown,
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        assertThat(unknown).as(name + " fields its model does not define").isEmpty();
+        validated++;
         continue;
       }
       try {

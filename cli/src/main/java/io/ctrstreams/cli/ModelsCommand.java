@@ -146,18 +146,9 @@ public final class ModelsCommand implements Runnable {
       if (served < 0) {
         throw new ServingException("model " + model + " has no published version to roll back from");
       }
-      long target;
-      if (to != null) {
-        target = to;
-      } else {
-        TreeMap<Long, Boolean> older = new TreeMap<>();
-        s.publishedVersions().stream().filter(v -> v < served).forEach(v -> older.put(v, true));
-        if (older.isEmpty()) {
-          throw new ServingException("model " + model + " retains no version older than the served v" + served
-              + " (retained: " + s.publishedVersions() + ")");
-        }
-        target = older.lastKey();
-      }
+      long target = to != null ? to : s.publishedVersions().stream().filter(v -> v < served).max(Long::compare)
+          .orElseThrow(() -> new ServingException("model " + model + " retains no version older than the served v"
+              + served + " (retained: " + s.publishedVersions() + ")"));
       publisher.pin(model, target);
       System.out.printf("rolled %s back from v%d to v%d (pinned; `ctr models unpin` serves the newest again)%n",
           model, served, target);

@@ -57,6 +57,8 @@ public final class TopologyConfig extends ServiceConfig {
   public static final String MAX_CANDIDATES_CONFIG = "input.max.candidates";
   public static final String MAX_ID_LENGTH_CONFIG = "input.max.id.length";
   public static final String MAX_RECORD_BYTES_CONFIG = "input.max.record.bytes";
+  /** Fraction of impressions the shadow model scores. */
+  public static final String SHADOW_SAMPLE_RATE_CONFIG = "shadow.sample.rate";
   /** Bounded wait for a first model. */
   public static final String MODEL_WAIT_MS_CONFIG = "model.wait.ms";
   /** Spec (JSON or .ctrm) every served model's inputs must match. */
@@ -109,6 +111,8 @@ public final class TopologyConfig extends ServiceConfig {
       .name(MODEL_NAME_CONFIG, "ctr", Importance.HIGH, "Name of the live model on the models topic (keys <name>/...).")
       .define(SHADOW_MODEL_NAME_CONFIG, Type.STRING, "", null, Importance.LOW,
           "Optional shadow model (e.g. the full-precision model) scored alongside the live one: variant=shadow scores, online fidelity and its own AUC. Empty = off.")
+      .define(SHADOW_SAMPLE_RATE_CONFIG, Type.DOUBLE, 1.0, Range.between(0.0, 1.0), Importance.LOW,
+          "Fraction of impressions the shadow model also scores, chosen by a hash of the event id (the same impressions on every instance and restart): a full-precision shadow on all traffic costs more than serving it alone. Online fidelity and the shadow's AUC come from the sampled impressions.")
       .define(MODEL_WAIT_MS_CONFIG, Type.LONG, 5_000L, Range.between(0L, 600_000L), Importance.MEDIUM,
           "How long impressions may wait, once after the app starts, for a first model before those that find none go to the DLQ (reason no_model). Never scores without a model. Must stay below max.poll.interval.ms and, under exactly-once, transaction.timeout.ms (a waiting thread may hold an open transaction).")
       .define(MODEL_EXPECTED_SPEC_CONFIG, Type.STRING, "", null, Importance.MEDIUM,
@@ -293,6 +297,11 @@ public final class TopologyConfig extends ServiceConfig {
   public ImpressionCodec impressionCodec() {
     return new ImpressionCodec(inputFormat(), maxCandidates(), getInt(MAX_ID_LENGTH_CONFIG),
         getInt(MAX_RECORD_BYTES_CONFIG), null);
+  }
+
+  /** Fraction of impressions the shadow scores. */
+  public double shadowSampleRate() {
+    return getDouble(SHADOW_SAMPLE_RATE_CONFIG);
   }
 
   /** Bounded wait for a first model, per task start. */

@@ -520,6 +520,32 @@ class ScoringTopologyTest {
     assertThat(MetricValues.value(prom, "ctr_shadow_abs_logit_diff")).isCloseTo(diff, org.assertj.core.data.Offset.offset(1e-3));
   }
 
+  @Test
+  void theShadowShouldScoreOnlyTheSampledImpressionsTheSameOnEveryRun() {
+    start("avro", true, TopologyConfig.SHADOW_SAMPLE_RATE_CONFIG, "0.25");
+    publish(MODEL, 1, 11);
+    publish("full", 7, 77);
+    java.util.Set<String> expected = new java.util.HashSet<>();
+    for (int i = 0; i < 400; i++) {
+      Impression imp = TestModels.impression("sample-" + i, 1L, 1, rnd);
+      pipe(imp, "avro");
+      if (io.ctrstreams.topology.internal.ScoringProcessor.sampled(
+          imp.getEventId().getBytes(StandardCharsets.UTF_8), 0.25)) {
+        expected.add(imp.getEventId());
+      }
+    }
+    List<Score> out = scores.readValuesToList();
+    java.util.Set<String> shadowed = new java.util.HashSet<>();
+    out.stream().filter(s -> s.getVariant().equals("shadow")).forEach(s -> shadowed.add(s.getEventId()));
+    assertThat(out.stream().filter(s -> s.getVariant().equals("live"))).hasSize(400);
+    assertThat(shadowed).isEqualTo(expected);
+    assertThat(shadowed.size()).as("about a quarter of 400").isBetween(70, 130);
+    assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "shadow")).isEqualTo(shadowed.size());
+    byte[] id = "any-event".getBytes(StandardCharsets.UTF_8);
+    assertThat(io.ctrstreams.topology.internal.ScoringProcessor.sampled(id, 0)).isFalse();
+    assertThat(io.ctrstreams.topology.internal.ScoringProcessor.sampled(id, 1)).isTrue();
+  }
+
   /** Scores and labeled examples of one run; shadow: none, same-encoding or other-encoding. */
   private record Run(List<Score> scores, List<LabeledExample> labeled) {}
 

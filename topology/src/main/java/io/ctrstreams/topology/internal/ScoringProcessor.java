@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -62,6 +63,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private long waitDeadline;
   private Scratch liveScratch;
   private Scratch shadowScratch;
+  private double shadowRate = 1;
   private final ScoreBatch scoreBatch = new ScoreBatch();
 
   /** Per-model features and output buffers. */
@@ -128,6 +130,30 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     this.wallClock = wallClock;
   }
 
+  /**
+   * Lets the shadow score only the fraction {@code rate} of impressions, chosen by the event id
+   * ({@link #sampled}); 1 (the default) = every impression.
+   */
+  public ScoringProcessor sampleShadow(double rate) {
+    if (!(rate >= 0 && rate <= 1)) {
+      throw new IllegalArgumentException("shadow sample rate must be in [0, 1], found " + rate);
+    }
+    this.shadowRate = rate;
+    return this;
+  }
+
+  /**
+   * Whether the impression with these event-id bytes is in the shadow's sample at {@code rate}:
+   * murmur2 of the id (Kafka's partitioner hash) below {@code rate} of its range, so every
+   * instance and every restart makes the same choice.
+   */
+  public static boolean sampled(byte[] eventId, double rate) {
+    if (rate >= 1) {
+      return true;
+    }
+    return rate > 0 && Utils.toPositive(Utils.murmur2(eventId)) < rate * 0x80000000L;
+  }
+
   @Override
   public void init(ProcessorContext<byte[], Routed> context) {
     this.context = context;
@@ -183,10 +209,10 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     long nanos = System.nanoTime() - t0;
     long now = wallClock.getAsLong();
     metrics.impressionScored(n, nanos, now - timestampMs);
-    ServedModel shadowModel = shadow == null ? null : shadow.current();
+    byte[] key = eventId.getBytes(StandardCharsets.UTF_8);
+    ServedModel shadowModel = shadow == null || !sampled(key, shadowRate) ? null : shadow.current();
     Scratch sh = shadowModel == null ? null : scoreShadow(shadowModel, sc, record.value(), imp, n);
 
-    byte[] key = eventId.getBytes(StandardCharsets.UTF_8);
     forwardScores(record, key, eventId, timestampMs, n, sc.features, sc.pctr, model, "live", now);
     if (sh != null) {
       forwardScores(record, key, eventId, timestampMs, n, sc.features, sh.pctr, shadowModel, "shadow", now);

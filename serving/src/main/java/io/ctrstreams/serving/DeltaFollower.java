@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class DeltaFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeltaFollower.class);
 
-  /** Manifest metadata key of a keyframe: the offset of its chain's first delta. */
+  /** Manifest metadata key of a keyframe: the offset of its chain's first delta (written by the producer). */
   public static final String DELTA_OFFSET_KEY = "delta.offset";
+  /** Manifest metadata key of a keyframe: the topic of its delta chain. */
+  public static final String DELTA_TOPIC_KEY = "delta.topic";
 
   /** Observes the reconstruction; called on the follower's thread. */
   public interface Listener {
@@ -177,10 +179,8 @@ public final class DeltaFollower implements AutoCloseable {
 
   private void count(ModelDelta d, Outcome o, long offset) {
     outcomes.get(o).incrementAndGet();
-    for (Listener l : listeners) {
-      if (d != null) {
-        l.onRefused(d, o);
-      }
+    if (d != null) {
+      listeners.forEach(l -> l.onRefused(d, o));
     }
     if (o == Outcome.UNKNOWN_BASE || !o.needsResync() || keyframe == null) {
       return; // a delta ahead of its keyframe is read again from the keyframe's offset
@@ -223,8 +223,4 @@ public final class DeltaFollower implements AutoCloseable {
     consumer.close();
   }
 
-  /** The reconstructed keyframe file's template (for {@link DeltaState#toFile}); null before one. */
-  ModelFile keyframeFile() {
-    return keyframe;
-  }
 }

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Polls the cluster for the application's {@link InputProgress} every interval on a daemon
- * thread (one admin client; three requests per poll) and exports it:
+ * thread (one admin client; two requests per poll, a third while some partition has no committed
+ * offset) and exports it:
  * {@code ctr_input_lag_records{topic,partition}} (records after the group's committed offset),
  * {@code ctr_input_stalled_seconds{topic,partition}} (how long the committed offset has not moved
  * while records waited) and {@code ctr_input_partitions_stalled} (partitions stalled for at
@@ -107,8 +108,10 @@ public final class InputProgressMonitor implements AutoCloseable {
         committed.put(tp, om.offset());
       }
     });
-    Map<TopicPartition, Long> end = offsets(OffsetSpec.latest());
-    Map<TopicPartition, Long> start = offsets(OffsetSpec.earliest());
+    Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+    // the log start matters only where the group has committed nothing yet
+    List<TopicPartition> uncommitted = partitions.stream().filter(tp -> !committed.containsKey(tp)).toList();
+    Map<TopicPartition, Long> start = uncommitted.isEmpty() ? Map.of() : offsets(uncommitted, OffsetSpec.earliest());
     progress.observe(committed, start, end, clock.getAsLong());
     int stalled = 0;
     for (InputProgress.Partition p : progress.partitions()) {
@@ -122,9 +125,9 @@ public final class InputProgressMonitor implements AutoCloseable {
     stalledCount.set(stalled);
   }
 
-  private Map<TopicPartition, Long> offsets(OffsetSpec spec) throws Exception {
+  private Map<TopicPartition, Long> offsets(List<TopicPartition> of, OffsetSpec spec) throws Exception {
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    partitions.forEach(tp -> request.put(tp, spec));
+    of.forEach(tp -> request.put(tp, spec));
     Map<TopicPartition, ListOffsetsResultInfo> r = admin.listOffsets(request,
         new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     Map<TopicPartition, Long> out = new HashMap<>();

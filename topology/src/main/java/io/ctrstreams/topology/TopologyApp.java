@@ -53,8 +53,9 @@ public final class TopologyApp implements AutoCloseable {
         ? List.of(config.impressionsTopic(), config.clicksTopic()) : List.of(config.impressionsTopic()));
     this.online = new OnlineMetrics(config.onlineMetricsWindowMs());
     registry.register(online);
-    this.live = registry(config, config.modelName());
-    this.shadow = config.shadowModelName() == null ? null : registry(config, config.shadowModelName());
+    Optional<ModelSpec> expected = config.expectedSpec(); // read once for both registries
+    this.live = registry(config, config.modelName(), expected);
+    this.shadow = config.shadowModelName() == null ? null : registry(config, config.shadowModelName(), expected);
     registry.register(new ModelMetrics(live, shadow, System::currentTimeMillis));
     Topology topology =
         ScoringTopology.build(
@@ -84,10 +85,9 @@ public final class TopologyApp implements AutoCloseable {
    * A registry for model {@code name} expecting the configured spec, else the one persisted by an
    * earlier run; with a checkpoint, the saved model is served before the topic is replayed.
    */
-  private static ModelRegistry registry(TopologyConfig config, String name) {
+  private static ModelRegistry registry(TopologyConfig config, String name, Optional<ModelSpec> configured) {
     ModelRegistry r = new ModelRegistry(name);
     Optional<ModelCheckpoint> checkpoint = config.checkpointDir(name).map(ModelCheckpoint::new);
-    Optional<ModelSpec> configured = config.expectedSpec();
     Optional<ModelSpec> persisted = checkpoint.flatMap(ModelCheckpoint::expectedSpec);
     configured.or(() -> persisted).ifPresent(r::expect);
     checkpoint.ifPresent(c -> {

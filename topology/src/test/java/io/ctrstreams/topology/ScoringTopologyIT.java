@@ -325,24 +325,28 @@ class ScoringTopologyIT {
             && !b.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty(),
             Duration.ofSeconds(90), "both instances own tasks");
         a.close(); // remains in the group: its partitions have no live owner until the session times out
-        String body = "";
+        String[] body = {""};
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         java.net.URI ready = java.net.URI.create("http://localhost:" + b.metricsPort() + "/health/ready");
-        int sent = 0;
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!body.contains("stalled=") && System.nanoTime() < deadline) {
-          for (int i = 0; i < 20; i++) {
-            send(prod, ca.impressionsTopic(), TestModels.impression("s" + sent++, System.currentTimeMillis(), 1, rnd));
+        int[] sent = {0};
+        // keep input arriving (the lag must grow) until b's readiness body lists a stalled partition
+        TestConditions.waitFor(() -> {
+          for (int i = 0; i < 5; i++) {
+            send(prod, ca.impressionsTopic(), TestModels.impression("s" + sent[0]++, System.currentTimeMillis(), 1, rnd));
           }
           prod.flush();
-          Thread.sleep(200);
-          body = http.send(java.net.http.HttpRequest.newBuilder(ready).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        }
-        assertThat(body).as("b's readiness detail while a's partitions wait").contains("stalled=" + ca.impressionsTopic() + "-");
+          try {
+            body[0] = http.send(java.net.http.HttpRequest.newBuilder(ready).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+          } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException("GET " + ready + " failed", e);
+          }
+          return body[0].contains("stalled=");
+        }, Duration.ofSeconds(60), () -> "b's /health/ready lists a stalled partition; last body: " + body[0]);
+        assertThat(body[0]).as("b's readiness detail while a's partitions wait").contains("stalled=" + ca.impressionsTopic() + "-");
         assertThat(MetricValues.value(b.registry(), "ctr_input_partitions_stalled")).isGreaterThanOrEqualTo(1.0);
         // once the group evicts a, b takes its partitions over: every event is scored and the stall clears
-        int total = sent;
+        int total = sent[0];
         reader.pollUntil(() -> reader.scores.size() >= total, Duration.ofSeconds(90));
         TestConditions.waitFor(() -> MetricValues.value(b.registry(), "ctr_input_partitions_stalled") == 0,
             Duration.ofSeconds(60), "stall cleared");

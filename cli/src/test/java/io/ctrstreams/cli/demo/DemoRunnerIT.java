@@ -4,6 +4,7 @@ import static io.ctrstreams.broker.testing.TestConditions.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.broker.testing.BrokerTestSupport;
+import io.ctrstreams.cli.ExternalTool;
 import io.ctrstreams.model.eval.BinaryMetrics;
 import io.ctrstreams.schemas.LabeledExample;
 import io.ctrstreams.schemas.Schemas;
@@ -150,10 +151,8 @@ class DemoRunnerIT {
    * (.ci/run installs the package and sets it).
    */
   private static PrometheusServer startPrometheus(int metricsPort) throws Exception {
-    java.io.File binary = PrometheusServer.binary();
+    java.io.File binary = ExternalTool.find("CTR_REQUIRE_PROMTOOL", "prometheus");
     if (binary == null) {
-      assertThat(System.getenv("CTR_REQUIRE_PROMTOOL")).as("prometheus not installed, and CTR_REQUIRE_PROMTOOL is set")
-          .isNull();
       System.out.println("prometheus not installed: dashboard and rule queries not checked");
       return null;
     }
@@ -243,17 +242,8 @@ class DemoRunnerIT {
    * CTR_REQUIRE_CHROMIUM is not set (.ci/run installs it and sets it).
    */
   private static void checkLivePageInABrowser(int port) throws Exception {
-    java.io.File chromium = null;
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      for (String name : new String[] {"chromium", "chromium-browser", "google-chrome"}) {
-        java.io.File f = new java.io.File(dir, name);
-        if (chromium == null && f.canExecute()) {
-          chromium = f;
-        }
-      }
-    }
+    java.io.File chromium = ExternalTool.find("CTR_REQUIRE_CHROMIUM", "chromium", "chromium-browser", "google-chrome");
     if (chromium == null) {
-      assertThat(System.getenv("CTR_REQUIRE_CHROMIUM")).as("chromium not installed, and CTR_REQUIRE_CHROMIUM is set").isNull();
       System.out.println("chromium not installed: the live page was not checked in a browser");
       return;
     }

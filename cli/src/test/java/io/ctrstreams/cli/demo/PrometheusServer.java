@@ -36,17 +36,6 @@ final class PrometheusServer implements AutoCloseable {
     this.log = log;
   }
 
-  /** The prometheus binary on the PATH, or null. */
-  static File binary() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      File f = new File(dir, "prometheus");
-      if (f.canExecute()) {
-        return f;
-      }
-    }
-    return null;
-  }
-
   /** Starts a server in {@code dir} scraping {@code target} (host:port) every second, with {@code rules} loaded. */
   static PrometheusServer start(File binary, Path dir, String target, List<Path> rules) throws IOException {
     int port;

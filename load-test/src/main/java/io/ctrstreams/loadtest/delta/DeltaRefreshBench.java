@@ -9,7 +9,6 @@ import io.ctrstreams.model.delta.DeltaApplier;
 import io.ctrstreams.model.delta.DeltaEncoder;
 import io.ctrstreams.model.delta.ModelDelta;
 import io.ctrstreams.model.delta.ValueEncoding;
-import io.ctrstreams.model.eval.BinaryMetrics;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ModelFile;
 import io.ctrstreams.serving.DeltaRecords;
@@ -19,6 +18,7 @@ import io.ctrstreams.trainer.data.RawField;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.ctrstreams.trainer.data.RawSchema;
 import io.ctrstreams.trainer.data.SyntheticStream;
+import io.ctrstreams.trainer.online.HeldOut;
 import io.ctrstreams.trainer.online.OnlineModels;
 import io.ctrstreams.trainer.online.TrainerLearner;
 import java.util.ArrayList;
@@ -173,11 +173,11 @@ public final class DeltaRefreshBench {
       }
     }
     CtrModel xm = learner.snapshot();
-    double aucX = heldOutAuc(xm);
+    double aucX = HeldOut.auc(xm, SEED, 4000);
     List<String> out = new ArrayList<>();
     for (int ci = 0; ci < chains.length; ci++) {
       Chain c = chains[ci];
-      double aucW = heldOutAuc(CtrModel.fromFile(c.consumer.state().toFile(xm.toFile())));
+      double aucW = HeldOut.auc(CtrModel.fromFile(c.consumer.state().toFile(xm.toFile())), SEED, 4000);
       double perIntervalBytes = (double) c.bytes / intervals;
       out.add(String.format(Locale.ROOT, "%-7s %,11d  %,11d  %-6s %-4s  %9d  %,16.0f  %5.1fx  %12.5f  %11.5f  %.5f  %.5f  %.4f",
           name, params, snapshotBytes, c.scope.name().toLowerCase(Locale.ROOT), c.encoding, c.keyframes, perIntervalBytes, snapshotBytes / perIntervalBytes,
@@ -221,22 +221,5 @@ public final class DeltaRefreshBench {
       max = Math.max(max, d);
     }
     return new double[] {sum / probe.length, max};
-  }
-
-  private static double heldOutAuc(CtrModel m) {
-    SyntheticStream s = new SyntheticStream(SEED);
-    RawRecord r = s.schema().newRecord();
-    FeatureVector v = m.encoder().newFeatureVector();
-    int n = 4000;
-    float[] p = new float[n];
-    float[] y = new float[n];
-    for (int i = 0; i < n; i++) {
-      s.nextInto(r);
-      v.clear();
-      Features.encode(m.encoder(), r, v);
-      p[i] = m.scorer().score(v, v);
-      y[i] = r.label;
-    }
-    return BinaryMetrics.auc(p, y, n);
   }
 }

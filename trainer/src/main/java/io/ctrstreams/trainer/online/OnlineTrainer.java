@@ -7,6 +7,7 @@ import io.ctrstreams.model.delta.DeltaState;
 import io.ctrstreams.model.delta.ModelDelta;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ModelFile;
+import io.ctrstreams.serving.DeltaFollower;
 import io.ctrstreams.serving.DeltaRecords;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServiceThread;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * the model-deltas topic ({@link DeltaEncoder}: top-k with error feedback on the weights), and a
  * snapshot comes early when the residual ratio passes {@code delta.keyframe.residual.ratio}.
  * Each keyframe's manifest records where its chain starts on the deltas topic ({@link
- * #DELTA_OFFSET_KEY}), so a consumer seeks there after loading it.
+ * DeltaFollower#DELTA_OFFSET_KEY}), so a consumer seeks there after loading it.
  */
 public final class OnlineTrainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
@@ -79,10 +80,6 @@ public final class OnlineTrainer implements AutoCloseable {
   /** Every how many deltas the probe error is measured (it builds a model from w). */
   static final int PROBE_EVERY = 10;
 
-  /** Manifest metadata key of a keyframe: the offset of its chain's first delta on the deltas topic. */
-  public static final String DELTA_OFFSET_KEY = "delta.offset";
-  /** Manifest metadata key of a keyframe: the deltas topic. */
-  public static final String DELTA_TOPIC_KEY = "delta.topic";
 
   /** Listener of sent deltas. */
   @FunctionalInterface
@@ -227,8 +224,8 @@ public final class OnlineTrainer implements AutoCloseable {
     meta.put("training-loss", String.format(Locale.ROOT, "%.5f", loss));
     meta.put("trained-at-ms", Long.toString(System.currentTimeMillis()));
     if (deltaProducer != null) {
-      meta.put(DELTA_TOPIC_KEY, config.deltasTopic());
-      meta.put(DELTA_OFFSET_KEY, Long.toString(nextDeltaOffset));
+      meta.put(DeltaFollower.DELTA_TOPIC_KEY, config.deltasTopic());
+      meta.put(DeltaFollower.DELTA_OFFSET_KEY, Long.toString(nextDeltaOffset));
     }
     publisher.publish(config.modelName(), version, bytes, meta);
     if (deltaProducer != null) {

@@ -6,16 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.model.CtrModel;
-import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.delta.DeltaApplier;
 import io.ctrstreams.model.delta.DeltaState;
 import io.ctrstreams.model.delta.ModelDelta;
-import io.ctrstreams.model.eval.BinaryMetrics;
 import io.ctrstreams.serving.DeltaFollower;
 import io.ctrstreams.serving.KafkaTopics;
-import io.ctrstreams.trainer.Features;
-import io.ctrstreams.trainer.data.RawRecord;
-import io.ctrstreams.trainer.data.SyntheticStream;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.HashMap;
@@ -154,27 +149,10 @@ class DeltaRefreshIT {
     assertThat(afterRestart.get(0).sequence()).isEqualTo(1);
     CtrModel resumed = OnlineTrainers.newestSnapshot(config).orElseThrow();
     assertThat(resumed.version()).isGreaterThanOrEqualTo(keyframe + 1);
-    double aucBefore = heldOutAuc(before);
+    double aucBefore = HeldOut.auc(before, SEED, 4000);
     assertThat(aucBefore).isGreaterThan(0.6);
-    assertThat(heldOutAuc(resumed)).as("held-out AUC after the restart (before: %.4f)", aucBefore)
+    assertThat(HeldOut.auc(resumed, SEED, 4000)).as("held-out AUC after the restart (before: %.4f)", aucBefore)
         .isGreaterThan(aucBefore - 0.02);
-  }
-
-  private static double heldOutAuc(CtrModel m) {
-    SyntheticStream s = new SyntheticStream(SEED);
-    RawRecord r = s.schema().newRecord();
-    FeatureVector v = m.encoder().newFeatureVector();
-    int n = 4000;
-    float[] p = new float[n];
-    float[] y = new float[n];
-    for (int i = 0; i < n; i++) {
-      s.nextInto(r);
-      v.clear();
-      Features.encode(m.encoder(), r, v);
-      p[i] = m.scorer().score(v, v);
-      y[i] = r.label;
-    }
-    return BinaryMetrics.auc(p, y, n);
   }
 
   private static int[] bits(float[] v) {

@@ -6,15 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctrstreams.broker.EmbeddedKafkaBroker;
 import io.ctrstreams.broker.testing.BrokerTestSupport;
 import io.ctrstreams.model.CtrModel;
-import io.ctrstreams.model.FeatureVector;
-import io.ctrstreams.model.eval.BinaryMetrics;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.schemas.LabeledExample;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.serving.AssemblyResult;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelChunkAssembler;
-import io.ctrstreams.trainer.Features;
 import io.ctrstreams.trainer.data.RawField;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.ctrstreams.trainer.data.SyntheticStream;
@@ -81,7 +78,7 @@ class OnlineTrainerIT {
     assertThat(Long.parseLong(v2.metadata().get("examples-trained")))
         .isGreaterThan(Long.parseLong(v1.metadata().get("examples-trained")));
     // learned something about the hidden teacher: held-out rows (the traffic's rows, never trained on)
-    double auc2 = heldOutAuc(v2);
+    double auc2 = HeldOut.auc(v2, SEED, 4000);
     assertThat(auc2).as("held-out AUC of v2").isGreaterThan(0.6);
 
     // a restart continues the version line instead of reusing 1
@@ -151,7 +148,7 @@ class OnlineTrainerIT {
     assertThat(models.keySet()).containsExactly(1L, 2L);
     long inSnapshots = Long.parseLong(models.get(2L).metadata().get("examples-trained"));
     assertThat(inSnapshots).isBetween(20_000L, (long) n);
-    assertThat(heldOutAuc(models.get(2L))).as("held-out AUC after the labeled topic").isGreaterThan(0.6);
+    assertThat(HeldOut.auc(models.get(2L), SEED, 4000)).as("held-out AUC after the labeled topic").isGreaterThan(0.6);
 
     // The offsets committed with snapshot v2 cover exactly the examples in it: a restart trains
     // only the rest (trained before but in no snapshot), and continues the version line.
@@ -186,23 +183,6 @@ class OnlineTrainerIT {
     props.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "500");
     props.put(OnlineTrainerConfig.MLP_CONFIG, "32,16");
     return props;
-  }
-
-  private static double heldOutAuc(CtrModel m) {
-    SyntheticStream s = new SyntheticStream(SEED);
-    RawRecord r = s.schema().newRecord();
-    FeatureVector v = m.encoder().newFeatureVector();
-    int n = 4000;
-    float[] p = new float[n];
-    float[] y = new float[n];
-    for (int i = 0; i < n; i++) {
-      s.nextInto(r);
-      v.clear();
-      Features.encode(m.encoder(), r, v);
-      p[i] = m.scorer().score(v, v);
-      y[i] = r.label;
-    }
-    return BinaryMetrics.auc(p, y, n);
   }
 
   private static TreeMap<Long, CtrModel> readSnapshots(String topic) throws InterruptedException {

@@ -24,5 +24,23 @@ public final class Schemas {
   public static final AvroCodec<LabelJoinState> LABEL_JOIN_STATE =
       new AvroCodec<>("LabelJoinState", LabelJoinState.getEncoder(), LabelJoinState.getDecoder());
 
+  /** The Score schema before {@code deltaSequence}: records written with it still decode (it reads as 0). */
+  static final org.apache.avro.Schema SCORE_V1 = previous("score-1.avsc");
+
+  static {
+    Score.getDecoder().addSchema(SCORE_V1);
+  }
+
+  private static org.apache.avro.Schema previous(String resource) {
+    try (java.io.InputStream in = Schemas.class.getResourceAsStream("previous/" + resource)) {
+      if (in == null) {
+        throw new IllegalStateException("schema resource previous/" + resource + " missing from the classpath");
+      }
+      return new org.apache.avro.Schema.Parser().parse(in);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private Schemas() {}
 }

@@ -121,6 +121,11 @@ public final class TopologyConfig extends ServiceConfig {
           "Keep a local copy of the served model and the expected spec: a restart serves it at once, before replaying the models topic.")
       .define(MODEL_CHECKPOINT_DIR_CONFIG, Type.STRING, "", null, Importance.LOW,
           "Directory of the model checkpoint (a subdirectory per model name). Empty = <state.dir>/ctr-checkpoint/<application.id>.")
+      .group("Delta refresh (docs/model-deltas.md)")
+      .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+          "Apply the live model's compressed deltas (the recompressor's delta.enabled) between versions: copy-on-write, no pause; every score carries the delta sequence it was scored with.")
+      .name(DELTAS_TOPIC_CONFIG, "model-deltas", Importance.MEDIUM,
+          "Topic of the delta chains (key = model name); each served version's manifest names the offset where its chain starts.")
       .group("Health")
       .define(HEALTH_PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 5_000L, Range.between(0L, 3_600_000L), Importance.LOW,
           "How often to read the group's committed offsets and the input topics' end offsets (one admin client) for ctr_input_lag_records, ctr_input_stalled_seconds and ctr_input_partitions_stalled. 0 = off.")
@@ -139,6 +144,16 @@ public final class TopologyConfig extends ServiceConfig {
   /** Parses and cross-checks {@code props}; unknown keys are kept for pass-through. */
   public TopologyConfig(Map<?, ?> props) {
     super(DEF, props);
+  }
+
+  /** Whether the live model follows its delta chain. */
+  public boolean deltaEnabled() {
+    return getBoolean(DELTA_ENABLED_CONFIG);
+  }
+
+  /** Topic of the delta chains. */
+  public String deltasTopic() {
+    return getString(DELTAS_TOPIC_CONFIG);
   }
 
   /** The definitions (for docs and tooling). */
@@ -265,6 +280,9 @@ public final class TopologyConfig extends ServiceConfig {
     }
     NewTopic models = KafkaTopics.compacted(modelsTopic(), 1);
     topics.add(new NewTopic(models.name(), Optional.of(1), rf).configs(models.configs()));
+    if (deltaEnabled()) {
+      topics.add(new NewTopic(deltasTopic(), Optional.of(1), rf).configs(java.util.Map.of("cleanup.policy", "delete")));
+    }
     return topics;
   }
 

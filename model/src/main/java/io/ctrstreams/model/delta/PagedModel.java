@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * A served model that follows a delta chain without pausing and without copying itself: an
- * immutable value whose {@link #apply} returns the next one. Field tables ({@code emb/<field>/table})
+ * immutable value whose {@link #apply} returns the next one. Field tables ({@code emb/<field>}, {@code emb/<field>/table})
  * are {@link RowPages} shared copy-on-write, so a delta that changes {@code k} rows copies at
  * most {@code k} pages of {@link RowPages#PAGE_ROWS} rows; every other tensor a delta touches is
  * copied whole (they are the small dense layers); the optimized scorer is rebuilt over the new
@@ -92,12 +92,20 @@ public final class PagedModel {
         DeltaState.hashOf(values), scorer);
   }
 
+  /** The field whose lookup table {@code x} is ({@code emb/<field>} dense, {@code emb/<field>/table} low-rank), or -1. */
   private static int tableField(ModelSpec spec, Tensor x) {
     String n = x.name();
-    if (x.rank() != 2 || !n.startsWith("emb/") || !n.endsWith("/table")) {
+    if (x.rank() != 2 || !n.startsWith("emb/")) {
       return -1;
     }
-    String f = n.substring(4, n.length() - 6);
+    String f = n.substring(4);
+    if (spec.hasField(f)) {
+      return spec.fieldOrdinal(f);
+    }
+    if (!f.endsWith("/table")) {
+      return -1;
+    }
+    f = f.substring(0, f.length() - 6);
     return spec.hasField(f) ? spec.fieldOrdinal(f) : -1;
   }
 

@@ -256,7 +256,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   /** One Score per candidate ({@code f.adId(i)}, {@code pctr[i]}) stamped with {@code m} and {@code variant}. */
   private void forwardScores(Record<byte[], byte[]> record, byte[] key, String eventId, long timestampMs, int n,
       ImpressionFeatures f, float[] pctr, ServedModel m, String variant, long now) {
-    scoreBatch.start(eventId, m.name(), m.version(), variant, timestampMs, now);
+    scoreBatch.start(eventId, m.name(), m.version(), m.deltaSequence(), variant, timestampMs, now);
     Headers headers = copyableHeaders(record);
     for (int i = 0; i < n; i++) {
       byte[] score = scoreBatch.encode(f.adId(i), pctr[i]);
@@ -295,6 +295,11 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private Scratch scratchFor(ServedModel m, boolean isShadow) {
     Scratch s = isShadow ? shadowScratch : liveScratch;
     if (s == null || s.served != m) {
+      if (!isShadow && m.deltaSequence() > 0 && (s == null || s.served.deltaSequence() != m.deltaSequence()
+          || s.served.version() != m.version())) {
+        // the first score this thread makes with the delta's parameters
+        metrics.deltaFreshness(wallClock.getAsLong() - m.deltaCreatedAtMs());
+      }
       s = new Scratch(m, codec.maxCandidates());
       if (isShadow) {
         shadowScratch = s;

@@ -102,6 +102,7 @@ public final class RecompressorService implements AutoCloseable {
   private long relayResyncAt = -1;
   private long relaySuppressUpTo;
   private volatile long deltasPublished;
+  private double lastLoggedFidelity = Double.NaN;
 
   /** What a relay starts from: the published student, its full keyframe and the chain's first offset. */
   private record RelayInputs(long publishedVersion, CtrModel student, long fullVersion, CtrModel fullKeyframe,
@@ -176,6 +177,11 @@ public final class RecompressorService implements AutoCloseable {
       dataConsumer.subscribe(List.of(config.impressionsTopic(), config.labeledTopic()));
       LOG.info("recompressor started: finished full version {}, published version {}, state {}",
           store.finishedFullVersion(), store.publishedVersion(), store.dir());
+      if (deltaConsumer != null && store.publishedVersion() >= 0 && store.fullModelVersion() >= 0) {
+        // the relay's state (the published student's chain) is not persisted: a fresh version of the
+        // stored snapshot starts a new chain, which catches up with the full chain from its start
+        policy.request("delta-restart");
+      }
       while (!closed.get()) {
         Throwable f = follower.failure();
         if (f != null) {
@@ -411,8 +417,12 @@ public final class RecompressorService implements AutoCloseable {
       } catch (ServingException e) {
         step = new DeltaRelay.Step(DeltaRelay.Status.BROKEN, null, "malformed delta: " + e.getMessage());
       }
-      if (!Double.isNaN(relay.lastFidelity())) {
-        metrics.fidelity(relay.lastFidelity());
+      if (relay.lastFidelity() != lastLoggedFidelity && !Double.isNaN(relay.lastFidelity())) {
+        lastLoggedFidelity = relay.lastFidelity();
+        metrics.fidelity(lastLoggedFidelity);
+        LOG.info("delta relay: {} v{}+{} vs reconstructed {} v{}: mean |logit diff| {} on {} calibration rows",
+            config.modelName(), relay.publishedVersion(), relay.sequence(), config.fullModelName(), relay.fullVersion(),
+            String.format(java.util.Locale.ROOT, "%.4f", lastLoggedFidelity), relayInputs.calibration().size());
       }
       switch (step.status()) {
         case PUBLISH -> sendDelta(step.delta());

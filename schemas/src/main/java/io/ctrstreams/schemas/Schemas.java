@@ -14,6 +14,9 @@ public final class Schemas {
   /** Scores (output); encoded by {@link ScoreBinary} (same bytes as Avro's encoder, faster). */
   public static final AvroCodec<Score> SCORE =
       new AvroCodec<>("Score", Score.getEncoder(), Score.getDecoder(), ScoreBinary::encode);
+  /** All candidates' scores of one impression (output with scores.format=per-impression). */
+  public static final AvroCodec<ImpressionScores> IMPRESSION_SCORES =
+      new AvroCodec<>("ImpressionScores", ImpressionScores.getEncoder(), ImpressionScores.getDecoder());
   /** Labeled examples (output). */
   public static final AvroCodec<LabeledExample> LABELED_EXAMPLE =
       new AvroCodec<>("LabeledExample", LabeledExample.getEncoder(), LabeledExample.getDecoder());

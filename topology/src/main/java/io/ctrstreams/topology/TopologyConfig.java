@@ -59,6 +59,8 @@ public final class TopologyConfig extends ServiceConfig {
   public static final String MAX_RECORD_BYTES_CONFIG = "input.max.record.bytes";
   /** Fraction of impressions the shadow model scores. */
   public static final String SHADOW_SAMPLE_RATE_CONFIG = "shadow.sample.rate";
+  /** Score record shape. */
+  public static final String SCORES_FORMAT_CONFIG = "scores.format";
   /** Bounded wait for a first model. */
   public static final String MODEL_WAIT_MS_CONFIG = "model.wait.ms";
   /** Spec (JSON or .ctrm) every served model's inputs must match. */
@@ -90,7 +92,9 @@ public final class TopologyConfig extends ServiceConfig {
       .group("Topics")
       .name(IMPRESSIONS_TOPIC_CONFIG, "impressions", Importance.HIGH, "Input topic of impressions (one record per ad request, all candidates).")
       .name(CLICKS_TOPIC_CONFIG, "clicks", Importance.HIGH, "Input topic of clicks (impression id + ad id).")
-      .name(SCORES_TOPIC_CONFIG, "scores", Importance.HIGH, "Output topic: one Score per candidate, keyed by event id.")
+      .name(SCORES_TOPIC_CONFIG, "scores", Importance.HIGH, "Output topic of scores, keyed by event id (shape: scores.format).")
+      .define(SCORES_FORMAT_CONFIG, Type.STRING, "per-candidate", ValidString.in("per-candidate", "per-impression"), Importance.MEDIUM,
+          "per-candidate: one Score record per candidate ad; per-impression: one ImpressionScores record per impression and variant with every candidate's pCTR (one output record instead of n: the topology's per-record Kafka cost stops growing with the candidates).")
       .name(LABELED_TOPIC_CONFIG, "labeled", Importance.HIGH, "Output topic of labeled examples (served pctr + click label).")
       .name(MODELS_TOPIC_CONFIG, "models", Importance.HIGH, "Compacted topic carrying model chunks, manifests and pins; read into a global store.")
       .name(DLQ_TOPIC_CONFIG, "dlq", Importance.HIGH,
@@ -144,6 +148,11 @@ public final class TopologyConfig extends ServiceConfig {
   /** Parses and cross-checks {@code props}; unknown keys are kept for pass-through. */
   public TopologyConfig(Map<?, ?> props) {
     super(DEF, props);
+  }
+
+  /** Whether scores go out as one ImpressionScores record per impression. */
+  public boolean perImpressionScores() {
+    return "per-impression".equals(getString(SCORES_FORMAT_CONFIG));
   }
 
   /** Whether the live model follows its delta chain. */

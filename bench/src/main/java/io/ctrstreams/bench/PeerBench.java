@@ -50,6 +50,8 @@ import java.util.Random;
  */
 public final class PeerBench {
   private static final ThreadMXBean MX = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
   private static final int POOLS = 8;
   /** Largest |pCTR difference| accepted between the two sides before timing. */
   static final double MAX_DIFF = 1e-4;
@@ -58,7 +60,7 @@ public final class PeerBench {
 
   /** One measured configuration: ns per candidate of both sides (medians of the rounds). */
   public record Row(String arch, String variant, int batch, double scorerNs, double ortNs, double maxDiff,
-      long flopsPerCandidate) {
+      long flopsPerCandidate, double ortProcessShare) {
     /** ORT time / scorer time: above 1 the scorer is faster. */
     public double ratio() {
       return ortNs / scorerNs;
@@ -106,36 +108,47 @@ public final class PeerBench {
       if (!(diff <= MAX_DIFF)) {
         throw new IllegalStateException(model.name() + " batch " + batch + ": ORT and scorer pCTRs differ by " + diff);
       }
-      time(ours, warmupMs);
-      time(ort, warmupMs);
+      time(ours, warmupMs, null);
+      time(ort, warmupMs, null);
       double[] a = new double[rounds];
       double[] b = new double[rounds];
+      double[] proc = new double[2];
       for (int r = 0; r < rounds; r++) {
         if (r % 2 == 0) {
-          a[r] = time(ours, roundMs);
-          b[r] = time(ort, roundMs);
+          a[r] = time(ours, roundMs, null);
+          b[r] = time(ort, roundMs, proc);
         } else {
-          b[r] = time(ort, roundMs);
-          a[r] = time(ours, roundMs);
+          b[r] = time(ort, roundMs, proc);
+          a[r] = time(ours, roundMs, null);
         }
       }
       Arrays.sort(a);
       Arrays.sort(b);
       return new Row(arch, variant, batch, a[rounds / 2] / batch, b[rounds / 2] / batch, diff,
-          model.flopsPerCandidate());
+          model.flopsPerCandidate(), proc[0] / proc[1]);
     }
   }
 
-  /** Thread CPU ns per request over {@code ms} of wall time. */
-  private static double time(Side s, long ms) throws OrtException {
+  /**
+   * Thread CPU ns per request over {@code ms} of wall time; adds the process's and this thread's
+   * CPU time to {@code proc[0]} and {@code proc[1]} when given (their ratio shows whether ORT did
+   * its work on this thread: near 1, as JIT and GC threads add little).
+   */
+  private static double time(Side s, long ms, double[] proc) throws OrtException {
     long n = 0;
+    long p0 = OS.getProcessCpuTime();
     long c0 = MX.getCurrentThreadCpuTime();
     long end = System.nanoTime() + ms * 1_000_000;
     while (System.nanoTime() < end) {
       s.run();
       n++;
     }
-    return (MX.getCurrentThreadCpuTime() - c0) / (double) n;
+    long c = MX.getCurrentThreadCpuTime() - c0;
+    if (proc != null) {
+      proc[0] += OS.getProcessCpuTime() - p0;
+      proc[1] += c;
+    }
+    return c / (double) n;
   }
 
   /** The report: both sides, the ratio and the GFLOP/s of the full forward pass. */
@@ -143,16 +156,18 @@ public final class PeerBench {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%nscorer kernels: %s; ONNX Runtime %s (CPU, 1 intra-op thread, "
         + "optimization ALL), graph from OnnxExport%n%n", kernels, ortVersion));
-    b.append(String.format(Locale.ROOT, "%-6s %-8s %6s %14s %14s %11s %10s %10s %9s%n", "arch", "variant", "batch",
-        "scorer ns/c", "ORT ns/c", "ORT/scorer", "scorer GF", "ORT GF", "max|dp|"));
+    b.append(String.format(Locale.ROOT, "%-6s %-8s %6s %14s %14s %11s %10s %10s %9s %9s%n", "arch", "variant",
+        "batch", "scorer ns/c", "ORT ns/c", "ORT/scorer", "scorer GF", "ORT GF", "max|dp|", "ORT p/t"));
     for (Row r : rows) {
-      b.append(String.format(Locale.ROOT, "%-6s %-8s %6d %14.0f %14.0f %10.2fx %10.1f %10.1f %9.1e%n", r.arch(),
-          r.variant(), r.batch(), r.scorerNs(), r.ortNs(), r.ratio(), 2.0 * r.flopsPerCandidate() / r.scorerNs(),
-          2.0 * r.flopsPerCandidate() / r.ortNs(), r.maxDiff()));
+      b.append(String.format(Locale.ROOT, "%-6s %-8s %6d %14.0f %14.0f %10.2fx %10.1f %10.1f %9.1e %9.2f%n",
+          r.arch(), r.variant(), r.batch(), r.scorerNs(), r.ortNs(), r.ratio(),
+          2.0 * r.flopsPerCandidate() / r.scorerNs(), 2.0 * r.flopsPerCandidate() / r.ortNs(), r.maxDiff(),
+          r.ortProcessShare()));
     }
     b.append(String.format(Locale.ROOT, "%nORT/scorer above 1: this scorer is faster. GF = GFLOP/s of the full "
         + "forward pass per candidate (both sides compute the context part once per request, so at batch > 1 "
-        + "they execute fewer flops than counted).%n"));
+        + "they execute fewer flops than counted). ORT p/t = process / thread CPU time during the ORT rounds "
+        + "(about 1: ORT computed on the timed thread).%n"));
     return b.toString();
   }
 

@@ -30,13 +30,14 @@ class PeerBenchTest {
     assertThat(r.scorerNs()).isPositive();
     assertThat(r.ortNs()).isPositive();
     assertThat(r.ratio()).isEqualTo(r.ortNs() / r.scorerNs());
+    assertThat(r.ortProcessShare()).isPositive();
   }
 
   @Test
   void shouldReportBothSidesAndTheRatio() {
-    String s = PeerBench.format(List.of(new PeerBench.Row("DNN", "dense", 16, 10_000, 15_000, 1e-7, 570_000)),
+    String s = PeerBench.format(List.of(new PeerBench.Row("DNN", "dense", 16, 10_000, 15_000, 1e-7, 570_000, 1.02)),
         "vector-api 512-bit", "1.23.2");
     assertThat(s).contains("ONNX Runtime 1.23.2 (CPU, 1 intra-op thread, optimization ALL)", "ORT/scorer")
-        .containsPattern("DNN\\s+dense\\s+16\\s+10000\\s+15000\\s+1.50x\\s+114.0\\s+76.0");
+        .containsPattern("DNN\\s+dense\\s+16\\s+10000\\s+15000\\s+1.50x\\s+114.0\\s+76.0\\s+1.0e-07\\s+1.02");
   }
 }

@@ -72,6 +72,37 @@ class TrainerTest {
   }
 
   @Test
+  void shouldMatchStepBitForBitWhenTheGradientIsAppliedSeparately() {
+    // gradient() + applyGradient() is the data-parallel path (issue 15); with one worker and no
+    // compression it must be the same update as step() (embedding L2 = 0: step() also decays
+    // rows whose summed gradient is exactly zero, applyGradient() skips them)
+    for (Map.Entry<String, ModelSpec> e : specs().entrySet()) {
+      TrainerConfig cfg = TrainerConfig.defaults().withBatchSize(64).withLearningRates(0.01, 0.1).withL2(1e-4, 0)
+          .withGemm("java").withThreads(2);
+      CtrModel init = CtrModel.random(e.getValue(), 5);
+      try (Trainer a = new Trainer(init, cfg); Trainer b = new Trainer(init, cfg)) {
+        int d = 0;
+        for (Trainer.FlatTensor t : b.flatLayout()) {
+          d += t.length();
+        }
+        float[] g = new float[d];
+        for (int s = 0; s < 5; s++) {
+          Batch batch = batch(e.getValue(), 64, 100 + s);
+          double la = a.step(batch);
+          double lb = b.gradient(batch, g);
+          b.applyGradient(g, Trainer.Update.ADAPTIVE);
+          assertThat(lb).as(e.getKey()).isEqualTo(la);
+        }
+        CtrModel ma = a.toModel("m", 0, Map.of());
+        CtrModel mb = b.toModel("m", 0, Map.of());
+        for (Tensor t : ma.tensors()) {
+          assertThat(mb.tensor(t.name()).data()).as(e.getKey() + " " + t.name()).containsExactly(t.data());
+        }
+      }
+    }
+  }
+
+  @Test
   void shouldBeReproducibleForASeedAndIndependentOfThreadCount() {
     ModelSpec spec = specs().get("dnn");
     CtrModel init = CtrModel.random(spec, 11);

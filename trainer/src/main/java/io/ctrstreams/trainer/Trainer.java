@@ -492,6 +492,21 @@ public final class Trainer implements AutoCloseable {
     return CtrModel.create(ps.spec(), name, version, ps.toTensors(), vocab, metadata);
   }
 
+  /**
+   * A 64-bit hash of every weight's bits in {@link #flatLayout()} order: replicas that applied
+   * the same estimates to the same start hold equal hashes (the exchange checks it each round).
+   */
+  public long weightsHash() {
+    long h = 0x9E3779B97F4A7C15L;
+    for (ParamStore.Param p : ps.params()) {
+      for (float v : p.w) {
+        h = (h ^ Float.floatToRawIntBits(v)) * 0x100000001B3L;
+        h ^= h >>> 29;
+      }
+    }
+    return h;
+  }
+
   /** Number of trainable values. */
   public long parameterCount() {
     return ps.size();

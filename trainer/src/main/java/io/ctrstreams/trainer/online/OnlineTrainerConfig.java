@@ -138,7 +138,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           "Run as one worker of a data-parallel group: the workers share group.id over the labeled topic, train in synchronous rounds and exchange compressed gradients through topic.trainer.exchange.")
       .define(EXCHANGE_ALGORITHM_CONFIG, Type.STRING, "econtrol", ValidString.in("econtrol", "ef", "ef21", "none", "uncompressed"),
           Importance.MEDIUM, "Gradient exchange: econtrol (error control with eta), ef (classic error feedback), ef21, none (compressed, no feedback), uncompressed.")
-      .define(EXCHANGE_ETA_CONFIG, Type.DOUBLE, -1.0, null, Importance.LOW,
+      .define(EXCHANGE_ETA_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
           "EControl's feedback strength eta >= 0; -1 = the compressor's contraction k/d (exchange.topk.ratio). Large eta diverges.")
       .define(EXCHANGE_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
           "Top-k ratio per tensor of each worker's message (embedding tables: whole rows).")

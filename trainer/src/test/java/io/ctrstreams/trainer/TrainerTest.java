@@ -103,6 +103,49 @@ class TrainerTest {
   }
 
   @Test
+  void shouldApplyPlainSgdToDenseTensorsAndTheSentRowsOfTables() {
+    ModelSpec spec = specs().get("dnn");
+    TrainerConfig cfg = TrainerConfig.defaults().withBatchSize(32).withLearningRates(0.1, 0.5).withL2(0.01, 0.02)
+        .withGemm("java").withThreads(1);
+    CtrModel init = CtrModel.random(spec, 9);
+    try (Trainer t = new Trainer(init, cfg)) {
+      List<Trainer.FlatTensor> layout = t.flatLayout();
+      int d = 0;
+      for (Trainer.FlatTensor ft : layout) {
+        d += ft.length();
+      }
+      float[] g = new float[d];
+      t.gradient(batch(spec, 32, 3), g);
+      CtrModel before = t.toModel("m", 0, Map.of());
+      t.applyGradient(g, Trainer.Update.SGD);
+      CtrModel after = t.toModel("m", 0, Map.of());
+      int off = 0;
+      for (Trainer.FlatTensor ft : layout) {
+        float[] w0 = before.tensor(ft.name()).data();
+        float[] w1 = after.tensor(ft.name()).data();
+        boolean table = ft.unit() > 1 || ft.name().startsWith("emb/");
+        boolean matrix = before.tensor(ft.name()).shape().length == 2;
+        for (int i = 0; i < w0.length; i++) {
+          float gi = g[off + i];
+          float expect;
+          if (table) {
+            int row = i / ft.unit();
+            boolean sent = false;
+            for (int c = 0; c < ft.unit(); c++) {
+              sent |= g[off + row * ft.unit() + c] != 0f;
+            }
+            expect = sent ? w0[i] - 0.5f * (gi + 0.02f * w0[i]) : w0[i];
+          } else {
+            expect = w0[i] - 0.1f * (gi + (matrix ? 0.01f : 0f) * w0[i]);
+          }
+          assertThat(w1[i]).as(ft.name() + "[" + i + "]").isEqualTo(expect);
+        }
+        off += ft.length();
+      }
+    }
+  }
+
+  @Test
   void shouldBeReproducibleForASeedAndIndependentOfThreadCount() {
     ModelSpec spec = specs().get("dnn");
     CtrModel init = CtrModel.random(spec, 11);

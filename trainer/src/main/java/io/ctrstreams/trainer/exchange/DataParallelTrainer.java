@@ -185,7 +185,7 @@ public final class DataParallelTrainer implements AutoCloseable {
       long hash = trainer.weightsHash();
       worker.encode(g, d);
       ExchangeMessage mine = new ExchangeMessage(epoch, round, slot, workers, hash, wireEncoding(), d);
-      byte[] bytes = mine.encode();
+      byte[] bytes = mine.encode(layout);
       send(bytes);
       if (haltMidRound) {
         LOG.warn("worker {} halted after sending round {} of epoch {}", config.exchangeWorkerId(), round, epoch);
@@ -302,7 +302,7 @@ public final class DataParallelTrainer implements AutoCloseable {
       for (ConsumerRecord<byte[], byte[]> r : exchangeIn.poll(Duration.ofMillis(50))) {
         ExchangeMessage m;
         try {
-          m = ExchangeMessage.decode(r.value(), layout.size());
+          m = ExchangeMessage.decode(r.value(), layout);
         } catch (TrainerException e) {
           LOG.warn("skipping exchange record at offset {}: {}", r.offset(), e.getMessage());
           continue;

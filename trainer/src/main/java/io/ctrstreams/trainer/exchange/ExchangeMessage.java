@@ -3,17 +3,23 @@ package io.ctrstreams.trainer.exchange;
 import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.trainer.TrainerException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * One worker's message of one round on the exchange topic: {@code D_i} as (flat index, value)
- * pairs plus the sender's coordinates and the hash of the weights it computed its gradient at.
+ * One worker's message of one round on the exchange topic: {@code D_i} as the units it sends
+ * (whole rows of embedding tables, elements of dense tensors: the {@link ParamLayout}'s units, as
+ * {@link TopKCompressor} picks them) plus the sender's coordinates and the hash of the weights it
+ * computed its gradient at. A unit is sent when any of its values is non-zero.
  *
  * <pre>
  *   int magic 'CTRX' | short version 1 | int epoch | long round | int slot | int workers
  *   | long weightsHash | byte encoding (0 fp32, 1 fp16) | int dimension | int count
- *   | int[count] index | value[count] (fp32: 4 bytes, fp16: 2 bytes) | int crc32c of all before
+ *   | int[count] global unit number, ascending | the units' values in that order
+ *     (fp32: 4 bytes, fp16: 2 bytes each) | int crc32c of all before
  * </pre>
+ *
+ * The wire size is what {@link TopKCompressor#compress} reports: 4 bytes per unit plus its values.
  *
  * @param values dense {@code D_i} (length = dimension)
  */
@@ -23,29 +29,45 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
   private static final short VERSION = 1;
   private static final int HEADER = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4;
 
-  /** The record value. */
-  public byte[] encode() {
+  /** The record value, units by {@code layout} (the receivers' layout must be the same). */
+  public byte[] encode(ParamLayout layout) {
+    if (values.length != layout.size()) {
+      throw new TrainerException("message has " + values.length + " values, the layout " + layout.size());
+    }
     int count = 0;
-    for (float v : values) {
-      if (v != 0f) {
-        count++;
+    long nv = 0;
+    for (ParamLayout.Segment seg : layout.segments()) {
+      for (int u = 0; u < seg.units(); u++) {
+        if (anyNonZero(seg.offset() + u * seg.unit(), seg.unit())) {
+          count++;
+          nv += seg.unit();
+        }
       }
     }
     int vb = encoding.bytesPerValue();
-    ByteBuffer b = ByteBuffer.allocate(HEADER + count * (4 + vb) + 4);
+    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(HEADER + 4L * count + nv * vb + 4));
     b.putInt(MAGIC).putShort(VERSION).putInt(epoch).putLong(round).putInt(slot).putInt(workers).putLong(weightsHash)
         .put((byte) (encoding == ValueEncoding.FP16 ? 1 : 0)).putInt(values.length).putInt(count);
-    for (int i = 0; i < values.length; i++) {
-      if (values[i] != 0f) {
-        b.putInt(i);
+    List<ParamLayout.Segment> segs = layout.segments();
+    for (int t = 0; t < segs.size(); t++) {
+      ParamLayout.Segment seg = segs.get(t);
+      for (int u = 0; u < seg.units(); u++) {
+        if (anyNonZero(seg.offset() + u * seg.unit(), seg.unit())) {
+          b.putInt(layout.globalUnit(t, u));
+        }
       }
     }
-    for (float v : values) {
-      if (v != 0f) {
-        if (encoding == ValueEncoding.FP16) {
-          b.putShort(ValueEncoding.floatToHalf(v));
-        } else {
-          b.putFloat(v);
+    for (ParamLayout.Segment seg : segs) {
+      for (int u = 0; u < seg.units(); u++) {
+        int o = seg.offset() + u * seg.unit();
+        if (anyNonZero(o, seg.unit())) {
+          for (int c = 0; c < seg.unit(); c++) {
+            if (encoding == ValueEncoding.FP16) {
+              b.putShort(ValueEncoding.floatToHalf(values[o + c]));
+            } else {
+              b.putFloat(values[o + c]);
+            }
+          }
         }
       }
     }
@@ -55,13 +77,23 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
     return b.array();
   }
 
+  private boolean anyNonZero(int off, int n) {
+    for (int c = 0; c < n; c++) {
+      if (values[off + c] != 0f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Decodes a record value, checking the checksum, the version and every size before
-   * allocating; {@code dimension} is the receiver's.
+   * allocating; {@code layout} is the receiver's.
    *
    * @throws TrainerException naming what is wrong
    */
-  public static ExchangeMessage decode(byte[] bytes, int dimension) {
+  public static ExchangeMessage decode(byte[] bytes, ParamLayout layout) {
+    int dimension = layout.size();
     if (bytes == null || bytes.length < HEADER + 4) {
       throw new TrainerException("exchange message of " + (bytes == null ? 0 : bytes.length) + " bytes is too short");
     }
@@ -93,20 +125,31 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       throw new TrainerException("exchange message has " + d + " values, this worker's model " + dimension);
     }
     int count = b.getInt();
-    int vb = encoding.bytesPerValue();
-    if (count < 0 || count > d || (long) HEADER + (long) count * (4 + vb) + 4 != bytes.length) {
-      throw new TrainerException("exchange message claims " + count + " values in " + bytes.length + " bytes");
+    if (count < 0 || count > layout.units() || HEADER + 4L * count + 4 > bytes.length) {
+      throw new TrainerException("exchange message claims " + count + " units in " + bytes.length + " bytes");
+    }
+    int[] units = new int[count];
+    long nv = 0;
+    for (int k = 0; k < count; k++) {
+      units[k] = b.getInt();
+      if (units[k] < 0 || units[k] >= layout.units() || (k > 0 && units[k] <= units[k - 1])) {
+        throw new TrainerException("exchange message unit " + units[k] + " is out of order or outside [0, "
+            + layout.units() + ")");
+      }
+      nv += layout.segments().get(layout.segmentOfUnit(units[k])).unit();
+    }
+    if (HEADER + 4L * count + nv * encoding.bytesPerValue() + 4 != bytes.length) {
+      throw new TrainerException("exchange message claims " + count + " units (" + nv + " values) in " + bytes.length
+          + " bytes");
     }
     float[] values = new float[d];
-    int[] idx = new int[count];
     for (int k = 0; k < count; k++) {
-      idx[k] = b.getInt();
-      if (idx[k] < 0 || idx[k] >= d) {
-        throw new TrainerException("exchange message index " + idx[k] + " is outside [0, " + d + ")");
+      int t = layout.segmentOfUnit(units[k]);
+      ParamLayout.Segment seg = layout.segments().get(t);
+      int o = seg.offset() + (units[k] - layout.firstUnit(t)) * seg.unit();
+      for (int c = 0; c < seg.unit(); c++) {
+        values[o + c] = encoding == ValueEncoding.FP16 ? ValueEncoding.halfToFloat(b.getShort()) : b.getFloat();
       }
-    }
-    for (int k = 0; k < count; k++) {
-      values[idx[k]] = encoding == ValueEncoding.FP16 ? ValueEncoding.halfToFloat(b.getShort()) : b.getFloat();
     }
     return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, values);
   }

@@ -21,10 +21,46 @@ public final class ParamLayout {
 
   private final List<Segment> segments;
   private final int size;
+  /** First global unit number of each segment, plus the total at the end. */
+  private final int[] firstUnit;
 
   private ParamLayout(List<Segment> segments, int size) {
     this.segments = Collections.unmodifiableList(segments);
     this.size = size;
+    this.firstUnit = new int[segments.size() + 1];
+    for (int t = 0; t < segments.size(); t++) {
+      firstUnit[t + 1] = firstUnit[t] + segments.get(t).units();
+    }
+  }
+
+  /** Units of all tensors (rows of tables, elements of dense tensors). */
+  public int units() {
+    return firstUnit[firstUnit.length - 1];
+  }
+
+  /** The segment index holding global unit {@code u} (0 <= u < units()). */
+  public int segmentOfUnit(int u) {
+    int lo = 0;
+    int hi = segments.size() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (firstUnit[mid] <= u) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+
+  /** The global number of unit {@code u} of segment {@code t}. */
+  public int globalUnit(int t, int u) {
+    return firstUnit[t] + u;
+  }
+
+  /** The first global unit of segment {@code t}. */
+  public int firstUnit(int t) {
+    return firstUnit[t];
   }
 
   /** A layout of one dense tensor of {@code d} values. */

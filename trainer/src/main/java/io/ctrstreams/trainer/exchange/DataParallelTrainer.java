@@ -181,7 +181,7 @@ public final class DataParallelTrainer implements AutoCloseable {
         continue;
       }
       float[] g = gradient(records, have);
-      float[] d = new float[layout.size()];
+      float[] d = message;
       long hash = trainer.weightsHash();
       worker.encode(g, d);
       ExchangeMessage mine = new ExchangeMessage(epoch, round, slot, workers, hash, wireEncoding(), d);
@@ -213,7 +213,7 @@ public final class DataParallelTrainer implements AutoCloseable {
         round++;
         continue;
       }
-      float[] est = new float[layout.size()];
+      float[] est = estimate;
       aggregator.estimate(msgs, all.length, est);
       trainer.applyGradient(est, config.exchangeUpdate());
       round++;
@@ -234,20 +234,18 @@ public final class DataParallelTrainer implements AutoCloseable {
 
   /** Mean gradient over the round's examples, in trainer-batch chunks weighted by their size. */
   private float[] gradient(RawRecord[] records, int n) {
-    float[] sum = new float[layout.size()];
-    float[] g = new float[layout.size()];
-    FeatureEncoder enc = encoder;
-    FeatureVector fv = enc.newFeatureVector();
-    Batch batch = new Batch(enc.spec().fieldCount(), config.batchSize());
-    for (int off = 0; off < n; off += batch.capacity()) {
-      batch.clear();
-      int m = Math.min(batch.capacity(), n - off);
+    float[] sum = roundGradient;
+    float[] g = chunkGradient;
+    java.util.Arrays.fill(sum, 0f);
+    for (int off = 0; off < n; off += chunk.capacity()) {
+      chunk.clear();
+      int m = Math.min(chunk.capacity(), n - off);
       for (int k = 0; k < m; k++) {
-        fv.clear();
-        Features.encode(enc, records[off + k], fv);
-        batch.add(fv, records[off + k].label, Float.NaN);
+        features.clear();
+        Features.encode(encoder, records[off + k], features);
+        chunk.add(features, records[off + k].label, Float.NaN);
       }
-      trainer.gradient(batch, g);
+      trainer.gradient(chunk, g);
       float w = (float) m / n;
       for (int j = 0; j < g.length; j++) {
         sum[j] += w * g[j];
@@ -255,6 +253,14 @@ public final class DataParallelTrainer implements AutoCloseable {
     }
     return sum;
   }
+
+  // round buffers, sized at each (re)sync: no allocation per round but the message bytes
+  private float[] roundGradient;
+  private float[] chunkGradient;
+  private float[] message;
+  private float[] estimate;
+  private Batch chunk;
+  private FeatureVector features;
 
   private FeatureEncoder encoder;
 
@@ -377,6 +383,12 @@ public final class DataParallelTrainer implements AutoCloseable {
       lb.add(t.name(), t.length(), t.unit());
     }
     layout = lb.build();
+    roundGradient = new float[layout.size()];
+    chunkGradient = new float[layout.size()];
+    message = new float[layout.size()];
+    estimate = new float[layout.size()];
+    chunk = new Batch(spec.fieldCount(), config.batchSize());
+    features = encoder.newFeatureVector();
     ExchangeAlgorithm alg = config.exchangeAlgorithm();
     Compressor c = alg.compressed() ? new TopKCompressor(layout, config.exchangeTopkRatio(), config.exchangeValues())
         : Compressor.identity(layout);

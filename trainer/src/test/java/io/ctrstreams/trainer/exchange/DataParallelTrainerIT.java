@@ -87,8 +87,10 @@ class DataParallelTrainerIT {
     }
     produce(labeled, 40_000);
 
-    DataParallelTrainer a = worker(base, "worker-a");
-    DataParallelTrainer b = worker(base, "worker-b");
+    PrometheusRegistry ra = new PrometheusRegistry();
+    PrometheusRegistry rb = new PrometheusRegistry();
+    DataParallelTrainer a = worker(base, "worker-a", ra);
+    DataParallelTrainer b = worker(base, "worker-b", rb);
     List<DataParallelTrainer> both = List.of(a, b);
     try {
       a.start();
@@ -99,6 +101,16 @@ class DataParallelTrainerIT {
       assertThat(a.failure()).isNull();
       assertThat(b.failure()).isNull();
       assertThat(a.hashMismatches() + b.hashMismatches()).as("replicas stay bit-identical").isZero();
+      // per-worker metrics (Prometheus names drop the _total suffix of counters)
+      assertThat(metric(ra, "ctr_trainer_exchange_rounds")).isGreaterThanOrEqualTo(3 * KEYFRAME_ROUNDS);
+      assertThat(metric(ra, "ctr_trainer_exchange_sent_bytes")).isPositive();
+      assertThat(metric(ra, "ctr_trainer_exchange_received_bytes")).isPositive();
+      assertThat(metric(rb, "ctr_trainer_exchange_round_seconds")).isPositive();
+      assertThat(metric(rb, "ctr_trainer_exchange_error_norm")).isPositive();
+      assertThat(metric(rb, "ctr_trainer_exchange_shift_norm")).isPositive();
+      assertThat(metric(ra, "ctr_trainer_exchange_epoch")).isEqualTo(a.epoch());
+      assertThat(metric(ra, "ctr_trainer_exchange_workers")).isEqualTo(2);
+      assertThat(metric(rb, "ctr_trainer_exchange_hash_mismatches")).isZero();
       DataParallelTrainer designated = a.slot() == 0 ? a : b;
       DataParallelTrainer other = designated == a ? b : a;
       assertThat(other.slot()).isEqualTo(1);
@@ -137,10 +149,27 @@ class DataParallelTrainerIT {
     return ws.stream().anyMatch(w -> w.failure() != null);
   }
 
-  private static DataParallelTrainer worker(Map<String, Object> base, String id) {
+  private static DataParallelTrainer worker(Map<String, Object> base, String id, PrometheusRegistry registry) {
     Map<String, Object> p = new HashMap<>(base);
     p.put(OnlineTrainerConfig.EXCHANGE_WORKER_ID_CONFIG, id);
-    return new DataParallelTrainer(new OnlineTrainerConfig(p), new PrometheusRegistry());
+    return new DataParallelTrainer(new OnlineTrainerConfig(p), registry);
+  }
+
+  /** The value of an unlabelled counter or gauge in {@code registry}. */
+  private static double metric(PrometheusRegistry registry, String name) {
+    for (io.prometheus.metrics.model.snapshots.MetricSnapshot m : registry.scrape()) {
+      if (m.getMetadata().getPrometheusName().equals(name)) {
+        for (io.prometheus.metrics.model.snapshots.DataPointSnapshot d : m.getDataPoints()) {
+          if (d instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot c) {
+            return c.getValue();
+          }
+          if (d instanceof io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot g) {
+            return g.getValue();
+          }
+        }
+      }
+    }
+    throw new AssertionError("no metric " + name);
   }
 
   private static void produce(String topic, int n) {

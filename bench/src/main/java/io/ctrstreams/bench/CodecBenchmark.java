@@ -35,7 +35,7 @@ public class CodecBenchmark extends RecordBenchmark {
       records.add(codec.encodeAvro(imp));
       long n = imp.getTimestampMs() - 1_700_000_000_000L;
       scores.add(new Score(imp.getEventId(), imp.getEventId() + "#0", r.nextDouble(), "criteo-dnn", 42L, "live",
-          1_700_000_000_000L + n, 1_700_000_000_123L + n));
+          1_700_000_000_000L + n, 1_700_000_000_123L + n, 0L));
     }
   }
 

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
  * the change broke compatibility or scores; never "fix" it by regenerating the fixture or
  * editing the literals.
  */
-class ModelFixtureTest {
-  private static final String RESOURCE = "/fixtures/model-v1/" + ModelFixtureGenerator.FILE_NAME;
+public class ModelFixtureTest {
+  /** The fixture's class path resource (also exported by the ONNX exporter's tests). */
+  public static final String RESOURCE = "/fixtures/model-v1/" + ModelFixtureGenerator.FILE_NAME;
   private static final String SHA256 = "724652fa5c39eb13cb47aa6ae79f50b19e651cb3f457e6e64f70f034179f4994";
 
   /** Reference scorer logits of {@link #candidates()}, as float bits. */
@@ -44,12 +45,12 @@ class ModelFixtureTest {
   }
 
   /** Context fields: site (vocabulary rows 0-2, OOV rows 3-4) and age (LOG_BUCKET rows 0-9). */
-  static FeatureVector context() {
+  public static FeatureVector context() {
     return new FeatureVector(4).set(0, 1, 1f).set(1, 7, 1f);
   }
 
   /** Candidate fields: ad (7 OOV rows, rank-3 override) and bid (SCALED: the value scales). */
-  static FeatureVector[] candidates() {
+  public static FeatureVector[] candidates() {
     return new FeatureVector[] {
       new FeatureVector(4).set(2, 0, 1f).set(3, 0, 0.75f),
       new FeatureVector(4).set(2, 4, 1f).set(3, 0, -2.5f),

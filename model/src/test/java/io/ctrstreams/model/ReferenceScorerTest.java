@@ -16,18 +16,20 @@ import org.junit.jupiter.api.Test;
  * src/test/resources/reference/forward_reference.py} writes {@code forward_cases.json} (tiny fixed
  * models for every architecture and low-rank layout, encoded inputs, expected logits).
  */
-class ReferenceScorerTest {
+public class ReferenceScorerTest {
   private static final double ABS = 2e-6;
   private static final double REL = 1e-5;
 
-  private static JsonNode cases() throws IOException {
+  /** The numpy cases (also read by the ONNX exporter's tests). */
+  public static JsonNode cases() throws IOException {
     try (InputStream in = ReferenceScorerTest.class.getResourceAsStream("/reference/forward_cases.json")) {
       assertThat(in).as("forward_cases.json on the test classpath").isNotNull();
       return new ObjectMapper().readTree(in);
     }
   }
 
-  static CtrModel model(JsonNode c) {
+  /** The model of one case. */
+  public static CtrModel model(JsonNode c) {
     ModelSpec spec = ModelSpec.fromJson(c.get("spec").toString());
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     c.get("tensors").fields().forEachRemaining(e -> {
@@ -46,7 +48,8 @@ class ReferenceScorerTest {
     return CtrModel.create(spec, spec.name(), 1, tensors, Map.of(), Map.of());
   }
 
-  static FeatureVector vector(JsonNode v) {
+  /** One encoded vector of a case: [indices, values]. */
+  public static FeatureVector vector(JsonNode v) {
     FeatureVector fv = new FeatureVector(v.get(0).size());
     for (int i = 0; i < fv.size(); i++) {
       fv.set(i, v.get(0).get(i).asInt(), (float) v.get(1).get(i).asDouble());

@@ -16,7 +16,7 @@ import net.jqwik.api.constraints.IntRange;
  * random low-rank layouts (folded or not, per-field ranks, ReLU between factors), batches 1..33.
  * jqwik prints the failing seed and batch size.
  */
-class ScorerAgreementProperties {
+public class ScorerAgreementProperties {
   /** Relative tolerance, with an absolute floor of REL * scale where scale = 1 + mean |logit|. */
   private static final double REL = 1e-5;
 
@@ -48,7 +48,8 @@ class ScorerAgreementProperties {
         .isCloseTo(ref[0], org.assertj.core.api.Assertions.within(REL * Math.max(Math.abs(ref[0]), scale)));
   }
 
-  static ModelSpec randomSpec(Random rnd) {
+  /** A random spec (also used by the ONNX exporter's properties). */
+  public static ModelSpec randomSpec(Random rnd) {
     Architecture arch = Architecture.values()[rnd.nextInt(3)];
     int nf = 1 + rnd.nextInt(6);
     int fmDim = 1 + rnd.nextInt(37);
@@ -106,7 +107,8 @@ class ScorerAgreementProperties {
     return b.build();
   }
 
-  static FeatureVector randomVector(ModelSpec spec, Random rnd) {
+  /** A random encoded vector with every field set. */
+  public static FeatureVector randomVector(ModelSpec spec, Random rnd) {
     FeatureVector v = spec.newFeatureVector();
     for (int f = 0; f < spec.fieldCount(); f++) {
       FieldSpec fs = spec.field(f);

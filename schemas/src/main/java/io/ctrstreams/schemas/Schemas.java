@@ -14,6 +14,9 @@ public final class Schemas {
   /** Scores (output); encoded by {@link ScoreBinary} (same bytes as Avro's encoder, faster). */
   public static final AvroCodec<Score> SCORE =
       new AvroCodec<>("Score", Score.getEncoder(), Score.getDecoder(), ScoreBinary::encode);
+  /** All candidates' scores of one impression (output with scores.format=per-impression). */
+  public static final AvroCodec<ImpressionScores> IMPRESSION_SCORES =
+      new AvroCodec<>("ImpressionScores", ImpressionScores.getEncoder(), ImpressionScores.getDecoder());
   /** Labeled examples (output). */
   public static final AvroCodec<LabeledExample> LABELED_EXAMPLE =
       new AvroCodec<>("LabeledExample", LabeledExample.getEncoder(), LabeledExample.getDecoder());
@@ -23,6 +26,24 @@ public final class Schemas {
   /** Label-join state (internal store). */
   public static final AvroCodec<LabelJoinState> LABEL_JOIN_STATE =
       new AvroCodec<>("LabelJoinState", LabelJoinState.getEncoder(), LabelJoinState.getDecoder());
+
+  /** The Score schema before {@code deltaSequence}: records written with it still decode (it reads as 0). */
+  static final org.apache.avro.Schema SCORE_V1 = previous("score-1.avsc");
+
+  static {
+    Score.getDecoder().addSchema(SCORE_V1);
+  }
+
+  private static org.apache.avro.Schema previous(String resource) {
+    try (java.io.InputStream in = Schemas.class.getResourceAsStream("previous/" + resource)) {
+      if (in == null) {
+        throw new IllegalStateException("schema resource previous/" + resource + " missing from the classpath");
+      }
+      return new org.apache.avro.Schema.Parser().parse(in);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private Schemas() {}
 }

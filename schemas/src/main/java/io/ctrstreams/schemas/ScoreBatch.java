@@ -13,16 +13,23 @@ import java.util.Objects;
  * new array, as a producer record's value must not change after it is sent.
  */
 public final class ScoreBatch {
-  // the Score schema's field order: eventId, adId, pctr, modelName, modelVersion, variant, timestampMs, scoredAtMs
+  // the Score schema's field order: eventId, adId, pctr, modelName, modelVersion, variant, timestampMs, scoredAtMs,
+  // deltaSequence
   private byte[] head = new byte[64]; // header + eventId
   private int headLength;
   private byte[] tail = new byte[64]; // modelName .. scoredAtMs
   private int tailLength;
   private boolean started;
 
-  /** Starts the scores of one impression; the strings must not be null. */
+  /** Starts the scores of one impression by a version as published (delta sequence 0). */
   public void start(String eventId, String modelName, long modelVersion, String variant, long timestampMs,
       long scoredAtMs) {
+    start(eventId, modelName, modelVersion, 0, variant, timestampMs, scoredAtMs);
+  }
+
+  /** Starts the scores of one impression; the strings must not be null. */
+  public void start(String eventId, String modelName, long modelVersion, long deltaSequence, String variant,
+      long timestampMs, long scoredAtMs) {
     Objects.requireNonNull(eventId, "eventId");
     Objects.requireNonNull(modelName, "modelName");
     Objects.requireNonNull(variant, "variant");
@@ -37,7 +44,8 @@ public final class ScoreBatch {
     byte[] m = ScoreBinary.utf8IfNotAscii(modelName);
     byte[] v = ScoreBinary.utf8IfNotAscii(variant);
     int tailSize = ScoreBinary.stringSize(modelName, m) + AvroBinary.varLongSize(modelVersion)
-        + ScoreBinary.stringSize(variant, v) + AvroBinary.varLongSize(timestampMs) + AvroBinary.varLongSize(scoredAtMs);
+        + ScoreBinary.stringSize(variant, v) + AvroBinary.varLongSize(timestampMs) + AvroBinary.varLongSize(scoredAtMs)
+        + AvroBinary.varLongSize(deltaSequence);
     if (tail.length < tailSize) {
       tail = new byte[tailSize];
     }
@@ -45,7 +53,8 @@ public final class ScoreBatch {
     p = AvroBinary.writeVarLong(tail, p, modelVersion);
     p = ScoreBinary.writeString(tail, p, variant, v);
     p = AvroBinary.writeVarLong(tail, p, timestampMs);
-    tailLength = AvroBinary.writeVarLong(tail, p, scoredAtMs);
+    p = AvroBinary.writeVarLong(tail, p, scoredAtMs);
+    tailLength = AvroBinary.writeVarLong(tail, p, deltaSequence);
     started = true;
   }
 

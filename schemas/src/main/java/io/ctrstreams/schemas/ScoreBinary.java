@@ -25,8 +25,8 @@ final class ScoreBinary {
       return null;
     }
     ScoreBatch one = new ScoreBatch();
-    one.start(s.getEventId(), s.getModelName(), s.getModelVersion(), s.getVariant(), s.getTimestampMs(),
-        s.getScoredAtMs());
+    one.start(s.getEventId(), s.getModelName(), s.getModelVersion(), s.getDeltaSequence(), s.getVariant(),
+        s.getTimestampMs(), s.getScoredAtMs());
     return one.encode(s.getAdId(), s.getPctr());
   }
 

@@ -11,6 +11,8 @@ import org.apache.avro.SchemaNormalization;
  */
 public final class ScoreFields {
   private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Score.getClassSchema());
+  /** Scores written before {@code deltaSequence}. */
+  private static final long FINGERPRINT_V1 = SchemaNormalization.parsingFingerprint64(Schemas.SCORE_V1);
 
   private byte[] b;
   private int pos;
@@ -18,6 +20,7 @@ public final class ScoreFields {
   private long modelVersion;
   private long timestampMs;
   private long scoredAtMs;
+  private long deltaSequence;
 
   /**
    * Reads {@code bytes}; returns this.
@@ -30,7 +33,7 @@ public final class ScoreFields {
       throw new CodecException(DecodeFailure.BAD_AVRO, "not an Avro single-object Score record");
     }
     long f = AvroBinary.fingerprint(bytes);
-    if (f != FINGERPRINT) {
+    if (f != FINGERPRINT && f != FINGERPRINT_V1) {
       throw new CodecException(DecodeFailure.UNKNOWN_SCHEMA,
           "schema fingerprint " + Long.toHexString(f) + " is not Score's " + Long.toHexString(FINGERPRINT));
     }
@@ -45,6 +48,7 @@ public final class ScoreFields {
       skipString(); // variant
       timestampMs = readLong();
       scoredAtMs = readLong();
+      deltaSequence = f == FINGERPRINT ? readLong() : 0;
     } finally {
       b = null;
     }
@@ -64,6 +68,11 @@ public final class ScoreFields {
   /** The impression's event time (ms). */
   public long timestampMs() {
     return timestampMs;
+  }
+
+  /** Sequence of the last delta applied on top of the model version when it scored (0 = as published). */
+  public long deltaSequence() {
+    return deltaSequence;
   }
 
   /** When the topology scored it (ms). */

@@ -36,7 +36,7 @@ class ClickCodecTest {
 
   @Test
   void shouldRoundTripOutputRecordsThroughSerdes() {
-    Score s = new Score("e", "a", 0.25, "m", 3L, "live", 10L, 11L);
+    Score s = new Score("e", "a", 0.25, "m", 3L, "live", 10L, 11L, 0L);
     var serde = new AvroSerde<>(Schemas.SCORE);
     assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", s))).isEqualTo(s);
     assertThat(serde.serializer().serialize("t", null)).isNull();

@@ -2,6 +2,9 @@ package io.ctrstreams.serving;
 
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.delta.DeltaApplier;
+import io.ctrstreams.model.delta.ModelDelta;
+import io.ctrstreams.model.delta.PagedModel;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.schemas.ModelManifest;
@@ -86,6 +89,8 @@ public final class ModelRegistry {
   private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong swaps = new AtomicLong();
   private final Map<RejectReason, AtomicLong> rejects = new EnumMap<>(RejectReason.class);
+  private final Map<DeltaApplier.Outcome, AtomicLong> deltaOutcomes = new EnumMap<>(DeltaApplier.Outcome.class);
+  private final AtomicLong deltasWhilePinned = new AtomicLong();
   private long pinned = -1;
   private ModelSpec expected;
   private ModelCheckpoint checkpoint;
@@ -116,6 +121,61 @@ public final class ModelRegistry {
     for (RejectReason r : RejectReason.values()) {
       rejects.put(r, new AtomicLong());
     }
+    for (DeltaApplier.Outcome o : DeltaApplier.Outcome.values()) {
+      deltaOutcomes.put(o, new AtomicLong());
+    }
+  }
+
+  /**
+   * Applies a compressed delta to the served version without a pause and without copying it
+   * ({@link PagedModel}: copy-on-write table pages): checked against the served version's chain
+   * (base = served version, next sequence, hash afterwards), then the delta-updated model is
+   * swapped in with the same atomic reference, as the same version with {@link
+   * ServedModel#deltaSequence()} advanced. A refused delta changes nothing (the last good weights
+   * keep serving) and returns why; while a version is pinned no delta is applied
+   * ({@code null} is returned and counted in {@link #deltasWhilePinned()}).
+   */
+  public synchronized DeltaApplier.Outcome applyDelta(ModelDelta d) {
+    Objects.requireNonNull(d, "delta");
+    ServedModel served = current.get();
+    if (pinned >= 0) {
+      deltasWhilePinned.incrementAndGet();
+      return null;
+    }
+    DeltaApplier.Outcome o;
+    if (served == null) {
+      o = DeltaApplier.Outcome.UNKNOWN_BASE;
+    } else {
+      PagedModel chain = served.chain() != null ? served.chain() : PagedModel.of(served.model(), served.version());
+      PagedModel.Result r = chain.apply(d);
+      o = r.outcome();
+      if (o == DeltaApplier.Outcome.APPLIED) {
+        ServedModel next = new ServedModel(name, served.version(), served.model(), r.model().scorer(),
+            clock.instant(), served.sizeBytes(), served.metadata(), served.manifest(), d.sequence(), d.createdAtMs(),
+            r.model());
+        retained.put(next.version(), next);
+        current.set(next);
+        for (RegistryListener l : listeners) {
+          try {
+            l.onDelta(served, next);
+          } catch (RuntimeException e) {
+            LOG.warn("registry listener {} failed on a delta of model {}", l, name, e);
+          }
+        }
+      }
+    }
+    deltaOutcomes.get(o).incrementAndGet();
+    return o;
+  }
+
+  /** Deltas {@link #applyDelta} ended with {@code o}. */
+  public long deltaCount(DeltaApplier.Outcome o) {
+    return deltaOutcomes.get(o).get();
+  }
+
+  /** Deltas not applied because a version was pinned. */
+  public long deltasWhilePinned() {
+    return deltasWhilePinned.get();
   }
 
   /** The served model name. */

@@ -16,6 +16,12 @@ public interface RegistryListener {
   default void onSwap(ServedModel previous, ServedModel current) {}
 
   /**
+   * A delta was applied to the served version: {@code current} is {@code previous} (same
+   * version) with its next delta. Not a swap.
+   */
+  default void onDelta(ServedModel previous, ServedModel current) {}
+
+  /**
    * A version was rejected; the served model did not change.
    *
    * @param model model name

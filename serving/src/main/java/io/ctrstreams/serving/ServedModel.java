@@ -2,6 +2,7 @@ package io.ctrstreams.serving;
 
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.Scorer;
+import io.ctrstreams.model.delta.PagedModel;
 import io.ctrstreams.schemas.ModelManifest;
 import java.time.Instant;
 import java.util.Map;
@@ -22,6 +23,11 @@ import java.util.OptionalDouble;
  * @param sizeBytes length of the .ctrm bytes
  * @param metadata the .ctrm metadata overlaid with the manifest metadata
  * @param manifest the manifest it came with, or null when loaded from a file
+ * @param deltaSequence sequence of the last compressed delta applied on top of {@code version}'s
+ *     keyframe, 0 when none ({@link ModelRegistry#applyDelta})
+ * @param deltaCreatedAtMs when that delta was made (ms since the epoch), 0 when none
+ * @param chain the delta-updated weights ({@code scorer} is theirs), null when no delta was applied;
+ *     {@code model} stays the keyframe (spec, encoder, vocabularies)
  */
 public record ServedModel(
     String name,
@@ -31,7 +37,16 @@ public record ServedModel(
     Instant loadedAt,
     long sizeBytes,
     Map<String, String> metadata,
-    ModelManifest manifest) {
+    ModelManifest manifest,
+    long deltaSequence,
+    long deltaCreatedAtMs,
+    PagedModel chain) {
+
+  /** A version as loaded, before any delta. */
+  public ServedModel(String name, long version, CtrModel model, Scorer scorer, Instant loadedAt, long sizeBytes,
+      Map<String, String> metadata, ModelManifest manifest) {
+    this(name, version, model, scorer, loadedAt, sizeBytes, metadata, manifest, 0, 0, null);
+  }
 
   /** Metadata key naming the model this one was compressed from. */
   public static final String COMPRESSED_FROM = "compressed-from";
@@ -72,6 +87,7 @@ public record ServedModel(
 
   @Override
   public String toString() {
-    return "ServedModel[" + name + " v" + version + ", " + sizeBytes + " bytes]";
+    return "ServedModel[" + name + " v" + version + (deltaSequence > 0 ? " +" + deltaSequence : "") + ", "
+        + sizeBytes + " bytes]";
   }
 }

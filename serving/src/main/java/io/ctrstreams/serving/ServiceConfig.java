@@ -62,6 +62,10 @@ public abstract class ServiceConfig extends AbstractConfig {
   public static final String MODELS_TOPIC_CONFIG = "topic.models";
   /** Topic of full-precision snapshots. */
   public static final String MODEL_UPDATES_TOPIC_CONFIG = "topic.model.updates";
+  /** Topic of model delta chains (key = model name; docs/model-deltas.md). */
+  public static final String DELTAS_TOPIC_CONFIG = "topic.model.deltas";
+  /** Whether the service takes part in delta refresh. */
+  public static final String DELTA_ENABLED_CONFIG = "delta.enabled";
   /** Impressions topic. */
   public static final String IMPRESSIONS_TOPIC_CONFIG = "topic.impressions";
   /** Labeled examples topic. */

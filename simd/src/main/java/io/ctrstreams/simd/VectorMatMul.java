@@ -12,8 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The auto-vectorized Java kernels keep the output rows in memory: every pass of six input
  * rows loads and stores each output vector, and a 64-float output row (a rank-64 factor) is only
  * four vector iterations, so loop overhead is not amortized (36-38 GFLOP/s there). Here a tile of
- * four candidates x four vectors (64 floats at 512 bits) stays in sixteen registers for the whole
- * input dimension: per input row, four weight loads, four broadcasts and sixteen FMAs, no stores.
+ * accumulators stays in registers for the whole input dimension, its shape chosen per host
+ * ({@link #TILE}): with AVX-512, four candidates x four vectors (64 floats) in sixteen registers,
+ * per input row four weight loads, four broadcasts and sixteen FMAs, no stores; with AVX2's
+ * sixteen registers, six candidates x two vectors (twelve accumulators).
  * {@link #affine} starts the tiles from the bias instead of a broadcast copy of it.
  * Remaining candidates use one-candidate tiles of up to four vectors (independent FMA chains);
  * remaining columns a scalar loop. One to three candidates against a large matrix go to the Java
@@ -32,6 +34,43 @@ public final class VectorMatMul implements MatMul {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
   private static final int T = 4 * L;
+
+  /** System property forcing a tile shape ({@code 4x4}, {@code 6x2}); default {@code auto}. */
+  public static final String TILE_PROPERTY = "ctr.simd.tile";
+
+  /**
+   * The register-blocked tile, candidates x vectors, chosen per host from the preferred species:
+   *
+   * <ul>
+   *   <li><b>4x4</b> for 512-bit vectors (AVX-512: 32 vector registers): 16 accumulators, 4 weight
+   *       vectors and a broadcast, 21 registers;
+   *   <li><b>6x2</b> for narrower vectors (AVX2/FMA3: 16 registers, where 4x4 needs 21 and spills):
+   *       12 accumulators, 2 weight vectors and a broadcast, 15 registers; per input row 2 loads
+   *       feed 12 FMAs (4x4: 4 loads for 16). The shape of the classic AVX2 SGEMM micro-kernel
+   *       (6 rows x 16 floats).
+   * </ul>
+   *
+   * The JDK offers no register count, so the species width stands for it: a JVM whose preferred
+   * float vector is 512 bits runs with AVX-512 enabled (zmm0-31); with {@code -XX:UseAVX=2} or
+   * {@code -XX:MaxVectorSize=32} (or on an AVX2 host) it is 256 bits and C2 allocates ymm0-15.
+   * Both shapes accumulate each output element over the input in the same order with one FMA per
+   * term, so every shape returns the same bits as {@link Kernels} (tested in both shapes).
+   */
+  static final String TILE = tile(System.getProperty(TILE_PROPERTY, "auto"), S.vectorBitSize());
+
+  static String tile(String property, int bits) {
+    switch (property) {
+      case "auto":
+        return bits >= 512 ? "4x4" : "6x2";
+      case "4x4":
+      case "6x2":
+        return property;
+      default:
+        throw new IllegalArgumentException(TILE_PROPERTY + " must be auto, 4x4 or 6x2, found " + property);
+    }
+  }
+
+  private static final boolean SIX_BY_TWO = TILE.equals("6x2");
   /**
    * Below four candidates, weight matrices wider than one tile and larger than this (floats; 128 KiB) go to the Java
    * kernels, which stream each weight row once for all candidates; the tiles re-read the matrix
@@ -55,7 +94,7 @@ public final class VectorMatMul implements MatMul {
 
   @Override
   public String describe() {
-    return "vector-api " + S.vectorBitSize() + "-bit (jdk.incubator.vector)";
+    return "vector-api " + S.vectorBitSize() + "-bit, tiles " + TILE + " (jdk.incubator.vector)";
   }
 
   @Override
@@ -103,6 +142,10 @@ public final class VectorMatMul implements MatMul {
 
   private static void tiles(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
       float[][] y) {
+    if (SIX_BY_TWO) {
+      tiles6x2(x, xCol, n, in, wt, wRow, out, bias, y);
+      return;
+    }
     int c = 0;
     for (; c + 4 <= n; c += 4) {
       float[] x0 = x[c];
@@ -124,6 +167,50 @@ public final class VectorMatMul implements MatMul {
         scalarColumns(x, xCol, c, c + 4, in, wt, wRow, j, out, bias, y);
       }
     }
+    singles(x, xCol, c, n, in, wt, wRow, out, bias, y);
+  }
+
+  /**
+   * The 16-register form: blocks of six candidates in 6x2 tiles (then 6x1 and scalar columns);
+   * four or five left over in 4x2 / 4x1 tiles; the rest one at a time.
+   */
+  private static void tiles6x2(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
+      float[][] y) {
+    int c = 0;
+    final int t2 = 2 * L;
+    for (; c + 6 <= n; c += 6) {
+      int j = 0;
+      for (; j + t2 <= out; j += t2) {
+        tile6x2(x[c], x[c + 1], x[c + 2], x[c + 3], x[c + 4], x[c + 5], xCol, in, wt, wRow, j, bias, y[c],
+            y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5]);
+      }
+      for (; j + L <= out; j += L) {
+        tile4x1(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, wt, wRow, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+        tile2x1(x[c + 4], x[c + 5], xCol, in, wt, wRow, j, bias, y[c + 4], y[c + 5]);
+      }
+      if (j < out) {
+        scalarColumns(x, xCol, c, c + 6, in, wt, wRow, j, out, bias, y);
+      }
+    }
+    if (c + 4 <= n) {
+      int j = 0;
+      for (; j + t2 <= out; j += t2) {
+        tile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, wt, wRow, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+      }
+      for (; j + L <= out; j += L) {
+        tile4x1(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, wt, wRow, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+      }
+      if (j < out) {
+        scalarColumns(x, xCol, c, c + 4, in, wt, wRow, j, out, bias, y);
+      }
+      c += 4;
+    }
+    singles(x, xCol, c, n, in, wt, wRow, out, bias, y);
+  }
+
+  /** Candidates {@code [c, n)} one at a time. */
+  private static void singles(float[][] x, int xCol, int c, int n, int in, float[][] wt, int wRow, int out,
+      float[] bias, float[][] y) {
     for (; c < n; c++) {
       float[] x0 = x[c];
       float[] y0 = y[c];
@@ -212,6 +299,123 @@ public final class VectorMatMul implements MatMul {
     a31.intoArray(y3, j + L);
     a32.intoArray(y3, j + 2 * L);
     a33.intoArray(y3, j + 3 * L);
+  }
+
+  private static void tile6x2(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5, int xCol,
+      int in, float[][] wt, int wRow, int j, float[] bias, float[] y0, float[] y1, float[] y2, float[] y3,
+      float[] y4, float[] y5) {
+    float[] s0 = bias == null ? y0 : bias;
+    float[] s1 = bias == null ? y1 : bias;
+    float[] s2 = bias == null ? y2 : bias;
+    float[] s3 = bias == null ? y3 : bias;
+    float[] s4 = bias == null ? y4 : bias;
+    float[] s5 = bias == null ? y5 : bias;
+    FloatVector a00 = FloatVector.fromArray(S, s0, j);
+    FloatVector a01 = FloatVector.fromArray(S, s0, j + L);
+    FloatVector a10 = FloatVector.fromArray(S, s1, j);
+    FloatVector a11 = FloatVector.fromArray(S, s1, j + L);
+    FloatVector a20 = FloatVector.fromArray(S, s2, j);
+    FloatVector a21 = FloatVector.fromArray(S, s2, j + L);
+    FloatVector a30 = FloatVector.fromArray(S, s3, j);
+    FloatVector a31 = FloatVector.fromArray(S, s3, j + L);
+    FloatVector a40 = FloatVector.fromArray(S, s4, j);
+    FloatVector a41 = FloatVector.fromArray(S, s4, j + L);
+    FloatVector a50 = FloatVector.fromArray(S, s5, j);
+    FloatVector a51 = FloatVector.fromArray(S, s5, j + L);
+    for (int i = 0; i < in; i++) {
+      float[] w = wt[wRow + i];
+      FloatVector w0 = FloatVector.fromArray(S, w, j);
+      FloatVector w1 = FloatVector.fromArray(S, w, j + L);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      b = FloatVector.broadcast(S, x1[k]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      b = FloatVector.broadcast(S, x2[k]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      b = FloatVector.broadcast(S, x3[k]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      b = FloatVector.broadcast(S, x4[k]);
+      a40 = w0.fma(b, a40);
+      a41 = w1.fma(b, a41);
+      b = FloatVector.broadcast(S, x5[k]);
+      a50 = w0.fma(b, a50);
+      a51 = w1.fma(b, a51);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
+    a10.intoArray(y1, j);
+    a11.intoArray(y1, j + L);
+    a20.intoArray(y2, j);
+    a21.intoArray(y2, j + L);
+    a30.intoArray(y3, j);
+    a31.intoArray(y3, j + L);
+    a40.intoArray(y4, j);
+    a41.intoArray(y4, j + L);
+    a50.intoArray(y5, j);
+    a51.intoArray(y5, j + L);
+  }
+
+  private static void tile4x2(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[][] wt,
+      int wRow, int j, float[] bias, float[] y0, float[] y1, float[] y2, float[] y3) {
+    float[] s0 = bias == null ? y0 : bias;
+    float[] s1 = bias == null ? y1 : bias;
+    float[] s2 = bias == null ? y2 : bias;
+    float[] s3 = bias == null ? y3 : bias;
+    FloatVector a00 = FloatVector.fromArray(S, s0, j);
+    FloatVector a01 = FloatVector.fromArray(S, s0, j + L);
+    FloatVector a10 = FloatVector.fromArray(S, s1, j);
+    FloatVector a11 = FloatVector.fromArray(S, s1, j + L);
+    FloatVector a20 = FloatVector.fromArray(S, s2, j);
+    FloatVector a21 = FloatVector.fromArray(S, s2, j + L);
+    FloatVector a30 = FloatVector.fromArray(S, s3, j);
+    FloatVector a31 = FloatVector.fromArray(S, s3, j + L);
+    for (int i = 0; i < in; i++) {
+      float[] w = wt[wRow + i];
+      FloatVector w0 = FloatVector.fromArray(S, w, j);
+      FloatVector w1 = FloatVector.fromArray(S, w, j + L);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      b = FloatVector.broadcast(S, x1[k]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      b = FloatVector.broadcast(S, x2[k]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      b = FloatVector.broadcast(S, x3[k]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
+    a10.intoArray(y1, j);
+    a11.intoArray(y1, j + L);
+    a20.intoArray(y2, j);
+    a21.intoArray(y2, j + L);
+    a30.intoArray(y3, j);
+    a31.intoArray(y3, j + L);
+  }
+
+  private static void tile2x1(float[] x0, float[] x1, int xCol, int in, float[][] wt, int wRow, int j,
+      float[] bias, float[] y0, float[] y1) {
+    float[] s0 = bias == null ? y0 : bias;
+    float[] s1 = bias == null ? y1 : bias;
+    FloatVector a0 = FloatVector.fromArray(S, s0, j);
+    FloatVector a1 = FloatVector.fromArray(S, s1, j);
+    for (int i = 0; i < in; i++) {
+      FloatVector w = FloatVector.fromArray(S, wt[wRow + i], j);
+      int k = xCol + i;
+      a0 = w.fma(FloatVector.broadcast(S, x0[k]), a0);
+      a1 = w.fma(FloatVector.broadcast(S, x1[k]), a1);
+    }
+    a0.intoArray(y0, j);
+    a1.intoArray(y1, j);
   }
 
   private static void tile4x1(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[][] wt,

@@ -28,10 +28,24 @@ class VectorMatMulTest {
   }
 
   @Test
+  void shouldChooseTheTileShapeFromTheVectorWidth() {
+    assertThat(VectorMatMul.tile("auto", 512)).isEqualTo("4x4");
+    assertThat(VectorMatMul.tile("auto", 256)).isEqualTo("6x2");
+    assertThat(VectorMatMul.tile("6x2", 512)).isEqualTo("6x2");
+    assertThatThrownBy(() -> VectorMatMul.tile("8x8", 512)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ctr.simd.tile").hasMessageContaining("8x8");
+    // this JVM: 4x4 with AVX-512, 6x2 in the avx2-tiles run (-XX:UseAVX=2 -XX:MaxVectorSize=32) or on AVX2 hosts
+    int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    assertThat(VectorMatMul.TILE).isEqualTo(System.getProperty(VectorMatMul.TILE_PROPERTY) != null
+        ? System.getProperty(VectorMatMul.TILE_PROPERTY) : bits >= 512 ? "4x4" : "6x2");
+    assertThat(MatMuls.describe()).contains(bits + "-bit, tiles " + VectorMatMul.TILE);
+  }
+
+  @Test
   void shouldMatchJavaKernelsBitwiseOnTheScorerShapes() {
     Random rnd = new Random(3);
     int[][] shapes = {{16, 400, 64}, {16, 64, 400}, {16, 400, 400}, {1, 400, 64}, {1, 416, 400}, {32, 52, 400},
-        {3, 624, 624}, {5, 156, 400}};
+        {3, 624, 624}, {5, 156, 400}, {6, 156, 400}, {10, 400, 64}, {11, 64, 400}, {17, 400, 72}};
     for (int[] s : shapes) {
       assertSame(rnd, s[0], s[1], s[2], 0, 0);
     }

@@ -114,7 +114,8 @@ public final class ScoringTopology {
         b.stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions"))
             .process(
                 () -> new ScoringProcessor(impressionCodec, rt.live(), rt.shadow(), config.modelWaitMs(), modelDeadline,
-                    config.labelsEnabled(), rt.metrics(), rt.wallClock()).sampleShadow(config.shadowSampleRate()),
+                    config.labelsEnabled(), rt.metrics(), rt.wallClock()).sampleShadow(config.shadowSampleRate())
+                    .perImpressionScores(config.perImpressionScores()),
                 Named.as("score"));
     // The scoring processor forwards each output to one of these children by name, so a Score
     // (one per candidate, the hot path) goes straight to its sink: no filter / mapValues hops.

@@ -3,6 +3,7 @@ package io.ctrstreams.topology;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.serving.ModelCheckpoint;
 import io.ctrstreams.serving.ModelRegistry;
+import io.ctrstreams.serving.ServedDeltaFollower;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -42,6 +43,7 @@ public final class TopologyApp implements AutoCloseable {
   private final MetricsServer server;
   private final InputProgressMonitor progress;
   private final LiveSeries liveSeries;
+  private final ServedDeltaFollower deltas;
 
   private TopologyApp(TopologyConfig config, LongSupplier wallClock) throws IOException {
     this.config = config;
@@ -56,7 +58,11 @@ public final class TopologyApp implements AutoCloseable {
     Optional<ModelSpec> expected = config.expectedSpec(); // read once for both registries
     this.live = registry(config, config.modelName(), expected);
     this.shadow = config.shadowModelName() == null ? null : registry(config, config.shadowModelName(), expected);
-    registry.register(new ModelMetrics(live, shadow, System::currentTimeMillis));
+    this.deltas = config.deltaEnabled()
+        ? new ServedDeltaFollower(config.consumerConfigs(null, config.applicationId() + "-deltas"),
+            config.deltasTopic(), live)
+        : null;
+    registry.register(new ModelMetrics(live, shadow, System::currentTimeMillis, deltas));
     Topology topology =
         ScoringTopology.build(
             config, new ScoringTopology.Runtime(metrics, live, shadow, online, wallClock));
@@ -115,6 +121,9 @@ public final class TopologyApp implements AutoCloseable {
     TopologyApp app = new TopologyApp(config, wallClock);
     LOG.info("scoring kernels: {}", io.ctrstreams.model.internal.MatMuls.describe());
     try {
+      if (app.deltas != null) {
+        app.deltas.start();
+      }
       app.streams.start();
       if (app.progress != null) {
         app.progress.start(Duration.ofMillis(app.config.progressIntervalMs()));
@@ -200,6 +209,14 @@ public final class TopologyApp implements AutoCloseable {
       if (liveSeries != null) {
         liveSeries.close();
       }
+      if (deltas != null) {
+        deltas.close();
+      }
     }
+  }
+
+  /** The live model's delta follower, or null when delta.enabled is off. */
+  public ServedDeltaFollower deltas() {
+    return deltas;
   }
 }

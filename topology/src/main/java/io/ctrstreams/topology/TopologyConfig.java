@@ -59,6 +59,8 @@ public final class TopologyConfig extends ServiceConfig {
   public static final String MAX_RECORD_BYTES_CONFIG = "input.max.record.bytes";
   /** Fraction of impressions the shadow model scores. */
   public static final String SHADOW_SAMPLE_RATE_CONFIG = "shadow.sample.rate";
+  /** Score record shape. */
+  public static final String SCORES_FORMAT_CONFIG = "scores.format";
   /** Bounded wait for a first model. */
   public static final String MODEL_WAIT_MS_CONFIG = "model.wait.ms";
   /** Spec (JSON or .ctrm) every served model's inputs must match. */
@@ -90,7 +92,9 @@ public final class TopologyConfig extends ServiceConfig {
       .group("Topics")
       .name(IMPRESSIONS_TOPIC_CONFIG, "impressions", Importance.HIGH, "Input topic of impressions (one record per ad request, all candidates).")
       .name(CLICKS_TOPIC_CONFIG, "clicks", Importance.HIGH, "Input topic of clicks (impression id + ad id).")
-      .name(SCORES_TOPIC_CONFIG, "scores", Importance.HIGH, "Output topic: one Score per candidate, keyed by event id.")
+      .name(SCORES_TOPIC_CONFIG, "scores", Importance.HIGH, "Output topic of scores, keyed by event id (shape: scores.format).")
+      .define(SCORES_FORMAT_CONFIG, Type.STRING, "per-candidate", ValidString.in("per-candidate", "per-impression"), Importance.MEDIUM,
+          "per-candidate: one Score record per candidate ad; per-impression: one ImpressionScores record per impression and variant with every candidate's pCTR (one output record instead of n: the topology's per-record Kafka cost stops growing with the candidates).")
       .name(LABELED_TOPIC_CONFIG, "labeled", Importance.HIGH, "Output topic of labeled examples (served pctr + click label).")
       .name(MODELS_TOPIC_CONFIG, "models", Importance.HIGH, "Compacted topic carrying model chunks, manifests and pins; read into a global store.")
       .name(DLQ_TOPIC_CONFIG, "dlq", Importance.HIGH,
@@ -121,6 +125,11 @@ public final class TopologyConfig extends ServiceConfig {
           "Keep a local copy of the served model and the expected spec: a restart serves it at once, before replaying the models topic.")
       .define(MODEL_CHECKPOINT_DIR_CONFIG, Type.STRING, "", null, Importance.LOW,
           "Directory of the model checkpoint (a subdirectory per model name). Empty = <state.dir>/ctr-checkpoint/<application.id>.")
+      .group("Delta refresh (docs/model-deltas.md)")
+      .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+          "Apply the live model's compressed deltas (the recompressor's delta.enabled) between versions: copy-on-write, no pause; every score carries the delta sequence it was scored with.")
+      .name(DELTAS_TOPIC_CONFIG, "model-deltas", Importance.MEDIUM,
+          "Topic of the delta chains (key = model name); each served version's manifest names the offset where its chain starts.")
       .group("Health")
       .define(HEALTH_PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 5_000L, Range.between(0L, 3_600_000L), Importance.LOW,
           "How often to read the group's committed offsets and the input topics' end offsets (one admin client) for ctr_input_lag_records, ctr_input_stalled_seconds and ctr_input_partitions_stalled. 0 = off.")
@@ -139,6 +148,21 @@ public final class TopologyConfig extends ServiceConfig {
   /** Parses and cross-checks {@code props}; unknown keys are kept for pass-through. */
   public TopologyConfig(Map<?, ?> props) {
     super(DEF, props);
+  }
+
+  /** Whether scores go out as one ImpressionScores record per impression. */
+  public boolean perImpressionScores() {
+    return "per-impression".equals(getString(SCORES_FORMAT_CONFIG));
+  }
+
+  /** Whether the live model follows its delta chain. */
+  public boolean deltaEnabled() {
+    return getBoolean(DELTA_ENABLED_CONFIG);
+  }
+
+  /** Topic of the delta chains. */
+  public String deltasTopic() {
+    return getString(DELTAS_TOPIC_CONFIG);
   }
 
   /** The definitions (for docs and tooling). */
@@ -265,6 +289,9 @@ public final class TopologyConfig extends ServiceConfig {
     }
     NewTopic models = KafkaTopics.compacted(modelsTopic(), 1);
     topics.add(new NewTopic(models.name(), Optional.of(1), rf).configs(models.configs()));
+    if (deltaEnabled()) {
+      topics.add(new NewTopic(deltasTopic(), Optional.of(1), rf).configs(java.util.Map.of("cleanup.policy", "delete")));
+    }
     return topics;
   }
 

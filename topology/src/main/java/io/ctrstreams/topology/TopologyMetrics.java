@@ -31,6 +31,7 @@ public final class TopologyMetrics {
   private final CounterDataPoint negatives;
   private final Counter clicksDropped;
   private final CounterDataPoint shadowAbsLogitDiff;
+  private final DistributionDataPoint freshness;
 
   /** Registers every metric in {@code registry}. */
   public TopologyMetrics(PrometheusRegistry registry) {
@@ -64,6 +65,16 @@ public final class TopologyMetrics {
         .help("Sum of |live logit - shadow logit| over shadow-scored candidates; divide by"
             + " ctr_candidates_scored_total{variant=\"shadow\"} for the online fidelity.")
         .register(registry);
+    freshness = Histogram.builder().name("ctr_model_freshness_seconds").unit(Unit.SECONDS)
+        .help("Per stream thread, from the making of a delta (the trainer's step that closed its interval) to the"
+            + " first score made with parameters that include it.")
+        .classicOnly().classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120)
+        .register(registry);
+  }
+
+  /** The first score of a stream thread with a new delta, {@code ms} after the delta was made. */
+  public void deltaFreshness(long ms) {
+    freshness.observe(Math.max(0, ms) / 1e3);
   }
 
   /** The registry these metrics live in. */

@@ -546,6 +546,36 @@ class ScoringTopologyTest {
     assertThat(io.ctrstreams.topology.internal.ScoringProcessor.sampled(id, 1)).isTrue();
   }
 
+  @Test
+  void perImpressionScoresShouldCarryEveryCandidateOfAVariantInOneRecord() {
+    start("avro", true, TopologyConfig.SCORES_FORMAT_CONFIG, "per-impression");
+    CtrModel v1 = publish(MODEL, 1, 11);
+    CtrModel full = publish("full", 7, 77);
+    var raw = driver.createOutputTopic("scores", new ByteArrayDeserializer(),
+        new AvroSerde<>(Schemas.IMPRESSION_SCORES).deserializer());
+    Impression imp = TestModels.impression("pi-1", 5L, 5, rnd);
+    pipe(imp, "avro");
+    List<io.ctrstreams.schemas.ImpressionScores> out = raw.readValuesToList();
+    assertThat(out).hasSize(2).extracting(io.ctrstreams.schemas.ImpressionScores::getVariant)
+        .containsExactly("live", "shadow");
+    float[] wantLive = expected(v1, imp);
+    float[] wantShadow = expected(full, imp);
+    for (io.ctrstreams.schemas.ImpressionScores r : out) {
+      boolean live = r.getVariant().equals("live");
+      assertThat(r.getEventId()).isEqualTo("pi-1");
+      assertThat(r.getModelName()).isEqualTo(live ? MODEL : "full");
+      assertThat(r.getModelVersion()).isEqualTo(live ? 1L : 7L);
+      assertThat(r.getDeltaSequence()).isZero();
+      assertThat(r.getTimestampMs()).isEqualTo(5L);
+      assertThat(r.getScores()).hasSize(5);
+      for (int i = 0; i < 5; i++) {
+        assertThat(r.getScores().get(i).getAdId()).isEqualTo(imp.getCandidates().get(i).getAdId());
+        assertThat(r.getScores().get(i).getPctr()).isEqualTo((double) (live ? wantLive[i] : wantShadow[i]));
+      }
+    }
+    assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "live")).isEqualTo(5.0);
+  }
+
   /** Scores and labeled examples of one run; shadow: none, same-encoding or other-encoding. */
   private record Run(List<Score> scores, List<LabeledExample> labeled) {}
 

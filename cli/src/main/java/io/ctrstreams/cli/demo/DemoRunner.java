@@ -231,6 +231,7 @@ public final class DemoRunner {
     p.put(TopologyConfig.METRICS_WINDOW_MS_CONFIG, "60000");
     p.put("state.dir", work.resolve("streams").toString());
     p.put("num.stream.threads", "1");
+    p.put(TopologyConfig.DELTA_ENABLED_CONFIG, "true");
     return p;
   }
 
@@ -243,6 +244,12 @@ public final class DemoRunner {
     p.put(OnlineTrainerConfig.MODEL_NAME_CONFIG, FULL_MODEL);
     p.put(OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, Long.toString(options.snapshotInterval().toMillis()));
     p.put(OnlineTrainerConfig.METRICS_PORT_CONFIG, "-1");
+    // continuous refresh: a delta every second between snapshots (the chain's keyframes)
+    p.put(OnlineTrainerConfig.DELTA_ENABLED_CONFIG, "true");
+    p.put(OnlineTrainerConfig.DELTA_INTERVAL_MS_CONFIG, "1000");
+    // the demo's model is young and moves fast: 5% per delta keeps keyframes to the snapshot interval
+    p.put(OnlineTrainerConfig.DELTA_TOPK_RATIO_CONFIG, "0.05");
+    p.put(OnlineTrainerConfig.DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG, "0.2");
     return p;
   }
 
@@ -258,6 +265,7 @@ public final class DemoRunner {
     p.put(RecompressorConfig.COMPRESSION_EMBEDDING_RANK_CONFIG, Integer.toString(options.embeddingRank()));
     p.put(RecompressorConfig.COMPRESSION_RATIO_CONFIG, Double.toString(options.compressionRatio()));
     p.put(RecompressorConfig.METRICS_PORT_CONFIG, "-1");
+    p.put(RecompressorConfig.DELTA_ENABLED_CONFIG, "true");
     return p;
   }
 

@@ -25,6 +25,9 @@ final class DemoStatus {
   private long lastMs;
   private double lastScored;
   private TreeMap<Double, Long> lastLatency = new TreeMap<>();
+  private TreeMap<Double, Long> lastFreshness = new TreeMap<>();
+  private double lastDeltas;
+  private double lastDeltaBytes;
 
   DemoStatus(TopologyApp topology, SyntheticTraffic traffic, LabelWatcher labels, OnlineTrainer trainer,
       List<RecompressionOutcome> outcomes, long startMs) {
@@ -45,19 +48,43 @@ final class DemoStatus {
     TreeMap<Double, Long> lat = m.histogramBuckets("ctr_scoring_latency_seconds");
     double rate = (scored - lastScored) * 1000.0 / Math.max(1, now - lastMs);
     double p99 = MetricsView.quantile(lat, lastLatency, 0.99);
+    double seconds = Math.max(1, now - lastMs) / 1000.0;
+    double deltas = nz(m.counterSum("ctr_recompressor_deltas_published_total"));
+    double deltaBytes = nz(m.counterSum("ctr_recompressor_delta_bytes_total"));
+    TreeMap<Double, Long> fresh = m.histogramBuckets("ctr_model_freshness_seconds");
+    double freshP50 = MetricsView.quantile(fresh, lastFreshness, 0.5);
+    double deltaRate = (deltas - lastDeltas) / seconds;
+    double deltaByteRate = (deltaBytes - lastDeltaBytes) / seconds;
     lastScored = scored;
     lastLatency = lat;
+    lastFreshness = fresh;
+    lastDeltas = deltas;
+    lastDeltaBytes = deltaBytes;
     lastMs = now;
     ServedModel live = topology.live().current();
     String liveText = live == null ? "live -- (waiting for the first compressed model)"
-        : String.format(Locale.ROOT, "live %s v%d %.2fx (from full v%s)", live.name(), live.version(),
-            live.compressionRatio().orElse(Double.NaN), live.compressedFrom().orElse("?"));
+        : String.format(Locale.ROOT, "live %s v%d%s %.2fx (from full v%s)", live.name(), live.version(),
+            live.deltaSequence() > 0 ? "+" + live.deltaSequence() : "", live.compressionRatio().orElse(Double.NaN),
+            live.compressedFrom().orElse("?"));
+    // what full snapshots of the served model at the delta rate would cost, for comparison
+    double snapshotByteRate = live == null ? Double.NaN : deltaRate * live.sizeBytes();
+    String refresh = String.format(Locale.ROOT, " | deltas %.1f/s %s/s (snapshots: %s/s) fresh p50 %s", deltaRate,
+        bytes(deltaByteRate), bytes(snapshotByteRate),
+        Double.isNaN(freshP50) ? "-" : String.format(Locale.ROOT, "%.1f s", freshP50));
     MetricsSnapshot[] w = labels.window();
     return String.format(Locale.ROOT,
-        "[%4ds] imp/s %5.0f | p99 %s | %s | AUC live %s full %s (n=%d, 60s) | swaps %d | DLQ %.0f",
+        "[%4ds] imp/s %5.0f | p99 %s | %s | AUC live %s full %s (n=%d, 60s) | swaps %d%s | DLQ %.0f",
         (now - startMs) / 1000, rate, Double.isNaN(p99) ? "   -   " : String.format(Locale.ROOT, "%5.2f ms", p99 * 1e3),
-        liveText, DemoRunner.auc(w[0]), DemoRunner.auc(w[1]), w[0].count(), topology.live().swapCount(),
+        liveText, DemoRunner.auc(w[0]), DemoRunner.auc(w[1]), w[0].count(), topology.live().swapCount(), refresh,
         nz(m.counterSum("ctr_dlq_records_total")));
+  }
+
+  private static String bytes(double b) {
+    if (Double.isNaN(b)) {
+      return "-";
+    }
+    return b >= 1e6 ? String.format(Locale.ROOT, "%.1f MB", b / 1e6)
+        : b >= 1e3 ? String.format(Locale.ROOT, "%.1f kB", b / 1e3) : String.format(Locale.ROOT, "%.0f B", b);
   }
 
   /** The end-of-run summary. */
@@ -78,7 +105,11 @@ final class DemoStatus {
         labels.paired(), trainer.examplesTrained(), snapshotsPublished, accepted, rejected, failed,
         topology.live().swapCount(), live == null ? -1 : live.version(),
         live == null ? Double.NaN : live.compressionRatio().orElse(Double.NaN), labels.liveVersions(),
-        all[0].auc(), all[1].auc(), (long) nz(m.counterSum("ctr_dlq_records_total")));
+        all[0].auc(), all[1].auc(), (long) nz(m.counterSum("ctr_dlq_records_total")),
+        topology.live().deltaCount(io.ctrstreams.model.delta.DeltaApplier.Outcome.APPLIED),
+        (long) nz(m.counterSum("ctr_recompressor_delta_bytes_total")),
+        MetricsView.quantile(m.histogramBuckets("ctr_model_freshness_seconds"), new TreeMap<>(), 0.5),
+        MetricsView.quantile(m.histogramBuckets("ctr_model_freshness_seconds"), new TreeMap<>(), 0.99));
   }
 
   private static double nz(double v) {

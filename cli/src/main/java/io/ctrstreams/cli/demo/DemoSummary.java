@@ -24,11 +24,16 @@ import java.util.Locale;
  * @param aucLive online AUC of the live (compressed) model over the run
  * @param aucFull online AUC of the shadow (full) model on the same examples
  * @param dlq dead-lettered records
+ * @param deltasApplied compressed deltas the topology applied to the live model
+ * @param deltaBytes bytes of the compressed deltas the recompressor sent
+ * @param freshnessP50 median seconds from a delta's making to the first score with it (NaN: none)
+ * @param freshnessP99 99th percentile of the same
  */
 public record DemoSummary(
     double seconds, long impressionsSent, long clicksSent, long impressionsScored, long labeled, long paired,
     long examplesTrained, long snapshots, long accepted, long rejected, long failed, long swaps, long liveVersion,
-    double liveRatio, List<Long> liveVersionsLabeled, double aucLive, double aucFull, long dlq) {
+    double liveRatio, List<Long> liveVersionsLabeled, double aucLive, double aucFull, long dlq, long deltasApplied,
+    long deltaBytes, double freshnessP50, double freshnessP99) {
 
   /** The summary block printed at the end. */
   public String format() {
@@ -39,9 +44,10 @@ public record DemoSummary(
             + "recompressor:  %d published, %d rejected by the gate, %d failed%n"
             + "topology:      %d swaps; live v%d (%.2fx compressed); versions serving labeled traffic %s%n"
             + "online AUC:    compressed %.4f vs full %.4f (delta %+.4f) on the same %d examples%n"
+            + "refresh:       %d compressed deltas applied (%d bytes); freshness p50 %.2f s, p99 %.2f s%n"
             + "DLQ:           %d records",
         seconds, impressionsSent, clicksSent, impressionsScored, labeled, paired, examplesTrained, snapshots,
         accepted, rejected, failed, swaps, liveVersion, liveRatio, liveVersionsLabeled, aucLive, aucFull,
-        aucLive - aucFull, paired, dlq);
+        aucLive - aucFull, paired, deltasApplied, deltaBytes, freshnessP50, freshnessP99, dlq);
   }
 }

@@ -1,5 +1,6 @@
 package io.ctrstreams.model.delta;
 
+import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.Tensor;
 import io.ctrstreams.model.format.ModelFile;
@@ -33,12 +34,42 @@ public final class DeltaState {
     this.rowWidth = new int[names.length];
     for (int t = 0; t < names.length; t++) {
       index.put(names[t], t);
-      rowWidth[t] = shapes[t].length == 2 && names[t].startsWith("emb/") ? shapes[t][1] : 1;
+      rowWidth[t] = unitOf(names[t], shapes[t]);
+    }
+    this.hash = hashOf(values);
+  }
+
+  /** Floats per unit of a tensor: a row of an embedding table (rank 2, named {@code emb/...}), else one. */
+  static int unitOf(String name, int[] shape) {
+    return shape.length == 2 && name.startsWith("emb/") ? shape[1] : 1;
+  }
+
+  /** The hash of tensors {@code values} (by position). */
+  static long hashOf(float[][] values) {
+    long h = 0;
+    for (int t = 0; t < values.length; t++) {
       float[] v = values[t];
       for (int i = 0; i < v.length; i++) {
-        hash += term(t, i, v[i]);
+        h += term(t, i, v[i]);
       }
     }
+    return h;
+  }
+
+  /** A copy of the tensors of {@code model}, in its canonical order (the order {@link PagedModel} uses). */
+  public static DeltaState of(CtrModel model) {
+    int n = model.tensorMap().size();
+    String[] names = new String[n];
+    int[][] shapes = new int[n][];
+    float[][] values = new float[n][];
+    int t = 0;
+    for (Tensor x : model.tensors()) {
+      names[t] = x.name();
+      shapes[t] = x.shape();
+      values[t] = x.data().clone();
+      t++;
+    }
+    return new DeltaState(names, shapes, values);
   }
 
   /** A copy of the tensors of {@code file}, in file order. */
@@ -166,7 +197,7 @@ public final class DeltaState {
   }
 
   /** The hash term of element {@code i} of tensor {@code t} holding {@code v}. */
-  private static long term(int t, int i, float v) {
+  static long term(int t, int i, float v) {
     long z = ((long) t << 32 | (i & 0xffffffffL)) * 0x9E3779B97F4A7C15L
         ^ (Float.floatToRawIntBits(v) & 0xffffffffL) * 0xC2B2AE3D27D4EB4FL;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -9,7 +9,9 @@ import io.ctrstreams.model.FieldInput;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.Linear;
 import io.ctrstreams.model.LowRankEmbedding;
+import io.ctrstreams.model.ModelGraph;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.delta.RowPages;
 import io.ctrstreams.model.Scorer;
 import java.util.Arrays;
 
@@ -48,7 +50,36 @@ public final class FastScorer implements Scorer {
 
   /** An optimized scorer for {@code model}; prepares transposed, permuted weights. */
   public FastScorer(CtrModel model) {
-    this(model, new Prepared(LayerPlan.of(model.graph())));
+    this(model, new Prepared(LayerPlan.of(model.graph()), null));
+  }
+
+  /**
+   * A scorer of {@code model}'s spec over the layers of {@code graph} with the field tables
+   * {@code tables} (by field ordinal; a null entry takes the graph's table): how a delta-updated
+   * model is scored without copying its tables.
+   */
+  public static FastScorer paged(CtrModel model, ModelGraph graph, RowPages[] tables) {
+    return new FastScorer(model, new Prepared(LayerPlan.of(graph), tables));
+  }
+
+  /**
+   * This scorer with other field tables (by field ordinal; null keeps this one's) and every other
+   * prepared layout shared.
+   */
+  public FastScorer withTables(RowPages[] tables) {
+    Prepared q = p.copy();
+    q.table = p.table.clone();
+    for (int f = 0; f < tables.length; f++) {
+      if (tables[f] != null) {
+        q.table[f] = tables[f];
+      }
+    }
+    return new FastScorer(model, q);
+  }
+
+  /** The field tables this scorer reads (by field ordinal). */
+  public RowPages table(int field) {
+    return p.table[field];
   }
 
   private FastScorer(CtrModel model, Prepared prepared) {
@@ -131,15 +162,18 @@ public final class FastScorer implements Scorer {
   }
 
   private void embed(int f, int row, float value, float[] out, int off) {
-    float[] t = p.table[f];
+    RowPages pages = p.table[f];
     int tw = p.tableWidth[f];
     if (!p.lookup[f]) {
+      float[] t = pages.page(0);
+      int o0 = pages.offset(0);
       for (int j = 0; j < tw; j++) {
-        out[off + j] = value * t[j];
+        out[off + j] = value * t[o0 + j];
       }
       return;
     }
-    int base = row * tw;
+    float[] t = pages.page(row);
+    int base = pages.offset(row);
     float[] proj = p.proj[f];
     if (proj == null) {
       System.arraycopy(t, base, out, off, tw);
@@ -327,7 +361,7 @@ public final class FastScorer implements Scorer {
   }
 
   /** Everything prepared once per model. */
-  static final class Prepared {
+  static final class Prepared implements Cloneable {
     final int width0;
     final int wctx;
     final int[] ctxFields;
@@ -335,7 +369,8 @@ public final class FastScorer implements Scorer {
     final int[] pos;
     final int[] width;
     final boolean[] lookup;
-    final float[][] table;
+    /** Field tables, paged so a delta-updated scorer shares untouched pages; set before publication. */
+    RowPages[] table;
     final int[] tableWidth;
     final float[][] proj;
     final float[][] embBias;
@@ -356,7 +391,16 @@ public final class FastScorer implements Scorer {
     final long ramBytes;
 
     /** Compiles each step of {@code plan}: field inputs, DeepFM terms, cross and MLP layers, output unit. */
-    Prepared(LayerPlan plan) {
+    /** A shallow copy (every layout shared). */
+    Prepared copy() {
+      try {
+        return (Prepared) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    Prepared(LayerPlan plan, RowPages[] tables) {
       ModelSpec spec = plan.spec();
       int nf = spec.fieldCount();
       ctxFields = spec.fieldsWithRole(FieldSpec.Role.CONTEXT);
@@ -364,7 +408,7 @@ public final class FastScorer implements Scorer {
       pos = new int[nf];
       width = new int[nf];
       lookup = new boolean[nf];
-      table = new float[nf][];
+      table = new RowPages[nf];
       tableWidth = new int[nf];
       proj = new float[nf][];
       embBias = new float[nf][];
@@ -377,11 +421,13 @@ public final class FastScorer implements Scorer {
         o += width[f];
         lookup[f] = spec.field(f).isLookup();
         if (in instanceof Embedding) {
-          table[f] = ((Embedding) in).table().data();
+          Embedding e = (Embedding) in;
+          table[f] = tables != null && tables[f] != null ? tables[f] : RowPages.of(e.table().data(), e.rows(), width[f]);
           tableWidth[f] = width[f];
         } else {
           LowRankEmbedding lr = (LowRankEmbedding) in;
-          table[f] = lr.table().data();
+          table[f] = tables != null && tables[f] != null ? tables[f]
+              : RowPages.of(lr.table().data(), lr.rows(), lr.rank());
           tableWidth[f] = lr.rank();
           if (!lr.isFolded()) {
             proj[f] = lr.projection().data();

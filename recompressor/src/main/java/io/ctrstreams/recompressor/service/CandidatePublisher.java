@@ -4,6 +4,7 @@ import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ModelFile;
 import io.ctrstreams.serving.AssemblyResult;
+import io.ctrstreams.serving.DeltaFollower;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServedModel;
 import java.util.LinkedHashMap;
@@ -61,6 +62,9 @@ final class CandidatePublisher implements AutoCloseable {
     long version = Math.max(1, Math.max(publishedBefore, publisher.topicState(modelName).newestVersion()) + 1);
     long fullBytes = full.size();
     Map<String, String> meta = new LinkedHashMap<>(full.manifest().getMetadata());
+    // the full model's delta chain is not this model's: only the candidate's own chain is named
+    meta.remove(DeltaFollower.DELTA_OFFSET_KEY);
+    meta.remove(DeltaFollower.DELTA_TOPIC_KEY);
     meta.putAll(candidateMetadata);
     meta.put(ServedModel.COMPRESSED_FROM, Long.toString(full.version()));
     meta.put("compressed-from-model", fullModelName);

@@ -48,6 +48,7 @@ public final class CompressorPipeline implements CompressionPipeline {
   private final int[] mlpRanks;
   private final long seed;
   private final int distillSteps;
+  private boolean foldEmbeddings = true;
 
   /**
    * @param method AFM or SVD
@@ -90,13 +91,24 @@ public final class CompressorPipeline implements CompressionPipeline {
         c.getString(RecompressorConfig.COMPRESSION_METHOD_CONFIG).toUpperCase(Locale.ROOT));
     return new CompressorPipeline(method, c.compressionSearch(), c.compressionRatio(),
         c.getInt(RecompressorConfig.COMPRESSION_EMBEDDING_RANK_CONFIG), c.compressionMlpRanks(),
-        c.getLong(RecompressorConfig.COMPRESSION_SEED_CONFIG), c.getInt(RecompressorConfig.COMPRESSION_DISTILL_STEPS_CONFIG));
+        c.getLong(RecompressorConfig.COMPRESSION_SEED_CONFIG), c.getInt(RecompressorConfig.COMPRESSION_DISTILL_STEPS_CONFIG))
+        .foldEmbeddings(!c.deltaEnabled());
+  }
+
+  /**
+   * Whether DNN students fold the embedding projections into the first layer (default true). Delta
+   * refresh turns it off: a changed full embedding row is projected onto the field's basis P
+   * ({@link io.ctrstreams.recompressor.DeltaProjector}), which the folded form no longer holds.
+   */
+  public CompressorPipeline foldEmbeddings(boolean on) {
+    this.foldEmbeddings = on;
+    return this;
   }
 
   @Override
   public CtrModel compress(CtrModel full, CompressionData data) {
     Calibration calib = encode(full, data.calibration());
-    boolean fold = full.spec().architecture() == Architecture.DNN && full.spec().mlpLayers() > 0;
+    boolean fold = foldEmbeddings && full.spec().architecture() == Architecture.DNN && full.spec().mlpLayers() > 0;
     RankPlan plan;
     Calibration buildRows = calib;
     if (search == Search.GA) {

@@ -67,6 +67,9 @@ public final class RecompressorConfig extends ServiceConfig {
   /** Distillation steps. */
   public static final String COMPRESSION_DISTILL_STEPS_CONFIG = "compression.distill.steps";
 
+  /** Fidelity check interval of the delta relay. */
+  public static final String DELTA_FIDELITY_INTERVAL_MS_CONFIG = "delta.fidelity.interval.ms";
+
   private static final long MONTH_MS = 30L * 24 * 3600 * 1000;
   private static final ConfigDef DEF = new Definitions()
       .name(GROUP_ID_CONFIG, "ctr-recompressor", Importance.HIGH,
@@ -129,6 +132,15 @@ public final class RecompressorConfig extends ServiceConfig {
       .define(COMPRESSION_DISTILL_STEPS_CONFIG, Type.INT, 100, Range.between(0, 100_000), Importance.MEDIUM,
           "Optimizer steps distilling the compressed student from the full teacher on 80% of the calibration reservoir"
               + " (soft targets: the reservoir is unlabelled); the result is kept only if fidelity on the other 20% improves. 0 = off.")
+      .group("Delta refresh (docs/model-deltas.md)")
+      .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+          "Between refactorizations, follow the full model's delta chain (the trainer's delta.enabled) and publish each"
+              + " delta projected onto the published student's basis to topic.model.deltas, keyed by model.name.")
+      .name(DELTAS_TOPIC_CONFIG, "model-deltas", Importance.MEDIUM,
+          "Topic of the delta chains (cleanup.policy=delete), key = model name: read for full.model.name, written for model.name.")
+      .define(DELTA_FIDELITY_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.between(0L, MONTH_MS), Importance.LOW,
+          "At most this often, compare the delta-updated student with the reconstructed full model on the calibration rows;"
+              + " a mean |logit diff| above gate.max.mean.abs.logit.diff stops the relay and triggers a refactorization.")
       .build();
 
   /** Parses and cross-checks {@code props}; unknown keys are kept for the Kafka clients. */
@@ -176,8 +188,13 @@ public final class RecompressorConfig extends ServiceConfig {
   /** Model-updates and models compacted, impressions and labeled plain; one partition each. */
   @Override
   public List<NewTopic> requiredTopics() {
-    return List.of(KafkaTopics.compacted(modelUpdatesTopic(), 1), KafkaTopics.compacted(modelsTopic(), 1),
-        KafkaTopics.plain(impressionsTopic(), 1), KafkaTopics.plain(labeledTopic(), 1));
+    List<NewTopic> t = new java.util.ArrayList<>(List.of(KafkaTopics.compacted(modelUpdatesTopic(), 1),
+        KafkaTopics.compacted(modelsTopic(), 1), KafkaTopics.plain(impressionsTopic(), 1),
+        KafkaTopics.plain(labeledTopic(), 1)));
+    if (deltaEnabled()) {
+      t.add(KafkaTopics.plain(deltasTopic(), 1));
+    }
+    return List.copyOf(t);
   }
 
   /** The quality gate of the gate.* settings and holdout.min.rows. */
@@ -185,6 +202,26 @@ public final class RecompressorConfig extends ServiceConfig {
     return new QualityGate(new GateThresholds(getDouble(GATE_MAX_AUC_DROP_CONFIG), getDouble(GATE_MAX_LOGLOSS_RISE_CONFIG),
         getDouble(GATE_MAX_CALIBRATION_SHIFT_CONFIG), getDouble(GATE_MAX_LOGIT_DIFF_CONFIG)),
         getInt(HOLDOUT_MIN_ROWS_CONFIG), getBoolean(GATE_REQUIRE_HOLDOUT_CONFIG));
+  }
+
+  /** Whether the delta relay runs. */
+  public boolean deltaEnabled() {
+    return getBoolean(DELTA_ENABLED_CONFIG);
+  }
+
+  /** Topic of the delta chains. */
+  public String deltasTopic() {
+    return getString(DELTAS_TOPIC_CONFIG);
+  }
+
+  /** Fidelity check interval of the delta relay. */
+  public long deltaFidelityIntervalMs() {
+    return getLong(DELTA_FIDELITY_INTERVAL_MS_CONFIG);
+  }
+
+  /** The gate's mean |logit diff| limit (also the delta relay's fidelity limit). */
+  public double maxMeanAbsLogitDiff() {
+    return getDouble(GATE_MAX_LOGIT_DIFF_CONFIG);
   }
 
   /** Name of the full model on model-updates. */

@@ -21,6 +21,10 @@ public final class RecompressorMetrics {
   private final Gauge reservoir;
   private final Gauge holdout;
   private final Counter dropped;
+  private final Counter deltas;
+  private final Counter deltaBytes;
+  private final Counter relayStops;
+  private final Gauge fidelity;
 
   /** Registers every metric in {@code registry}. */
   public RecompressorMetrics(PrometheusRegistry registry) {
@@ -51,6 +55,33 @@ public final class RecompressorMetrics {
     dropped = labelledCounter(registry, "ctr_recompressor_rows_dropped_total",
         "Sampled records left out: invalid impressions not sampled (invalid), stored rows the full model cannot encode (unencodable).",
         "reason", List.of("invalid", "unencodable"));
+    deltas = Counter.builder().name("ctr_recompressor_deltas_published_total")
+        .help("Compressed deltas (full deltas projected onto the published student) sent to the deltas topic.")
+        .register(registry);
+    deltaBytes = Counter.builder().name("ctr_recompressor_delta_bytes_total").unit(Unit.BYTES)
+        .help("Bytes of the compressed deltas sent.").register(registry);
+    relayStops = labelledCounter(registry, "ctr_recompressor_delta_relay_stops_total",
+        "Delta relays stopped: the student no longer fits (refactorize), the full chain broke twice (broken), or a"
+            + " resync from the chain's start (resync).", "reason", List.of("refactorize", "broken", "resync"));
+    fidelity = Gauge.builder().name("ctr_recompressor_delta_fidelity_logit_diff")
+        .help("Mean |logit difference| between the delta-updated student and the reconstructed full model at the"
+            + " last fidelity check.").register(registry);
+  }
+
+  /** One compressed delta of {@code bytes} sent. */
+  public void deltaPublished(int bytes) {
+    deltas.inc();
+    deltaBytes.inc(bytes);
+  }
+
+  /** The relay stopped or resynced ({@code refactorize}, {@code broken}, {@code resync}). */
+  public void relayStop(String reason) {
+    relayStops.labelValues(reason).inc();
+  }
+
+  /** The last fidelity check's mean |logit diff|. */
+  public void fidelity(double meanAbsLogitDiff) {
+    fidelity.set(meanAbsLogitDiff);
   }
 
   /** A counter with one label whose known values are exposed at 0, so rates work from the first scrape. */

@@ -2,6 +2,7 @@ package io.ctrstreams.recompressor.service;
 
 import io.ctrstreams.CtrException;
 import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.delta.ModelDelta;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.model.format.ReadOptions;
 import io.ctrstreams.recompressor.RecompressorException;
@@ -11,14 +12,20 @@ import io.ctrstreams.schemas.LabeledExample;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.WireFormat;
 import io.ctrstreams.serving.AssemblyResult;
+import io.ctrstreams.serving.DeltaFollower;
+import io.ctrstreams.serving.DeltaRecords;
 import io.ctrstreams.serving.ModelChunkAssembler;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ModelTopicFollower;
+import io.ctrstreams.serving.ServingException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,8 +36,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +93,20 @@ public final class RecompressorService implements AutoCloseable {
   private volatile Throwable failure;
   private long lastCommitMs;
   private ByteBuffer decodeBuffer;
+  /** The delta relay's clients (delta.enabled), the live relay and what rebuilds it on a resync. */
+  private KafkaConsumer<byte[], byte[]> deltaConsumer;
+  private KafkaProducer<byte[], byte[]> deltaProducer;
+  private TopicPartition deltasPartition;
+  private DeltaRelay relay;
+  private RelayInputs relayInputs;
+  private long relayResyncAt = -1;
+  private long relaySuppressUpTo;
+  private volatile long deltasPublished;
+  private double lastLoggedFidelity = Double.NaN;
+
+  /** What a relay starts from: the published student, its full keyframe and the chain's first offset. */
+  private record RelayInputs(long publishedVersion, CtrModel student, long fullVersion, CtrModel fullKeyframe,
+      List<Map<String, Object>> calibration, long chainStart) {}
 
   /** Listener of finished runs (the demo's status line, tests). */
   @FunctionalInterface
@@ -122,6 +147,18 @@ public final class RecompressorService implements AutoCloseable {
           config.modelUpdatesTopic(), this::onUpdate);
       publisher = new CandidatePublisher(new ModelPublisher(config.producerConfigs(), config.modelsTopic()),
           config.modelName(), config.fullModelName(), config.shadowModelName());
+      if (config.deltaEnabled()) {
+        deltasPartition = new TopicPartition(config.deltasTopic(), 0);
+        Map<String, Object> dc = config.consumerConfigs(null, config.groupId() + "-deltas");
+        dc.put("max.partition.fetch.bytes", 16 << 20);
+        deltaConsumer = new KafkaConsumer<>(dc);
+        deltaConsumer.assign(List.of(deltasPartition));
+        Map<String, Object> pc = new HashMap<>(config.producerConfigs());
+        pc.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        pc.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        pc.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        deltaProducer = new KafkaProducer<>(pc);
+      }
       follower.start();
       thread = new Thread(this::runLoop, "ctr-recompressor");
       thread.setDaemon(false);
@@ -140,6 +177,11 @@ public final class RecompressorService implements AutoCloseable {
       dataConsumer.subscribe(List.of(config.impressionsTopic(), config.labeledTopic()));
       LOG.info("recompressor started: finished full version {}, published version {}, state {}",
           store.finishedFullVersion(), store.publishedVersion(), store.dir());
+      if (deltaConsumer != null && store.publishedVersion() >= 0 && store.fullModelVersion() >= 0) {
+        // the relay's state (the published student's chain) is not persisted: a fresh version of the
+        // stored snapshot starts a new chain, which catches up with the full chain from its start
+        policy.request("delta-restart");
+      }
       while (!closed.get()) {
         Throwable f = follower.failure();
         if (f != null) {
@@ -147,6 +189,7 @@ public final class RecompressorService implements AutoCloseable {
         }
         storeArrivedSnapshot();
         pollData();
+        relayDeltas();
         TriggerPolicy.Run run = policy.next(store.impressionsSeen(), store.fullModelVersion(), store.lastSuccessMs(),
             store.gateLogloss());
         if (run != null) {
@@ -290,9 +333,19 @@ public final class RecompressorService implements AutoCloseable {
       compressedBytes = candidateBytes.length;
       QualityGate.Verdict verdict = gate.judge(fullModel, candidate, data.holdout(), data.holdoutLabels(),
           data.calibration());
+      Map<String, String> candidateMeta = new LinkedHashMap<>(candidate.metadata());
+      long chainStart = -1;
+      if (verdict.passed() && deltaConsumer != null) {
+        chainStart = deltaConsumer.endOffsets(List.of(deltasPartition), Duration.ofSeconds(30)).get(deltasPartition);
+        candidateMeta.put(DeltaFollower.DELTA_TOPIC_KEY, config.deltasTopic());
+        candidateMeta.put(DeltaFollower.DELTA_OFFSET_KEY, Long.toString(chainStart));
+      }
       long version = verdict.passed()
-          ? publisher.publish(full, candidateBytes, candidate.metadata(), verdict.summary(), store.publishedVersion())
+          ? publisher.publish(full, candidateBytes, candidateMeta, verdict.summary(), store.publishedVersion())
           : -1;
+      if (verdict.passed() && deltaConsumer != null) {
+        startRelay(full, version, candidate, fullModel, data.calibration());
+      }
       store.markFinished(fullVersion, version, policy.nowMs(), verdict.candidateLogloss());
       outcome = new RecompressionOutcome(run.trigger(), fullVersion, version,
           !verdict.passed() ? RecompressionOutcome.Status.REJECTED
@@ -321,6 +374,114 @@ public final class RecompressorService implements AutoCloseable {
     }
   }
 
+  /** After a publish: follows the full chain of the snapshot the new version was compressed from. */
+  private void startRelay(AssemblyResult.Assembled full, long version, CtrModel student, CtrModel fullModel,
+      List<Map<String, Object>> calibration) {
+    relay = null;
+    String at = full.manifest().getMetadata().get(DeltaFollower.DELTA_OFFSET_KEY);
+    if (at == null) {
+      LOG.info("full v{} names no delta chain ({} unset): no deltas for {} v{} until a keyframe that has one",
+          full.version(), DeltaFollower.DELTA_OFFSET_KEY, config.modelName(), version);
+      return;
+    }
+    List<Map<String, Object>> calib = calibration.size() > 500 ? List.copyOf(calibration.subList(0, 500))
+        : List.copyOf(calibration);
+    relayInputs = new RelayInputs(version, student, full.version(), fullModel, calib, Long.parseLong(at));
+    relayResyncAt = -1;
+    relaySuppressUpTo = 0;
+    openRelay();
+  }
+
+  private void openRelay() {
+    RelayInputs in = relayInputs;
+    relay = new DeltaRelay(config.modelName(), in.publishedVersion(), in.student(), in.fullVersion(), in.fullKeyframe(),
+        in.calibration(), config.maxMeanAbsLogitDiff(), config.deltaFidelityIntervalMs(), policy.nowMs());
+    deltaConsumer.seek(deltasPartition, in.chainStart());
+    LOG.info("delta relay: {} v{} follows the chain of {} v{} from offset {}", config.modelName(),
+        in.publishedVersion(), config.fullModelName(), in.fullVersion(), in.chainStart());
+  }
+
+  /** Projects the full chain's new deltas onto the published student and sends them (delta.enabled). */
+  private void relayDeltas() {
+    if (relay == null) {
+      return;
+    }
+    byte[] fullKey = config.fullModelName().getBytes(StandardCharsets.UTF_8);
+    for (ConsumerRecord<byte[], byte[]> r : deltaConsumer.poll(Duration.ZERO)) {
+      if (r.key() == null || r.value() == null || !Arrays.equals(r.key(), fullKey)) {
+        continue;
+      }
+      DeltaRelay.Step step;
+      try {
+        step = relay.accept(DeltaRecords.decode(r.value()), policy.nowMs());
+      } catch (ServingException e) {
+        step = new DeltaRelay.Step(DeltaRelay.Status.BROKEN, null, "malformed delta: " + e.getMessage());
+      }
+      if (relay.lastFidelity() != lastLoggedFidelity && !Double.isNaN(relay.lastFidelity())) {
+        lastLoggedFidelity = relay.lastFidelity();
+        metrics.fidelity(lastLoggedFidelity);
+        LOG.info("delta relay: {} v{}+{} vs reconstructed {} v{}: mean |logit diff| {} on {} calibration rows",
+            config.modelName(), relay.publishedVersion(), relay.sequence(), config.fullModelName(), relay.fullVersion(),
+            String.format(java.util.Locale.ROOT, "%.4f", lastLoggedFidelity), relayInputs.calibration().size());
+      }
+      switch (step.status()) {
+        case PUBLISH -> sendDelta(step.delta());
+        case SKIP -> { }
+        case REFACTORIZE -> {
+          LOG.info("delta relay of {} v{} stops: {}; refactorizing", config.modelName(), relay.publishedVersion(),
+              step.reason());
+          metrics.relayStop("refactorize");
+          relay = null;
+          policy.request("delta-fidelity");
+          return;
+        }
+        case BROKEN -> {
+          resyncRelay(r.offset(), step.reason());
+          return;
+        }
+        default -> throw new IllegalStateException(step.status().toString());
+      }
+    }
+  }
+
+  /** A broken full chain: read it again from its start once; a second failure at the same record stops the relay. */
+  private void resyncRelay(long offset, String reason) {
+    if (offset == relayResyncAt) {
+      LOG.warn("full delta chain of {} v{} fails again at offset {} ({}): no deltas for {} v{} until the next keyframe",
+          config.fullModelName(), relayInputs.fullVersion(), offset, reason, config.modelName(),
+          relayInputs.publishedVersion());
+      metrics.relayStop("broken");
+      relay = null;
+      return;
+    }
+    LOG.warn("full delta chain of {} v{} broken at offset {} ({}): resync from offset {}", config.fullModelName(),
+        relayInputs.fullVersion(), offset, reason, relayInputs.chainStart());
+    metrics.relayStop("resync");
+    relayResyncAt = offset;
+    relaySuppressUpTo = Math.max(relaySuppressUpTo, relay.sequence());
+    openRelay(); // the same links are made again, bit for bit: those already sent are not sent twice
+  }
+
+  private void sendDelta(ModelDelta d) {
+    if (d.sequence() <= relaySuppressUpTo) {
+      return;
+    }
+    byte[] value = DeltaRecords.encode(d);
+    deltaProducer.send(new ProducerRecord<>(config.deltasTopic(), 0, config.modelName().getBytes(StandardCharsets.UTF_8),
+        value), (md, e) -> {
+          if (e != null) {
+            LOG.warn("compressed delta {} of {} v{} not sent: {}", d.sequence(), d.model(), d.baseVersion(), e.toString());
+          }
+        });
+    metrics.deltaPublished(value.length);
+    deltasPublished++;
+  }
+
+  /** Compressed deltas sent so far. */
+  public long deltasPublished() {
+    return deltasPublished;
+  }
+
   private static double seconds(long t0) {
     return (System.nanoTime() - t0) / 1e9;
   }
@@ -346,6 +507,10 @@ public final class RecompressorService implements AutoCloseable {
         closeQuietly(dataConsumer);
         closeQuietly(follower);
         closeQuietly(publisher);
+      }
+      if (deltaConsumer != null) {
+        closeQuietly(deltaConsumer);
+        closeQuietly(deltaProducer);
       }
       store.close();
     }

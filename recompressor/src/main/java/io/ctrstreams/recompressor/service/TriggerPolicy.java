@@ -36,6 +36,7 @@ final class TriggerPolicy {
   private final double driftLogloss;
   private final long driftMinRows;
   private long pendingFullVersion = -1;
+  private String requested;
   private boolean waitingLogged;
   private long lastTriggeredRunMs;
   private long driftVersion = -1;
@@ -73,6 +74,15 @@ final class TriggerPolicy {
     }
     pendingFullVersion = Math.max(pendingFullVersion, version);
     return true;
+  }
+
+  /**
+   * Asks for a rerun of the stored snapshot for {@code trigger} (e.g. the delta relay's fidelity
+   * check failed): it runs at the next {@link #next} once {@code trigger.min.interval.ms} has passed
+   * since the last triggered run.
+   */
+  void request(String trigger) {
+    requested = Objects.requireNonNull(trigger, "trigger");
   }
 
   /** Whether a snapshot waits to run (the loop then polls without waiting). */
@@ -124,6 +134,12 @@ final class TriggerPolicy {
     long now = clock.millis();
     if (storedFullVersion < 0 || now - lastTriggeredRunMs < minIntervalMs) {
       return null;
+    }
+    if (requested != null) {
+      String why = requested;
+      requested = null;
+      lastTriggeredRunMs = now;
+      return new Run(why, storedFullVersion);
     }
     if (maxAgeMs > 0 && lastSuccessMs > 0 && now - lastSuccessMs > maxAgeMs) {
       lastTriggeredRunMs = now;

@@ -132,4 +132,18 @@ class TriggerPolicyTest {
     assertThat(p.next(1_000, 5, -1, gate)).isNull();
     assertThat(policy(0, 0).tracksDrift()).isFalse();
   }
+
+  @Test
+  void aRequestedRunShouldRerunTheStoredSnapshotOnceAndRespectTheMinimumInterval() {
+    TriggerPolicy p = policy(0, 0);
+    p.request("delta-fidelity");
+    assertThat(p.next(100, -1, -1, Double.NaN)).as("nothing stored yet").isNull();
+    assertThat(p.next(100, 4, -1, Double.NaN)).isEqualTo(new TriggerPolicy.Run("delta-fidelity", 4));
+    assertThat(p.next(100, 4, -1, Double.NaN)).isNull();
+    clock.advance(1_000);
+    p.request("delta-fidelity");
+    assertThat(p.next(100, 4, -1, Double.NaN)).as("within trigger.min.interval.ms").isNull();
+    clock.advance(60_000);
+    assertThat(p.next(100, 4, -1, Double.NaN)).isEqualTo(new TriggerPolicy.Run("delta-fidelity", 4));
+  }
 }

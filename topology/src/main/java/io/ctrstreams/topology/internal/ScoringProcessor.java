@@ -5,6 +5,7 @@ import io.ctrstreams.model.Scorer;
 import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.ImpressionScoresBatch;
 import io.ctrstreams.schemas.ScoreBatch;
 import io.ctrstreams.serving.ModelRegistry;
 import io.ctrstreams.serving.ServedModel;
@@ -65,6 +66,8 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private Scratch shadowScratch;
   private double shadowRate = 1;
   private final ScoreBatch scoreBatch = new ScoreBatch();
+  private final ImpressionScoresBatch impressionScores = new ImpressionScoresBatch();
+  private boolean perImpression;
 
   /** Per-model features and output buffers. */
   private static final class Scratch {
@@ -134,6 +137,15 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
    * Lets the shadow score only the fraction {@code rate} of impressions, chosen by the event id
    * ({@link #sampled}); 1 (the default) = every impression.
    */
+  /**
+   * One {@code ImpressionScores} record per impression and variant (all candidates' pCTRs)
+   * instead of one {@code Score} per candidate ({@code scores.format=per-impression}).
+   */
+  public ScoringProcessor perImpressionScores(boolean on) {
+    this.perImpression = on;
+    return this;
+  }
+
   public ScoringProcessor sampleShadow(double rate) {
     if (!(rate >= 0 && rate <= 1)) {
       throw new IllegalArgumentException("shadow sample rate must be in [0, 1], found " + rate);
@@ -256,8 +268,17 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   /** One Score per candidate ({@code f.adId(i)}, {@code pctr[i]}) stamped with {@code m} and {@code variant}. */
   private void forwardScores(Record<byte[], byte[]> record, byte[] key, String eventId, long timestampMs, int n,
       ImpressionFeatures f, float[] pctr, ServedModel m, String variant, long now) {
-    scoreBatch.start(eventId, m.name(), m.version(), variant, timestampMs, now);
     Headers headers = copyableHeaders(record);
+    if (perImpression) {
+      impressionScores.start(eventId, m.name(), m.version(), m.deltaSequence(), variant, timestampMs, now);
+      for (int i = 0; i < n; i++) {
+        impressionScores.add(f.adId(i), pctr[i]);
+      }
+      context.forward(new Record<>(key, Routed.encodedScore(impressionScores.finish()), record.timestamp(), headers),
+          SCORES_CHILD);
+      return;
+    }
+    scoreBatch.start(eventId, m.name(), m.version(), m.deltaSequence(), variant, timestampMs, now);
     for (int i = 0; i < n; i++) {
       byte[] score = scoreBatch.encode(f.adId(i), pctr[i]);
       context.forward(new Record<>(key, Routed.encodedScore(score), record.timestamp(), headers), SCORES_CHILD);
@@ -295,6 +316,11 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private Scratch scratchFor(ServedModel m, boolean isShadow) {
     Scratch s = isShadow ? shadowScratch : liveScratch;
     if (s == null || s.served != m) {
+      if (!isShadow && m.deltaSequence() > 0 && (s == null || s.served.deltaSequence() != m.deltaSequence()
+          || s.served.version() != m.version())) {
+        // the first score this thread makes with the delta's parameters
+        metrics.deltaFreshness(wallClock.getAsLong() - m.deltaCreatedAtMs());
+      }
       s = new Scratch(m, codec.maxCandidates());
       if (isShadow) {
         shadowScratch = s;

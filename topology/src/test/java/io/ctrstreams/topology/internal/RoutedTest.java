@@ -21,7 +21,7 @@ class RoutedTest {
     Routed back = Routed.SCORE_SERDE.deserializer().deserialize("scores", sent);
     assertThat(back.kind()).isEqualTo(Routed.Kind.SCORE);
     assertThat(back.score()).isEqualTo(new Score("e-1", "ad-3", 0.25, "ctr", 7L, "live", 1_700_000_000_000L,
-        1_700_000_000_500L));
+        1_700_000_000_500L, 0L));
     assertThat(Schemas.SCORE.decode(sent, null)).isEqualTo(back.score());
     assertThat(back.dead()).isNull();
     assertThat(Routed.SCORE_SERDE.serializer().serialize("scores", null)).isNull();

@@ -1,0 +1,37 @@
+package io.ctrstreams.onnx;
+
+import ai.onnxruntime.OrtException;
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.ScorerAgreementProperties;
+import java.util.Random;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Exported graphs agree with the scorer on the randomized specs of the scorer's own agreement
+ * property: every architecture, odd sizes, random roles and field types (SCALED, LOG_BUCKET,
+ * categorical), 0..3 cross layers stacked or parallel, empty MLPs, random low-rank layouts
+ * (folded or not, per-field rank overrides, ReLU between factors), batches 1..33. Specs without
+ * a candidate field are not exportable and skipped.
+ */
+class OnnxExportProperties {
+  @Property(tries = 120)
+  void exportedGraphShouldScoreLikeTheScorer(@ForAll long seed, @ForAll @IntRange(min = 1, max = 33) int batch)
+      throws OrtException {
+    Random rnd = new Random(seed);
+    ModelSpec spec = ScorerAgreementProperties.randomSpec(rnd);
+    Assume.that(spec.fieldsWithRole(FieldSpec.Role.CANDIDATE).length > 0);
+    CtrModel model = CtrModel.random(spec, seed);
+    FeatureVector ctx = ScorerAgreementProperties.randomVector(spec, rnd);
+    FeatureVector[] cands = new FeatureVector[batch];
+    for (int i = 0; i < batch; i++) {
+      cands[i] = ScorerAgreementProperties.randomVector(spec, rnd);
+    }
+    OnnxExportTest.assertAgrees(model, ctx, cands, batch);
+  }
+}

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
     subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, BrokerCommand.class, CompressCommand.class,
         TrainerCommand.class, RecompressorCommand.class, PublishCommand.class, BenchScoreCommand.class,
         TopologyCommand.class, TrainCommand.class, EvalCommand.class, ImportSafetensorsCommand.class,
-        LoadTestCommand.class, ChaosCommand.class, ModelsCommand.class, ExportOnnxCommand.class})
+        LoadTestCommand.class, ChaosCommand.class, ModelsCommand.class, ExportOnnxCommand.class,
+        ExchangeExperimentCommand.class})
 public final class Ctr implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -36,7 +36,7 @@ public final class EvalCommand extends ToolCommand {
   @Option(names = "--data", required = true, description = "Input file.")
   Path data;
 
-  @Option(names = "--format", required = true, description = "criteo | avazu.")
+  @Option(names = "--format", required = true, description = "criteo | avazu | libfm.")
   String format;
 
   @Option(names = "--scores-out", description = "Write label<TAB>pctr per row, in input order.")

@@ -25,7 +25,7 @@ public final class TrainCommand extends ToolCommand {
   @Option(names = "--data", description = "Input file (Criteo TSV or Avazu CSV); ignored for synthetic.")
   Path data;
 
-  @Option(names = "--format", required = true, description = "criteo | avazu | synthetic.")
+  @Option(names = "--format", required = true, description = "criteo | avazu | libfm | synthetic (libfm: label idx:val ... or label field:idx:val ..., one-hot).")
   String format;
 
   @Option(names = "--rows", defaultValue = "0",

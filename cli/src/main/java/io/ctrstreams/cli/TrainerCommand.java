@@ -46,6 +46,17 @@ public final class TrainerCommand implements Callable<Integer> {
     }
     PrometheusRegistry registry = new PrometheusRegistry();
     io.ctrstreams.topology.BuildInfo.register(registry, "trainer");
+    if (config.exchangeEnabled()) {
+      // one worker of a data-parallel group (issue 15)
+      io.ctrstreams.trainer.exchange.DataParallelTrainer worker =
+          new io.ctrstreams.trainer.exchange.DataParallelTrainer(config, registry);
+      HTTPServer http = ServiceOptions.metricsEndpoint(config, registry);
+      worker.start();
+      options.untilCtrlC(worker, http, "ctr trainer: data-parallel worker " + config.exchangeWorkerId() + " of group "
+          + config.groupId() + ", " + config.labeledTopic() + " -> " + config.modelUpdatesTopic() + " via "
+          + config.exchangeTopic() + " (" + config.exchangeAlgorithm().configName() + ")");
+      return worker.failure() == null ? 0 : 1;
+    }
     OnlineTrainer trainer = OnlineTrainers.backprop(config, registry);
     HTTPServer http = ServiceOptions.metricsEndpoint(config, registry);
     trainer.addListener((v, ex, loss, bytes) -> System.out.printf(Locale.ROOT,

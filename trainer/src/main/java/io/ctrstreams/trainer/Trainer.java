@@ -270,11 +270,7 @@ public final class Trainer implements AutoCloseable {
   }
 
   private void applyDense() {
-    double t = step + 1;
-    double lr = cfg.learningRate() * Math.sqrt(1 - Math.pow(ADAM_B2, t)) / (1 - Math.pow(ADAM_B1, t));
-    float b1 = (float) ADAM_B1;
-    float b2 = (float) ADAM_B2;
-    float l2 = (float) cfg.l2();
+    double lr = adamRate();
     for (ParamStore.Param p : ps.params()) {
       if (p.sparse) {
         continue;
@@ -286,20 +282,48 @@ public final class Trainer implements AutoCloseable {
           g[i] += o[i];
         }
       }
-      if (p.s1 == null) {
-        p.s1 = new float[p.w.length];
-        p.s2 = new float[p.w.length];
-      }
-      float[] w = p.w;
-      float[] m = p.s1;
-      float[] v = p.s2;
-      float decay = p.decays() ? l2 : 0f;
-      for (int i = 0; i < w.length; i++) {
-        float gi = g[i] + decay * w[i];
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        w[i] -= (float) (lr * m[i] / (Math.sqrt(v[i]) + ADAM_EPS));
-      }
+      adam(p, g, 0, lr);
+    }
+  }
+
+  /** Adam's bias-corrected step size for the next step. */
+  private double adamRate() {
+    double t = step + 1;
+    return cfg.learningRate() * Math.sqrt(1 - Math.pow(ADAM_B2, t)) / (1 - Math.pow(ADAM_B1, t));
+  }
+
+  /** One Adam update of dense parameter {@code p} with gradient {@code g[off .. off + size)}. */
+  private void adam(ParamStore.Param p, float[] g, int off, double lr) {
+    float b1 = (float) ADAM_B1;
+    float b2 = (float) ADAM_B2;
+    if (p.s1 == null) {
+      p.s1 = new float[p.w.length];
+      p.s2 = new float[p.w.length];
+    }
+    float[] w = p.w;
+    float[] m = p.s1;
+    float[] v = p.s2;
+    float decay = p.decays() ? (float) cfg.l2() : 0f;
+    for (int i = 0; i < w.length; i++) {
+      float gi = g[off + i] + decay * w[i];
+      m[i] = b1 * m[i] + (1 - b1) * gi;
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+      w[i] -= (float) (lr * m[i] / (Math.sqrt(v[i]) + ADAM_EPS));
+    }
+  }
+
+  /** One Adagrad update of row {@code row} of table {@code p} with gradient {@code g[off .. off + cols)}. */
+  private static void adagradRow(ParamStore.Param p, int row, float[] g, int off, float lr, float l2) {
+    if (p.s2 == null) {
+      p.s2 = new float[p.w.length];
+    }
+    float[] w = p.w;
+    float[] a = p.s2;
+    int o = row * p.cols;
+    for (int j = 0; j < p.cols; j++) {
+      float gj = g[off + j] + l2 * w[o + j];
+      a[o + j] += gj * gj;
+      w[o + j] -= lr * gj / ((float) Math.sqrt(a[o + j]) + (float) ADAGRAD_EPS);
     }
   }
 
@@ -326,22 +350,132 @@ public final class Trainer implements AutoCloseable {
           }
         }
       }
-      if (p.s2 == null) {
-        p.s2 = new float[p.w.length];
-      }
-      float[] w = p.w;
-      float[] a = p.s2;
       for (int k = 0; k < s.count; k++) {
         int row = s.touched[k];
         s.slot[row] = -1;
-        int o = row * cols;
-        for (int j = 0; j < cols; j++) {
-          float g = s.acc[k * cols + j] + l2 * w[o + j];
-          a[o + j] += g * g;
-          w[o + j] -= lr * g / ((float) Math.sqrt(a[o + j]) + (float) ADAGRAD_EPS);
+        adagradRow(p, row, s.acc, k * cols, lr, l2);
+      }
+    }
+  }
+
+  /**
+   * The trainable tensors in the order of the flat vectors of {@link #gradient} and {@link
+   * #applyGradient}: each with its length and, for lookup tables, the row width (1 for dense
+   * tensors), so a gradient exchange can select whole rows of tables.
+   */
+  public List<FlatTensor> flatLayout() {
+    List<FlatTensor> out = new ArrayList<>();
+    for (ParamStore.Param p : ps.params()) {
+      out.add(new FlatTensor(p.name, p.w.length, p.sparse ? p.cols : 1));
+    }
+    return out;
+  }
+
+  /** One tensor of the flat parameter vector ({@code unit}: row width of a table, else 1). */
+  public record FlatTensor(String name, int length, int unit) {}
+
+  /** How {@link #applyGradient} turns a gradient estimate into an update. */
+  public enum Update {
+    /** Adam for dense tensors and Adagrad on the non-zero rows of tables, as {@link #step}. */
+    ADAPTIVE,
+    /** Plain SGD, {@code w -= lr * (g + l2 w)} (dense: learning rate; tables: embedding learning rate). */
+    SGD
+  }
+
+  /**
+   * The mean gradient of the loss over {@code batch} at the current weights, as one flat vector
+   * in {@link #flatLayout()} order (table gradients scattered to their rows, zero elsewhere); no
+   * L2 term (the update adds it). Weights are not changed. For data-parallel training with an
+   * exchange: every worker computes this on its own examples, the exchange produces an estimate
+   * of the workers' mean, and every replica applies it with {@link #applyGradient}.
+   *
+   * @return the mean loss of the batch
+   */
+  public double gradient(Batch batch, float[] flat) {
+    int n = batch.size();
+    Arrays.fill(flat, 0f);
+    if (n == 0) {
+      return Double.NaN;
+    }
+    checkBatch(batch);
+    runSlices(batch, n, true);
+    double loss = 0;
+    for (double l : sliceLoss) {
+      loss += l;
+    }
+    int off = 0;
+    int[] offsets = new int[ps.params().size()];
+    for (ParamStore.Param p : ps.params()) {
+      offsets[p.index] = off;
+      if (!p.sparse) {
+        for (Replica rep : replicas) {
+          float[] g = rep.grads[p.index];
+          for (int i = 0; i < g.length; i++) {
+            flat[off + i] += g[i];
+          }
+        }
+      }
+      off += p.w.length;
+    }
+    for (Sparse s : sparse) {
+      int cols = s.p.cols;
+      int base = offsets[s.p.index];
+      for (Replica rep : replicas) {
+        float[] src = s.fm ? rep.fmFirstGrad[s.field] : rep.tableGrad[s.field];
+        for (int r = 0; r < rep.size(); r++) {
+          int o = base + rep.row(r, s.field) * cols;
+          for (int j = 0; j < cols; j++) {
+            flat[o + j] += src[r * cols + j];
+          }
         }
       }
     }
+    return loss / n;
+  }
+
+  /**
+   * One optimizer step with the gradient estimate {@code flat} ({@link #flatLayout()} order).
+   * Tables update only the rows where the estimate is non-zero (the rows some worker sent or the
+   * shift covers), as {@link #step} updates only the rows a batch touched.
+   */
+  public void applyGradient(float[] flat, Update update) {
+    double lr = adamRate();
+    float elr = (float) cfg.embeddingLearningRate();
+    float el2 = (float) cfg.embeddingL2();
+    int off = 0;
+    for (ParamStore.Param p : ps.params()) {
+      if (p.sparse) {
+        int cols = p.cols;
+        for (int row = 0; row < p.rows; row++) {
+          int o = off + row * cols;
+          boolean any = false;
+          for (int j = 0; j < cols && !any; j++) {
+            any = flat[o + j] != 0f;
+          }
+          if (!any) {
+            continue;
+          }
+          if (update == Update.SGD) {
+            float[] w = p.w;
+            for (int j = 0; j < cols; j++) {
+              w[row * cols + j] -= elr * (flat[o + j] + el2 * w[row * cols + j]);
+            }
+          } else {
+            adagradRow(p, row, flat, o, elr, el2);
+          }
+        }
+      } else if (update == Update.SGD) {
+        float slr = (float) cfg.learningRate();
+        float decay = p.decays() ? (float) cfg.l2() : 0f;
+        for (int i = 0; i < p.w.length; i++) {
+          p.w[i] -= slr * (flat[off + i] + decay * p.w[i]);
+        }
+      } else {
+        adam(p, flat, off, lr);
+      }
+      off += p.w.length;
+    }
+    step++;
   }
 
   /**
@@ -356,6 +490,21 @@ public final class Trainer implements AutoCloseable {
       }
     }
     return CtrModel.create(ps.spec(), name, version, ps.toTensors(), vocab, metadata);
+  }
+
+  /**
+   * A 64-bit hash of every weight's bits in {@link #flatLayout()} order: replicas that applied
+   * the same estimates to the same start hold equal hashes (the exchange checks it each round).
+   */
+  public long weightsHash() {
+    long h = 0x9E3779B97F4A7C15L;
+    for (ParamStore.Param p : ps.params()) {
+      for (float v : p.w) {
+        h = (h ^ Float.floatToRawIntBits(v)) * 0x100000001B3L;
+        h ^= h >>> 29;
+      }
+    }
+    return h;
   }
 
   /** Number of trainable values. */

@@ -76,8 +76,8 @@ public final class TrainingRun {
 
     /** Validates ranges, naming the value. */
     public Options {
-      if (!List.of("criteo", "avazu", "synthetic").contains(format)) {
-        throw new TrainerException("format must be criteo, avazu or synthetic, found " + format);
+      if (!List.of("criteo", "avazu", "libfm", "synthetic").contains(format)) {
+        throw new TrainerException("format must be criteo, avazu, libfm or synthetic, found " + format);
       }
       if (!"synthetic".equals(format) && data == null) {
         throw new TrainerException("format " + format + " needs a data file");
@@ -152,7 +152,7 @@ public final class TrainingRun {
       throw new TrainerException("split of " + total + " rows at " + o.validSplit() + " leaves " + trainRows
           + " training and " + validRows + " validation rows");
     }
-    RawSchema schema = syn != null ? syn.schema() : (o.format().equals("criteo") ? RawSchema.criteo() : RawSchema.avazu());
+    RawSchema schema = syn != null ? syn.schema() : schemaOf(o.format(), o.data());
 
     Map<String, List<String>> vocab = null;
     if (o.hashBuckets() == 0) {
@@ -337,8 +337,21 @@ public final class TrainingRun {
     return openFile(o.format(), o.data());
   }
 
-  /** A reader over a Criteo TSV or Avazu CSV file. */
+  /** The raw schema of a data file of {@code format} (libfm: from the file's first line). */
+  public static RawSchema schemaOf(String format, Path path) throws IOException {
+    return switch (format) {
+      case "criteo" -> RawSchema.criteo();
+      case "avazu" -> RawSchema.avazu();
+      case "libfm" -> io.ctrstreams.trainer.data.LibfmReader.schemaOf(path);
+      default -> throw new TrainerException("format must be criteo, avazu or libfm for a file, found " + format);
+    };
+  }
+
+  /** A reader over a Criteo TSV, Avazu CSV or libfm/libsvm file. */
   public static RecordReader openFile(String format, Path path) throws IOException {
+    if ("libfm".equals(format)) {
+      return io.ctrstreams.trainer.data.LibfmReader.open(path);
+    }
     BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8);
     switch (format) {
       case "criteo":
@@ -347,7 +360,7 @@ public final class TrainingRun {
         return new AvazuReader(in);
       default:
         in.close();
-        throw new TrainerException("format must be criteo or avazu for a file, found " + format);
+        throw new TrainerException("format must be criteo, avazu or libfm for a file, found " + format);
     }
   }
 

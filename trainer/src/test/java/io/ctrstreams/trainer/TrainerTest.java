@@ -72,6 +72,80 @@ class TrainerTest {
   }
 
   @Test
+  void shouldMatchStepBitForBitWhenTheGradientIsAppliedSeparately() {
+    // gradient() + applyGradient() is the data-parallel path (issue 15); with one worker and no
+    // compression it must be the same update as step() (embedding L2 = 0: step() also decays
+    // rows whose summed gradient is exactly zero, applyGradient() skips them)
+    for (Map.Entry<String, ModelSpec> e : specs().entrySet()) {
+      TrainerConfig cfg = TrainerConfig.defaults().withBatchSize(64).withLearningRates(0.01, 0.1).withL2(1e-4, 0)
+          .withGemm("java").withThreads(2);
+      CtrModel init = CtrModel.random(e.getValue(), 5);
+      try (Trainer a = new Trainer(init, cfg); Trainer b = new Trainer(init, cfg)) {
+        int d = 0;
+        for (Trainer.FlatTensor t : b.flatLayout()) {
+          d += t.length();
+        }
+        float[] g = new float[d];
+        for (int s = 0; s < 5; s++) {
+          Batch batch = batch(e.getValue(), 64, 100 + s);
+          double la = a.step(batch);
+          double lb = b.gradient(batch, g);
+          b.applyGradient(g, Trainer.Update.ADAPTIVE);
+          assertThat(lb).as(e.getKey()).isEqualTo(la);
+        }
+        CtrModel ma = a.toModel("m", 0, Map.of());
+        CtrModel mb = b.toModel("m", 0, Map.of());
+        for (Tensor t : ma.tensors()) {
+          assertThat(mb.tensor(t.name()).data()).as(e.getKey() + " " + t.name()).containsExactly(t.data());
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldApplyPlainSgdToDenseTensorsAndTheSentRowsOfTables() {
+    ModelSpec spec = specs().get("dnn");
+    TrainerConfig cfg = TrainerConfig.defaults().withBatchSize(32).withLearningRates(0.1, 0.5).withL2(0.01, 0.02)
+        .withGemm("java").withThreads(1);
+    CtrModel init = CtrModel.random(spec, 9);
+    try (Trainer t = new Trainer(init, cfg)) {
+      List<Trainer.FlatTensor> layout = t.flatLayout();
+      int d = 0;
+      for (Trainer.FlatTensor ft : layout) {
+        d += ft.length();
+      }
+      float[] g = new float[d];
+      t.gradient(batch(spec, 32, 3), g);
+      CtrModel before = t.toModel("m", 0, Map.of());
+      t.applyGradient(g, Trainer.Update.SGD);
+      CtrModel after = t.toModel("m", 0, Map.of());
+      int off = 0;
+      for (Trainer.FlatTensor ft : layout) {
+        float[] w0 = before.tensor(ft.name()).data();
+        float[] w1 = after.tensor(ft.name()).data();
+        boolean table = ft.unit() > 1 || ft.name().startsWith("emb/");
+        boolean matrix = before.tensor(ft.name()).shape().length == 2;
+        for (int i = 0; i < w0.length; i++) {
+          float gi = g[off + i];
+          float expect;
+          if (table) {
+            int row = i / ft.unit();
+            boolean sent = false;
+            for (int c = 0; c < ft.unit(); c++) {
+              sent |= g[off + row * ft.unit() + c] != 0f;
+            }
+            expect = sent ? w0[i] - 0.5f * (gi + 0.02f * w0[i]) : w0[i];
+          } else {
+            expect = w0[i] - 0.1f * (gi + (matrix ? 0.01f : 0f) * w0[i]);
+          }
+          assertThat(w1[i]).as(ft.name() + "[" + i + "]").isEqualTo(expect);
+        }
+        off += ft.length();
+      }
+    }
+  }
+
+  @Test
   void shouldBeReproducibleForASeedAndIndependentOfThreadCount() {
     ModelSpec spec = specs().get("dnn");
     CtrModel init = CtrModel.random(spec, 11);

@@ -47,4 +47,27 @@ class TrainingRunTest {
     assertThat(r.validRows()).isEqualTo(96);
     assertThat(r.model().spec().field(0).name()).isEqualTo("hour_of_day");
   }
+
+  @Test
+  void shouldTrainOnALibfmFile(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    // field-aware libfm lines with a planted rule: clicks iff field 0 id is even xor field 1 id < 5
+    java.util.Random r = new java.util.Random(4);
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      int a = r.nextInt(20);
+      int b = r.nextInt(10);
+      int c = r.nextInt(50);
+      boolean click = (a % 2 == 0) ^ (b < 5) ^ (r.nextDouble() < 0.05);
+      sb.append(click ? "1" : "-1").append(" 0:").append(a).append(":1 1:").append(b).append(":1 2:").append(c)
+          .append(":1\n");
+    }
+    Path f = dir.resolve("toy.libfm");
+    java.nio.file.Files.writeString(f, sb);
+    TrainingRun.Result res = TrainingRun.run(new TrainingRun.Options("libfm", f, 0, Architecture.DNN, 0.2, 3, 8,
+        new int[] {32, 16}, 2, 1, 0, TrainerConfig.defaults().withBatchSize(64).withLearningRates(0.01, 0.1), 5000,
+        false, "t"), null);
+    assertThat(res.model().spec().fieldCount()).isEqualTo(3);
+    assertThat(res.model().spec().field(0).name()).isEqualTo("F0");
+    assertThat(res.validAuc()).isGreaterThan(0.85);
+  }
 }

@@ -287,9 +287,10 @@ public final class DeltaEncoder extends DeltaChain {
 
   /**
    * The indices, ascending, of the {@code k} largest of {@code score[0 .. n)} that are positive;
-   * ties at the threshold go to the lower index.
+   * ties at the threshold go to the lower index. Public so that the trainers' gradient exchange
+   * (issue 15) selects with the same contractive top-k as the delta stream.
    */
-  static int[] topK(float[] score, int n, int k) {
+  public static int[] topK(float[] score, int n, int k) {
     int positive = 0;
     for (int i = 0; i < n; i++) {
       if (score[i] > 0) {

@@ -33,6 +33,15 @@ import java.util.SplittableRandom;
  * {@code startMs}; each click follows its impression after an exponential delay (mean {@code
  * clickDelayMeanMs}, capped at 10x the mean). {@link #next()} interleaves both kinds in event-time
  * order with a bounded queue of pending clicks.
+ *
+ * <p><b>Heterogeneous mode</b> ({@code regions > 0}, issue 15): every row belongs to one of
+ * {@code regions} regions (uniform, a pure function of (seed, row): {@link #regionOf}); field
+ * {@value #REGION_FIELD} carries it as {@code region-NN}, so a Kafka producer can key by it and a
+ * model can see it (C6's own id then only enters the shared teacher, unseen). The teacher differs per region by {@code heterogeneity * (s_r + sum_{f in R}
+ * 0.5 r(id_f) a_{f,r}(id_f))}: a shifted intercept {@code s_r ~ N(0, 0.5^2)} and per-region
+ * first-order effects of the ids of four fields ({@link #REGION_EFFECT_FIELDS}). Workers that
+ * each read some regions then see different data with a known, controllable heterogeneity. With
+ * {@code regions = 0} the stream is the plain one, row for row.
  */
 public final class SyntheticStream {
   /** Vocabulary sizes of C1..C26. */
@@ -45,6 +54,11 @@ public final class SyntheticStream {
   /** Standard deviation of the unlearnable logit noise. */
   public static final double NOISE_STD = 0.8;
 
+  /** The field that carries the region in heterogeneous mode (C6: a 24-value context field). */
+  public static final String REGION_FIELD = "C6";
+  /** Categorical fields (C1, C4, C8, C13) whose id effects differ per region in heterogeneous mode. */
+  static final int[] REGION_EFFECT_FIELDS = {0, 3, 7, 12};
+  private static final int REGION_CATEGORICAL = 5;
   private static final int NUMERIC = 13;
   private static final int CATEGORICAL = 26;
   private static final int FACTOR_DIM = 4;
@@ -72,6 +86,10 @@ public final class SyntheticStream {
   private final double[] b1 = new double[HIDDEN];
   private final double[] w2 = new double[HIDDEN];
   private final double intercept;
+  private final int regions;
+  private final double heterogeneity;
+  private final double[] regionShift;
+  private final String[] regionNames;
 
   private long nextRow;
   private final RawRecord scratch;
@@ -90,6 +108,43 @@ public final class SyntheticStream {
    * @throws TrainerException if the rate or delay is not positive
    */
   public SyntheticStream(long seed, long startMs, double eventsPerSecond, double clickDelayMeanMs) {
+    this(seed, startMs, eventsPerSecond, clickDelayMeanMs, 0, 0);
+  }
+
+  /**
+   * A heterogeneous stream at the default rates: {@code regions} regions whose teachers differ by
+   * {@code heterogeneity} (see the class comment).
+   *
+   * @throws TrainerException if regions is outside [1, 24] or heterogeneity is negative
+   */
+  public SyntheticStream(long seed, int regions, double heterogeneity) {
+    this(seed, 1_704_067_200_000L, 1000, 5000, checkRegions(regions), heterogeneity);
+  }
+
+  private static int checkRegions(int regions) {
+    if (regions < 1) {
+      throw new TrainerException("synthetic regions must be in [1, 24], found " + regions);
+    }
+    return regions;
+  }
+
+  private SyntheticStream(long seed, long startMs, double eventsPerSecond, double clickDelayMeanMs, int regions,
+      double heterogeneity) {
+    if (regions < 0 || regions > 24) {
+      throw new TrainerException("synthetic regions must be in [1, 24], found " + regions);
+    }
+    if (!(heterogeneity >= 0) || Double.isInfinite(heterogeneity)) {
+      throw new TrainerException("synthetic heterogeneity must be a finite number >= 0, found " + heterogeneity);
+    }
+    this.regions = regions;
+    this.heterogeneity = heterogeneity;
+    this.regionShift = new double[regions];
+    this.regionNames = new String[regions];
+    SplittableRandom rr = new SplittableRandom(mix(seed ^ 0x4E6105L));
+    for (int q = 0; q < regions; q++) {
+      regionShift[q] = 0.5 * gaussian(rr);
+      regionNames[q] = String.format(java.util.Locale.ROOT, "region-%02d", q);
+    }
     if (!(eventsPerSecond > 0)) {
       throw new TrainerException("synthetic events per second must be > 0, found " + eventsPerSecond);
     }
@@ -154,6 +209,16 @@ public final class SyntheticStream {
   /** The seed. */
   public long seed() {
     return seed;
+  }
+
+  /** Regions of the heterogeneous mode (0: plain stream). */
+  public int regions() {
+    return regions;
+  }
+
+  /** The region of row {@code row} in heterogeneous mode (uniform over the regions), or -1 without. */
+  public int regionOf(long row) {
+    return regions == 0 ? -1 : (int) Long.remainderUnsigned(mix(mix(seed, row), 0x4E610L), regions);
   }
 
   /** Solved intercept b0 of the teacher's logit. */
@@ -260,8 +325,14 @@ public final class SyntheticStream {
     int[] ids = new int[CATEGORICAL];
     for (int f = 0; f < CATEGORICAL; f++) {
       int id = sampleZipf(f, r.nextDouble());
+      if (regions > 0 && f == REGION_CATEGORICAL) {
+        // shown as the region; the shared teacher keeps the sampled id (hidden), so with
+        // heterogeneity 0 every region has the same distribution of labels given the features
+        out.category[NUMERIC + f] = regionNames[regionOf(i)];
+      } else {
+        out.category[NUMERIC + f] = idName(f, id);
+      }
       ids[f] = id;
-      out.category[NUMERIC + f] = idName(f, id);
       logit += firstOrderScale[f] * amplitude(id) * paramGaussian(f, id, 0);
     }
     // Interaction units: a random one-hidden-layer ReLU network, each unit wired to 3 fields.
@@ -275,6 +346,14 @@ public final class SyntheticStream {
         }
       }
       logit += unitOut[h] * Math.max(0, a);
+    }
+    if (regions > 0 && heterogeneity > 0) {
+      int q = regionOf(i);
+      double shift = regionShift[q];
+      for (int f : REGION_EFFECT_FIELDS) {
+        shift += 0.5 * amplitude(ids[f]) * paramGaussian(f, ids[f], 100 + q);
+      }
+      logit += heterogeneity * shift;
     }
     double clean = 1 / (1 + Math.exp(-logit));
     double noisy = 1 / (1 + Math.exp(-(logit + NOISE_STD * gaussian(r))));

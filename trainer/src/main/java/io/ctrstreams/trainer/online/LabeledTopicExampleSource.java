@@ -40,6 +40,15 @@ public final class LabeledTopicExampleSource implements ExampleSource {
    * @param consumerConfig a group consumer's config (ServiceConfig#consumerConfigs)
    */
   public LabeledTopicExampleSource(Map<String, Object> consumerConfig, String topic, RawSchema schema) {
+    this(consumerConfig, topic, schema, null);
+  }
+
+  /**
+   * Subscribes to {@code topic} with a rebalance listener (the data-parallel workers start a new
+   * epoch on every assignment). Records buffered from partitions that are revoked are dropped.
+   */
+  public LabeledTopicExampleSource(Map<String, Object> consumerConfig, String topic, RawSchema schema,
+      org.apache.kafka.clients.consumer.ConsumerRebalanceListener listener) {
     this.schema = schema;
     for (int i = 0; i < schema.size(); i++) {
       ordinals.put(schema.field(i).name(), i);
@@ -47,7 +56,71 @@ public final class LabeledTopicExampleSource implements ExampleSource {
     Map<String, Object> c = new HashMap<>(consumerConfig);
     c.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer = new KafkaConsumer<>(c);
-    consumer.subscribe(List.of(topic));
+    if (listener == null) {
+      consumer.subscribe(List.of(topic));
+    } else {
+      consumer.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> parts) {
+          buffer.removeIf(p -> parts.contains(p.partition()));
+          parts.forEach(handedOut::remove);
+          listener.onPartitionsRevoked(parts);
+        }
+
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> parts) {
+          listener.onPartitionsAssigned(parts);
+        }
+
+        @Override
+        public void onPartitionsLost(java.util.Collection<TopicPartition> parts) {
+          buffer.removeIf(p -> parts.contains(p.partition()));
+          parts.forEach(handedOut::remove);
+          listener.onPartitionsLost(parts);
+        }
+      });
+    }
+  }
+
+  /**
+   * Drops everything buffered and rewinds every assigned partition to its committed offset (a
+   * new epoch resumes from the newest keyframe, whose offsets were committed with it).
+   */
+  public void rewindToCommitted() {
+    buffer.clear();
+    handedOut.clear();
+    java.util.Set<TopicPartition> assigned = consumer.assignment();
+    if (assigned.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned, Duration.ofSeconds(30));
+    for (TopicPartition tp : assigned) {
+      OffsetAndMetadata o = committed.get(tp);
+      if (o != null) {
+        consumer.seek(tp, o.offset());
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+      }
+    }
+  }
+
+  /**
+   * Keeps the group membership alive without taking records (assigned partitions paused for the
+   * call): rebalance callbacks run here while a worker waits for the others' messages.
+   */
+  public void pollIdle(long ms) {
+    java.util.Set<TopicPartition> assigned = consumer.assignment();
+    consumer.pause(assigned);
+    try {
+      consumer.poll(Duration.ofMillis(ms));
+    } finally {
+      consumer.resume(consumer.assignment());
+    }
+  }
+
+  /** The consumer group generation of the current assignment (-1 before one). */
+  public int generationId() {
+    return consumer.groupMetadata().generationId();
   }
 
   @Override

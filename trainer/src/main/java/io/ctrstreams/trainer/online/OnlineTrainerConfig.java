@@ -4,6 +4,7 @@ import io.ctrstreams.model.delta.DeltaEncoder;
 import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ServiceConfig;
+import io.ctrstreams.trainer.exchange.ExchangeAlgorithm;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -59,6 +60,29 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG = "delta.keyframe.residual.ratio";
   /** Retention of the deltas topic when created. */
   public static final String DELTA_RETENTION_MS_CONFIG = "delta.retention.ms";
+  /** Data-parallel exchange on/off (issue 15). */
+  public static final String EXCHANGE_ENABLED_CONFIG = "exchange.enabled";
+  /** Exchange algorithm. */
+  public static final String EXCHANGE_ALGORITHM_CONFIG = "exchange.algorithm";
+  /** EControl eta. */
+  public static final String EXCHANGE_ETA_CONFIG = "exchange.eta";
+  /** Top-k ratio of the exchange. */
+  public static final String EXCHANGE_TOPK_RATIO_CONFIG = "exchange.topk.ratio";
+  /** Value encoding of the exchange. */
+  public static final String EXCHANGE_VALUES_CONFIG = "exchange.values";
+  /** Examples per worker per round. */
+  public static final String EXCHANGE_ROUND_EXAMPLES_CONFIG = "exchange.round.examples";
+  /** Exchange topic. */
+  public static final String EXCHANGE_TOPIC_CONFIG = "topic.trainer.exchange";
+  /** Round timeout. */
+  public static final String EXCHANGE_ROUND_TIMEOUT_MS_CONFIG = "exchange.round.timeout.ms";
+  /** Rounds between keyframes (snapshots published by the designated worker). */
+  public static final String EXCHANGE_KEYFRAME_ROUNDS_CONFIG = "exchange.keyframe.rounds";
+  /** Optimizer of the exchanged estimate. */
+  public static final String EXCHANGE_UPDATE_CONFIG = "exchange.update";
+  /** Static member id of this worker. */
+  public static final String EXCHANGE_WORKER_ID_CONFIG = "exchange.worker.id";
+
   /** Largest delta record (topic max.message.bytes and producer max.request.size). */
   public static final int DELTA_MAX_RECORD_BYTES = 16 << 20;
 
@@ -109,6 +133,29 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           "Publish a keyframe early when ||x - w|| / ||x|| (what the deltas have not carried yet) exceeds this.")
       .define(DELTA_RETENTION_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(60_000L), Importance.LOW,
           "retention.ms of the deltas topic when the trainer creates it; must cover at least two keyframe intervals (checked).")
+      .group("Data-parallel exchange (issue 15, docs: io.ctrstreams.trainer.exchange)")
+      .define(EXCHANGE_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+          "Run as one worker of a data-parallel group: the workers share group.id over the labeled topic, train in synchronous rounds and exchange compressed gradients through topic.trainer.exchange.")
+      .define(EXCHANGE_ALGORITHM_CONFIG, Type.STRING, "econtrol", ValidString.in("econtrol", "ef", "ef21", "none", "uncompressed"),
+          Importance.MEDIUM, "Gradient exchange: econtrol (error control with eta), ef (classic error feedback), ef21, none (compressed, no feedback), uncompressed.")
+      .define(EXCHANGE_ETA_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
+          "EControl's feedback strength eta >= 0; -1 = the compressor's contraction k/d (exchange.topk.ratio). Large eta diverges.")
+      .define(EXCHANGE_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
+          "Top-k ratio per tensor of each worker's message (embedding tables: whole rows).")
+      .define(EXCHANGE_VALUES_CONFIG, Type.STRING, "fp16", ValidString.in("fp16", "fp32"), Importance.LOW,
+          "Value encoding of the exchanged messages (fp16 rounding error stays in the worker's error e_i).")
+      .define(EXCHANGE_ROUND_EXAMPLES_CONFIG, Type.INT, 256, Range.between(1, 1_000_000), Importance.MEDIUM,
+          "Examples each worker trains per synchronous round (one gradient, one message).")
+      .name(EXCHANGE_TOPIC_CONFIG, "trainer-exchange", Importance.MEDIUM,
+          "Topic the workers' messages go through (one partition, cleanup.policy=delete).")
+      .define(EXCHANGE_ROUND_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.between(100L, 3_600_000L), Importance.LOW,
+          "A round that has not received every worker's message by then fails the worker (a dead worker normally ends the round earlier, through the group's rebalance).")
+      .define(EXCHANGE_KEYFRAME_ROUNDS_CONFIG, Type.INT, 100, Range.between(1, 10_000_000), Importance.MEDIUM,
+          "Rounds between keyframes: the designated worker (slot 0) publishes a snapshot; every worker commits its offsets; a new epoch resumes from the newest one.")
+      .define(EXCHANGE_UPDATE_CONFIG, Type.STRING, "adaptive", ValidString.in("adaptive", "sgd"), Importance.LOW,
+          "How the estimate hbar + Dbar updates the weights: adaptive (Adam + Adagrad, as the single trainer) or sgd (the setting the theory covers).")
+      .define(EXCHANGE_WORKER_ID_CONFIG, Type.STRING, "", null, Importance.MEDIUM,
+          "This worker's stable id (the consumer's group.instance.id: static membership); required with exchange.enabled.")
       .build();
 
   /** Parses and cross-checks {@code props}; unknown keys are kept for the Kafka clients. */
@@ -118,6 +165,17 @@ public final class OnlineTrainerConfig extends ServiceConfig {
 
   @Override
   protected void crossCheck() {
+    if (!(exchangeEtaRaw() == -1.0 || (exchangeEtaRaw() >= 0 && exchangeEtaRaw() <= 1))) {
+      throw new ConfigException(EXCHANGE_ETA_CONFIG, exchangeEtaRaw(), "must be in [0, 1], or -1 for the default k/d");
+    }
+    if (exchangeEnabled() && exchangeWorkerId().isBlank()) {
+      throw new ConfigException(EXCHANGE_WORKER_ID_CONFIG, exchangeWorkerId(),
+          "must name this worker (a stable id, used as group.instance.id) when " + EXCHANGE_ENABLED_CONFIG + " is true");
+    }
+    if (exchangeEnabled() && syntheticSource()) {
+      throw new ConfigException(SOURCE_CONFIG, "synthetic",
+          "the data-parallel exchange splits the labeled topic among the workers: use source=labeled");
+    }
     if (snapshotIntervalMs() == 0 && snapshotExamples() == 0) {
       throw new ConfigException(SNAPSHOT_INTERVAL_MS_CONFIG, 0,
           "and " + SNAPSHOT_EXAMPLES_CONFIG + " are both 0: no snapshot would ever be published");
@@ -127,6 +185,65 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           "must be at least two keyframe intervals (2 x " + SNAPSHOT_INTERVAL_MS_CONFIG + " = "
               + 2 * snapshotIntervalMs() + "): a consumer restarting on the newest keyframe must find its deltas");
     }
+  }
+
+  /** Whether this trainer is a worker of a data-parallel group. */
+  public boolean exchangeEnabled() {
+    return getBoolean(EXCHANGE_ENABLED_CONFIG);
+  }
+
+  /** The exchange algorithm. */
+  public ExchangeAlgorithm exchangeAlgorithm() {
+    return ExchangeAlgorithm.parse(getString(EXCHANGE_ALGORITHM_CONFIG));
+  }
+
+  private double exchangeEtaRaw() {
+    return getDouble(EXCHANGE_ETA_CONFIG);
+  }
+
+  /** EControl's eta; NaN = the default for the compressor. */
+  public double exchangeEta() {
+    return exchangeEtaRaw() == -1.0 ? Double.NaN : exchangeEtaRaw();
+  }
+
+  /** Top-k ratio of the exchange. */
+  public double exchangeTopkRatio() {
+    return getDouble(EXCHANGE_TOPK_RATIO_CONFIG);
+  }
+
+  /** Value encoding of the exchange. */
+  public ValueEncoding exchangeValues() {
+    return ValueEncoding.valueOf(getString(EXCHANGE_VALUES_CONFIG).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** Examples per worker per round. */
+  public int exchangeRoundExamples() {
+    return getInt(EXCHANGE_ROUND_EXAMPLES_CONFIG);
+  }
+
+  /** The exchange topic. */
+  public String exchangeTopic() {
+    return getString(EXCHANGE_TOPIC_CONFIG);
+  }
+
+  /** Round timeout. */
+  public long exchangeRoundTimeoutMs() {
+    return getLong(EXCHANGE_ROUND_TIMEOUT_MS_CONFIG);
+  }
+
+  /** Rounds between keyframes. */
+  public int exchangeKeyframeRounds() {
+    return getInt(EXCHANGE_KEYFRAME_ROUNDS_CONFIG);
+  }
+
+  /** How the estimate updates the weights. */
+  public io.ctrstreams.trainer.Trainer.Update exchangeUpdate() {
+    return io.ctrstreams.trainer.Trainer.Update.valueOf(getString(EXCHANGE_UPDATE_CONFIG).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** This worker's id. */
+  public String exchangeWorkerId() {
+    return getString(EXCHANGE_WORKER_ID_CONFIG);
   }
 
   /** Whether the delta stream is on. */
@@ -182,13 +299,20 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** The snapshot topic, compacted, one partition (the labeled topic is the topology's). */
   @Override
   public List<NewTopic> requiredTopics() {
+    List<NewTopic> out = new java.util.ArrayList<>();
+    out.add(KafkaTopics.compacted(modelUpdatesTopic(), 1));
+    if (exchangeEnabled()) {
+      out.add(KafkaTopics.plain(exchangeTopic(), 1).configs(Map.of("cleanup.policy", "delete",
+          "retention.ms", "3600000", "max.message.bytes", Integer.toString(DELTA_MAX_RECORD_BYTES))));
+    }
     if (!deltaEnabled()) {
-      return List.of(KafkaTopics.compacted(modelUpdatesTopic(), 1));
+      return out;
     }
     NewTopic deltas = KafkaTopics.plain(deltasTopic(), 1).configs(Map.of(
         "cleanup.policy", "delete", "retention.ms", Long.toString(deltaRetentionMs()),
         "max.message.bytes", Integer.toString(DELTA_MAX_RECORD_BYTES)));
-    return List.of(KafkaTopics.compacted(modelUpdatesTopic(), 1), deltas);
+    out.add(deltas);
+    return out;
   }
 
   /** Whether to train on the synthetic stream instead of the labeled topic. */

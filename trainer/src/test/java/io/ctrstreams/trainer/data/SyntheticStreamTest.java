@@ -80,4 +80,52 @@ class SyntheticStreamTest {
     // All clicks except those still pending (delay cap 10 x 500 ms = 500 impressions at 100/s).
     assertThat(clicks.size()).isGreaterThan(clickedIds.size() - 200);
   }
+
+  @Test
+  void shouldCarryTheRegionAndShiftTheTeacherPerRegionInHeterogeneousMode() {
+    SyntheticStream plain = new SyntheticStream(3);
+    SyntheticStream mild = new SyntheticStream(3, 8, 0);
+    SyntheticStream het = new SyntheticStream(3, 8, 1.0);
+    RawRecord a = plain.schema().newRecord();
+    RawRecord b = het.schema().newRecord();
+    int c6 = plain.schema().ordinal(SyntheticStream.REGION_FIELD);
+    int n = 40_000;
+    double[] pMild = new double[8];
+    double[] pHet = new double[8];
+    int[] count = new int[8];
+    double[] pCtl = new double[8];
+    for (int i = 0; i < n; i++) {
+      plain.row(i, a);
+      het.row(i, b);
+      int q = het.regionOf(i);
+      assertThat(b.category[c6]).isEqualTo(String.format("region-%02d", q));
+      // every other field is the plain stream's
+      for (int f = 0; f < a.category.length; f++) {
+        if (f != c6) {
+          assertThat(b.category[f]).isEqualTo(a.category[f]);
+        }
+      }
+      count[q]++;
+      pHet[q] += het.row(i, b);
+      pMild[q] += mild.row(i, b);
+      pCtl[i % 8] += plain.row(i, a);
+    }
+    double spreadHet = 0;
+    double spreadMild = 0;
+    double spreadCtl = 0;
+    double meanHet = java.util.Arrays.stream(pHet).sum() / n;
+    double meanMild = java.util.Arrays.stream(pMild).sum() / n;
+    double meanCtl = java.util.Arrays.stream(pCtl).sum() / n;
+    for (int q = 0; q < 8; q++) {
+      assertThat(count[q]).isBetween(n / 8 - 500, n / 8 + 500);
+      spreadHet = Math.max(spreadHet, Math.abs(pHet[q] / count[q] - meanHet));
+      spreadMild = Math.max(spreadMild, Math.abs(pMild[q] / count[q] - meanMild));
+      spreadCtl = Math.max(spreadCtl, Math.abs(pCtl[q] / (n / 8) - meanCtl));
+    }
+    // largest deviation of a region's mean teacher probability from the overall mean: sampling noise only
+    // without heterogeneity, a clear shift with heterogeneity 1 (measured values in the message)
+    assertThat(spreadMild).as("heterogeneity 0: %s, heterogeneity 1: %s, rows mod 8: %s", spreadMild, spreadHet, spreadCtl).isLessThan(0.01);
+    assertThat(spreadHet).as("heterogeneity 0: %s, heterogeneity 1: %s", spreadMild, spreadHet).isGreaterThan(0.04);
+    assertThat(new SyntheticStream(3).regionOf(5)).isEqualTo(-1);
+  }
 }

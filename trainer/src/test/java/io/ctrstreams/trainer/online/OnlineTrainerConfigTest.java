@@ -32,4 +32,24 @@ class OnlineTrainerConfigTest {
         .doesNotContainKey(OnlineTrainerConfig.MLP_CONFIG);
     assertThat(c.syntheticSource()).isFalse();
   }
+
+  @Test
+  void shouldValidateTheExchangeSettingsNamingTheBadValue() {
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ALGORITHM_CONFIG, "ef22")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("ef22").hasMessageContaining("exchange.algorithm");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_CONFIG, "-0.5")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("-0.5").hasMessageContaining("exchange.eta");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ROUND_EXAMPLES_CONFIG, "0")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("exchange.round.examples");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ENABLED_CONFIG, "true")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("exchange.worker.id");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ENABLED_CONFIG, "true",
+        OnlineTrainerConfig.EXCHANGE_WORKER_ID_CONFIG, "w1", OnlineTrainerConfig.SOURCE_CONFIG, "synthetic")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("source=labeled");
+    OnlineTrainerConfig c = new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ENABLED_CONFIG, "true",
+        OnlineTrainerConfig.EXCHANGE_WORKER_ID_CONFIG, "w1", OnlineTrainerConfig.EXCHANGE_ALGORITHM_CONFIG, "ef21"));
+    assertThat(c.exchangeAlgorithm()).isEqualTo(io.ctrstreams.trainer.exchange.ExchangeAlgorithm.EF21);
+    assertThat(c.exchangeEta()).isNaN();
+    assertThat(c.requiredTopics()).extracting(t -> t.name()).contains("trainer-exchange");
+  }
 }

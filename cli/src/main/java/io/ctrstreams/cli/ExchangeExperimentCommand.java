@@ -1,0 +1,167 @@
+package io.ctrstreams.cli;
+
+import io.ctrstreams.model.delta.ValueEncoding;
+import io.ctrstreams.trainer.Trainer;
+import io.ctrstreams.trainer.TrainerException;
+import io.ctrstreams.trainer.exchange.ExchangeAlgorithm;
+import io.ctrstreams.trainer.exchange.ExchangeExperiment;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ctr exchange-experiment}: the in-process data-parallel experiment of issue 15
+ * ({@link ExchangeExperiment}) over a grid of worker counts, partitionings and exchange
+ * algorithms; prints a progress line per evaluation on err, a Markdown table of the final
+ * held-out figures and bytes per round on out, and optionally every curve point as TSV.
+ */
+@Command(
+    name = "exchange-experiment",
+    mixinStandardHelpOptions = true,
+    description = "Data-parallel training with compressed gradient exchange (EControl, EF, EF21, none,"
+        + " uncompressed) on the heterogeneous synthetic stream, in one process; prints held-out"
+        + " logloss/AUC and bytes per round per configuration.")
+public final class ExchangeExperimentCommand extends ToolCommand {
+  @Option(names = "--workers", defaultValue = "1,2,4", split = ",", description = "Worker counts. Default: ${DEFAULT-VALUE}.")
+  int[] workers;
+
+  @Option(names = "--algorithms", defaultValue = "uncompressed,none,ef,ef21,econtrol", split = ",",
+      description = "Exchange algorithms. Default: ${DEFAULT-VALUE}.")
+  List<String> algorithms;
+
+  @Option(names = "--etas", defaultValue = "default", split = ",",
+      description = "EControl eta values; 'default' = the compressor's k/d. Default: ${DEFAULT-VALUE}.")
+  List<String> etas;
+
+  @Option(names = "--partitioning", defaultValue = "heterogeneous,random", split = ",",
+      description = "heterogeneous (by region) and/or random (by row). Default: ${DEFAULT-VALUE}.")
+  List<String> partitionings;
+
+  @Option(names = "--ratio", defaultValue = "0.01", description = "Top-k ratio per tensor. Default: ${DEFAULT-VALUE}.")
+  double ratio;
+
+  @Option(names = "--values", defaultValue = "fp16", description = "fp16 | fp32 message values. Default: ${DEFAULT-VALUE}.")
+  String values;
+
+  @Option(names = "--batch", defaultValue = "256", description = "Examples per worker per round. Default: ${DEFAULT-VALUE}.")
+  int batch;
+
+  @Option(names = "--examples", defaultValue = "400000", description = "Training examples per run (all workers). Default: ${DEFAULT-VALUE}.")
+  long examples;
+
+  @Option(names = "--eval-every", defaultValue = "100000", description = "Examples between evaluations. Default: ${DEFAULT-VALUE}.")
+  long evalEvery;
+
+  @Option(names = "--eval-rows", defaultValue = "20000", description = "Held-out rows. Default: ${DEFAULT-VALUE}.")
+  int evalRows;
+
+  @Option(names = "--regions", defaultValue = "8", description = "Regions of the synthetic stream. Default: ${DEFAULT-VALUE}.")
+  int regions;
+
+  @Option(names = "--heterogeneity", defaultValue = "1.0", description = "Per-region teacher shift scale. Default: ${DEFAULT-VALUE}.")
+  double heterogeneity;
+
+  @Option(names = "--embedding-dim", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
+  int embeddingDim;
+
+  @Option(names = "--hash-buckets", defaultValue = "2000", description = "Rows per categorical table. Default: ${DEFAULT-VALUE}.")
+  int hashBuckets;
+
+  @Option(names = "--mlp", defaultValue = "64,32", split = ",", description = "Hidden sizes. Default: ${DEFAULT-VALUE}.")
+  int[] mlp;
+
+  @Option(names = "--update", defaultValue = "adaptive",
+      description = "adaptive (Adam + Adagrad, as the online trainer) | sgd. Default: ${DEFAULT-VALUE}.")
+  String update;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Data and init seed. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--curves", description = "Write every curve point as TSV here.")
+  Path curves;
+
+  @Override
+  void run(PrintWriter out, PrintWriter err) throws IOException {
+    ValueEncoding enc = switch (values.toLowerCase(Locale.ROOT)) {
+      case "fp16" -> ValueEncoding.FP16;
+      case "fp32" -> ValueEncoding.FP32;
+      default -> throw new TrainerException("--values must be fp16 or fp32, found '" + values + "'");
+    };
+    Trainer.Update upd = switch (update.toLowerCase(Locale.ROOT)) {
+      case "adaptive" -> Trainer.Update.ADAPTIVE;
+      case "sgd" -> Trainer.Update.SGD;
+      default -> throw new TrainerException("--update must be adaptive or sgd, found '" + update + "'");
+    };
+    List<ExchangeAlgorithm> algs = new ArrayList<>();
+    for (String a : algorithms) {
+      algs.add(ExchangeAlgorithm.parse(a));
+    }
+    List<Double> etaValues = new ArrayList<>();
+    for (String e : etas) {
+      if (e.equalsIgnoreCase("default")) {
+        etaValues.add(Double.NaN);
+      } else {
+        try {
+          etaValues.add(Double.parseDouble(e));
+        } catch (NumberFormatException x) {
+          throw new TrainerException("--etas must be numbers or 'default', found '" + e + "'");
+        }
+      }
+    }
+    List<ExchangeExperiment.Partitioning> parts = new ArrayList<>();
+    for (String p : partitionings) {
+      try {
+        parts.add(ExchangeExperiment.Partitioning.valueOf(p.trim().toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException x) {
+        throw new TrainerException("--partitioning must be heterogeneous or random, found '" + p + "'");
+      }
+    }
+    out.println("| workers | partitioning | algorithm | eta | examples | logloss | AUC | bytes/round/worker"
+        + " | vs uncompressed | compute s | exchange+update s |");
+    out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+    out.flush();
+    try (BufferedWriter cw = curves == null ? null : Files.newBufferedWriter(curves, StandardCharsets.UTF_8)) {
+      if (cw != null) {
+        cw.write("workers\tpartitioning\talgorithm\teta\texamples\tlogloss\tauc\n");
+      }
+      for (int n : workers) {
+        for (ExchangeExperiment.Partitioning part : parts) {
+          if (n == 1 && part != parts.get(0)) {
+            continue; // one worker: the partitioning makes no difference
+          }
+          for (ExchangeAlgorithm alg : algs) {
+            for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
+              ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
+                  examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd);
+              ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
+                err.println(line);
+                err.flush();
+              });
+              String etaText = alg == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(eta) ? "k/d" : Double.toString(eta)) : "-";
+              out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
+                  n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), alg.configName(), etaText, r.last().examples(),
+                  r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),
+                  r.computeSeconds(), r.exchangeSeconds()));
+              out.flush();
+              if (cw != null) {
+                for (ExchangeExperiment.Point p : r.curve()) {
+                  cw.write(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%.6f\t%.6f%n", n,
+                      part.name().toLowerCase(Locale.ROOT), alg.configName(), etaText, p.examples(), p.logloss(), p.auc()));
+                }
+                cw.flush();
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.ctrstreams.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ExchangeExperimentCommandTest {
+
+  @Test
+  void shouldPrintHelpWithItsOptions() {
+    CommandLine cl = Ctr.commandLine();
+    StringWriter out = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    assertThat(cl.execute("exchange-experiment", "--help")).isZero();
+    assertThat(out.toString()).contains("--workers", "--algorithms", "--etas", "--partitioning", "--ratio");
+  }
+
+  @Test
+  void shouldRunATinyGridPrintingProgressAndOneRowPerConfiguration() {
+    CommandLine cl = Ctr.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int rc = cl.execute("exchange-experiment", "--workers", "1,2", "--partitioning", "heterogeneous",
+        "--algorithms", "uncompressed,econtrol", "--etas", "default,0.1", "--examples", "2048", "--eval-every", "1024",
+        "--eval-rows", "500", "--batch", "128", "--hash-buckets", "50", "--mlp", "8");
+    assertThat(rc).as(err.toString()).isZero();
+    // 2 worker counts x (uncompressed + econtrol x 2 etas) rows after the two header lines
+    assertThat(out.toString().lines().filter(l -> l.startsWith("| ")).count()).isEqualTo(1 + 6);
+    assertThat(out.toString()).contains("| 2 | heterogeneous | econtrol | 0.1 | 2048 |", "| 1 | - | uncompressed | - | 2048 |");
+    assertThat(err.toString()).contains("econtrol n=2 heterogeneous eta=0.1 examples=2048 logloss=");
+  }
+
+  @Test
+  void shouldRejectBadValuesNamingThem() {
+    CommandLine cl = Ctr.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    assertThat(cl.execute("exchange-experiment", "--algorithms", "ef22")).isEqualTo(1);
+    assertThat(err.toString()).contains("'ef22'");
+    assertThat(cl.execute("exchange-experiment", "--etas", "big")).isEqualTo(1);
+    assertThat(err.toString()).contains("'big'");
+    assertThat(cl.execute("exchange-experiment", "--workers", "4", "--regions", "2")).isEqualTo(1);
+    assertThat(err.toString()).contains("2 regions for 4 workers");
+  }
+}

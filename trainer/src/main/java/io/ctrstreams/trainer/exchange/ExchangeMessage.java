@@ -1,0 +1,156 @@
+package io.ctrstreams.trainer.exchange;
+
+import io.ctrstreams.model.delta.ValueEncoding;
+import io.ctrstreams.trainer.TrainerException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * One worker's message of one round on the exchange topic: {@code D_i} as the units it sends
+ * (whole rows of embedding tables, elements of dense tensors: the {@link ParamLayout}'s units, as
+ * {@link TopKCompressor} picks them) plus the sender's coordinates and the hash of the weights it
+ * computed its gradient at. A unit is sent when any of its values is non-zero.
+ *
+ * <pre>
+ *   int magic 'CTRX' | short version 1 | int epoch | long round | int slot | int workers
+ *   | long weightsHash | byte encoding (0 fp32, 1 fp16) | int dimension | int count
+ *   | int[count] global unit number, ascending | the units' values in that order
+ *     (fp32: 4 bytes, fp16: 2 bytes each) | int crc32c of all before
+ * </pre>
+ *
+ * The wire size is what {@link TopKCompressor#compress} reports: 4 bytes per unit plus its values.
+ *
+ * @param values dense {@code D_i} (length = dimension)
+ */
+public record ExchangeMessage(int epoch, long round, int slot, int workers, long weightsHash, ValueEncoding encoding,
+    float[] values) {
+  private static final int MAGIC = 0x43545258; // "CTRX"
+  private static final short VERSION = 1;
+  private static final int HEADER = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4;
+
+  /** The record value, units by {@code layout} (the receivers' layout must be the same). */
+  public byte[] encode(ParamLayout layout) {
+    if (values.length != layout.size()) {
+      throw new TrainerException("message has " + values.length + " values, the layout " + layout.size());
+    }
+    int count = 0;
+    long nv = 0;
+    for (ParamLayout.Segment seg : layout.segments()) {
+      for (int u = 0; u < seg.units(); u++) {
+        if (anyNonZero(seg.offset() + u * seg.unit(), seg.unit())) {
+          count++;
+          nv += seg.unit();
+        }
+      }
+    }
+    int vb = encoding.bytesPerValue();
+    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(HEADER + 4L * count + nv * vb + 4));
+    b.putInt(MAGIC).putShort(VERSION).putInt(epoch).putLong(round).putInt(slot).putInt(workers).putLong(weightsHash)
+        .put((byte) (encoding == ValueEncoding.FP16 ? 1 : 0)).putInt(values.length).putInt(count);
+    List<ParamLayout.Segment> segs = layout.segments();
+    for (int t = 0; t < segs.size(); t++) {
+      ParamLayout.Segment seg = segs.get(t);
+      for (int u = 0; u < seg.units(); u++) {
+        if (anyNonZero(seg.offset() + u * seg.unit(), seg.unit())) {
+          b.putInt(layout.globalUnit(t, u));
+        }
+      }
+    }
+    for (ParamLayout.Segment seg : segs) {
+      for (int u = 0; u < seg.units(); u++) {
+        int o = seg.offset() + u * seg.unit();
+        if (anyNonZero(o, seg.unit())) {
+          for (int c = 0; c < seg.unit(); c++) {
+            if (encoding == ValueEncoding.FP16) {
+              b.putShort(ValueEncoding.floatToHalf(values[o + c]));
+            } else {
+              b.putFloat(values[o + c]);
+            }
+          }
+        }
+      }
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, b.position());
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
+  private boolean anyNonZero(int off, int n) {
+    for (int c = 0; c < n; c++) {
+      if (values[off + c] != 0f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Decodes a record value, checking the checksum, the version and every size before
+   * allocating; {@code layout} is the receiver's.
+   *
+   * @throws TrainerException naming what is wrong
+   */
+  public static ExchangeMessage decode(byte[] bytes, ParamLayout layout) {
+    int dimension = layout.size();
+    if (bytes == null || bytes.length < HEADER + 4) {
+      throw new TrainerException("exchange message of " + (bytes == null ? 0 : bytes.length) + " bytes is too short");
+    }
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, 0, bytes.length - 4);
+    if ((int) crc.getValue() != b.getInt(bytes.length - 4)) {
+      throw new TrainerException("exchange message checksum mismatch (corrupt record)");
+    }
+    if (b.getInt() != MAGIC) {
+      throw new TrainerException("not an exchange message (bad magic)");
+    }
+    short v = b.getShort();
+    if (v != VERSION) {
+      throw new TrainerException("exchange message version " + v + " is not supported (this reader: " + VERSION + ")");
+    }
+    int epoch = b.getInt();
+    long round = b.getLong();
+    int slot = b.getInt();
+    int workers = b.getInt();
+    long hash = b.getLong();
+    byte enc = b.get();
+    if (enc != 0 && enc != 1) {
+      throw new TrainerException("exchange message value encoding " + enc + " is unknown");
+    }
+    ValueEncoding encoding = enc == 1 ? ValueEncoding.FP16 : ValueEncoding.FP32;
+    int d = b.getInt();
+    if (d != dimension) {
+      throw new TrainerException("exchange message has " + d + " values, this worker's model " + dimension);
+    }
+    int count = b.getInt();
+    if (count < 0 || count > layout.units() || HEADER + 4L * count + 4 > bytes.length) {
+      throw new TrainerException("exchange message claims " + count + " units in " + bytes.length + " bytes");
+    }
+    int[] units = new int[count];
+    long nv = 0;
+    for (int k = 0; k < count; k++) {
+      units[k] = b.getInt();
+      if (units[k] < 0 || units[k] >= layout.units() || (k > 0 && units[k] <= units[k - 1])) {
+        throw new TrainerException("exchange message unit " + units[k] + " is out of order or outside [0, "
+            + layout.units() + ")");
+      }
+      nv += layout.segments().get(layout.segmentOfUnit(units[k])).unit();
+    }
+    if (HEADER + 4L * count + nv * encoding.bytesPerValue() + 4 != bytes.length) {
+      throw new TrainerException("exchange message claims " + count + " units (" + nv + " values) in " + bytes.length
+          + " bytes");
+    }
+    float[] values = new float[d];
+    for (int k = 0; k < count; k++) {
+      int t = layout.segmentOfUnit(units[k]);
+      ParamLayout.Segment seg = layout.segments().get(t);
+      int o = seg.offset() + (units[k] - layout.firstUnit(t)) * seg.unit();
+      for (int c = 0; c < seg.unit(); c++) {
+        values[o + c] = encoding == ValueEncoding.FP16 ? ValueEncoding.halfToFloat(b.getShort()) : b.getFloat();
+      }
+    }
+    return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, values);
+  }
+}

@@ -1,0 +1,77 @@
+package io.ctrstreams.trainer.exchange;
+
+import io.ctrstreams.model.delta.ValueEncoding;
+
+/**
+ * {@code n} workers and one replica's aggregator in one process: the exchange of a round without
+ * a network, for tests and the in-process experiment ({@code ctr exchange-experiment}). The
+ * messages travel as the dense arrays the workers wrote; their wire size is what {@link
+ * Compressor#compress} reports.
+ */
+public final class InProcessExchange {
+  private final ExchangeWorker[] workers;
+  private final ExchangeAggregator aggregator;
+  private final float[][] messages;
+  private long lastBytes;
+  private long totalBytes;
+
+  /**
+   * @param ratio top-k ratio (ignored for {@code uncompressed})
+   * @param eta EControl's eta (NaN: {@link ExchangeAlgorithm#defaultEta} of the compressor)
+   */
+  public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, ValueEncoding encoding,
+      double eta) {
+    workers = new ExchangeWorker[n];
+    messages = new float[n][layout.size()];
+    for (int i = 0; i < n; i++) {
+      Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, encoding) : Compressor.identity(layout);
+      double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(c.contraction()) : eta;
+      workers[i] = new ExchangeWorker(algorithm, c, layout.size(), e);
+    }
+    aggregator = new ExchangeAggregator(algorithm, layout.size());
+  }
+
+  /** From explicit parts (tests). */
+  InProcessExchange(ExchangeWorker[] workers, ExchangeAggregator aggregator, int d) {
+    this.workers = workers;
+    this.aggregator = aggregator;
+    this.messages = new float[workers.length][d];
+  }
+
+  /** One round: worker i's gradient is {@code grads[i]}; the estimate goes to {@code out}. */
+  public void round(float[][] grads, float[] out) {
+    long b = 0;
+    for (int i = 0; i < workers.length; i++) {
+      b += workers[i].encode(grads[i], messages[i]);
+    }
+    aggregator.estimate(messages, workers.length, out);
+    lastBytes = b;
+    totalBytes += b;
+  }
+
+  public ExchangeWorker worker(int i) {
+    return workers[i];
+  }
+
+  public int workers() {
+    return workers.length;
+  }
+
+  /** The message of worker i in the last round (live view). */
+  public float[] message(int i) {
+    return messages[i];
+  }
+
+  /** Bytes sent by all workers in the last round. */
+  public long lastRoundBytes() {
+    return lastBytes;
+  }
+
+  public long totalBytes() {
+    return totalBytes;
+  }
+
+  public ExchangeAggregator aggregator() {
+    return aggregator;
+  }
+}

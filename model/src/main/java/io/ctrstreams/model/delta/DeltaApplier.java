@@ -98,7 +98,8 @@ public final class DeltaApplier extends DeltaChain {
     return Outcome.APPLIED;
   }
 
-  private static boolean valid(TensorDelta td, int unit, int units) {
+  /** Whether {@code td} has {@code unit} values per index and strictly increasing indices below {@code units}. */
+  static boolean valid(TensorDelta td, int unit, int units) {
     int[] idx = td.indices();
     if ((long) idx.length * unit != td.values().length) {
       return false;

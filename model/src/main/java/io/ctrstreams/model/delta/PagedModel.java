@@ -131,7 +131,7 @@ public final class PagedModel {
     for (int j = 0; j < pos.length; j++) {
       TensorDelta td = tds.get(j);
       int t = indexOf(td.tensor());
-      if (t < 0 || !valid(td, unit[t], elements(t) / unit[t])) {
+      if (t < 0 || !DeltaApplier.valid(td, unit[t], elements(t) / unit[t])) {
         return refused(Outcome.MALFORMED);
       }
       pos[j] = t;
@@ -205,21 +205,6 @@ public final class PagedModel {
       }
     }
     return -1;
-  }
-
-  private static boolean valid(TensorDelta td, int unit, int units) {
-    int[] idx = td.indices();
-    if ((long) idx.length * unit != td.values().length) {
-      return false;
-    }
-    int prev = -1;
-    for (int i : idx) {
-      if (i <= prev || i >= units) {
-        return false;
-      }
-      prev = i;
-    }
-    return true;
   }
 
   /** The optimized scorer of the current weights (thread-safe). */

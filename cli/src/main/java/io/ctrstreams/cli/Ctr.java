@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, BrokerCommand.class, CompressCommand.class,
         TrainerCommand.class, RecompressorCommand.class, PublishCommand.class, BenchScoreCommand.class,
         TopologyCommand.class, TrainCommand.class, EvalCommand.class, ImportSafetensorsCommand.class,
-        LoadTestCommand.class, ChaosCommand.class, ModelsCommand.class})
+        LoadTestCommand.class, ChaosCommand.class, ModelsCommand.class, ServeCommand.class})
 public final class Ctr implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

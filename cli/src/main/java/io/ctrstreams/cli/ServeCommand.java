@@ -1,22 +1,23 @@
 package io.ctrstreams.cli;
 
-import io.ctrstreams.server.CtrServer;
 import io.ctrstreams.server.ModelFiles;
-import io.ctrstreams.server.ServedModels;
+import io.ctrstreams.server.ServeApp;
+import io.ctrstreams.server.ServeConfig;
 import io.ctrstreams.server.ServerException;
-import io.ctrstreams.server.ServerMetrics;
-import io.ctrstreams.serving.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code ctr serve}: request/response scoring over the Open Inference Protocol (REST) and {@code
  * POST /v1/models/{name}/score}, with {@code /metrics} on the same port, until Ctrl-C. {@code
- * --model m.ctrm} serves a file with no Kafka at all.
+ * --model m.ctrm} serves a file with no Kafka at all; without it the model is followed from the
+ * models topic (hot swap, pin, shadow) and every served request is logged for the label join.
+ * Settings: {@code --config FILE} (docs/serve-config.md), then the options, then {@code --set}.
  */
 @Command(
     name = "serve",
@@ -24,74 +25,77 @@ import picocli.CommandLine.Option;
     description = "Score requests over HTTP (Open Inference Protocol /v2 and /v1/models/{name}/score) until Ctrl-C.")
 public final class ServeCommand implements Callable<Integer> {
 
-  @Option(names = "--model", paramLabel = "FILE", required = true, description = "The .ctrm model to serve (no Kafka needed).")
+  @Option(names = "--model", paramLabel = "FILE",
+      description = "A .ctrm model to serve with no Kafka. Without it: the model named --name on the models topic.")
   Path model;
 
-  @Option(names = "--name", paramLabel = "NAME", description = "Model name in the URLs (default: the name the file declares).")
+  @Option(names = "--name", paramLabel = "NAME",
+      description = "Model name in the URLs and on the models topic (default: the name the --model file declares, else ctr).")
   String name;
 
-  @Option(names = "--shadow-model", paramLabel = "FILE", description = "Optional .ctrm shadow model scored alongside (metrics only).")
+  @Option(names = "--shadow-model", paramLabel = "FILE", description = "With --model: a .ctrm shadow model scored alongside.")
   Path shadowModel;
 
-  @Option(names = "--shadow-sample-rate", defaultValue = "1", paramLabel = "RATE",
-      description = "Fraction of requests the shadow scores, chosen by request id (as the topology's shadow.sample.rate). Default: ${DEFAULT-VALUE}.")
-  double shadowSampleRate;
+  @Option(names = "--shadow-sample-rate", paramLabel = "RATE",
+      description = "Fraction of requests the shadow scores, chosen by request id (default 1).")
+  Double shadowSampleRate;
 
-  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--host", description = "Address to bind (default 0.0.0.0).")
   String host;
 
-  @Option(names = "--port", defaultValue = "8080", description = "REST port (0 = a free port). Default: ${DEFAULT-VALUE}.")
-  int port;
+  @Option(names = "--port", description = "REST port, 0 = a free port (default 8080).")
+  Integer port;
 
   @Option(names = "--threads", description = "Event-loop threads that parse and score (default: the core count).")
   Integer threads;
 
-  @Option(names = "--max-request-bytes", defaultValue = "524288", description = "Largest request body (413 above). Default: ${DEFAULT-VALUE}.")
-  int maxRequestBytes;
+  @Option(names = "--max-request-bytes", description = "Largest request body, 413 above (default 524288).")
+  Integer maxRequestBytes;
 
-  @Option(names = "--max-candidates", defaultValue = "1000", description = "Most candidates per request (413 above). Default: ${DEFAULT-VALUE}.")
-  int maxCandidates;
+  @Option(names = "--max-candidates", description = "Most candidates per request, 413 above (default 1000).")
+  Integer maxCandidates;
+
+  @Mixin ConfigOptions options;
 
   @Override
   public Integer call() throws Exception {
-    CtrServer server;
+    if (options.printedDocs(ServeConfig.toMarkdown())) {
+      return 0;
+    }
+    ServeApp app;
     try {
-      server = start();
+      app = start();
     } catch (ServerException | IOException e) {
       System.err.println("ctr serve: " + e.getMessage());
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
+      app.close();
       stopped.countDown();
     }, "ctr-serve-shutdown"));
-    ServedModels m = server.models();
-    System.out.println("ctr serve: model '" + m.name() + "' v" + m.live().current().version() + " on http://"
-        + ("0.0.0.0".equals(host) ? "localhost" : host) + ":" + server.port() + "  (Ctrl-C to stop)");
-    System.out.println("  curl " + curlLine(server.port(), m.name()));
+    String where = app.config().modelFile().map(Path::toString)
+        .orElse(app.config().modelsTopic() + " (waiting for a model: /v2/health/ready answers 503 until then)");
+    System.out.println("ctr serve: model '" + app.models().name() + "' from " + where + " on http://localhost:"
+        + app.port() + "  (Ctrl-C to stop)");
+    System.out.println("  curl " + curlLine(app.port(), app.models().name()));
     System.out.flush();
     stopped.await();
     return 0;
   }
 
-  CtrServer start() throws IOException, InterruptedException {
-    String modelName = name != null ? name : ModelFiles.modelName(model);
-    ModelRegistry live = new ModelRegistry(modelName);
-    ModelFiles.load(live, model);
-    ModelRegistry shadow = null;
-    if (shadowModel != null) {
-      shadow = new ModelRegistry(modelName + "-shadow");
-      ModelFiles.load(shadow, shadowModel);
+  /** Loads the settings and starts the app. */
+  ServeApp start() throws IOException, InterruptedException {
+    String modelName = name;
+    if (modelName == null && model != null) {
+      modelName = ModelFiles.modelName(model);
     }
-    ServedModels models = new ServedModels(live, shadow, shadowSampleRate);
-    CtrServer.Builder b = CtrServer.builder(models, ServerMetrics.standard(models))
-        .host(host).port(port).maxRequestBytes(maxRequestBytes).maxCandidates(maxCandidates)
-        .version(String.valueOf(new Ctr.Version().getVersion()[0]));
-    if (threads != null) {
-      b.threads(threads);
-    }
-    return b.build().start();
+    ServeConfig config = options.load(ServeConfig::new,
+        ServeConfig.MODEL_FILE_CONFIG, model, ServeConfig.SHADOW_MODEL_FILE_CONFIG, shadowModel,
+        ServeConfig.MODEL_NAME_CONFIG, modelName, ServeConfig.SHADOW_SAMPLE_RATE_CONFIG, shadowSampleRate,
+        ServeConfig.HOST_CONFIG, host, ServeConfig.PORT_CONFIG, port, ServeConfig.THREADS_CONFIG, threads,
+        ServeConfig.MAX_REQUEST_BYTES_CONFIG, maxRequestBytes, ServeConfig.MAX_CANDIDATES_CONFIG, maxCandidates);
+    return ServeApp.start(config, new Ctr.Version().getVersion()[0]);
   }
 
   /** A ready-to-paste curl command line scoring two candidates with {@code model}'s fields left missing. */

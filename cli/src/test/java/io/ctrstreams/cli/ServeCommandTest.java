@@ -7,7 +7,7 @@ import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.format.CtrmFormat;
-import io.ctrstreams.server.CtrServer;
+import io.ctrstreams.server.ServeApp;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -33,8 +33,9 @@ class ServeCommandTest {
     Path file = dir.resolve("tiny.ctrm");
     Files.write(file, CtrmFormat.toBytes(CtrModel.random(spec, 3).withVersion(5).toFile()));
     ServeCommand cmd = new ServeCommand();
-    new CommandLine(cmd).parseArgs("--model", file.toString(), "--port", "0", "--threads", "1", "--host", "127.0.0.1");
-    try (CtrServer server = cmd.start()) {
+    new CommandLine(cmd).parseArgs("--model", file.toString(), "--port", "0", "--threads", "1", "--host", "127.0.0.1",
+        "--set", "server.grpc.port=-1");
+    try (ServeApp server = cmd.start()) {
       String curl = ServeCommand.curlLine(server.port(), "tiny");
       String body = curl.substring(curl.indexOf("-d '") + 4, curl.length() - 1);
       HttpResponse<String> r = HttpClient.newHttpClient().send(
@@ -52,6 +53,6 @@ class ServeCommandTest {
     CommandLine cl = Ctr.commandLine();
     cl.setOut(new PrintWriter(out, true));
     assertThat(cl.execute("serve", "--help")).isZero();
-    assertThat(out.toString()).contains("--model", "--max-candidates", "--shadow-sample-rate");
+    assertThat(out.toString()).contains("--model", "--max-candidates", "--shadow-sample-rate", "--config");
   }
 }

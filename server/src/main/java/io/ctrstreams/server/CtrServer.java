@@ -77,6 +77,11 @@ public final class CtrServer implements AutoCloseable {
     return ((InetSocketAddress) restChannel.localAddress()).getPort();
   }
 
+  /** The bound gRPC port, -1 when gRPC is off. */
+  public int grpcPort() {
+    return -1;
+  }
+
   /** The models served. */
   public ServedModels models() {
     return b.models;
@@ -101,6 +106,7 @@ public final class CtrServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private String host = "0.0.0.0";
     private int port = 8080;
+    private int grpcPort = -1;
     private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int maxRequestBytes = ImpressionCodec.DEFAULT_MAX_RECORD_BYTES;
     private int maxCandidates = ImpressionCodec.DEFAULT_MAX_CANDIDATES;
@@ -122,6 +128,12 @@ public final class CtrServer implements AutoCloseable {
     /** REST port; 0 = any free port. */
     public Builder port(int port) {
       this.port = check("port", port, 0, 65535);
+      return this;
+    }
+
+    /** gRPC port; 0 = any free port, -1 (the default) = no gRPC server. */
+    public Builder grpcPort(int port) {
+      this.grpcPort = check("gRPC port", port, -1, 65535);
       return this;
     }
 

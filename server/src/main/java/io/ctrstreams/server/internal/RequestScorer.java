@@ -144,6 +144,16 @@ public final class RequestScorer {
       return live.features.adId(i);
     }
 
+    /** A copy of the live pCTRs. */
+    public float[] pctrs() {
+      return java.util.Arrays.copyOf(live.pctr, n);
+    }
+
+    /** A copy of the shadow pCTRs (only with a {@link #shadowModel}). */
+    public float[] shadowPctrs() {
+      return java.util.Arrays.copyOf(shadow.pctr, n);
+    }
+
     /** The shadow model that scored the request too, or null. */
     public ServedModel shadowModel() {
       return shadowModel;

@@ -134,7 +134,9 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
   @Override
   public void close() {
     try {
-      queue.put(STOP);
+      if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
+        thread.interrupt(); // stuck in a send to an unreachable cluster with a full queue: give up the rest
+      }
       thread.join(TimeUnit.SECONDS.toMillis(30));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Score requests over HTTP (Open Inference Protocol /v2 and /v1/models/{name}/score) until Ctrl-C.")
+    description = "Score requests over the Open Inference Protocol (REST /v2, gRPC) and /v1/models/{name}/score until Ctrl-C.")
 public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--model", paramLabel = "FILE",
@@ -45,6 +45,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--port", description = "REST port, 0 = a free port (default 8080).")
   Integer port;
+
+  @Option(names = "--grpc-port", description = "gRPC port of the Open Inference Protocol, 0 = a free port, -1 = off (default 8081).")
+  Integer grpcPort;
 
   @Option(names = "--threads", description = "Event-loop threads that parse and score (default: the core count).")
   Integer threads;
@@ -77,7 +80,8 @@ public final class ServeCommand implements Callable<Integer> {
     String where = app.config().modelFile().map(Path::toString)
         .orElse(app.config().modelsTopic() + " (waiting for a model: /v2/health/ready answers 503 until then)");
     System.out.println("ctr serve: model '" + app.models().name() + "' from " + where + " on http://localhost:"
-        + app.port() + "  (Ctrl-C to stop)");
+        + app.port() + (app.grpcPort() > 0 ? ", gRPC (inference.GRPCInferenceService) on port " + app.grpcPort() : "")
+        + "  (Ctrl-C to stop)");
     System.out.println("  curl " + curlLine(app.port(), app.models().name()));
     System.out.flush();
     stopped.await();
@@ -93,7 +97,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServeConfig config = options.load(ServeConfig::new,
         ServeConfig.MODEL_FILE_CONFIG, model, ServeConfig.SHADOW_MODEL_FILE_CONFIG, shadowModel,
         ServeConfig.MODEL_NAME_CONFIG, modelName, ServeConfig.SHADOW_SAMPLE_RATE_CONFIG, shadowSampleRate,
-        ServeConfig.HOST_CONFIG, host, ServeConfig.PORT_CONFIG, port, ServeConfig.THREADS_CONFIG, threads,
+        ServeConfig.HOST_CONFIG, host, ServeConfig.PORT_CONFIG, port, ServeConfig.GRPC_PORT_CONFIG, grpcPort, ServeConfig.THREADS_CONFIG, threads,
         ServeConfig.MAX_REQUEST_BYTES_CONFIG, maxRequestBytes, ServeConfig.MAX_CANDIDATES_CONFIG, maxCandidates);
     return ServeApp.start(config, new Ctr.Version().getVersion()[0]);
   }

@@ -2,6 +2,7 @@ package io.ctrstreams.server;
 
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.server.internal.GrpcInference;
 import io.ctrstreams.server.internal.LimitedAggregator;
 import io.ctrstreams.server.internal.RequestScorer;
 import io.ctrstreams.server.internal.RestHandler;
@@ -17,13 +18,15 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The request/response scoring server: REST (Open Inference Protocol and {@code /v1/models/{name}/score})
- * on Netty, scoring with {@link ServedModels}' registries. Build with {@link #builder}, then
+ * on Netty's HTTP codec and the Open Inference Protocol's gRPC service on grpc-java (Netty transport), scoring with {@link ServedModels}' registries. Build with {@link #builder}, then
  * {@link #start}; {@link #close} stops accepting and waits for the event loops.
  */
 public final class CtrServer implements AutoCloseable {
@@ -32,6 +35,7 @@ public final class CtrServer implements AutoCloseable {
   private EventLoopGroup boss;
   private EventLoopGroup workers;
   private Channel restChannel;
+  private io.grpc.Server grpc;
 
   private CtrServer(Builder b) {
     this.b = b;
@@ -65,6 +69,16 @@ public final class CtrServer implements AutoCloseable {
             }
           })
           .bind(new InetSocketAddress(b.host, b.port)).sync().channel();
+      if (b.grpcPort >= 0) {
+        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
+            .directExecutor() // score on the transport's threads, as REST does: no hand-off
+            .maxInboundMessageSize(b.maxRequestBytes)
+            .addService(new GrpcInference(scorer, codec, b.metrics, b.log, b.version).bind())
+            .build().start();
+      }
+    } catch (IOException e) {
+      close();
+      throw new ServerException("cannot bind the gRPC port " + b.grpcPort + ": " + e.getMessage(), e);
     } catch (RuntimeException | InterruptedException e) {
       close();
       throw e;
@@ -79,7 +93,7 @@ public final class CtrServer implements AutoCloseable {
 
   /** The bound gRPC port, -1 when gRPC is off. */
   public int grpcPort() {
-    return -1;
+    return grpc == null ? -1 : grpc.getPort();
   }
 
   /** The models served. */
@@ -89,6 +103,15 @@ public final class CtrServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (grpc != null) {
+      grpc.shutdown();
+      try {
+        grpc.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      grpc.shutdownNow();
+    }
     if (restChannel != null) {
       restChannel.close().awaitUninterruptibly();
     }

@@ -10,17 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
-import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.DecodeFailure;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.serving.ServedModel;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The Open Inference Protocol's JSON (REST) form for a CTR model: an inference request carries the
@@ -40,9 +36,7 @@ public final class OipJson {
   /** The output tensor's name. */
   public static final String PCTR = "pctr";
   /** The optional input naming the candidates. */
-  public static final String AD_ID = "adId";
-  private static final Set<String> NUMERIC_TYPES = Set.of("FP16", "FP32", "FP64", "INT8", "INT16", "INT32",
-      "INT64", "UINT8", "UINT16", "UINT32", "UINT64");
+  public static final String AD_ID = OipInputs.AD_ID;
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
@@ -86,146 +80,31 @@ public final class OipJson {
     if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
       throw new CodecException(DecodeFailure.MISSING_FIELD, "inputs must be a non-empty array of input tensors");
     }
-    int k = inputs.size();
-    String[] names = new String[k];
-    List<List<JsonNode>> values = new ArrayList<>(k);
-    int n = -1;
-    int[] ordinals = new int[k];
-    for (int i = 0; i < k; i++) {
+    List<OipInputs.Input> parsed = new ArrayList<>(inputs.size());
+    for (int i = 0; i < inputs.size(); i++) {
       JsonNode in = inputs.get(i);
       if (!in.isObject()) {
         throw new CodecException(DecodeFailure.WRONG_TYPE, "inputs[" + i + "] must be an object");
       }
       String name = text(in, "name", "inputs[" + i + "].name");
-      for (int j = 0; j < i; j++) {
-        if (names[j].equals(name)) {
-          throw new CodecException(DecodeFailure.BAD_JSON, "input '" + name + "' is given twice");
-        }
-      }
-      names[i] = name;
       String datatype = text(in, "datatype", "input " + name + ".datatype");
-      List<JsonNode> data = flatten(in, name);
-      long elements = shapeElements(in, name);
-      if (elements != data.size()) {
-        throw new RequestException(400, RequestException.SHAPE_MISMATCH, "input " + name + " has shape "
-            + in.get("shape") + " (" + elements + " values) but " + data.size() + " data values");
-      }
-      if (data.isEmpty()) {
-        throw new RequestException(400, RequestException.SHAPE_MISMATCH, "input " + name + " has no values");
-      }
-      int ordinal = AD_ID.equals(name) ? -1 : ordinal(spec, name);
-      if (ordinal < 0 && !AD_ID.equals(name)) {
-        throw new RequestException(400, RequestException.UNKNOWN_INPUT, "input '" + quote(name)
-            + "' is not a field of model " + spec.name() + " (inputs: " + inputNames(spec) + ")");
-      }
-      ordinals[i] = ordinal;
-      boolean numeric = ordinal >= 0 && spec.field(ordinal).type() == FieldSpec.Type.NUMERIC;
-      boolean context = ordinal >= 0 && spec.field(ordinal).role() == FieldSpec.Role.CONTEXT;
-      if (numeric && !NUMERIC_TYPES.contains(datatype)) {
-        throw new CodecException(DecodeFailure.WRONG_TYPE, "input " + name
-            + " is a numeric field and takes a numeric datatype (FP*, INT*, UINT*), found '" + quote(datatype) + "'");
-      }
-      if (!numeric && !"BYTES".equals(datatype) && (ordinal < 0 || !NUMERIC_TYPES.contains(datatype))) {
-        throw new CodecException(DecodeFailure.WRONG_TYPE, "input " + name + " takes datatype BYTES"
-            + (ordinal < 0 ? "" : " or a numeric one") + ", found '" + quote(datatype) + "'");
-      }
-      if (!context) {
-        if (data.size() > maxCandidates) {
-          throw new RequestException(413, DecodeFailure.TOO_MANY_CANDIDATES.label(), "input " + name + " has "
-              + data.size() + " candidates, max is " + maxCandidates);
-        }
-        if (n >= 0 && n != data.size()) {
-          throw new RequestException(400, RequestException.SHAPE_MISMATCH, "input " + name + " has " + data.size()
-              + " candidates but an earlier candidate input has " + n);
-        }
-        n = data.size();
-      }
-      values.add(data);
+      parsed.add(new OipInputs.Input(name, datatype, shape(in, name), flatten(in, name)));
     }
-    if (n < 0) {
-      n = 1; // only context inputs: one candidate with every candidate field missing
-    }
-    Map<String, Object> context = new HashMap<>();
-    List<Candidate> candidates = new ArrayList<>(n);
-    List<Map<String, Object>> features = new ArrayList<>(n);
-    for (int c = 0; c < n; c++) {
-      features.add(new HashMap<>());
-    }
-    String[] adIds = null;
-    for (int i = 0; i < k; i++) {
-      List<JsonNode> data = values.get(i);
-      String name = names[i];
-      if (ordinals[i] < 0) {
-        adIds = new String[n];
-        for (int c = 0; c < n; c++) {
-          JsonNode v = data.get(c);
-          if (!v.isTextual()) {
-            throw new CodecException(DecodeFailure.WRONG_TYPE, "input adId[" + c + "] must be a string, found "
-                + v.getNodeType());
-          }
-          adIds[c] = v.asText();
-        }
-        continue;
-      }
-      FieldSpec f = spec.field(ordinals[i]);
-      if (f.role() == FieldSpec.Role.CONTEXT) {
-        if (data.size() != 1 && data.size() != n) {
-          throw new RequestException(400, RequestException.SHAPE_MISMATCH, "context input " + name
-              + " must have 1 value (or one per candidate, all equal), found " + data.size());
-        }
-        for (int c = 1; c < data.size(); c++) {
-          if (!data.get(c).equals(data.get(0))) {
-            throw new RequestException(400, RequestException.SHAPE_MISMATCH, "context input " + name
-                + " is shared by every candidate: rows 0 and " + c + " differ");
-          }
-        }
-        Object v = value(data.get(0), f, name + "[0]");
-        if (v != null) {
-          context.put(name, v);
-        }
-      } else {
-        for (int c = 0; c < n; c++) {
-          Object v = value(data.get(c), f, name + "[" + c + "]");
-          if (v != null) {
-            features.get(c).put(name, v);
-          }
-        }
-      }
-    }
-    for (int c = 0; c < n; c++) {
-      candidates.add(new Candidate(adIds == null ? Integer.toString(c) : adIds[c], features.get(c)));
-    }
-    return new Impression(id, nowMs, context, candidates);
+    return OipInputs.toImpression(parsed, spec, maxCandidates, id, nowMs);
   }
 
-  /** A feature value as the impression maps hold it (String or Double), null for missing. */
-  private static Object value(JsonNode v, FieldSpec f, String where) {
+  /** A JSON value as an input value: String, Double, null, or an {@link OipInputs.Invalid}. */
+  private static Object javaValue(JsonNode v) {
     if (v.isNull()) {
       return null;
     }
     if (v.isNumber()) {
-      return v.doubleValue(); // non-finite (1e400) is caught by the codec's validation
+      return v.doubleValue();
     }
     if (v.isTextual()) {
-      if (f.type() == FieldSpec.Type.NUMERIC) {
-        throw new CodecException(DecodeFailure.WRONG_TYPE, "input " + where + ": numeric field " + f.name()
-            + " takes a number, found the string \"" + quote(v.asText()) + "\"");
-      }
       return v.asText();
     }
-    throw new CodecException(DecodeFailure.WRONG_TYPE, "input " + where + " must be a "
-        + (f.type() == FieldSpec.Type.NUMERIC ? "number" : "string or number") + " or null, found " + v.getNodeType());
-  }
-
-  /** The field's ordinal, -1 when the model has no such field. */
-  private static int ordinal(ModelSpec spec, String name) {
-    List<FieldSpec> fields = spec.fields();
-    for (int i = 0; i < fields.size(); i++) {
-      if (fields.get(i).name().equals(name)) {
-        return i;
-      }
-    }
-    return -1;
+    return new OipInputs.Invalid(v.getNodeType().toString());
   }
 
   private static String text(JsonNode in, String key, String where) {
@@ -239,48 +118,40 @@ public final class OipJson {
     return v.asText();
   }
 
-  private static long shapeElements(JsonNode in, String name) {
+  private static long[] shape(JsonNode in, String name) {
     JsonNode shape = in.get("shape");
     if (shape == null || !shape.isArray() || shape.isEmpty()) {
       throw new CodecException(DecodeFailure.MISSING_FIELD, "input " + name + ".shape must be a non-empty array");
     }
-    if (shape.size() > 2 || (shape.size() == 2 && !(shape.get(1).canConvertToLong() && shape.get(1).asLong() == 1))) {
-      throw new RequestException(400, RequestException.SHAPE_MISMATCH, "input " + name
-          + " must have shape [n] or [n, 1], found " + shape);
+    long[] dims = new long[shape.size()];
+    for (int i = 0; i < dims.length; i++) {
+      JsonNode d = shape.get(i);
+      if (!d.isIntegralNumber() || !d.canConvertToLong()) {
+        throw new CodecException(DecodeFailure.WRONG_TYPE, "input " + name + ".shape must hold integers, found " + shape);
+      }
+      dims[i] = d.asLong();
     }
-    JsonNode d = shape.get(0);
-    if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
-      throw new CodecException(DecodeFailure.WRONG_TYPE, "input " + name + ".shape must hold non-negative integers, found " + shape);
-    }
-    return d.asLong();
+    return dims;
   }
 
-  private static List<JsonNode> flatten(JsonNode in, String name) {
+  private static List<Object> flatten(JsonNode in, String name) {
     JsonNode data = in.get("data");
     if (data == null || !data.isArray()) {
       throw new CodecException(DecodeFailure.MISSING_FIELD, "input " + name + ".data must be an array");
     }
-    List<JsonNode> out = new ArrayList<>(data.size());
+    List<Object> out = new ArrayList<>(data.size());
     for (JsonNode v : data) {
       if (v.isArray()) {
         if (v.size() != 1 || v.get(0).isContainerNode()) {
           throw new RequestException(400, RequestException.SHAPE_MISMATCH, "input " + name
               + ".data rows must hold one value each ([n, 1])");
         }
-        out.add(v.get(0));
+        out.add(javaValue(v.get(0)));
       } else {
-        out.add(v);
+        out.add(javaValue(v));
       }
     }
     return out;
-  }
-
-  private static String inputNames(ModelSpec spec) {
-    StringBuilder sb = new StringBuilder();
-    for (FieldSpec f : spec.fields()) {
-      sb.append(f.name()).append(", ");
-    }
-    return sb.append(AD_ID).toString();
   }
 
   /** The first 64 characters of a client's string, for messages. */

@@ -18,9 +18,18 @@ import java.util.HashMap;
 public final class ModelFiles {
   private ModelFiles() {}
 
-  /** The name the file's model declares. */
+  /**
+   * The name the file's model declares.
+   *
+   * @throws ServerException when the file is not a loadable .ctrm model
+   */
   public static String modelName(Path file) throws IOException {
-    return CtrModel.fromFile(CtrmFormat.read(Files.readAllBytes(file))).name();
+    byte[] bytes = Files.readAllBytes(file);
+    try {
+      return CtrModel.fromFile(CtrmFormat.read(bytes)).name();
+    } catch (RuntimeException e) {
+      throw new ServerException(file + " is not a loadable .ctrm model: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         TrainerCommand.class, RecompressorCommand.class, PublishCommand.class, BenchScoreCommand.class,
         TopologyCommand.class, TrainCommand.class, EvalCommand.class, ImportSafetensorsCommand.class,
         LoadTestCommand.class, ChaosCommand.class, ModelsCommand.class, ExportOnnxCommand.class,
-        ExchangeExperimentCommand.class})
+        ExchangeExperimentCommand.class, ServeCommand.class})
 public final class Ctr implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

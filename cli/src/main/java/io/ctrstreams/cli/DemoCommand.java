@@ -68,6 +68,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Send impressions and clicks as JSON instead of Avro.")
   boolean json;
 
+  @Option(names = "--serve", description = "Also run ctr serve (REST port 8080, or a free one when taken) on the live model, logging its"
+      + " requests to the label join, and print a curl line that scores a request.")
+  boolean serve;
+
   @Option(names = "--events", description = "Also print one line per snapshot and recompression as they happen.")
   boolean events;
 
@@ -90,7 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
       System.err.println("ctr demo: " + e.getMessage());
       return 2;
     }
-    DemoRunner runner = new DemoRunner(o, System.out).printEvents(events);
+    DemoRunner runner = new DemoRunner(o, System.out).printEvents(events).serve(serve ? 8080 : -1);
     Thread hook = new Thread(() -> {
       runner.stop();
       try {

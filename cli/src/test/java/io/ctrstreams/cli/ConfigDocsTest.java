@@ -3,6 +3,7 @@ package io.ctrstreams.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctrstreams.recompressor.service.RecompressorConfig;
+import io.ctrstreams.server.ServeConfig;
 import io.ctrstreams.serving.ModelPublisherConfig;
 import io.ctrstreams.topology.TopologyConfig;
 import io.ctrstreams.trainer.online.OnlineTrainerConfig;
@@ -23,7 +24,8 @@ class ConfigDocsTest {
     return Stream.of(
         Arguments.of("topology", TopologyConfig.configDef(), TopologyConfig.toMarkdown()),
         Arguments.of("recompressor", RecompressorConfig.configDef(), RecompressorConfig.toMarkdown()),
-        Arguments.of("trainer", OnlineTrainerConfig.configDef(), OnlineTrainerConfig.toMarkdown()));
+        Arguments.of("trainer", OnlineTrainerConfig.configDef(), OnlineTrainerConfig.toMarkdown()),
+        Arguments.of("serve", ServeConfig.configDef(), ServeConfig.toMarkdown()));
   }
 
   static Stream<Arguments> services() {

@@ -8,6 +8,8 @@ import io.ctrstreams.recompressor.service.RecompressionOutcome;
 import io.ctrstreams.recompressor.service.RecompressorConfig;
 import io.ctrstreams.recompressor.service.RecompressorService;
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.server.ServeApp;
+import io.ctrstreams.server.ServeConfig;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.topology.TopologyApp;
 import io.ctrstreams.topology.TopologyConfig;
@@ -56,6 +58,8 @@ public final class DemoRunner {
   private java.util.function.Consumer<String> beforeShutdown = bs -> {};
   private volatile String bootstrap;
   private volatile int metricsPort = -1;
+  private int servePort = -1;
+  private volatile ServeApp server;
 
   /** A runner printing to {@code out}. */
   public DemoRunner(DemoOptions options, PrintStream out) {
@@ -76,6 +80,20 @@ public final class DemoRunner {
   public DemoRunner beforeShutdown(java.util.function.Consumer<String> hook) {
     this.beforeShutdown = java.util.Objects.requireNonNull(hook);
     return this;
+  }
+
+  /**
+   * Also runs {@code ctr serve} on {@code port} (taken: a free one; -1 = off, the default) with the
+   * live model from the models topic, logging served requests to the topology's label join.
+   */
+  public DemoRunner serve(int port) {
+    this.servePort = port;
+    return this;
+  }
+
+  /** The running server, or null. */
+  public ServeApp server() {
+    return server;
   }
 
   /** Asks a running {@link #run()} to stop (Ctrl-C); returns at once. */
@@ -141,12 +159,21 @@ public final class DemoRunner {
       traffic = new SyntheticTraffic(client(), "impressions", "clicks", options.seed(), options.impressionsPerSecond(),
           options.clickDelayMeanMs(), options.jsonTraffic() ? WireFormat.JSON : WireFormat.AVRO).start();
       labels = new LabelWatcher(client(), "labeled", "ctr-demo-labels", 60_000).start();
+      if (servePort >= 0) {
+        server = ServeApp.start(new ServeConfig(serveProps()), "demo");
+      }
       out.println("ctr demo: embedded Kafka at " + bootstrap + "  (kcat -b " + bootstrap + " -L)");
       out.println("live:     http://localhost:" + metricsPort + "/   (charts: online AUC live vs shadow, impressions/s, p99,"
           + " version, dead letters)");
       out.println("metrics:  http://localhost:" + metricsPort + "/metrics   health: /health/live /health/ready");
       out.println("topics:   impressions clicks -> scores labeled dlq; model-updates (full " + FULL_MODEL
           + ") -> models (live " + LIVE_MODEL + ", shadow " + FULL_MODEL + ")");
+      if (server != null) {
+        out.println("serve:    http://localhost:" + server.port() + "/v2 (Open Inference Protocol; gRPC on " + server.grpcPort()
+            + "), 503 until the first compressed model; score one request:");
+        out.println("  curl -s -X POST http://localhost:" + server.port() + "/v1/models/" + LIVE_MODEL
+            + "/score -H 'Content-Type: application/json' -d '" + sampleRequest() + "'");
+      }
       out.printf(Locale.ROOT, "traffic:  %.0f impressions/s; trainer snapshot every %d s; %s%n",
           options.impressionsPerSecond(), options.snapshotInterval().toSeconds(),
           options.duration() == null ? "Ctrl-C to stop" : "running for " + options.duration().toSeconds() + " s");
@@ -175,6 +202,7 @@ public final class DemoRunner {
       closeQuietly(labels);
       closeQuietly(trainer);
       closeQuietly(recompressor);
+      closeQuietly(server);
       closeQuietly(topology);
       closeQuietly(broker);
       deleteQuietly(work);
@@ -235,6 +263,20 @@ public final class DemoRunner {
     return p;
   }
 
+  /** ctr serve on the live model and shadow, logging to the topology's label-join input. */
+  private Map<String, Object> serveProps() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ServeConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ServeConfig.MODEL_NAME_CONFIG, LIVE_MODEL);
+    p.put(ServeConfig.SHADOW_MODEL_NAME_CONFIG, FULL_MODEL);
+    p.put(ServeConfig.LOG_TOPIC_CONFIG, "ctr-demo-topology-" + io.ctrstreams.topology.ScoringTopology.LABEL_JOIN_REPARTITION
+        + "-repartition");
+    p.put(ServeConfig.PORT_CONFIG, Integer.toString(freeOr(servePort)));
+    p.put(ServeConfig.GRPC_PORT_CONFIG, "0");
+    p.put(ServeConfig.THREADS_CONFIG, "1");
+    return p;
+  }
+
   private Map<String, Object> trainerProps() {
     Map<String, Object> p = new HashMap<>();
     p.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -277,7 +319,7 @@ public final class DemoRunner {
     try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
-      out.println("ctr demo: metrics port " + port + " is in use; serving /metrics on a free port instead");
+      out.println("ctr demo: port " + port + " is in use; using a free port instead");
       return 0;
     }
   }
@@ -299,6 +341,21 @@ public final class DemoRunner {
     } catch (IOException e) {
       // temp dir; the OS cleans up eventually
     }
+  }
+
+  /** One synthetic impression (the traffic's features, two candidates) as the JSON /v1/models/{name}/score takes. */
+  static String sampleRequest() {
+    io.ctrstreams.trainer.data.SyntheticStream stream =
+        new io.ctrstreams.trainer.data.SyntheticStream(1, System.currentTimeMillis(), 1, 1000);
+    io.ctrstreams.trainer.data.SyntheticEvent ev = stream.next();
+    while (!(ev instanceof io.ctrstreams.trainer.data.SyntheticEvent.Impression)) {
+      ev = stream.next();
+    }
+    io.ctrstreams.trainer.data.SyntheticEvent.Impression imp = (io.ctrstreams.trainer.data.SyntheticEvent.Impression) ev;
+    io.ctrstreams.schemas.Impression request = new io.ctrstreams.schemas.Impression("curl-1", imp.timestampMs(),
+        new HashMap<>(imp.context()), List.of(new io.ctrstreams.schemas.Candidate("ad-1", new HashMap<>(imp.candidate())),
+            new io.ctrstreams.schemas.Candidate("ad-2", new HashMap<>(imp.candidate()))));
+    return new String(io.ctrstreams.schemas.ImpressionCodec.encodeJson(request), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   static String auc(MetricsSnapshot s) {

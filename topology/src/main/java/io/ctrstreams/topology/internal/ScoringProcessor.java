@@ -9,6 +9,7 @@ import io.ctrstreams.schemas.ImpressionScoresBatch;
 import io.ctrstreams.schemas.ScoreBatch;
 import io.ctrstreams.serving.ModelRegistry;
 import io.ctrstreams.serving.ServedModel;
+import io.ctrstreams.serving.ShadowSampling;
 import io.ctrstreams.topology.DeadLetters;
 import io.ctrstreams.topology.ImpressionFeatures;
 import io.ctrstreams.topology.TopologyException;
@@ -18,7 +19,6 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -160,10 +160,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
    * instance and every restart makes the same choice.
    */
   public static boolean sampled(byte[] eventId, double rate) {
-    if (rate >= 1) {
-      return true;
-    }
-    return rate > 0 && Utils.toPositive(Utils.murmur2(eventId)) < rate * 0x80000000L;
+    return ShadowSampling.sampled(eventId, rate); // shared with ctr serve
   }
 
   @Override

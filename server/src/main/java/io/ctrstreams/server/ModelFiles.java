@@ -1,0 +1,59 @@
+package io.ctrstreams.server;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.schemas.ModelManifest;
+import io.ctrstreams.serving.ModelRecords;
+import io.ctrstreams.serving.ModelRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+
+/**
+ * Models served from a .ctrm file with no Kafka at all ({@code ctr serve --model m.ctrm}): the
+ * file goes through the same registry path as a version assembled from the models topic (decode,
+ * checks, scorer preparation), as the file's own version.
+ */
+public final class ModelFiles {
+  private ModelFiles() {}
+
+  /**
+   * The name the file's model declares.
+   *
+   * @throws ServerException when the file is not a loadable .ctrm model
+   */
+  public static String modelName(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    try {
+      return CtrModel.fromFile(CtrmFormat.read(bytes)).name();
+    } catch (RuntimeException e) {
+      throw new ServerException(file + " is not a loadable .ctrm model: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Serves {@code file} in {@code registry} as the file's version.
+   *
+   * @throws ServerException when the file is not a loadable model or the registry rejects it
+   */
+  public static void load(ModelRegistry registry, Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    long version;
+    try {
+      version = Math.max(1, CtrModel.fromFile(CtrmFormat.read(bytes)).version());
+    } catch (RuntimeException e) {
+      throw new ServerException(file + " is not a loadable .ctrm model: " + e.getMessage(), e);
+    }
+    ModelManifest manifest = ModelManifest.newBuilder()
+        .setModel(registry.name()).setVersion(version).setChunkCount(1).setTotalBytes(bytes.length)
+        .setSha256(ModelRecords.sha256Hex(bytes)).setCreatedAtEpochMs(Files.getLastModifiedTime(file).toMillis())
+        .setMetadata(new HashMap<>())
+        .build();
+    ModelRegistry.Outcome o = registry.offer(manifest, bytes);
+    if (o != ModelRegistry.Outcome.SWAPPED) {
+      throw new ServerException("model " + file + " was not served as '" + registry.name() + "': " + o
+          + " (rejections: " + registry.rejectCounts() + ")");
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.ctrstreams.server.internal;
+
+import io.ctrstreams.model.CtrModelException;
+import io.ctrstreams.model.FeatureEncoder;
+import io.ctrstreams.model.Scorer;
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.server.ServedModels;
+import io.ctrstreams.server.ServerMetrics;
+import io.ctrstreams.serving.ServedModel;
+import io.ctrstreams.serving.ShadowSampling;
+import io.ctrstreams.topology.DeadLetters;
+import io.ctrstreams.topology.ImpressionFeatures;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Scores one decoded, validated impression with the live model the registry holds at that moment
+ * (one volatile read: a swap never blocks a request, and the whole request sees one fully loaded
+ * model) and, when the request id is in the shadow's sample ({@link ScoringProcessor#sampled}),
+ * with the shadow too. Encoding is the topology's ({@link ImpressionFeatures#encode}), so a
+ * request and a topic record with the same features get the same scores.
+ *
+ * <p>Per-thread scratch (feature vectors, output arrays) is built once per model version and
+ * reused: the {@link Result} a thread gets is valid until its next call. Netty pins a connection
+ * to one event-loop thread, so the versions one connection sees never go backwards unless a pin
+ * moves the registry back.
+ */
+public final class RequestScorer {
+  private final ServedModels models;
+  private final int maxCandidates;
+  private final ServerMetrics metrics;
+  private final ThreadLocal<Result> results;
+
+  /** A scorer of {@code models} for requests of up to {@code maxCandidates} candidates. */
+  public RequestScorer(ServedModels models, int maxCandidates, ServerMetrics metrics) {
+    this.models = models;
+    this.maxCandidates = maxCandidates;
+    this.metrics = metrics;
+    this.results = ThreadLocal.withInitial(Result::new);
+  }
+
+  /** The models scored with. */
+  public ServedModels models() {
+    return models;
+  }
+
+  /**
+   * Scores {@code imp} for {@code protocol}; null when no live model is loaded yet.
+   *
+   * @throws io.ctrstreams.schemas.CodecException {@code wrong_type} when a numeric model field holds a string
+   * @throws RequestException 400 {@code scoring_failed} when the model's encoder rejects a valid value
+   */
+  public Result score(Impression imp, String protocol) {
+    ServedModel model = models.live().current();
+    if (model == null) {
+      return null;
+    }
+    long t0 = System.nanoTime();
+    Result r = results.get();
+    r.live = scratchFor(r.live, model);
+    Scratch sc = r.live;
+    int n;
+    try {
+      n = sc.features.encode(imp);
+      sc.score(sc.features, n);
+    } catch (CtrModelException e) {
+      // a valid record with a value the model cannot take (a finite double beyond float range in a
+      // SCALED field): the topology's scoring_failed, but here the client's to fix
+      throw new RequestException(400, DeadLetters.SCORING_FAILED, "the model rejects a value of impression "
+          + imp.getEventId() + ": " + e.getMessage());
+    }
+    metrics.scored(protocol, n, System.nanoTime() - t0);
+    r.model = model;
+    r.n = n;
+    r.impression = imp;
+    r.shadowModel = null;
+    if (models.shadow() != null) {
+      ServedModel sm = models.shadow().current();
+      if (sm != null && ShadowSampling.sampled(imp.getEventId().getBytes(StandardCharsets.UTF_8),
+          models.shadowSampleRate())) {
+        r.shadow = scratchFor(r.shadow, sm);
+        if (scoreShadow(r.shadow, sc, imp, n)) {
+          double sum = 0;
+          for (int i = 0; i < n; i++) {
+            sum += Math.abs((double) sc.logit[i] - r.shadow.logit[i]);
+          }
+          metrics.shadowScored(protocol, n, sum);
+          r.shadowModel = sm;
+        }
+      }
+    }
+    return r;
+  }
+
+  /** False when the shadow fails: a broken shadow must never cost a live score. */
+  private static boolean scoreShadow(Scratch sh, Scratch live, Impression imp, int n) {
+    try {
+      ImpressionFeatures f = live.features;
+      if (!sh.features.encoder().encodesLike(live.features.encoder())) {
+        f = sh.features;
+        f.encode(imp);
+      }
+      sh.score(f, n);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private Scratch scratchFor(Scratch s, ServedModel m) {
+    return s != null && s.served == m ? s : new Scratch(m, maxCandidates);
+  }
+
+  /** One request's scores; reused per thread. */
+  public static final class Result {
+    private ServedModel model;
+    private ServedModel shadowModel;
+    private Impression impression;
+    private int n;
+    private Scratch live;
+    private Scratch shadow;
+
+    /** The live model that scored the request. */
+    public ServedModel model() {
+      return model;
+    }
+
+    /** Candidates scored. */
+    public int size() {
+      return n;
+    }
+
+    /** The impression scored. */
+    public Impression impression() {
+      return impression;
+    }
+
+    /** The pCTR of candidate {@code i}. */
+    public float pctr(int i) {
+      return live.pctr[i];
+    }
+
+    /** The ad id of candidate {@code i}. */
+    public String adId(int i) {
+      return live.features.adId(i);
+    }
+
+    /** A copy of the live pCTRs. */
+    public float[] pctrs() {
+      return java.util.Arrays.copyOf(live.pctr, n);
+    }
+
+    /** A copy of the shadow pCTRs (only with a {@link #shadowModel}). */
+    public float[] shadowPctrs() {
+      return java.util.Arrays.copyOf(shadow.pctr, n);
+    }
+
+    /** The shadow model that scored the request too, or null. */
+    public ServedModel shadowModel() {
+      return shadowModel;
+    }
+
+    /** The shadow's pCTR of candidate {@code i} (only with a {@link #shadowModel}). */
+    public float shadowPctr(int i) {
+      return shadow.pctr[i];
+    }
+  }
+
+  /** Per-model features and output buffers of one thread. */
+  private static final class Scratch {
+    final ServedModel served;
+    final Scorer scorer;
+    final ImpressionFeatures features;
+    final float[] pctr;
+    final float[] logit;
+
+    Scratch(ServedModel served, int maxCandidates) {
+      this.served = served;
+      this.scorer = served.scorer();
+      FeatureEncoder encoder = served.model().encoder();
+      this.features = new ImpressionFeatures(encoder, maxCandidates);
+      this.pctr = new float[maxCandidates];
+      this.logit = new float[maxCandidates];
+    }
+
+    void score(ImpressionFeatures f, int n) {
+      scorer.scoreLogitsBatch(f.context(), f.candidates(), n, logit);
+      for (int i = 0; i < n; i++) {
+        pctr[i] = Scorer.sigmoid(logit[i]);
+      }
+    }
+  }
+}

@@ -75,6 +75,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--events", description = "Also print one line per snapshot and recompression as they happen.")
   boolean events;
 
+  @Option(names = "--no-deltas", description = "Refresh the served model by snapshots only (default: compressed deltas"
+      + " every second between snapshots, docs/model-deltas.md).")
+  boolean noDeltas;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", description = "Log level of Kafka and the services (stderr). Default: warn.")
   String logLevel = "warn";
 
@@ -94,7 +98,7 @@ public final class DemoCommand implements Callable<Integer> {
       System.err.println("ctr demo: " + e.getMessage());
       return 2;
     }
-    DemoRunner runner = new DemoRunner(o, System.out).printEvents(events).serve(serve ? 8080 : -1);
+    DemoRunner runner = new DemoRunner(o, System.out).printEvents(events).deltas(!noDeltas).serve(serve ? 8080 : -1);
     Thread hook = new Thread(() -> {
       runner.stop();
       try {

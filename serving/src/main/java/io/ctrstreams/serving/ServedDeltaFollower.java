@@ -71,7 +71,7 @@ public final class ServedDeltaFollower implements RegistryListener, AutoCloseabl
     }
   }
 
-  /** Starts following on thread {@code ctr-served-deltas}; seeks to the served version's chain if any. */
+  /** Starts following on thread {@code ctr-served-deltas-<model>}; seeks to the served version's chain if any. */
   public ServedDeltaFollower start() {
     worker.checkNotStarted("served delta follower");
     consumer.assign(List.of(deltas));
@@ -81,7 +81,7 @@ public final class ServedDeltaFollower implements RegistryListener, AutoCloseabl
     if (now != null) {
       onSwap(null, now);
     }
-    worker.start("ctr-served-deltas", true, this::run,
+    worker.start("ctr-served-deltas-" + registry.name(), true, this::run,
         e -> LOG.error("delta follower of served model {} stopped", registry.name(), e));
     return this;
   }

@@ -44,6 +44,7 @@ public final class TopologyApp implements AutoCloseable {
   private final InputProgressMonitor progress;
   private final LiveSeries liveSeries;
   private final ServedDeltaFollower deltas;
+  private final ServedDeltaFollower shadowDeltas;
 
   private TopologyApp(TopologyConfig config, LongSupplier wallClock) throws IOException {
     this.config = config;
@@ -61,6 +62,12 @@ public final class TopologyApp implements AutoCloseable {
     this.deltas = config.deltaEnabled()
         ? new ServedDeltaFollower(config.consumerConfigs(null, config.applicationId() + "-deltas"),
             config.deltasTopic(), live)
+        : null;
+    // the shadow (the full model, republished by the recompressor with the trainer's keyframe
+    // manifest) follows the trainer's own chain, so live and shadow are compared at equal freshness
+    this.shadowDeltas = config.deltaEnabled() && shadow != null
+        ? new ServedDeltaFollower(config.consumerConfigs(null, config.applicationId() + "-shadow-deltas"),
+            config.deltasTopic(), shadow)
         : null;
     registry.register(new ModelMetrics(live, shadow, System::currentTimeMillis, deltas));
     Topology topology =
@@ -123,6 +130,9 @@ public final class TopologyApp implements AutoCloseable {
     try {
       if (app.deltas != null) {
         app.deltas.start();
+      }
+      if (app.shadowDeltas != null) {
+        app.shadowDeltas.start();
       }
       app.streams.start();
       if (app.progress != null) {
@@ -211,6 +221,9 @@ public final class TopologyApp implements AutoCloseable {
       }
       if (deltas != null) {
         deltas.close();
+      }
+      if (shadowDeltas != null) {
+        shadowDeltas.close();
       }
     }
   }

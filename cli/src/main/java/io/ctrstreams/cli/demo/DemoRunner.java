@@ -55,6 +55,7 @@ public final class DemoRunner {
   private final List<RecompressionOutcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong snapshots = new AtomicLong();
   private boolean printEvents;
+  private boolean deltas = true;
   private java.util.function.Consumer<String> beforeShutdown = bs -> {};
   private volatile String bootstrap;
   private volatile int metricsPort = -1;
@@ -70,6 +71,16 @@ public final class DemoRunner {
   /** Also print one line per snapshot and per recompression (off by default: one status line only). */
   public DemoRunner printEvents(boolean on) {
     this.printEvents = on;
+    return this;
+  }
+
+  /**
+   * Whether the services refresh by deltas between snapshots (default true): the trainer sends
+   * deltas, the recompressor relays them onto the student, the topology applies them
+   * (docs/model-deltas.md). Off: refresh by snapshots only.
+   */
+  public DemoRunner deltas(boolean on) {
+    this.deltas = on;
     return this;
   }
 
@@ -259,7 +270,7 @@ public final class DemoRunner {
     p.put(TopologyConfig.METRICS_WINDOW_MS_CONFIG, "60000");
     p.put("state.dir", work.resolve("streams").toString());
     p.put("num.stream.threads", "1");
-    p.put(TopologyConfig.DELTA_ENABLED_CONFIG, "true");
+    p.put(TopologyConfig.DELTA_ENABLED_CONFIG, Boolean.toString(deltas));
     return p;
   }
 
@@ -287,7 +298,7 @@ public final class DemoRunner {
     p.put(OnlineTrainerConfig.SNAPSHOT_INTERVAL_MS_CONFIG, Long.toString(options.snapshotInterval().toMillis()));
     p.put(OnlineTrainerConfig.METRICS_PORT_CONFIG, "-1");
     // continuous refresh: a delta every second between snapshots (the chain's keyframes)
-    p.put(OnlineTrainerConfig.DELTA_ENABLED_CONFIG, "true");
+    p.put(OnlineTrainerConfig.DELTA_ENABLED_CONFIG, Boolean.toString(deltas));
     p.put(OnlineTrainerConfig.DELTA_INTERVAL_MS_CONFIG, "1000");
     // the demo's model is young and moves fast: 5% per delta keeps keyframes to the snapshot interval
     p.put(OnlineTrainerConfig.DELTA_TOPK_RATIO_CONFIG, "0.05");
@@ -307,7 +318,7 @@ public final class DemoRunner {
     p.put(RecompressorConfig.COMPRESSION_EMBEDDING_RANK_CONFIG, Integer.toString(options.embeddingRank()));
     p.put(RecompressorConfig.COMPRESSION_RATIO_CONFIG, Double.toString(options.compressionRatio()));
     p.put(RecompressorConfig.METRICS_PORT_CONFIG, "-1");
-    p.put(RecompressorConfig.DELTA_ENABLED_CONFIG, "true");
+    p.put(RecompressorConfig.DELTA_ENABLED_CONFIG, Boolean.toString(deltas));
     return p;
   }
 

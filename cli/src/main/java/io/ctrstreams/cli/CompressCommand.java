@@ -44,10 +44,10 @@ public final class CompressCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--calibration", paramLabel = "FILE",
-      description = "Calibration events (raw Criteo TSV / Avazu CSV); ignored for --format synthetic.")
+      description = "Calibration events (raw Criteo TSV / Avazu CSV / libfm lines); ignored for --format synthetic.")
   Path calibration;
 
-  @Option(names = "--format", required = true, paramLabel = "criteo|avazu|synthetic",
+  @Option(names = "--format", required = true, paramLabel = "criteo|avazu|libfm|synthetic",
       description = "Format of --calibration and --valid.")
   String format;
 

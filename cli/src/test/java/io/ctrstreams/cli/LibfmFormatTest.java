@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code --format libfm} through {@code ctr train} and {@code ctr eval}, and a bad line's message. */
+/** {@code --format libfm} through {@code ctr train}, {@code ctr eval} and {@code ctr compress}, and a bad line's message. */
 class LibfmFormatTest {
 
   private static String libfm(long seed, int rows, boolean fieldAware) {
@@ -54,6 +54,17 @@ class LibfmFormatTest {
       String line = out.toString().lines().filter(l -> l.startsWith("auc=")).findFirst().orElseThrow();
       double auc = Double.parseDouble(line.substring(4, line.indexOf(' ')));
       assertThat(auc).as(line).isGreaterThan(0.85);
+      // and compressed with libfm calibration and gate rows
+      Path small = dir.resolve("c-" + aware + ".ctrm");
+      out = new StringWriter();
+      int code = run(out, err, "compress", "--model", model.toString(), "--calibration", train.toString(), "--valid",
+          test.toString(), "--format", "libfm", "--ratio", "2", "--out", small.toString(), "--force");
+      assertThat(code).as("0 = gate passed, 2 = rejected but written (--force); " + err).isIn(0, 2);
+      assertThat(small).exists();
+      io.ctrstreams.model.CtrModel c = io.ctrstreams.model.CtrModel.fromFile(
+          io.ctrstreams.model.format.CtrmFormat.read(small));
+      assertThat(c.spec().fieldCount()).isEqualTo(2);
+      assertThat(Files.size(small)).isLessThan(Files.size(model));
     }
   }
 

@@ -3,15 +3,11 @@ package io.ctrstreams.recompressor;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FeatureEncoder;
 import io.ctrstreams.model.FeatureVector;
-import io.ctrstreams.trainer.data.AvazuReader;
-import io.ctrstreams.trainer.data.CriteoReader;
+import io.ctrstreams.trainer.TrainingRun;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.ctrstreams.trainer.data.RecordReader;
 import io.ctrstreams.trainer.data.SyntheticStream;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -22,14 +18,13 @@ import java.util.Locale;
 public final class CalibrationLoader {
   private CalibrationLoader() {}
 
-  /** Raw Criteo TSV or Avazu CSV, at most {@code maxRows} rows. */
+  /** Raw Criteo TSV, Avazu CSV or libfm/libsvm lines, at most {@code maxRows} rows. */
   public static Calibration read(CtrModel model, String format, Path file, int maxRows) throws IOException {
     String f = format.toLowerCase(Locale.ROOT);
-    if (!f.equals("criteo") && !f.equals("avazu")) {
-      throw new RecompressorException("calibration file format must be criteo or avazu, found " + format);
+    if (!f.equals("criteo") && !f.equals("avazu") && !f.equals("libfm")) {
+      throw new RecompressorException("calibration file format must be criteo, avazu or libfm, found " + format);
     }
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-        RecordReader reader = f.equals("criteo") ? new CriteoReader(in) : new AvazuReader(in)) {
+    try (RecordReader reader = TrainingRun.openFile(f, file)) {
       FeatureEncoder enc = model.encoder();
       FeatureVector v = enc.newFeatureVector();
       Calibration c = new Calibration(model.spec().fieldCount(), Math.min(maxRows, 1 << 16));

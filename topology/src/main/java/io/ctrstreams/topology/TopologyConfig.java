@@ -254,7 +254,8 @@ public final class TopologyConfig extends ServiceConfig {
   /**
    * The Kafka Streams properties: every original property that is not one of ours, plus
    * bootstrap servers, application id and our defaults ({@code exactly_once_v2},
-   * {@code metrics.recording.level=INFO}, the global consumer's {@code max.partition.fetch.bytes}
+   * {@code metrics.recording.level=INFO}, {@code task.assignor.class} =
+   * {@link SubtopologyBalancedAssignor}, the global consumer's {@code max.partition.fetch.bytes}
    * = {@link ModelPublisher#FETCH_BYTES}) unless the caller set them.
    */
   public Properties streamsProperties() {
@@ -269,6 +270,8 @@ public final class TopologyConfig extends ServiceConfig {
     // an output the producer refuses as too large dead-letters its input instead of killing the thread
     p.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class);
     p.put(OutputExceptionHandler.DLQ_TOPIC_CONFIG, getString(DLQ_TOPIC_CONFIG));
+    // every instance scores: the scoring sub-topology's tasks spread evenly, not just the total count
+    p.putIfAbsent(StreamsConfig.TASK_ASSIGNOR_CLASS_CONFIG, SubtopologyBalancedAssignor.class.getName());
     // the global consumer reads only the models topic: fetch responses below 1 MiB (see FETCH_BYTES)
     p.putIfAbsent(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         ModelPublisher.FETCH_BYTES);

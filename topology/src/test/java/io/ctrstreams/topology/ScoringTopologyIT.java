@@ -297,6 +297,74 @@ class ScoringTopologyIT {
   }
 
   @Test
+  void everyInstanceShouldGetItsShareOfEachSubTopologysTasks() throws Exception {
+    Map<String, Object> m = config("balanced");
+    TopologyConfig c0 = new TopologyConfig(m);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      KafkaTopics.ensure(admin, List.of(
+          KafkaTopics.plain(c0.impressionsTopic(), 4), KafkaTopics.plain(c0.clicksTopic(), 4),
+          KafkaTopics.plain(c0.scoresTopic(), 4), KafkaTopics.plain(c0.labeledTopic(), 4),
+          KafkaTopics.plain(c0.dlqTopic(), 1), KafkaTopics.compacted(c0.modelsTopic(), 1)));
+    }
+    Random rnd = new Random(SEED + 9);
+    List<TopologyApp> apps = new ArrayList<>();
+    try (ModelPublisher pub = publisher(c0); KafkaProducer<byte[], byte[]> prod = producer()) {
+      pub.publish(c0.modelName(), 1, TestModels.ctrm(TestModels.model(c0.modelName(), 1, 11)), Map.of());
+      // one after the other, as in a rolling start: each new instance joins a group whose tasks
+      // all have owners (a stickiness-first assignor leaves the first instance with most of them)
+      for (String id : new String[] {"a", "b", "c"}) {
+        Map<String, Object> mi = new HashMap<>(m);
+        mi.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("balanced-" + id).toString());
+        apps.add(TopologyApp.start(new TopologyConfig(mi)));
+        TestConditions.waitFor(() -> apps.stream().allMatch(a -> a.streams().state() == KafkaStreams.State.RUNNING
+            && !a.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty()),
+            Duration.ofSeconds(120), "instance " + id + " running with tasks");
+      }
+      // 4 scoring tasks and 4 label-join tasks over 3 instances: each instance 1 or 2 of each
+      java.util.function.Supplier<List<Map<Integer, Integer>>> perSubtopology = () -> {
+        List<Map<Integer, Integer>> out = new ArrayList<>();
+        for (TopologyApp app : apps) {
+          Map<Integer, Integer> n = new java.util.TreeMap<>();
+          app.streams().metadataForLocalThreads().forEach(t -> t.activeTasks()
+              .forEach(task -> n.merge(task.taskId().subtopology(), 1, Integer::sum)));
+          out.add(n);
+        }
+        return out;
+      };
+      TestConditions.waitFor(() -> {
+        if (!apps.stream().allMatch(a -> a.streams().state() == KafkaStreams.State.RUNNING)) {
+          return false;
+        }
+        List<Map<Integer, Integer>> n = perSubtopology.get();
+        java.util.Set<Integer> subs = new java.util.TreeSet<>();
+        n.forEach(x -> subs.addAll(x.keySet()));
+        int total = n.stream().mapToInt(x -> x.values().stream().mapToInt(Integer::intValue).sum()).sum();
+        return subs.size() == 2 && total == 8;
+      }, Duration.ofSeconds(120), () -> "three instances running with all 8 tasks assigned: " + perSubtopology.get());
+      List<Map<Integer, Integer>> n = perSubtopology.get();
+      java.util.Set<Integer> subs = new java.util.TreeSet<>();
+      n.forEach(x -> subs.addAll(x.keySet()));
+      for (int sub : subs) {
+        for (Map<Integer, Integer> inst : n) {
+          assertThat(inst.getOrDefault(sub, 0)).as("sub-topology %d tasks per instance: %s", sub, n).isBetween(1, 2);
+        }
+      }
+      // and every instance scores
+      for (int i = 0; i < 80; i++) {
+        send(prod, c0.impressionsTopic(), TestModels.impression("bal-" + i, System.currentTimeMillis(), 1, rnd));
+      }
+      prod.flush();
+      TestConditions.waitFor(() -> apps.stream().mapToDouble(a -> MetricValues.value(a.registry(),
+          "ctr_impressions_scored")).sum() >= 80, Duration.ofSeconds(90), "80 impressions scored");
+      for (TopologyApp app : apps) {
+        assertThat(MetricValues.value(app.registry(), "ctr_impressions_scored")).as("scored by each instance").isPositive();
+      }
+    } finally {
+      apps.forEach(TopologyApp::close);
+    }
+  }
+
+  @Test
   void survivorsShouldReportThePartitionsOfAnInstanceThatVanishedUntilTheGroupReassignsThem() throws Exception {
     Map<String, Object> m = config("stall");
     m.put(TopologyConfig.HEALTH_PROGRESS_INTERVAL_MS_CONFIG, "300");

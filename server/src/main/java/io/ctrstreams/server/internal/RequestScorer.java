@@ -1,8 +1,6 @@
 package io.ctrstreams.server.internal;
 
 import io.ctrstreams.model.CtrModelException;
-import io.ctrstreams.model.FeatureEncoder;
-import io.ctrstreams.model.Scorer;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.server.ServedModels;
 import io.ctrstreams.server.ServerMetrics;
@@ -10,6 +8,7 @@ import io.ctrstreams.serving.ServedModel;
 import io.ctrstreams.serving.ShadowSampling;
 import io.ctrstreams.topology.DeadLetters;
 import io.ctrstreams.topology.ImpressionFeatures;
+import io.ctrstreams.topology.internal.ModelScratch;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -57,7 +56,7 @@ public final class RequestScorer {
     long t0 = System.nanoTime();
     Result r = results.get();
     r.live = scratchFor(r.live, model);
-    Scratch sc = r.live;
+    ModelScratch sc = r.live;
     int n;
     try {
       n = sc.features.encode(imp);
@@ -92,10 +91,10 @@ public final class RequestScorer {
   }
 
   /** False when the shadow fails: a broken shadow must never cost a live score. */
-  private static boolean scoreShadow(Scratch sh, Scratch live, Impression imp, int n) {
+  private static boolean scoreShadow(ModelScratch sh, ModelScratch live, Impression imp, int n) {
     try {
       ImpressionFeatures f = live.features;
-      if (!sh.features.encoder().encodesLike(live.features.encoder())) {
+      if (!sh.encodesLike(live)) {
         f = sh.features;
         f.encode(imp);
       }
@@ -106,8 +105,8 @@ public final class RequestScorer {
     }
   }
 
-  private Scratch scratchFor(Scratch s, ServedModel m) {
-    return s != null && s.served == m ? s : new Scratch(m, maxCandidates);
+  private ModelScratch scratchFor(ModelScratch s, ServedModel m) {
+    return s != null && s.served == m ? s : new ModelScratch(m, maxCandidates);
   }
 
   /** One request's scores; reused per thread. */
@@ -116,8 +115,8 @@ public final class RequestScorer {
     private ServedModel shadowModel;
     private Impression impression;
     private int n;
-    private Scratch live;
-    private Scratch shadow;
+    private ModelScratch live;
+    private ModelScratch shadow;
 
     /** The live model that scored the request. */
     public ServedModel model() {
@@ -162,31 +161,6 @@ public final class RequestScorer {
     /** The shadow's pCTR of candidate {@code i} (only with a {@link #shadowModel}). */
     public float shadowPctr(int i) {
       return shadow.pctr[i];
-    }
-  }
-
-  /** Per-model features and output buffers of one thread. */
-  private static final class Scratch {
-    final ServedModel served;
-    final Scorer scorer;
-    final ImpressionFeatures features;
-    final float[] pctr;
-    final float[] logit;
-
-    Scratch(ServedModel served, int maxCandidates) {
-      this.served = served;
-      this.scorer = served.scorer();
-      FeatureEncoder encoder = served.model().encoder();
-      this.features = new ImpressionFeatures(encoder, maxCandidates);
-      this.pctr = new float[maxCandidates];
-      this.logit = new float[maxCandidates];
-    }
-
-    void score(ImpressionFeatures f, int n) {
-      scorer.scoreLogitsBatch(f.context(), f.candidates(), n, logit);
-      for (int i = 0; i < n; i++) {
-        pctr[i] = Scorer.sigmoid(logit[i]);
-      }
     }
   }
 }

@@ -1,7 +1,5 @@
 package io.ctrstreams.topology.internal;
 
-import io.ctrstreams.model.FeatureEncoder;
-import io.ctrstreams.model.Scorer;
 import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
@@ -62,51 +60,12 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private final LongSupplier wallClock;
   private ProcessorContext<byte[], Routed> context;
   private long waitDeadline;
-  private Scratch liveScratch;
-  private Scratch shadowScratch;
+  private ModelScratch liveScratch;
+  private ModelScratch shadowScratch;
   private double shadowRate = 1;
   private final ScoreBatch scoreBatch = new ScoreBatch();
   private final ImpressionScoresBatch impressionScores = new ImpressionScoresBatch();
   private boolean perImpression;
-
-  /** Per-model features and output buffers. */
-  private static final class Scratch {
-    final ServedModel served;
-    final Scorer scorer;
-    final ImpressionFeatures features;
-    final float[] pctr;
-    final float[] logit;
-    /** The live encoder {@link #sameEncoding} was checked against (shadow only). */
-    FeatureEncoder checkedAgainst;
-    boolean sameEncoding;
-
-    Scratch(ServedModel served, int maxCandidates) {
-      this.served = served;
-      this.scorer = served.scorer();
-      this.features = new ImpressionFeatures(served.model().encoder(), maxCandidates);
-      this.pctr = new float[maxCandidates];
-      this.logit = new float[maxCandidates];
-    }
-
-    /** Scores candidates [0, n) of {@code f}; fills logit[0..n) and pctr[0..n). */
-    void score(ImpressionFeatures f, int n) {
-      // logits once; pctr = Scorer.sigmoid(logit) is exactly what scoreBatch returns
-      scorer.scoreLogitsBatch(f.context(), f.candidates(), n, logit);
-      for (int i = 0; i < n; i++) {
-        pctr[i] = Scorer.sigmoid(logit[i]);
-      }
-    }
-
-    /** True when this (shadow) model can score {@code live}'s vectors as they are. */
-    boolean encodesLike(Scratch live) {
-      FeatureEncoder enc = live.features.encoder();
-      if (checkedAgainst != enc) {
-        sameEncoding = features.encoder().encodesLike(enc);
-        checkedAgainst = enc;
-      }
-      return sameEncoding;
-    }
-  }
 
   /**
    * A processor scoring with {@code live} (and {@code shadow}, may be null).
@@ -174,7 +133,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   public void process(Record<byte[], byte[]> record) {
     long t0 = System.nanoTime();
     ServedModel model = live.current();
-    Scratch sc = model == null ? null : scratchFor(model, false);
+    ModelScratch sc = model == null ? null : scratchFor(model, false);
     ImpressionCodec.Visited visited = null;
     Impression imp = null;
     try {
@@ -220,7 +179,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     metrics.impressionScored(n, nanos, now - timestampMs);
     byte[] key = eventId.getBytes(StandardCharsets.UTF_8);
     ServedModel shadowModel = shadow == null || !sampled(key, shadowRate) ? null : shadow.current();
-    Scratch sh = shadowModel == null ? null : scoreShadow(shadowModel, sc, record.value(), imp, n);
+    ModelScratch sh = shadowModel == null ? null : scoreShadow(shadowModel, sc, record.value(), imp, n);
 
     forwardScores(record, key, eventId, timestampMs, n, sc.features, sc.pctr, model, "live", now);
     if (sh != null) {
@@ -238,8 +197,8 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
    * own encoding of the same record) and counts the fidelity; null when it fails: a broken shadow
    * must never cost a live score.
    */
-  private Scratch scoreShadow(ServedModel m, Scratch sc, byte[] value, Impression imp, int n) {
-    Scratch sh = scratchFor(m, true);
+  private ModelScratch scoreShadow(ServedModel m, ModelScratch sc, byte[] value, Impression imp, int n) {
+    ModelScratch sh = scratchFor(m, true);
     try {
       ImpressionFeatures f = sc.features;
       if (!sh.encodesLike(sc)) {
@@ -310,15 +269,15 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
     return m;
   }
 
-  private Scratch scratchFor(ServedModel m, boolean isShadow) {
-    Scratch s = isShadow ? shadowScratch : liveScratch;
+  private ModelScratch scratchFor(ServedModel m, boolean isShadow) {
+    ModelScratch s = isShadow ? shadowScratch : liveScratch;
     if (s == null || s.served != m) {
       if (!isShadow && m.deltaSequence() > 0 && (s == null || s.served.deltaSequence() != m.deltaSequence()
           || s.served.version() != m.version())) {
         // the first score this thread makes with the delta's parameters
         metrics.deltaFreshness(wallClock.getAsLong() - m.deltaCreatedAtMs());
       }
-      s = new Scratch(m, codec.maxCandidates());
+      s = new ModelScratch(m, codec.maxCandidates());
       if (isShadow) {
         shadowScratch = s;
       } else {

@@ -4,6 +4,7 @@ import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelFeed;
 import io.ctrstreams.serving.ModelRegistry;
 import io.ctrstreams.serving.ModelTopicFollower;
+import io.ctrstreams.serving.ServedDeltaFollower;
 import io.ctrstreams.server.internal.ServedLog;
 import java.io.IOException;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class ServeApp implements AutoCloseable {
   private final ServedModels models;
   private final ServerMetrics metrics;
   private ModelTopicFollower follower;
+  private final java.util.List<ServedDeltaFollower> deltaFollowers = new java.util.ArrayList<>();
   private ImpressionLog log;
   private CtrServer server;
 
@@ -61,6 +63,12 @@ public final class ServeApp implements AutoCloseable {
     if (config.modelFile().isEmpty()) {
       KafkaTopics.ensure(List.of(config));
       ModelFeed feed = models.shadow() == null ? ModelFeed.of(models.live()) : ModelFeed.of(models.live(), models.shadow());
+      if (config.deltaEnabled()) {
+        for (ModelRegistry r : models.shadow() == null ? List.of(models.live()) : List.of(models.live(), models.shadow())) {
+          deltaFollowers.add(new ServedDeltaFollower(config.consumerConfigs(null, "ctr-serve-deltas-" + r.name()),
+              config.deltasTopic(), r).start());
+        }
+      }
       follower = new ModelTopicFollower(config.consumerConfigs(null, "ctr-serve-models"), config.modelsTopic(),
           feed::accept).start();
     }
@@ -120,5 +128,6 @@ public final class ServeApp implements AutoCloseable {
     if (follower != null) {
       follower.close();
     }
+    deltaFollowers.forEach(ServedDeltaFollower::close);
   }
 }

@@ -80,6 +80,10 @@ public final class ServeConfig extends ServiceConfig {
       .define(SHADOW_SAMPLE_RATE_CONFIG, Type.DOUBLE, 1.0, Range.between(0.0, 1.0), Importance.LOW,
           "Fraction of requests the shadow model also scores, chosen by a hash of the request id (eventId, or the OIP request id) exactly as the topology chooses by event id.")
       .group("Impression log")
+      .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+          "With the models topic: apply the live model's compressed deltas between versions (the recompressor's delta.enabled), copy-on-write, no pause (docs/model-deltas.md); the shadow follows its own chain.")
+      .name(DELTAS_TOPIC_CONFIG, "model-deltas", Importance.MEDIUM,
+          "Topic of the delta chains (key = model name); each served version's manifest names where its chain starts.")
       .define(LOG_ENABLED_CONFIG, Type.BOOLEAN, true, null, Importance.MEDIUM,
           "Log every served request (impression, scores, model version, shadow scores) to topic.served for the label join. Off with model.file unless set.")
       .name(LOG_TOPIC_CONFIG, "ctr-topology-label-join-repartition", Importance.MEDIUM,
@@ -127,6 +131,9 @@ public final class ServeConfig extends ServiceConfig {
     List<NewTopic> topics = new ArrayList<>();
     if (modelFile().isEmpty()) {
       topics.add(KafkaTopics.compacted(modelsTopic(), 1));
+      if (deltaEnabled()) {
+        topics.add(KafkaTopics.plain(deltasTopic(), 1));
+      }
     }
     return topics;
   }
@@ -202,5 +209,15 @@ public final class ServeConfig extends ServiceConfig {
   /** Whether a full log queue blocks. */
   public boolean logBlockWhenFull() {
     return getBoolean(LOG_BLOCK_WHEN_FULL_CONFIG);
+  }
+
+  /** Whether the served models follow their delta chains (models topic only). */
+  public boolean deltaEnabled() {
+    return getBoolean(DELTA_ENABLED_CONFIG);
+  }
+
+  /** Topic of the delta chains. */
+  public String deltasTopic() {
+    return getString(DELTAS_TOPIC_CONFIG);
   }
 }

@@ -162,6 +162,20 @@ class DeltaRefreshLoopIT {
     }
   }
 
+  private io.ctrstreams.server.ServeConfig serveConfig() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(io.ctrstreams.server.ServeConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(io.ctrstreams.server.ServeConfig.MODELS_TOPIC_CONFIG, models);
+    p.put(io.ctrstreams.server.ServeConfig.MODEL_NAME_CONFIG, LIVE);
+    p.put(io.ctrstreams.server.ServeConfig.DELTA_ENABLED_CONFIG, "true");
+    p.put(io.ctrstreams.server.ServeConfig.DELTAS_TOPIC_CONFIG, deltas);
+    p.put(io.ctrstreams.server.ServeConfig.PORT_CONFIG, "0");
+    p.put(io.ctrstreams.server.ServeConfig.GRPC_PORT_CONFIG, "-1");
+    p.put(io.ctrstreams.server.ServeConfig.LOG_ENABLED_CONFIG, "false");
+    p.put(io.ctrstreams.server.ServeConfig.METRICS_PORT_CONFIG, "-1");
+    return new io.ctrstreams.server.ServeConfig(p);
+  }
+
   /** Waits until the topology serves the newest compressed version with the newest delta sent for it. */
   private long caughtUp(TopologyApp t, String when) throws InterruptedException {
     long t0 = System.nanoTime();
@@ -204,6 +218,15 @@ class DeltaRefreshLoopIT {
           .orElseThrow();
       assertThat(withDelta.getModelName()).isEqualTo(LIVE);
       System.out.printf("delta loop: caught up in %d ms while running%n", caught);
+      // ctr serve follows the same chain from the models topic
+      try (io.ctrstreams.server.ServeApp serve = io.ctrstreams.server.ServeApp.start(serveConfig(), "test")) {
+        waitFor(() -> {
+          ServedModel s = serve.models().live().current();
+          long[] newest = newestCompressedDelta();
+          return s != null && newest[1] > 0 && s.version() == newest[0] && s.deltaSequence() == newest[1];
+        }, Duration.ofSeconds(120), () -> "ctr serve at the newest compressed delta; serving "
+            + serve.models().live().current() + ", newest " + java.util.Arrays.toString(newestCompressedDelta()));
+      }
 
       // 2. the topology killed mid-chain: back to the newest version and delta
       topology.close();

@@ -68,6 +68,10 @@ class DemoServeIT {
             HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body()).startsWith("{\"model\":\"ctr\",\"version\":").contains("\"adId\":\"ad-1\"", "\"adId\":\"ad-2\"");
+        // the log is asynchronous: the demo stops (and reads the topic) once Kafka acknowledged it
+        waitFor(() -> run.isDone() || MetricsView.scrape(server.metrics().registry())
+            .counterWithLabel("ctr_impression_log_records", "outcome", "sent") >= 1, DEADLINE,
+            "the served request acknowledged by Kafka");
       } finally {
         runner.stop();
         run.get(2, TimeUnit.MINUTES);

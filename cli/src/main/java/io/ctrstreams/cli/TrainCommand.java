@@ -38,8 +38,22 @@ public final class TrainCommand extends ToolCommand {
   @Option(names = "--valid-split", defaultValue = "0.2", description = "Held-out share (last rows). Default: ${DEFAULT-VALUE}.")
   double validSplit;
 
-  @Option(names = "--epochs", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--epochs", defaultValue = "1",
+      description = "Maximum passes over the training rows (early stopping may end sooner). Default: ${DEFAULT-VALUE}.")
   int epochs;
+
+  @Option(names = "--eval-every", defaultValue = "0",
+      description = "Also evaluate the validation split every N optimizer steps (0 = at epoch ends only). Default: ${DEFAULT-VALUE}.")
+  long evalEvery;
+
+  @Option(names = "--patience", defaultValue = "2",
+      description = "Stop after this many evaluations without improvement and write the best evaluation's model"
+          + " (0 = early stopping off: run every epoch, write the last weights). Default: ${DEFAULT-VALUE}.")
+  int patience;
+
+  @Option(names = "--early-stopping-metric", defaultValue = "logloss",
+      description = "logloss | auc: what the best evaluation is chosen by. Default: ${DEFAULT-VALUE}.")
+  String earlyStoppingMetric;
 
   @Option(names = "--seed", defaultValue = "1", description = "Init, shuffle and synthetic-data seed. Default: ${DEFAULT-VALUE}.")
   long seed;
@@ -103,9 +117,23 @@ public final class TrainCommand extends ToolCommand {
     TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm);
     String name = (fmt + "-" + a.name()).toLowerCase(Locale.ROOT);
     TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
-        embeddingDim, mlp, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name);
-    TrainingRun.Result r = TrainingRun.run(o, (rowsDone, eps, loss) ->
-        err.printf(Locale.ROOT, "train rows=%d ex/s=%.0f loss=%.4f%n", rowsDone, eps, loss));
+        embeddingDim, mlp, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name,
+        new TrainingRun.EarlyStopping(evalEvery, patience, earlyStoppingMetric.toLowerCase(Locale.ROOT)));
+    TrainingRun.Result r = TrainingRun.run(o, new TrainingRun.Progress() {
+      @Override
+      public void report(long rowsDone, double eps, double loss) {
+        err.printf(Locale.ROOT, "train rows=%d ex/s=%.0f loss=%.4f%n", rowsDone, eps, loss);
+        err.flush();
+      }
+
+      @Override
+      public void evaluated(TrainingRun.Evaluation e) {
+        // The per-evaluation curve, on stdout so it stays with the run's result.
+        outw.printf(Locale.ROOT, "eval %d epoch=%d step=%d examples=%d auc=%.4f logloss=%.4f calibration=%.4f%s%n",
+            e.index(), e.epoch(), e.step(), e.examples(), e.auc(), e.logloss(), e.calibration(), e.best() ? " best" : "");
+        outw.flush();
+      }
+    });
     err.flush();
     CtrmFormat.write(r.model().toFile(), out);
     outw.printf(Locale.ROOT, "model %s params=%d written to %s%n", r.model().name(), r.model().parameterCount(), out);
@@ -117,6 +145,9 @@ public final class TrainCommand extends ToolCommand {
     if (!Double.isNaN(r.baselineAuc())) {
       outw.printf(Locale.ROOT, "baseline hashed-lr auc=%.4f logloss=%.4f%n", r.baselineAuc(), r.baselineLogloss());
     }
+    outw.printf(Locale.ROOT, "epochs run=%d of %d%s; model from step %s%n", r.epochsRun(), epochs,
+        r.stoppedEarly() ? " (stopped early)" : "", r.model().metadata().get("trainer.step"));
+    outw.printf(Locale.ROOT, "valid calibration=%.4f%n", r.validCalibration());
     outw.printf(Locale.ROOT, "valid auc=%.4f logloss=%.4f rows=%d%n", r.validAuc(), r.validLogloss(), r.validRows());
   }
 }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
-    description = "Train a DNN / DeepFM / DCNv2 CTR model and write it as .ctrm.")
+    description = "Train a DNN / DeepFM / DCNv2 / FM CTR model and write it as .ctrm.")
 public final class TrainCommand extends ToolCommand {
   @Option(names = "--data", description = "Input file (Criteo TSV or Avazu CSV); ignored for synthetic.")
   Path data;
@@ -32,7 +32,7 @@ public final class TrainCommand extends ToolCommand {
       description = "Rows to use (0 = the whole file; synthetic default 1000000).")
   long rows;
 
-  @Option(names = "--arch", required = true, description = "dnn | deepfm | dcnv2.")
+  @Option(names = "--arch", required = true, description = "dnn | deepfm | dcnv2 | fm (fm: pure factorization machine = DeepFM without MLP; --mlp is ignored).")
   String arch;
 
   @Option(names = "--valid-split", defaultValue = "0.2", description = "Held-out share (last rows). Default: ${DEFAULT-VALUE}.")
@@ -110,14 +110,17 @@ public final class TrainCommand extends ToolCommand {
       case "dnn" -> Architecture.DNN;
       case "deepfm" -> Architecture.DEEPFM;
       case "dcnv2" -> Architecture.DCNV2;
-      default -> throw new CtrModelException("--arch must be dnn, deepfm or dcnv2, found " + arch);
+      case "fm" -> Architecture.DEEPFM;
+      default -> throw new CtrModelException("--arch must be dnn, deepfm, dcnv2 or fm, found " + arch);
     };
+    boolean fm = "fm".equals(arch.toLowerCase(Locale.ROOT));
+    int[] hidden = fm ? new int[0] : mlp;
     String fmt = format.toLowerCase(Locale.ROOT);
     long n = rows == 0 && fmt.equals("synthetic") ? 1_000_000 : rows;
     TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm);
-    String name = (fmt + "-" + a.name()).toLowerCase(Locale.ROOT);
+    String name = (fmt + "-" + (fm ? "fm" : a.name())).toLowerCase(Locale.ROOT);
     TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
-        embeddingDim, mlp, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name,
+        embeddingDim, hidden, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name,
         new TrainingRun.EarlyStopping(evalEvery, patience, earlyStoppingMetric.toLowerCase(Locale.ROOT)));
     TrainingRun.Result r = TrainingRun.run(o, new TrainingRun.Progress() {
       @Override

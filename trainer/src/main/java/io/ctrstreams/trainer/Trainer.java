@@ -53,6 +53,7 @@ public final class Trainer implements AutoCloseable {
   private final float[] dLogit;
   private final double[] sliceLoss;
   private final Sparse[] sparse;
+  private final java.util.Set<String> frozen = new java.util.HashSet<>();
   private long step;
 
   /** Lookup-table update scratch: row -> slot of the batch's summed gradient. */
@@ -122,6 +123,23 @@ public final class Trainer implements AutoCloseable {
 
   public TrainerConfig config() {
     return cfg;
+  }
+
+  /**
+   * Keeps dense tensor {@code name} at its current values: no update, no decay. The pure FM
+   * baseline is a DeepFM without MLP whose output weights over the embeddings are frozen at zero.
+   *
+   * @throws TrainerException if the model has no such tensor, or it is a lookup table
+   */
+  public void freeze(String name) {
+    ParamStore.Param p = ps.get(name);
+    if (p == null) {
+      throw new TrainerException("cannot freeze " + name + ": model " + ps.spec().name() + " has no such tensor");
+    }
+    if (p.sparse) {
+      throw new TrainerException("cannot freeze lookup table " + name + ": only dense tensors can be frozen");
+    }
+    frozen.add(name);
   }
 
   /** Optimizer steps taken. */
@@ -272,7 +290,7 @@ public final class Trainer implements AutoCloseable {
   private void applyDense() {
     double lr = adamRate();
     for (ParamStore.Param p : ps.params()) {
-      if (p.sparse) {
+      if (p.sparse || frozen.contains(p.name)) {
         continue;
       }
       float[] g = replicas[0].grads[p.index];
@@ -464,6 +482,8 @@ public final class Trainer implements AutoCloseable {
             adagradRow(p, row, flat, o, elr, el2);
           }
         }
+      } else if (frozen.contains(p.name)) {
+        // kept as is
       } else if (update == Update.SGD) {
         float slr = (float) cfg.learningRate();
         float decay = p.decays() ? (float) cfg.l2() : 0f;

@@ -273,7 +273,11 @@ public final class TrainingRun {
         .mlp(o.mlp())
         .crossLayers(o.architecture() == Architecture.DCNV2 ? o.crossLayers() : 0)
         .build();
+    boolean fm = isPureFm(o.architecture(), o.mlp());
     CtrModel init = withVocabulary(CtrModel.random(spec, o.trainer().seed()), vocab);
+    if (fm) {
+      init = pureFm(init);
+    }
     FeatureEncoder enc = new FeatureEncoder(spec, vocab == null ? Map.of() : vocab);
     FeatureVector fv = spec.newFeatureVector();
 
@@ -304,6 +308,10 @@ public final class TrainingRun {
     }
     long wallStart = System.nanoTime();
     try (Trainer trainer = new Trainer(init, o.trainer())) {
+      if (fm) {
+        trainer.freeze("out/w");
+        trainer.freeze("out/b");
+      }
       Loop loop = new Loop(o, trainer, valid, y, progress, trainRows);
       Batch shuffle = new Batch(spec.fieldCount(), (int) Math.min(o.shuffleBuffer(), trainRows));
       Batch batch = loop.batch;
@@ -480,6 +488,29 @@ public final class TrainingRun {
     }
   }
 
+  /**
+   * Whether {@code arch} and {@code mlp} describe the pure factorization machine (Rendle 2010):
+   * a DeepFM without MLP. Its remaining deep part, the output unit over the concatenated
+   * embeddings, is set to zero and frozen by {@link #pureFm} and the trainer, so the logit is
+   * exactly {@code w0 + sum_i w_i + sum_{i<j} <v_i, v_j>}; the model is an ordinary DEEPFM model
+   * to the scorers and the .ctrm format.
+   */
+  public static boolean isPureFm(Architecture arch, int[] mlp) {
+    return arch == Architecture.DEEPFM && mlp.length == 0;
+  }
+
+  /** {@code m} (a DeepFM without MLP) with its output unit {@code out/w}, {@code out/b} set to zero. */
+  public static CtrModel pureFm(CtrModel m) {
+    if (!isPureFm(m.spec().architecture(), m.spec().mlp())) {
+      throw new TrainerException("a pure FM is a DEEPFM without MLP, model " + m.name() + " is "
+          + m.spec().architecture() + " with " + m.spec().mlpLayers() + " MLP layers");
+    }
+    Map<String, Tensor> t = new LinkedHashMap<>(m.tensorMap());
+    t.put("out/w", Tensor.zeros("out/w", t.get("out/w").shape()));
+    t.put("out/b", Tensor.zeros("out/b", 1));
+    return CtrModel.create(m.spec(), m.name(), m.version(), t, m.vocabularies(), m.metadata());
+  }
+
   private static int flushPredictions(Trainer trainer, Batch batch, float[] logits, double[] p, int n) {
     if (batch.size() == 0) {
       return n;
@@ -508,6 +539,7 @@ public final class TrainingRun {
   private static Map<String, String> metadata(Options o, long trainRows) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("trainer.format", o.format());
+    m.put("trainer.arch", isPureFm(o.architecture(), o.mlp()) ? "fm" : o.architecture().name().toLowerCase());
     m.put("trainer.trainRows", Long.toString(trainRows));
     m.put("trainer.epochs", Integer.toString(o.epochs()));
     m.put("trainer.seed", Long.toString(o.trainer().seed()));

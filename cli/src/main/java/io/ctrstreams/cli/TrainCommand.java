@@ -1,6 +1,7 @@
 package io.ctrstreams.cli;
 
 import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.Calibration;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.trainer.TrainerConfig;
@@ -50,6 +51,11 @@ public final class TrainCommand extends ToolCommand {
       description = "Stop after this many evaluations without improvement and write the best evaluation's model"
           + " (0 = early stopping off: run every epoch, write the last weights). Default: ${DEFAULT-VALUE}.")
   int patience;
+
+  @Option(names = "--calibration", defaultValue = "platt",
+      description = "none | platt | isotonic: calibration map fitted on the validation split after training and stored"
+          + " in the model (applied to pCTR by the scorers). Default: ${DEFAULT-VALUE}.")
+  String calibration;
 
   @Option(names = "--early-stopping-metric", defaultValue = "logloss",
       description = "logloss | auc: what the best evaluation is chosen by. Default: ${DEFAULT-VALUE}.")
@@ -104,6 +110,15 @@ public final class TrainCommand extends ToolCommand {
   @Option(names = "--baseline", description = "Also train the hashed logistic-regression baseline on the same split.")
   boolean baseline;
 
+  static Calibration.Kind calibrationKind(String s) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
+      case "none" -> Calibration.Kind.NONE;
+      case "platt" -> Calibration.Kind.PLATT;
+      case "isotonic" -> Calibration.Kind.ISOTONIC;
+      default -> throw new CtrModelException("--calibration must be none, platt or isotonic, found " + s);
+    };
+  }
+
   @Override
   void run(PrintWriter outw, PrintWriter err) throws IOException {
     Architecture a = switch (arch.toLowerCase(Locale.ROOT)) {
@@ -121,7 +136,8 @@ public final class TrainCommand extends ToolCommand {
     String name = (fmt + "-" + (fm ? "fm" : a.name())).toLowerCase(Locale.ROOT);
     TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
         embeddingDim, hidden, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name,
-        new TrainingRun.EarlyStopping(evalEvery, patience, earlyStoppingMetric.toLowerCase(Locale.ROOT)));
+        new TrainingRun.EarlyStopping(evalEvery, patience, earlyStoppingMetric.toLowerCase(Locale.ROOT)),
+        calibrationKind(calibration));
     TrainingRun.Result r = TrainingRun.run(o, new TrainingRun.Progress() {
       @Override
       public void report(long rowsDone, double eps, double loss) {
@@ -150,7 +166,8 @@ public final class TrainCommand extends ToolCommand {
     }
     outw.printf(Locale.ROOT, "epochs run=%d of %d%s; model from step %s%n", r.epochsRun(), epochs,
         r.stoppedEarly() ? " (stopped early)" : "", r.model().metadata().get("trainer.step"));
-    outw.printf(Locale.ROOT, "valid calibration=%.4f%n", r.validCalibration());
+    outw.printf(Locale.ROOT, "valid calibration=%.4f; with the %s map (in-sample): calibration=%.4f logloss=%.4f%n",
+        r.validCalibration(), r.model().calibration(), r.calibratedCalibration(), r.calibratedLogloss());
     outw.printf(Locale.ROOT, "valid auc=%.4f logloss=%.4f rows=%d%n", r.validAuc(), r.validLogloss(), r.validRows());
   }
 }

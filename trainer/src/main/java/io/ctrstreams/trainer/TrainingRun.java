@@ -1,11 +1,13 @@
 package io.ctrstreams.trainer;
 
 import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.Calibration;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FeatureEncoder;
 import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.Scorer;
 import io.ctrstreams.model.Tensor;
 import io.ctrstreams.model.eval.BinaryMetrics;
 import io.ctrstreams.trainer.data.AvazuReader;
@@ -58,6 +60,8 @@ public final class TrainingRun {
    * @param baseline also train the hashed logistic-regression baseline on the same split
    * @param modelName name stored in the model
    * @param earlyStopping when to evaluate the validation split and when to stop
+   * @param calibration the calibration map fitted on the validation split's logits of the returned
+   *     model and stored with it (NONE: plain sigmoid)
    */
   public record Options(
       String format,
@@ -75,7 +79,16 @@ public final class TrainingRun {
       int shuffleBuffer,
       boolean baseline,
       String modelName,
-      EarlyStopping earlyStopping) {
+      EarlyStopping earlyStopping,
+      Calibration.Kind calibration) {
+
+    /** Platt calibration. */
+    public Options(String format, Path data, long rows, Architecture architecture, double validSplit, int epochs,
+        int embeddingDim, int[] mlp, int crossLayers, int minCount, int hashBuckets, TrainerConfig trainer,
+        int shuffleBuffer, boolean baseline, String modelName, EarlyStopping earlyStopping) {
+      this(format, data, rows, architecture, validSplit, epochs, embeddingDim, mlp, crossLayers, minCount, hashBuckets,
+          trainer, shuffleBuffer, baseline, modelName, earlyStopping, Calibration.Kind.PLATT);
+    }
 
     /** Without an early-stopping choice: {@link EarlyStopping#defaults()}. */
     public Options(String format, Path data, long rows, Architecture architecture, double validSplit, int epochs,
@@ -89,6 +102,9 @@ public final class TrainingRun {
     public Options {
       if (earlyStopping == null) {
         throw new TrainerException("early stopping settings must be given");
+      }
+      if (calibration == null) {
+        throw new TrainerException("calibration kind must be given (NONE for none)");
       }
       if (!List.of("criteo", "avazu", "libfm", "synthetic").contains(format)) {
         throw new TrainerException("format must be criteo, avazu, libfm or synthetic, found " + format);
@@ -127,12 +143,17 @@ public final class TrainingRun {
 
     public Options withEarlyStopping(EarlyStopping e) {
       return new Options(format, data, rows, architecture, validSplit, epochs, embeddingDim, mlp, crossLayers,
-          minCount, hashBuckets, trainer, shuffleBuffer, baseline, modelName, e);
+          minCount, hashBuckets, trainer, shuffleBuffer, baseline, modelName, e, calibration);
+    }
+
+    public Options withCalibration(Calibration.Kind k) {
+      return new Options(format, data, rows, architecture, validSplit, epochs, embeddingDim, mlp, crossLayers,
+          minCount, hashBuckets, trainer, shuffleBuffer, baseline, modelName, earlyStopping, k);
     }
 
     public Options withEpochs(int e) {
       return new Options(format, data, rows, architecture, validSplit, e, embeddingDim, mlp, crossLayers,
-          minCount, hashBuckets, trainer, shuffleBuffer, baseline, modelName, earlyStopping);
+          minCount, hashBuckets, trainer, shuffleBuffer, baseline, modelName, earlyStopping, calibration);
     }
   }
 
@@ -201,6 +222,11 @@ public final class TrainingRun {
    * @param wallExamplesPerSecond training examples / second end to end (reading, encoding, steps)
    * @param teacherAuc AUC of the synthetic teacher on the validation rows (NaN for real data)
    * @param baselineAuc validation AUC of the hashed LR baseline (NaN unless requested)
+   * @param validLogloss validation logloss of the returned weights with the plain sigmoid (also
+   *     {@code validAuc}, {@code validCalibration})
+   * @param calibratedLogloss validation logloss with the model's calibration map (fitted on these
+   *     rows, so in-sample; {@code ctr eval} on other rows is the out-of-sample check)
+   * @param calibratedCalibration mean pCTR / observed CTR on the validation split with the map
    */
   public record Result(
       CtrModel model,
@@ -216,7 +242,9 @@ public final class TrainingRun {
       double baselineLogloss,
       List<Evaluation> curve,
       int epochsRun,
-      boolean stoppedEarly) {
+      boolean stoppedEarly,
+      double calibratedLogloss,
+      double calibratedCalibration) {
 
     /** The evaluation whose weights the model holds. */
     public Evaluation chosen() {
@@ -373,6 +401,27 @@ public final class TrainingRun {
               + o.earlyStopping().evalEvery()
           : "off");
       model = model.withMetadata(meta);
+      // Calibration map on the held-out rows, from the returned model's own scorer.
+      double[] z = new double[nValid];
+      FeatureVector row = spec.newFeatureVector();
+      Scorer scorer = model.scorer();
+      int nf = spec.fieldCount();
+      for (int i = 0; i < nValid; i++) {
+        for (int f = 0; f < nf; f++) {
+          row.set(f, valid.index[i * nf + f], valid.value[i * nf + f]);
+        }
+        z[i] = scorer.scoreLogit(row, row);
+      }
+      Calibration cal = switch (o.calibration()) {
+        case PLATT -> Calibration.fitPlatt(z, y);
+        case ISOTONIC -> Calibration.fitIsotonic(z, y);
+        case NONE -> Calibration.none();
+      };
+      model = model.withCalibration(cal);
+      double[] pc = new double[nValid];
+      for (int i = 0; i < nValid; i++) {
+        pc[i] = cal.apply(z[i]);
+      }
       double[] base = null;
       if (lr != null) {
         base = new double[nValid];
@@ -388,7 +437,7 @@ public final class TrainingRun {
           trainRows, validRows, loop.trained / (loop.stepNanos / 1e9), loop.trained / wall, teacherAuc,
           base != null ? BinaryMetrics.auc(base, y) : Double.NaN,
           base != null ? BinaryMetrics.logloss(base, y) : Double.NaN,
-          List.copyOf(loop.curve), epochsRun, loop.stop);
+          List.copyOf(loop.curve), epochsRun, loop.stop, BinaryMetrics.logloss(pc, y), BinaryMetrics.calibration(pc, y));
     }
   }
 

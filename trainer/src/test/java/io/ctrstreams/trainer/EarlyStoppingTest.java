@@ -47,7 +47,7 @@ class EarlyStoppingTest {
         5000, false, "t", es);
   }
 
-  /** Logloss of {@code m} on the last {@code validRows} rows of {@code f}, scored by the model's own scorer. */
+  /** Logloss of sigmoid(logit) of {@code m} (no calibration map) on the rows of {@code f} after the training rows. */
   private static double heldOutLogloss(CtrModel m, Path f, long trainRows) throws IOException {
     FeatureEncoder enc = m.encoder();
     FeatureVector fv = m.spec().newFeatureVector();
@@ -61,7 +61,7 @@ class EarlyStoppingTest {
           continue;
         }
         Features.encode(enc, rec, fv);
-        p.add((double) s.score(fv, fv));
+        p.add((double) Scorer.sigmoid(s.scoreLogit(fv, fv)));
         y.add(rec.label > 0.5f);
       }
     }

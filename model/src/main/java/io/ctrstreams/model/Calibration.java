@@ -160,7 +160,8 @@ public final class Calibration {
   /**
    * The Platt map minimizing the log loss of {@code sigmoid(a z + b)} on {@code (logits, labels)}
    * (Newton's method with a step-halving line search; a tiny ridge keeps it defined on separable
-   * data). Falls back to {@link #none()} when there are no rows or only one class.
+   * data). If the best slope is not positive, the slope stays 1 and only the intercept is fitted.
+   * Falls back to {@link #none()} when there are no rows or only one class.
    */
   public static Calibration fitPlatt(double[] logits, boolean[] labels) {
     int n = checkFitInput(logits, labels);
@@ -218,10 +219,27 @@ public final class Calibration {
         break;
       }
     }
-    if (!(ca > 0) || !Double.isFinite(cb)) {
-      return none();
+    if (ca > 0 && Double.isFinite(cb)) {
+      return platt(ca, cb);
     }
-    return platt(ca, cb);
+    // the best slope is not positive (logits that do not rank the rows): keep the order, a = 1,
+    // and fit the intercept alone, which still matches mean pCTR to the observed rate
+    cb = 0;
+    for (int it = 0; it < 100; it++) {
+      double g = 0;
+      double h = 1e-12;
+      for (int i = 0; i < n; i++) {
+        double p = sigmoid(logits[i] + cb);
+        g += p - (labels[i] ? 1 : 0);
+        h += p * (1 - p);
+      }
+      double d = Math.max(-5, Math.min(5, g / h));
+      cb -= d;
+      if (Math.abs(d) < 1e-12) {
+        break;
+      }
+    }
+    return Double.isFinite(cb) ? platt(1, cb) : none();
   }
 
   private static double plattLoss(double[] z, boolean[] y, double a, double b, double ridge) {

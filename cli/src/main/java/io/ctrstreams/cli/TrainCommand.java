@@ -98,6 +98,14 @@ public final class TrainCommand extends ToolCommand {
   @Option(names = "--embedding-l2", defaultValue = "1e-7", description = "L2 on touched table rows. Default: ${DEFAULT-VALUE}.")
   double embeddingL2;
 
+  @Option(names = "--warmup-steps", defaultValue = "0",
+      description = "Linear learning-rate warm-up over this many steps (0 = none). Default: ${DEFAULT-VALUE}.")
+  int warmupSteps;
+
+  @Option(names = "--decay-steps", defaultValue = "0",
+      description = "After warm-up, learning rates scale by 1/sqrt(1 + t/N) (0 = constant). Default: ${DEFAULT-VALUE}.")
+  long decaySteps;
+
   @Option(names = "--threads", defaultValue = "2", description = "Data-parallel threads. Default: ${DEFAULT-VALUE}.")
   int threads;
 
@@ -132,7 +140,8 @@ public final class TrainCommand extends ToolCommand {
     int[] hidden = fm ? new int[0] : mlp;
     String fmt = format.toLowerCase(Locale.ROOT);
     long n = rows == 0 && fmt.equals("synthetic") ? 1_000_000 : rows;
-    TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm);
+    TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm,
+        warmupSteps, decaySteps);
     String name = (fmt + "-" + (fm ? "fm" : a.name())).toLowerCase(Locale.ROOT);
     TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
         embeddingDim, hidden, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name,

@@ -307,7 +307,8 @@ public final class Trainer implements AutoCloseable {
   /** Adam's bias-corrected step size for the next step. */
   private double adamRate() {
     double t = step + 1;
-    return cfg.learningRate() * Math.sqrt(1 - Math.pow(ADAM_B2, t)) / (1 - Math.pow(ADAM_B1, t));
+    return cfg.learningRate() * cfg.learningRateFactor(step) * Math.sqrt(1 - Math.pow(ADAM_B2, t))
+        / (1 - Math.pow(ADAM_B1, t));
   }
 
   /** One Adam update of dense parameter {@code p} with gradient {@code g[off .. off + size)}. */
@@ -346,7 +347,7 @@ public final class Trainer implements AutoCloseable {
   }
 
   private void applySparse(int n) {
-    float lr = (float) cfg.embeddingLearningRate();
+    float lr = (float) (cfg.embeddingLearningRate() * cfg.learningRateFactor(step));
     float l2 = (float) cfg.embeddingL2();
     for (Sparse s : sparse) {
       ParamStore.Param p = s.p;
@@ -458,7 +459,7 @@ public final class Trainer implements AutoCloseable {
    */
   public void applyGradient(float[] flat, Update update) {
     double lr = adamRate();
-    float elr = (float) cfg.embeddingLearningRate();
+    float elr = (float) (cfg.embeddingLearningRate() * cfg.learningRateFactor(step));
     float el2 = (float) cfg.embeddingL2();
     int off = 0;
     for (ParamStore.Param p : ps.params()) {
@@ -485,7 +486,7 @@ public final class Trainer implements AutoCloseable {
       } else if (frozen.contains(p.name)) {
         // kept as is
       } else if (update == Update.SGD) {
-        float slr = (float) cfg.learningRate();
+        float slr = (float) (cfg.learningRate() * cfg.learningRateFactor(step));
         float decay = p.decays() ? (float) cfg.l2() : 0f;
         for (int i = 0; i < p.w.length; i++) {
           p.w[i] -= slr * (flat[off + i] + decay * p.w[i]);

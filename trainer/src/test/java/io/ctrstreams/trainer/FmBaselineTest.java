@@ -156,6 +156,27 @@ class FmBaselineTest {
   }
 
   @Test
+  void shouldScaleTheFirstStepsByTheWarmUpAndDecayAfterIt() {
+    TrainerConfig base = TrainerConfig.defaults().withBatchSize(3).withThreads(1).withGemm("java");
+    TrainerConfig sched = base.withSchedule(10, 100);
+    assertThat(sched.learningRateFactor(0)).isCloseTo(0.1, within(1e-12));
+    assertThat(sched.learningRateFactor(9)).isCloseTo(1.0, within(1e-12));
+    assertThat(sched.learningRateFactor(10)).isCloseTo(1.0, within(1e-12));
+    assertThat(sched.learningRateFactor(310)).isCloseTo(0.5, within(1e-12));
+    assertThat(base.learningRateFactor(12345)).isEqualTo(1.0);
+    assertThatThrownBy(() -> base.withSchedule(-2, 0)).hasMessageContaining("-2");
+    // Adam's and Adagrad's first steps have size ~lr whatever the gradient: with warm-up 10 they are ~lr/10
+    double[] moved = new double[2];
+    for (int k = 0; k < 2; k++) {
+      try (Trainer t = new Trainer(model(), k == 0 ? base : sched)) {
+        t.step(batch(model().spec()));
+        moved[k] = Math.abs(t.toModel("fm", 2, Map.of()).tensor("fm/bias").data()[0] + 0.2f);
+      }
+    }
+    assertThat(moved[1] / moved[0]).isCloseTo(0.1, within(1e-3));
+  }
+
+  @Test
   void shouldRefuseToFreezeAMissingTensorOrATable() {
     try (Trainer t = new Trainer(model(), TrainerConfig.defaults().withBatchSize(3).withThreads(1))) {
       assertThatThrownBy(() -> t.freeze("mlp/0/w")).hasMessageContaining("mlp/0/w");

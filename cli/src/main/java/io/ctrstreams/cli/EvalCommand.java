@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ctr eval}: scores a Criteo/Avazu file with a .ctrm model through the serving scorer and
- * prints {@code auc=<x> logloss=<y> calibration=<z> rows=<n>}.
+ * prints the metrics without the model's calibration map ({@code sigmoid(logit)}), with it, and
+ * last {@code auc=<x> logloss=<y> calibration=<z> rows=<n>} of the pCTR the model serves (with
+ * the map). Calibration is mean pCTR / observed CTR; ece is the 10-bin expected calibration error.
  */
 @Command(
     name = "eval",
@@ -48,6 +50,7 @@ public final class EvalCommand extends ToolCommand {
     Scorer scorer = m.scorer();
     FeatureVector fv = m.spec().newFeatureVector();
     double[] p = new double[1024];
+    double[] praw = new double[1024];
     boolean[] y = new boolean[1024];
     int n = 0;
     try (RecordReader r = TrainingRun.openFile(format.toLowerCase(Locale.ROOT), data);
@@ -65,12 +68,15 @@ public final class EvalCommand extends ToolCommand {
       RawRecord rec = r.schema().newRecord();
       while (r.next(rec)) {
         Features.encode(m.encoder(), rec, fv);
-        float pc = scorer.score(fv, fv);
+        float z = scorer.scoreLogit(fv, fv);
+        float pc = m.calibration().apply(z);
         if (n == p.length) {
           p = Arrays.copyOf(p, n * 2);
+          praw = Arrays.copyOf(praw, n * 2);
           y = Arrays.copyOf(y, n * 2);
         }
         p[n] = pc;
+        praw[n] = Scorer.sigmoid(z);
         y[n] = rec.label > 0.5f;
         n++;
         if (w != null) {
@@ -83,7 +89,13 @@ public final class EvalCommand extends ToolCommand {
       throw new CtrModelException("no rows in " + data);
     }
     double[] ps = Arrays.copyOf(p, n);
+    double[] pr = Arrays.copyOf(praw, n);
     boolean[] ys = Arrays.copyOf(y, n);
+    out.printf(Locale.ROOT, "before map: logloss=%.4f calibration=%.4f ece=%.4f%n", BinaryMetrics.logloss(pr, ys),
+        BinaryMetrics.calibration(pr, ys), BinaryMetrics.expectedCalibrationError(pr, ys, 10));
+    out.printf(Locale.ROOT, "after map (%s): logloss=%.4f calibration=%.4f ece=%.4f%n", m.calibration(),
+        BinaryMetrics.logloss(ps, ys), BinaryMetrics.calibration(ps, ys),
+        BinaryMetrics.expectedCalibrationError(ps, ys, 10));
     out.printf(Locale.ROOT, "auc=%.4f logloss=%.4f calibration=%.4f rows=%d%n", BinaryMetrics.auc(ps, ys),
         BinaryMetrics.logloss(ps, ys), BinaryMetrics.calibration(ps, ys), n);
   }

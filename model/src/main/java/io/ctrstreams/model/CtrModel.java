@@ -46,13 +46,16 @@ public final class CtrModel {
   private final Map<String, Tensor> tensors;
   private final Map<String, List<String>> vocabularies;
   private final Map<String, String> metadata;
+  private final Calibration calibration;
   private final ModelGraph graph;
   private final FeatureEncoder encoder;
   private final Scorer referenceScorer;
   private final FastScorer scorer;
 
   private CtrModel(ModelSpec spec, String name, long version, Map<String, Tensor> tensors,
-      Map<String, List<String>> vocabularies, Map<String, String> metadata, CtrModel shareFrom) {
+      Map<String, List<String>> vocabularies, Map<String, String> metadata, Calibration calibration,
+      CtrModel shareFrom) {
+    this.calibration = calibration;
     this.spec = spec;
     this.name = name;
     this.version = version;
@@ -120,7 +123,7 @@ public final class CtrModel {
     }
     Map<String, String> meta = new LinkedHashMap<>(metadata == null ? Map.of() : metadata);
     return new CtrModel(spec, name, version, Collections.unmodifiableMap(ordered),
-        Collections.unmodifiableMap(vocabs), Collections.unmodifiableMap(meta), null);
+        Collections.unmodifiableMap(vocabs), Collections.unmodifiableMap(meta), Calibration.none(), null);
   }
 
   /** A model from the content of a {@code .ctrm} file; validates like {@link #create}. */
@@ -138,14 +141,16 @@ public final class CtrModel {
       }
       vocabs.put(e.getKey().substring(VOCAB_PREFIX.length()), e.getValue());
     }
-    return create(spec, file.modelName(), file.modelVersion(), t, vocabs, file.metadata());
+    return create(spec, file.modelName(), file.modelVersion(), t, vocabs, file.metadata())
+        .withCalibration(file.calibration());
   }
 
   /** The content of a {@code .ctrm} file for this model. */
   public ModelFile toFile() {
     Map<String, List<String>> tables = new LinkedHashMap<>();
     vocabularies.forEach((f, v) -> tables.put(VOCAB_PREFIX + f, v));
-    return new ModelFile(name, version, spec.toJson(), metadata, new ArrayList<>(tensors.values()), tables);
+    return new ModelFile(name, version, spec.toJson(), metadata, new ArrayList<>(tensors.values()), tables,
+        calibration);
   }
 
   /**
@@ -210,13 +215,30 @@ public final class CtrModel {
     if (newVersion < 0) {
       throw new CtrModelException("model version of " + name + " must be >= 0, found " + newVersion);
     }
-    return new CtrModel(spec, name, newVersion, tensors, vocabularies, metadata, this);
+    return new CtrModel(spec, name, newVersion, tensors, vocabularies, metadata, calibration, this);
+  }
+
+  /**
+   * A copy with calibration map {@code c} (what {@link Scorer#score} applies to the logit);
+   * shares tensors, layers and encoder.
+   */
+  public CtrModel withCalibration(Calibration c) {
+    if (c == null) {
+      throw new CtrModelException("calibration of model " + name + " must not be null (use Calibration.none())");
+    }
+    return new CtrModel(spec, name, version, tensors, vocabularies, metadata, c, this);
+  }
+
+  /** The logit-to-pCTR map; {@link Calibration#none()} (plain sigmoid) unless one was fitted. */
+  public Calibration calibration() {
+    return calibration;
   }
 
   /** A copy with other metadata; shares tensors, layers and encoder. */
   public CtrModel withMetadata(Map<String, String> newMetadata) {
     Map<String, String> meta = new LinkedHashMap<>(newMetadata == null ? Map.of() : newMetadata);
-    return new CtrModel(spec, name, version, tensors, vocabularies, Collections.unmodifiableMap(meta), this);
+    return new CtrModel(spec, name, version, tensors, vocabularies, Collections.unmodifiableMap(meta), calibration,
+        this);
   }
 
   public ModelSpec spec() {

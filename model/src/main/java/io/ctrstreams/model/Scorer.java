@@ -30,16 +30,20 @@ public interface Scorer {
    */
   void scoreLogitsBatch(FeatureVector context, FeatureVector[] candidates, int n, float[] out);
 
-  /** pCTR of one candidate: {@code sigmoid(scoreLogit(...))}. */
+  /**
+   * pCTR of one candidate: the model's {@link CtrModel#calibration() calibration map} of {@code
+   * scoreLogit(...)} ({@code sigmoid(logit)} for an uncalibrated model). Logits stay raw.
+   */
   default float score(FeatureVector context, FeatureVector candidate) {
-    return sigmoid(scoreLogit(context, candidate));
+    return model().calibration().apply(scoreLogit(context, candidate));
   }
 
-  /** pCTRs of {@code candidates[0 .. n)}: {@code out[i] = sigmoid(logit_i)}. */
+  /** pCTRs of {@code candidates[0 .. n)}: {@code out[i]} = the calibration map of logit i (see {@link #score}). */
   default void scoreBatch(FeatureVector context, FeatureVector[] candidates, int n, float[] out) {
     scoreLogitsBatch(context, candidates, n, out);
+    Calibration c = model().calibration();
     for (int i = 0; i < n; i++) {
-      out[i] = sigmoid(out[i]);
+      out[i] = c.apply(out[i]);
     }
   }
 

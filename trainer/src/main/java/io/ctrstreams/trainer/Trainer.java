@@ -53,6 +53,7 @@ public final class Trainer implements AutoCloseable {
   private final float[] dLogit;
   private final double[] sliceLoss;
   private final Sparse[] sparse;
+  private final java.util.Set<String> frozen = new java.util.HashSet<>();
   private long step;
 
   /** Lookup-table update scratch: row -> slot of the batch's summed gradient. */
@@ -122,6 +123,23 @@ public final class Trainer implements AutoCloseable {
 
   public TrainerConfig config() {
     return cfg;
+  }
+
+  /**
+   * Keeps dense tensor {@code name} at its current values: no update, no decay. The pure FM
+   * baseline is a DeepFM without MLP whose output weights over the embeddings are frozen at zero.
+   *
+   * @throws TrainerException if the model has no such tensor, or it is a lookup table
+   */
+  public void freeze(String name) {
+    ParamStore.Param p = ps.get(name);
+    if (p == null) {
+      throw new TrainerException("cannot freeze " + name + ": model " + ps.spec().name() + " has no such tensor");
+    }
+    if (p.sparse) {
+      throw new TrainerException("cannot freeze lookup table " + name + ": only dense tensors can be frozen");
+    }
+    frozen.add(name);
   }
 
   /** Optimizer steps taken. */
@@ -272,7 +290,7 @@ public final class Trainer implements AutoCloseable {
   private void applyDense() {
     double lr = adamRate();
     for (ParamStore.Param p : ps.params()) {
-      if (p.sparse) {
+      if (p.sparse || frozen.contains(p.name)) {
         continue;
       }
       float[] g = replicas[0].grads[p.index];
@@ -289,7 +307,8 @@ public final class Trainer implements AutoCloseable {
   /** Adam's bias-corrected step size for the next step. */
   private double adamRate() {
     double t = step + 1;
-    return cfg.learningRate() * Math.sqrt(1 - Math.pow(ADAM_B2, t)) / (1 - Math.pow(ADAM_B1, t));
+    return cfg.learningRate() * cfg.learningRateFactor(step) * Math.sqrt(1 - Math.pow(ADAM_B2, t))
+        / (1 - Math.pow(ADAM_B1, t));
   }
 
   /** One Adam update of dense parameter {@code p} with gradient {@code g[off .. off + size)}. */
@@ -328,7 +347,7 @@ public final class Trainer implements AutoCloseable {
   }
 
   private void applySparse(int n) {
-    float lr = (float) cfg.embeddingLearningRate();
+    float lr = (float) (cfg.embeddingLearningRate() * cfg.learningRateFactor(step));
     float l2 = (float) cfg.embeddingL2();
     for (Sparse s : sparse) {
       ParamStore.Param p = s.p;
@@ -440,7 +459,7 @@ public final class Trainer implements AutoCloseable {
    */
   public void applyGradient(float[] flat, Update update) {
     double lr = adamRate();
-    float elr = (float) cfg.embeddingLearningRate();
+    float elr = (float) (cfg.embeddingLearningRate() * cfg.learningRateFactor(step));
     float el2 = (float) cfg.embeddingL2();
     int off = 0;
     for (ParamStore.Param p : ps.params()) {
@@ -464,8 +483,10 @@ public final class Trainer implements AutoCloseable {
             adagradRow(p, row, flat, o, elr, el2);
           }
         }
+      } else if (frozen.contains(p.name)) {
+        // kept as is
       } else if (update == Update.SGD) {
-        float slr = (float) cfg.learningRate();
+        float slr = (float) (cfg.learningRate() * cfg.learningRateFactor(step));
         float decay = p.decays() ? (float) cfg.l2() : 0f;
         for (int i = 0; i < p.w.length; i++) {
           p.w[i] -= slr * (flat[off + i] + decay * p.w[i]);

@@ -17,6 +17,10 @@ package io.ctrstreams.trainer;
  * @param seed initialization and shuffling seed
  * @param gemm the {@link io.ctrstreams.model.internal.MatMul} provider: "nd4j" ({@link Nd4jMatMul},
  *     default: measured faster) or "java" (the JVM kernels of {@code MatMuls.get()})
+ * @param warmupSteps learning-rate warm-up: both learning rates scale linearly from {@code
+ *     1/warmupSteps} to 1 over the first {@code warmupSteps} steps (0 = none)
+ * @param decaySteps after warm-up, both learning rates scale by {@code 1/sqrt(1 + t/decaySteps)}
+ *     with t the steps since warm-up (0 = constant)
  */
 public record TrainerConfig(
     int batchSize,
@@ -28,7 +32,16 @@ public record TrainerConfig(
     double temperature,
     int threads,
     long seed,
-    String gemm) {
+    String gemm,
+    int warmupSteps,
+    long decaySteps) {
+
+  /** No learning-rate schedule. */
+  public TrainerConfig(int batchSize, double learningRate, double embeddingLearningRate, double l2,
+      double embeddingL2, double labelWeight, double temperature, int threads, long seed, String gemm) {
+    this(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed,
+        gemm, 0, 0);
+  }
 
   /** Validates every value, naming the offending one. */
   public TrainerConfig {
@@ -50,6 +63,12 @@ public record TrainerConfig(
     if (threads < 1 || threads > 64) {
       throw new TrainerException("trainer threads must be in [1, 64], found " + threads);
     }
+    if (warmupSteps < 0) {
+      throw new TrainerException("warm-up steps must be >= 0, found " + warmupSteps);
+    }
+    if (decaySteps < 0) {
+      throw new TrainerException("decay steps must be >= 0, found " + decaySteps);
+    }
     if (!"nd4j".equals(gemm) && !"java".equals(gemm)) {
       throw new TrainerException("gemm backend must be nd4j or java, found " + gemm);
     }
@@ -61,30 +80,46 @@ public record TrainerConfig(
   }
 
   public TrainerConfig withBatchSize(int b) {
-    return new TrainerConfig(b, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm);
+    return new TrainerConfig(b, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
   }
 
   public TrainerConfig withLearningRates(double dense, double embedding) {
-    return new TrainerConfig(batchSize, dense, embedding, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm);
+    return new TrainerConfig(batchSize, dense, embedding, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
   }
 
   public TrainerConfig withL2(double dense, double embedding) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, dense, embedding, labelWeight, temperature, threads, seed, gemm);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, dense, embedding, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
   }
 
   public TrainerConfig withDistillation(double labelWeight, double temperature) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
   }
 
   public TrainerConfig withThreads(int t) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, t, seed, gemm);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, t, seed, gemm, warmupSteps, decaySteps);
   }
 
   public TrainerConfig withSeed(long s) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, s, gemm);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, s, gemm, warmupSteps, decaySteps);
+  }
+
+  public TrainerConfig withSchedule(int warmup, long decay) {
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmup, decay);
+  }
+
+  /** The factor both learning rates are scaled by at 0-based step {@code step}. */
+  public double learningRateFactor(long step) {
+    double f = 1;
+    if (warmupSteps > 0 && step < warmupSteps) {
+      f = (step + 1) / (double) warmupSteps;
+    }
+    if (decaySteps > 0 && step >= warmupSteps) {
+      f /= Math.sqrt(1 + (step - warmupSteps) / (double) decaySteps);
+    }
+    return f;
   }
 
   public TrainerConfig withGemm(String g) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, g);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, g, warmupSteps, decaySteps);
   }
 }

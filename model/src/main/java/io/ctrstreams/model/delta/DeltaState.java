@@ -109,7 +109,7 @@ public final class DeltaState {
       throw new CtrModelException("template has " + ts.size() + " tensors, the delta state " + names.length);
     }
     return new ModelFile(template.modelName(), template.modelVersion(), template.specJson(), template.metadata(), ts,
-        template.stringTables());
+        template.stringTables(), template.calibration());
   }
 
   /** The hash of the current values. */

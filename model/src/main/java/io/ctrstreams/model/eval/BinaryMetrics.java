@@ -134,6 +134,35 @@ public final class BinaryMetrics {
     return pos == 0 ? Double.NaN : sp / pos;
   }
 
+  /**
+   * Expected calibration error (Naeini et al. 2015; Guo et al. 2017): rows grouped into {@code
+   * bins} equal-width pCTR bins on [0, 1], {@code sum_b (n_b / n) |mean p_b - observed rate_b|}.
+   * NaN without rows.
+   */
+  public static double expectedCalibrationError(double[] p, boolean[] labels, int bins) {
+    checkLengths(p.length, labels.length);
+    if (bins < 1) {
+      throw new IllegalArgumentException("bins must be >= 1, found " + bins);
+    }
+    if (p.length == 0) {
+      return Double.NaN;
+    }
+    double[] sp = new double[bins];
+    double[] sy = new double[bins];
+    long[] cnt = new long[bins];
+    for (int i = 0; i < p.length; i++) {
+      int b = Math.min(bins - 1, Math.max(0, (int) (p[i] * bins)));
+      sp[b] += p[i];
+      sy[b] += labels[i] ? 1 : 0;
+      cnt[b]++;
+    }
+    double e = 0;
+    for (int b = 0; b < bins; b++) {
+      e += Math.abs(sp[b] - sy[b]);
+    }
+    return e / p.length;
+  }
+
   /** Mean prediction divided by mean target; NaN when the targets sum to 0; first n entries. */
   public static double calibration(float[] p, float[] y, int n) {
     checkN(p.length, y.length, n);

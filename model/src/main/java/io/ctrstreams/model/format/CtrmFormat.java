@@ -24,7 +24,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * a CRC32C per record, a SHA-256 footer, distinct exceptions for truncated, corrupt and
  * unsupported-version input, and every size validated before anything is allocated.
  *
- * <h2>Layout of format version 1</h2>
+ * <h2>Layout of format versions 1 and 2</h2>
+ *
+ * <p>Version 2 adds the CALIBRATION record after the tensors; everything else is version 1. The
+ * writer writes version 2 only for a model with a calibration map, so uncalibrated models keep
+ * their version 1 bytes (older readers load them, SHA-256 identities do not change).
  *
  * <p>All integers and floats are <b>little-endian</b> (the byte order of every platform we run
  * on, so float payloads decode with a bulk copy). {@code i32}/{@code i64} are two's complement,
@@ -35,7 +39,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * HEADER
  *   4 bytes   magic "CTRM" (0x43 0x54 0x52 0x4D)
  *   string    format name "io.ctrstreams.ctrm"
- *   i32       format version (1)
+ *   i32       format version (1 or 2)
  *   string    model name (non-empty)
  *   i64       model version (&gt;= 0)
  *   string    spec JSON (opaque here)
@@ -56,6 +60,12 @@ import java.util.concurrent.ThreadLocalRandom;
  *             (INT8_ROW_SCALED) for N elements
  *   P bytes   payload: N float32; N binary16; or shape[0] float32 row scales then N int8
  *   u32       CRC32C of this record (from its name length to the end of the payload)
+ * CALIBRATION, version 2 only (exactly one record)
+ *   u8        kind: 0 NONE, 1 PLATT, 2 ISOTONIC ({@link io.ctrstreams.model.Calibration})
+ *   PLATT:    f64 a (&gt; 0), f64 b: pCTR = sigmoid(a * logit + b)
+ *   ISOTONIC: i32 K (1 ≤ K ≤ 65536), K × f64 knot logits (increasing), K × f64 knot
+ *             probabilities (non-decreasing, in [0, 1])
+ *   u32       CRC32C of this record (from the kind on)
  * FOOTER
  *   32 bytes  SHA-256 of every byte before the footer
  *   4 bytes   footer magic "MRTC" (0x4D 0x52 0x54 0x43)
@@ -75,7 +85,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class CtrmFormat {
   /** The format version this code writes. */
-  public static final int CURRENT_VERSION = 1;
+  public static final int CURRENT_VERSION = 2;
 
   /** The oldest format version this code reads. */
   public static final int MIN_SUPPORTED_VERSION = 1;

@@ -1,5 +1,6 @@
 package io.ctrstreams.model.format;
 
+import io.ctrstreams.model.Calibration;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.Tensor;
 import java.nio.ByteBuffer;
@@ -136,6 +137,8 @@ final class CtrmReader {
       }
     }
 
+    Calibration calibration = version >= 2 ? readCalibration() : Calibration.none();
+
     long footerAt = pos();
     need(CtrmFormat.FOOTER_LENGTH, "footer");
     byte[] storedSha = new byte[32];
@@ -167,11 +170,62 @@ final class CtrmReader {
           CtrmFormat.sha256Hex(in.duplicate().position(0)), metadata, sizes, tensorInfos);
     }
     try {
-      return new ModelFile(modelName, modelVersion, spec, metadata, tensors, tables);
+      return new ModelFile(modelName, modelVersion, spec, metadata, tensors, tables, calibration);
     } catch (CtrModelException e) {
       // e.g. an empty model name or a negative version: structurally valid, semantically not
       throw new CorruptModelException("invalid model content: " + e.getMessage(), 0, e);
     }
+  }
+
+  private Calibration readCalibration() {
+    long start = pos();
+    need(1, "calibration kind");
+    int code = in.get() & 0xff;
+    Calibration.Kind kind = Calibration.Kind.fromCode(code);
+    if (kind == null) {
+      throw new CorruptModelException("unknown calibration kind code " + code, start);
+    }
+    Calibration c;
+    try {
+      switch (kind) {
+        case PLATT -> {
+          need(16, "Platt calibration parameters");
+          double a = in.getDouble();
+          double b = in.getDouble();
+          checkCrc(start, "calibration");
+          c = Calibration.platt(a, b);
+        }
+        case ISOTONIC -> {
+          long at = pos();
+          int n = readInt("isotonic knot count");
+          if (n < 1 || n > Calibration.MAX_KNOTS) {
+            throw new CorruptModelException("isotonic knot count must be in [1, " + Calibration.MAX_KNOTS + "], found "
+                + n, at);
+          }
+          need(16L * n, "isotonic knots");
+          double[] x = new double[n];
+          double[] y = new double[n];
+          for (int i = 0; i < n; i++) {
+            x[i] = in.getDouble();
+          }
+          for (int i = 0; i < n; i++) {
+            y[i] = in.getDouble();
+          }
+          checkCrc(start, "calibration");
+          c = Calibration.isotonic(x, y);
+        }
+        default -> {
+          checkCrc(start, "calibration");
+          c = Calibration.none();
+        }
+      }
+    } catch (CtrModelException e) {
+      if (e instanceof ModelFormatException) {
+        throw e;
+      }
+      throw new CorruptModelException("invalid calibration: " + e.getMessage(), start, e);
+    }
+    return c;
   }
 
   private Tensor readTensor(int index) {

@@ -1,5 +1,6 @@
 package io.ctrstreams.model.format;
 
+import io.ctrstreams.model.Calibration;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.Tensor;
 import java.io.IOException;
@@ -45,7 +46,10 @@ final class CtrmWriter {
     startRecord();
     bb.put(CtrmFormat.MAGIC);
     putString(CtrmFormat.FORMAT_NAME, "format name");
-    bb.putInt(CtrmFormat.CURRENT_VERSION);
+    // version 1 layout unless there is a calibration map: uncalibrated models stay readable by
+    // older readers and keep their bytes (and SHA-256 identity)
+    boolean calibrated = file.calibration().kind() != Calibration.Kind.NONE;
+    bb.putInt(calibrated ? CtrmFormat.CURRENT_VERSION : 1);
     putString(model, "model name");
     ensure(8);
     bb.putLong(file.modelVersion());
@@ -86,6 +90,10 @@ final class CtrmWriter {
       writeTensor(t);
     }
 
+    if (calibrated) {
+      writeCalibration(file.calibration());
+    }
+
     // footer: the digest covers every byte before it, the footer magic is outside
     flush();
     ensure(CtrmFormat.FOOTER_LENGTH);
@@ -94,6 +102,31 @@ final class CtrmWriter {
     out.write(buf, 0, bb.position());
     bb.clear();
     out.flush();
+  }
+
+  private void writeCalibration(Calibration c) throws IOException {
+    startRecord();
+    ensure(1);
+    bb.put((byte) c.kind().code());
+    if (c.kind() == Calibration.Kind.PLATT) {
+      ensure(16);
+      bb.putDouble(c.a());
+      bb.putDouble(c.b());
+    } else if (c.kind() == Calibration.Kind.ISOTONIC) {
+      double[] x = c.knotLogits();
+      double[] y = c.knotProbabilities();
+      ensure(4);
+      bb.putInt(x.length);
+      for (double v : x) {
+        ensure(8);
+        bb.putDouble(v);
+      }
+      for (double v : y) {
+        ensure(8);
+        bb.putDouble(v);
+      }
+    }
+    endRecord();
   }
 
   private void writeTensor(Tensor t) throws IOException {

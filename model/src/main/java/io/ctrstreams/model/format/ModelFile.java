@@ -1,5 +1,6 @@
 package io.ctrstreams.model.format;
 
+import io.ctrstreams.model.Calibration;
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.model.Tensor;
 import java.util.Arrays;
@@ -24,6 +25,8 @@ import java.util.Set;
  * @param metadata string metadata, insertion-ordered
  * @param tensors tensors with unique names, in file order
  * @param stringTables named lists of strings, insertion-ordered
+ * @param calibration the logit-to-pCTR map (format version 2; {@link Calibration#none()} for
+ *     version 1 files)
  */
 public record ModelFile(
     String modelName,
@@ -31,10 +34,25 @@ public record ModelFile(
     String specJson,
     Map<String, String> metadata,
     List<Tensor> tensors,
-    Map<String, List<String>> stringTables) {
+    Map<String, List<String>> stringTables,
+    Calibration calibration) {
+
+  /** Without a calibration map ({@link Calibration#none()}). */
+  public ModelFile(String modelName, long modelVersion, String specJson, Map<String, String> metadata,
+      List<Tensor> tensors, Map<String, List<String>> stringTables) {
+    this(modelName, modelVersion, specJson, metadata, tensors, stringTables, Calibration.none());
+  }
+
+  /** This file with calibration map {@code c}. */
+  public ModelFile withCalibration(Calibration c) {
+    return new ModelFile(modelName, modelVersion, specJson, metadata, tensors, stringTables, c);
+  }
 
   /** Validates and makes defensive, unmodifiable copies. */
   public ModelFile {
+    if (calibration == null) {
+      calibration = Calibration.none();
+    }
     if (modelName == null || modelName.isEmpty()) {
       throw new CtrModelException("model name must be non-empty, found " + (modelName == null ? "null" : "\"\""));
     }
@@ -70,7 +88,7 @@ public record ModelFile(
   }
 
   /**
-   * Whether {@code other} has the same content: name, version, spec, metadata and string tables
+   * Whether {@code other} has the same content: name, version, spec, metadata, calibration and string tables
    * equal (in the same order), and tensors with the same names, shapes and bit-identical values
    * in the same order. ({@link #equals} compares tensors by identity, as {@link Tensor} does.)
    */
@@ -81,6 +99,7 @@ public record ModelFile(
         || !specJson.equals(other.specJson)
         || !List.copyOf(metadata.entrySet()).equals(List.copyOf(other.metadata.entrySet()))
         || !List.copyOf(stringTables.entrySet()).equals(List.copyOf(other.stringTables.entrySet()))
+        || !calibration.equals(other.calibration)
         || tensors.size() != other.tensors.size()) {
       return false;
     }

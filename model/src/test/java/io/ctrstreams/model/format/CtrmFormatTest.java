@@ -119,7 +119,7 @@ class CtrmFormatTest {
           assertThat(e.offset()).isEqualTo(CtrmTestFiles.VERSION_OFFSET);
         })
         .hasMessageContaining("version 7 (too new)")
-        .hasMessageContaining("supports versions 1 to 1");
+        .hasMessageContaining("supports versions 1 to 2");
   }
 
   @Test

@@ -11,12 +11,22 @@ import io.ctrstreams.recompressor.RecompressorException;
  * @param maxCalibrationShift largest allowed |calibration(candidate) - calibration(full)|, where
  *     calibration is mean prediction / positive rate; default off
  * @param maxMeanAbsLogitDiff largest allowed mean |logit difference| between the two; default off
+ * @param maxCalibrationError largest allowed |calibration - 1| of the candidate's served pCTR (its
+ *     logits through its own calibration map) on the holdout; default off
  */
 public record GateThresholds(
-    double maxAucDrop, double maxLoglossRise, double maxCalibrationShift, double maxMeanAbsLogitDiff) {
+    double maxAucDrop, double maxLoglossRise, double maxCalibrationShift, double maxMeanAbsLogitDiff,
+    double maxCalibrationError) {
+
+  /** Without the calibration-error check. */
+  public GateThresholds(double maxAucDrop, double maxLoglossRise, double maxCalibrationShift,
+      double maxMeanAbsLogitDiff) {
+    this(maxAucDrop, maxLoglossRise, maxCalibrationShift, maxMeanAbsLogitDiff, Double.POSITIVE_INFINITY);
+  }
 
   /** Validates: every limit is >= 0 (infinity allowed). */
   public GateThresholds {
+    check("max calibration error", maxCalibrationError);
     check("max AUC drop", maxAucDrop);
     check("max logloss rise", maxLoglossRise);
     check("max calibration shift", maxCalibrationShift);

@@ -70,11 +70,24 @@ public final class QualityGate {
     int n = holdout.size();
     if (n >= holdoutMinRows) {
       GateReport r = evaluate(probabilities(full, holdout), probabilities(candidate, holdout), labels, n);
-      String s = String.format(Locale.ROOT, "holdout n=%d auc %.4f->%.4f logloss %.4f->%.4f |dlogit| %.4f%s",
-          n, r.aucFull(), r.aucCandidate(), r.loglossFull(), r.loglossCandidate(), r.meanAbsLogitDiff(),
-          r.passed() ? (r.aucUndefined() ? " (one class: accepted without AUC)" : "")
-              : " FAILED: " + String.join("; ", r.failures()));
-      return new Verdict(r.passed(), s, r.loglossCandidate(), r.aucUndefined());
+      // AUC, logloss and the shift compare the raw logits (sigmoid) of both models; the served
+      // pCTR of the candidate goes through its calibration map, checked against the observed rate
+      double served = servedCalibration(candidate, holdout, labels, n);
+      List<String> failures = new ArrayList<>(r.failures());
+      // checked for a candidate that carries a map (the production pipeline refits one on this
+      // holdout whenever it has both classes); NaN (no positives) is not judged
+      boolean mapped = candidate.calibration().kind() != io.ctrstreams.model.Calibration.Kind.NONE;
+      if (mapped && Math.abs(served - 1) > thresholds.maxCalibrationError()) {
+        failures.add(String.format(Locale.ROOT, "calibration of the served pCTR %.4f is off 1 by more than max calibration"
+            + " error %.4f (map %s)", served, thresholds.maxCalibrationError(), candidate.calibration()));
+      }
+      boolean passed = failures.isEmpty();
+      String s = String.format(Locale.ROOT, "holdout n=%d auc %.4f->%.4f logloss %.4f->%.4f served calibration %.4f"
+          + " |dlogit| %.4f%s",
+          n, r.aucFull(), r.aucCandidate(), r.loglossFull(), r.loglossCandidate(), served, r.meanAbsLogitDiff(),
+          passed ? (r.aucUndefined() ? " (one class: accepted without AUC)" : "")
+              : " FAILED: " + String.join("; ", failures));
+      return new Verdict(passed, s, r.loglossCandidate(), r.aucUndefined());
     }
     if (requireHoldout) {
       return new Verdict(false, "holdout has " + n + " rows, gate.require.holdout needs " + holdoutMinRows, Double.NaN);
@@ -98,7 +111,20 @@ public final class QualityGate {
     return new Verdict(ok, s, Double.NaN);
   }
 
-  /** pCTR of each raw row. */
+  /**
+   * Mean served pCTR (the model's logits through its calibration map) over the observed rate of
+   * the first n rows; NaN without positives (then not checked, as AUC with one class).
+   */
+  public static double servedCalibration(CtrModel model, List<Map<String, Object>> rows, float[] labels, int n) {
+    float[] z = logits(model, rows);
+    float[] p = new float[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = model.calibration().apply(z[i]);
+    }
+    return BinaryMetrics.calibration(p, labels, n);
+  }
+
+  /** sigmoid(logit) of each raw row (the raw pCTR, without the model's calibration map). */
   public static float[] probabilities(CtrModel model, List<Map<String, Object>> rows) {
     float[] out = logits(model, rows);
     for (int i = 0; i < out.length; i++) {

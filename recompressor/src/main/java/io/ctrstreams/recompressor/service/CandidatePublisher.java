@@ -40,7 +40,8 @@ final class CandidatePublisher implements AutoCloseable {
   byte[] encode(CtrModel candidate, long fullVersion) {
     ModelFile f = candidate.toFile();
     return CtrmFormat.toBytes(
-        new ModelFile(modelName, fullVersion, f.specJson(), f.metadata(), f.tensors(), f.stringTables()));
+        new ModelFile(modelName, fullVersion, f.specJson(), f.metadata(), f.tensors(), f.stringTables(),
+            f.calibration()));
   }
 
   /**

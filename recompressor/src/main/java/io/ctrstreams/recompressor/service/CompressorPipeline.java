@@ -139,7 +139,28 @@ public final class CompressorPipeline implements CompressionPipeline {
       student = d.model();
       meta.put("distillation-kept", Boolean.toString(d.kept()));
     }
-    return student.withMetadata(meta);
+    student = student.withMetadata(meta);
+    return student.withCalibration(refitCalibration(student, data));
+  }
+
+  /**
+   * The student's Platt map fitted on the labelled holdout (issue 19): compression and
+   * distillation move the logits' level, so the map trained with the full model does not carry
+   * over. Without labelled rows of both classes the map is none (plain sigmoid).
+   */
+  static io.ctrstreams.model.Calibration refitCalibration(CtrModel student, CompressionData data) {
+    List<Map<String, Object>> rows = data.holdout();
+    if (rows == null || rows.isEmpty()) {
+      return io.ctrstreams.model.Calibration.none();
+    }
+    float[] z = io.ctrstreams.recompressor.gate.QualityGate.logits(student, rows);
+    double[] zd = new double[z.length];
+    boolean[] y = new boolean[z.length];
+    for (int i = 0; i < z.length; i++) {
+      zd[i] = z[i];
+      y[i] = data.holdoutLabels()[i] > 0.5f;
+    }
+    return io.ctrstreams.model.Calibration.fitPlatt(zd, y);
   }
 
   /** Encodes raw rows with the full model's encoder (labels unknown: NaN). */

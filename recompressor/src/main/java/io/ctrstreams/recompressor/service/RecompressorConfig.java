@@ -46,6 +46,8 @@ public final class RecompressorConfig extends ServiceConfig {
   public static final String GATE_MAX_CALIBRATION_SHIFT_CONFIG = "gate.max.calibration.shift";
   /** Gate: fidelity. */
   public static final String GATE_MAX_LOGIT_DIFF_CONFIG = "gate.max.mean.abs.logit.diff";
+  /** Gate: |calibration - 1| of the candidate's served (calibrated) pCTR. */
+  public static final String GATE_MAX_CALIBRATION_ERROR_CONFIG = "gate.max.calibration.error";
   /** Age trigger. */
   public static final String TRIGGER_MAX_AGE_MS_CONFIG = "trigger.max.age.ms";
   /** Drift trigger. */
@@ -110,6 +112,8 @@ public final class RecompressorConfig extends ServiceConfig {
           "Largest accepted |calibration(candidate) - calibration(full)| on the holdout.")
       .define(GATE_MAX_LOGIT_DIFF_CONFIG, Type.DOUBLE, 0.25, Range.between(0.0, 100.0), Importance.MEDIUM,
           "Largest accepted mean |logit(full) - logit(candidate)|.")
+      .define(GATE_MAX_CALIBRATION_ERROR_CONFIG, Type.DOUBLE, 0.02, Range.between(0.0, 10.0), Importance.MEDIUM,
+          "Largest accepted |mean pCTR / observed CTR - 1| of the candidate's served pCTR (through the calibration map refitted on the holdout) on the holdout; not checked without positives.")
       .group("Triggers")
       .define(TRIGGER_MAX_AGE_MS_CONFIG, Type.LONG, 0L, Range.between(0L, MONTH_MS), Importance.LOW,
           "Recompress the latest full model with fresh calibration data when the last publish is older than this; 0 = off.")
@@ -200,7 +204,8 @@ public final class RecompressorConfig extends ServiceConfig {
   /** The quality gate of the gate.* settings and holdout.min.rows. */
   public QualityGate qualityGate() {
     return new QualityGate(new GateThresholds(getDouble(GATE_MAX_AUC_DROP_CONFIG), getDouble(GATE_MAX_LOGLOSS_RISE_CONFIG),
-        getDouble(GATE_MAX_CALIBRATION_SHIFT_CONFIG), getDouble(GATE_MAX_LOGIT_DIFF_CONFIG)),
+        getDouble(GATE_MAX_CALIBRATION_SHIFT_CONFIG), getDouble(GATE_MAX_LOGIT_DIFF_CONFIG),
+        getDouble(GATE_MAX_CALIBRATION_ERROR_CONFIG)),
         getInt(HOLDOUT_MIN_ROWS_CONFIG), getBoolean(GATE_REQUIRE_HOLDOUT_CONFIG));
   }
 

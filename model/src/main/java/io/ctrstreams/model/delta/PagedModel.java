@@ -243,7 +243,7 @@ public final class PagedModel {
     return t < 0 ? null : paged[t];
   }
 
-  /** A copy of the current weights as a model (same name, version and metadata as the keyframe). */
+  /** A copy of the current weights as a model (same name, version, metadata and calibration as the keyframe). */
   public CtrModel materialize() {
     Map<String, Tensor> m = new LinkedHashMap<>();
     for (int t = 0; t < names.length; t++) {
@@ -251,7 +251,7 @@ public final class PagedModel {
           : new Tensor(names[t], shapes[t], dense[t].data().clone()));
     }
     return CtrModel.create(keyframe.spec(), keyframe.name(), keyframe.version(), m, keyframe.vocabularies(),
-        keyframe.metadata());
+        keyframe.metadata()).withCalibration(keyframe.calibration());
   }
 
   @Override

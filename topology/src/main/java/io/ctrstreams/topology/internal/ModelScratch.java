@@ -1,5 +1,6 @@
 package io.ctrstreams.topology.internal;
 
+import io.ctrstreams.model.Calibration;
 import io.ctrstreams.model.FeatureEncoder;
 import io.ctrstreams.model.Scorer;
 import io.ctrstreams.serving.ServedModel;
@@ -9,7 +10,7 @@ import io.ctrstreams.topology.ImpressionFeatures;
  * One thread's features and output buffers for one served model: built once per model (or delta)
  * a thread scores with, reused for every impression, so scoring allocates nothing per record.
  * Shared by the topology's scoring processor and {@code ctr serve}, so both score exactly alike
- * (pctr = {@link Scorer#sigmoid} of the batch's logits). Not thread-safe.
+ * (pctr = the model's calibration map of the batch's logits). Not thread-safe.
  */
 public final class ModelScratch {
   /** The model these buffers belong to. */
@@ -22,6 +23,7 @@ public final class ModelScratch {
   public final float[] pctr;
   /** Logit of each candidate of the last {@link #score}. */
   public final float[] logit;
+  private final Calibration calibration;
   /** The live encoder {@link #sameEncoding} was checked against (shadow only). */
   private FeatureEncoder checkedAgainst;
   private boolean sameEncoding;
@@ -33,14 +35,18 @@ public final class ModelScratch {
     this.features = new ImpressionFeatures(served.model().encoder(), maxCandidates);
     this.pctr = new float[maxCandidates];
     this.logit = new float[maxCandidates];
+    this.calibration = served.model().calibration();
   }
 
-  /** Scores candidates [0, n) of {@code f}; fills logit[0..n) and pctr[0..n). */
+  /**
+   * Scores candidates [0, n) of {@code f}; fills logit[0..n) and pctr[0..n), the pCTR being the
+   * model's calibration map of the logit, exactly what {@link Scorer#scoreBatch} returns.
+   */
   public void score(ImpressionFeatures f, int n) {
-    // logits once; pctr = Scorer.sigmoid(logit) is exactly what scoreBatch returns
     scorer.scoreLogitsBatch(f.context(), f.candidates(), n, logit);
+    Calibration c = calibration;
     for (int i = 0; i < n; i++) {
-      pctr[i] = Scorer.sigmoid(logit[i]);
+      pctr[i] = c.apply(logit[i]);
     }
   }
 

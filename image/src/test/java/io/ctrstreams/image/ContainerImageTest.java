@@ -410,22 +410,26 @@ class ContainerImageTest {
     Process demo = start(root, tmp, withEntrypoint("demo", "--port=0", "--metrics-port=0", "--duration=30m",
         "--snapshot-interval=10s", "--events"));
     StringBuffer out = new StringBuffer();
+    java.util.regex.Pattern swapped = java.util.regex.Pattern.compile("\\| swaps [1-9]");
+    // counted down by the first status line with a swap, or when the demo's output ends
+    java.util.concurrent.CountDownLatch swapOrExit = new java.util.concurrent.CountDownLatch(1);
     Thread reader = new Thread(() -> {
       try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream(),
           StandardCharsets.UTF_8))) {
         for (String line; (line = lines.readLine()) != null; ) {
           out.append(line).append('\n');
+          if (swapped.matcher(line).find()) {
+            swapOrExit.countDown();
+          }
         }
       } catch (IOException e) {
         out.append("read failed: ").append(e).append('\n');
+      } finally {
+        swapOrExit.countDown();
       }
     });
     reader.start();
-    java.util.regex.Pattern swapped = java.util.regex.Pattern.compile("\\| swaps [1-9]");
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
-    while (!swapped.matcher(out).find() && demo.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
+    swapOrExit.await(15, TimeUnit.MINUTES);
     assertThat(demo.isAlive()).as("the demo runs until stopped:\n" + out).isTrue();
     if (!swapped.matcher(out).find()) {
       demo.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -5,7 +5,6 @@ import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.Tensor;
 import io.ctrstreams.model.delta.ModelDelta;
 import io.ctrstreams.model.delta.TensorDelta;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -93,11 +92,7 @@ public final class DeltaProjector {
         return Result.unprojectable(n);
       }
     }
-    return new Result(List.copyOf(mergeOrder(out)), null);
-  }
-
-  private static List<TensorDelta> mergeOrder(TreeMap<String, TensorDelta> m) {
-    return new ArrayList<>(m.values());
+    return new Result(List.copyOf(out.values()), null);
   }
 
   /** {@code Dt[r] = De[r] P^+} for every changed row; {@code pinv} is [d, k]. */

@@ -210,14 +210,4 @@ public final class ServeConfig extends ServiceConfig {
   public boolean logBlockWhenFull() {
     return getBoolean(LOG_BLOCK_WHEN_FULL_CONFIG);
   }
-
-  /** Whether the served models follow their delta chains (models topic only). */
-  public boolean deltaEnabled() {
-    return getBoolean(DELTA_ENABLED_CONFIG);
-  }
-
-  /** Topic of the delta chains. */
-  public String deltasTopic() {
-    return getString(DELTAS_TOPIC_CONFIG);
-  }
 }

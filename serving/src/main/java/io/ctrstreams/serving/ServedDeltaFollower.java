@@ -4,7 +4,6 @@ import io.ctrstreams.model.delta.DeltaApplier.Outcome;
 import io.ctrstreams.model.delta.ModelDelta;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +41,6 @@ public final class ServedDeltaFollower implements RegistryListener, AutoCloseabl
   private final TopicPartition deltas;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final ServiceThread worker = new ServiceThread();
-  private final Map<Outcome, AtomicLong> outcomes = new EnumMap<>(Outcome.class);
   private final AtomicLong resyncs = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   /** Chain start to seek to before the next poll, or -1; set on swaps (any thread). */
@@ -66,9 +64,6 @@ public final class ServedDeltaFollower implements RegistryListener, AutoCloseabl
         "ctr-served-deltas-" + registry.name()));
     c.put("max.partition.fetch.bytes", 16 << 20);
     this.consumer = new KafkaConsumer<>(c);
-    for (Outcome o : Outcome.values()) {
-      outcomes.put(o, new AtomicLong());
-    }
   }
 
   /** Starts following on thread {@code ctr-served-deltas-<model>}; seeks to the served version's chain if any. */
@@ -142,7 +137,6 @@ public final class ServedDeltaFollower implements RegistryListener, AutoCloseabl
     if (o == null) {
       return true; // pinned
     }
-    outcomes.get(o).incrementAndGet();
     return o == Outcome.APPLIED || !o.needsResync() || o == Outcome.UNKNOWN_BASE || fault(o, r.offset());
   }
 
@@ -164,9 +158,9 @@ public final class ServedDeltaFollower implements RegistryListener, AutoCloseabl
     return false;
   }
 
-  /** Deltas with outcome {@code o} as applied by the registry through this follower. */
+  /** Deltas with outcome {@code o}: the registry's count, plus records that did not decode (malformed). */
   public long count(Outcome o) {
-    return o == Outcome.MALFORMED ? outcomes.get(o).get() + malformed.get() : outcomes.get(o).get();
+    return registry.deltaCount(o) + (o == Outcome.MALFORMED ? malformed.get() : 0);
   }
 
   /** Resyncs so far. */

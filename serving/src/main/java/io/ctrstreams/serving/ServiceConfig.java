@@ -165,6 +165,16 @@ public abstract class ServiceConfig extends AbstractConfig {
     return getString(MODELS_TOPIC_CONFIG);
   }
 
+  /** Whether the service takes part in delta refresh ({@code delta.enabled}; services that define it). */
+  public boolean deltaEnabled() {
+    return getBoolean(DELTA_ENABLED_CONFIG);
+  }
+
+  /** Topic of the delta chains ({@code topic.model.deltas}; services that define it). */
+  public String deltasTopic() {
+    return getString(DELTAS_TOPIC_CONFIG);
+  }
+
   /** Topic of full snapshots. */
   public String modelUpdatesTopic() {
     return getString(MODEL_UPDATES_TOPIC_CONFIG);

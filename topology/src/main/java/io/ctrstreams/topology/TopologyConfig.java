@@ -155,15 +155,7 @@ public final class TopologyConfig extends ServiceConfig {
     return "per-impression".equals(getString(SCORES_FORMAT_CONFIG));
   }
 
-  /** Whether the live model follows its delta chain. */
-  public boolean deltaEnabled() {
-    return getBoolean(DELTA_ENABLED_CONFIG);
-  }
 
-  /** Topic of the delta chains. */
-  public String deltasTopic() {
-    return getString(DELTAS_TOPIC_CONFIG);
-  }
 
   /** The definitions (for docs and tooling). */
   public static ConfigDef configDef() {

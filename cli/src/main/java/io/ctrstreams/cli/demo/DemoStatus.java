@@ -100,6 +100,7 @@ final class DemoStatus {
     }
     ServedModel live = topology.live().current();
     MetricsSnapshot[] all = labels.overall();
+    TreeMap<Double, Long> fresh = m.histogramBuckets("ctr_model_freshness_seconds");
     return new DemoSummary((System.currentTimeMillis() - startMs) / 1000.0, traffic.impressionsSent(),
         traffic.clicksSent(), (long) nz(m.counterSum("ctr_impressions_scored_total")), labels.labeled(),
         labels.paired(), trainer.examplesTrained(), snapshotsPublished, accepted, rejected, failed,
@@ -108,8 +109,7 @@ final class DemoStatus {
         all[0].auc(), all[1].auc(), (long) nz(m.counterSum("ctr_dlq_records_total")),
         topology.live().deltaCount(io.ctrstreams.model.delta.DeltaApplier.Outcome.APPLIED),
         (long) nz(m.counterSum("ctr_recompressor_delta_bytes_total")),
-        MetricsView.quantile(m.histogramBuckets("ctr_model_freshness_seconds"), new TreeMap<>(), 0.5),
-        MetricsView.quantile(m.histogramBuckets("ctr_model_freshness_seconds"), new TreeMap<>(), 0.99));
+        MetricsView.quantile(fresh, new TreeMap<>(), 0.5), MetricsView.quantile(fresh, new TreeMap<>(), 0.99));
   }
 
   private static double nz(double v) {

@@ -35,19 +35,9 @@ public final class ExactDeltas extends DeltaChain {
       if (t < 0) {
         throw new IllegalArgumentException("no tensor " + td.tensor() + " in the chain of " + model);
       }
-      int unit = w.unit(t);
-      int units = w.values(t).length / unit;
-      if ((long) td.indices().length * unit != td.values().length) {
-        throw new IllegalArgumentException("update of " + td.tensor() + " has " + td.indices().length
-            + " indices and " + td.values().length + " values; unit " + unit);
-      }
-      int prev = -1;
-      for (int i : td.indices()) {
-        if (i <= prev || i >= units) {
-          throw new IllegalArgumentException("update of " + td.tensor() + ": index " + i + " after " + prev
-              + " (of " + units + ")");
-        }
-        prev = i;
+      if (!DeltaApplier.valid(td, w.unit(t), w.values(t).length / w.unit(t))) {
+        throw new IllegalArgumentException("update of " + td.tensor() + " has " + td.indices().length + " indices and "
+            + td.values().length + " values (unit " + w.unit(t) + "), or indices not increasing or out of range");
       }
       pos[j] = t;
     }

@@ -209,15 +209,7 @@ public final class RecompressorConfig extends ServiceConfig {
         getInt(HOLDOUT_MIN_ROWS_CONFIG), getBoolean(GATE_REQUIRE_HOLDOUT_CONFIG));
   }
 
-  /** Whether the delta relay runs. */
-  public boolean deltaEnabled() {
-    return getBoolean(DELTA_ENABLED_CONFIG);
-  }
 
-  /** Topic of the delta chains. */
-  public String deltasTopic() {
-    return getString(DELTAS_TOPIC_CONFIG);
-  }
 
   /** Fidelity check interval of the delta relay. */
   public long deltaFidelityIntervalMs() {

@@ -272,8 +272,7 @@ public final class ScoringProcessor implements Processor<byte[], byte[], byte[],
   private ModelScratch scratchFor(ServedModel m, boolean isShadow) {
     ModelScratch s = isShadow ? shadowScratch : liveScratch;
     if (s == null || s.served != m) {
-      if (!isShadow && m.deltaSequence() > 0 && (s == null || s.served.deltaSequence() != m.deltaSequence()
-          || s.served.version() != m.version())) {
+      if (!isShadow && m.deltaSequence() > 0) {
         // the first score this thread makes with the delta's parameters
         metrics.deltaFreshness(wallClock.getAsLong() - m.deltaCreatedAtMs());
       }

@@ -246,15 +246,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
     return getString(EXCHANGE_WORKER_ID_CONFIG);
   }
 
-  /** Whether the delta stream is on. */
-  public boolean deltaEnabled() {
-    return getBoolean(DELTA_ENABLED_CONFIG);
-  }
 
-  /** The deltas topic. */
-  public String deltasTopic() {
-    return getString(DELTAS_TOPIC_CONFIG);
-  }
 
   /** Delta interval. */
   public long deltaIntervalMs() {

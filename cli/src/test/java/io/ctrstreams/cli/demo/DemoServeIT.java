@@ -41,8 +41,10 @@ class DemoServeIT {
     try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
       DemoRunner runner = new DemoRunner(o, out).serve(0).beforeShutdown(bs -> {
         try {
+          // read_uncommitted: the log's record is not transactional, and the topology's open
+          // transaction on the same partition would hold a read_committed reader before it
           for (var r : io.ctrstreams.broker.testing.BrokerTestSupport.readAll(bs,
-              "ctr-demo-topology-label-join-repartition")) {
+              "ctr-demo-topology-label-join-repartition", "read_uncommitted")) {
             LabelJoinEvent e = Schemas.LABEL_JOIN_EVENT.decode(r.value(), null);
             if (e.getServed() != null && e.getServed().getEventId().equals("curl-1")) {
               logged[0] = e.getServed().getModelName() + " v" + e.getServed().getModelVersion();

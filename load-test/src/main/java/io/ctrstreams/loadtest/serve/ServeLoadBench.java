@@ -54,7 +54,8 @@ import org.HdrHistogram.Recorder;
  * and for the compressed model over REST at 1,000 req/s, p99 with 20 hot swaps in the window
  * against the same window without swaps.
  *
- * <p>Args: {@code [seconds=10] [warmupSeconds=5] [rates=500,1000,2000] [candidates=16] [arch=DCNV2]}.
+ * <p>Args: {@code [seconds=10] [warmupSeconds=5] [rates=500,1000,2000] [candidates=16] [arch=DCNV2] [swap]}:
+ * with {@code swap}, only the compressed model's steady and swapping windows.
  */
 public final class ServeLoadBench {
   private static final int POOL = 256;
@@ -71,14 +72,19 @@ public final class ServeLoadBench {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 3 && args[0].equals("ceiling")) {
+      ceilingOf(java.nio.file.Path.of(args[1]), java.nio.file.Path.of(args[2]));
+      return;
+    }
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     String[] rates = (args.length > 2 ? args[2] : "500,1000,2000").split(",");
     int candidates = args.length > 3 ? Integer.parseInt(args[3]) : 16;
     String arch = args.length > 4 ? args[4] : "DCNV2";
+    boolean swapOnly = args.length > 5 && args[5].equals("swap");
     System.out.printf(Locale.ROOT, "# ServeLoadBench: %d s measured after %d s warm-up per point, %d candidates, %s, %d cores%n",
         seconds, warmup, candidates, arch, Runtime.getRuntime().availableProcessors());
-    for (boolean lowRank : new boolean[] {true, false}) {
+    for (boolean lowRank : swapOnly ? new boolean[] {true} : new boolean[] {true, false}) {
       String label = lowRank ? "compressed" : "dense";
       CtrModel model = BenchModels.model(arch, lowRank);
       byte[] ctrm = CtrmFormat.toBytes(model.toFile());
@@ -102,7 +108,7 @@ public final class ServeLoadBench {
         }
         System.out.println("| protocol | rate req/s | sent | errors | p50 ms | p99 ms | p99.9 ms | max ms |");
         System.out.println("|---|---|---|---|---|---|---|---|");
-        for (String protocol : new String[] {"rest", "grpc"}) {
+        for (String protocol : swapOnly ? new String[0] : new String[] {"rest", "grpc"}) {
           for (String r : rates) {
             try (Sender s = sender(protocol, server, pool, model.spec())) {
               Point p = openLoop(s, Integer.parseInt(r), warmup, seconds, null);
@@ -110,7 +116,7 @@ public final class ServeLoadBench {
             }
           }
         }
-        for (String protocol : new String[] {"rest", "grpc"}) {
+        for (String protocol : swapOnly ? new String[0] : new String[] {"rest", "grpc"}) {
           try (Sender s = sender(protocol, server, pool, model.spec())) {
             double max = closedLoop(s, 64, warmup, seconds);
             System.out.printf(Locale.ROOT, "max throughput %s (64 in flight): %.0f req/s = %.2f x the 1-thread scorer ceiling%n",
@@ -121,12 +127,21 @@ public final class ServeLoadBench {
           try (Sender s = sender("rest", server, pool, model.spec())) {
             Point steady = openLoop(s, 1000, warmup, seconds, null);
             AtomicLong version = new AtomicLong(1);
-            Runnable swap = () -> offer(registry, ctrm, version.incrementAndGet());
+            Histogram swapNs = new Histogram(3);
+            Runnable swap = () -> {
+              long t0 = System.nanoTime();
+              offer(registry, ctrm, version.incrementAndGet());
+              synchronized (swapNs) {
+                swapNs.recordValue(System.nanoTime() - t0);
+              }
+            };
             Point swapping = openLoop(s, 1000, warmup, seconds, swap);
             System.out.println("| rest steady | 1000 " + steady.row("", 1000).substring(1));
             System.out.println("| rest 20 swaps | 1000 " + swapping.row("", 1000).substring(1));
             System.out.printf(Locale.ROOT, "p99 during 20 swaps / steady: %.2f (swaps served: %d)%n",
                 swapping.p99() / steady.p99(), registry.swapCount() - 1);
+            System.out.printf(Locale.ROOT, "swap (decode + prepare + publish) of %d bytes: median %.1f ms, max %.1f ms%n",
+                ctrm.length, swapNs.getValueAtPercentile(50) / 1e6, swapNs.getMaxValue() / 1e6);
           }
         }
       }
@@ -144,6 +159,18 @@ public final class ServeLoadBench {
   }
 
   /** Requests per second one thread scores in process (encode + score, no transport). */
+  /** The in-process ceiling of one model file and one JSON request (for serve-crosscheck.sh). */
+  private static void ceilingOf(java.nio.file.Path model, java.nio.file.Path request) throws java.io.IOException {
+    ModelRegistry registry = new ModelRegistry("ctr");
+    io.ctrstreams.server.ModelFiles.load(registry, model);
+    Impression imp = new ImpressionCodec(io.ctrstreams.schemas.WireFormat.JSON, 1000)
+        .decode(java.nio.file.Files.readAllBytes(request), 0L);
+    List<Impression> pool = java.util.Collections.nCopies(POOL, imp);
+    double ceiling = scorerCeiling(ServedModels.of(registry), pool, imp.getCandidates().size());
+    System.out.printf(Locale.ROOT, "in-process scorer (RequestScorer.score, 1 thread): %.0f req/s (%.0f candidates/s)%n",
+        ceiling, ceiling * imp.getCandidates().size());
+  }
+
   private static double scorerCeiling(ServedModels models, List<Impression> pool, int candidates) {
     RequestScorer scorer = new RequestScorer(models, Math.max(1000, candidates), new ServerMetrics(new PrometheusRegistry()));
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);

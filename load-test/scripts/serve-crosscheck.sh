@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Cross-checks ServeLoadBench (issue 17) with standard load tools in a second process:
+# `ctr serve` runs pinned to CPU 0 with one event-loop thread, the load tool pinned to CPU 1, so
+# "cores used" by the server is exactly one and the tool does not take the server's CPU.
+#   wrk    (HTTP/1.1, REST /v1/models/ctr/score): closed loop at 32 connections = max throughput,
+#          and paced at ~RATE req/s (a Lua delay per connection) for latency percentiles;
+#   h2load (HTTP/2, gRPC ModelInfer): closed loop, and --rps paced (mean/max latency).
+# The in-process ceiling of the same model and request is printed first (RequestScorer on one
+# thread, from ServeLoadBench's code), so every throughput is a ratio from this one run.
+# Usage: load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
+# Needs: wrk, h2load (Debian: wrk, nghttp2-client), taskset, curl; JDK 17; the build below.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_RUN="${1:-10}"
+RATE="${2:-1000}"
+MODEL="${3:-compressed}"
+for tool in wrk h2load taskset curl; do
+  command -v "$tool" >/dev/null || { echo "serve-crosscheck: $tool not found (apt-get install wrk nghttp2-client util-linux curl)" >&2; exit 2; }
+done
+if [[ "$(nproc)" -lt 2 ]]; then
+  echo "serve-crosscheck: needs 2 CPUs (server on CPU 0, load tool on CPU 1), found $(nproc)" >&2; exit 2
+fi
+# load-test with the modules it needs (-am: nothing is installed; load-test is the reactor's last
+# module, so the classpath file it leaves is its own), then the ctr launcher's jar
+build() { mvn -q -o "$@" >/dev/null 2>&1 || mvn -q "$@"; }
+build -pl load-test -am package -DskipTests dependency:build-classpath -Dmdep.includeScope=runtime \
+    -Dmdep.outputFile="$PWD/load-test/target/serve-cp.txt"
+build -pl cli -am package -DskipTests
+CP="load-test/target/classes:$(cat load-test/target/serve-cp.txt)"
+WORK="$(mktemp -d -t ctr-crosscheck.XXXXXX)"
+SERVER_PID=""
+cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+JAVA=(java --add-modules jdk.incubator.vector -Xmx2g -XX:+UseG1GC)
+
+echo "# serve-crosscheck $(date -u +%FT%TZ), model $MODEL, $SECONDS_RUN s per point, paced rate $RATE req/s"
+echo "# host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; vector flags: $(grep -o -w 'fma\|avx2\|avx512f\|avx512bw\|avx512vl\|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeFixtures "$WORK" 16 DCNV2 2>/dev/null
+# the in-process ceiling on CPU 0 alone (same model, encode + score, one thread)
+taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeLoadBench ceiling "$WORK/$MODEL.ctrm" "$WORK/request.json" 2>/dev/null
+
+PORT=18080; GPORT=18081
+taskset -c 0 "${JAVA[@]}" -jar cli/target/ctr.jar serve --model "$WORK/$MODEL.ctrm" --name ctr \
+    --port "$PORT" --grpc-port "$GPORT" --threads 1 >"$WORK/serve.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
+  sleep 0.5
+done
+curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/request.json" \
+    "http://127.0.0.1:$PORT/v1/models/ctr/score" | head -c 160; echo " ..."
+GRPC_STATUS="$(curl -s --http2-prior-knowledge -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' \
+    --data-binary @"$WORK/infer.grpc" "http://127.0.0.1:$GPORT/inference.GRPCInferenceService/ModelInfer" | tr -d '\r' \
+    | sed -n 's/^grpc-status: *//p')"
+[[ "$GRPC_STATUS" == "0" ]] || { echo "gRPC ModelInfer answered grpc-status '$GRPC_STATUS'" >&2; exit 1; }
+
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$WORK/request.json", "rb"); wrk.body = f:read("*a"); f:close()
+local pace = tonumber(os.getenv("PACE_MS") or "0")
+function delay() return pace end
+LUA
+URL="http://127.0.0.1:$PORT/v1/models/ctr/score"
+GURL="http://127.0.0.1:$GPORT/inference.GRPCInferenceService/ModelInfer"
+GH=(-H 'content-type: application/grpc' -H 'te: trailers')
+
+echo; echo "## warm-up (10 s, both protocols)"
+taskset -c 1 wrk -t1 -c8 -d5s -s "$WORK/post.lua" "$URL" >/dev/null
+taskset -c 1 h2load -c4 -m8 -D 5 "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" >/dev/null
+
+echo; echo "## REST, wrk closed loop, 32 connections (max throughput)"
+taskset -c 1 wrk -t1 -c32 -d"${SECONDS_RUN}s" --latency -s "$WORK/post.lua" "$URL" | sed -n '/Latency Distribution/,/Requests\/sec/p'
+echo; echo "## REST, wrk paced: 10 connections, each waits 10000/RATE ms after a response (about $RATE req/s)"
+PACE_MS=$(( 10000 / RATE )) taskset -c 1 wrk -t1 -c10 -d"${SECONDS_RUN}s" --latency -s "$WORK/post.lua" "$URL" | sed -n '/Latency Distribution/,/Requests\/sec/p'
+echo; echo "## gRPC, h2load closed loop, 4 connections x 16 streams (max throughput)"
+taskset -c 1 h2load -c4 -m16 -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
+echo; echo "## gRPC, h2load --rps: 10 clients x $(( RATE / 10 )) req/s"
+taskset -c 1 h2load -c10 -m1 --rps $(( RATE / 10 )) -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

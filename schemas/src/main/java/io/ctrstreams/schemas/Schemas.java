@@ -30,8 +30,20 @@ public final class Schemas {
   /** The Score schema before {@code deltaSequence}: records written with it still decode (it reads as 0). */
   static final org.apache.avro.Schema SCORE_V1 = previous("score-1.avsc");
 
+  /**
+   * The label-join records and labeled examples before {@code source} (which path served the
+   * impression): records written by an older topology, in its repartition topic, state store and
+   * the labeled topic, still decode (the field reads as null, the stream path).
+   */
+  static final org.apache.avro.Schema LABEL_JOIN_EVENT_V1 = previous("label-join-event-1.avsc");
+  static final org.apache.avro.Schema LABEL_JOIN_STATE_V1 = previous("label-join-state-1.avsc");
+  static final org.apache.avro.Schema LABELED_EXAMPLE_V1 = previous("labeled-example-1.avsc");
+
   static {
     Score.getDecoder().addSchema(SCORE_V1);
+    LabelJoinEvent.getDecoder().addSchema(LABEL_JOIN_EVENT_V1);
+    LabelJoinState.getDecoder().addSchema(LABEL_JOIN_STATE_V1);
+    LabeledExample.getDecoder().addSchema(LABELED_EXAMPLE_V1);
   }
 
   private static org.apache.avro.Schema previous(String resource) {

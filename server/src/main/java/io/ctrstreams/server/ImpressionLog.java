@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * with its live scores, model version and shadow scores, as a {@link LabelJoinEvent} keyed by event
  * id, the record the topology's scoring processor hands its label join ({@link Served#toServedImpression}),
  * so clicks on RPC-served ads become labels, online AUC and training data like topology-served ones.
+ * Each carries {@code source = "rpc"}, so the online metrics keep a series of their own for it
+ * ({@code ctr_online_auc{source="rpc"}}).
  *
  * <p>Off the response path: the request thread copies the scores into a bounded queue and returns;
  * one named thread encodes and produces. When the queue is full (Kafka slow or down) a request is
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImpressionLog implements ServedLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ImpressionLog.class);
+  /** The {@code source} of every impression logged here: its labels and online metrics say "rpc". */
+  public static final String SOURCE = "rpc";
   private static final Served STOP = new Served(null, 0, null, null, null, null, null);
 
   private final Producer<byte[], byte[]> producer;
@@ -109,7 +113,7 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
           return;
         }
         try {
-          ServedImpression si = s.toServedImpression(null); // decoded: the codec is not used
+          ServedImpression si = s.toServedImpression(null, SOURCE); // decoded: the codec is not used
           byte[] value = Schemas.LABEL_JOIN_EVENT.encode(new LabelJoinEvent(si, null));
           byte[] key = si.getEventId().getBytes(StandardCharsets.UTF_8);
           producer.send(new ProducerRecord<>(topic, key, value), (md, e) -> {

@@ -145,6 +145,7 @@ class ServeAppIT {
       LabelJoinEvent e = Schemas.LABEL_JOIN_EVENT.decode(rec.value(), null);
       ServedImpression si = e.getServed();
       assertThat(e.getClick()).isNull();
+      assertThat(si.getSource()).as("the RPC path is named, so online metrics keep its own series").isEqualTo("rpc");
       assertThat(new String(rec.key(), StandardCharsets.UTF_8)).isEqualTo(si.getEventId());
       seen.merge(si.getEventId(), 1, Integer::sum);
       JsonNode resp = responses.get(si.getEventId());

@@ -16,7 +16,9 @@ import java.util.Map;
 
 /**
  * Online model quality from the labeled stream: windowed AUC, logloss and calibration
- * (sum p / positives) per model name, version and variant (live, shadow), on a sliding window
+ * (sum p / positives) per model name, version, variant (live, shadow) and source (the path that
+ * served the impression: {@code stream} for the scoring topology, {@code rpc} for {@code ctr serve}),
+ * on a sliding window
  * of stream time ({@code labeledAtMs}), exported as gauges {@code ctr_online_auc},
  * {@code ctr_online_logloss}, {@code ctr_online_calibration} and {@code ctr_online_examples}.
  *
@@ -28,8 +30,10 @@ import java.util.Map;
  * instead of being exported as NaN.
  */
 public final class OnlineMetrics implements LabelListener, MultiCollector {
-  /** Series kept (model x version x variant). */
-  public static final int MAX_SERIES = 8;
+  /** Series kept (model x version x variant x source). */
+  public static final int MAX_SERIES = 16;
+  /** The {@code source} label of impressions scored by the topology (records without a source). */
+  public static final String STREAM = "stream";
 
   private final long windowMs;
   private final Map<List<String>, WindowedMetrics> series = new LinkedHashMap<>();
@@ -47,14 +51,15 @@ public final class OnlineMetrics implements LabelListener, MultiCollector {
     if (ts > streamTimeMs) {
       streamTimeMs = ts;
     }
-    window(e.getModelName(), e.getModelVersion(), "live").add(ts, e.getServedPctr(), clicked);
+    String source = e.getSource() == null ? STREAM : e.getSource();
+    window(e.getModelName(), e.getModelVersion(), "live", source).add(ts, e.getServedPctr(), clicked);
     if (e.getShadowPctr() != null && e.getShadowModelVersion() != null) {
-      window(e.getModelName(), e.getShadowModelVersion(), "shadow").add(ts, e.getShadowPctr(), clicked);
+      window(e.getModelName(), e.getShadowModelVersion(), "shadow", source).add(ts, e.getShadowPctr(), clicked);
     }
   }
 
-  private synchronized WindowedMetrics window(String model, long version, String variant) {
-    List<String> key = List.of(model, Long.toString(version), variant);
+  private synchronized WindowedMetrics window(String model, long version, String variant, String source) {
+    List<String> key = List.of(model, Long.toString(version), variant, source);
     WindowedMetrics w = series.get(key);
     if (w == null) {
       if (series.size() >= MAX_SERIES) {
@@ -68,9 +73,14 @@ public final class OnlineMetrics implements LabelListener, MultiCollector {
     return w;
   }
 
+  /** The current snapshot of one series of the topology's impressions, or null (for tests and tools). */
+  public MetricsSnapshot snapshot(String model, long version, String variant) {
+    return snapshot(model, version, variant, STREAM);
+  }
+
   /** The current snapshot of one series, or null (for tests and tools). */
-  public synchronized MetricsSnapshot snapshot(String model, long version, String variant) {
-    WindowedMetrics w = series.get(List.of(model, Long.toString(version), variant));
+  public synchronized MetricsSnapshot snapshot(String model, long version, String variant, String source) {
+    WindowedMetrics w = series.get(List.of(model, Long.toString(version), variant, source));
     return w == null ? null : w.snapshot(streamTimeMs);
   }
 
@@ -93,7 +103,8 @@ public final class OnlineMetrics implements LabelListener, MultiCollector {
         .help("Labeled examples in the online window.");
     List<GaugeSnapshot.Builder> all = new ArrayList<>(List.of(auc, logloss, calibration, examples));
     for (Map.Entry<List<String>, WindowedMetrics> e : copy.entrySet()) {
-      Labels l = Labels.of("model", e.getKey().get(0), "version", e.getKey().get(1), "variant", e.getKey().get(2));
+      Labels l = Labels.of("model", e.getKey().get(0), "version", e.getKey().get(1), "variant", e.getKey().get(2),
+          "source", e.getKey().get(3));
       MetricsSnapshot s = e.getValue().snapshot(now);
       auc.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.auc()).build());
       logloss.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.logloss()).build());

@@ -45,9 +45,34 @@ class OnlineMetricsTest {
 
     PrometheusRegistry r = new PrometheusRegistry();
     r.register(online);
-    assertThat(MetricValues.value(r, "ctr_online_examples", "model", "ctr", "variant", "live", "version", "3")).isEqualTo(n);
-    assertThat(MetricValues.value(r, "ctr_online_auc", "model", "ctr", "variant", "shadow", "version", "100"))
+    assertThat(MetricValues.value(r, "ctr_online_examples", "model", "ctr", "variant", "live", "version", "3", "source", "stream")).isEqualTo(n);
+    assertThat(MetricValues.value(r, "ctr_online_auc", "model", "ctr", "variant", "shadow", "version", "100", "source", "stream"))
         .isBetween(0.5, 1.0);
+  }
+
+  @Test
+  void rpcServedImpressionsShouldGetASeriesOfTheirOwn() {
+    OnlineMetrics online = new OnlineMetrics(3_600_000);
+    // the topology's impressions rank well, ctr serve's rank perfectly badly: separate series show it
+    online.onLabel(ex(5, 0.9, null, 1, 1));
+    online.onLabel(ex(5, 0.1, null, 0, 2));
+    LabeledExample rpcPos = ex(5, 0.2, 0.3, 1, 3);
+    rpcPos.setSource("rpc");
+    LabeledExample rpcNeg = ex(5, 0.8, 0.7, 0, 4);
+    rpcNeg.setSource("rpc");
+    online.onLabel(rpcPos);
+    online.onLabel(rpcNeg);
+    assertThat(online.snapshot("ctr", 5, "live").count()).isEqualTo(2);
+    assertThat(online.snapshot("ctr", 5, "live").auc()).isEqualTo(1.0);
+    assertThat(online.snapshot("ctr", 5, "live", "rpc").count()).isEqualTo(2);
+    assertThat(online.snapshot("ctr", 5, "live", "rpc").auc()).isEqualTo(0.0);
+    assertThat(online.snapshot("ctr", 100, "shadow", "rpc").count()).isEqualTo(2);
+    PrometheusRegistry r = new PrometheusRegistry();
+    r.register(online);
+    assertThat(MetricValues.value(r, "ctr_online_auc", "model", "ctr", "variant", "live", "version", "5", "source", "rpc"))
+        .isEqualTo(0.0);
+    assertThat(MetricValues.value(r, "ctr_online_auc", "model", "ctr", "variant", "live", "version", "5", "source", "stream"))
+        .isEqualTo(1.0);
   }
 
   @Test
@@ -68,7 +93,7 @@ class OnlineMetricsTest {
     online.onLabel(ex(1, 0.1, null, 0, 1_000));
     PrometheusRegistry r = new PrometheusRegistry();
     r.register(online);
-    assertThat(MetricValues.value(r, "ctr_online_examples", "model", "ctr", "variant", "live", "version", "1")).isEqualTo(2);
+    assertThat(MetricValues.value(r, "ctr_online_examples", "model", "ctr", "variant", "live", "version", "1", "source", "stream")).isEqualTo(2);
     online.onLabel(ex(2, 0.3, null, 1, 120_000)); // stream time passes v1's window
     java.util.List<String> versions = new java.util.ArrayList<>();
     for (var snapshot : r.scrape()) {

@@ -47,6 +47,8 @@ public final class DemoRunner {
   public static final String LIVE_MODEL = "ctr";
   /** Name of the full model (snapshots on model-updates, shadow on models). */
   public static final String FULL_MODEL = "ctr-full";
+  /** With {@link #serve}: the share of the synthetic impressions scored over REST by ctr serve. */
+  public static final double RPC_SHARE = 0.2;
 
   private final DemoOptions options;
   private final PrintStream out;
@@ -95,7 +97,9 @@ public final class DemoRunner {
 
   /**
    * Also runs {@code ctr serve} on {@code port} (taken: a free one; -1 = off, the default) with the
-   * live model from the models topic, logging served requests to the topology's label join.
+   * live model from the models topic, logging served requests to the topology's label join;
+   * {@link #RPC_SHARE} of the synthetic impressions are then scored over REST instead of the topic,
+   * so the summary shows the online AUC of RPC-served impressions beside the topology's.
    */
   public DemoRunner serve(int port) {
     this.servePort = port;
@@ -172,6 +176,7 @@ public final class DemoRunner {
       labels = new LabelWatcher(client(), "labeled", "ctr-demo-labels", 60_000).start();
       if (servePort >= 0) {
         server = ServeApp.start(new ServeConfig(serveProps()), "demo");
+        traffic.rpc(restRoute(server), RPC_SHARE);
       }
       out.println("ctr demo: embedded Kafka at " + bootstrap + "  (kcat -b " + bootstrap + " -L)");
       out.println("live:     http://localhost:" + metricsPort + "/   (charts: online AUC live vs shadow, impressions/s, p99,"
@@ -204,6 +209,12 @@ public final class DemoRunner {
       }
       DemoSummary summary = status.summary(snapshots.get());
       out.println(summary.format());
+      if (server != null) {
+        MetricsSnapshot[] bySource = labels.bySource();
+        out.printf(Locale.ROOT, "serve:         %d impressions scored over REST (%d failed); online AUC of the live model"
+            + " on RPC-served %s (%d labeled), topology-served %s (%d labeled)%n", traffic.rpcSent(), traffic.rpcFailed(),
+            auc(bySource[0]), bySource[0].count(), auc(bySource[1]), bySource[1].count());
+      }
       out.flush();
       traffic.close();
       beforeShutdown.accept(bootstrap);
@@ -272,6 +283,29 @@ public final class DemoRunner {
     p.put("num.stream.threads", "1");
     p.put(TopologyConfig.DELTA_ENABLED_CONFIG, Boolean.toString(deltas));
     return p;
+  }
+
+  /**
+   * The demo traffic's request/response path: an asynchronous {@code POST /v1/models/ctr/score} of
+   * the impression's JSON, once the server has a model (until then the impression goes to the topic).
+   */
+  private static SyntheticTraffic.RpcRoute restRoute(ServeApp server) {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/models/" + LIVE_MODEL + "/score");
+    return (json, failed) -> {
+      if (!server.models().ready()) {
+        return false;
+      }
+      http.sendAsync(java.net.http.HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(json)).build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding())
+          .whenComplete((r, e) -> {
+            if (e != null || r.statusCode() != 200) {
+              failed.run();
+            }
+          });
+      return true;
+    };
   }
 
   /** ctr serve on the live model and shadow, logging to the topology's label-join input. */

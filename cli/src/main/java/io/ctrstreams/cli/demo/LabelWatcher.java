@@ -30,6 +30,8 @@ final class LabelWatcher implements AutoCloseable {
   private final WindowedMetrics shadowWindow;
   private final StreamingAuc liveAll = new StreamingAuc();
   private final StreamingAuc shadowAll = new StreamingAuc();
+  private final StreamingAuc rpcAll = new StreamingAuc();
+  private final StreamingAuc streamAll = new StreamingAuc();
   private final AtomicBoolean stop = new AtomicBoolean();
   private final Thread thread;
   private long labeled;
@@ -90,6 +92,8 @@ final class LabelWatcher implements AutoCloseable {
     labeled++;
     liveVersions.add(ex.getModelVersion());
     lastLiveVersion = ex.getModelVersion();
+    // the live model's pCTR by the path that served it: ctr serve ("rpc") or the topology
+    (io.ctrstreams.server.ImpressionLog.SOURCE.equals(ex.getSource()) ? rpcAll : streamAll).add(ex.getServedPctr(), y);
     if (ex.getShadowPctr() != null) {
       // only examples scored by both enter the comparison, so both AUCs see the same rows
       paired++;
@@ -128,6 +132,11 @@ final class LabelWatcher implements AutoCloseable {
   /** {live, shadow} over the whole run. */
   synchronized MetricsSnapshot[] overall() {
     return new MetricsSnapshot[] {snapshot(liveAll), snapshot(shadowAll)};
+  }
+
+  /** The live model over the whole run, {impressions served by ctr serve, by the topology}. */
+  synchronized MetricsSnapshot[] bySource() {
+    return new MetricsSnapshot[] {snapshot(rpcAll), snapshot(streamAll)};
   }
 
   private static MetricsSnapshot snapshot(StreamingAuc a) {

@@ -30,6 +30,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * configured rate; the thread ({@code ctr-demo-traffic}) sends each event when the wall clock
  * reaches its event time, so event time and processing time agree (the label join's attribution
  * window runs on stream time). If the producer falls behind it catches up without sleeping.
+ * With {@link #rpc} a share of the impressions is scored over REST by {@code ctr serve} instead.
  */
 public final class SyntheticTraffic implements AutoCloseable {
   private final Map<String, Object> producerConfig;
@@ -44,7 +45,21 @@ public final class SyntheticTraffic implements AutoCloseable {
   private final AtomicLong impressions = new AtomicLong();
   private final AtomicLong clicks = new AtomicLong();
   private final AtomicLong sendErrors = new AtomicLong();
+  private final AtomicLong rpcSent = new AtomicLong();
+  private final AtomicLong rpcFailed = new AtomicLong();
+  private volatile RpcRoute rpc;
+  private volatile double rpcShare;
   private KafkaProducer<byte[], byte[]> producer;
+
+  /**
+   * Sends an impression to {@code ctr serve} instead of the impressions topic: false when the
+   * server cannot take it now (no model yet), and the impression goes to the topic instead.
+   */
+  @FunctionalInterface
+  public interface RpcRoute {
+    /** Starts an asynchronous request for {@code jsonImpression}; {@code failed} runs if it fails. */
+    boolean trySend(byte[] jsonImpression, Runnable failed);
+  }
 
   /**
    * @param producerConfig client settings, at least {@code bootstrap.servers}
@@ -75,6 +90,20 @@ public final class SyntheticTraffic implements AutoCloseable {
     return "ad-" + Integer.toHexString(eventId.hashCode() & 0xffff);
   }
 
+  /**
+   * From now on sends the share {@code share} of impressions (chosen by a hash of the event id, so
+   * deterministic) through {@code route}, the request/response path; their clicks still go to the
+   * clicks topic, and the server's impression log brings them to the label join.
+   */
+  public SyntheticTraffic rpc(RpcRoute route, double share) {
+    if (!(share >= 0 && share <= 1)) {
+      throw new IllegalArgumentException("rpc share must be within [0, 1], found " + share);
+    }
+    this.rpcShare = share;
+    this.rpc = route;
+    return this;
+  }
+
   /** Starts sending. */
   public synchronized SyntheticTraffic start() {
     worker.checkNotStarted("traffic");
@@ -100,7 +129,13 @@ public final class SyntheticTraffic implements AutoCloseable {
         }
       }
       if (ev instanceof SyntheticEvent.Impression imp) {
-        send(impressionsTopic, imp.eventId(), impressionBytes(imp), imp.timestampMs());
+        RpcRoute route = rpc;
+        if (route != null && (imp.eventId().hashCode() & 0x7fffffff) % 10_000 < rpcShare * 10_000
+            && route.trySend(ImpressionCodec.encodeJson(impression(imp)), rpcFailed::incrementAndGet)) {
+          rpcSent.incrementAndGet();
+        } else {
+          send(impressionsTopic, imp.eventId(), impressionBytes(imp), imp.timestampMs());
+        }
         impressions.incrementAndGet();
       } else if (ev instanceof SyntheticEvent.Click c) {
         Click click = new Click(c.impressionId(), adId(c.impressionId()), c.timestampMs());
@@ -113,15 +148,17 @@ public final class SyntheticTraffic implements AutoCloseable {
   }
 
   private byte[] impressionBytes(SyntheticEvent.Impression imp) {
-    Map<String, Object> ctx = new HashMap<>(imp.context());
-    Map<String, Object> features = new HashMap<>(imp.candidate());
-    Impression out = Impression.newBuilder()
+    Impression out = impression(imp);
+    return format == WireFormat.JSON ? ImpressionCodec.encodeJson(out) : codec.encodeAvro(out);
+  }
+
+  private static Impression impression(SyntheticEvent.Impression imp) {
+    return Impression.newBuilder()
         .setEventId(imp.eventId())
         .setTimestampMs(imp.timestampMs())
-        .setContext(ctx)
-        .setCandidates(List.of(new Candidate(adId(imp.eventId()), features)))
+        .setContext(new HashMap<>(imp.context()))
+        .setCandidates(List.of(new Candidate(adId(imp.eventId()), new HashMap<>(imp.candidate()))))
         .build();
-    return format == WireFormat.JSON ? ImpressionCodec.encodeJson(out) : codec.encodeAvro(out);
   }
 
   private void send(String topic, String key, byte[] value, long timestampMs) {
@@ -136,6 +173,16 @@ public final class SyntheticTraffic implements AutoCloseable {
   /** Impressions handed to the producer. */
   public long impressionsSent() {
     return impressions.get();
+  }
+
+  /** Impressions sent to the server (included in {@link #impressionsSent()}). */
+  public long rpcSent() {
+    return rpcSent.get();
+  }
+
+  /** Server requests that failed (no 200). */
+  public long rpcFailed() {
+    return rpcFailed.get();
   }
 
   /** Clicks handed to the producer. */

@@ -74,12 +74,36 @@ class DemoServeIT {
         waitFor(() -> run.isDone() || MetricsView.scrape(server.metrics().registry())
             .counterWithLabel("ctr_impression_log_records", "outcome", "sent") >= 1, DEADLINE,
             "the served request acknowledged by Kafka");
+        // the demo's own traffic: a share of the impressions is scored over REST, and their clicks
+        // come back through the label join as labels of their own series (source="rpc")
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runner.metricsPort() + "/metrics")).build();
+        Pattern rpcExamples = Pattern.compile("(?m)^ctr_online_examples\\{[^}]*source=\"rpc\"[^}]*variant=\"live\"[^}]*} (\\S+)$");
+        waitFor(() -> run.isDone() || rpcLabeled(http, scrape, rpcExamples), DEADLINE, "labeled examples of RPC-served impressions in ctr_online_examples{source=\"rpc\"}");
       } finally {
         runner.stop();
         run.get(2, TimeUnit.MINUTES);
       }
     }
     assertThat(logged[0]).as("the curl request on the label join's input").startsWith("ctr v");
+    // the summary's line for the RPC path (its labels were seen on /metrics above; the summary's
+    // own reader of the labeled topic may not have reached them when the demo stopped)
+    Matcher serve = Pattern.compile("serve: +(\\d+) impressions scored over REST \\((\\d+) failed\\); online AUC of the live"
+        + " model on RPC-served .+ \\((\\d+) labeled\\), topology-served .+ \\((\\d+) labeled\\)").matcher(text(buf));
+    assertThat(serve.find()).as(text(buf)).isTrue();
+    assertThat(Long.parseLong(serve.group(1))).as("impressions sent over REST").isPositive();
+    assertThat(Long.parseLong(serve.group(4))).as("labeled topology-served examples").isPositive();
+  }
+
+  private static boolean rpcLabeled(HttpClient http, HttpRequest scrape, Pattern rpcExamples) {
+    try {
+      Matcher m = rpcExamples.matcher(http.send(scrape, HttpResponse.BodyHandlers.ofString()).body());
+      return m.find() && Double.parseDouble(m.group(1)) > 0;
+    } catch (java.io.IOException e) {
+      return false; // the metrics server is not up yet: try again
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private static String text(ByteArrayOutputStream buf) {

@@ -179,6 +179,7 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
             .setImpressionTimestampMs(s.getTimestampMs())
             .setClickTimestampMs(clickTs)
             .setLabeledAtMs(now)
+            .setSource(s.getSource())
             .build();
     metrics.labeled(label);
     listener.onLabel(ex);

@@ -28,6 +28,14 @@ public record Served(byte[] value, long recordTimestamp, Impression decoded, Ser
 
   /** The label join's served impression: the record (decoded now unless scoring did) with pctrs and models. */
   public ServedImpression toServedImpression(ImpressionCodec codec) {
+    return toServedImpression(codec, null);
+  }
+
+  /**
+   * As {@link #toServedImpression(ImpressionCodec)}, naming the path that served it ({@code null}: the
+   * scoring topology; {@code "rpc"}: {@code ctr serve}), so online metrics can tell the two apart.
+   */
+  public ServedImpression toServedImpression(ImpressionCodec codec, String source) {
     // cannot fail: the scoring processor validated these bytes with the same codec
     Impression imp = decoded != null ? decoded : codec.decode(value, recordTimestamp);
     List<Candidate> cs = imp.getCandidates();
@@ -38,6 +46,6 @@ public record Served(byte[] value, long recordTimestamp, Impression decoded, Ser
           shadow == null ? null : (double) shadowPctr[i]));
     }
     return new ServedImpression(imp.getEventId(), imp.getTimestampMs(), imp.getContext(), served, live.name(),
-        live.version(), shadow == null ? null : shadow.name(), shadow == null ? null : shadow.version());
+        live.version(), shadow == null ? null : shadow.name(), shadow == null ? null : shadow.version(), source);
   }
 }

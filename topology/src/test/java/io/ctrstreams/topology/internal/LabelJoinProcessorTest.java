@@ -75,7 +75,7 @@ class LabelJoinProcessorTest {
     }
     Map<String, Object> ctx = new HashMap<>();
     ctx.put("user", "u1");
-    return new ServedImpression(id, ts, ctx, cs, "m", 7L, null, null);
+    return new ServedImpression(id, ts, ctx, cs, "m", 7L, null, null, null);
   }
 
   private void pipeServed(ServedImpression s, long ts) {
@@ -112,6 +112,25 @@ class LabelJoinProcessorTest {
     assertThat(MetricValues.value(registry, "ctr_labels", "label", "1")).isEqualTo(1.0);
     assertThat(MetricValues.value(registry, "ctr_labels", "label", "0")).isEqualTo(2.0);
     assertThat(heard).hasSize(3);
+  }
+
+  @Test
+  void labelsShouldNameThePathThatServedTheImpression() {
+    ServedImpression rpc = served("r1", 1_000, "a", "b");
+    rpc.setSource("rpc"); // logged by ctr serve
+    pipeServed(rpc, 1_000);
+    pipeServed(served("s1", 1_000, "a"), 1_000); // scored by the topology: no source
+    pipeClick("r1", "a", 2_000);
+    pipeClick("s1", "a", 2_000);
+    Map<String, String> sources = new java.util.HashMap<>();
+    for (LabeledExample e : out.readValuesToList()) {
+      sources.put(e.getEventId() + "/" + e.getAdId(), String.valueOf(e.getSource()));
+    }
+    assertThat(sources).isEqualTo(Map.of("r1/a", "rpc", "s1/a", "null"));
+    pipeClick("other", "x", 1_000 + WINDOW + 1_000); // closes both windows: the negative keeps it too
+    List<LabeledExample> negatives = out.readValuesToList();
+    assertThat(negatives).extracting(e -> e.getEventId() + "/" + e.getAdId() + "=" + e.getSource())
+        .containsExactly("r1/b=rpc");
   }
 
   @Test

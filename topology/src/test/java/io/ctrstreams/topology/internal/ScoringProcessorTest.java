@@ -88,6 +88,6 @@ class ScoringProcessorTest {
           shadow == null ? null : (double) shadowPctr[i]));
     }
     return new ServedImpression(imp.getEventId(), imp.getTimestampMs(), imp.getContext(), cs, live.name(),
-        live.version(), shadow == null ? null : shadow.name(), shadow == null ? null : shadow.version());
+        live.version(), shadow == null ? null : shadow.name(), shadow == null ? null : shadow.version(), null);
   }
 }

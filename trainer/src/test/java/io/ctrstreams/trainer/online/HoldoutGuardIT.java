@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
  * learner that overfits gets its later keyframes refused; the model-updates topic holds only the
  * snapshots that passed (consecutive versions, each within the threshold of the one before on the
  * same holdout rows), the refusals are counted, and no delta follows a refused keyframe until one
- * passes.
+ * passes (here: once the holdout rows leak into training), after which the chain resumes on it.
  */
 @Tag("integration")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -67,6 +67,11 @@ class HoldoutGuardIT {
   private static final class CyclingSource implements ExampleSource {
     private final RawRecord[] rows;
     private int next;
+    /**
+     * Leak the holdout rows into training: each group of four positions returns its held-out row
+     * (the 4th) four times, so the window stays the same 100 rows and the learner now fits them.
+     */
+    volatile boolean leak;
 
     CyclingSource(int n) {
       SyntheticStream s = new SyntheticStream(SEED);
@@ -87,7 +92,7 @@ class HoldoutGuardIT {
     @Override
     public int next(RawRecord[] batch, long maxWaitMs) {
       for (RawRecord r : batch) {
-        r.copyFrom(rows[next]);
+        r.copyFrom(rows[leak ? next / 4 * 4 + 3 : next]);
         next = (next + 1) % rows.length;
       }
       return batch.length;
@@ -145,6 +150,13 @@ class HoldoutGuardIT {
       waitFor(() -> t.failure() != null || t.snapshotsRefused() >= 3, Duration.ofSeconds(150),
           () -> "three refused snapshots; events so far " + events);
       assertThat(t.failure()).isNull();
+      // then the learner gets better on the window: a keyframe passes and the chain resumes on it
+      long publishedBefore = t.snapshotsPublished();
+      source.leak = true;
+      waitFor(() -> t.failure() != null || (t.snapshotsPublished() > publishedBefore
+              && events.get(events.size() - 1).equals("D" + t.lastVersion())), Duration.ofSeconds(120),
+          () -> "a keyframe passing the guard and a delta on it; events so far " + events);
+      assertThat(t.failure()).isNull();
     } finally {
       t.close();
     }
@@ -153,6 +165,8 @@ class HoldoutGuardIT {
     assertThat(HoldoutGuardTest.counter(prom, "ctr_trainer_snapshots_refused", HoldoutGuard.REASON_HOLDOUT_LOGLOSS))
         .isEqualTo(t.snapshotsRefused()).isEqualTo(refusals.size());
     assertThat(HoldoutGuardTest.counter(prom, "ctr_trainer_holdout_examples", null)).isPositive();
+    // the keyframe that ended the pause is counted as such
+    assertThat(HoldoutGuardTest.counter(prom, "ctr_trainer_keyframes", "guard")).isGreaterThanOrEqualTo(1);
     // the first snapshot is published, and the chain ran on it before the first refusal
     assertThat(events.get(0)).isEqualTo("S1");
     int firstRefusal = events.indexOf("R");
@@ -185,9 +199,17 @@ class HoldoutGuardIT {
     for (long v = 2; v <= holdout.lastKey(); v++) {
       assertThat(holdout.get(v)).as("holdout logloss of v%d", v).isLessThanOrEqualTo(holdout.get(v - 1) + MAX_INCREASE + 1e-5);
     }
-    double lastPublished = holdout.lastEntry().getValue();
-    assertThat(refusals.get(refusals.size() - 1).publishedLogloss()).isCloseTo(lastPublished,
-        org.assertj.core.data.Offset.offset(1e-5));
+    // every refusal was judged against the version published last before it
+    long lastVersion = 0;
+    int refusal = 0;
+    for (String e : events) {
+      if (e.startsWith("S")) {
+        lastVersion = Long.parseLong(e.substring(1));
+      } else if (e.equals("R")) {
+        assertThat(refusals.get(refusal++).publishedLogloss()).as("refusal %d against v%d", refusal, lastVersion)
+            .isCloseTo(holdout.get(lastVersion), org.assertj.core.data.Offset.offset(1e-5));
+      }
+    }
   }
 
   /** Version to the holdout-logloss of its manifest, for every snapshot on {@code topic}. */

@@ -128,7 +128,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
       .define(HOLDOUT_EVERY_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
           "Hold out every n-th example from training into the holdout window, and guard publishing with it (see "
               + PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG + "); 0 = train on every example, publish every snapshot. "
-              + "E.g. 20 holds out 5%. Must not be 1.")
+              + "E.g. 20 holds out 5%. Must not be 1; not with exchange.enabled.")
       .define(HOLDOUT_ROWS_CONFIG, Type.INT, 5_000, Range.between(1, 10_000_000), Importance.LOW,
           "Capacity of the holdout window: the latest held-out examples, on which each snapshot and the last published one are scored.")
       .define(HOLDOUT_MIN_ROWS_CONFIG, Type.INT, 200, Range.between(1, 10_000_000), Importance.LOW,
@@ -200,6 +200,10 @@ public final class OnlineTrainerConfig extends ServiceConfig {
     }
     if (holdoutEvery() == 1) {
       throw new ConfigException(HOLDOUT_EVERY_CONFIG, 1, "would hold out every example and train on none: use 0 (off) or >= 2");
+    }
+    if (holdoutEvery() > 0 && exchangeEnabled()) {
+      throw new ConfigException(HOLDOUT_EVERY_CONFIG, holdoutEvery(), "the holdout publish guard runs in the single "
+          + "trainer only; a data-parallel worker (" + EXCHANGE_ENABLED_CONFIG + "=true) would ignore it: set 0");
     }
     if (!Double.isFinite(publishMaxHoldoutLoglossIncrease())) {
       throw new ConfigException(PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG, publishMaxHoldoutLoglossIncrease(),

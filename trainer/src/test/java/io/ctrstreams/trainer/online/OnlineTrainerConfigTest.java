@@ -68,6 +68,9 @@ class OnlineTrainerConfigTest {
     assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.HOLDOUT_ROWS_CONFIG, "100",
         OnlineTrainerConfig.HOLDOUT_MIN_ROWS_CONFIG, "500")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("holdout.min.rows").hasMessageContaining("500");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.HOLDOUT_EVERY_CONFIG, "20",
+        OnlineTrainerConfig.EXCHANGE_ENABLED_CONFIG, "true", OnlineTrainerConfig.EXCHANGE_WORKER_ID_CONFIG, "w1")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("holdout.every").hasMessageContaining("exchange.enabled");
     OnlineTrainerConfig c = new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.HOLDOUT_EVERY_CONFIG, "20"));
     assertThat(c.holdoutEvery()).isEqualTo(20);
     assertThat(c.publishMaxHoldoutLoglossIncrease()).isEqualTo(0.01);

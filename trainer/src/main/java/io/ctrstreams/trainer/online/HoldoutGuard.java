@@ -18,9 +18,10 @@ import java.util.Locale;
  * not count against the new one) and refuses it when its log loss is higher by more than {@code
  * publish.max.holdout.logloss.increase}, or is not a number (diverged weights).
  *
- * <p>Always published: the first snapshot of a trainer instance (nothing to compare with; after
- * a restart that is the first snapshot after it), and any snapshot while the window holds fewer
- * than {@code holdout.min.rows} rows. With {@code holdout.every = 0} nothing is held out and
+ * <p>Always published: the first snapshot of a trainer instance when it has no reference (a
+ * trainer resuming from the newest snapshot on the topic takes that one as its reference, {@link
+ * #reference}), and any snapshot while the window holds fewer than {@code holdout.min.rows} rows
+ * (after a restart the window starts empty). With {@code holdout.every = 0} nothing is held out and
  * every snapshot is published, as before the guard existed.
  *
  * <p>The guard keeps the last published snapshot in memory (one more copy of the model). It does
@@ -173,6 +174,17 @@ public final class HoldoutGuard {
     if (every > 0) {
       published = snapshot;
       publishedLoss = d.logloss();
+    }
+  }
+
+  /**
+   * Takes {@code previous} (a snapshot published before this guard existed, e.g. the one a
+   * restarted trainer resumes from) as the reference of the next checks.
+   */
+  public void reference(CtrModel previous) {
+    if (every > 0) {
+      published = java.util.Objects.requireNonNull(previous, "previous");
+      publishedLoss = Double.NaN;
     }
   }
 

@@ -123,6 +123,16 @@ public final class OnlineTrainer implements AutoCloseable {
     this.guard = HoldoutGuard.of(config, source.schema(), metrics);
   }
 
+  /**
+   * Takes {@code previous} (the published snapshot this trainer's learner resumes from) as the
+   * holdout guard's reference, so the first snapshot after a restart is judged too. Call before
+   * {@link #start()}.
+   */
+  public OnlineTrainer guardReference(CtrModel previous) {
+    guard.reference(previous);
+    return this;
+  }
+
   /** Adds a snapshot listener. */
   public void addListener(SnapshotListener l) {
     listeners.add(Objects.requireNonNull(l));

@@ -105,7 +105,24 @@ class HoldoutGuardTest {
       assertThat(guard.check(overfit).publish()).isFalse();
       assertThat(guard.check(first).publish()).isTrue();
       assertThat(counter(prom, "ctr_trainer_snapshots_refused", HoldoutGuard.REASON_HOLDOUT_LOGLOSS)).isEqualTo(2);
+      // a restarted trainer's guard takes the snapshot it resumes from as its reference: its
+      // first check is judged too
+      HoldoutGuard restarted = new HoldoutGuard(schema, 2, 1000, 200, 0.01, new OnlineTrainerMetrics(new PrometheusRegistry()));
+      restarted.split(stream2(s, coin), 2000);
+      restarted.reference(first);
+      assertThat(restarted.check(overfit).publish()).isFalse();
     }
+  }
+
+  /** 2000 more stream rows with coin-flip labels. */
+  private static RawRecord[] stream2(SyntheticStream s, Random coin) {
+    RawRecord[] rows = new RawRecord[2000];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = s.schema().newRecord();
+      s.nextInto(rows[i]);
+      rows[i].label = coin.nextBoolean() ? 1 : 0;
+    }
+    return rows;
   }
 
   @Test

@@ -136,7 +136,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
       .define(PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG, Type.DOUBLE, 0.01, Range.atLeast(0.0), Importance.MEDIUM,
           "A snapshot whose log loss on the holdout window exceeds the last published snapshot's (scored on the same window) "
               + "by more than this is not published (counted in ctr_trainer_snapshots_refused_total); the first snapshot "
-              + "always is. With delta.enabled the guard judges keyframes, and a refused keyframe pauses the deltas until "
+              + "of a trainer that starts from scratch always is (one that resumes from a published snapshot judges against it). With delta.enabled the guard judges keyframes, and a refused keyframe pauses the deltas until "
               + "a keyframe passes. Finite, >= 0; only with " + HOLDOUT_EVERY_CONFIG + " > 0.")
       .group("Delta refresh (docs/model-deltas.md)")
       .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,

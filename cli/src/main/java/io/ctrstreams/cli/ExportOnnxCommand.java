@@ -50,6 +50,9 @@ public final class ExportOnnxCommand extends ToolCommand {
     input(o, m, OnnxExport.CANDIDATE_INDEX, "int64 [N, %d]", s.candidateIndex());
     input(o, m, OnnxExport.CANDIDATE_VALUE, "float [N, %d]", s.candidateValue());
     o.printf("outputs: %s float [N], %s float [N]%n", OnnxExport.LOGIT, OnnxExport.PCTR);
+    if (m.calibration().kind() != io.ctrstreams.model.Calibration.Kind.NONE) {
+      o.printf("%s applies the model's calibration map: %s%n", OnnxExport.PCTR, m.calibration());
+    }
   }
 
   private static void input(PrintWriter o, CtrModel m, String name, String type, int[] fields) {

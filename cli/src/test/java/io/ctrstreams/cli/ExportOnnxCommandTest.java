@@ -44,6 +44,20 @@ class ExportOnnxCommandTest {
   }
 
   @Test
+  void shouldSayWhenPctrAppliesACalibrationMap(@TempDir Path dir) throws Exception {
+    Path model = CompressCommandTest.smallCriteoModel(dir);
+    Path calibrated = dir.resolve("calibrated.ctrm");
+    CtrmFormat.write(CtrmFormat.read(model).withCalibration(io.ctrstreams.model.Calibration.platt(0.75, -1.5)),
+        calibrated);
+    Path out = dir.resolve("c.onnx");
+    String[] r = run("export-onnx", "--model", calibrated.toString(), "--out", out.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("pctr applies the model's calibration map: platt(a=0.750000, b=-1.50000)");
+    assertThat(run("export-onnx", "--model", model.toString(), "--out", out.toString())[1])
+        .doesNotContain("calibration");
+  }
+
+  @Test
   void shouldNameAMissingModelFile(@TempDir Path dir) {
     String[] r = run("export-onnx", "--model", dir.resolve("nope.ctrm").toString(), "--out",
         dir.resolve("m.onnx").toString());

@@ -2,6 +2,7 @@ package io.ctrstreams.onnx;
 
 import io.ctrstreams.model.AffineLayer;
 import io.ctrstreams.model.Architecture;
+import io.ctrstreams.model.Calibration;
 import io.ctrstreams.model.CrossStructure;
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.Embedding;
@@ -62,7 +63,22 @@ import java.util.StringJoiner;
  *       same for the CANDIDATE fields, one row per candidate.
  * </ul>
  *
- * <p>Outputs: {@value #LOGIT} float [N] and {@value #PCTR} float [N] (its sigmoid).
+ * <p>Outputs: {@value #LOGIT} float [N] and {@value #PCTR} float [N]: the model's {@link
+ * Calibration} map applied to the logit, as {@link io.ctrstreams.model.Scorer#score} does (the
+ * map is in the metadata as {@code ctr.calibration}):
+ *
+ * <ul>
+ *   <li>none: {@code Sigmoid(logit)} in float;
+ *   <li>Platt: {@code Sigmoid(a * logit + b)} computed in double (the logit {@code Cast} up, the
+ *       result down), as {@link Calibration#apply} does;
+ *   <li>isotonic: the knots as double initializers; the logit (in double) is clamped to the
+ *       first and last knot ({@code Max}, {@code Min}), its segment found by a binary search
+ *       unrolled into {@code ceil(log2 K)} steps of {@code Gather} + {@code LessOrEqual} +
+ *       {@code Where} (O(N log K), no N x K comparison matrix; default-domain opset 17 has no
+ *       search operator), and the two knots' probabilities interpolated with the same
+ *       arithmetic as {@link Calibration#apply}: {@code y[lo] + (z - x[lo]) / (x[hi] - x[lo]) *
+ *       (y[hi] - y[lo])}, so the graph's pCTR is that of its own logit up to double rounding.
+ * </ul>
  *
  * <p>Limits: a model needs at least one CANDIDATE field (else every candidate scores the same and
  * the graph would have no input carrying N), and its weights must fit one protobuf message (2
@@ -79,7 +95,7 @@ public final class OnnxExport {
   public static final String CANDIDATE_VALUE = "candidate_value";
   /** Output: logits, float [N]. */
   public static final String LOGIT = "logit";
-  /** Output: pCTRs (sigmoid of the logits), float [N]. */
+  /** Output: pCTRs (the calibration map, by default the sigmoid, of the logits), float [N]. */
   public static final String PCTR = "pctr";
 
   private OnnxExport() {}
@@ -214,12 +230,13 @@ public final class OnnxExport {
         logit2d = o.node("Add", List.of(logit2d, fm(xCtx, xCand, ctxFields, layout.size() - ctxFields, sig)));
       }
       o.node("Reshape", List.of(logit2d, o.longs("shape", -1)), LOGIT);
-      o.node("Sigmoid", List.of(LOGIT), PCTR);
+      calibrate(model.calibration());
       o.output(LOGIT, OnnxGraph.FLOAT, new long[] {-1}, "N");
       o.output(PCTR, OnnxGraph.FLOAT, new long[] {-1}, "N");
       o.metadata("ctr.model.name", model.name());
       o.metadata("ctr.model.version", Long.toString(model.version()));
       o.metadata("ctr.spec", spec.toJson());
+      o.metadata("ctr.calibration", model.calibration().toString());
       o.metadata(CONTEXT_INDEX + ".fields", names(sig.contextIndex()));
       o.metadata(CONTEXT_VALUE + ".fields", names(sig.contextValue()));
       o.metadata(CANDIDATE_INDEX + ".fields", names(sig.candidateIndex()));
@@ -231,6 +248,53 @@ public final class OnnxExport {
           + "metadata keys <input>.fields.";
       String version = OnnxExport.class.getPackage().getImplementationVersion();
       return o.encode(model.name(), version == null ? "dev" : version, model.version(), doc);
+    }
+
+    /** {@value #PCTR} from {@value #LOGIT}: the model's calibration map (class comment). */
+    private void calibrate(Calibration c) {
+      switch (c.kind()) {
+        case PLATT -> {
+          String z = o.node("Cast", List.of(LOGIT), Attr.i("to", OnnxGraph.DOUBLE));
+          String t = o.node("Add", List.of(o.node("Mul", List.of(z, o.doubles("platt_a", c.a()))),
+              o.doubles("platt_b", c.b())));
+          o.node("Cast", List.of(o.node("Sigmoid", List.of(t))), PCTR, Attr.i("to", OnnxGraph.FLOAT));
+        }
+        case ISOTONIC -> isotonic(c.knotLogits(), c.knotProbabilities());
+        default -> o.node("Sigmoid", List.of(LOGIT), PCTR);
+      }
+    }
+
+    private void isotonic(double[] x, double[] y) {
+      if (x.length == 1) {
+        // one knot: constant; as two equal knots the general path needs no special case
+        x = new double[] {x[0], x[0] + Math.max(1, Math.ulp(x[0]))};
+        y = new double[] {y[0], y[0]};
+      }
+      int k = x.length;
+      String xs = o.doubles("iso_x", x);
+      String ys = o.doubles("iso_y", y);
+      String z = o.node("Cast", List.of(LOGIT), Attr.i("to", OnnxGraph.DOUBLE));
+      String zc = o.node("Min", List.of(o.node("Max", List.of(z, o.doubles("iso_first", x[0]))),
+          o.doubles("iso_last", x[k - 1])));
+      // p = the largest i with x[i] <= zc (x[0] <= zc after the clamp): binary lifting from the
+      // highest power of two below k; candidates past the end read the last knot, and p is
+      // capped at k - 2 afterwards, so zc == x[k - 1] ends in the last segment with t = 1
+      String p = o.longs("iso_p", 0);
+      String last = o.longs("iso_kmax", k - 1);
+      for (long step = Long.highestOneBit(k - 1); step >= 1; step >>= 1) {
+        String cand = o.node("Add", List.of(p, o.longs("iso_step", step)));
+        String xv = o.node("Gather", List.of(xs, o.node("Min", List.of(cand, last))), Attr.i("axis", 0));
+        p = o.node("Where", List.of(o.node("LessOrEqual", List.of(xv, zc)), cand, p));
+      }
+      String lo = o.node("Min", List.of(p, o.longs("iso_kmax2", k - 2)));
+      String hi = o.node("Add", List.of(lo, o.longs("iso_one", 1)));
+      String xl = o.node("Gather", List.of(xs, lo), Attr.i("axis", 0));
+      String xh = o.node("Gather", List.of(xs, hi), Attr.i("axis", 0));
+      String yl = o.node("Gather", List.of(ys, lo), Attr.i("axis", 0));
+      String yh = o.node("Gather", List.of(ys, hi), Attr.i("axis", 0));
+      String t = o.node("Div", List.of(o.node("Sub", List.of(zc, xl)), o.node("Sub", List.of(xh, xl))));
+      String v = o.node("Add", List.of(yl, o.node("Mul", List.of(t, o.node("Sub", List.of(yh, yl))))));
+      o.node("Cast", List.of(v), PCTR, Attr.i("to", OnnxGraph.FLOAT));
     }
 
     private String names(int[] fields) {

@@ -19,6 +19,7 @@ public final class OnnxGraph {
   /** TensorProto.DataType. */
   public static final int FLOAT = 1;
   public static final int INT64 = 7;
+  public static final int DOUBLE = 11;
 
   // AttributeProto.AttributeType
   private static final int ATTR_FLOAT = 1;
@@ -98,6 +99,22 @@ public final class OnnxGraph {
     initializerBytes += 8L * data.length;
     initializers.add(new ProtoWriter().repeatedInt64(1, dims).int64(2, INT64).string(8, name).rawLongs(9, data));
     return name;
+  }
+
+  /** A double initializer (little-endian raw data); returns its name. */
+  public String constant(String name, long[] dims, double[] data) {
+    long[] bits = new long[data.length];
+    for (int i = 0; i < data.length; i++) {
+      bits[i] = Double.doubleToRawLongBits(data[i]);
+    }
+    initializerBytes += 8L * data.length;
+    initializers.add(new ProtoWriter().repeatedInt64(1, dims).int64(2, DOUBLE).string(8, name).rawLongs(9, bits));
+    return name;
+  }
+
+  /** A double vector initializer; returns its name. */
+  public String doubles(String prefix, double... data) {
+    return constant(prefix + "_" + (counter++), new long[] {data.length}, data);
   }
 
   /** An int64 vector initializer (shapes, axes, offsets); returns its name. */

@@ -48,6 +48,18 @@ import org.slf4j.LoggerFactory;
  * snapshot comes early when the residual ratio passes {@code delta.keyframe.residual.ratio}.
  * Each keyframe's manifest records where its chain starts on the deltas topic ({@link
  * DeltaFollower#DELTA_OFFSET_KEY}), so a consumer seeks there after loading it.
+ *
+ * <p><b>Holdout guard</b> ({@code holdout.every} &gt; 0, {@link HoldoutGuard}): every n-th example
+ * goes to a holdout window instead of training; a due snapshot whose holdout log loss exceeds the
+ * last published snapshot's (on the same window) by more than {@code
+ * publish.max.holdout.logloss.increase} is not published: counted in {@code
+ * ctr_trainer_snapshots_refused_total{reason="holdout_logloss"}}, logged, reported to {@link
+ * SnapshotListener#onRefused}; offsets are not committed (a restart resumes from the last
+ * published snapshot's), and the next attempt comes on the regular schedule (interval or example
+ * count). With deltas, snapshots are keyframes, so the guard judges keyframes: after a refused
+ * keyframe no delta is sent (deltas would carry the refused weights to the consumers piece by
+ * piece) and the residual trigger is off, until a keyframe passes and starts a new chain.
+ * Deltas between two accepted keyframes are not judged one by one.
  */
 public final class OnlineTrainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
@@ -57,6 +69,10 @@ public final class OnlineTrainer implements AutoCloseable {
   private final OnlineLearner learner;
   private final ExampleSource source;
   private final OnlineTrainerMetrics metrics;
+  private final HoldoutGuard guard;
+  private volatile long refused;
+  /** A keyframe was refused: no deltas until one passes. */
+  private boolean deltasPaused;
   private final List<SnapshotListener> listeners = new CopyOnWriteArrayList<>();
   private final ServiceThread worker = new ServiceThread();
   private ModelPublisher publisher;
@@ -93,6 +109,9 @@ public final class OnlineTrainer implements AutoCloseable {
   public interface SnapshotListener {
     /** Called on the trainer thread after each publish. */
     void onSnapshot(long version, long examplesTrained, double loss, long bytes);
+
+    /** Called on the trainer thread when the holdout guard refuses a due snapshot. */
+    default void onRefused(long examplesTrained, HoldoutGuard.Decision decision) {}
   }
 
   /** A trainer; connects on {@link #start()}. */
@@ -101,6 +120,17 @@ public final class OnlineTrainer implements AutoCloseable {
     this.learner = Objects.requireNonNull(learner, "learner");
     this.source = Objects.requireNonNull(source, "source");
     this.metrics = new OnlineTrainerMetrics(registry);
+    this.guard = HoldoutGuard.of(config, source.schema(), metrics);
+  }
+
+  /**
+   * Takes {@code previous} (the published snapshot this trainer's learner resumes from) as the
+   * holdout guard's reference, so the first snapshot after a restart is judged too. Call before
+   * {@link #start()}.
+   */
+  public OnlineTrainer guardReference(CtrModel previous) {
+    guard.reference(previous);
+    return this;
   }
 
   /** Adds a snapshot listener. */
@@ -144,7 +174,7 @@ public final class OnlineTrainer implements AutoCloseable {
       batch[i] = source.schema().newRecord();
     }
     while (!worker.stopping()) {
-      int n = source.next(batch, 200);
+      int n = guard.split(batch, source.next(batch, 200));
       if (n > 0) {
         if (probe == null && deltaProducer != null) {
           probe = new RawRecord[n];
@@ -160,7 +190,7 @@ public final class OnlineTrainer implements AutoCloseable {
       }
       if (snapshotDue()) {
         publishSnapshot();
-      } else if (deltas != null && deltaDue()) {
+      } else if (deltas != null && !deltasPaused && deltaDue()) {
         publishDelta();
       }
     }
@@ -176,7 +206,7 @@ public final class OnlineTrainer implements AutoCloseable {
     long now = System.currentTimeMillis();
     return (config.snapshotIntervalMs() > 0 && now - lastSnapshotMs >= config.snapshotIntervalMs())
         || (config.snapshotExamples() > 0 && examples - examplesAtSnapshot >= config.snapshotExamples())
-        || (deltas != null && deltas.residualRatio() > config.keyframeResidualRatio());
+        || (deltas != null && !deltasPaused && deltas.residualRatio() > config.keyframeResidualRatio());
   }
 
   private boolean deltaDue() {
@@ -216,21 +246,31 @@ public final class OnlineTrainer implements AutoCloseable {
 
   private void publishSnapshot() {
     long version = lastVersion + 1;
+    CtrModel snapshot = learner.snapshot();
+    HoldoutGuard.Decision decision = guard.check(snapshot);
+    if (!decision.publish()) {
+      refuse(decision);
+      return;
+    }
     // Encoded once, as the learner made it: the manifest names the version and carries the stats.
-    ModelFile file = learner.snapshot().toFile();
+    ModelFile file = snapshot.toFile();
     byte[] bytes = CtrmFormat.toBytes(file);
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("examples-trained", Long.toString(examples));
     meta.put("training-loss", String.format(Locale.ROOT, "%.5f", loss));
     meta.put("trained-at-ms", Long.toString(System.currentTimeMillis()));
+    if (!Double.isNaN(decision.logloss())) {
+      meta.put("holdout-logloss", String.format(Locale.ROOT, "%.5f", decision.logloss()));
+      meta.put("holdout-rows", Integer.toString(decision.rows()));
+    }
     if (deltaProducer != null) {
       meta.put(DeltaFollower.DELTA_TOPIC_KEY, config.deltasTopic());
       meta.put(DeltaFollower.DELTA_OFFSET_KEY, Long.toString(nextDeltaOffset));
     }
     publisher.publish(config.modelName(), version, bytes, meta);
     if (deltaProducer != null) {
-      String reason = deltas == null ? "start" : deltas.residualRatio() > config.keyframeResidualRatio() ? "residual"
-          : "interval";
+      String reason = deltas == null ? "start" : deltasPaused ? "guard"
+          : deltas.residualRatio() > config.keyframeResidualRatio() ? "residual" : "interval";
       if (deltas == null) {
         deltas = new DeltaEncoder(config.modelName(), version, file, config.deltaTopkRatio(), config.deltaEncoding(),
             config.deltaTopkScope());
@@ -240,18 +280,45 @@ public final class OnlineTrainer implements AutoCloseable {
       metrics.keyframe(reason);
       lastDeltaMs = System.currentTimeMillis();
       examplesAtDelta = examples;
+      deltasPaused = false;
     }
+    guard.published(snapshot, decision);
     source.commit();
     lastVersion = version;
     snapshots++;
     examplesAtSnapshot = examples;
     lastSnapshotMs = System.currentTimeMillis();
     metrics.published(version);
-    LOG.info("published snapshot {} v{} ({} bytes) after {} examples, loss {}", config.modelName(), version,
-        bytes.length, examples, String.format(Locale.ROOT, "%.4f", loss));
+    LOG.info("published snapshot {} v{} ({} bytes) after {} examples, loss {}{}", config.modelName(), version,
+        bytes.length, examples, String.format(Locale.ROOT, "%.4f", loss),
+        Double.isNaN(decision.logloss()) ? "" : ", " + decision);
     for (SnapshotListener l : listeners) {
       l.onSnapshot(version, examples, loss, bytes.length);
     }
+  }
+
+  /**
+   * A due snapshot the guard refused: not published, offsets not committed, the next attempt on
+   * the regular schedule; with deltas, the chain pauses until a keyframe passes.
+   */
+  private void refuse(HoldoutGuard.Decision decision) {
+    refused++;
+    examplesAtSnapshot = examples;
+    lastSnapshotMs = System.currentTimeMillis();
+    if (deltas != null) {
+      deltasPaused = true;
+    }
+    LOG.warn("refused snapshot {} after {} examples: {} exceeds {} = {}{}", config.modelName(), examples, decision,
+        OnlineTrainerConfig.PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG, config.publishMaxHoldoutLoglossIncrease(),
+        deltas != null ? "; deltas paused until a keyframe passes" : "");
+    for (SnapshotListener l : listeners) {
+      l.onRefused(examples, decision);
+    }
+  }
+
+  /** Snapshots the holdout guard refused in this instance. */
+  public long snapshotsRefused() {
+    return refused;
   }
 
   /** Examples trained so far. */

@@ -44,6 +44,14 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String MIN_EXAMPLES_CONFIG = "snapshot.min.examples";
   /** Seed. */
   public static final String SEED_CONFIG = "seed";
+  /** Hold out every n-th example (0 = none). */
+  public static final String HOLDOUT_EVERY_CONFIG = "holdout.every";
+  /** Holdout window capacity. */
+  public static final String HOLDOUT_ROWS_CONFIG = "holdout.rows";
+  /** Rows the window needs before the guard refuses. */
+  public static final String HOLDOUT_MIN_ROWS_CONFIG = "holdout.min.rows";
+  /** Largest holdout log loss increase a published snapshot may have over the last published one. */
+  public static final String PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG = "publish.max.holdout.logloss.increase";
   /** Delta stream on/off. */
   public static final String DELTA_ENABLED_CONFIG = "delta.enabled";
   /** Deltas topic. */
@@ -116,6 +124,20 @@ public final class OnlineTrainerConfig extends ServiceConfig {
       .define(MIN_EXAMPLES_CONFIG, Type.LONG, 1_000L, Range.atLeast(0L), Importance.LOW,
           "Examples trained before the first snapshot may be published (no half-initialised models).")
       .define(SEED_CONFIG, Type.LONG, 7L, Range.atLeast(0L), Importance.LOW, "Seed of weight initialisation and shuffling.")
+      .group("Holdout publish guard")
+      .define(HOLDOUT_EVERY_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+          "Hold out every n-th example from training into the holdout window, and guard publishing with it (see "
+              + PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG + "); 0 = train on every example, publish every snapshot. "
+              + "E.g. 20 holds out 5%. Must not be 1; not with exchange.enabled.")
+      .define(HOLDOUT_ROWS_CONFIG, Type.INT, 5_000, Range.between(1, 10_000_000), Importance.LOW,
+          "Capacity of the holdout window: the latest held-out examples, on which each snapshot and the last published one are scored.")
+      .define(HOLDOUT_MIN_ROWS_CONFIG, Type.INT, 200, Range.between(1, 10_000_000), Importance.LOW,
+          "Snapshots are published unguarded until the holdout window holds this many rows (at most " + HOLDOUT_ROWS_CONFIG + ").")
+      .define(PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG, Type.DOUBLE, 0.01, Range.atLeast(0.0), Importance.MEDIUM,
+          "A snapshot whose log loss on the holdout window exceeds the last published snapshot's (scored on the same window) "
+              + "by more than this is not published (counted in ctr_trainer_snapshots_refused_total); the first snapshot "
+              + "of a trainer that starts from scratch always is (one that resumes from a published snapshot judges against it). With delta.enabled the guard judges keyframes, and a refused keyframe pauses the deltas until "
+              + "a keyframe passes. Finite, >= 0; only with " + HOLDOUT_EVERY_CONFIG + " > 0.")
       .group("Delta refresh (docs/model-deltas.md)")
       .define(DELTA_ENABLED_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
           "Between snapshots, send compressed deltas with error feedback to topic.model.deltas; snapshots are the chain's keyframes.")
@@ -175,6 +197,21 @@ public final class OnlineTrainerConfig extends ServiceConfig {
     if (exchangeEnabled() && syntheticSource()) {
       throw new ConfigException(SOURCE_CONFIG, "synthetic",
           "the data-parallel exchange splits the labeled topic among the workers: use source=labeled");
+    }
+    if (holdoutEvery() == 1) {
+      throw new ConfigException(HOLDOUT_EVERY_CONFIG, 1, "would hold out every example and train on none: use 0 (off) or >= 2");
+    }
+    if (holdoutEvery() > 0 && exchangeEnabled()) {
+      throw new ConfigException(HOLDOUT_EVERY_CONFIG, holdoutEvery(), "the holdout publish guard runs in the single "
+          + "trainer only; a data-parallel worker (" + EXCHANGE_ENABLED_CONFIG + "=true) would ignore it: set 0");
+    }
+    if (!Double.isFinite(publishMaxHoldoutLoglossIncrease())) {
+      throw new ConfigException(PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG, publishMaxHoldoutLoglossIncrease(),
+          "must be a finite log loss increase >= 0 (to publish every snapshot, set " + HOLDOUT_EVERY_CONFIG + "=0)");
+    }
+    if (holdoutMinRows() > holdoutRows()) {
+      throw new ConfigException(HOLDOUT_MIN_ROWS_CONFIG, holdoutMinRows(),
+          "exceeds " + HOLDOUT_ROWS_CONFIG + " = " + holdoutRows() + ": the window could never hold enough rows to guard");
     }
     if (snapshotIntervalMs() == 0 && snapshotExamples() == 0) {
       throw new ConfigException(SNAPSHOT_INTERVAL_MS_CONFIG, 0,
@@ -247,6 +284,26 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   }
 
 
+
+  /** Hold out every n-th example, 0 = none. */
+  public int holdoutEvery() {
+    return getInt(HOLDOUT_EVERY_CONFIG);
+  }
+
+  /** Holdout window capacity. */
+  public int holdoutRows() {
+    return getInt(HOLDOUT_ROWS_CONFIG);
+  }
+
+  /** Rows the window needs before the guard refuses. */
+  public int holdoutMinRows() {
+    return getInt(HOLDOUT_MIN_ROWS_CONFIG);
+  }
+
+  /** Largest allowed holdout log loss increase over the last published snapshot. */
+  public double publishMaxHoldoutLoglossIncrease() {
+    return getDouble(PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG);
+  }
 
   /** Delta interval. */
   public long deltaIntervalMs() {

@@ -17,6 +17,9 @@ public final class OnlineTrainerMetrics {
   private final Gauge residual;
   private final Counter keyframes;
   private final Gauge probeError;
+  private final Counter refused;
+  private final Counter heldOut;
+  private final Gauge holdoutLoss;
 
   /** Registers every metric in {@code registry}. */
   public OnlineTrainerMetrics(PrometheusRegistry registry) {
@@ -37,11 +40,35 @@ public final class OnlineTrainerMetrics {
     residual = Gauge.builder().name("ctr_trainer_delta_residual_ratio")
         .help("||x - w|| / ||x|| after the last delta: what the delta chain has not carried yet.").register(registry);
     keyframes = Counter.builder().name("ctr_trainer_keyframes_total")
-        .help("Snapshots published as delta-chain keyframes, by reason (start, interval, residual).")
+        .help("Snapshots published as delta-chain keyframes, by reason (start, interval, residual, guard: the first to pass the holdout guard after a refused one).")
         .labelNames("reason").register(registry);
     probeError = Gauge.builder().name("ctr_trainer_delta_probe_logit_error")
         .help("Mean |logit(x) - logit(w)| on a fixed probe set: how far the delta chain's consumers lag the trainer.")
         .register(registry);
+    refused = Counter.builder().name("ctr_trainer_snapshots_refused_total")
+        .help("Snapshots not published, by reason (holdout_logloss: worse on the holdout window than the last published "
+            + "one by more than publish.max.holdout.logloss.increase).")
+        .labelNames("reason").register(registry);
+    refused.labelValues(HoldoutGuard.REASON_HOLDOUT_LOGLOSS); // exported as 0 before the first refusal
+    heldOut = Counter.builder().name("ctr_trainer_holdout_examples_total")
+        .help("Examples held out from training into the holdout window (holdout.every).").register(registry);
+    holdoutLoss = Gauge.builder().name("ctr_trainer_holdout_logloss")
+        .help("Log loss of the last checked snapshot on the holdout window (published or not).").register(registry);
+  }
+
+  /** One snapshot refused, for {@code reason}. */
+  public void refused(String reason) {
+    refused.labelValues(reason).inc();
+  }
+
+  /** Examples held out. */
+  public void heldOut(int n) {
+    heldOut.inc(n);
+  }
+
+  /** The holdout log loss of the last checked snapshot. */
+  public void holdoutLogloss(double l) {
+    holdoutLoss.set(l);
   }
 
   /** The probe's mean logit error. */

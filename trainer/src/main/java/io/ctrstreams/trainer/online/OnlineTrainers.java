@@ -55,7 +55,11 @@ public final class OnlineTrainers {
       }
       learner = TrainerLearner.fromScratch(spec, tc);
     }
-    return new OnlineTrainer(config, learner, src, registry);
+    OnlineTrainer trainer = new OnlineTrainer(config, learner, src, registry);
+    if (last.isPresent() && last.get().spec().equals(spec)) {
+      trainer.guardReference(last.get()); // the holdout guard judges the first snapshot after a restart against it
+    }
+    return trainer;
   }
 
   /**

@@ -52,4 +52,28 @@ class OnlineTrainerConfigTest {
     assertThat(c.exchangeEta()).isNaN();
     assertThat(c.requiredTopics()).extracting(t -> t.name()).contains("trainer-exchange");
   }
+
+  @Test
+  void shouldValidateTheHoldoutGuardNamingTheBadValue() {
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.HOLDOUT_EVERY_CONFIG, "1")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("holdout.every").hasMessageContaining("1");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(
+        Map.of(OnlineTrainerConfig.PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG, "-0.5")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("-0.5")
+        .hasMessageContaining("publish.max.holdout.logloss.increase");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(
+        Map.of(OnlineTrainerConfig.PUBLISH_MAX_HOLDOUT_LOGLOSS_INCREASE_CONFIG, "NaN")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("NaN")
+        .hasMessageContaining("publish.max.holdout.logloss.increase");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.HOLDOUT_ROWS_CONFIG, "100",
+        OnlineTrainerConfig.HOLDOUT_MIN_ROWS_CONFIG, "500")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("holdout.min.rows").hasMessageContaining("500");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.HOLDOUT_EVERY_CONFIG, "20",
+        OnlineTrainerConfig.EXCHANGE_ENABLED_CONFIG, "true", OnlineTrainerConfig.EXCHANGE_WORKER_ID_CONFIG, "w1")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("holdout.every").hasMessageContaining("exchange.enabled");
+    OnlineTrainerConfig c = new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.HOLDOUT_EVERY_CONFIG, "20"));
+    assertThat(c.holdoutEvery()).isEqualTo(20);
+    assertThat(c.publishMaxHoldoutLoglossIncrease()).isEqualTo(0.01);
+    assertThat(new OnlineTrainerConfig(Map.of()).holdoutEvery()).as("off by default").isZero();
+  }
 }

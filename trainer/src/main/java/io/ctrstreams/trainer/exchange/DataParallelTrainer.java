@@ -77,6 +77,7 @@ public final class DataParallelTrainer implements AutoCloseable {
   private final ServiceThread thread = new ServiceThread();
   private volatile boolean rebalanced = true;
   private volatile boolean haltMidRound;
+  private volatile boolean perturbNextUpdate;
   private volatile int epoch = -1;
   private volatile int slot = -1;
   private volatile int workers;
@@ -215,6 +216,11 @@ public final class DataParallelTrainer implements AutoCloseable {
       }
       float[] est = estimate;
       aggregator.estimate(msgs, all.length, est);
+      if (perturbNextUpdate) {
+        perturbNextUpdate = false;
+        est[0] += 1e-3f; // test hook: this replica's x leaves the others'
+        LOG.warn("worker {} perturbed its update of round {} of epoch {}", config.exchangeWorkerId(), round, epoch);
+      }
       trainer.applyGradient(est, config.exchangeUpdate());
       round++;
       rounds++;
@@ -419,6 +425,15 @@ public final class DataParallelTrainer implements AutoCloseable {
     published++;
     LOG.info("worker {} published keyframe {} v{} at round {} of epoch {}", config.exchangeWorkerId(),
         config.modelName(), version, round, epoch);
+  }
+
+  /**
+   * Test hook: the worker adds 1e-3 to the first value of its next estimate before applying it,
+   * so its weights diverge from the other replicas' (as a lost bit or a non-deterministic
+   * operation would make them); the hash of the following round exposes it.
+   */
+  void perturbNextUpdate() {
+    perturbNextUpdate = true;
   }
 
   /** Test hook: the worker stops right after sending its next message, without leaving the group. */

@@ -82,6 +82,14 @@ public final class ExchangeExperimentCommand extends ToolCommand {
       description = "adaptive (Adam + Adagrad, as the online trainer) | sgd. Default: ${DEFAULT-VALUE}.")
   String update;
 
+  @Option(names = "--learning-rate", defaultValue = "NaN",
+      description = "Dense learning rate (Adam's step, or SGD's). Default: the trainer's (1e-3).")
+  double learningRate;
+
+  @Option(names = "--embedding-learning-rate", defaultValue = "NaN",
+      description = "Table learning rate (Adagrad's, or SGD's). Default: the trainer's (0.05).")
+  double embeddingLearningRate;
+
   @Option(names = "--seed", defaultValue = "1", description = "Data and init seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
@@ -140,7 +148,8 @@ public final class ExchangeExperimentCommand extends ToolCommand {
           for (ExchangeAlgorithm alg : algs) {
             for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
               ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
-                  examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd);
+                  examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd,
+                  learningRate, embeddingLearningRate);
               ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
                 err.println(line);
                 err.flush();

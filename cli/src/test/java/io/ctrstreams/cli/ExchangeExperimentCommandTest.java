@@ -15,7 +15,8 @@ class ExchangeExperimentCommandTest {
     StringWriter out = new StringWriter();
     cl.setOut(new PrintWriter(out));
     assertThat(cl.execute("exchange-experiment", "--help")).isZero();
-    assertThat(out.toString()).contains("--workers", "--algorithms", "--etas", "--partitioning", "--ratio");
+    assertThat(out.toString()).contains("--workers", "--algorithms", "--etas", "--partitioning", "--ratio",
+        "--update", "--learning-rate", "--embedding-learning-rate");
   }
 
   @Test
@@ -46,5 +47,7 @@ class ExchangeExperimentCommandTest {
     assertThat(err.toString()).contains("'big'");
     assertThat(cl.execute("exchange-experiment", "--workers", "4", "--regions", "2")).isEqualTo(1);
     assertThat(err.toString()).contains("2 regions for 4 workers");
+    assertThat(cl.execute("exchange-experiment", "--update", "sgd", "--learning-rate", "-0.5")).isEqualTo(1);
+    assertThat(err.toString()).contains("learning rates must be finite and > 0, found -0.5");
   }
 }

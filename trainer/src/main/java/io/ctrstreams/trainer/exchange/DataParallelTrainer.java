@@ -77,6 +77,7 @@ public final class DataParallelTrainer implements AutoCloseable {
   private final ServiceThread thread = new ServiceThread();
   private volatile boolean rebalanced = true;
   private volatile boolean haltMidRound;
+  private volatile boolean perturbNextUpdate;
   private volatile int epoch = -1;
   private volatile int slot = -1;
   private volatile int workers;
@@ -97,7 +98,8 @@ public final class DataParallelTrainer implements AutoCloseable {
   private ExchangeWorker worker;
   private ExchangeAggregator aggregator;
   private long round;
-  private final Map<String, ExchangeMessage[]> inbox = new HashMap<>();
+  /** Record values by "epoch/round", indexed by slot: decoded once the round is complete. */
+  private final Map<String, byte[][]> inbox = new HashMap<>();
   private volatile boolean halted;
   private volatile long keyframeVersion;
 
@@ -196,11 +198,10 @@ public final class DataParallelTrainer implements AutoCloseable {
       if (all == null) {
         continue; // rebalance: a new epoch
       }
-      long received = 0;
+      long received;
       boolean agree = true;
-      float[][] msgs = new float[all.length][];
+      float[][] msgs = slotValues;
       for (int i = 0; i < all.length; i++) {
-        msgs[i] = all[i].values();
         agree &= all[i].weightsHash() == all[0].weightsHash();
       }
       received = receivedBytes;
@@ -215,6 +216,11 @@ public final class DataParallelTrainer implements AutoCloseable {
       }
       float[] est = estimate;
       aggregator.estimate(msgs, all.length, est);
+      if (perturbNextUpdate) {
+        perturbNextUpdate = false;
+        est[0] += 1e-3f; // test hook: this replica's x leaves the others'
+        LOG.warn("worker {} perturbed its update of round {} of epoch {}", config.exchangeWorkerId(), round, epoch);
+      }
       trainer.applyGradient(est, config.exchangeUpdate());
       round++;
       rounds++;
@@ -259,6 +265,7 @@ public final class DataParallelTrainer implements AutoCloseable {
   private float[] chunkGradient;
   private float[] message;
   private float[] estimate;
+  private float[][] slotValues;
   private Batch chunk;
   private FeatureVector features;
 
@@ -277,12 +284,15 @@ public final class DataParallelTrainer implements AutoCloseable {
     }
   }
 
-  /** Every slot's message of the current round, or null when a rebalance interrupts. */
+  /**
+   * Every slot's message of the current round, decoded into {@link #slotValues} (one reused
+   * buffer per slot), or null when a rebalance interrupts.
+   */
   private ExchangeMessage[] collect() {
     long deadline = System.currentTimeMillis() + config.exchangeRoundTimeoutMs();
     String key = epoch + "/" + round;
     while (true) {
-      ExchangeMessage[] got = inbox.get(key);
+      byte[][] got = inbox.get(key);
       if (got != null && got.length != workers) {
         LOG.warn("round {} of epoch {}: another worker counts {} workers, this one {}; describing the group again",
             round, epoch, got.length, workers);
@@ -292,7 +302,11 @@ public final class DataParallelTrainer implements AutoCloseable {
       }
       if (got != null && java.util.Arrays.stream(got).allMatch(Objects::nonNull)) {
         inbox.remove(key);
-        return got;
+        ExchangeMessage[] all = new ExchangeMessage[got.length];
+        for (int i = 0; i < got.length; i++) {
+          all[i] = ExchangeMessage.decode(got[i], layout, slotValues[i]); // checked when it arrived
+        }
+        return all;
       }
       if (thread.stopping()) {
         return null;
@@ -308,7 +322,7 @@ public final class DataParallelTrainer implements AutoCloseable {
       for (ConsumerRecord<byte[], byte[]> r : exchangeIn.poll(Duration.ofMillis(50))) {
         ExchangeMessage m;
         try {
-          m = ExchangeMessage.decode(r.value(), layout);
+          m = ExchangeMessage.decode(r.value(), layout, null); // the header and sizes; values when complete
         } catch (TrainerException e) {
           LOG.warn("skipping exchange record at offset {}: {}", r.offset(), e.getMessage());
           continue;
@@ -318,7 +332,7 @@ public final class DataParallelTrainer implements AutoCloseable {
           continue; // an older epoch's message, or a malformed one
         }
         // later epochs are kept: a worker that is still finishing the old epoch must not lose them
-        inbox.computeIfAbsent(m.epoch() + "/" + m.round(), k -> new ExchangeMessage[m.workers()])[m.slot()] = m;
+        inbox.computeIfAbsent(m.epoch() + "/" + m.round(), k -> new byte[m.workers()][])[m.slot()] = r.value();
         if (!(m.epoch() == epoch && m.slot() == slot)) {
           receivedBytes += r.serializedValueSize();
         }
@@ -387,6 +401,7 @@ public final class DataParallelTrainer implements AutoCloseable {
     chunkGradient = new float[layout.size()];
     message = new float[layout.size()];
     estimate = new float[layout.size()];
+    slotValues = new float[workers][layout.size()];
     chunk = new Batch(spec.fieldCount(), config.batchSize());
     features = encoder.newFeatureVector();
     ExchangeAlgorithm alg = config.exchangeAlgorithm();
@@ -419,6 +434,15 @@ public final class DataParallelTrainer implements AutoCloseable {
     published++;
     LOG.info("worker {} published keyframe {} v{} at round {} of epoch {}", config.exchangeWorkerId(),
         config.modelName(), version, round, epoch);
+  }
+
+  /**
+   * Test hook: the worker adds 1e-3 to the first value of its next estimate before applying it,
+   * so its weights diverge from the other replicas' (as a lost bit or a non-deterministic
+   * operation would make them); the hash of the following round exposes it.
+   */
+  void perturbNextUpdate() {
+    perturbNextUpdate = true;
   }
 
   /** Test hook: the worker stops right after sending its next message, without leaving the group. */

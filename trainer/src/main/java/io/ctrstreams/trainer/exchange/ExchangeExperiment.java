@@ -54,10 +54,15 @@ public final class ExchangeExperiment {
    * @param batch examples per worker per round
    * @param examples total training examples (all workers) of the run
    * @param evalEvery examples between held-out evaluations
+   * @param learningRate dense learning rate (Adam's step, or SGD's); NaN = {@link
+   *     TrainerConfig#defaults()}
+   * @param embeddingLearningRate table learning rate (Adagrad's, or SGD's); NaN = {@link
+   *     TrainerConfig#defaults()}
    */
   public record Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
       Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
-      double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update) {
+      double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
+      double embeddingLearningRate) {
     /** Validates, naming the offending value. */
     public Settings {
       Objects.requireNonNull(algorithm, "algorithm");
@@ -75,6 +80,19 @@ public final class ExchangeExperiment {
         throw new TrainerException("heterogeneous partitioning needs at least one region per worker, found " + regions
             + " regions for " + workers + " workers");
       }
+      if (!(Double.isNaN(learningRate) || learningRate > 0) || !(Double.isNaN(embeddingLearningRate)
+          || embeddingLearningRate > 0) || Double.isInfinite(learningRate) || Double.isInfinite(embeddingLearningRate)) {
+        throw new TrainerException("learning rates must be finite and > 0, found " + learningRate + " and "
+            + embeddingLearningRate);
+      }
+    }
+
+    /** With the default learning rates. */
+    public Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
+        Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
+        double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update) {
+      this(workers, algorithm, eta, ratio, encoding, partitioning, batch, examples, evalEvery, evalRows, seed, regions,
+          heterogeneity, embeddingDim, hashBuckets, mlp, update, Double.NaN, Double.NaN);
     }
   }
 
@@ -120,6 +138,8 @@ public final class ExchangeExperiment {
     FeatureVector fv = enc.newFeatureVector();
     TrainerConfig tc = TrainerConfig.defaults().withBatchSize(Math.max(s.batch(), 1024)).withThreads(1).withGemm("java")
         .withSeed(s.seed());
+    tc = tc.withLearningRates(Double.isNaN(s.learningRate()) ? tc.learningRate() : s.learningRate(),
+        Double.isNaN(s.embeddingLearningRate()) ? tc.embeddingLearningRate() : s.embeddingLearningRate());
     HeldOutSet held = new HeldOutSet(streams[0], enc, s.evalRows(), tc.batchSize());
     List<Point> curve = new ArrayList<>();
     try (Trainer t = new Trainer(init, tc)) {

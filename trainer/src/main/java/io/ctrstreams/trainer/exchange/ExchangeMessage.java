@@ -93,7 +93,23 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
    * @throws TrainerException naming what is wrong
    */
   public static ExchangeMessage decode(byte[] bytes, ParamLayout layout) {
+    return decode(bytes, layout, new float[layout.size()]);
+  }
+
+  /**
+   * As {@link #decode(byte[], ParamLayout)}, the values written into {@code into} (every value:
+   * zero where no unit was sent), which becomes the message's {@link #values()}: a receiver
+   * reuses one buffer per slot instead of allocating a dense vector per message and round. With
+   * {@code into == null} only the header and the sizes are checked and {@link #values()} is
+   * null.
+   *
+   * @throws TrainerException naming what is wrong
+   */
+  public static ExchangeMessage decode(byte[] bytes, ParamLayout layout, float[] into) {
     int dimension = layout.size();
+    if (into != null && into.length != dimension) {
+      throw new TrainerException("decode buffer has " + into.length + " values, the layout " + dimension);
+    }
     if (bytes == null || bytes.length < HEADER + 4) {
       throw new TrainerException("exchange message of " + (bytes == null ? 0 : bytes.length) + " bytes is too short");
     }
@@ -128,29 +144,35 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
     if (count < 0 || count > layout.units() || HEADER + 4L * count + 4 > bytes.length) {
       throw new TrainerException("exchange message claims " + count + " units in " + bytes.length + " bytes");
     }
-    int[] units = new int[count];
+    int unitsAt = b.position();
     long nv = 0;
+    int previous = -1;
     for (int k = 0; k < count; k++) {
-      units[k] = b.getInt();
-      if (units[k] < 0 || units[k] >= layout.units() || (k > 0 && units[k] <= units[k - 1])) {
-        throw new TrainerException("exchange message unit " + units[k] + " is out of order or outside [0, "
+      int unit = b.getInt();
+      if (unit < 0 || unit >= layout.units() || unit <= previous) {
+        throw new TrainerException("exchange message unit " + unit + " is out of order or outside [0, "
             + layout.units() + ")");
       }
-      nv += layout.segments().get(layout.segmentOfUnit(units[k])).unit();
+      previous = unit;
+      nv += layout.segments().get(layout.segmentOfUnit(unit)).unit();
     }
     if (HEADER + 4L * count + nv * encoding.bytesPerValue() + 4 != bytes.length) {
       throw new TrainerException("exchange message claims " + count + " units (" + nv + " values) in " + bytes.length
           + " bytes");
     }
-    float[] values = new float[d];
+    if (into == null) {
+      return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, null);
+    }
+    java.util.Arrays.fill(into, 0f);
     for (int k = 0; k < count; k++) {
-      int t = layout.segmentOfUnit(units[k]);
+      int unit = b.getInt(unitsAt + 4 * k);
+      int t = layout.segmentOfUnit(unit);
       ParamLayout.Segment seg = layout.segments().get(t);
-      int o = seg.offset() + (units[k] - layout.firstUnit(t)) * seg.unit();
+      int o = seg.offset() + (unit - layout.firstUnit(t)) * seg.unit();
       for (int c = 0; c < seg.unit(); c++) {
-        values[o + c] = encoding == ValueEncoding.FP16 ? ValueEncoding.halfToFloat(b.getShort()) : b.getFloat();
+        into[o + c] = encoding == ValueEncoding.FP16 ? ValueEncoding.halfToFloat(b.getShort()) : b.getFloat();
       }
     }
-    return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, values);
+    return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, into);
   }
 }

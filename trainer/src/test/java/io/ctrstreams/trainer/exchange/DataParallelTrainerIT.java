@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Timeout;
  * (no hash mismatch), only the designated worker publishes keyframes; killing the designated
  * worker mid-round (after its message, without leaving the group) makes the survivor start a new
  * epoch alone from the newest keyframe and take over publishing, with no version published twice.
+ * With three workers: a diverged replica is detected by the weight hash and resynced, and a
+ * middle slot dying leaves two survivors in a new epoch.
  */
 @Tag("integration")
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -62,30 +64,7 @@ class DataParallelTrainerIT {
   void shouldTrainInLockstepAndSurviveTheDesignatedWorkerDyingMidRound() throws Exception {
     String labeled = BrokerTestSupport.uniqueName("labeled");
     String updates = BrokerTestSupport.uniqueName("model-updates");
-    String exchange = BrokerTestSupport.uniqueName("trainer-exchange");
-    String group = BrokerTestSupport.uniqueName("dp-trainer");
-    Map<String, Object> base = new HashMap<>();
-    base.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    base.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, updates);
-    base.put(OnlineTrainerConfig.LABELED_TOPIC_CONFIG, labeled);
-    base.put(OnlineTrainerConfig.EXCHANGE_TOPIC_CONFIG, exchange);
-    base.put(OnlineTrainerConfig.GROUP_ID_CONFIG, group);
-    base.put(OnlineTrainerConfig.SOURCE_CONFIG, "labeled");
-    base.put(OnlineTrainerConfig.EXCHANGE_ENABLED_CONFIG, "true");
-    base.put(OnlineTrainerConfig.EXCHANGE_ROUND_EXAMPLES_CONFIG, "64");
-    base.put(OnlineTrainerConfig.EXCHANGE_KEYFRAME_ROUNDS_CONFIG, Integer.toString(KEYFRAME_ROUNDS));
-    base.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "200");
-    base.put(OnlineTrainerConfig.MLP_CONFIG, "16");
-    base.put(OnlineTrainerConfig.EXCHANGE_ROUND_TIMEOUT_MS_CONFIG, "120000");
-    base.put("consumer.session.timeout.ms", "6000");
-    base.put("consumer.heartbeat.interval.ms", "1000");
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      KafkaTopics.ensure(admin, List.of(KafkaTopics.plain(labeled, 4)));
-      Map<String, Object> probe = new HashMap<>(base);
-      probe.put(OnlineTrainerConfig.EXCHANGE_WORKER_ID_CONFIG, "probe");
-      KafkaTopics.ensure(admin, new OnlineTrainerConfig(probe).requiredTopics());
-    }
-    produce(labeled, 40_000);
+    Map<String, Object> base = setUp(labeled, updates, 40_000);
 
     PrometheusRegistry ra = new PrometheusRegistry();
     PrometheusRegistry rb = new PrometheusRegistry();
@@ -143,6 +122,119 @@ class DataParallelTrainerIT {
       a.close();
       b.close();
     }
+  }
+
+  /**
+   * Three workers: a replica whose weights diverge (the test hook perturbs one update of slot 2)
+   * is caught by the hash travelling with the next round's messages, and every worker resyncs
+   * from the same newest keyframe in the same epoch, once; then slot 1 dies mid-round and the two
+   * survivors start a new epoch of two from the newest keyframe (e, h and hbar reset: the
+   * replicas stay bit-identical), slot 0 keeps publishing and no version appears twice.
+   */
+  @Test
+  void shouldResyncADivergedReplicaAndSurviveAMiddleWorkerDyingWithThree() throws Exception {
+    String labeled = BrokerTestSupport.uniqueName("labeled");
+    String updates = BrokerTestSupport.uniqueName("model-updates");
+    Map<String, Object> base = setUp(labeled, updates, 60_000);
+    DataParallelTrainer a = worker(base, "worker-a", new PrometheusRegistry());
+    DataParallelTrainer b = worker(base, "worker-b", new PrometheusRegistry());
+    DataParallelTrainer c = worker(base, "worker-c", new PrometheusRegistry());
+    List<DataParallelTrainer> all = List.of(a, b, c);
+    try {
+      all.forEach(DataParallelTrainer::start);
+      waitFor(() -> failed(all) || all.stream().allMatch(w -> w.workers() == 3 && w.epoch() == a.epoch()
+          && w.epochRounds() >= 2 * KEYFRAME_ROUNDS), "three workers train rounds in one epoch of three");
+      all.forEach(w -> assertThat(w.failure()).isNull());
+      // slots are the sorted instance ids
+      assertThat(List.of(a.slot(), b.slot(), c.slot())).containsExactly(0, 1, 2);
+      assertThat(all.stream().mapToLong(DataParallelTrainer::hashMismatches).sum()).isZero();
+      assertThat(a.publishedVersions()).isNotEmpty();
+      assertThat(b.publishedVersions()).isEmpty();
+      assertThat(c.publishedVersions()).isEmpty();
+      int epoch = a.epoch();
+
+      // slot 2's replica leaves the others': the next round's hashes disagree on every worker
+      c.perturbNextUpdate();
+      waitFor(() -> failed(all) || all.stream().allMatch(w -> w.hashMismatches() >= 1), "every worker sees the mismatch");
+      long[] roundsAt = all.stream().mapToLong(DataParallelTrainer::rounds).toArray();
+      waitFor(() -> failed(all) || (a.rounds() >= roundsAt[0] + 2 * KEYFRAME_ROUNDS
+          && b.rounds() >= roundsAt[1] + 2 * KEYFRAME_ROUNDS && c.rounds() >= roundsAt[2] + 2 * KEYFRAME_ROUNDS),
+          "training goes on after the resync");
+      all.forEach(w -> assertThat(w.failure()).isNull());
+      for (DataParallelTrainer w : all) {
+        assertThat(w.hashMismatches()).as("one divergence, one resync: replicas agree again").isEqualTo(1);
+        assertThat(w.epoch()).as("a resync is not a new epoch").isEqualTo(epoch);
+        assertThat(w.workers()).isEqualTo(3);
+      }
+      long resyncedFrom = a.keyframeVersion();
+      assertThat(resyncedFrom).as("resynced from a published keyframe").isPositive();
+      assertThat(a.publishedVersions()).contains(resyncedFrom);
+      assertThat(b.keyframeVersion()).isEqualTo(resyncedFrom);
+      assertThat(c.keyframeVersion()).isEqualTo(resyncedFrom);
+
+      // slot 1 dies mid-round (after sending its message, without leaving the group)
+      b.haltMidRound();
+      waitFor(b::halted, "slot 1 halted");
+      b.close();
+      List<Long> publishedBefore = a.publishedVersions();
+      long aRounds = a.rounds();
+      waitFor(() -> failed(List.of(a, c)) || (a.epoch() > epoch && c.epoch() == a.epoch() && a.workers() == 2
+          && c.workers() == 2 && a.epochRounds() >= 2 * KEYFRAME_ROUNDS && c.epochRounds() >= 2 * KEYFRAME_ROUNDS
+          && a.publishedVersions().size() > publishedBefore.size()),
+          "the two survivors train in a new epoch of two and slot 0 publishes");
+      assertThat(a.failure()).isNull();
+      assertThat(c.failure()).isNull();
+      assertThat(a.slot()).isZero();
+      assertThat(c.slot()).isEqualTo(1);
+      assertThat(a.rounds()).isGreaterThan(aRounds);
+      assertThat(a.hashMismatches() + c.hashMismatches()).as("e, h and hbar reset alike: no new divergence").isEqualTo(2);
+      long resumedFrom = a.keyframeVersion();
+      assertThat(c.keyframeVersion()).isEqualTo(resumedFrom);
+      assertThat(resumedFrom).as("the new epoch resumes from the newest keyframe")
+          .isGreaterThanOrEqualTo(publishedBefore.get(publishedBefore.size() - 1));
+      List<Long> published = a.publishedVersions();
+      assertThat(published).contains(resumedFrom);
+      assertThat(published.get(published.size() - 1)).isGreaterThan(resumedFrom);
+      a.close();
+      c.close();
+      assertThat(c.publishedVersions()).as("only slot 0 publishes").isEmpty();
+
+      List<Long> onTopic = versions(updates);
+      assertThat(new HashSet<>(onTopic)).as("no version published twice").hasSize(onTopic.size());
+      assertThat(onTopic).as("exactly what slot 0 published, in order").containsExactlyElementsOf(a.publishedVersions());
+      assertThat(onTopic).isSorted();
+    } finally {
+      all.forEach(DataParallelTrainer::close);
+    }
+  }
+
+  /** Topics for one test (unique names), {@code examples} labeled rows on 4 partitions, and the workers' common config. */
+  private static Map<String, Object> setUp(String labeled, String updates, int examples) throws Exception {
+    String exchange = BrokerTestSupport.uniqueName("trainer-exchange");
+    String group = BrokerTestSupport.uniqueName("dp-trainer");
+    Map<String, Object> base = new HashMap<>();
+    base.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    base.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, updates);
+    base.put(OnlineTrainerConfig.LABELED_TOPIC_CONFIG, labeled);
+    base.put(OnlineTrainerConfig.EXCHANGE_TOPIC_CONFIG, exchange);
+    base.put(OnlineTrainerConfig.GROUP_ID_CONFIG, group);
+    base.put(OnlineTrainerConfig.SOURCE_CONFIG, "labeled");
+    base.put(OnlineTrainerConfig.EXCHANGE_ENABLED_CONFIG, "true");
+    base.put(OnlineTrainerConfig.EXCHANGE_ROUND_EXAMPLES_CONFIG, "64");
+    base.put(OnlineTrainerConfig.EXCHANGE_KEYFRAME_ROUNDS_CONFIG, Integer.toString(KEYFRAME_ROUNDS));
+    base.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "200");
+    base.put(OnlineTrainerConfig.MLP_CONFIG, "16");
+    base.put(OnlineTrainerConfig.EXCHANGE_ROUND_TIMEOUT_MS_CONFIG, "120000");
+    base.put("consumer.session.timeout.ms", "6000");
+    base.put("consumer.heartbeat.interval.ms", "1000");
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      KafkaTopics.ensure(admin, List.of(KafkaTopics.plain(labeled, 4)));
+      Map<String, Object> probe = new HashMap<>(base);
+      probe.put(OnlineTrainerConfig.EXCHANGE_WORKER_ID_CONFIG, "probe");
+      KafkaTopics.ensure(admin, new OnlineTrainerConfig(probe).requiredTopics());
+    }
+    produce(labeled, examples);
+    return base;
   }
 
   private static boolean failed(List<DataParallelTrainer> ws) {

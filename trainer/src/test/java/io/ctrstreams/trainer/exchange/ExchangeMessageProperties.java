@@ -30,6 +30,27 @@ class ExchangeMessageProperties {
   }
 
   @Property(tries = 100)
+  void shouldDecodeIntoAReusedBufferAsIntoAFreshOne(@ForAll long seed, @ForAll @IntRange(min = 1, max = 300) int d,
+      @ForAll boolean half) {
+    ValueEncoding enc = half ? ValueEncoding.FP16 : ValueEncoding.FP32;
+    float[] buffer = new float[d + 15];
+    java.util.Arrays.fill(buffer, Float.NaN); // a previous round's leftovers must not survive
+    for (int round = 0; round < 2; round++) {
+      ExchangeMessage m = new ExchangeMessage(1, round, 0, 1, seed, enc, sparse(seed + round, d, enc));
+      byte[] wire = m.encode(layout(d));
+      ExchangeMessage into = ExchangeMessage.decode(wire, layout(d), buffer);
+      assertThat(into.values()).isSameAs(buffer).containsExactly(ExchangeMessage.decode(wire, layout(d)).values());
+      ExchangeMessage header = ExchangeMessage.decode(wire, layout(d), null);
+      assertThat(header.values()).isNull();
+      assertThat(header.round()).isEqualTo(round);
+      assertThat(header.weightsHash()).isEqualTo(seed);
+    }
+    assertThatThrownBy(() -> ExchangeMessage.decode(new ExchangeMessage(1, 0, 0, 1, seed, enc, new float[d + 15])
+        .encode(layout(d)), layout(d), new float[d])).isInstanceOf(TrainerException.class)
+        .hasMessageContaining("decode buffer");
+  }
+
+  @Property(tries = 100)
   void shouldRoundTrip(@ForAll long seed, @ForAll @IntRange(min = 1, max = 300) int d, @ForAll boolean half) {
     ValueEncoding enc = half ? ValueEncoding.FP16 : ValueEncoding.FP32;
     ExchangeMessage m = new ExchangeMessage(3, seed & 0xffff, 1, 2, seed, enc, sparse(seed, d, enc));

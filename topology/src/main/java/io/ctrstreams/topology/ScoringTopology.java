@@ -124,7 +124,8 @@ public final class ScoringTopology {
 
     if (config.labelsEnabled()) {
       // the served impression goes to the join as bytes: written from the record's own bytes when
-      // scoring read them directly (no Avro objects on this thread), decoded in the join's task
+      // scoring read them directly (no Avro objects on this thread); the join stores a first-seen
+      // one as it came and decodes only what a click or a closing window needs
       KStream<byte[], byte[]> served =
           scored.mapValues(v -> v.served().labelJoinEvent(impressionCodec), Named.as(ScoringProcessor.SERVED_CHILD));
       ClickCodec clickCodec = new ClickCodec(config.inputFormat());
@@ -147,7 +148,6 @@ public final class ScoringTopology {
       served
           .merge(clickEvents, Named.as("label-join-input"))
           .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(LABEL_JOIN_REPARTITION))
-          .mapValues(v -> v == null ? null : Schemas.LABEL_JOIN_EVENT.decode(v, null), Named.as("label-join-decode"))
           .process(
               () -> new LabelJoinProcessor(window, interval, rt.metrics(), rt.labels()),
               Named.as("label-join"),

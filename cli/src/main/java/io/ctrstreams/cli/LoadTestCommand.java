@@ -64,6 +64,17 @@ public final class LoadTestCommand implements Callable<Integer> {
           + "before issue 12; default: labels on, the production default.")
   boolean labelsOff;
 
+  @Option(names = "--scores-formats", split = ",", paramLabel = "FORMAT",
+      description = "scores.format(s) the dense and compressed runs use, comma-separated, interleaved in every round "
+          + "(per-candidate, per-impression; default: the topology's default). The first is the swap phase's and the "
+          + "shadow runs' format.")
+  List<String> scoresFormats;
+
+  @Option(names = "--shadow-rates", split = ",", paramLabel = "RATE",
+      description = "Also run the compressed model live with the dense model as shadow at these shadow.sample.rate "
+          + "values (e.g. 0.05,1), interleaved with the live-only runs, and print what the shadow costs.")
+  List<Double> shadowRates;
+
   @Option(names = "--latency-trace", paramLabel = "FILE",
       description = "Also write the swap phase's produce -> score latency over time to FILE (CSV, one row per 10 ms).")
   Path latencyTrace;
@@ -78,6 +89,7 @@ public final class LoadTestCommand implements Callable<Integer> {
               swaps == null ? base.swaps() : swaps)
           .withRounds(rounds == null ? base.rounds() : rounds)
           .withRuntime(rate, streamThreads, streamsProperties, null);
+      s = LoadTestMain.comparisons(s, scoresFormats, shadowRates);
       s = labelsOff ? s.withLabelsOff() : s;
     } catch (IllegalArgumentException e) {
       System.err.println("ctr load-test: " + e.getMessage());

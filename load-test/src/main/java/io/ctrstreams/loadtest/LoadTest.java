@@ -14,6 +14,7 @@ import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ModelRecords;
 import io.ctrstreams.serving.ModelRegistry;
+import io.ctrstreams.serving.ShadowSampling;
 import io.ctrstreams.topology.TopologyApp;
 import io.ctrstreams.topology.TopologyConfig;
 import java.io.IOException;
@@ -134,27 +135,47 @@ public final class LoadTest implements AutoCloseable {
       pc.publish(compressed.name(), 1, compressedBytes, Map.of());
     }
 
+    String bothTopic = null;
+    if (!settings.shadowRates().isEmpty()) {
+      // shadow runs: the compressed model live, the dense one as shadow, both on one models topic
+      bothTopic = name("models-both");
+      createTopics(List.of(KafkaTopics.compacted(bothTopic, 1)));
+      try (ModelPublisher pb = publisher(bothTopic)) {
+        pb.publish(dense.name(), 1, denseBytes, Map.of());
+        pb.publish(compressed.name(), 1, compressedBytes, Map.of());
+      }
+    }
+
     List<ThroughputRow> rows = new ArrayList<>();
     boolean warm = false;
+    String primary = settings.primaryScoresFormat();
     for (int c : settings.candidateCounts()) {
       String input = name("impressions-c" + c);
       createTopics(List.of(KafkaTopics.plain(input, settings.partitions())));
       progress.printf(Locale.ROOT, "producing %,d impressions with %d candidate(s) to %s ...%n", settings.impressions(), c, input);
-      produce(input, new ImpressionFactory(LoadModels.spec(false), c, "t", settings.seed() + c), settings.impressions());
+      ImpressionFactory factory = new ImpressionFactory(LoadModels.spec(false), c, "t", settings.seed() + c);
+      produce(input, factory, settings.impressions());
       if (!warm) {
         // JIT and client warm-up on the same path; not reported
         progress.println("warm-up run (pass-through, not reported) ...");
-        throughputRun(Variant.PASS_THROUGH, c, input, null, null);
+        throughputRun(new Run(Variant.PASS_THROUGH, c, primary, 0), factory, input, null, null);
         warm = true;
       }
-      Map<Variant, ThroughputRow> best = new java.util.EnumMap<>(Variant.class);
+      Map<String, ThroughputRow> best = new java.util.LinkedHashMap<>();
       for (int round = 1; round <= settings.rounds(); round++) {
         if (settings.rounds() > 1) {
           progress.printf(Locale.ROOT, "round %d of %d%n", round, settings.rounds());
         }
-        keepBest(best, throughputRun(Variant.PASS_THROUGH, c, input, null, null));
-        keepBest(best, throughputRun(Variant.DENSE, c, input, denseTopic, dense.name()));
-        keepBest(best, throughputRun(Variant.COMPRESSED, c, input, compressedTopic, compressed.name()));
+        for (String f : settings.scoresFormats()) {
+          keepBest(best, throughputRun(new Run(Variant.PASS_THROUGH, c, f, 0), factory, input, null, null));
+          keepBest(best, throughputRun(new Run(Variant.DENSE, c, f, 0), factory, input, denseTopic, dense.name()));
+          keepBest(best, throughputRun(new Run(Variant.COMPRESSED, c, f, 0), factory, input, compressedTopic,
+              compressed.name()));
+        }
+        for (double rate : settings.shadowRates()) {
+          keepBest(best, throughputRun(new Run(Variant.SHADOW, c, primary, rate), factory, input, bothTopic,
+              compressed.name()));
+        }
       }
       rows.addAll(best.values());
     }
@@ -176,23 +197,73 @@ public final class LoadTest implements AutoCloseable {
     return new LoadTestResult(settings, rows, swap, loadBefore, loadAverage());
   }
 
-  /** Keeps the faster row per variant; a row that lost or repeated scores always stays visible. */
-  private static void keepBest(Map<Variant, ThroughputRow> best, ThroughputRow r) {
-    ThroughputRow b = best.get(r.variant());
+  /**
+   * Keeps the faster row per variant, format and shadow rate; a row that lost or repeated scores
+   * always stays visible.
+   */
+  private static void keepBest(Map<String, ThroughputRow> best, ThroughputRow r) {
+    String key = r.variant() + "/" + r.format() + "/" + r.shadowRate();
+    ThroughputRow b = best.get(key);
     if (b == null || (b.exactlyOnce() && (!r.exactlyOnce() || r.impressionsPerSecond() > b.impressionsPerSecond()))) {
-      best.put(r.variant(), r);
+      best.put(key, r);
     }
   }
 
+  /**
+   * One throughput run's shape.
+   *
+   * @param variant topology variant
+   * @param candidates candidates per impression
+   * @param format {@code scores.format}
+   * @param shadowRate {@code shadow.sample.rate} of a {@link Variant#SHADOW} run (0 otherwise)
+   */
+  record Run(Variant variant, int candidates, String format, double shadowRate) {
+    boolean perImpression() {
+      return LoadTestSettings.PER_IMPRESSION.equals(format);
+    }
+
+    String label() {
+      return variant.label().replace('+', '-') + (variant == Variant.SHADOW ? "-" + LoadTestResult.rateLabel(shadowRate) : "")
+          + (perImpression() ? "-pi" : "") + "-c" + candidates;
+    }
+  }
+
+  /**
+   * Score records each event of {@code factory} must get in {@code run}: 1 per candidate or 1
+   * per impression, twice for events the shadow samples (the topology's own choice,
+   * {@link ShadowSampling}, on the event id the factory wrote).
+   */
+  private int[] expectedPerEvent(Run run, ImpressionFactory factory) {
+    int[] e = new int[settings.impressions()];
+    int live = run.perImpression() ? 1 : run.candidates();
+    for (int i = 0; i < e.length; i++) {
+      boolean shadowed = run.variant() == Variant.SHADOW
+          && ShadowSampling.sampled(factory.eventId(i).getBytes(java.nio.charset.StandardCharsets.UTF_8), run.shadowRate());
+      e[i] = shadowed ? 2 * live : live;
+    }
+    return e;
+  }
+
   /** One application over {@code input} until every score is committed. */
-  private ThroughputRow throughputRun(Variant v, int candidates, String input, String modelsTopic, String modelName)
-      throws InterruptedException {
-    String scores = name("scores-" + v.label() + "-c" + candidates);
+  private ThroughputRow throughputRun(Run run, ImpressionFactory factory, String input, String modelsTopic,
+      String modelName) throws InterruptedException {
+    Variant v = run.variant();
+    int candidates = run.candidates();
+    String scores = name("scores-" + run.label());
     createTopics(List.of(KafkaTopics.plain(scores, settings.partitions())));
-    Map<String, Object> props = appProps(v.label() + "-c" + candidates, input, scores,
+    Map<String, Object> props = appProps(run.label(), input, scores,
         modelsTopic == null ? name("models-unused") : modelsTopic, modelName == null ? "unused" : modelName);
+    props.put(TopologyConfig.SCORES_FORMAT_CONFIG, run.format());
+    if (v == Variant.SHADOW) {
+      props.put(TopologyConfig.SHADOW_MODEL_NAME_CONFIG, LoadModels.spec(false).name());
+      props.put(TopologyConfig.SHADOW_SAMPLE_RATE_CONFIG, String.valueOf(run.shadowRate()));
+    }
     TopologyConfig config = new TopologyConfig(props);
-    long expected = (long) settings.impressions() * candidates;
+    int[] perEvent = expectedPerEvent(run, factory);
+    long expected = 0;
+    for (int e : perEvent) {
+      expected += e;
+    }
     String applicationId = (String) config.streamsProperties().get(StreamsConfig.APPLICATION_ID_CONFIG);
     ScoreCounter.Count count;
     long cpu0 = CpuMeter.processCpuNanos();
@@ -204,7 +275,7 @@ public final class LoadTest implements AutoCloseable {
         ks.start();
         try {
           awaitRunning(ks);
-          count = counter.await(System.nanoTime(), expected, candidates, Duration.ofSeconds(60), 300);
+          count = counter.await(System.nanoTime(), expected, perEvent, Duration.ofSeconds(60), 300);
           cpu1 = CpuMeter.processCpuNanos();
           streamCpu = CpuMeter.streamThreadCpuNanos(applicationId);
         } finally {
@@ -214,7 +285,7 @@ public final class LoadTest implements AutoCloseable {
       } else {
         TopologyApp app = startApp(config);
         try {
-          count = counter.await(System.nanoTime(), expected, candidates, Duration.ofSeconds(60), 300);
+          count = counter.await(System.nanoTime(), expected, perEvent, Duration.ofSeconds(60), 300);
           cpu1 = CpuMeter.processCpuNanos();
           streamCpu = CpuMeter.streamThreadCpuNanos(applicationId);
         } finally {
@@ -223,16 +294,18 @@ public final class LoadTest implements AutoCloseable {
       }
     }
     double seconds = count.seconds();
-    double cps = count.scoresPerSecond();
-    ThroughputRow row = new ThroughputRow(v, candidates, settings.impressions(), count.total(), seconds,
-        cps / candidates, cps, count.eventsMissing(), count.eventsDuplicated(),
+    // score records per second -> impressions per second: every impression stands for
+    // expected / impressions records on average
+    double ips = count.scoresPerSecond() * settings.impressions() / expected;
+    ThroughputRow row = new ThroughputRow(v, candidates, run.format(), run.shadowRate(), settings.impressions(),
+        expected, count.total(), seconds, ips, ips * candidates, count.eventsMissing(), count.eventsDuplicated(),
         CpuMeter.microsPer(streamCpu, settings.impressions()),
         CpuMeter.microsPer(cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, settings.impressions()));
     progress.printf(Locale.ROOT,
-        "  %-13s c=%-3d %,10.0f impr/s %,10.0f cand/s  (%,d scores in %.2f s, exactly once: %s; CPU per impression:"
-            + " stream thread %.1f us, process %.1f us)%n",
-        v.label(), candidates, row.impressionsPerSecond(), row.candidatesPerSecond(), count.total(), seconds,
-        row.exactlyOnce(), row.streamCpuMicros(), row.processCpuMicros());
+        "  %-18s %-14s c=%-3d %,10.0f impr/s %,10.0f cand/s  (%,d score records in %.2f s, exactly once: %s; CPU per"
+            + " impression: stream thread %.1f us, process %.1f us)%n",
+        row.label(), run.format(), candidates, row.impressionsPerSecond(), row.candidatesPerSecond(), count.total(),
+        seconds, row.exactlyOnce(), row.streamCpuMicros(), row.processCpuMicros());
     return row;
   }
 
@@ -288,6 +361,7 @@ public final class LoadTest implements AutoCloseable {
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(settings.streamThreads()));
     p.putAll(settings.streamsOverrides());
+    p.put(TopologyConfig.SCORES_FORMAT_CONFIG, settings.primaryScoresFormat()); // the settings' formats win
     return p;
   }
 

@@ -1,5 +1,6 @@
 package io.ctrstreams.loadtest;
 
+import io.ctrstreams.topology.TopologyConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +10,7 @@ import java.util.Map;
 /**
  * Plain entry point of the harness (no CLI framework): {@code java -cp ... LoadTestMain
  * [--quick] [--impressions N] [--candidates 1,16] [--swaps K] [--rounds R] [--rate R] [--stream-threads T]
- * [--streams-property k=v]... [--labels-off] [--latency-trace FILE]}. {@code ctr load-test} is the same with
+ * [--streams-property k=v]... [--labels-off] [--scores-formats F,..] [--shadow-rates R,..] [--latency-trace FILE]}. {@code ctr load-test} is the same with
  * picocli.
  */
 public final class LoadTestMain {
@@ -61,6 +62,8 @@ public final class LoadTestMain {
     double rate = 0;
     int threads = 1;
     Map<String, String> overrides = new HashMap<>();
+    List<String> formats = null;
+    List<Double> shadowRates = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--quick") || a.equals("--labels-off")) {
@@ -84,6 +87,13 @@ public final class LoadTestMain {
         case "--rounds" -> rounds = Integer.parseInt(v);
         case "--rate" -> rate = Double.parseDouble(v);
         case "--stream-threads" -> threads = Integer.parseInt(v);
+        case "--scores-formats" -> formats = List.of(v.split(","));
+        case "--shadow-rates" -> {
+          shadowRates = new ArrayList<>();
+          for (String r : v.split(",")) {
+            shadowRates.add(Double.parseDouble(r.trim()));
+          }
+        }
         case "--streams-property" -> {
           int eq = v.indexOf('=');
           if (eq <= 0) {
@@ -101,6 +111,18 @@ public final class LoadTestMain {
             swaps == null ? base.swaps() : swaps)
         .withRuntime(rate, threads, overrides, null)
         .withRounds(rounds == null ? base.rounds() : rounds);
+    s = comparisons(s, formats, shadowRates);
     return labelsOff ? s.withLabelsOff() : s;
+  }
+
+  /**
+   * {@code s} with the scores formats and shadow rates asked for: without {@code formats}, the
+   * {@code scores.format} among the streams properties, else the topology's default; null rates
+   * = none.
+   */
+  public static LoadTestSettings comparisons(LoadTestSettings s, List<String> formats, List<Double> shadowRates) {
+    List<String> f = formats != null ? formats
+        : List.of(s.streamsOverrides().getOrDefault(TopologyConfig.SCORES_FORMAT_CONFIG, LoadTestSettings.defaultScoresFormat()));
+    return s.withComparisons(f.stream().map(String::trim).toList(), shadowRates == null ? List.of() : shadowRates);
   }
 }

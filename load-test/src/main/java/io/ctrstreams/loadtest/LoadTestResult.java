@@ -32,7 +32,9 @@ public record LoadTestResult(
     /** The real scoring topology with the dense model. */
     DENSE("dense"),
     /** The real scoring topology with the low-rank compressed model. */
-    COMPRESSED("compressed");
+    COMPRESSED("compressed"),
+    /** The compressed model live and the dense model as shadow on a sample of the impressions. */
+    SHADOW("compr+shadow");
 
     private final String label;
 
@@ -51,13 +53,17 @@ public record LoadTestResult(
    *
    * @param variant topology variant
    * @param candidates candidates per impression
+   * @param format {@code scores.format} of the run
+   * @param shadowRate {@code shadow.sample.rate} of a {@link Variant#SHADOW} run, else 0
    * @param impressions impressions in the run
-   * @param scores committed scores read
+   * @param expectedScores score records the run must produce (per candidate or per impression,
+   *     live plus the sampled shadow's)
+   * @param scores committed score records read
    * @param seconds first to last committed score arrival
    * @param impressionsPerSecond input records per second over {@code seconds}
-   * @param candidatesPerSecond scores (candidates) per second over {@code seconds}
-   * @param eventsMissing events with fewer scores than candidates
-   * @param eventsDuplicated events with more scores than candidates
+   * @param candidatesPerSecond live candidates scored per second over {@code seconds}
+   * @param eventsMissing events with fewer score records than expected
+   * @param eventsDuplicated events with more score records than expected
    * @param streamCpuMicros CPU time of the app's stream threads per impression (microseconds,
    *     start-up included; NaN when not measured)
    * @param processCpuMicros CPU time of the whole process per impression during the run
@@ -66,7 +72,10 @@ public record LoadTestResult(
   public record ThroughputRow(
       Variant variant,
       int candidates,
+      String format,
+      double shadowRate,
       int impressions,
+      long expectedScores,
       long scores,
       double seconds,
       double impressionsPerSecond,
@@ -75,9 +84,15 @@ public record LoadTestResult(
       int eventsDuplicated,
       double streamCpuMicros,
       double processCpuMicros) {
-    /** Every event scored exactly once (one score per candidate, none lost, none repeated). */
+    /** Every event scored exactly once (every expected score record, none lost, none repeated). */
     public boolean exactlyOnce() {
-      return eventsMissing == 0 && eventsDuplicated == 0 && scores == (long) impressions * candidates;
+      return eventsMissing == 0 && eventsDuplicated == 0 && scores == expectedScores;
+    }
+
+    /** The variant's label, with the shadow rate for shadow runs. */
+    public String label() {
+      return variant == Variant.SHADOW
+          ? String.format(Locale.ROOT, "%s %s", variant.label(), rateLabel(shadowRate)) : variant.label();
     }
   }
 
@@ -142,21 +157,54 @@ public record LoadTestResult(
     }
   }
 
-  /** The throughput row of {@code variant} at {@code candidates}, or null. */
+  /**
+   * The throughput row of {@code variant} at {@code candidates} in the primary scores format (for
+   * {@link Variant#SHADOW}: the first shadow rate), or null.
+   */
   public ThroughputRow row(Variant variant, int candidates) {
     for (ThroughputRow r : throughput) {
-      if (r.variant() == variant && r.candidates() == candidates) {
+      if (r.variant() == variant && r.candidates() == candidates && r.format().equals(settings.primaryScoresFormat())) {
         return r;
       }
     }
     return null;
   }
 
-  /** compressed / dense impressions per second at {@code candidates} (NaN when not measured). */
+  /** The row of {@code variant} at {@code candidates} in {@code format} (shadow rate 0 unless a shadow run), or null. */
+  public ThroughputRow row(Variant variant, int candidates, String format, double shadowRate) {
+    for (ThroughputRow r : throughput) {
+      if (r.variant() == variant && r.candidates() == candidates && r.format().equals(format)
+          && r.shadowRate() == shadowRate) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /** compressed / dense impressions per second at {@code candidates}, primary format (NaN when not measured). */
   public double compressedOverDense(int candidates) {
-    ThroughputRow c = row(Variant.COMPRESSED, candidates);
-    ThroughputRow d = row(Variant.DENSE, candidates);
+    return compressedOverDense(candidates, settings.primaryScoresFormat());
+  }
+
+  /** compressed / dense impressions per second at {@code candidates} in {@code format} (NaN when not measured). */
+  public double compressedOverDense(int candidates, String format) {
+    ThroughputRow c = row(Variant.COMPRESSED, candidates, format, 0);
+    ThroughputRow d = row(Variant.DENSE, candidates, format, 0);
     return c == null || d == null ? Double.NaN : c.impressionsPerSecond() / d.impressionsPerSecond();
+  }
+
+  /**
+   * What a dense shadow at {@code rate} costs: 1 - (compressed live with shadow) / (compressed live
+   * only) impressions per second, primary format (NaN when not measured).
+   */
+  public double shadowCost(int candidates, double rate) {
+    ThroughputRow s = row(Variant.SHADOW, candidates, settings.primaryScoresFormat(), rate);
+    ThroughputRow c = row(Variant.COMPRESSED, candidates, settings.primaryScoresFormat(), 0);
+    return s == null || c == null ? Double.NaN : 1 - s.impressionsPerSecond() / c.impressionsPerSecond();
+  }
+
+  static String rateLabel(double rate) {
+    return String.format(Locale.ROOT, "%.3g", rate).replaceAll("0+$", "").replaceAll("\\.$", "");
   }
 
   /** The result as plain-text tables with ratios and the targets. */
@@ -166,23 +214,36 @@ public record LoadTestResult(
     sb.append(String.format(Locale.ROOT,
         "End-to-end throughput: %,d impressions per run, best of %d round(s), exactly_once_v2, %d partitions, %d stream thread(s), Avro input, labels %s%n",
         s.impressions(), s.rounds(), s.partitions(), s.streamThreads(), s.labelsEnabled() ? "on" : "off"));
-    sb.append(String.format(Locale.ROOT, "%-6s %-13s %12s %12s %10s %13s %16s %16s%n",
-        "cands", "variant", "impr/s", "cand/s", "x pass", "exactly-once", "stream CPU us/i", "process CPU us/i"));
+    if (!s.shadowRates().isEmpty()) {
+      sb.append(String.format(Locale.ROOT, "shadow runs: compressed live, dense shadow, scores.format %s%n",
+          s.primaryScoresFormat()));
+    }
+    sb.append(String.format(Locale.ROOT, "%-6s %-15s %-20s %12s %12s %10s %13s %16s %16s%n",
+        "cands", "scores.format", "variant", "impr/s", "cand/s", "x pass", "exactly-once", "stream CPU us/i",
+        "process CPU us/i"));
     for (int c : s.candidateCounts()) {
-      ThroughputRow base = row(Variant.PASS_THROUGH, c);
-      for (Variant v : Variant.values()) {
-        ThroughputRow r = row(v, c);
-        if (r == null) {
-          continue;
+      for (String f : s.scoresFormats()) {
+        ThroughputRow base = row(Variant.PASS_THROUGH, c, f, 0);
+        for (ThroughputRow r : throughput) {
+          if (r.candidates() != c || !r.format().equals(f)) {
+            continue;
+          }
+          sb.append(String.format(Locale.ROOT, "%-6d %-15s %-20s %,12.0f %,12.0f %10.2f %13s %16.1f %16.1f%n",
+              c, f, r.label(), r.impressionsPerSecond(), r.candidatesPerSecond(),
+              base == null ? Double.NaN : r.impressionsPerSecond() / base.impressionsPerSecond(),
+              r.exactlyOnce() ? "yes" : "NO (" + r.eventsMissing() + " missing, " + r.eventsDuplicated() + " dup)",
+              r.streamCpuMicros(), r.processCpuMicros()));
         }
-        sb.append(String.format(Locale.ROOT, "%-6d %-13s %,12.0f %,12.0f %10.2f %13s %16.1f %16.1f%n",
-            c, v.label(), r.impressionsPerSecond(), r.candidatesPerSecond(),
-            base == null ? Double.NaN : r.impressionsPerSecond() / base.impressionsPerSecond(),
-            r.exactlyOnce() ? "yes" : "NO (" + r.eventsMissing() + " missing, " + r.eventsDuplicated() + " dup)",
-            r.streamCpuMicros(), r.processCpuMicros()));
+        double ratio = compressedOverDense(c, f);
+        sb.append(String.format(Locale.ROOT, "%-6s %-15s compressed/dense = %.2fx%s%n", "", f, ratio,
+            c == 16 ? "   (target >= 3.0x: " + (ratio >= 3.0 ? "met" : "MISSED") + ")" : ""));
       }
-      sb.append(String.format(Locale.ROOT, "%-6s compressed/dense = %.2fx%s%n", "", compressedOverDense(c),
-          c == 16 ? "   (target >= 2.5x: " + (compressedOverDense(c) >= 2.5 ? "met" : "MISSED") + ")" : ""));
+      for (double rate : s.shadowRates()) {
+        double cost = shadowCost(c, rate);
+        sb.append(String.format(Locale.ROOT, "%-6s %-15s dense shadow at %s costs %.1f%% of live throughput%s%n", "",
+            s.primaryScoresFormat(), rateLabel(rate), 100 * cost,
+            rate == 0.05 ? "   (target <= 10%: " + (cost <= 0.10 ? "met" : "MISSED") + ")" : ""));
+      }
     }
     if (swap != null) {
       SwapResult w = swap;

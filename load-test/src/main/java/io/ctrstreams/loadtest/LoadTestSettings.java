@@ -27,6 +27,11 @@ import java.util.Map;
  * @param streamsOverrides extra Kafka Streams / client / topology properties for every app (e.g.
  *     {@code labels.enabled=false}: {@link #withLabelsOff})
  * @param bootstrapServers an existing cluster, or null to start an embedded broker
+ * @param scoresFormats the {@code scores.format}s the model variants run in, interleaved within
+ *     each round (the first is the one shadow runs use); default: the topology's default format
+ * @param shadowRates {@code shadow.sample.rate}s of extra runs with the compressed model live and
+ *     the dense model as shadow (empty: none); each is compared with the live-only compressed run
+ *     of the same round
  */
 public record LoadTestSettings(
     int impressions,
@@ -43,7 +48,9 @@ public record LoadTestSettings(
     int streamThreads,
     long seed,
     Map<String, String> streamsOverrides,
-    String bootstrapServers) {
+    String bootstrapServers,
+    List<String> scoresFormats,
+    List<Double> shadowRates) {
 
   /** Validates every number (messages name the offending value). */
   public LoadTestSettings {
@@ -74,6 +81,34 @@ public record LoadTestSettings(
     positive("partitions", partitions);
     positive("streamThreads", streamThreads);
     streamsOverrides = Map.copyOf(streamsOverrides);
+    if (scoresFormats == null || scoresFormats.isEmpty()) {
+      throw new IllegalArgumentException("at least one scores format is required, found " + scoresFormats);
+    }
+    for (String f : scoresFormats) {
+      if (!PER_CANDIDATE.equals(f) && !PER_IMPRESSION.equals(f)) {
+        throw new IllegalArgumentException("scores format must be per-candidate or per-impression, found " + f);
+      }
+    }
+    if (new java.util.HashSet<>(scoresFormats).size() != scoresFormats.size()) {
+      throw new IllegalArgumentException("scores formats must be distinct, found " + scoresFormats);
+    }
+    scoresFormats = List.copyOf(scoresFormats);
+    for (double r : shadowRates) {
+      if (!(r > 0 && r <= 1)) {
+        throw new IllegalArgumentException("shadow sample rate must be in (0, 1], found " + r);
+      }
+    }
+    shadowRates = List.copyOf(shadowRates);
+  }
+
+  /** {@code scores.format=per-candidate}: one Score record per candidate. */
+  public static final String PER_CANDIDATE = "per-candidate";
+  /** {@code scores.format=per-impression}: one ImpressionScores record per impression and variant. */
+  public static final String PER_IMPRESSION = "per-impression";
+
+  /** The topology's default {@code scores.format}. */
+  public static String defaultScoresFormat() {
+    return String.valueOf(TopologyConfig.configDef().defaultValues().get(TopologyConfig.SCORES_FORMAT_CONFIG));
   }
 
   private static void positive(String name, long v) {
@@ -91,12 +126,14 @@ public record LoadTestSettings(
    * after 30 s it was flat (p99 21-34 ms).
    */
   public static LoadTestSettings full() {
-    return new LoadTestSettings(60_000, List.of(1, 16), 3, 20, 16, 0, 30_000, 5_000, 2_000, 500, 2, 1, 7L, Map.of(), null);
+    return new LoadTestSettings(60_000, List.of(1, 16), 3, 20, 16, 0, 30_000, 5_000, 2_000, 500, 2, 1, 7L, Map.of(), null,
+        List.of(defaultScoresFormat()), List.of());
   }
 
   /** The quick run (about a minute): 2,000 impressions per run, 1 round, 5 swaps, short windows. */
   public static LoadTestSettings quick() {
-    return new LoadTestSettings(2_000, List.of(1, 16), 1, 5, 16, 0, 2_000, 2_000, 1_000, 500, 2, 1, 7L, Map.of(), null);
+    return new LoadTestSettings(2_000, List.of(1, 16), 1, 5, 16, 0, 2_000, 2_000, 1_000, 500, 2, 1, 7L, Map.of(), null,
+        List.of(defaultScoresFormat()), List.of());
   }
 
   /** A copy with other throughput sizes and swap count. */
@@ -105,7 +142,7 @@ public record LoadTestSettings(
         : newCandidateCounts.stream().mapToInt(Integer::intValue).max().orElse(swapCandidates);
     return new LoadTestSettings(newImpressions, newCandidateCounts, rounds, newSwaps, sc, swapRate, warmupMs,
         steadyMs, swapGapMs, swapWindowTailMs, partitions, streamThreads, seed, streamsOverrides,
-        bootstrapServers);
+        bootstrapServers, scoresFormats, shadowRates);
   }
 
   /** A copy with another swap-phase rate, stream thread count and extra Streams properties. */
@@ -113,7 +150,7 @@ public record LoadTestSettings(
       String newBootstrapServers) {
     return new LoadTestSettings(impressions, candidateCounts, rounds, swaps, swapCandidates, newSwapRate, warmupMs,
         steadyMs, swapGapMs, swapWindowTailMs, partitions, newStreamThreads, seed, newOverrides,
-        newBootstrapServers);
+        newBootstrapServers, scoresFormats, shadowRates);
   }
 
   /**
@@ -134,17 +171,32 @@ public record LoadTestSettings(
     return withRuntime(swapRate, streamThreads, o, bootstrapServers);
   }
 
+  /**
+   * A copy whose model variants run in each of {@code formats} and that adds shadow runs at
+   * {@code rates} ({@code --scores-formats}, {@code --shadow-rates}).
+   */
+  public LoadTestSettings withComparisons(List<String> formats, List<Double> rates) {
+    return new LoadTestSettings(impressions, candidateCounts, rounds, swaps, swapCandidates, swapRate, warmupMs,
+        steadyMs, swapGapMs, swapWindowTailMs, partitions, streamThreads, seed, streamsOverrides,
+        bootstrapServers, formats, rates);
+  }
+
+  /** The format of the swap phase and of shadow runs: the first of {@link #scoresFormats}. */
+  public String primaryScoresFormat() {
+    return scoresFormats.get(0);
+  }
+
   /** A copy with another number of throughput rounds. */
   public LoadTestSettings withRounds(int newRounds) {
     return new LoadTestSettings(impressions, candidateCounts, newRounds, swaps, swapCandidates, swapRate, warmupMs,
         steadyMs, swapGapMs, swapWindowTailMs, partitions, streamThreads, seed, streamsOverrides,
-        bootstrapServers);
+        bootstrapServers, scoresFormats, shadowRates);
   }
 
   /** A copy with other swap-phase timings (tests). */
   public LoadTestSettings withSwapTimings(long newWarmupMs, long newSteadyMs, long newSwapGapMs) {
     return new LoadTestSettings(impressions, candidateCounts, rounds, swaps, swapCandidates, swapRate, newWarmupMs,
         newSteadyMs, newSwapGapMs, swapWindowTailMs, partitions, streamThreads, seed, streamsOverrides,
-        bootstrapServers);
+        bootstrapServers, scoresFormats, shadowRates);
   }
 }

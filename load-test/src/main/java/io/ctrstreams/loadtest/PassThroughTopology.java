@@ -5,6 +5,7 @@ import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.ImpressionVisitor;
+import io.ctrstreams.schemas.ImpressionScoresBatch;
 import io.ctrstreams.schemas.ScoreBatch;
 import io.ctrstreams.topology.TopologyConfig;
 import io.ctrstreams.topology.internal.ScoringProcessor;
@@ -25,7 +26,9 @@ import org.apache.kafka.streams.processor.api.Record;
  * The throughput baseline: the scoring topology's impression path without the model. Same
  * input topic and serdes, same {@link ImpressionCodec} validation (the direct visit, as the
  * scoring topology without label join reads records; decode for other records), one Avro
- * Score per candidate (encoded by {@link ScoreBatch}, as the topology does) to the scores topic
+ * Score per candidate (encoded by {@link ScoreBatch}, as the topology does; with
+ * {@code scores.format=per-impression} one ImpressionScores per impression, encoded by
+ * {@link ImpressionScoresBatch}) to the scores topic
  * under the same processing guarantee, but a constant pctr instead of encoding and scoring. What the real topology costs on top of this is
  * the model (encoder + scorer) and nothing else.
  */
@@ -40,7 +43,7 @@ public final class PassThroughTopology {
     StreamsBuilder b = new StreamsBuilder();
     ImpressionCodec codec = config.impressionCodec();
     b.stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("impressions"))
-        .process(() -> new PassThroughProcessor(codec), Named.as("pass-through"))
+        .process(() -> new PassThroughProcessor(codec, config.perImpressionScores()), Named.as("pass-through"))
         .to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("scores"));
     return b.build();
   }
@@ -50,11 +53,16 @@ public final class PassThroughTopology {
     private final ImpressionCodec codec;
     private final AdIds ids;
     private final ScoreBatch scores = new ScoreBatch();
+    private final ImpressionScoresBatch impressionScores = new ImpressionScoresBatch();
+    private final boolean perImpression;
+    private final String[] adIds;
     private ProcessorContext<byte[], byte[]> context;
 
-    PassThroughProcessor(ImpressionCodec codec) {
+    PassThroughProcessor(ImpressionCodec codec, boolean perImpression) {
       this.codec = codec;
       this.ids = new AdIds(codec.maxCandidates());
+      this.perImpression = perImpression;
+      this.adIds = new String[codec.maxCandidates()];
     }
 
     @Override
@@ -72,13 +80,7 @@ public final class PassThroughTopology {
         return;
       }
       if (v != null) {
-        long now = System.currentTimeMillis();
-        byte[] key = v.eventId().getBytes(StandardCharsets.UTF_8);
-        scores.start(v.eventId(), MODEL_NAME, 0L, "live", v.timestampMs(), now);
-        Headers headers = ScoringProcessor.copyableHeaders(record);
-        for (int i = 0; i < v.candidates(); i++) {
-          context.forward(new Record<>(key, scores.encode(ids.adIds[i], 0.5), record.timestamp(), headers));
-        }
+        forward(record, v.eventId(), v.timestampMs(), ids.adIds, v.candidates());
         return;
       }
       Impression imp;
@@ -87,13 +89,29 @@ public final class PassThroughTopology {
       } catch (CodecException e) {
         return; // the harness produces only valid records; the real topology's DLQ is not the baseline's concern
       }
-      long now = System.currentTimeMillis();
-      byte[] key = imp.getEventId().getBytes(StandardCharsets.UTF_8);
       List<Candidate> cs = imp.getCandidates();
-      scores.start(imp.getEventId(), MODEL_NAME, 0L, "live", imp.getTimestampMs(), now);
-      Headers headers = ScoringProcessor.copyableHeaders(record);
       for (int i = 0; i < cs.size(); i++) {
-        context.forward(new Record<>(key, scores.encode(cs.get(i).getAdId(), 0.5), record.timestamp(), headers));
+        adIds[i] = cs.get(i).getAdId();
+      }
+      forward(record, imp.getEventId(), imp.getTimestampMs(), adIds, cs.size());
+    }
+
+    /** One constant score per candidate, or one record with all of them, as the scoring processor forwards. */
+    private void forward(Record<byte[], byte[]> record, String eventId, long timestampMs, String[] ads, int n) {
+      long now = System.currentTimeMillis();
+      byte[] key = eventId.getBytes(StandardCharsets.UTF_8);
+      Headers headers = ScoringProcessor.copyableHeaders(record);
+      if (perImpression) {
+        impressionScores.start(eventId, MODEL_NAME, 0L, 0L, "live", timestampMs, now);
+        for (int i = 0; i < n; i++) {
+          impressionScores.add(ads[i], 0.5);
+        }
+        context.forward(new Record<>(key, impressionScores.finish(), record.timestamp(), headers));
+        return;
+      }
+      scores.start(eventId, MODEL_NAME, 0L, "live", timestampMs, now);
+      for (int i = 0; i < n; i++) {
+        context.forward(new Record<>(key, scores.encode(ads[i], 0.5), record.timestamp(), headers));
       }
     }
   }

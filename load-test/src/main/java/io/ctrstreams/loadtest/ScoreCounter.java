@@ -61,6 +61,16 @@ final class ScoreCounter implements AutoCloseable {
    * duplicates) or nothing arrived for {@code idleTimeout}.
    */
   Count await(long startNanos, long expected, int perEventExpected, Duration idleTimeout, long settleMs) {
+    int[] each = new int[perEvent.length];
+    java.util.Arrays.fill(each, perEventExpected);
+    return await(startNanos, expected, each, idleTimeout, settleMs);
+  }
+
+  /**
+   * As {@link #await(long, long, int, Duration, long)} with a score-record count per event (a
+   * sampled shadow adds records to some events only).
+   */
+  Count await(long startNanos, long expected, int[] perEventExpected, Duration idleTimeout, long settleMs) {
     long total = 0;
     long first = -1;
     long firstBatch = 0;
@@ -99,10 +109,11 @@ final class ScoreCounter implements AutoCloseable {
     int exact = 0;
     int missing = 0;
     int dup = 0;
-    for (int c : perEvent) {
-      if (c == perEventExpected) {
+    for (int i = 0; i < perEvent.length; i++) {
+      int c = perEvent[i];
+      if (c == perEventExpected[i]) {
         exact++;
-      } else if (c < perEventExpected) {
+      } else if (c < perEventExpected[i]) {
         missing++;
       } else {
         dup++;

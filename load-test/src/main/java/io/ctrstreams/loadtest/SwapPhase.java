@@ -324,7 +324,9 @@ final class SwapPhase {
             if (e >= perEvent.length) {
               perEvent = Arrays.copyOf(perEvent, (int) Math.max(e + 1, perEvent.length * 2L));
             }
-            if (++perEvent[(int) e] == candidates) {
+            int before = perEvent[(int) e];
+            perEvent[(int) e] = before + sc.candidates(); // 1 per Score, all of them per ImpressionScores
+            if (before < candidates && before + sc.candidates() >= candidates) {
               eventsComplete.incrementAndGet();
             }
           }

@@ -29,7 +29,7 @@ class LoadTestIT {
   @Test
   void shouldScoreEveryEventOnceInEveryVariantAndObserveEverySwap(@TempDir Path tmp) throws Exception {
     LoadTestSettings s = new LoadTestSettings(300, List.of(1, 4), 1, 2, 4, 100, 500, 1_000, 200, 300, 2, 1, 11L,
-        Map.of(), null);
+        Map.of(), null, List.of(LoadTestSettings.defaultScoresFormat()), List.of());
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     LoadTestResult r;
     try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
@@ -40,7 +40,7 @@ class LoadTestIT {
 
     assertThat(r.throughput()).hasSize(6);
     for (int c : List.of(1, 4)) {
-      for (Variant v : Variant.values()) {
+      for (Variant v : List.of(Variant.PASS_THROUGH, Variant.DENSE, Variant.COMPRESSED)) {
         ThroughputRow row = r.row(v, c);
         assertThat(row).as(v + " at " + c).isNotNull();
         assertThat(row.exactlyOnce()).as(v + " at " + c + " exactly once").isTrue();
@@ -81,5 +81,41 @@ class LoadTestIT {
     assertThat(rows).anySatisfy(f -> assertThat(f[4]).isEqualTo("swap"));
     assertThat(rows.stream().mapToLong(f -> Long.parseLong(f[1])).sum())
         .as("every score read in the swap phase is in the trace").isGreaterThanOrEqualTo(w.eventsProduced() * 4);
+  }
+
+  @Test
+  void shouldCountBothScoresFormatsAndTheSampledShadowExactly() throws Exception {
+    List<String> formats = List.of(LoadTestSettings.PER_IMPRESSION, LoadTestSettings.PER_CANDIDATE);
+    LoadTestSettings s = new LoadTestSettings(300, List.of(4), 1, 0, 4, 100, 500, 1_000, 200, 300, 2, 1, 13L,
+        Map.of(), null, formats, List.of(0.5, 1.0));
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    LoadTestResult r;
+    try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+      r = LoadTest.run(s, progress);
+    }
+    System.out.print(log.toString(StandardCharsets.UTF_8));
+    System.out.print(r.format());
+
+    assertThat(r.throughput()).as("3 variants x 2 formats + 2 shadow runs").hasSize(8);
+    for (ThroughputRow row : r.throughput()) {
+      assertThat(row.exactlyOnce()).as(row.label() + " " + row.format() + " exactly once").isTrue();
+      assertThat(row.impressionsPerSecond()).isPositive().isFinite();
+    }
+    for (Variant v : List.of(Variant.PASS_THROUGH, Variant.DENSE, Variant.COMPRESSED)) {
+      assertThat(r.row(v, 4, LoadTestSettings.PER_IMPRESSION, 0).scores()).as("one record per impression").isEqualTo(300);
+      assertThat(r.row(v, 4, LoadTestSettings.PER_CANDIDATE, 0).scores()).as("one record per candidate").isEqualTo(1200);
+    }
+    // the shadow runs use the first format: one live record per impression plus one per sampled impression
+    ImpressionFactory ids = new ImpressionFactory(LoadModels.spec(false), 4, "t", 13L + 4);
+    long sampled = 0;
+    for (int i = 0; i < 300; i++) {
+      sampled += io.ctrstreams.serving.ShadowSampling.sampled(ids.eventId(i).getBytes(StandardCharsets.UTF_8), 0.5) ? 1 : 0;
+    }
+    assertThat(sampled).as("a real sample").isBetween(1L, 299L);
+    assertThat(r.row(Variant.SHADOW, 4, LoadTestSettings.PER_IMPRESSION, 0.5).scores()).isEqualTo(300 + sampled);
+    assertThat(r.row(Variant.SHADOW, 4, LoadTestSettings.PER_IMPRESSION, 1.0).scores()).isEqualTo(600);
+    assertThat(r.compressedOverDense(4, LoadTestSettings.PER_CANDIDATE)).isPositive();
+    assertThat(r.shadowCost(4, 0.5)).isFinite();
+    assertThat(r.format()).contains("per-impression", "per-candidate", "dense shadow at 0.5 costs", "compr+shadow 1");
   }
 }

@@ -45,4 +45,24 @@ class LoadTestSettingsTest {
     assertThat(off.streamsOverrides()).containsEntry("labels.enabled", "false").containsEntry("a", "b");
     assertThat(off.impressions()).as("--quick still applies").isEqualTo(LoadTestSettings.quick().impressions());
   }
+
+  @Test
+  void shouldParseScoresFormatsAndShadowRates() {
+    LoadTestSettings d = LoadTestMain.parse(new String[] {"--quick"});
+    assertThat(d.scoresFormats()).containsExactly(LoadTestSettings.defaultScoresFormat());
+    assertThat(d.shadowRates()).isEmpty();
+    LoadTestSettings s = LoadTestMain.parse(new String[] {"--quick", "--scores-formats", "per-impression,per-candidate",
+        "--shadow-rates", "0.05,1"});
+    assertThat(s.scoresFormats()).containsExactly("per-impression", "per-candidate");
+    assertThat(s.primaryScoresFormat()).isEqualTo("per-impression");
+    assertThat(s.shadowRates()).containsExactly(0.05, 1.0);
+    LoadTestSettings viaProperty = LoadTestMain.parse(new String[] {"--streams-property", "scores.format=per-impression"});
+    assertThat(viaProperty.scoresFormats()).containsExactly("per-impression");
+    assertThat(LoadTestMain.parse(new String[] {"--labels-off", "--scores-formats", "per-impression"}).scoresFormats())
+        .as("--labels-off keeps the formats").containsExactly("per-impression");
+    assertThatThrownBy(() -> LoadTestMain.parse(new String[] {"--scores-formats", "per-ad"})).hasMessageContaining("per-ad");
+    assertThatThrownBy(() -> LoadTestMain.parse(new String[] {"--shadow-rates", "0"})).hasMessageContaining("found 0.0");
+    assertThatThrownBy(() -> LoadTestMain.parse(new String[] {"--scores-formats", "per-candidate,per-candidate"}))
+        .hasMessageContaining("distinct");
+  }
 }

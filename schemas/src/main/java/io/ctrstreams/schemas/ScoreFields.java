@@ -7,12 +7,16 @@ import org.apache.avro.SchemaNormalization;
  * scoring times) read straight from the bytes, the strings skipped: for consumers that count or
  * time scores at full rate (the load test's readers) without Avro's generic reader, which builds
  * every string and resolves every field (most of such a consumer's CPU). Gives exactly the values
- * {@code Schemas.SCORE.decode} gives (property-tested). Reusable; not thread-safe.
+ * {@code Schemas.SCORE.decode} gives (property-tested). Also reads an {@link ImpressionScores}
+ * record ({@code scores.format=per-impression}): the same fields, {@link #candidates} its number
+ * of candidates and {@link #pctr} the first one's. Reusable; not thread-safe.
  */
 public final class ScoreFields {
   private static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(Score.getClassSchema());
   /** Scores written before {@code deltaSequence}. */
   private static final long FINGERPRINT_V1 = SchemaNormalization.parsingFingerprint64(Schemas.SCORE_V1);
+  private static final long IMPRESSION_FINGERPRINT =
+      SchemaNormalization.parsingFingerprint64(ImpressionScores.getClassSchema());
 
   private byte[] b;
   private int pos;
@@ -21,6 +25,7 @@ public final class ScoreFields {
   private long timestampMs;
   private long scoredAtMs;
   private long deltaSequence;
+  private int candidates;
 
   /**
    * Reads {@code bytes}; returns this.
@@ -33,13 +38,19 @@ public final class ScoreFields {
       throw new CodecException(DecodeFailure.BAD_AVRO, "not an Avro single-object Score record");
     }
     long f = AvroBinary.fingerprint(bytes);
-    if (f != FINGERPRINT && f != FINGERPRINT_V1) {
+    if (f != FINGERPRINT && f != FINGERPRINT_V1 && f != IMPRESSION_FINGERPRINT) {
       throw new CodecException(DecodeFailure.UNKNOWN_SCHEMA,
-          "schema fingerprint " + Long.toHexString(f) + " is not Score's " + Long.toHexString(FINGERPRINT));
+          "schema fingerprint " + Long.toHexString(f) + " is not Score's " + Long.toHexString(FINGERPRINT)
+              + " nor ImpressionScores' " + Long.toHexString(IMPRESSION_FINGERPRINT));
     }
     b = bytes;
     pos = AvroBinary.HEADER_BYTES;
     try {
+      if (f == IMPRESSION_FINGERPRINT) {
+        readImpression();
+        return this;
+      }
+      candidates = 1;
       skipString(); // eventId
       skipString(); // adId
       pctr = readDouble();
@@ -55,7 +66,48 @@ public final class ScoreFields {
     return this;
   }
 
-  /** The predicted CTR. */
+  /**
+   * The ImpressionScores body after the header: eventId, modelName, modelVersion, deltaSequence,
+   * variant, timestampMs, scoredAtMs, then the array of (adId, pctr) in blocks.
+   */
+  private void readImpression() {
+    skipString(); // eventId
+    skipString(); // modelName
+    modelVersion = readLong();
+    deltaSequence = readLong();
+    skipString(); // variant
+    timestampMs = readLong();
+    scoredAtMs = readLong();
+    pctr = Double.NaN;
+    long n = 0;
+    for (long block = readLong(); block != 0; block = readLong()) {
+      if (block < 0) {
+        block = -block;
+        readLong(); // the block's size in bytes
+      }
+      if (block > b.length - pos) { // every item takes at least 9 bytes
+        throw corrupt("array block of " + block + " items");
+      }
+      for (long i = 0; i < block; i++) {
+        skipString(); // adId
+        double p = readDouble();
+        if (n == 0) {
+          pctr = p;
+        }
+        n++;
+      }
+    }
+    candidates = (int) n;
+  }
+
+  /**
+   * The candidates this record scores: 1 for a Score, the array's length for an ImpressionScores.
+   */
+  public int candidates() {
+    return candidates;
+  }
+
+  /** The predicted CTR (of the first candidate for an ImpressionScores; NaN when it has none). */
   public double pctr() {
     return pctr;
   }

@@ -86,6 +86,48 @@ class ScoreBinaryProperties {
     }
   }
 
+  @Property(tries = 300)
+  void scoreFieldsShouldReadImpressionScoresAsAvroDecodesThem(@ForAll("text") String eventId,
+      @ForAll @Size(max = 20) List<@From("text") String> adIds, @ForAll double pctr, @ForAll("text") String model,
+      @ForAll long version, @ForAll long delta, @ForAll("text") String variant, @ForAll long ts,
+      @ForAll long scoredAt) throws IOException {
+    List<CandidateScore> cs = new java.util.ArrayList<>();
+    for (int i = 0; i < adIds.size(); i++) {
+      cs.add(new CandidateScore(adIds.get(i), i == 0 ? pctr : i / 64.0));
+    }
+    byte[] avro = ImpressionScores.getEncoder()
+        .encode(new ImpressionScores(eventId, model, version, delta, variant, ts, scoredAt, cs)).array();
+    ImpressionScores decoded = ImpressionScores.getDecoder().decode(avro);
+    ScoreFields f = new ScoreFields().read(avro);
+    assertThat(f.candidates()).isEqualTo(decoded.getScores().size()).isEqualTo(adIds.size());
+    assertThat(Double.doubleToRawLongBits(f.pctr())).isEqualTo(Double.doubleToRawLongBits(
+        adIds.isEmpty() ? Double.NaN : decoded.getScores().get(0).getPctr()));
+    assertThat(f.modelVersion()).isEqualTo(decoded.getModelVersion());
+    assertThat(f.deltaSequence()).isEqualTo(decoded.getDeltaSequence());
+    assertThat(f.timestampMs()).isEqualTo(decoded.getTimestampMs());
+    assertThat(f.scoredAtMs()).isEqualTo(decoded.getScoredAtMs());
+    // a Score read after it counts one candidate again (the reader is reused)
+    byte[] one = Score.getEncoder().encode(new Score(eventId, "a", 0.5, model, version, variant, ts, scoredAt, delta)).array();
+    assertThat(f.read(one).candidates()).isEqualTo(1);
+  }
+
+  @Property(tries = 200)
+  void scoreFieldsShouldRejectEveryTruncationOfImpressionScores(@ForAll("text") String eventId,
+      @ForAll @Size(max = 4) List<@From("text") String> adIds, @ForAll long scoredAt) throws IOException {
+    List<CandidateScore> cs = new java.util.ArrayList<>();
+    for (String a : adIds) {
+      cs.add(new CandidateScore(a, 0.25));
+    }
+    byte[] avro = ImpressionScores.getEncoder()
+        .encode(new ImpressionScores(eventId, "m", 3L, 0L, "live", 7L, scoredAt, cs)).array();
+    ScoreFields f = new ScoreFields();
+    for (int len = 0; len < avro.length; len++) {
+      byte[] cut = java.util.Arrays.copyOf(avro, len);
+      assertThatThrownBy(() -> f.read(cut)).isInstanceOf(CodecException.class)
+          .satisfies(e -> assertThat(((CodecException) e).reason()).isEqualTo(DecodeFailure.BAD_AVRO));
+    }
+  }
+
   @Test
   void scoreFieldsShouldRejectAnotherSchema() {
     byte[] click = Schemas.CLICK.encode(new Click("e", "a", 1L));

@@ -123,10 +123,11 @@ public final class ScoringTopology {
     scored.to(config.scoresTopic(), Produced.with(Serdes.ByteArray(), Routed.SCORE_SERDE).withName(ScoringProcessor.SCORES_CHILD));
 
     if (config.labelsEnabled()) {
-      // the impression is decoded here, after it was scored straight from its bytes
-      KStream<byte[], LabelJoinEvent> served =
-          scored.mapValues(v -> new LabelJoinEvent(v.served().toServedImpression(impressionCodec), null),
-              Named.as(ScoringProcessor.SERVED_CHILD));
+      // the served impression goes to the join as bytes: written from the record's own bytes when
+      // scoring read them directly (no Avro objects on this thread); the join stores a first-seen
+      // one as it came and decodes only what a click or a closing window needs
+      KStream<byte[], byte[]> served =
+          scored.mapValues(v -> v.served().labelJoinEvent(impressionCodec), Named.as(ScoringProcessor.SERVED_CHILD));
       ClickCodec clickCodec = new ClickCodec(config.inputFormat());
       KStream<byte[], Routed> clicks =
           b.stream(config.clicksTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("clicks"))
@@ -135,10 +136,10 @@ public final class ScoringTopology {
           .filter((k, v) -> v.kind() == Routed.Kind.DEAD, Named.as("clicks-dead"))
           .mapValues(Routed::dead, Named.as("clicks-dead-value"))
           .to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("clicks-dlq"));
-      KStream<byte[], LabelJoinEvent> clickEvents =
+      KStream<byte[], byte[]> clickEvents =
           clicks
               .filter((k, v) -> v.kind() == Routed.Kind.CLICK, Named.as("clicks-only"))
-              .mapValues(v -> new LabelJoinEvent(null, v.click()), Named.as("click-event"));
+              .mapValues(v -> Schemas.LABEL_JOIN_EVENT.encode(new LabelJoinEvent(null, v.click())), Named.as("click-event"));
       for (StoreBuilder<?> sb : LabelJoinProcessor.storeBuilders()) {
         b.addStateStore(sb);
       }
@@ -146,9 +147,7 @@ public final class ScoringTopology {
       long interval = config.labelsPunctuateMs();
       served
           .merge(clickEvents, Named.as("label-join-input"))
-          .repartition(
-              Repartitioned.with(Serdes.ByteArray(), new AvroSerde<>(Schemas.LABEL_JOIN_EVENT))
-                  .withName(LABEL_JOIN_REPARTITION))
+          .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(LABEL_JOIN_REPARTITION))
           .process(
               () -> new LabelJoinProcessor(window, interval, rt.metrics(), rt.labels()),
               Named.as("label-join"),

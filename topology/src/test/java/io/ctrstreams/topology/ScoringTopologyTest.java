@@ -576,6 +576,82 @@ class ScoringTopologyTest {
     assertThat(MetricValues.value(prom, "ctr_candidates_scored", "variant", "live")).isEqualTo(5.0);
   }
 
+  /**
+   * The default configuration (labels on, shadow sampled) in the per-impression format: the label
+   * join, the online metrics and the DLQ see exactly what they see with per-candidate scores (the
+   * join reads what the scoring processor served, not the scores topic), and each labeled
+   * example's pctrs are those of the impression's ImpressionScores records.
+   */
+  @Test
+  void perImpressionScoresShouldLabelAndRouteBadInputAsPerCandidateDoes() {
+    List<Impression> imps = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      imps.add(TestModels.impression("pl-" + i, 1_700_000_000_000L + 100 * i, 2 + i % 3, rnd));
+    }
+    imps.add(TestModels.impression("pl-late", 1_700_000_030_000L, 1, rnd));
+    List<LabeledExample> byCandidate = null;
+    for (String f : List.of("per-candidate", "per-impression")) {
+      start("avro", true, StreamsConfig.APPLICATION_ID_CONFIG, "pl-" + f, TopologyConfig.SCORES_FORMAT_CONFIG, f,
+          TopologyConfig.SHADOW_SAMPLE_RATE_CONFIG, "0.5");
+      publish(MODEL, 1, 11);
+      publish("full", 7, 77);
+      var raw = driver.createOutputTopic("scores", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      for (Impression imp : imps.subList(0, imps.size() - 1)) {
+        pipe(imp, "avro");
+      }
+      impressions.pipeInput("bad".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01, 1, 2},
+          1_700_000_000_000L); // its own time: it must not move stream time past the window
+      Impression first = imps.get(0);
+      clicks.pipeInput(first.getEventId().getBytes(StandardCharsets.UTF_8),
+          Schemas.CLICK.encode(new Click(first.getEventId(), first.getCandidates().get(1).getAdId(), 1_700_000_002_000L)),
+          1_700_000_002_000L);
+      pipe(imps.get(imps.size() - 1), "avro"); // past the window: the others close with negatives
+      List<byte[]> out = raw.readValuesToList();
+      List<LabeledExample> ex = labeled.readValuesToList();
+      TestRecord<byte[], byte[]> dead = dlq.readRecord();
+      assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("bad_avro");
+      assertThat(dlq.isEmpty()).isTrue();
+      int total = 0;
+      for (Impression imp : imps.subList(0, imps.size() - 1)) {
+        total += imp.getCandidates().size();
+      }
+      assertThat(ex).as(f + ": one label per candidate of the closed impressions").hasSize(total);
+      assertThat(ex).filteredOn(e -> e.getLabel() == 1).extracting(LabeledExample::getAdId)
+          .containsExactly(first.getCandidates().get(1).getAdId());
+      assertThat(online.snapshot(MODEL, 1, "live").count()).isEqualTo(total);
+      if (f.equals("per-impression")) {
+        Map<String, io.ctrstreams.schemas.ImpressionScores> liveRecords = new HashMap<>();
+        Map<String, io.ctrstreams.schemas.ImpressionScores> shadowRecords = new HashMap<>();
+        for (byte[] b : out) {
+          io.ctrstreams.schemas.ImpressionScores r = Schemas.IMPRESSION_SCORES.decode(b, null);
+          (r.getVariant().equals("live") ? liveRecords : shadowRecords).put(r.getEventId(), r);
+        }
+        assertThat(liveRecords).hasSize(imps.size());
+        for (LabeledExample e : ex) {
+          io.ctrstreams.schemas.ImpressionScores live = liveRecords.get(e.getEventId());
+          io.ctrstreams.schemas.ImpressionScores sh = shadowRecords.get(e.getEventId());
+          int c = 0;
+          while (!live.getScores().get(c).getAdId().equals(e.getAdId())) {
+            c++;
+          }
+          assertThat(e.getServedPctr()).isEqualTo(live.getScores().get(c).getPctr());
+          assertThat(e.getShadowPctr()).isEqualTo(sh == null ? null : sh.getScores().get(c).getPctr());
+        }
+        assertThat(shadowRecords.keySet()).as("the sampled impressions only")
+            .allMatch(id -> ScoringTopologyTest.sampled(id, 0.5));
+        assertThat(ex).as("the same labeled examples as per-candidate scores").isEqualTo(byCandidate);
+      } else {
+        byCandidate = ex;
+      }
+      driver.close();
+      driver = null;
+    }
+  }
+
+  private static boolean sampled(String eventId, double rate) {
+    return io.ctrstreams.topology.internal.ScoringProcessor.sampled(eventId.getBytes(StandardCharsets.UTF_8), rate);
+  }
+
   /** Scores and labeled examples of one run; shadow: none, same-encoding or other-encoding. */
   private record Run(List<Score> scores, List<LabeledExample> labeled) {}
 

@@ -1,6 +1,7 @@
 package io.ctrstreams.topology.internal;
 
 import io.ctrstreams.schemas.Click;
+import io.ctrstreams.schemas.LabelJoinBinary;
 import io.ctrstreams.schemas.LabelJoinEvent;
 import io.ctrstreams.schemas.LabelJoinState;
 import io.ctrstreams.schemas.LabeledExample;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.ctrstreams.schemas.AvroSerde;
 import io.ctrstreams.schemas.Schemas;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -46,7 +46,7 @@ import org.apache.kafka.streams.state.Stores;
  * {@code label-join-expiry} (8-byte big-endian expiry time + id -> empty), a time index so
  * each punctuation reads only what is due, in expiry order.
  */
-public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEvent, byte[], LabeledExample> {
+public final class LabelJoinProcessor implements Processor<byte[], byte[], byte[], LabeledExample> {
   /** Name of the state store. */
   public static final String STATE_STORE = "label-join-state";
   /** Name of the expiry index store. */
@@ -61,7 +61,7 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
   private final TopologyMetrics metrics;
   private final LabelListener listener;
   private ProcessorContext<byte[], LabeledExample> context;
-  private KeyValueStore<String, LabelJoinState> state;
+  private KeyValueStore<String, byte[]> state;
   private KeyValueStore<Bytes, byte[]> expiry;
 
   /** A join with an attribution window and a punctuation interval, in ms. */
@@ -80,12 +80,24 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
     context.schedule(Duration.ofMillis(punctuateMs), PunctuationType.STREAM_TIME, this::closeExpired);
   }
 
+  /**
+   * One {@code LabelJoinEvent} (single-object bytes). A served impression seen for the first time
+   * (the common case) is stored as it came ({@link LabelJoinBinary#fresh}), without decoding it;
+   * everything else is decoded.
+   */
   @Override
-  public void process(Record<byte[], LabelJoinEvent> record) {
-    LabelJoinEvent ev = record.value();
-    if (ev == null) {
+  public void process(Record<byte[], byte[]> record) {
+    byte[] bytes = record.value();
+    if (bytes == null) {
       return;
     }
+    LabelJoinBinary.Fresh fresh = LabelJoinBinary.fresh(bytes, record.timestamp());
+    if (fresh != null && state.get(fresh.eventId()) == null) {
+      state.put(fresh.eventId(), fresh.state());
+      expiry.put(expiryKey(record.timestamp() + windowMs, fresh.eventId()), EMPTY);
+      return;
+    }
+    LabelJoinEvent ev = Schemas.LABEL_JOIN_EVENT.decode(bytes, null);
     if (ev.getServed() != null) {
       onServed(ev.getServed(), record.timestamp());
     } else if (ev.getClick() != null) {
@@ -95,7 +107,7 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
 
   private void onServed(ServedImpression s, long ts) {
     String id = s.getEventId();
-    LabelJoinState st = state.get(id);
+    LabelJoinState st = getState(id);
     if (st == null) {
       st = newState(ts);
     } else if (st.getServed() != null) {
@@ -108,17 +120,17 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
     for (Click c : pending) {
       applyClick(st, c, ts);
     }
-    state.put(id, st);
+    putState(id, st);
     expiry.put(expiryKey(ts + windowMs, id), EMPTY);
   }
 
   private void onClick(Click c, long ts) {
     String id = c.getImpressionId();
-    LabelJoinState st = state.get(id);
+    LabelJoinState st = getState(id);
     if (st == null) {
       st = newState(ts);
       st.getPendingClicks().add(c);
-      state.put(id, st);
+      putState(id, st);
       expiry.put(expiryKey(ts + windowMs, id), EMPTY);
       return;
     }
@@ -128,7 +140,7 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
         return;
       }
       st.getPendingClicks().add(c);
-      state.put(id, st);
+      putState(id, st);
       return;
     }
     if (ts > st.getServedAtMs() + windowMs) {
@@ -136,7 +148,7 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
       return;
     }
     if (applyClick(st, c, ts)) {
-      state.put(id, st);
+      putState(id, st);
     }
   }
 
@@ -199,7 +211,7 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
       expiry.delete(kv.key);
       byte[] k = kv.key.get();
       String id = new String(k, 8, k.length - 8, StandardCharsets.UTF_8);
-      LabelJoinState st = state.get(id);
+      LabelJoinState st = getState(id);
       if (st == null) {
         continue;
       }
@@ -222,6 +234,15 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
     }
   }
 
+  private LabelJoinState getState(String id) {
+    byte[] b = state.get(id);
+    return b == null ? null : Schemas.LABEL_JOIN_STATE.decode(b, null);
+  }
+
+  private void putState(String id, LabelJoinState st) {
+    state.put(id, Schemas.LABEL_JOIN_STATE.encode(st));
+  }
+
   private static LabelJoinState newState(long ts) {
     return LabelJoinState.newBuilder()
         .setServed(null)
@@ -236,7 +257,9 @@ public final class LabelJoinProcessor implements Processor<byte[], LabelJoinEven
   public static List<StoreBuilder<?>> storeBuilders() {
     return List.of(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), new AvroSerde<>(Schemas.LABEL_JOIN_STATE)),
+            // the state's single-object Avro bytes, as before; (de)coded by the processor, which
+            // stores a first-seen served impression without decoding it
+            Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), Serdes.ByteArray()),
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(EXPIRY_STORE), Serdes.Bytes(), Serdes.ByteArray()));
   }

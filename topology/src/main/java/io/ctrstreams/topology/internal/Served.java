@@ -3,6 +3,9 @@ package io.ctrstreams.topology.internal;
 import io.ctrstreams.schemas.Candidate;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
+import io.ctrstreams.schemas.LabelJoinEvent;
+import io.ctrstreams.schemas.Schemas;
+import io.ctrstreams.schemas.ServedImpressionBinary;
 import io.ctrstreams.schemas.ServedCandidate;
 import io.ctrstreams.schemas.ServedImpression;
 import io.ctrstreams.serving.ServedModel;
@@ -25,6 +28,22 @@ import java.util.List;
  */
 public record Served(byte[] value, long recordTimestamp, Impression decoded, ServedModel live, float[] pctr,
     ServedModel shadow, float[] shadowPctr) {
+
+  /**
+   * The label join's input record for this impression, single-object encoded: written straight
+   * from the record's bytes ({@link ServedImpressionBinary}) when scoring read them directly,
+   * else encoded from {@link #toServedImpression}. Both decode to the same record.
+   */
+  public byte[] labelJoinEvent(ImpressionCodec codec) {
+    if (decoded == null) {
+      byte[] b = ServedImpressionBinary.labelJoinEvent(value, pctr, live.name(), live.version(),
+          shadow == null ? null : shadow.name(), shadow == null ? 0 : shadow.version(), shadowPctr);
+      if (b != null) {
+        return b;
+      }
+    }
+    return Schemas.LABEL_JOIN_EVENT.encode(new LabelJoinEvent(toServedImpression(codec), null));
+  }
 
   /** The label join's served impression: the record (decoded now unless scoring did) with pctrs and models. */
   public ServedImpression toServedImpression(ImpressionCodec codec) {

@@ -46,7 +46,7 @@ class LabelJoinProcessorTest {
     registry = new PrometheusRegistry();
     TopologyMetrics metrics = new TopologyMetrics(registry);
     Topology t = new Topology();
-    t.addSource("src", new ByteArrayDeserializer(), new AvroSerde<>(Schemas.LABEL_JOIN_EVENT).deserializer(), "join-in");
+    t.addSource("src", new ByteArrayDeserializer(), new ByteArrayDeserializer(), "join-in");
     t.addProcessor("join", () -> new LabelJoinProcessor(WINDOW, 1_000, metrics, heard::add), "src");
     for (StoreBuilder<?> b : LabelJoinProcessor.storeBuilders()) {
       t.addStateStore(b, "join");

@@ -67,6 +67,7 @@ public final class LabelJoinBinary {
     c.readLong(); // modelVersion
     c.skipNullableString(); // shadowModelName
     c.skipNullableLong(); // shadowModelVersion
+    c.skipNullableString(); // source
     int end = c.pos;
     if (end != event.length - 1 || event[end] != 0) {
       return null; // a click too, or trailing bytes: not the common case, the caller decodes

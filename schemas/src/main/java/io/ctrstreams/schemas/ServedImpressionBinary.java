@@ -72,7 +72,7 @@ public final class ServedImpressionBinary {
     byte[] m = ScoreBinary.utf8IfNotAscii(modelName);
     byte[] sm = shadow ? ScoreBinary.utf8IfNotAscii(shadowModelName) : null;
     int size = AvroBinary.HEADER_BYTES + 1 + (headEnd - headStart) + (n > 0 ? AvroBinary.varLongSize(n) : 0) + 1
-        + ScoreBinary.stringSize(modelName, m) + AvroBinary.varLongSize(modelVersion) + 1 + 1 + 1;
+        + ScoreBinary.stringSize(modelName, m) + AvroBinary.varLongSize(modelVersion) + 1 + 1 + 1 + 1;
     for (int i = 0; i < n; i++) {
       size += spans[2 * i + 1] - spans[2 * i] + 8 + 1 + (shadow ? 8 : 0);
     }
@@ -110,6 +110,7 @@ public final class ServedImpressionBinary {
       out[p++] = 0;
       out[p++] = 0;
     }
+    out[p++] = 0; // source: null (the topology's own path; ctr serve's log writes "rpc" by the object path)
     out[p++] = 0; // click: null
     if (p != out.length) {
       throw new IllegalStateException("wrote " + p + " of " + out.length + " bytes");

@@ -32,9 +32,11 @@ class LabelJoinBinaryProperties {
     Arbitrary<ServedCandidate> candidate = Combinators.combine(text(), features(), Arbitraries.doubles(),
         Arbitraries.doubles().injectNull(0.5)).as(ServedCandidate::new);
     Arbitrary<Boolean> shadow = Arbitraries.of(true, false);
+    Arbitrary<String> source = Arbitraries.of("rpc", "stream").injectNull(0.5);
     return Combinators.combine(text(), Arbitraries.longs(), features(), candidate.list().ofMaxSize(6), text(),
-        Arbitraries.longs(), shadow).as((id, ts, ctx, cs, model, version, sh) ->
-            new ServedImpression(id, ts, ctx, cs, model, version, sh ? model + "-full" : null, sh ? version + 1 : null));
+        Arbitraries.longs(), shadow, source).as((id, ts, ctx, cs, model, version, sh, src) ->
+            new ServedImpression(id, ts, ctx, cs, model, version, sh ? model + "-full" : null, sh ? version + 1 : null,
+                src));
   }
 
   @Property(tries = 500)
@@ -66,7 +68,7 @@ class LabelJoinBinaryProperties {
   void clicksAndOtherSchemasShouldGoToTheDecoder() {
     Click c = new Click("e", "a", 3L);
     assertThat(LabelJoinBinary.fresh(Schemas.LABEL_JOIN_EVENT.encode(new LabelJoinEvent(null, c)), 1L)).isNull();
-    ServedImpression s = new ServedImpression("e", 1L, Map.of(), List.of(), "m", 1L, null, null);
+    ServedImpression s = new ServedImpression("e", 1L, Map.of(), List.of(), "m", 1L, null, null, null);
     assertThat(LabelJoinBinary.fresh(Schemas.LABEL_JOIN_EVENT.encode(new LabelJoinEvent(s, c)), 1L))
         .as("served and click both set").isNull();
     assertThat(LabelJoinBinary.fresh(Schemas.CLICK.encode(c), 1L)).isNull();

@@ -61,8 +61,8 @@ class ServedImpressionBinaryProperties {
       served.add(new ServedCandidate(c.getAdId(), c.getFeatures(), (double) pctr[i], withShadow ? (double) shadow[i] : null));
     }
     LabelJoinEvent expected = new LabelJoinEvent(new ServedImpression(decoded.getEventId(), decoded.getTimestampMs(),
-        decoded.getContext(), served, model, version, withShadow ? shadowModel : null, withShadow ? shadowVersion : null),
-        null);
+        decoded.getContext(), served, model, version, withShadow ? shadowModel : null, withShadow ? shadowVersion : null,
+        null), null);
     // through Avro once, so strings are compared as Avro gives them back (unpaired surrogates replaced)
     LabelJoinEvent want = Schemas.LABEL_JOIN_EVENT.decode(Schemas.LABEL_JOIN_EVENT.encode(expected), null);
     assertThat(Schemas.LABEL_JOIN_EVENT.decode(direct, null)).isEqualTo(want);

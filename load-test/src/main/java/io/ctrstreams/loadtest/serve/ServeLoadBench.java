@@ -51,7 +51,7 @@ import org.HdrHistogram.Recorder;
  * <p>Runs, per model (the Criteo-shaped compressed and dense models of the JMH benchmarks): the
  * in-process scorer's single-thread ceiling; p50/p99/p99.9 at each rate over REST
  * ({@code /v1/models/{name}/score}) and gRPC (ModelInfer); the maximum closed-loop throughput;
- * and for the compressed model over REST at 1,000 req/s, p99 with 20 hot swaps in the window
+ * and for the compressed model over REST and gRPC at 1,000 req/s, p99 with 20 hot swaps in the window
  * against the same window without swaps.
  *
  * <p>Args: {@code [seconds=10] [warmupSeconds=5] [rates=500,1000,2000] [candidates=16] [arch=DCNV2] [swap]}:
@@ -124,24 +124,27 @@ public final class ServeLoadBench {
           }
         }
         if (lowRank) {
-          try (Sender s = sender("rest", server, pool, model.spec())) {
-            Point steady = openLoop(s, 1000, warmup, seconds, null);
-            AtomicLong version = new AtomicLong(1);
-            Histogram swapNs = new Histogram(3);
-            Runnable swap = () -> {
-              long t0 = System.nanoTime();
-              offer(registry, ctrm, version.incrementAndGet());
-              synchronized (swapNs) {
-                swapNs.recordValue(System.nanoTime() - t0);
-              }
-            };
-            Point swapping = openLoop(s, 1000, warmup, seconds, swap);
-            System.out.println("| rest steady | 1000 " + steady.row("", 1000).substring(1));
-            System.out.println("| rest 20 swaps | 1000 " + swapping.row("", 1000).substring(1));
-            System.out.printf(Locale.ROOT, "p99 during 20 swaps / steady: %.2f (swaps served: %d)%n",
-                swapping.p99() / steady.p99(), registry.swapCount() - 1);
-            System.out.printf(Locale.ROOT, "swap (decode + prepare + publish) of %d bytes: median %.1f ms, max %.1f ms%n",
-                ctrm.length, swapNs.getValueAtPercentile(50) / 1e6, swapNs.getMaxValue() / 1e6);
+          AtomicLong version = new AtomicLong(1);
+          for (String protocol : new String[] {"rest", "grpc"}) {
+            try (Sender s = sender(protocol, server, pool, model.spec())) {
+              Point steady = openLoop(s, 1000, warmup, seconds, null);
+              Histogram swapNs = new Histogram(3);
+              long swapsBefore = registry.swapCount();
+              Runnable swap = () -> {
+                long t0 = System.nanoTime();
+                offer(registry, ctrm, version.incrementAndGet());
+                synchronized (swapNs) {
+                  swapNs.recordValue(System.nanoTime() - t0);
+                }
+              };
+              Point swapping = openLoop(s, 1000, warmup, seconds, swap);
+              System.out.println("| " + protocol + " steady | 1000 " + steady.row("", 1000).substring(1));
+              System.out.println("| " + protocol + " 20 swaps | 1000 " + swapping.row("", 1000).substring(1));
+              System.out.printf(Locale.ROOT, "%s p99 during 20 swaps / steady: %.2f (swaps served: %d)%n", protocol,
+                  swapping.p99() / steady.p99(), registry.swapCount() - swapsBefore);
+              System.out.printf(Locale.ROOT, "swap (decode + prepare + publish) of %d bytes: median %.1f ms, max %.1f ms%n",
+                  ctrm.length, swapNs.getValueAtPercentile(50) / 1e6, swapNs.getMaxValue() / 1e6);
+            }
           }
         }
       }

@@ -106,6 +106,11 @@ public final class TrainCommand extends ToolCommand {
       description = "After warm-up, learning rates scale by 1/sqrt(1 + t/N) (0 = constant). Default: ${DEFAULT-VALUE}.")
   long decaySteps;
 
+  @Option(names = "--dropout", defaultValue = "0",
+      description = "Dropout probability on the MLP's hidden-layer outputs while training (inverted dropout; evaluation"
+          + " and serving unaffected); in [0, 1). Default: ${DEFAULT-VALUE}.")
+  double dropout;
+
   @Option(names = "--threads", defaultValue = "2", description = "Data-parallel threads. Default: ${DEFAULT-VALUE}.")
   int threads;
 
@@ -141,7 +146,7 @@ public final class TrainCommand extends ToolCommand {
     String fmt = format.toLowerCase(Locale.ROOT);
     long n = rows == 0 && fmt.equals("synthetic") ? 1_000_000 : rows;
     TrainerConfig tc = new TrainerConfig(batchSize, lr, embeddingLr, l2, embeddingL2, 1.0, 1.0, threads, seed, gemm,
-        warmupSteps, decaySteps);
+        warmupSteps, decaySteps, dropout);
     String name = (fmt + "-" + (fm ? "fm" : a.name())).toLowerCase(Locale.ROOT);
     TrainingRun.Options o = new TrainingRun.Options(fmt, fmt.equals("synthetic") ? null : data, n, a, validSplit, epochs,
         embeddingDim, hidden, crossLayers, minCount, hashBuckets, tc, shuffleBuffer, baseline, name,

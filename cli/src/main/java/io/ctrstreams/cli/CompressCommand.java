@@ -185,18 +185,22 @@ public final class CompressCommand implements Callable<Integer> {
     }
 
     // The student's own calibration map (issue 19): compression and distillation move the logits'
-    // level, so the teacher's map does not carry over. Refitted, of the teacher's kind, on the
-    // held-out calibration rows (not the gate rows when --valid or synthetic gate rows are used).
-    Calibration fitRows = calib.slice(sr.searchRows(), calib.rows());
+    // level, so the teacher's map does not carry over. Refitted, of the teacher's kind, on every
+    // labelled calibration row (never the gate rows when --valid or synthetic gate rows are used).
+    // Not on the held-out calibration rows alone: they are few (2,048 of 100,000 by default), and
+    // the fitted level's relative error is sqrt((1 - ctr) / (ctr n)), 3.8% at n = 2,048 and a CTR
+    // of 0.25 (measured: held-out calibration 0.98 after such a map); the level a map fits on the
+    // rows the student was distilled on is biased by far less than that.
+    Calibration fitRows = calib.labelled() ? calib : calib.slice(sr.searchRows(), calib.rows());
     io.ctrstreams.model.Calibration.Kind kind = teacher.calibration().kind();
     if (kind != io.ctrstreams.model.Calibration.Kind.NONE && fitRows.labelled()) {
       io.ctrstreams.model.Calibration map = fitMap(kind, BatchNet.of(student).logits(fitRows, 0, fitRows.rows()),
           fitRows.labels(0, fitRows.rows()));
       student = student.withCalibration(map);
-      o.printf(Locale.ROOT, "student calibration map: %s, fitted on %d held-out calibration rows (teacher: %s)%n", map,
+      o.printf(Locale.ROOT, "student calibration map: %s, fitted on %d labelled calibration rows (teacher: %s)%n", map,
           fitRows.rows(), teacher.calibration());
     } else if (kind != io.ctrstreams.model.Calibration.Kind.NONE) {
-      o.printf(Locale.ROOT, "student calibration map: none (no labelled held-out calibration rows to fit it on)%n");
+      o.printf(Locale.ROOT, "student calibration map: none (no labelled calibration rows to fit it on)%n");
     }
 
     // Gate on --valid (synthetic: fresh stream rows), else on the held-out calibration rows.

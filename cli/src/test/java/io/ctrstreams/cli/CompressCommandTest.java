@@ -62,7 +62,7 @@ class CompressCommandTest {
   @Test
   void shouldRefitTheStudentsOwnCalibrationMapOfTheTeachersKind(@TempDir Path dir) throws Exception {
     // a teacher whose map is far off (a random model's logits shifted by +2): the student gets
-    // its own Platt map, fitted on the held-out calibration rows, not the teacher's
+    // its own Platt map, fitted on the labelled calibration rows, not the teacher's
     Path plain = smallCriteoModel(dir);
     CtrModel t = CtrModel.fromFile(CtrmFormat.read(plain))
         .withCalibration(io.ctrstreams.model.Calibration.platt(1.0, 2.0));

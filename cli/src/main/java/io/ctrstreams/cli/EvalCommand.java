@@ -48,10 +48,12 @@ public final class EvalCommand extends ToolCommand {
   long seed;
 
   @Option(names = "--from", defaultValue = "0",
-      description = "Synthetic: first row (rows past a training run's --rows were not seen by it). Default: ${DEFAULT-VALUE}.")
+      description = "First row to score (files: the rows before it are skipped; rows past a training run's --rows were"
+          + " not seen by it). Default: ${DEFAULT-VALUE}.")
   long from;
 
-  @Option(names = "--rows", defaultValue = "100000", description = "Synthetic: rows to score. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rows", defaultValue = "0",
+      description = "Rows to score (0 = files: to the end; synthetic: 100000). Default: ${DEFAULT-VALUE}.")
   long rows;
 
   @Option(names = "--scores-out", description = "Write label<TAB>pctr per row, in input order.")
@@ -67,15 +69,16 @@ public final class EvalCommand extends ToolCommand {
     boolean[] y = new boolean[1024];
     int n = 0;
     String fmt = format.toLowerCase(Locale.ROOT);
-    if ("synthetic".equals(fmt)) {
-      if (from < 0 || rows < 1) {
-        throw new CtrModelException("synthetic eval needs --from >= 0 and --rows >= 1, found " + from + " and " + rows);
-      }
-    } else if (data == null) {
+    if (from < 0 || rows < 0) {
+      throw new CtrModelException("--from and --rows must be >= 0, found " + from + " and " + rows);
+    }
+    boolean synthetic = "synthetic".equals(fmt);
+    if (!synthetic && data == null) {
       throw new CtrModelException("--data is required for format " + format);
     }
-    try (RecordReader r = "synthetic".equals(fmt)
-            ? new SyntheticReader(new SyntheticStream(seed), from, from + rows)
+    long limit = rows > 0 ? rows : synthetic ? 100_000 : Long.MAX_VALUE;
+    try (RecordReader r = synthetic
+            ? new SyntheticReader(new SyntheticStream(seed), from, from + limit)
             : TrainingRun.openFile(fmt, data);
         BufferedWriter w = scoresOut == null ? null : Files.newBufferedWriter(scoresOut, StandardCharsets.UTF_8)) {
       if (r.schema().size() != m.spec().fieldCount()) {
@@ -89,7 +92,11 @@ public final class EvalCommand extends ToolCommand {
         }
       }
       RawRecord rec = r.schema().newRecord();
-      while (r.next(rec)) {
+      for (long i = 0; !synthetic && i < from && r.next(rec); i++) {
+        // skipped: rows before --from
+      }
+      long scored = 0;
+      while (scored++ < limit && r.next(rec)) {
         Features.encode(m.encoder(), rec, fv);
         float z = scorer.scoreLogit(fv, fv);
         float pc = m.calibration().apply(z);

@@ -35,7 +35,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *       row is decayed only when it is updated, and then first receives, in closed form, the
  *       decay of the steps it missed since its previous update ({@link #catchUp}). Rows never
  *       updated owe nothing (their Adagrad accumulator is 0, so the eager decay under it is
- *       undefined). Snapshots ({@link #toModel}) and evaluations bring every row up to date first.
+ *       undefined). Evaluations ({@link #predictLogits}, {@link #loss}) bring every row up to
+ *       date first; snapshots ({@link #toModel}) export the rows decayed without changing the
+ *       trainer's weights.
  *   <li>Dropout ({@link TrainerConfig#dropout()}) on hidden MLP outputs in training steps only;
  *       {@link #predictLogits} and {@link #loss} run the network as served.
  *   <li>Data parallel: {@code threads} replicas share the weights, each runs forward + backward on
@@ -395,36 +397,48 @@ public final class Trainer implements AutoCloseable {
    * (plain SGD: the denominator is 1).
    *
    * <p>Closed form: {@code w_j *= (1 - lr * l2 / (sqrt(a_j) + eps))^n} for the {@code n} missed
-   * steps, {@code lr} their mean embedding learning rate. Approximations, both negligible at the
-   * L2 sizes used: (1) the accumulator is held at its current value over the missed steps
-   * (eager Adagrad would add {@code (l2 w_j)^2} per step, about 1e-14 at l2 = 1e-7, |w| = 1);
-   * (2) with a learning-rate schedule the product of {@code (1 - lr_s c)} is taken at the mean
-   * rate (exact for a constant rate, second order in {@code c = lr l2 / sqrt(a)} otherwise). So
-   * with a constant rate the result equals the eager regularization whenever the accumulator does
-   * not change during the missed steps. A factor below 0 (huge L2) is clamped to 0.
+   * steps, {@code lr} their mean embedding learning rate. Approximations: (1) the accumulator is
+   * held at its current value over the missed steps (eager Adagrad would add {@code (l2 w_j)^2}
+   * per step: about 1e-7 at l2 = 3e-3 and |w| = 0.1, small next to the squared data gradients it
+   * holds, so the eager decay would shrink slightly faster than here); (2) with a learning-rate
+   * schedule the product of {@code (1 - lr_s c)} is taken at the mean rate (exact for a constant
+   * rate, second order in {@code c = lr l2 / sqrt(a)} otherwise). So with a constant rate the
+   * result equals the eager regularization whenever the accumulator does not change during the
+   * missed steps ({@code RegularizationTest}). Where {@code c >= 1} (an accumulator near 0) the
+   * eager step would overshoot and oscillate; here the factor is clamped to 0.
    */
   private void catchUp(ParamStore.Param p, int row, boolean sgd) {
+    if (decay(p, row, sgd, p.w)) {
+      LazyDecay z = lazy[p.index];
+      z.at[row] = step;
+      z.lrAt[row] = lrFactorSum;
+    }
+  }
+
+  /**
+   * Multiplies row {@code row} of {@code target} (laid out as table {@code p}) by the decay the
+   * row owes ({@link #catchUp}); false, and nothing changed, if it owes none.
+   */
+  private boolean decay(ParamStore.Param p, int row, boolean sgd, float[] target) {
     LazyDecay z = lazy[p.index];
     if (z == null) {
-      return;
+      return false;
     }
     long at = z.at[row];
     if (at < 0 || at >= step) {
-      return;
+      return false;
     }
     long missed = step - at;
     double meanLr = cfg.embeddingLearningRate() * (lrFactorSum - z.lrAt[row]) / missed;
     double c = meanLr * cfg.embeddingL2();
-    float[] w = p.w;
     float[] a = sgd ? null : p.s2;
     int o = row * p.cols;
     for (int j = 0; j < p.cols; j++) {
       double cj = a == null ? c : c / (Math.sqrt(a[o + j]) + ADAGRAD_EPS);
       double f = cj >= 1 ? 0 : Math.pow(1 - cj, missed);
-      w[o + j] = (float) (w[o + j] * f);
+      target[o + j] = (float) (target[o + j] * f);
     }
-    z.at[row] = step;
-    z.lrAt[row] = lrFactorSum;
+    return true;
   }
 
   /** Catches up the table rows {@code batch} reads, so its forward pass sees the decayed weights. */
@@ -631,7 +645,19 @@ public final class Trainer implements AutoCloseable {
    * A snapshot of the current weights as a model with the base model's spec and vocabularies.
    */
   public CtrModel toModel(String name, long version, Map<String, String> metadata) {
-    flushDecay();
+    // Rows that owe embedding L2 decay are exported decayed, but the trainer's own weights are
+    // left as they are: a data-parallel replica that snapshots must stay bit-identical to one
+    // that does not (catching up in two parts rounds differently from catching up in one).
+    Map<String, io.ctrstreams.model.Tensor> tensors = ps.toTensors();
+    for (ParamStore.Param p : ps.params()) {
+      if (lazy[p.index] != null) {
+        float[] w = p.w.clone();
+        for (int row = 0; row < p.rows; row++) {
+          decay(p, row, p.s2 == null, w);
+        }
+        tensors.put(p.name, new io.ctrstreams.model.Tensor(p.name, p.shape, w));
+      }
+    }
     Map<String, List<String>> vocab = new LinkedHashMap<>();
     for (FieldSpec f : ps.spec().fields()) {
       List<String> v = base.vocabulary(f.name());
@@ -639,7 +665,7 @@ public final class Trainer implements AutoCloseable {
         vocab.put(f.name(), v);
       }
     }
-    return CtrModel.create(ps.spec(), name, version, ps.toTensors(), vocab, metadata);
+    return CtrModel.create(ps.spec(), name, version, tensors, vocab, metadata);
   }
 
   /**

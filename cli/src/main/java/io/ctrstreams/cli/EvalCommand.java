@@ -10,6 +10,8 @@ import io.ctrstreams.trainer.Features;
 import io.ctrstreams.trainer.TrainingRun;
 import io.ctrstreams.trainer.data.RawRecord;
 import io.ctrstreams.trainer.data.RecordReader;
+import io.ctrstreams.trainer.data.SyntheticReader;
+import io.ctrstreams.trainer.data.SyntheticStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,16 +32,29 @@ import picocli.CommandLine.Option;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = "Evaluate a .ctrm model on a Criteo TSV or Avazu CSV file.")
+    description = "Evaluate a .ctrm model on a Criteo TSV, Avazu CSV or libfm file, or on rows of the synthetic stream.")
 public final class EvalCommand extends ToolCommand {
   @Option(names = "--model", required = true, description = "Model .ctrm file.")
   Path model;
 
-  @Option(names = "--data", required = true, description = "Input file.")
+  @Option(names = "--data", description = "Input file (not for synthetic).")
   Path data;
 
-  @Option(names = "--format", required = true, description = "criteo | avazu | libfm.")
+  @Option(names = "--format", required = true,
+      description = "criteo | avazu | libfm | synthetic (rows [--from, --from + --rows) of the seed's stream).")
   String format;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Synthetic stream seed. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--from", defaultValue = "0",
+      description = "First row to score (files: the rows before it are skipped; rows past a training run's --rows were"
+          + " not seen by it). Default: ${DEFAULT-VALUE}.")
+  long from;
+
+  @Option(names = "--rows", defaultValue = "0",
+      description = "Rows to score (0 = files: to the end; synthetic: 100000). Default: ${DEFAULT-VALUE}.")
+  long rows;
 
   @Option(names = "--scores-out", description = "Write label<TAB>pctr per row, in input order.")
   Path scoresOut;
@@ -53,7 +68,18 @@ public final class EvalCommand extends ToolCommand {
     double[] praw = new double[1024];
     boolean[] y = new boolean[1024];
     int n = 0;
-    try (RecordReader r = TrainingRun.openFile(format.toLowerCase(Locale.ROOT), data);
+    String fmt = format.toLowerCase(Locale.ROOT);
+    if (from < 0 || rows < 0) {
+      throw new CtrModelException("--from and --rows must be >= 0, found " + from + " and " + rows);
+    }
+    boolean synthetic = "synthetic".equals(fmt);
+    if (!synthetic && data == null) {
+      throw new CtrModelException("--data is required for format " + format);
+    }
+    long limit = rows > 0 ? rows : synthetic ? 100_000 : Long.MAX_VALUE;
+    try (RecordReader r = synthetic
+            ? new SyntheticReader(new SyntheticStream(seed), from, from + limit)
+            : TrainingRun.openFile(fmt, data);
         BufferedWriter w = scoresOut == null ? null : Files.newBufferedWriter(scoresOut, StandardCharsets.UTF_8)) {
       if (r.schema().size() != m.spec().fieldCount()) {
         throw new CtrModelException("model " + m.name() + " has " + m.spec().fieldCount() + " fields, " + format
@@ -66,7 +92,11 @@ public final class EvalCommand extends ToolCommand {
         }
       }
       RawRecord rec = r.schema().newRecord();
-      while (r.next(rec)) {
+      for (long i = 0; !synthetic && i < from && r.next(rec); i++) {
+        // skipped: rows before --from
+      }
+      long scored = 0;
+      while (scored++ < limit && r.next(rec)) {
         Features.encode(m.encoder(), rec, fv);
         float z = scorer.scoreLogit(fv, fv);
         float pc = m.calibration().apply(z);
@@ -86,7 +116,7 @@ public final class EvalCommand extends ToolCommand {
       }
     }
     if (n == 0) {
-      throw new CtrModelException("no rows in " + data);
+      throw new CtrModelException("no rows in " + (data != null ? data : "the synthetic stream"));
     }
     double[] ps = Arrays.copyOf(p, n);
     double[] pr = Arrays.copyOf(praw, n);

@@ -60,6 +60,28 @@ class CompressCommandTest {
   }
 
   @Test
+  void shouldRefitTheStudentsOwnCalibrationMapOfTheTeachersKind(@TempDir Path dir) throws Exception {
+    // a teacher whose map is far off (a random model's logits shifted by +2): the student gets
+    // its own Platt map, fitted on the labelled calibration rows, not the teacher's
+    Path plain = smallCriteoModel(dir);
+    CtrModel t = CtrModel.fromFile(CtrmFormat.read(plain))
+        .withCalibration(io.ctrstreams.model.Calibration.platt(1.0, 2.0));
+    Path full = dir.resolve("mapped.ctrm");
+    CtrmFormat.write(t.toFile(), full);
+    Path out = dir.resolve("small.ctrm");
+    String[] r = run("compress", "--model", full.toString(), "--format", "synthetic", "--ratio", "3", "--rows", "3000",
+        "--valid-rows", "2000", "--distill-steps", "0", "--search", "uniform",
+        "--max-auc-drop", "1", "--max-logloss-rise", "1", "--out", out.toString());
+    assertThat(r[0]).as(r[1]).isEqualTo("0");
+    assertThat(r[1]).contains("student calibration map: platt");
+    io.ctrstreams.model.Calibration c = CtrModel.fromFile(CtrmFormat.read(out)).calibration();
+    assertThat(c.kind()).isEqualTo(io.ctrstreams.model.Calibration.Kind.PLATT);
+    assertThat(c).isNotEqualTo(t.calibration());
+    // the gate compares served pCTRs: the teacher's +2 shift shows as a calibration far above 1
+    assertThat(r[1]).containsPattern("calibration \\(p/y\\) +[2-9]\\.");
+  }
+
+  @Test
   void shouldExitWithTwoAndWriteNothingWhenTheGateRejects(@TempDir Path dir) throws Exception {
     Path full = smallCriteoModel(dir);
     Path out = dir.resolve("small.ctrm");

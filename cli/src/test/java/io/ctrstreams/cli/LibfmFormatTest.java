@@ -54,6 +54,15 @@ class LibfmFormatTest {
       String line = out.toString().lines().filter(l -> l.startsWith("auc=")).findFirst().orElseThrow();
       double auc = Double.parseDouble(line.substring(4, line.indexOf(' ')));
       assertThat(auc).as(line).isGreaterThan(0.85);
+      // --from / --rows pick a row range of a file
+      out = new StringWriter();
+      assertThat(run(out, err, "eval", "--model", model.toString(), "--data", test.toString(), "--format", "libfm",
+          "--from", "900", "--rows", "50")).as(err.toString()).isZero();
+      assertThat(out.toString()).contains("rows=50");
+      out = new StringWriter();
+      assertThat(run(out, err, "eval", "--model", model.toString(), "--data", test.toString(), "--format", "libfm",
+          "--from", "900")).as(err.toString()).isZero();
+      assertThat(out.toString()).contains("rows=100");
       // and compressed with libfm calibration and gate rows
       Path small = dir.resolve("c-" + aware + ".ctrm");
       out = new StringWriter();

@@ -31,6 +31,15 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>Loss: {@code alpha * BCE(label) + (1 - alpha) * T^2 * BCE(sigmoid(logit_teacher / T),
  *       sigmoid(logit / T))} (Hinton, Vinyals, Dean 2015), computed from logits (softplus form)
  *       so it never overflows; mean over the batch.
+ *   <li>Embedding L2, lazily: the eager form decays every row of a table at every step; here a
+ *       row is decayed only when it is updated, and then first receives, in closed form, the
+ *       decay of the steps it missed since its previous update ({@link #catchUp}). Rows never
+ *       updated owe nothing (their Adagrad accumulator is 0, so the eager decay under it is
+ *       undefined). Evaluations ({@link #predictLogits}, {@link #loss}) bring every row up to
+ *       date first; snapshots ({@link #toModel}) export the rows decayed without changing the
+ *       trainer's weights.
+ *   <li>Dropout ({@link TrainerConfig#dropout()}) on hidden MLP outputs in training steps only;
+ *       {@link #predictLogits} and {@link #loss} run the network as served.
  *   <li>Data parallel: {@code threads} replicas share the weights, each runs forward + backward on
  *       a contiguous slice of the batch into its own gradient buffers; the gradients are summed in
  *       replica order, so results do not depend on thread timing (seeded runs are reproducible).
@@ -55,6 +64,26 @@ public final class Trainer implements AutoCloseable {
   private final Sparse[] sparse;
   private final java.util.Set<String> frozen = new java.util.HashSet<>();
   private long step;
+  /** Sum of {@link TrainerConfig#learningRateFactor} over steps {@code [0, step)}. */
+  private double lrFactorSum;
+  /** Lazy embedding L2 per table (by param index; null for dense tensors or when L2 is 0). */
+  private final LazyDecay[] lazy;
+  private long flushedAt = -1;
+
+  /**
+   * Per row of a table: {@code at} = the number of steps whose L2 decay the row has received
+   * (-1: never updated, owes nothing), {@code lrAt} = the learning-rate factor sum at that point.
+   */
+  private static final class LazyDecay {
+    final long[] at;
+    final double[] lrAt;
+
+    LazyDecay(int rows) {
+      at = new long[rows];
+      Arrays.fill(at, -1L);
+      lrAt = new double[rows];
+    }
+  }
 
   /** Lookup-table update scratch: row -> slot of the batch's summed gradient. */
   private static final class Sparse {
@@ -92,6 +121,7 @@ public final class Trainer implements AutoCloseable {
     MatMul g = "nd4j".equals(cfg.gemm()) ? Nd4jMatMul.instance() : MatMuls.get();
     for (int i = 0; i < threads; i++) {
       replicas[i] = new Replica(ps, cap, g);
+      replicas[i].setDropout(cfg.dropout(), cfg.seed());
     }
     if (threads > 1) {
       AtomicInteger n = new AtomicInteger();
@@ -115,6 +145,14 @@ public final class Trainer implements AutoCloseable {
       }
     }
     sparse = sp.toArray(new Sparse[0]);
+    lazy = new LazyDecay[ps.params().size()];
+    if (cfg.embeddingL2() > 0) {
+      for (ParamStore.Param p : ps.params()) {
+        if (p.sparse) {
+          lazy[p.index] = new LazyDecay(p.rows);
+        }
+      }
+    }
   }
 
   public ModelSpec spec() {
@@ -158,6 +196,7 @@ public final class Trainer implements AutoCloseable {
       return Double.NaN;
     }
     checkBatch(batch);
+    catchUpRows(batch, n);
     runSlices(batch, n, true);
     double loss = 0;
     for (double l : sliceLoss) {
@@ -165,7 +204,7 @@ public final class Trainer implements AutoCloseable {
     }
     applyDense();
     applySparse(n);
-    step++;
+    advance();
     return loss / n;
   }
 
@@ -176,6 +215,7 @@ public final class Trainer implements AutoCloseable {
       return;
     }
     checkBatch(batch);
+    flushDecay();
     runSlices(batch, n, false);
     System.arraycopy(logits, 0, out, 0, n);
   }
@@ -184,6 +224,7 @@ public final class Trainer implements AutoCloseable {
   public double loss(Batch batch) {
     int n = batch.size();
     checkBatch(batch);
+    flushDecay();
     runSlices(batch, n, false);
     double s = 0;
     for (int i = 0; i < n; i++) {
@@ -240,8 +281,10 @@ public final class Trainer implements AutoCloseable {
       }
       return;
     }
-    rep.forward(batch.index, batch.value, off, cnt, logits);
-    if (!train) {
+    if (train) {
+      rep.forwardTrain(batch.index, batch.value, off, cnt, logits, step);
+    } else {
+      rep.forward(batch.index, batch.value, off, cnt, logits);
       return;
     }
     double l = 0;
@@ -346,6 +389,96 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
+  /**
+   * Lazy embedding L2: before row {@code row} of table {@code p} is updated at step {@code t},
+   * applies the decay of the steps {@code s} it was not updated in since its previous update,
+   * which the eager form would have applied one by one as Adagrad steps on the L2 gradient alone:
+   * {@code w_j -= lr_s * l2 * w_j / (sqrt(a_j) + eps)}, with {@code a_j} the row's accumulator
+   * (plain SGD: the denominator is 1).
+   *
+   * <p>Closed form: {@code w_j *= (1 - lr * l2 / (sqrt(a_j) + eps))^n} for the {@code n} missed
+   * steps, {@code lr} their mean embedding learning rate. Approximations: (1) the accumulator is
+   * held at its current value over the missed steps (eager Adagrad would add {@code (l2 w_j)^2}
+   * per step: about 1e-7 at l2 = 3e-3 and |w| = 0.1, small next to the squared data gradients it
+   * holds, so the eager decay would shrink slightly faster than here); (2) with a learning-rate
+   * schedule the product of {@code (1 - lr_s c)} is taken at the mean rate (exact for a constant
+   * rate, second order in {@code c = lr l2 / sqrt(a)} otherwise). So with a constant rate the
+   * result equals the eager regularization whenever the accumulator does not change during the
+   * missed steps ({@code RegularizationTest}). Where {@code c >= 1} (an accumulator near 0) the
+   * eager step would overshoot and oscillate; here the factor is clamped to 0.
+   */
+  private void catchUp(ParamStore.Param p, int row, boolean sgd) {
+    if (decay(p, row, sgd, p.w)) {
+      LazyDecay z = lazy[p.index];
+      z.at[row] = step;
+      z.lrAt[row] = lrFactorSum;
+    }
+  }
+
+  /**
+   * Multiplies row {@code row} of {@code target} (laid out as table {@code p}) by the decay the
+   * row owes ({@link #catchUp}); false, and nothing changed, if it owes none.
+   */
+  private boolean decay(ParamStore.Param p, int row, boolean sgd, float[] target) {
+    LazyDecay z = lazy[p.index];
+    if (z == null) {
+      return false;
+    }
+    long at = z.at[row];
+    if (at < 0 || at >= step) {
+      return false;
+    }
+    long missed = step - at;
+    double meanLr = cfg.embeddingLearningRate() * (lrFactorSum - z.lrAt[row]) / missed;
+    double c = meanLr * cfg.embeddingL2();
+    float[] a = sgd ? null : p.s2;
+    int o = row * p.cols;
+    for (int j = 0; j < p.cols; j++) {
+      double cj = a == null ? c : c / (Math.sqrt(a[o + j]) + ADAGRAD_EPS);
+      double f = cj >= 1 ? 0 : Math.pow(1 - cj, missed);
+      target[o + j] = (float) (target[o + j] * f);
+    }
+    return true;
+  }
+
+  /** Catches up the table rows {@code batch} reads, so its forward pass sees the decayed weights. */
+  private void catchUpRows(Batch batch, int n) {
+    if (cfg.embeddingL2() == 0) {
+      return;
+    }
+    int nf = batch.fields();
+    for (Sparse s : sparse) {
+      boolean lookup = ps.spec().field(s.field).isLookup();
+      for (int e = 0; e < n; e++) {
+        catchUp(s.p, lookup ? batch.index[e * nf + s.field] : 0, false);
+      }
+    }
+  }
+
+  /** Marks row {@code row} of {@code p} as decayed through the current step (it is updated in it). */
+  private void caughtUp(ParamStore.Param p, int row) {
+    LazyDecay z = lazy[p.index];
+    if (z != null) {
+      z.at[row] = step + 1;
+      z.lrAt[row] = lrFactorSum + cfg.learningRateFactor(step);
+    }
+  }
+
+  /** Brings every row that owes decay up to the current step (before snapshots and evaluations). */
+  private void flushDecay() {
+    if (flushedAt == step) {
+      return;
+    }
+    for (ParamStore.Param p : ps.params()) {
+      if (lazy[p.index] != null) {
+        for (int row = 0; row < p.rows; row++) {
+          catchUp(p, row, p.s2 == null);
+        }
+      }
+    }
+    flushedAt = step;
+  }
+
   private void applySparse(int n) {
     float lr = (float) (cfg.embeddingLearningRate() * cfg.learningRateFactor(step));
     float l2 = (float) cfg.embeddingL2();
@@ -372,7 +505,9 @@ public final class Trainer implements AutoCloseable {
       for (int k = 0; k < s.count; k++) {
         int row = s.touched[k];
         s.slot[row] = -1;
+        catchUp(p, row, false);
         adagradRow(p, row, s.acc, k * cols, lr, l2);
+        caughtUp(p, row);
       }
     }
   }
@@ -474,6 +609,8 @@ public final class Trainer implements AutoCloseable {
           if (!any) {
             continue;
           }
+          catchUp(p, row, update == Update.SGD);
+          caughtUp(p, row);
           if (update == Update.SGD) {
             float[] w = p.w;
             for (int j = 0; j < cols; j++) {
@@ -496,6 +633,11 @@ public final class Trainer implements AutoCloseable {
       }
       off += p.w.length;
     }
+    advance();
+  }
+
+  private void advance() {
+    lrFactorSum += cfg.learningRateFactor(step);
     step++;
   }
 
@@ -503,6 +645,19 @@ public final class Trainer implements AutoCloseable {
    * A snapshot of the current weights as a model with the base model's spec and vocabularies.
    */
   public CtrModel toModel(String name, long version, Map<String, String> metadata) {
+    // Rows that owe embedding L2 decay are exported decayed, but the trainer's own weights are
+    // left as they are: a data-parallel replica that snapshots must stay bit-identical to one
+    // that does not (catching up in two parts rounds differently from catching up in one).
+    Map<String, io.ctrstreams.model.Tensor> tensors = ps.toTensors();
+    for (ParamStore.Param p : ps.params()) {
+      if (lazy[p.index] != null) {
+        float[] w = p.w.clone();
+        for (int row = 0; row < p.rows; row++) {
+          decay(p, row, p.s2 == null, w);
+        }
+        tensors.put(p.name, new io.ctrstreams.model.Tensor(p.name, p.shape, w));
+      }
+    }
     Map<String, List<String>> vocab = new LinkedHashMap<>();
     for (FieldSpec f : ps.spec().fields()) {
       List<String> v = base.vocabulary(f.name());
@@ -510,7 +665,7 @@ public final class Trainer implements AutoCloseable {
         vocab.put(f.name(), v);
       }
     }
-    return CtrModel.create(ps.spec(), name, version, ps.toTensors(), vocab, metadata);
+    return CtrModel.create(ps.spec(), name, version, tensors, vocab, metadata);
   }
 
   /**

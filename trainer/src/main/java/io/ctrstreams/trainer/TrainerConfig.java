@@ -21,6 +21,11 @@ package io.ctrstreams.trainer;
  *     1/warmupSteps} to 1 over the first {@code warmupSteps} steps (0 = none)
  * @param decaySteps after warm-up, both learning rates scale by {@code 1/sqrt(1 + t/decaySteps)}
  *     with t the steps since warm-up (0 = constant)
+ * @param dropout inverted dropout on the outputs of the MLP's hidden layers while training
+ *     (Srivastava et al. 2014): each unit is zeroed with probability {@code dropout} and the kept
+ *     ones are scaled by {@code 1/(1 - dropout)}, so evaluation and serving use the weights as
+ *     they are; in [0, 1), 0 = off. Masks are a pure function of (seed, step, example of the
+ *     batch, layer, unit), so seeded runs are reproducible and independent of the thread count.
  */
 public record TrainerConfig(
     int batchSize,
@@ -34,13 +39,22 @@ public record TrainerConfig(
     long seed,
     String gemm,
     int warmupSteps,
-    long decaySteps) {
+    long decaySteps,
+    double dropout) {
 
   /** No learning-rate schedule. */
   public TrainerConfig(int batchSize, double learningRate, double embeddingLearningRate, double l2,
       double embeddingL2, double labelWeight, double temperature, int threads, long seed, String gemm) {
     this(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed,
-        gemm, 0, 0);
+        gemm, 0, 0, 0);
+  }
+
+  /** No dropout. */
+  public TrainerConfig(int batchSize, double learningRate, double embeddingLearningRate, double l2,
+      double embeddingL2, double labelWeight, double temperature, int threads, long seed, String gemm,
+      int warmupSteps, long decaySteps) {
+    this(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed,
+        gemm, warmupSteps, decaySteps, 0);
   }
 
   /** Validates every value, naming the offending one. */
@@ -69,6 +83,9 @@ public record TrainerConfig(
     if (decaySteps < 0) {
       throw new TrainerException("decay steps must be >= 0, found " + decaySteps);
     }
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new TrainerException("dropout must be in [0, 1), found " + dropout);
+    }
     if (!"nd4j".equals(gemm) && !"java".equals(gemm)) {
       throw new TrainerException("gemm backend must be nd4j or java, found " + gemm);
     }
@@ -80,31 +97,35 @@ public record TrainerConfig(
   }
 
   public TrainerConfig withBatchSize(int b) {
-    return new TrainerConfig(b, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
+    return new TrainerConfig(b, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps, dropout);
   }
 
   public TrainerConfig withLearningRates(double dense, double embedding) {
-    return new TrainerConfig(batchSize, dense, embedding, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
+    return new TrainerConfig(batchSize, dense, embedding, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps, dropout);
   }
 
   public TrainerConfig withL2(double dense, double embedding) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, dense, embedding, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, dense, embedding, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps, dropout);
   }
 
   public TrainerConfig withDistillation(double labelWeight, double temperature) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps, dropout);
   }
 
   public TrainerConfig withThreads(int t) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, t, seed, gemm, warmupSteps, decaySteps);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, t, seed, gemm, warmupSteps, decaySteps, dropout);
   }
 
   public TrainerConfig withSeed(long s) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, s, gemm, warmupSteps, decaySteps);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, s, gemm, warmupSteps, decaySteps, dropout);
   }
 
   public TrainerConfig withSchedule(int warmup, long decay) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmup, decay);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmup, decay, dropout);
+  }
+
+  public TrainerConfig withDropout(double p) {
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, gemm, warmupSteps, decaySteps, p);
   }
 
   /** The factor both learning rates are scaled by at 0-based step {@code step}. */
@@ -120,6 +141,6 @@ public record TrainerConfig(
   }
 
   public TrainerConfig withGemm(String g) {
-    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, g, warmupSteps, decaySteps);
+    return new TrainerConfig(batchSize, learningRate, embeddingLearningRate, l2, embeddingL2, labelWeight, temperature, threads, seed, g, warmupSteps, decaySteps, dropout);
   }
 }

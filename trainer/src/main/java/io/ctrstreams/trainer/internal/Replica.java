@@ -48,6 +48,11 @@ public final class Replica {
   private final ParamStore.Param outW;
   private final ParamStore.Param outB;
 
+  // inverted dropout on hidden-layer outputs (train-mode forward only)
+  private double dropout;
+  private long dropoutSeed;
+  private float dropoutScale = 1f; // 1/(1 - p) in the last forward pass, 1 when it ran without dropout
+
   // the batch slice of the last forward pass
   private int n;
   private int[] idx;
@@ -171,10 +176,67 @@ public final class Replica {
   }
 
   /**
+   * Turns on inverted dropout with probability {@code p} on the output of every hidden MLP layer
+   * for {@link #forwardTrain} ({@code p = 0}: off; the inference {@link #forward} never drops).
+   */
+  public void setDropout(double p, long seed) {
+    if (!(p >= 0 && p < 1)) {
+      throw new TrainerException("dropout must be in [0, 1), found " + p);
+    }
+    this.dropout = p;
+    this.dropoutSeed = seed;
+  }
+
+  /**
    * Forward pass of examples {@code [off, off + count)} of a batch (index/value arrays laid out
-   * [example, field]); writes their logits into {@code out[off..]}.
+   * [example, field]); writes their logits into {@code out[off..]}. Inference mode: no dropout.
    */
   public void forward(int[] index, float[] value, int off, int count, float[] out) {
+    begin(index, value, off, count);
+    dropoutScale = 1f;
+    plan.forward(gemm, rows, 0, count, act);
+    System.arraycopy(act.logits, 0, out, off, count);
+  }
+
+  /**
+   * {@link #forward} in training mode at optimizer step {@code step}: with dropout on, unit
+   * {@code j} of hidden layer {@code i} of batch example {@code e} is kept iff {@link
+   * #dropoutKeeps}{@code (seed, step, e, i, j, p)}, and kept units are scaled by {@code 1/(1 - p)};
+   * {@link #backward} then differentiates through the same mask. Without dropout this is exactly
+   * {@link #forward}.
+   */
+  public void forwardTrain(int[] index, float[] value, int off, int count, float[] out, long step) {
+    if (dropout == 0 || mlp.length == 0) {
+      forward(index, value, off, count, out);
+      return;
+    }
+    begin(index, value, off, count);
+    float scale = (float) (1 / (1 - dropout));
+    dropoutScale = scale;
+    // LayerPlan.forward, stage by stage, with the mask after each hidden layer's ReLU.
+    plan.embed(rows, 0, count, act.x0);
+    plan.fm(rows, 0, count, act.x0, act.fmSum, act.logits);
+    for (int l = 0; l < cross.length; l++) {
+      plan.cross(l, gemm, act.x0, act.xl[l], count, act.z[l], act.crossMid[l], act.xl[l + 1]);
+    }
+    float[] h = plan.stacked() ? act.xl[cross.length] : act.x0;
+    for (int i = 0; i < mlp.length; i++) {
+      plan.mlp(i, gemm, h, count, act.h[i], act.mlpMid[i]);
+      h = act.h[i];
+      int m = mlp[i].out;
+      for (int r = 0; r < count; r++) {
+        int e = off + r;
+        for (int j = 0; j < m; j++) {
+          int k = r * m + j;
+          h[k] = dropoutKeeps(dropoutSeed, step, e, i, j, dropout) ? h[k] * scale : 0f;
+        }
+      }
+    }
+    plan.output(act.xl[cross.length], h, count, act.logits);
+    System.arraycopy(act.logits, 0, out, off, count);
+  }
+
+  private void begin(int[] index, float[] value, int off, int count) {
     if (count > cap) {
       throw new TrainerException("replica capacity is " + cap + " examples, asked for " + count);
     }
@@ -182,8 +244,29 @@ public final class Replica {
     this.idx = index;
     this.val = value;
     this.idxOff = off * nf;
-    plan.forward(gemm, rows, 0, count, act);
-    System.arraycopy(act.logits, 0, out, off, count);
+  }
+
+  /**
+   * Whether dropout with probability {@code p} keeps unit {@code unit} of hidden layer {@code
+   * layer} for example {@code example} of the batch at step {@code step}: a 64-bit mix (SplitMix64
+   * finalizer) of the five integers gives a uniform u in [0, 1); kept iff {@code u >= p}.
+   */
+  public static boolean dropoutKeeps(long seed, long step, int example, int layer, int unit, double p) {
+    long h = mix(seed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
+    h = mix(h ^ step);
+    h = mix(h ^ ((long) example << 20 ^ (long) layer << 52 ^ unit));
+    return (h >>> 11) * 0x1.0p-53 >= p;
+  }
+
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Output of hidden layer {@code i} in the last forward pass ([size(), width], after ReLU and dropout). */
+  public float[] hidden(int i) {
+    return act.h[i];
   }
 
   /** Clears the dense gradients (before a batch). */
@@ -256,9 +339,13 @@ public final class Replica {
       float[] y = h[i];
       float[] dy = dh[i];
       int m = mlp[i].out;
+      // ReLU, and dropout's mask and scale: a dropped unit holds 0 like an inactive one.
+      float sc = dropoutScale;
       for (int j = 0; j < n * m; j++) {
         if (y[j] <= 0f) {
           dy[j] = 0f;
+        } else if (sc != 1f) {
+          dy[j] *= sc;
         }
       }
       float[] dx = mlpInputGrad(i);

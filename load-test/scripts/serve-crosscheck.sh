@@ -7,7 +7,7 @@
 #   h2load (HTTP/2, gRPC ModelInfer): closed loop, and --rps paced (mean/max latency).
 # The in-process ceiling of the same model and request is printed first (RequestScorer on one
 # thread, from ServeLoadBench's code), so every throughput is a ratio from this one run.
-# Usage: load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
+# Usage: [WARMUP=40] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
 # Needs: wrk, h2load (Debian: wrk, nghttp2-client), taskset, curl; JDK 17; the build below.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -67,9 +67,11 @@ URL="http://127.0.0.1:$PORT/v1/models/ctr/score"
 GURL="http://127.0.0.1:$GPORT/inference.GRPCInferenceService/ModelInfer"
 GH=(-H 'content-type: application/grpc' -H 'te: trailers')
 
-echo; echo "## warm-up (10 s, both protocols)"
-taskset -c 1 wrk -t1 -c8 -d5s -s "$WORK/post.lua" "$URL" >/dev/null
-taskset -c 1 h2load -c4 -m8 -D 5 "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" >/dev/null
+# warm-up at full load until the JIT has settled: with 10 s the server was still compiling
+# (jstat -compiler: +68 methods per 10 s) and gave 15-30% less than after a minute
+echo; echo "## warm-up (${WARMUP:-40} s per protocol, closed loop)"
+taskset -c 1 wrk -t1 -c32 -d"${WARMUP:-40}s" -s "$WORK/post.lua" "$URL" >/dev/null
+taskset -c 1 h2load -c4 -m16 -D "${WARMUP:-40}" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" >/dev/null
 
 echo; echo "## REST, wrk closed loop, 32 connections (max throughput)"
 taskset -c 1 wrk -t1 -c32 -d"${SECONDS_RUN}s" --latency -s "$WORK/post.lua" "$URL" | sed -n '/Latency Distribution/,/Requests\/sec/p'

@@ -39,7 +39,7 @@ public final class LabelJoinBinary {
       return null;
     }
     int start = AvroBinary.HEADER_BYTES + 1;
-    Cursor c = new Cursor(event, start);
+    AvroSkipCursor c = new AvroSkipCursor(event, start, "LabelJoinEvent record");
     long idLength = c.readLong();
     if (idLength < 0 || idLength > event.length - c.pos) {
       throw c.corrupt("string length " + idLength);
@@ -82,100 +82,5 @@ public final class LabelJoinBinary {
     state[p++] = 0; // pendingClicks: []
     AvroBinary.writeVarLong(state, p, ts); // firstSeenMs
     return new Fresh(eventId, state);
-  }
-
-  private static final class Cursor {
-    final byte[] b;
-    int pos;
-
-    Cursor(byte[] b, int pos) {
-      this.b = b;
-      this.pos = pos;
-    }
-
-    long readLong() {
-      long raw = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (pos >= b.length) {
-          throw corrupt("truncated varint");
-        }
-        int x = b[pos++] & 0xff;
-        raw |= (long) (x & 0x7f) << shift;
-        if ((x & 0x80) == 0) {
-          return (raw >>> 1) ^ -(raw & 1);
-        }
-      }
-      throw corrupt("invalid long encoding");
-    }
-
-    void skip(int n) {
-      if (b.length - pos < n) {
-        throw corrupt("truncated value of " + n + " bytes");
-      }
-      pos += n;
-    }
-
-    void skipString() {
-      long len = readLong();
-      if (len < 0 || len > b.length - pos) {
-        throw corrupt("string length " + len);
-      }
-      pos += (int) len;
-    }
-
-    void skipNullable(int bytes) {
-      if (branch() == 1) {
-        skip(bytes);
-      }
-    }
-
-    void skipNullableString() {
-      if (branch() == 1) {
-        skipString();
-      }
-    }
-
-    void skipNullableLong() {
-      if (branch() == 1) {
-        readLong();
-      }
-    }
-
-    private long branch() {
-      long br = readLong();
-      if (br != 0 && br != 1) {
-        throw corrupt("union branch " + br);
-      }
-      return br;
-    }
-
-    /** A map of union {string, double}. */
-    void skipFeatureMap() {
-      for (long block = readLong(); block != 0; block = readLong()) {
-        if (block < 0) {
-          block = -block;
-          readLong();
-        }
-        if (block > b.length - pos) {
-          throw corrupt("map block of " + block + " entries");
-        }
-        for (long i = 0; i < block; i++) {
-          skipString();
-          long br = readLong();
-          if (br == 0) {
-            skipString();
-          } else if (br == 1) {
-            skip(8);
-          } else {
-            throw corrupt("union branch " + br);
-          }
-        }
-      }
-    }
-
-    CodecException corrupt(String what) {
-      return new CodecException(DecodeFailure.BAD_AVRO, "LabelJoinEvent record is corrupt or truncated (" + b.length
-          + " bytes): " + what + " at byte " + pos);
-    }
   }
 }

@@ -38,11 +38,11 @@ public final class ServedImpressionBinary {
     if (shadow && (shadowPctr == null || shadowPctr.length != n)) {
       throw new IllegalArgumentException("shadow pctrs must match the " + n + " candidates");
     }
-    Cursor c = new Cursor(impression);
+    AvroSkipCursor c = new AvroSkipCursor(impression, AvroBinary.HEADER_BYTES, "Impression record body");
     int headStart = c.pos;
     c.skipString(); // eventId
     c.readLong(); // timestampMs
-    c.skipMap(); // context
+    c.skipFeatureMap(); // context
     int headEnd = c.pos;
     // candidates: remember where each one's (adId, features) bytes lie
     int[] spans = new int[2 * n];
@@ -58,7 +58,7 @@ public final class ServedImpressionBinary {
       for (long i = 0; i < block; i++) {
         spans[2 * seen] = c.pos;
         c.skipString(); // adId
-        c.skipMap(); // features
+        c.skipFeatureMap(); // features
         spans[2 * seen + 1] = c.pos;
         seen++;
       }
@@ -116,70 +116,5 @@ public final class ServedImpressionBinary {
       throw new IllegalStateException("wrote " + p + " of " + out.length + " bytes");
     }
     return out;
-  }
-
-  /** Skips Avro values in a record body, checking every length against the bytes left. */
-  private static final class Cursor {
-    final byte[] b;
-    int pos = AvroBinary.HEADER_BYTES;
-
-    Cursor(byte[] b) {
-      this.b = b;
-    }
-
-    long readLong() {
-      long raw = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (pos >= b.length) {
-          throw corrupt("truncated varint");
-        }
-        int x = b[pos++] & 0xff;
-        raw |= (long) (x & 0x7f) << shift;
-        if ((x & 0x80) == 0) {
-          return (raw >>> 1) ^ -(raw & 1);
-        }
-      }
-      throw corrupt("invalid long encoding");
-    }
-
-    void skipString() {
-      long len = readLong();
-      if (len < 0 || len > b.length - pos) {
-        throw corrupt("string length " + len);
-      }
-      pos += (int) len;
-    }
-
-    /** A map of union {string, double}. */
-    void skipMap() {
-      for (long block = readLong(); block != 0; block = readLong()) {
-        if (block < 0) {
-          block = -block;
-          readLong();
-        }
-        if (block > b.length - pos) { // an entry takes at least 2 bytes
-          throw corrupt("map block of " + block + " entries");
-        }
-        for (long i = 0; i < block; i++) {
-          skipString();
-          long branch = readLong();
-          if (branch == 0) {
-            skipString();
-          } else if (branch == 1) {
-            if (b.length - pos < 8) {
-              throw corrupt("truncated double");
-            }
-            pos += 8;
-          } else {
-            throw corrupt("union branch " + branch);
-          }
-        }
-      }
-    }
-
-    CodecException corrupt(String what) {
-      return new CodecException(DecodeFailure.BAD_AVRO, "Impression record body is corrupt or truncated (" + b.length
-          + " bytes): " + what + " at byte " + pos);
-    }
   }
 }

@@ -52,6 +52,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Event-loop threads that parse and score (default: the core count).")
   Integer threads;
 
+  @Option(names = "--transport", description = "REST transport: auto (native epoll where it loads, else NIO), epoll or nio (default auto).")
+  String transport;
+
   @Option(names = "--max-request-bytes", description = "Largest request body, 413 above (default 524288).")
   Integer maxRequestBytes;
 
@@ -98,6 +101,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServeConfig.MODEL_FILE_CONFIG, model, ServeConfig.SHADOW_MODEL_FILE_CONFIG, shadowModel,
         ServeConfig.MODEL_NAME_CONFIG, modelName, ServeConfig.SHADOW_SAMPLE_RATE_CONFIG, shadowSampleRate,
         ServeConfig.HOST_CONFIG, host, ServeConfig.PORT_CONFIG, port, ServeConfig.GRPC_PORT_CONFIG, grpcPort, ServeConfig.THREADS_CONFIG, threads,
+        ServeConfig.TRANSPORT_CONFIG, transport,
         ServeConfig.MAX_REQUEST_BYTES_CONFIG, maxRequestBytes, ServeConfig.MAX_CANDIDATES_CONFIG, maxCandidates);
     return ServeApp.start(config, new Ctr.Version().getVersion()[0]);
   }

@@ -68,18 +68,23 @@ public final class ClickCodec {
       String impressionId = null;
       String adId = null;
       long ts = -1;
+      java.util.Set<String> others = null;
       for (String name; (name = JsonFields.nextField(p, "click")) != null; ) {
         switch (name) {
           case "impressionId":
+            JsonFields.once(p, impressionId != null, name);
             impressionId = JsonFields.string(p, "impressionId");
             break;
           case "adId":
+            JsonFields.once(p, adId != null, name);
             adId = JsonFields.string(p, "adId");
             break;
           case "timestampMs":
+            JsonFields.once(p, ts >= 0, name);
             ts = JsonFields.epochMillis(p, "timestampMs");
             break;
           default:
+            others = JsonFields.once(p, others, name);
             p.skipChildren();
         }
       }

@@ -259,22 +259,28 @@ public final class ImpressionCodec {
       long ts = -1;
       Map<String, Object> context = null;
       List<Candidate> candidates = null;
+      java.util.Set<String> others = null;
       for (String name; (name = JsonFields.nextField(p, "impression")) != null; ) {
         switch (name) {
           case "eventId":
+            JsonFields.once(p, eventId != null, name);
             eventId = JsonFields.string(p, "eventId");
             break;
           case "timestampMs":
+            JsonFields.once(p, ts >= 0, name);
             ts = JsonFields.epochMillis(p, "timestampMs");
             break;
           case "context":
+            JsonFields.once(p, context != null, name);
             context = JsonFields.features(p, "context");
             break;
           case "candidates":
+            JsonFields.once(p, candidates != null, name);
             candidates = parseCandidates(p);
             break;
           default:
             // unknown fields are skipped: producers may add fields before we read them
+            others = JsonFields.once(p, others, name);
             p.skipChildren();
         }
       }
@@ -313,14 +319,18 @@ public final class ImpressionCodec {
       }
       String adId = null;
       Map<String, Object> features = null;
+      java.util.Set<String> others = null;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         p.nextToken();
         if ("adId".equals(name)) {
+          JsonFields.once(p, adId != null, name);
           adId = JsonFields.string(p, where + ".adId");
         } else if ("features".equals(name)) {
+          JsonFields.once(p, features != null, name);
           features = JsonFields.features(p, where + ".features");
         } else {
+          others = JsonFields.once(p, others, name);
           p.skipChildren();
         }
       }

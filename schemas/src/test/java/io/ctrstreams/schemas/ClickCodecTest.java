@@ -27,6 +27,21 @@ class ClickCodecTest {
   }
 
   @Test
+  void shouldRejectDuplicateFieldsAsBadJson() {
+    ClickCodec json = new ClickCodec(WireFormat.JSON);
+    for (String dup : new String[] {
+        "{\"impressionId\":\"e\",\"impressionId\":\"f\",\"adId\":\"a\"}",
+        "{\"impressionId\":\"e\",\"adId\":\"a\",\"adId\":\"a\"}",
+        "{\"impressionId\":\"e\",\"adId\":\"a\",\"timestampMs\":1,\"timestampMs\":2}",
+        "{\"impressionId\":\"e\",\"x\":1,\"adId\":\"a\",\"x\":null}"}) {
+      assertThatThrownBy(() -> json.decode(dup.getBytes(StandardCharsets.UTF_8), 1))
+          .isInstanceOf(CodecException.class)
+          .hasMessageContaining("click is not valid JSON: Duplicate field '")
+          .extracting(e -> ((CodecException) e).reason()).isEqualTo(DecodeFailure.BAD_JSON);
+    }
+  }
+
+  @Test
   void shouldDefaultClickTimestampToRecordTimestamp() {
     Click c =
         new ClickCodec(WireFormat.JSON)

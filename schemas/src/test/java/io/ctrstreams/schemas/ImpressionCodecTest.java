@@ -240,6 +240,26 @@ class ImpressionCodecTest {
         DecodeFailure.BAD_JSON, "Duplicate field 'eventId'");
     assertRejected(json, utf8("{\"eventId\":\"e\",\"context\":{\"C1\":\"x\",\"C1\":\"y\"},\"candidates\":[{\"adId\":\"a\"}]}"),
         DecodeFailure.BAD_JSON, "Duplicate field 'C1'");
+    // duplicates are found by the readers (no per-object set in the parser): every object they read,
+    // with null values (missing, but the name is taken) and unknown fields too
+    for (String dup : new String[] {
+        "{\"eventId\":\"e\",\"context\":{\"C1\":null,\"C1\":\"y\"},\"candidates\":[{\"adId\":\"a\"}]}",
+        "{\"eventId\":\"e\",\"context\":{\"C1\":2.5,\"C1\":null},\"candidates\":[{\"adId\":\"a\"}]}",
+        "{\"eventId\":\"e\",\"context\":{\"C1\":null,\"C1\":null},\"candidates\":[{\"adId\":\"a\"}]}",
+        "{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\",\"features\":{\"C1\":1,\"C2\":2,\"C1\":\"z\"}}]}",
+        "{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\",\"adId\":\"b\"}]}",
+        "{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\",\"x\":1,\"x\":{}}]}",
+        "{\"eventId\":\"e\",\"x\":[1],\"timestampMs\":1,\"x\":2,\"candidates\":[{\"adId\":\"a\"}]}",
+        "{\"eventId\":\"e\",\"timestampMs\":1,\"timestampMs\":1,\"candidates\":[{\"adId\":\"a\"}]}",
+        "{\"eventId\":\"e\",\"candidates\":[{\"adId\":\"a\"}],\"candidates\":[{\"adId\":\"a\"}]}",
+        "{\"eventId\":\"e\",\"context\":{},\"context\":{},\"candidates\":[{\"adId\":\"a\"}]}"}) {
+      assertRejected(json, utf8(dup), DecodeFailure.BAD_JSON, "Duplicate field '");
+    }
+    // distinct names, nulls and repeated names in different objects are fine
+    Impression ok = json.decode(utf8("{\"eventId\":\"e\",\"x\":1,\"y\":{\"x\":1},\"context\":{\"C1\":null,\"C2\":null,\"C3\":1},"
+        + "\"candidates\":[{\"adId\":\"a\",\"features\":{\"C1\":1},\"x\":1,\"y\":2},{\"adId\":\"b\",\"features\":{\"C1\":1}}]}"), 5L);
+    assertThat(ok.getContext()).containsOnlyKeys("C3");
+    assertThat(ok.getCandidates()).hasSize(2);
     assertRejected(json, utf8("{\"eventId\":\"e\",\"timestampMs\":NaN,\"candidates\":[{\"adId\":\"a\"}]}"),
         DecodeFailure.NON_FINITE, "timestampMs must be finite");
 

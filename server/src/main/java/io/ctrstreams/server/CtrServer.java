@@ -12,7 +12,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -32,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 public final class CtrServer implements AutoCloseable {
   private final Builder b;
   private final RequestScorer scorer;
+  private final boolean epoll;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
   private Channel restChannel;
@@ -40,6 +46,34 @@ public final class CtrServer implements AutoCloseable {
   private CtrServer(Builder b) {
     this.b = b;
     this.scorer = new RequestScorer(b.models, b.maxCandidates, b.metrics);
+    this.epoll = useEpoll(b.transport);
+  }
+
+  /** Transports {@link Builder#transport} takes. */
+  public static final java.util.List<String> TRANSPORTS = java.util.List.of("auto", "epoll", "nio");
+
+  /**
+   * Whether {@code transport} means Netty's native epoll: {@code auto} = where it loads (Linux
+   * x86_64), {@code epoll} = required, {@code nio} = never.
+   */
+  static boolean useEpoll(String transport) {
+    switch (transport) {
+      case "nio":
+        return false;
+      case "epoll":
+        if (!Epoll.isAvailable()) {
+          throw new ServerException("server.transport=epoll, but the native epoll transport cannot load here: "
+              + Epoll.unavailabilityCause() + " (use auto or nio)");
+        }
+        return true;
+      default:
+        return Epoll.isAvailable();
+    }
+  }
+
+  /** The REST transport in use: {@code epoll} or {@code nio}. */
+  public String transport() {
+    return epoll ? "epoll" : "nio";
   }
 
   /** A builder serving {@code models} with metrics in {@code metrics}. */
@@ -51,12 +85,14 @@ public final class CtrServer implements AutoCloseable {
   public CtrServer start() throws InterruptedException {
     ImpressionCodec codec = new ImpressionCodec(WireFormat.AUTO, b.maxCandidates, b.maxIdLength, b.maxRequestBytes, null);
     RestHandler handler = new RestHandler(scorer, codec, b.metrics, b.log, b.version);
-    boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ctr-serve-accept"), NioIoHandler.newFactory());
-    workers = new MultiThreadIoEventLoopGroup(b.threads, new DefaultThreadFactory("ctr-serve-io"), NioIoHandler.newFactory());
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> channel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ctr-serve-accept"), io);
+    workers = new MultiThreadIoEventLoopGroup(b.threads, new DefaultThreadFactory("ctr-serve-io"), io);
     try {
       restChannel = new ServerBootstrap()
           .group(boss, workers)
-          .channel(NioServerSocketChannel.class)
+          .channel(channel)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -136,6 +172,7 @@ public final class CtrServer implements AutoCloseable {
     private int maxIdLength = ImpressionCodec.DEFAULT_MAX_ID_LENGTH;
     private ServedLog log = ServedLog.NONE;
     private String version = "dev";
+    private String transport = "auto";
 
     private Builder(ServedModels models, ServerMetrics metrics) {
       this.models = Objects.requireNonNull(models, "models");
@@ -193,6 +230,18 @@ public final class CtrServer implements AutoCloseable {
     /** The version the server reports ({@code GET /v2}). */
     public Builder version(String version) {
       this.version = Objects.requireNonNull(version, "version");
+      return this;
+    }
+
+    /**
+     * The REST transport: {@code auto} (the default: Netty's native epoll where it loads, else
+     * NIO), {@code epoll} (fails at build when it cannot load) or {@code nio}.
+     */
+    public Builder transport(String transport) {
+      if (!TRANSPORTS.contains(transport)) {
+        throw new ServerException("transport must be one of " + TRANSPORTS + ", found " + transport);
+      }
+      this.transport = transport;
       return this;
     }
 

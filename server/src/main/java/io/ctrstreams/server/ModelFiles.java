@@ -51,6 +51,10 @@ public final class ModelFiles {
         .setMetadata(new HashMap<>())
         .build();
     ModelRegistry.Outcome o = registry.offer(manifest, bytes);
+    if (o == ModelRegistry.Outcome.IGNORED) {
+      throw new ServerException("model " + file + " was not served as '" + registry.name() + "': its version "
+          + version + " is already held (a changed model needs a newer version)");
+    }
     if (o != ModelRegistry.Outcome.SWAPPED) {
       throw new ServerException("model " + file + " was not served as '" + registry.name() + "': " + o
           + " (rejections: " + registry.rejectCounts() + ")");

@@ -24,6 +24,7 @@ public final class ServeApp implements AutoCloseable {
   private final ServedModels models;
   private final ServerMetrics metrics;
   private ModelTopicFollower follower;
+  private final java.util.List<ModelFileWatcher> fileWatchers = new java.util.ArrayList<>();
   private final java.util.List<ServedDeltaFollower> deltaFollowers = new java.util.ArrayList<>();
   private ImpressionLog log;
   private CtrServer server;
@@ -60,6 +61,12 @@ public final class ServeApp implements AutoCloseable {
   }
 
   private void startParts(String version) throws InterruptedException {
+    if (config.modelFile().isPresent() && config.modelFilePollMs() > 0) {
+      watch(models.live(), config.modelFile().get());
+      if (models.shadow() != null) {
+        watch(models.shadow(), config.shadowModelFile().get());
+      }
+    }
     if (config.modelFile().isEmpty()) {
       KafkaTopics.ensure(List.of(config));
       ModelFeed feed = models.shadow() == null ? ModelFeed.of(models.live()) : ModelFeed.of(models.live(), models.shadow());
@@ -80,10 +87,19 @@ public final class ServeApp implements AutoCloseable {
     }
     server = CtrServer.builder(models, metrics)
         .host(config.host()).port(config.port()).grpcPort(config.grpcPort()).threads(config.threads())
+        .transport(config.transport())
         .maxRequestBytes(config.maxRequestBytes()).maxCandidates(config.maxCandidates())
         .maxIdLength(config.maxIdLength()).log(served).version(version)
         .build().start();
-    LOG.info("ctr serve: model '{}' on REST port {}", models.name(), server.port());
+    LOG.info("ctr serve: model '{}' on REST port {} ({} transport)", models.name(), server.port(), server.transport());
+  }
+
+  private void watch(ModelRegistry registry, java.nio.file.Path file) {
+    try {
+      fileWatchers.add(new ModelFileWatcher(registry, file, config.modelFilePollMs()).start());
+    } catch (IOException e) {
+      throw new ServerException("cannot watch model file " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** Waits until the models topic has been read up to its end as of the start; true at once with a file. */
@@ -125,6 +141,7 @@ public final class ServeApp implements AutoCloseable {
     if (log != null) {
       log.close();
     }
+    fileWatchers.forEach(ModelFileWatcher::close);
     if (follower != null) {
       follower.close();
     }

@@ -31,6 +31,13 @@ public final class ServeConfig extends ServiceConfig {
   public static final String GRPC_PORT_CONFIG = "server.grpc.port";
   /** Event-loop threads; 0 = the core count. */
   public static final String THREADS_CONFIG = "server.threads";
+  /** The REST server's transport: auto, epoll or nio. */
+  public static final String TRANSPORT_CONFIG = "server.transport";
+  /** The REST transport (auto, epoll, nio). */
+  public String transport() {
+    return getString(TRANSPORT_CONFIG);
+  }
+
   /** Largest request body. */
   public static final String MAX_REQUEST_BYTES_CONFIG = "server.max.request.bytes";
   /** Most candidates per request (the topology's key). */
@@ -41,6 +48,8 @@ public final class ServeConfig extends ServiceConfig {
   public static final String MODEL_FILE_CONFIG = "model.file";
   /** A .ctrm file to serve as the shadow (with {@link #MODEL_FILE_CONFIG}). */
   public static final String SHADOW_MODEL_FILE_CONFIG = "shadow.model.file";
+  /** How often a served model file is checked for a new version; 0 = never. */
+  public static final String MODEL_FILE_POLL_MS_CONFIG = "model.file.poll.ms";
   /** Fraction of requests the shadow scores (the topology's key). */
   public static final String SHADOW_SAMPLE_RATE_CONFIG = "shadow.sample.rate";
   /** Log served requests to Kafka. */
@@ -62,6 +71,9 @@ public final class ServeConfig extends ServiceConfig {
           "gRPC port of the Open Inference Protocol's GRPCInferenceService. 0 = a free port, -1 = off.")
       .define(THREADS_CONFIG, Type.INT, 0, Range.between(0, 1024), Importance.LOW,
           "Event-loop threads that parse and score requests. 0 = the number of cores.")
+      .define(TRANSPORT_CONFIG, Type.STRING, "auto", ConfigDef.ValidString.in("auto", "epoll", "nio"), Importance.LOW,
+          "The REST server's network transport: auto = Netty's native epoll where it loads (Linux x86_64), else Java NIO; "
+              + "epoll = required (the server fails to start where it cannot load); nio = Java NIO. gRPC uses grpc-java's own.")
       .define(MAX_REQUEST_BYTES_CONFIG, Type.INT, ImpressionCodec.DEFAULT_MAX_RECORD_BYTES, Range.between(64, 64 << 20),
           Importance.MEDIUM, "Largest request body; larger ones are answered 413 (reason too_large).")
       .define(MAX_CANDIDATES_CONFIG, Type.INT, ImpressionCodec.DEFAULT_MAX_CANDIDATES, Range.between(1, 100_000),
@@ -71,6 +83,10 @@ public final class ServeConfig extends ServiceConfig {
       .group("Model")
       .define(MODEL_FILE_CONFIG, Type.STRING, "", null, Importance.HIGH,
           "A .ctrm model to serve with no Kafka at all. Empty = follow the models topic (hot swap, pin) through the model registry.")
+      .define(MODEL_FILE_POLL_MS_CONFIG, Type.LONG, 1000L, Range.between(0L, 86_400_000L), Importance.LOW,
+          "With model.file: how often (ms) the file (and shadow.model.file) is checked; a changed file with a newer version is "
+              + "loaded and hot-swapped in without a pause, one that fails (corrupt, other inputs, not newer) is refused and the "
+              + "previous model keeps serving. Replace a file by renaming a new one over it. 0 = never.")
       .define(SHADOW_MODEL_FILE_CONFIG, Type.STRING, "", null, Importance.LOW,
           "With model.file: a .ctrm model scored as the shadow. Empty = none.")
       .name(MODELS_TOPIC_CONFIG, "models", Importance.HIGH, "Compacted topic carrying model chunks, manifests and pins (without model.file).")
@@ -153,6 +169,11 @@ public final class ServeConfig extends ServiceConfig {
   /** Whether served requests are logged: log.enabled as set; unset, on unless a model file is served. */
   public boolean logEnabled() {
     return originals().containsKey(LOG_ENABLED_CONFIG) ? getBoolean(LOG_ENABLED_CONFIG) : modelFile().isEmpty();
+  }
+
+  /** How often a served model file is checked for a new version (ms); 0 = never. */
+  public long modelFilePollMs() {
+    return getLong(MODEL_FILE_POLL_MS_CONFIG);
   }
 
   /** Bind address. */

@@ -4,10 +4,13 @@
 # "cores used" by the server is exactly one and the tool does not take the server's CPU.
 #   wrk    (HTTP/1.1, REST /v1/models/ctr/score): closed loop at 32 connections = max throughput,
 #          and paced at ~RATE req/s (a Lua delay per connection) for latency percentiles;
-#   h2load (HTTP/2, gRPC ModelInfer): closed loop, and --rps paced (mean/max latency).
+#   h2load (HTTP/2, gRPC ModelInfer): closed loop, and --rps paced (mean/max latency);
+#   then (compressed model, SWAPS > 0) hot swaps: wrk paced for a steady window and for a window in
+#          which SWAPS newer versions are renamed over the served file one by one (the server
+#          watches it: model.file.poll.ms), p99 of each and their ratio (issue 17: <= 1.5x).
 # The in-process ceiling of the same model and request is printed first (RequestScorer on one
 # thread, from ServeLoadBench's code), so every throughput is a ratio from this one run.
-# Usage: [WARMUP=40] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
+# Usage: [WARMUP=40] [SWAPS=20] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
 # Needs: wrk, h2load (Debian: wrk, nghttp2-client), taskset, curl; JDK 17; the build below.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,13 +39,16 @@ JAVA=(java --add-modules jdk.incubator.vector -Xmx2g -XX:+UseG1GC)
 echo "# serve-crosscheck $(date -u +%FT%TZ), model $MODEL, $SECONDS_RUN s per point, paced rate $RATE req/s"
 echo "# host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; vector flags: $(grep -o -w 'fma\|avx2\|avx512f\|avx512bw\|avx512vl\|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeFixtures "$WORK" 16 DCNV2 2>/dev/null
+SWAPS="${SWAPS:-20}"
+[[ "$MODEL" == compressed ]] || SWAPS=0 # the newer versions are of the compressed model
+taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeFixtures "$WORK" 16 DCNV2 "$SWAPS" 2>/dev/null
+cp "$WORK/$MODEL.ctrm" "$WORK/served.ctrm" # the file the server watches
 # the in-process ceiling on CPU 0 alone (same model, encode + score, one thread)
 taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeLoadBench ceiling "$WORK/$MODEL.ctrm" "$WORK/request.json" 2>/dev/null
 
 PORT=18080; GPORT=18081
-taskset -c 0 "${JAVA[@]}" -jar cli/target/ctr.jar serve --model "$WORK/$MODEL.ctrm" --name ctr \
-    --port "$PORT" --grpc-port "$GPORT" --threads 1 >"$WORK/serve.log" 2>&1 &
+taskset -c 0 "${JAVA[@]}" -jar cli/target/ctr.jar serve --model "$WORK/served.ctrm" --name ctr \
+    --port "$PORT" --grpc-port "$GPORT" --threads 1 --set model.file.poll.ms=100 >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null && break
@@ -81,4 +87,31 @@ echo; echo "## gRPC, h2load closed loop, 4 connections x 16 streams (max through
 taskset -c 1 h2load -c4 -m16 -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
 echo; echo "## gRPC, h2load --rps: 10 clients x $(( RATE / 10 )) req/s"
 taskset -c 1 h2load -c10 -m1 --rps $(( RATE / 10 )) -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
+if [[ "$SWAPS" -gt 0 ]]; then
+  # ServeLoadBench's open loop in its own JVM on CPU 1 (wrk's paced mode is a closed loop: it would
+  # send less during a stall and hide it); one row for a steady window, one for a window in which
+  # SWAPS newer versions are renamed over the served file, evenly spaced
+  SWAP_SECONDS=$(( SECONDS_RUN * 2 )); SWAP_WARMUP=5
+  REMOTE=(taskset -c 1 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeLoadBench remote "$PORT" "$WORK/request.json" "$RATE")
+  echo; echo "## hot swaps: REST open loop at $RATE req/s (ServeLoadBench remote, CPU 1), ${SWAP_SECONDS} s steady, then ${SWAP_SECONDS} s with $SWAPS swaps"
+  echo "| window | protocol | rate req/s | sent | errors | p50 ms | p99 ms | p99.9 ms | max ms |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  STEADY="$("${REMOTE[@]}" "$SWAP_SECONDS" "$SWAP_WARMUP" 2>/dev/null)"
+  echo "| steady $STEADY"
+  "${REMOTE[@]}" "$SWAP_SECONDS" "$SWAP_WARMUP" >"$WORK/swapping.txt" 2>/dev/null &
+  REMOTE_PID=$!
+  # the JVM's start and the warm-up pass, then one rename per interval: a rename is atomic; the
+  # server decodes the new file on its watcher thread (on the server's CPU) and swaps it in
+  INTERVAL="$(awk -v s="$SWAP_SECONDS" -v n="$SWAPS" 'BEGIN { print s / (n + 1) }')"
+  sleep "$(( SWAP_WARMUP + 1 ))"
+  for f in $(ls "$WORK/swap" | sort -t v -k2 -n); do
+    sleep "$INTERVAL"
+    mv "$WORK/swap/$f" "$WORK/served.ctrm"
+  done
+  wait "$REMOTE_PID"
+  echo "| $SWAPS swaps $(cat "$WORK/swapping.txt")"
+  echo "swaps served by the server: $(grep -c 'changed: now serving' "$WORK/serve.log") of $SWAPS"
+  awk -v a="$STEADY" -v b="$(cat "$WORK/swapping.txt")" 'BEGIN { split(a, x, "|"); split(b, y, "|");
+    printf "p99 with swaps / steady: %s / %s ms = %.2f\n", y[7], x[7], y[7] / x[7] }'
+fi
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,5 +1,6 @@
 package io.ctrstreams.server;
 
+import io.ctrstreams.serving.DecodePriority;
 import io.ctrstreams.serving.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -106,6 +107,7 @@ public final class ModelFileWatcher implements AutoCloseable {
   }
 
   private void run() {
+    DecodePriority.lowerCurrentThread(); // decodes take only CPU the event loops leave
     while (!closed) {
       try {
         Thread.sleep(pollMs);

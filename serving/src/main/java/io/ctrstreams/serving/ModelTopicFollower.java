@@ -114,6 +114,7 @@ public final class ModelTopicFollower implements AutoCloseable {
   }
 
   private void run() {
+    DecodePriority.lowerCurrentThread(); // decodes take only CPU the scorers leave
     try {
       List<TopicPartition> tps = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
           .map(p -> new TopicPartition(topic, p.partition()))

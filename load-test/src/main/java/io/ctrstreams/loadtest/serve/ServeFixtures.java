@@ -20,19 +20,26 @@ import java.nio.file.Path;
  * same impression as an OIP {@code ModelInferRequest} in gRPC's length-prefixed framing, the body
  * of an HTTP/2 POST to {@code /inference.GRPCInferenceService/ModelInfer}).
  *
- * <p>Args: {@code outDir [candidates=16] [arch=DCNV2]}.
+ * <p>With {@code swaps > 0} it also writes {@code swap/compressed-v2.ctrm} ... {@code
+ * compressed-v<swaps+1>.ctrm}: the compressed model as newer versions, for the script's hot-swap
+ * phase, which renames them one by one over the file a {@code ctr serve} watches
+ * ({@code model.file.poll.ms}), so the swaps happen in the server while the load tool runs in
+ * another process.
+ *
+ * <p>Args: {@code outDir [candidates=16] [arch=DCNV2] [swaps=0]}.
  */
 public final class ServeFixtures {
   private ServeFixtures() {}
 
   public static void main(String[] args) throws IOException {
     if (args.length < 1) {
-      System.err.println("usage: ServeFixtures outDir [candidates=16] [arch=DCNV2]");
+      System.err.println("usage: ServeFixtures outDir [candidates=16] [arch=DCNV2] [swaps=0]");
       System.exit(2);
     }
     Path out = Path.of(args[0]);
     int candidates = args.length > 1 ? Integer.parseInt(args[1]) : 16;
     String arch = args.length > 2 ? args[2] : "DCNV2";
+    int swaps = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     Files.createDirectories(out);
     CtrModel compressed = BenchModels.model(arch, true);
     Files.write(out.resolve("compressed.ctrm"), CtrmFormat.toBytes(compressed.toFile()));
@@ -43,6 +50,14 @@ public final class ServeFixtures {
     ByteBuffer framed = ByteBuffer.allocate(5 + infer.length);
     framed.put((byte) 0).putInt(infer.length).put(infer); // gRPC message: uncompressed flag, big-endian length
     Files.write(out.resolve("infer.grpc"), framed.array());
-    System.out.printf("wrote %s: compressed.ctrm, dense.ctrm, request.json (%d candidates), infer.grpc%n", out, candidates);
+    if (swaps > 0) {
+      Path dir = Files.createDirectories(out.resolve("swap"));
+      long first = Math.max(1, compressed.version()) + 1;
+      for (long v = first; v < first + swaps; v++) {
+        Files.write(dir.resolve("compressed-v" + v + ".ctrm"), CtrmFormat.toBytes(compressed.withVersion(v).toFile()));
+      }
+    }
+    System.out.printf("wrote %s: compressed.ctrm, dense.ctrm, request.json (%d candidates), infer.grpc%s%n", out, candidates,
+        swaps > 0 ? ", " + swaps + " newer versions in swap/" : "");
   }
 }

@@ -76,6 +76,11 @@ public final class ServeLoadBench {
       ceilingOf(java.nio.file.Path.of(args[1]), java.nio.file.Path.of(args[2]));
       return;
     }
+    if (args.length == 6 && args[0].equals("remote")) {
+      remote(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]), Integer.parseInt(args[3]),
+          Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+      return;
+    }
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     String[] rates = (args.length > 2 ? args[2] : "500,1000,2000").split(",");
@@ -161,7 +166,22 @@ public final class ServeLoadBench {
     }
   }
 
-  /** Requests per second one thread scores in process (encode + score, no transport). */
+  /**
+   * Open loop against a server in another process ({@code remote PORT request.json RATE SECONDS
+   * WARMUP}, for serve-crosscheck.sh's hot-swap phase): REST {@code /v1/models/ctr/score} on
+   * 127.0.0.1, one table row. wrk's paced mode is a closed loop, which sends less while the server
+   * stalls and so hides the stall (coordinated omission); here every request is charged from its
+   * intended send time.
+   */
+  private static void remote(int port, java.nio.file.Path request, int rate, int seconds, int warmup)
+      throws java.io.IOException, InterruptedException {
+    Impression imp = new ImpressionCodec(io.ctrstreams.schemas.WireFormat.JSON, 1000)
+        .decode(java.nio.file.Files.readAllBytes(request), 0L);
+    try (Sender s = rest(port, java.util.Collections.nCopies(POOL, imp))) {
+      System.out.println(openLoop(s, rate, warmup, seconds, null).row("rest", rate));
+    }
+  }
+
   /** The in-process ceiling of one model file and one JSON request (for serve-crosscheck.sh). */
   private static void ceilingOf(java.nio.file.Path model, java.nio.file.Path request) throws java.io.IOException {
     ModelRegistry registry = new ModelRegistry("ctr");

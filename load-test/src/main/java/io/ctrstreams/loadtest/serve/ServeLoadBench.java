@@ -136,6 +136,7 @@ public final class ServeLoadBench {
               Histogram swapNs = new Histogram(3);
               long swapsBefore = registry.swapCount();
               Runnable swap = () -> {
+                io.ctrstreams.serving.DecodePriority.lowerCurrentThread(); // as the follower's thread does
                 long t0 = System.nanoTime();
                 offer(registry, ctrm, version.incrementAndGet());
                 synchronized (swapNs) {

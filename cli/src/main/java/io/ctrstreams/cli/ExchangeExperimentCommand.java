@@ -5,6 +5,7 @@ import io.ctrstreams.trainer.Trainer;
 import io.ctrstreams.trainer.TrainerException;
 import io.ctrstreams.trainer.exchange.ExchangeAlgorithm;
 import io.ctrstreams.trainer.exchange.ExchangeExperiment;
+import io.ctrstreams.trainer.exchange.ShiftScope;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -93,6 +94,16 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   @Option(names = "--seed", defaultValue = "1", description = "Data and init seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--shift", defaultValue = "all", split = ",",
+      description = "Where econtrol's and ef21's shift h acts: all (the paper: every coordinate, every round) |"
+          + " touched-rows (a table row's shift only in rounds whose gradient touches the row; masks sent and counted)."
+          + " Default: ${DEFAULT-VALUE}.")
+  List<String> shifts;
+
+  @Option(names = "--dense-ratio", defaultValue = "NaN",
+      description = "Top-k ratio of the dense tensors (the tables use --ratio). Default: --ratio.")
+  double denseRatio;
+
   @Option(names = "--curves", description = "Write every curve point as TSV here.")
   Path curves;
 
@@ -132,6 +143,10 @@ public final class ExchangeExperimentCommand extends ToolCommand {
         throw new TrainerException("--partitioning must be heterogeneous or random, found '" + p + "'");
       }
     }
+    List<ShiftScope> scopes = new ArrayList<>();
+    for (String sc : shifts) {
+      scopes.add(ShiftScope.parse(sc));
+    }
     out.println("| workers | partitioning | algorithm | eta | examples | logloss | AUC | bytes/round/worker"
         + " | vs uncompressed | compute s | exchange+update s |");
     out.println("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -146,26 +161,30 @@ public final class ExchangeExperimentCommand extends ToolCommand {
             continue; // one worker: the partitioning makes no difference
           }
           for (ExchangeAlgorithm alg : algs) {
-            for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
-              ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
-                  examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd,
-                  learningRate, embeddingLearningRate);
-              ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
-                err.println(line);
-                err.flush();
-              });
-              String etaText = alg == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(eta) ? "k/d" : Double.toString(eta)) : "-";
-              out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
-                  n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), alg.configName(), etaText, r.last().examples(),
-                  r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),
-                  r.computeSeconds(), r.exchangeSeconds()));
-              out.flush();
-              if (cw != null) {
-                for (ExchangeExperiment.Point p : r.curve()) {
-                  cw.write(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%.6f\t%.6f%n", n,
-                      part.name().toLowerCase(Locale.ROOT), alg.configName(), etaText, p.examples(), p.logloss(), p.auc()));
+            boolean hasShift = alg == ExchangeAlgorithm.ECONTROL || alg == ExchangeAlgorithm.EF21;
+            for (ShiftScope scope : hasShift ? scopes : List.of(ShiftScope.ALL)) {
+              for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
+                ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
+                    examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd,
+                    learningRate, embeddingLearningRate, scope, denseRatio);
+                String algText = alg.configName() + (scope == ShiftScope.ALL ? "" : " (" + scope.configName() + ")");
+                ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
+                  err.println(line);
+                  err.flush();
+                });
+                String etaText = alg == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(eta) ? "k/d" : Double.toString(eta)) : "-";
+                out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
+                    n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), algText, etaText, r.last().examples(),
+                    r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),
+                    r.computeSeconds(), r.exchangeSeconds()));
+                out.flush();
+                if (cw != null) {
+                  for (ExchangeExperiment.Point p : r.curve()) {
+                    cw.write(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%.6f\t%.6f%n", n,
+                        part.name().toLowerCase(Locale.ROOT), algText, etaText, p.examples(), p.logloss(), p.auc()));
+                  }
+                  cw.flush();
                 }
-                cw.flush();
               }
             }
           }

@@ -39,7 +39,8 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   List<String> algorithms;
 
   @Option(names = "--etas", defaultValue = "default", split = ",",
-      description = "EControl eta values; 'default' = the compressor's k/d. Default: ${DEFAULT-VALUE}.")
+      description = "EControl eta values; 'default' = the compressor's k/d (min over tensors), 'per-tensor' = each"
+          + " tensor's own k_t/d_t. Default: ${DEFAULT-VALUE}.")
   List<String> etas;
 
   @Option(names = "--partitioning", defaultValue = "heterogeneous,random", split = ",",
@@ -107,6 +108,13 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   @Option(names = "--curves", description = "Write every curve point as TSV here.")
   Path curves;
 
+  /** The --etas entry "per-tensor" (a NaN payload the default's NaN does not share). */
+  private static final double PER_TENSOR = Double.longBitsToDouble(0x7ff8_0000_0000_0e7aL);
+
+  private static boolean perTensor(double eta) {
+    return Double.doubleToRawLongBits(eta) == Double.doubleToRawLongBits(PER_TENSOR);
+  }
+
   @Override
   void run(PrintWriter out, PrintWriter err) throws IOException {
     ValueEncoding enc = switch (values.toLowerCase(Locale.ROOT)) {
@@ -127,11 +135,13 @@ public final class ExchangeExperimentCommand extends ToolCommand {
     for (String e : etas) {
       if (e.equalsIgnoreCase("default")) {
         etaValues.add(Double.NaN);
+      } else if (e.equalsIgnoreCase("per-tensor")) {
+        etaValues.add(PER_TENSOR);
       } else {
         try {
           etaValues.add(Double.parseDouble(e));
         } catch (NumberFormatException x) {
-          throw new TrainerException("--etas must be numbers or 'default', found '" + e + "'");
+          throw new TrainerException("--etas must be numbers, 'default' or 'per-tensor', found '" + e + "'");
         }
       }
     }
@@ -166,13 +176,13 @@ public final class ExchangeExperimentCommand extends ToolCommand {
               for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
                 ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
                     examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd,
-                    learningRate, embeddingLearningRate, scope, denseRatio);
+                    learningRate, embeddingLearningRate, scope, denseRatio, perTensor(eta));
                 String algText = alg.configName() + (scope == ShiftScope.ALL ? "" : " (" + scope.configName() + ")");
                 ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
                   err.println(line);
                   err.flush();
                 });
-                String etaText = alg == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(eta) ? "k/d" : Double.toString(eta)) : "-";
+                String etaText = alg == ExchangeAlgorithm.ECONTROL ? (perTensor(eta) ? "k_t/d_t" : Double.isNaN(eta) ? "k/d" : Double.toString(eta)) : "-";
                 out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
                     n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), algText, etaText, r.last().examples(),
                     r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),

@@ -60,11 +60,12 @@ public final class ExchangeExperiment {
    *     TrainerConfig#defaults()}
    * @param shift where the shift of econtrol and ef21 acts ({@link ShiftScope}; the paper: ALL)
    * @param denseRatio top-k ratio of the dense tensors; NaN = {@code ratio} (which the tables use)
+   * @param tensorEta with a default eta: econtrol's eta per tensor, {@code k_t / units_t}
    */
   public record Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
       Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
       double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
-      double embeddingLearningRate, ShiftScope shift, double denseRatio) {
+      double embeddingLearningRate, ShiftScope shift, double denseRatio, boolean tensorEta) {
     /** Validates, naming the offending value. */
     public Settings {
       Objects.requireNonNull(algorithm, "algorithm");
@@ -100,7 +101,7 @@ public final class ExchangeExperiment {
         double embeddingLearningRate) {
       this(workers, algorithm, eta, ratio, encoding, partitioning, batch, examples, evalEvery, evalRows, seed, regions,
           heterogeneity, embeddingDim, hashBuckets, mlp, update, learningRate, embeddingLearningRate, ShiftScope.ALL,
-          Double.NaN);
+          Double.NaN, false);
     }
 
     /** With the default learning rates. */
@@ -166,7 +167,7 @@ public final class ExchangeExperiment {
       ParamLayout layout = lb.build();
       int d = layout.size();
       InProcessExchange ex = new InProcessExchange(s.algorithm(), layout, n, s.ratio(),
-          Double.isNaN(s.denseRatio()) ? s.ratio() : s.denseRatio(), s.encoding(), s.eta(), s.shift());
+          Double.isNaN(s.denseRatio()) ? s.ratio() : s.denseRatio(), s.encoding(), s.eta(), s.shift(), s.tensorEta());
       float[][] grads = new float[n][d];
       float[] est = new float[d];
       Batch batch = new Batch(spec.fieldCount(), tc.batchSize());
@@ -225,7 +226,8 @@ public final class ExchangeExperiment {
   }
 
   private static String etaText(Settings s) {
-    return s.algorithm() == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(s.eta()) ? "default" : Double.toString(s.eta()))
+    return s.algorithm() == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(s.eta()) ? (s.tensorEta() ? "per-tensor" : "default")
+        : Double.toString(s.eta()))
         : "-";
   }
 

@@ -13,6 +13,8 @@ public final class ExchangeWorker {
   private final ExchangeAlgorithm algorithm;
   private final Compressor compressor;
   private final float eta;
+  /** Per value eta (EControl with per-tensor eta), or null: {@link #eta} everywhere. */
+  private float[] etas;
   private final boolean shift;
   private final int d;
   private final float[] e;
@@ -96,6 +98,34 @@ public final class ExchangeWorker {
     return algorithm;
   }
 
+  /**
+   * EControl with one eta per tensor of {@code layout}: {@code eta_t} multiplies {@code e_i} on
+   * tensor t (the block-wise form: each tensor is its own compressed channel with its own
+   * contraction {@code delta_t = k_t / units_t}, so {@code eta_t = delta_t} is the scalar
+   * default applied per block). Ignored by the other algorithms.
+   *
+   * @throws TrainerException if a value is negative or not finite, or the sizes differ
+   */
+  public void useTensorEtas(ParamLayout layout, double[] etaPerTensor) {
+    if (layout.size() != d || etaPerTensor.length != layout.segments().size()) {
+      throw new TrainerException("per-tensor eta needs " + layout.segments().size() + " values for " + d
+          + " parameters, found " + etaPerTensor.length);
+    }
+    if (algorithm != ExchangeAlgorithm.ECONTROL) {
+      return;
+    }
+    float[] a = new float[d];
+    for (int t = 0; t < etaPerTensor.length; t++) {
+      double x = etaPerTensor[t];
+      if (!(x >= 0) || Double.isInfinite(x)) {
+        throw new TrainerException("exchange.eta must be a finite number >= 0, found " + x);
+      }
+      ParamLayout.Segment s = layout.segments().get(t);
+      Arrays.fill(a, s.offset(), s.offset() + s.length(), (float) x);
+    }
+    etas = a;
+  }
+
   /** The feedback strength in use. */
   public float eta() {
     return eta;
@@ -131,7 +161,7 @@ public final class ExchangeWorker {
         }
         // ECONTROL and EF21 (eta = 0): D = C(eta e + g - h); e += g - h - D; h += D
         for (int j = 0; j < d; j++) {
-          v[j] = eta * e[j] + g[j] - h[j];
+          v[j] = (etas == null ? eta : etas[j]) * e[j] + g[j] - h[j];
         }
         long bytes = compressor.compress(v, out);
         for (int j = 0; j < d; j++) {
@@ -159,7 +189,8 @@ public final class ExchangeWorker {
         }
         touched[first + u] = m;
         for (int j = base; j < base + unit; j++) {
-          v[j] = m ? eta * e[j] + g[j] - h[j] : eta * e[j] + g[j];
+          float et = etas == null ? eta : etas[j];
+          v[j] = m ? et * e[j] + g[j] - h[j] : et * e[j] + g[j];
         }
       }
     }

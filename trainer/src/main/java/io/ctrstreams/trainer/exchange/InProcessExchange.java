@@ -34,6 +34,16 @@ public final class InProcessExchange {
   /** With its own top-k ratio for the dense tensors ({@link TopKCompressor}). */
   public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
       ValueEncoding encoding, double eta, ShiftScope scope) {
+    this(algorithm, layout, n, ratio, denseRatio, encoding, eta, scope, false);
+  }
+
+  /**
+   * With {@code tensorEta} and a default eta (NaN), EControl uses per tensor {@code eta_t = k_t /
+   * units_t} ({@link ExchangeWorker#useTensorEtas}) instead of the compressor's overall {@code
+   * min_t k_t / units_t}.
+   */
+  public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
+      ValueEncoding encoding, double eta, ShiftScope scope, boolean tensorEta) {
     workers = new ExchangeWorker[n];
     messages = new float[n][layout.size()];
     masks = new boolean[n][];
@@ -41,6 +51,13 @@ public final class InProcessExchange {
       Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, encoding) : Compressor.identity(layout);
       double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(c.contraction()) : eta;
       workers[i] = new ExchangeWorker(algorithm, c, layout, e, scope);
+      if (tensorEta && Double.isNaN(eta) && c instanceof TopKCompressor tk) {
+        double[] et = new double[layout.segments().size()];
+        for (int t = 0; t < et.length; t++) {
+          et[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
+        }
+        workers[i].useTensorEtas(layout, et);
+      }
     }
     aggregator = new ExchangeAggregator(algorithm, layout, n, scope);
   }

@@ -118,6 +118,11 @@ public final class TopKCompressor implements Compressor {
     return delta;
   }
 
+  /** Tensor t's own contraction bound {@code k_t / units_t}. */
+  public double contraction(int t) {
+    return (double) k[t] / layout.segments().get(t).units();
+  }
+
   @Override
   public long denseBytes() {
     return 4L * layout.size();

@@ -182,7 +182,8 @@ public final class ExchangeExperimentCommand extends ToolCommand {
                   err.println(line);
                   err.flush();
                 });
-                String etaText = alg == ExchangeAlgorithm.ECONTROL ? (perTensor(eta) ? "k_t/d_t" : Double.isNaN(eta) ? "k/d" : Double.toString(eta)) : "-";
+                String etaText = alg != ExchangeAlgorithm.ECONTROL ? "-"
+                    : perTensor(eta) ? "k_t/d_t" : Double.isNaN(eta) ? "k/d" : Double.toString(eta);
                 out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
                     n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), algText, etaText, r.last().examples(),
                     r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),

@@ -141,6 +141,11 @@ public final class ExchangeAggregator {
     }
   }
 
+  /** Worker i's shift as this replica keeps it ({@link ShiftScope#TOUCHED_ROWS}; live view, tests). */
+  float[] workerShift(int i) {
+    return hs == null ? null : hs[i];
+  }
+
   /** {@code hbar} (live view). */
   public float[] shiftMean() {
     return hbar;

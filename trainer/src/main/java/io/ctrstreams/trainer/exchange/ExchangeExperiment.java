@@ -226,9 +226,10 @@ public final class ExchangeExperiment {
   }
 
   private static String etaText(Settings s) {
-    return s.algorithm() == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(s.eta()) ? (s.tensorEta() ? "per-tensor" : "default")
-        : Double.toString(s.eta()))
-        : "-";
+    if (s.algorithm() != ExchangeAlgorithm.ECONTROL) {
+      return "-";
+    }
+    return Double.isNaN(s.eta()) ? (s.tensorEta() ? "per-tensor" : "default") : Double.toString(s.eta());
   }
 
   /** The next training row of worker {@code w} under the partitioning. */

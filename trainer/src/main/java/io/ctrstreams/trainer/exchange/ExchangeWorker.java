@@ -70,7 +70,8 @@ public final class ExchangeWorker {
     this.e = new float[d];
     this.h = new float[d];
     this.v = new float[d];
-    boolean masked = touchedRows != null && (algorithm == ExchangeAlgorithm.ECONTROL || algorithm == ExchangeAlgorithm.EF21);
+    boolean masked = touchedRows != null
+        && (algorithm == ExchangeAlgorithm.ECONTROL || algorithm == ExchangeAlgorithm.EF21);
     if (masked && touchedRows.size() != d) {
       throw new TrainerException("layout has " + touchedRows.size() + " values, the worker " + d);
     }

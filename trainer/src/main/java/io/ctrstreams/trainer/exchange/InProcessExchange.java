@@ -48,7 +48,8 @@ public final class InProcessExchange {
     messages = new float[n][layout.size()];
     masks = new boolean[n][];
     for (int i = 0; i < n; i++) {
-      Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, encoding) : Compressor.identity(layout);
+      Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, encoding)
+          : Compressor.identity(layout);
       double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(c.contraction()) : eta;
       workers[i] = new ExchangeWorker(algorithm, c, layout, e, scope);
       if (tensorEta && Double.isNaN(eta) && c instanceof TopKCompressor tk) {

@@ -195,9 +195,14 @@ class ShiftScopeTest {
       other.estimate(msgs, masks, n, est2);
       assertArrayEquals(est, est2, 0f, "round " + t);
     }
-    // the table rows' estimate is mean_i (m_i h_i + D_i) with the workers' own h_i
-    float[] h0 = ex.worker(0).shift();
-    assertTrue(ExchangeWorker.norm(h0) > 0, "the shift moved");
+    // every replica's copy of h_i is the worker's own h_i, bit for bit, on the table rows
+    for (int i = 0; i < n; i++) {
+      float[] h = ex.worker(i).shift();
+      float[] kept = other.workerShift(i);
+      assertArrayEquals(java.util.Arrays.copyOfRange(h, 6, d), java.util.Arrays.copyOfRange(kept, 6, d), 0f,
+          "worker " + i);
+      assertTrue(ExchangeWorker.norm(h) > 0, "the shift moved");
+    }
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.ctrstreams.trainer.Trainer;
 import io.ctrstreams.trainer.TrainerException;
 import io.ctrstreams.trainer.exchange.ExchangeAlgorithm;
 import io.ctrstreams.trainer.exchange.ExchangeExperiment;
+import io.ctrstreams.trainer.exchange.ShiftScope;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,7 +39,8 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   List<String> algorithms;
 
   @Option(names = "--etas", defaultValue = "default", split = ",",
-      description = "EControl eta values; 'default' = the compressor's k/d. Default: ${DEFAULT-VALUE}.")
+      description = "EControl eta values; 'default' = the compressor's k/d (min over tensors), 'per-tensor' = each"
+          + " tensor's own k_t/d_t. Default: ${DEFAULT-VALUE}.")
   List<String> etas;
 
   @Option(names = "--partitioning", defaultValue = "heterogeneous,random", split = ",",
@@ -93,8 +95,25 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   @Option(names = "--seed", defaultValue = "1", description = "Data and init seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--shift", defaultValue = "all", split = ",",
+      description = "Where econtrol's and ef21's shift h acts: all (the paper: every coordinate, every round) |"
+          + " touched-rows (a table row's shift only in rounds whose gradient touches the row; masks sent and counted)."
+          + " Default: ${DEFAULT-VALUE}.")
+  List<String> shifts;
+
+  @Option(names = "--dense-ratio", defaultValue = "NaN",
+      description = "Top-k ratio of the dense tensors (the tables use --ratio). Default: --ratio.")
+  double denseRatio;
+
   @Option(names = "--curves", description = "Write every curve point as TSV here.")
   Path curves;
+
+  /** The --etas entry "per-tensor" (a NaN payload the default's NaN does not share). */
+  private static final double PER_TENSOR = Double.longBitsToDouble(0x7ff8_0000_0000_0e7aL);
+
+  private static boolean perTensor(double eta) {
+    return Double.doubleToRawLongBits(eta) == Double.doubleToRawLongBits(PER_TENSOR);
+  }
 
   @Override
   void run(PrintWriter out, PrintWriter err) throws IOException {
@@ -116,11 +135,13 @@ public final class ExchangeExperimentCommand extends ToolCommand {
     for (String e : etas) {
       if (e.equalsIgnoreCase("default")) {
         etaValues.add(Double.NaN);
+      } else if (e.equalsIgnoreCase("per-tensor")) {
+        etaValues.add(PER_TENSOR);
       } else {
         try {
           etaValues.add(Double.parseDouble(e));
         } catch (NumberFormatException x) {
-          throw new TrainerException("--etas must be numbers or 'default', found '" + e + "'");
+          throw new TrainerException("--etas must be numbers, 'default' or 'per-tensor', found '" + e + "'");
         }
       }
     }
@@ -131,6 +152,10 @@ public final class ExchangeExperimentCommand extends ToolCommand {
       } catch (IllegalArgumentException x) {
         throw new TrainerException("--partitioning must be heterogeneous or random, found '" + p + "'");
       }
+    }
+    List<ShiftScope> scopes = new ArrayList<>();
+    for (String sc : shifts) {
+      scopes.add(ShiftScope.parse(sc));
     }
     out.println("| workers | partitioning | algorithm | eta | examples | logloss | AUC | bytes/round/worker"
         + " | vs uncompressed | compute s | exchange+update s |");
@@ -146,26 +171,31 @@ public final class ExchangeExperimentCommand extends ToolCommand {
             continue; // one worker: the partitioning makes no difference
           }
           for (ExchangeAlgorithm alg : algs) {
-            for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
-              ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
-                  examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd,
-                  learningRate, embeddingLearningRate);
-              ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
-                err.println(line);
-                err.flush();
-              });
-              String etaText = alg == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(eta) ? "k/d" : Double.toString(eta)) : "-";
-              out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
-                  n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), alg.configName(), etaText, r.last().examples(),
-                  r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),
-                  r.computeSeconds(), r.exchangeSeconds()));
-              out.flush();
-              if (cw != null) {
-                for (ExchangeExperiment.Point p : r.curve()) {
-                  cw.write(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%.6f\t%.6f%n", n,
-                      part.name().toLowerCase(Locale.ROOT), alg.configName(), etaText, p.examples(), p.logloss(), p.auc()));
+            boolean hasShift = alg == ExchangeAlgorithm.ECONTROL || alg == ExchangeAlgorithm.EF21;
+            for (ShiftScope scope : hasShift ? scopes : List.of(ShiftScope.ALL)) {
+              for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
+                ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
+                    examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd,
+                    learningRate, embeddingLearningRate, scope, denseRatio, perTensor(eta));
+                String algText = alg.configName() + (scope == ShiftScope.ALL ? "" : " (" + scope.configName() + ")");
+                ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
+                  err.println(line);
+                  err.flush();
+                });
+                String etaText = alg != ExchangeAlgorithm.ECONTROL ? "-"
+                    : perTensor(eta) ? "k_t/d_t" : Double.isNaN(eta) ? "k/d" : Double.toString(eta);
+                out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
+                    n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), algText, etaText, r.last().examples(),
+                    r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),
+                    r.computeSeconds(), r.exchangeSeconds()));
+                out.flush();
+                if (cw != null) {
+                  for (ExchangeExperiment.Point p : r.curve()) {
+                    cw.write(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%.6f\t%.6f%n", n,
+                        part.name().toLowerCase(Locale.ROOT), algText, etaText, p.examples(), p.logloss(), p.auc()));
+                  }
+                  cw.flush();
                 }
-                cw.flush();
               }
             }
           }

@@ -354,6 +354,30 @@ public final class Trainer implements AutoCloseable {
         / (1 - Math.pow(ADAM_B1, t));
   }
 
+  /**
+   * Diagnostics: the sums of the optimizer's second-moment state, {@code {tables (Adagrad's
+   * accumulators), dense tensors (Adam's v)}}; 0 where no state exists yet.
+   */
+  public double[] secondMomentSums() {
+    double t = 0;
+    double dn = 0;
+    for (ParamStore.Param p : ps.params()) {
+      if (p.s2 == null) {
+        continue;
+      }
+      double s = 0;
+      for (float x : p.s2) {
+        s += x;
+      }
+      if (p.sparse) {
+        t += s;
+      } else {
+        dn += s;
+      }
+    }
+    return new double[] {t, dn};
+  }
+
   /** One Adam update of dense parameter {@code p} with gradient {@code g[off .. off + size)}. */
   private void adam(ParamStore.Param p, float[] g, int off, double lr) {
     float b1 = (float) ADAM_B1;

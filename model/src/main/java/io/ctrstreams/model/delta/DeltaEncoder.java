@@ -288,27 +288,48 @@ public final class DeltaEncoder extends DeltaChain {
   /**
    * The indices, ascending, of the {@code k} largest of {@code score[0 .. n)} that are positive;
    * ties at the threshold go to the lower index. Public so that the trainers' gradient exchange
-   * (issue 15) selects with the same contractive top-k as the delta stream.
+   * (issue 15) selects with the same contractive top-k as the delta stream. Allocates its result
+   * and a scratch copy; {@link #topK(float[], int, int, float[], int[])} is the allocation-free
+   * form.
    */
   public static int[] topK(float[] score, int n, int k) {
+    int[] picked = new int[Math.max(0, Math.min(k, n))];
+    int count = topK(score, n, k, new float[n], picked);
+    return count == picked.length ? picked : java.util.Arrays.copyOf(picked, count);
+  }
+
+  /**
+   * {@link #topK(float[], int, int)} without allocation: writes the picked indices, ascending, to
+   * {@code picked[0 .. count)} and returns {@code count} ({@code min(k, positives)}). {@code
+   * scratch} (length >= n) is overwritten; {@code score} is not changed.
+   *
+   * @throws IllegalArgumentException if a buffer is too small or k is negative
+   */
+  public static int topK(float[] score, int n, int k, float[] scratch, int[] picked) {
+    if (k < 0 || n < 0 || n > score.length || scratch.length < n || picked.length < Math.min(k, n)) {
+      throw new IllegalArgumentException("topK needs 0 <= k, n <= score.length (" + score.length
+          + "), scratch >= n and picked >= min(k, n); found n " + n + ", k " + k + ", scratch " + scratch.length
+          + ", picked " + picked.length);
+    }
     int positive = 0;
     for (int i = 0; i < n; i++) {
       if (score[i] > 0) {
         positive++;
       }
     }
+    if (k == 0) {
+      return 0;
+    }
     if (positive <= k) {
-      int[] all = new int[positive];
       for (int i = 0, j = 0; i < n; i++) {
         if (score[i] > 0) {
-          all[j++] = i;
+          picked[j++] = i;
         }
       }
-      return all;
+      return positive;
     }
-    float[] copy = new float[n];
-    System.arraycopy(score, 0, copy, 0, n);
-    float threshold = kthLargest(copy, n, k);
+    System.arraycopy(score, 0, scratch, 0, n);
+    float threshold = kthLargest(scratch, n, k);
     int above = 0;
     for (int i = 0; i < n; i++) {
       if (score[i] > threshold) {
@@ -316,13 +337,12 @@ public final class DeltaEncoder extends DeltaChain {
       }
     }
     int ties = k - above;
-    int[] picked = new int[k];
     for (int i = 0, j = 0; i < n && j < k; i++) {
       if (score[i] > threshold || (score[i] == threshold && ties-- > 0)) {
         picked[j++] = i;
       }
     }
-    return picked;
+    return k;
   }
 
   /** The k-th largest value of {@code a[0 .. n)} (1 <= k <= n); reorders {@code a}. */

@@ -22,6 +22,11 @@ import java.util.Locale;
  * Invariant (the bookkeeping identity): {@code e_i + sum_t (h_i^t + D_i^t) = sum_t g_i^t}, i.e.
  * what worker i has contributed to the updates plus its error is exactly the sum of its
  * gradients.
+ *
+ * <p>These are the paper's equations on every coordinate ({@link ShiftScope#ALL}, the default and
+ * what the Kafka trainer runs). {@link ShiftScope#TOUCHED_ROWS} is the documented adaptation for
+ * the sparse gradients of embedding tables (the shift of a row acts only in rounds that touch
+ * it); QUALITY.md section 5.3 compares the two.
  */
 public enum ExchangeAlgorithm {
   /** EControl: the equations above with the feedback strength {@code eta}. */
@@ -73,7 +78,10 @@ public enum ExchangeAlgorithm {
    * 0.1, 0.2, 0.3 and 0.5 and 0.5 degrades badly, but neither meets the quality target; at top-4%
    * (delta = 0.04, still under 1/30 of the uncompressed bytes) eta = delta did better than 0.1.
    * What limits EControl there is delta itself (the shift h tracks the gradient through messages
-   * of delta of the units), not eta: the default stays at the analysed value.
+   * of delta of the units), not eta: the default stays at the analysed value. With one ratio per
+   * kind of tensor, {@code delta} is the minimum over tensors; {@link
+   * ExchangeWorker#useTensorEtas} applies {@code eta_t = delta_t} per tensor instead (measured in
+   * QUALITY.md section 5.3).
    */
   public static double defaultEta(double delta) {
     return delta;

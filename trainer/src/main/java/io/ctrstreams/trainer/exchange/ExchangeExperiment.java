@@ -58,14 +58,18 @@ public final class ExchangeExperiment {
    *     TrainerConfig#defaults()}
    * @param embeddingLearningRate table learning rate (Adagrad's, or SGD's); NaN = {@link
    *     TrainerConfig#defaults()}
+   * @param shift where the shift of econtrol and ef21 acts ({@link ShiftScope}; the paper: ALL)
+   * @param denseRatio top-k ratio of the dense tensors; NaN = {@code ratio} (which the tables use)
+   * @param tensorEta with a default eta: econtrol's eta per tensor, {@code k_t / units_t}
    */
   public record Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
       Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
       double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
-      double embeddingLearningRate) {
+      double embeddingLearningRate, ShiftScope shift, double denseRatio, boolean tensorEta) {
     /** Validates, naming the offending value. */
     public Settings {
       Objects.requireNonNull(algorithm, "algorithm");
+      Objects.requireNonNull(shift, "shift");
       Objects.requireNonNull(encoding, "encoding");
       Objects.requireNonNull(partitioning, "partitioning");
       Objects.requireNonNull(update, "update");
@@ -80,11 +84,24 @@ public final class ExchangeExperiment {
         throw new TrainerException("heterogeneous partitioning needs at least one region per worker, found " + regions
             + " regions for " + workers + " workers");
       }
+      if (!(Double.isNaN(denseRatio) || denseRatio > 0 && denseRatio <= 1)) {
+        throw new TrainerException("dense top-k ratio must be in (0, 1], found " + denseRatio);
+      }
       if (!(Double.isNaN(learningRate) || learningRate > 0) || !(Double.isNaN(embeddingLearningRate)
           || embeddingLearningRate > 0) || Double.isInfinite(learningRate) || Double.isInfinite(embeddingLearningRate)) {
         throw new TrainerException("learning rates must be finite and > 0, found " + learningRate + " and "
             + embeddingLearningRate);
       }
+    }
+
+    /** With the paper's shift ({@link ShiftScope#ALL}). */
+    public Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
+        Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
+        double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
+        double embeddingLearningRate) {
+      this(workers, algorithm, eta, ratio, encoding, partitioning, batch, examples, evalEvery, evalRows, seed, regions,
+          heterogeneity, embeddingDim, hashBuckets, mlp, update, learningRate, embeddingLearningRate, ShiftScope.ALL,
+          Double.NaN, false);
     }
 
     /** With the default learning rates. */
@@ -149,7 +166,8 @@ public final class ExchangeExperiment {
       }
       ParamLayout layout = lb.build();
       int d = layout.size();
-      InProcessExchange ex = new InProcessExchange(s.algorithm(), layout, n, s.ratio(), s.encoding(), s.eta());
+      InProcessExchange ex = new InProcessExchange(s.algorithm(), layout, n, s.ratio(),
+          Double.isNaN(s.denseRatio()) ? s.ratio() : s.denseRatio(), s.encoding(), s.eta(), s.shift(), s.tensorEta());
       float[][] grads = new float[n][d];
       float[] est = new float[d];
       Batch batch = new Batch(spec.fieldCount(), tc.batchSize());
@@ -164,8 +182,10 @@ public final class ExchangeExperiment {
           Point p = held.measure(t, seen);
           curve.add(p);
           progress.accept(String.format(java.util.Locale.ROOT,
-              "%s n=%d %s eta=%s examples=%d logloss=%.5f auc=%.5f", s.algorithm().configName(), n,
-              s.partitioning().name().toLowerCase(java.util.Locale.ROOT), etaText(s), seen, p.logloss(), p.auc()));
+              "%s%s n=%d %s eta=%s examples=%d logloss=%.5f auc=%.5f second-moment tables=%.4g dense=%.4g",
+              s.algorithm().configName(), s.shift() == ShiftScope.ALL ? "" : " (" + s.shift().configName() + ")", n,
+              s.partitioning().name().toLowerCase(java.util.Locale.ROOT), etaText(s), seen, p.logloss(), p.auc(),
+              t.secondMomentSums()[0], t.secondMomentSums()[1]));
           nextEval += s.evalEvery();
           if (!Double.isFinite(p.logloss())) {
             break; // diverged: the curve ends here
@@ -206,8 +226,10 @@ public final class ExchangeExperiment {
   }
 
   private static String etaText(Settings s) {
-    return s.algorithm() == ExchangeAlgorithm.ECONTROL ? (Double.isNaN(s.eta()) ? "default" : Double.toString(s.eta()))
-        : "-";
+    if (s.algorithm() != ExchangeAlgorithm.ECONTROL) {
+      return "-";
+    }
+    return Double.isNaN(s.eta()) ? (s.tensorEta() ? "per-tensor" : "default") : Double.toString(s.eta());
   }
 
   /** The next training row of worker {@code w} under the partitioning. */

@@ -6,17 +6,24 @@ import java.util.Arrays;
 /**
  * One worker's side of the exchange: turns its round gradient {@code g_i} into the message
  * {@code D_i} and updates its error {@code e_i} and shift {@code h_i} as {@link ExchangeAlgorithm}
- * states. Not thread-safe; no allocation per round (apart from the top-k selection's index array).
+ * states ({@link ShiftScope} for where the shift acts on embedding tables). Not thread-safe; no
+ * allocation per round.
  */
 public final class ExchangeWorker {
   private final ExchangeAlgorithm algorithm;
   private final Compressor compressor;
   private final float eta;
+  /** Per value eta (EControl with per-tensor eta), or null: {@link #eta} everywhere. */
+  private float[] etas;
   private final boolean shift;
   private final int d;
   private final float[] e;
   private final float[] h;
   private final float[] v;
+  /** Non-null for {@link ShiftScope#TOUCHED_ROWS} with a shift: the layout whose tables are masked. */
+  private final ParamLayout rows;
+  /** Per global unit of {@link #rows}: whether this round's gradient touches it (dense units: true). */
+  private final boolean[] touched;
 
   /**
    * A worker for {@code algorithm}; {@code eta} is used by {@link ExchangeAlgorithm#ECONTROL}
@@ -31,6 +38,23 @@ public final class ExchangeWorker {
 
   /** With {@code shift = false} the EControl path keeps {@code h_i = 0} (tests: eta = 1 is then EF). */
   ExchangeWorker(ExchangeAlgorithm algorithm, Compressor compressor, int d, double eta, boolean shift) {
+    this(algorithm, compressor, d, eta, shift, null);
+  }
+
+  /**
+   * A worker whose shift acts as {@code scope} states on the tables of {@code layout} (units wider
+   * than one value); {@link ShiftScope#ALL} is the paper's algorithm, as the other constructor.
+   */
+  public ExchangeWorker(ExchangeAlgorithm algorithm, Compressor compressor, ParamLayout layout, double eta,
+      ShiftScope scope) {
+    this(algorithm, compressor, layout.size(), eta,
+        algorithm == ExchangeAlgorithm.ECONTROL || algorithm == ExchangeAlgorithm.EF21,
+        scope == ShiftScope.TOUCHED_ROWS ? layout : null);
+  }
+
+  /** Tests: the EControl path with the shift frozen at 0 ({@code shift = false}) and a scope. */
+  ExchangeWorker(ExchangeAlgorithm algorithm, Compressor compressor, int d, double eta, boolean shift,
+      ParamLayout touchedRows) {
     if (!(eta >= 0) || Double.isInfinite(eta)) {
       throw new TrainerException("exchange.eta must be a finite number >= 0, found " + eta);
     }
@@ -46,10 +70,61 @@ public final class ExchangeWorker {
     this.e = new float[d];
     this.h = new float[d];
     this.v = new float[d];
+    boolean masked = touchedRows != null
+        && (algorithm == ExchangeAlgorithm.ECONTROL || algorithm == ExchangeAlgorithm.EF21);
+    if (masked && touchedRows.size() != d) {
+      throw new TrainerException("layout has " + touchedRows.size() + " values, the worker " + d);
+    }
+    this.rows = masked ? touchedRows : null;
+    this.touched = masked ? new boolean[touchedRows.units()] : null;
+    if (masked) {
+      Arrays.fill(touched, true);
+    }
+  }
+
+  /** The shift's scope in use ({@link ShiftScope#ALL} for algorithms without a shift). */
+  public ShiftScope scope() {
+    return rows == null ? ShiftScope.ALL : ShiftScope.TOUCHED_ROWS;
+  }
+
+  /**
+   * The last round's mask {@code m_i} per global unit of the layout (live view; null for {@link
+   * ShiftScope#ALL}): the receivers need it to form {@code m_i h_i + D_i}.
+   */
+  public boolean[] touched() {
+    return touched;
   }
 
   public ExchangeAlgorithm algorithm() {
     return algorithm;
+  }
+
+  /**
+   * EControl with one eta per tensor of {@code layout}: {@code eta_t} multiplies {@code e_i} on
+   * tensor t (the block-wise form: each tensor is its own compressed channel with its own
+   * contraction {@code delta_t = k_t / units_t}, so {@code eta_t = delta_t} is the scalar
+   * default applied per block). Ignored by the other algorithms.
+   *
+   * @throws TrainerException if a value is negative or not finite, or the sizes differ
+   */
+  public void useTensorEtas(ParamLayout layout, double[] etaPerTensor) {
+    if (layout.size() != d || etaPerTensor.length != layout.segments().size()) {
+      throw new TrainerException("per-tensor eta needs " + layout.segments().size() + " values for " + d
+          + " parameters, found " + etaPerTensor.length);
+    }
+    if (algorithm != ExchangeAlgorithm.ECONTROL) {
+      return;
+    }
+    float[] a = new float[d];
+    for (int t = 0; t < etaPerTensor.length; t++) {
+      double x = etaPerTensor[t];
+      if (!(x >= 0) || Double.isInfinite(x)) {
+        throw new TrainerException("exchange.eta must be a finite number >= 0, found " + x);
+      }
+      ParamLayout.Segment s = layout.segments().get(t);
+      Arrays.fill(a, s.offset(), s.offset() + s.length(), (float) x);
+    }
+    etas = a;
   }
 
   /** The feedback strength in use. */
@@ -82,9 +157,12 @@ public final class ExchangeWorker {
         return bytes;
       }
       default -> {
+        if (rows != null) {
+          return encodeTouchedRows(g, out);
+        }
         // ECONTROL and EF21 (eta = 0): D = C(eta e + g - h); e += g - h - D; h += D
         for (int j = 0; j < d; j++) {
-          v[j] = eta * e[j] + g[j] - h[j];
+          v[j] = (etas == null ? eta : etas[j]) * e[j] + g[j] - h[j];
         }
         long bytes = compressor.compress(v, out);
         for (int j = 0; j < d; j++) {
@@ -96,6 +174,60 @@ public final class ExchangeWorker {
         return bytes;
       }
     }
+  }
+
+  /** {@link ShiftScope#TOUCHED_ROWS}: D = C(eta e + g - m h); e += g - m h - D; h += m D. */
+  private long encodeTouchedRows(float[] g, float[] out) {
+    for (int t = 0; t < rows.segments().size(); t++) {
+      ParamLayout.Segment s = rows.segments().get(t);
+      int unit = s.unit();
+      int first = rows.firstUnit(t);
+      for (int u = 0; u < s.units(); u++) {
+        int base = s.offset() + u * unit;
+        boolean m = unit == 1;
+        for (int c = 0; c < unit && !m; c++) {
+          m = g[base + c] != 0f;
+        }
+        touched[first + u] = m;
+        for (int j = base; j < base + unit; j++) {
+          float et = etas == null ? eta : etas[j];
+          v[j] = m ? et * e[j] + g[j] - h[j] : et * e[j] + g[j];
+        }
+      }
+    }
+    long bytes = compressor.compress(v, out);
+    for (int t = 0; t < rows.segments().size(); t++) {
+      ParamLayout.Segment s = rows.segments().get(t);
+      int unit = s.unit();
+      int first = rows.firstUnit(t);
+      int count = 0;
+      for (int u = 0; u < s.units(); u++) {
+        boolean m = touched[first + u];
+        int base = s.offset() + u * unit;
+        for (int j = base; j < base + unit; j++) {
+          if (m) {
+            e[j] = e[j] + g[j] - h[j] - out[j];
+            if (shift) {
+              h[j] = h[j] + out[j];
+            }
+          } else {
+            e[j] = e[j] + g[j] - out[j];
+          }
+        }
+        if (m && unit > 1) {
+          count++;
+        }
+      }
+      if (unit > 1) {
+        bytes += maskBytes(s.units(), count);
+      }
+    }
+    return bytes;
+  }
+
+  /** Wire size of a table's mask: the cheaper of a bitmap and a 4-byte index per touched row. */
+  static long maskBytes(int rows, int touchedRows) {
+    return Math.min((rows + 7) / 8, 4L * touchedRows);
   }
 
   /** Forgets the error and the shift (a new epoch: every replica resets its {@code hbar} too). */

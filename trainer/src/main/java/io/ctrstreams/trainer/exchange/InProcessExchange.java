@@ -12,6 +12,7 @@ public final class InProcessExchange {
   private final ExchangeWorker[] workers;
   private final ExchangeAggregator aggregator;
   private final float[][] messages;
+  private final boolean[][] masks;
   private long lastBytes;
   private long totalBytes;
 
@@ -21,14 +22,45 @@ public final class InProcessExchange {
    */
   public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, ValueEncoding encoding,
       double eta) {
+    this(algorithm, layout, n, ratio, encoding, eta, ShiftScope.ALL);
+  }
+
+  /** With the shift acting as {@code scope} states ({@link ShiftScope}). */
+  public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, ValueEncoding encoding,
+      double eta, ShiftScope scope) {
+    this(algorithm, layout, n, ratio, ratio, encoding, eta, scope);
+  }
+
+  /** With its own top-k ratio for the dense tensors ({@link TopKCompressor}). */
+  public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
+      ValueEncoding encoding, double eta, ShiftScope scope) {
+    this(algorithm, layout, n, ratio, denseRatio, encoding, eta, scope, false);
+  }
+
+  /**
+   * With {@code tensorEta} and a default eta (NaN), EControl uses per tensor {@code eta_t = k_t /
+   * units_t} ({@link ExchangeWorker#useTensorEtas}) instead of the compressor's overall {@code
+   * min_t k_t / units_t}.
+   */
+  public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
+      ValueEncoding encoding, double eta, ShiftScope scope, boolean tensorEta) {
     workers = new ExchangeWorker[n];
     messages = new float[n][layout.size()];
+    masks = new boolean[n][];
     for (int i = 0; i < n; i++) {
-      Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, encoding) : Compressor.identity(layout);
+      Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, encoding)
+          : Compressor.identity(layout);
       double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(c.contraction()) : eta;
-      workers[i] = new ExchangeWorker(algorithm, c, layout.size(), e);
+      workers[i] = new ExchangeWorker(algorithm, c, layout, e, scope);
+      if (tensorEta && Double.isNaN(eta) && c instanceof TopKCompressor tk) {
+        double[] et = new double[layout.segments().size()];
+        for (int t = 0; t < et.length; t++) {
+          et[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
+        }
+        workers[i].useTensorEtas(layout, et);
+      }
     }
-    aggregator = new ExchangeAggregator(algorithm, layout.size());
+    aggregator = new ExchangeAggregator(algorithm, layout, n, scope);
   }
 
   /** From explicit parts (tests). */
@@ -36,6 +68,7 @@ public final class InProcessExchange {
     this.workers = workers;
     this.aggregator = aggregator;
     this.messages = new float[workers.length][d];
+    this.masks = new boolean[workers.length][];
   }
 
   /** One round: worker i's gradient is {@code grads[i]}; the estimate goes to {@code out}. */
@@ -43,8 +76,13 @@ public final class InProcessExchange {
     long b = 0;
     for (int i = 0; i < workers.length; i++) {
       b += workers[i].encode(grads[i], messages[i]);
+      masks[i] = workers[i].touched();
     }
-    aggregator.estimate(messages, workers.length, out);
+    if (aggregator.masked()) {
+      aggregator.estimate(messages, masks, workers.length, out);
+    } else {
+      aggregator.estimate(messages, workers.length, out);
+    }
     lastBytes = b;
     totalBytes += b;
   }

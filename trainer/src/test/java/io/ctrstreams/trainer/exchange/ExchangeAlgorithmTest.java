@@ -272,4 +272,53 @@ class ExchangeAlgorithmTest {
     e = assertThrows(TrainerException.class, () -> new TopKCompressor(ParamLayout.dense(2), 1.5, ValueEncoding.FP32));
     assertTrue(e.getMessage().contains("1.5"), e.getMessage());
   }
+
+  @Test
+  void shouldUseEachTensorsOwnEtaWhenAsked() {
+    ParamLayout layout = ParamLayout.builder().add("w", 100, 1).add("t", 100, 2).build();
+    int n = 3;
+    int d = layout.size();
+    // equal k_t / units_t (0.1 everywhere): per-tensor eta is the scalar default bit for bit
+    InProcessExchange scalar = new InProcessExchange(ExchangeAlgorithm.ECONTROL, layout, n, 0.1, 0.1,
+        ValueEncoding.FP16, Double.NaN, ShiftScope.ALL, false);
+    InProcessExchange tensor = new InProcessExchange(ExchangeAlgorithm.ECONTROL, layout, n, 0.1, 0.1,
+        ValueEncoding.FP16, Double.NaN, ShiftScope.ALL, true);
+    // dense 0.5, tables 0.1: eta 0.5 on w (its own k/d) instead of the overall min 0.1
+    InProcessExchange mixed = new InProcessExchange(ExchangeAlgorithm.ECONTROL, layout, 1, 0.1, 0.5,
+        ValueEncoding.FP32, Double.NaN, ShiftScope.ALL, true);
+    ExchangeWorker manual = new ExchangeWorker(ExchangeAlgorithm.ECONTROL, new TopKCompressor(layout, 0.1, 0.5,
+        ValueEncoding.FP32), d, 0.1);
+    double[] etas = new double[] {0.5, 0.1};
+    manual.useTensorEtas(layout, etas);
+    float[] manualOut = new float[d];
+    SplittableRandom r = new SplittableRandom(SEED);
+    float[][] g = new float[n][d];
+    float[] a = new float[d];
+    float[] b = new float[d];
+    float[] c = new float[d];
+    boolean differs = false;
+    InProcessExchange minEta = new InProcessExchange(ExchangeAlgorithm.ECONTROL, layout, 1, 0.1, 0.5,
+        ValueEncoding.FP32, Double.NaN, ShiftScope.ALL, false);
+    for (int t = 0; t < 200; t++) {
+      for (float[] gi : g) {
+        for (int j = 0; j < d; j++) {
+          gi[j] = (float) (r.nextGaussian() + 0.3);
+        }
+      }
+      scalar.round(g, a);
+      tensor.round(g, b);
+      assertArrayEquals(a, b, 0f, "round " + t);
+      mixed.round(new float[][] {g[0]}, c);
+      manual.encode(g[0], manualOut);
+      assertArrayEquals(manualOut, mixed.message(0), 0f, "round " + t);
+      minEta.round(new float[][] {g[0]}, a);
+      differs |= !java.util.Arrays.equals(a, c);
+    }
+    assertTrue(differs, "eta 0.5 on the dense tensor changes the messages");
+    assertEquals(0.5, new TopKCompressor(layout, 0.1, 0.5, ValueEncoding.FP32).contraction(0), 1e-12);
+    TrainerException e = assertThrows(TrainerException.class, () -> manual.useTensorEtas(layout, new double[] {0.1}));
+    assertTrue(e.getMessage().contains("2 values"), e.getMessage());
+    e = assertThrows(TrainerException.class, () -> manual.useTensorEtas(layout, new double[] {0.1, -2}));
+    assertTrue(e.getMessage().contains("-2"), e.getMessage());
+  }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ctrstreams.model.delta.ValueEncoding;
 import java.util.SplittableRandom;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class TopKCompressorTest {
@@ -48,5 +50,38 @@ class TopKCompressorTest {
       assertTrue(out[i] == 0 || out[i] == ValueEncoding.FP16.round(v[i]), "value " + i);
     }
     assertTrue(after <= (1 - 0.1) * before, "contraction: " + after + " vs " + before);
+  }
+
+  @Test
+  void shouldSelectWithoutAllocatingPerRound() {
+    // the selection's buffers are the compressor's: a round allocates nothing (it used to copy the
+    // scores and allocate the index array of every tensor, about 9 kB per round here)
+    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean bean && bean.isThreadAllocatedMemorySupported()
+        && bean.isThreadAllocatedMemoryEnabled(), "thread allocation counter not available");
+    com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+    ParamLayout layout = ParamLayout.builder().add("w", 500, 1).add("t", 2000 * 8, 8).build();
+    TopKCompressor c = new TopKCompressor(layout, 0.04, 0.1, ValueEncoding.FP16);
+    SplittableRandom r = new SplittableRandom(3);
+    float[] v = new float[layout.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    float[] out = new float[layout.size()];
+    long bytes = 0;
+    for (int i = 0; i < 5; i++) {
+      bytes = c.compress(v, out); // warm-up
+    }
+    long tid = Thread.currentThread().getId();
+    long before = bean.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < 50; i++) {
+      c.compress(v, out);
+    }
+    long allocated = bean.getThreadAllocatedBytes(tid) - before;
+    // the counter's own call may allocate a few bytes; one per-round array would be >= 50 x 2 kB
+    assertTrue(allocated < 4096, "50 rounds allocated " + allocated + " bytes");
+    // dense: 50 of 500 elements, table: 80 of 2000 rows
+    assertEquals(50 * (4 + 2) + 80 * (4 + 8 * 2), bytes);
+    assertEquals(0.04, c.contraction(), 1e-12);
   }
 }

@@ -353,6 +353,15 @@ public final class FastScorer implements Scorer {
      * on average, up to 17% for DCNv2 batch 16; BENCHMARKS.md section 1.0).
      */
     void forward(float[][] x, int m, float[][] y, float[][] mid, boolean relu) {
+      if (firstPacked == null) { // kernels reading rows (6x2 / Java): the call path they were tuned with
+        if (rank == 0) {
+          MM.affine(x, 0, m, in, first, 0, out, firstBias, relu, false, y);
+        } else {
+          MM.affine(x, 0, m, in, first, 0, rank, firstBias, act, true, mid);
+          MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
+        }
+        return;
+      }
       float[] fp = packFrom == 0 ? firstPacked : null;
       if (rank == 0) {
         MM.affinePacked(x, 0, m, in, first, 0, fp, out, firstBias, relu, false, y);
@@ -363,6 +372,15 @@ public final class FastScorer implements Scorer {
     }
 
     void forward(float[][] x, int off, float[] bias, int m, float[][] y, float[][] mid, boolean relu) {
+      if (firstPacked == null) { // kernels reading rows (6x2 / Java): the call path they were tuned with
+        if (rank == 0) {
+          MM.affine(x, off, m, in - off, first, off, out, bias, relu, false, y);
+        } else {
+          MM.affine(x, off, m, in - off, first, off, rank, bias, act, true, mid);
+          MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
+        }
+        return;
+      }
       float[] fp = packFrom == off ? firstPacked : null;
       if (rank == 0) {
         MM.affinePacked(x, off, m, in - off, first, off, fp, out, bias, relu, false, y);

@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * rows loads and stores each output vector, and a 64-float output row (a rank-64 factor) is only
  * four vector iterations, so loop overhead is not amortized (36-38 GFLOP/s there). Here a tile of
  * accumulators stays in registers for the whole input dimension, its shape chosen per host
- * ({@link #TILE}): with AVX-512, four candidates x four vectors (64 floats) in sixteen registers,
- * per input row four weight loads, four broadcasts and sixteen FMAs, no stores; with AVX2's
- * sixteen registers, six candidates x two vectors (twelve accumulators).
+ * ({@link #TILE}): with AVX-512, eight candidates x three vectors (48 floats) in 24 registers over
+ * weights {@linkplain #pack packed} once at model load into column panels (per input row three
+ * weight loads from one sequential stream, eight broadcasts and 24 FMAs, no stores); with AVX2's
+ * sixteen registers, six candidates x two vectors (twelve accumulators) over the weight rows.
  * {@link #affine} starts the tiles from the bias instead of a broadcast copy of it.
  * Remaining candidates use one-candidate tiles of up to four vectors (independent FMA chains);
  * remaining columns a scalar loop. One to three candidates against a large matrix go to the Java
@@ -35,15 +36,21 @@ public final class VectorMatMul implements MatMul {
   private static final int L = S.length();
   private static final int T = 4 * L;
 
-  /** System property forcing a tile shape ({@code 4x4}, {@code 6x2}); default {@code auto}. */
+  /** System property forcing a tile shape ({@code 8x3}, {@code 4x4}, {@code 6x2}); default {@code auto}. */
   public static final String TILE_PROPERTY = "ctr.simd.tile";
 
   /**
    * The register-blocked tile, candidates x vectors, chosen per host from the preferred species:
    *
    * <ul>
-   *   <li><b>4x4</b> for 512-bit vectors (AVX-512: 32 vector registers): 16 accumulators, 4 weight
-   *       vectors and a broadcast, 21 registers;
+   *   <li><b>8x3</b> for 512-bit vectors (AVX-512: 32 vector registers), over packed weights
+   *       ({@link #affinePacked}): 24 accumulators, 3 weight vectors and a broadcast, 28
+   *       registers; per input row 3 loads feed 24 FMAs. The tiles start from the bias vectors
+   *       (three loads, not one per accumulator), which keeps the method within C2's inlining
+   *       budget: a 6x4 tile with 24 accumulator loads boxed its vectors (BENCHMARKS.md 1e/1f).
+   *       Products without packed weights (the context part, one to three candidates) use 4x4;
+   *   <li><b>4x4</b> (forced only) over the rows: 16 accumulators, 4 weight vectors and a
+   *       broadcast, 21 registers; the AVX-512 tile before packing;
    *   <li><b>6x2</b> for narrower vectors (AVX2/FMA3: 16 registers, where 4x4 needs 21 and spills):
    *       12 accumulators, 2 weight vectors and a broadcast, 15 registers; per input row 2 loads
    *       feed 12 FMAs (4x4: 4 loads for 16). The shape of the classic AVX2 SGEMM micro-kernel
@@ -53,8 +60,8 @@ public final class VectorMatMul implements MatMul {
    * The JDK offers no register count, so the species width stands for it: a JVM whose preferred
    * float vector is 512 bits runs with AVX-512 enabled (zmm0-31); with {@code -XX:UseAVX=2} or
    * {@code -XX:MaxVectorSize=32} (or on an AVX2 host) it is 256 bits and C2 allocates ymm0-15.
-   * Both shapes accumulate each output element over the input in the same order with one FMA per
-   * term, so every shape returns the same bits as {@link Kernels} (tested in both shapes).
+   * All shapes accumulate each output element over the input in the same order with one FMA per
+   * term, so every shape returns the same bits as {@link Kernels} (tested in each shape).
    */
   static final String TILE = tile(System.getProperty(TILE_PROPERTY, "auto"), S.vectorBitSize());
 

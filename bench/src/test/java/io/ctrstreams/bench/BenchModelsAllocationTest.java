@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The scorer allocates nothing per candidate in steady state on the benchmark models (Criteo
  * shape, DNN and DCN-V2, dense and low-rank, batch 1 / 16 / 256): the shapes where the kernels'
- * large register tiles run, and where C2 once boxed a 6x4 tile's vectors (BENCHMARKS.md 1e). The
- * pattern of the model core's {@code ScorerAllocationTest}, on these models.
+ * large register tiles run. The pattern of the model core's {@code ScorerAllocationTest}, on these
+ * models. It catches a tile that boxes in steady state; it did not catch the intermittent boxing
+ * of the 6x4 tiles of BENCHMARKS.md 1e/1f (two of three benchmark runs allocated, this test
+ * passed), which depends on C2's compile order: CpuTimeBench's alloc column stays the check.
  */
 class BenchModelsAllocationTest {
 
@@ -36,22 +38,25 @@ class BenchModelsAllocationTest {
           cands[i] = BenchModels.vector(model.spec(), rnd);
         }
         float[] out = new float[256];
-        int[] batches = {1, 16, 256};
-        for (int i = 0; i < 3000; i++) { // warm up: C2 compiles the kernels (Vector API code boxes before)
-          s.scoreBatch(ctx, cands, batches[i % 3], out);
-        }
-        // the first round without allocation passes; 40 rounds that all allocate fail
-        long allocated = Long.MAX_VALUE;
-        for (int round = 0; round < 40 && allocated >= 1024; round++) {
-          long before = mx.getThreadAllocatedBytes(tid);
-          for (int i = 0; i < 300; i++) {
-            s.scoreBatch(ctx, cands, batches[i % 3], out);
+        // one batch size at a time, as the benchmarks run them (C2 compiles the tiles with the
+        // profile of that shape)
+        for (int batch : new int[] {1, 16, 256}) {
+          for (int i = 0; i < 20_000 / batch + 200; i++) { // warm up: C2 compiles the kernels
+            s.scoreBatch(ctx, cands, batch, out);
           }
-          allocated = mx.getThreadAllocatedBytes(tid) - before;
+          // the first round without allocation passes; 40 rounds that all allocate fail
+          long allocated = Long.MAX_VALUE;
+          int calls = 8192 / batch;
+          for (int round = 0; round < 40 && allocated >= 1024; round++) {
+            long before = mx.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < calls; i++) {
+              s.scoreBatch(ctx, cands, batch, out);
+            }
+            allocated = mx.getThreadAllocatedBytes(tid) - before;
+          }
+          assertThat(allocated).as("%s %s batch %d (%s): bytes allocated for %d candidates", arch,
+              lowRank ? "low-rank" : "dense", batch, MatMuls.describe(), calls * batch).isLessThan(1024);
         }
-        // 27,300 candidates per round
-        assertThat(allocated).as("%s %s (%s): bytes allocated for 27,300 candidates", arch,
-            lowRank ? "low-rank" : "dense", MatMuls.describe()).isLessThan(1024);
       }
     }
   }

@@ -46,8 +46,8 @@ public final class VectorMatMul implements MatMul {
    *   <li><b>8x3</b> for 512-bit vectors (AVX-512: 32 vector registers), over packed weights
    *       ({@link #affinePacked}): 24 accumulators, 3 weight vectors and a broadcast, 28
    *       registers; per input row 3 loads feed 24 FMAs. The tiles start from the bias vectors
-   *       (three loads, not one per accumulator), which keeps the method within C2's inlining
-   *       budget: a 6x4 tile with 24 accumulator loads boxed its vectors (BENCHMARKS.md 1e/1f).
+   *       (three loads, not one per accumulator). A 6x4 tile of the same form made C2 box its
+   *       vectors in two of three benchmark runs (BENCHMARKS.md 1e/1f); 8x3 did not in steady state.
    *       Products without packed weights (the context part, one to three candidates) use 4x4;
    *   <li><b>4x4</b> (forced only) over the rows: 16 accumulators, 4 weight vectors and a
    *       broadcast, 21 registers; the AVX-512 tile before packing;

@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * rows loads and stores each output vector, and a 64-float output row (a rank-64 factor) is only
  * four vector iterations, so loop overhead is not amortized (36-38 GFLOP/s there). Here a tile of
  * accumulators stays in registers for the whole input dimension, its shape chosen per host
- * ({@link #TILE}): with AVX-512, four candidates x four vectors (64 floats) in sixteen registers,
- * per input row four weight loads, four broadcasts and sixteen FMAs, no stores; with AVX2's
- * sixteen registers, six candidates x two vectors (twelve accumulators).
+ * ({@link #TILE}): with AVX-512, eight candidates x three vectors (48 floats) in 24 registers over
+ * weights {@linkplain #pack packed} once at model load into column panels (per input row three
+ * weight loads from one sequential stream, eight broadcasts and 24 FMAs, no stores); with AVX2's
+ * sixteen registers, six candidates x two vectors (twelve accumulators) over the weight rows.
  * {@link #affine} starts the tiles from the bias instead of a broadcast copy of it.
  * Remaining candidates use one-candidate tiles of up to four vectors (independent FMA chains);
  * remaining columns a scalar loop. One to three candidates against a large matrix go to the Java
@@ -35,15 +36,21 @@ public final class VectorMatMul implements MatMul {
   private static final int L = S.length();
   private static final int T = 4 * L;
 
-  /** System property forcing a tile shape ({@code 4x4}, {@code 6x2}); default {@code auto}. */
+  /** System property forcing a tile shape ({@code 8x3}, {@code 4x4}, {@code 6x2}); default {@code auto}. */
   public static final String TILE_PROPERTY = "ctr.simd.tile";
 
   /**
    * The register-blocked tile, candidates x vectors, chosen per host from the preferred species:
    *
    * <ul>
-   *   <li><b>4x4</b> for 512-bit vectors (AVX-512: 32 vector registers): 16 accumulators, 4 weight
-   *       vectors and a broadcast, 21 registers;
+   *   <li><b>8x3</b> for 512-bit vectors (AVX-512: 32 vector registers), over packed weights
+   *       ({@link #affinePacked}): 24 accumulators, 3 weight vectors and a broadcast, 28
+   *       registers; per input row 3 loads feed 24 FMAs. The tiles start from the bias vectors
+   *       (three loads, not one per accumulator). A 6x4 tile of the same form made C2 box its
+   *       vectors in two of three benchmark runs (BENCHMARKS.md 1e/1f); 8x3 did not in steady state.
+   *       Products without packed weights (the context part, one to three candidates) use 4x4;
+   *   <li><b>4x4</b> (forced only) over the rows: 16 accumulators, 4 weight vectors and a
+   *       broadcast, 21 registers; the AVX-512 tile before packing;
    *   <li><b>6x2</b> for narrower vectors (AVX2/FMA3: 16 registers, where 4x4 needs 21 and spills):
    *       12 accumulators, 2 weight vectors and a broadcast, 15 registers; per input row 2 loads
    *       feed 12 FMAs (4x4: 4 loads for 16). The shape of the classic AVX2 SGEMM micro-kernel
@@ -53,24 +60,31 @@ public final class VectorMatMul implements MatMul {
    * The JDK offers no register count, so the species width stands for it: a JVM whose preferred
    * float vector is 512 bits runs with AVX-512 enabled (zmm0-31); with {@code -XX:UseAVX=2} or
    * {@code -XX:MaxVectorSize=32} (or on an AVX2 host) it is 256 bits and C2 allocates ymm0-15.
-   * Both shapes accumulate each output element over the input in the same order with one FMA per
-   * term, so every shape returns the same bits as {@link Kernels} (tested in both shapes).
+   * All shapes accumulate each output element over the input in the same order with one FMA per
+   * term, so every shape returns the same bits as {@link Kernels} (tested in each shape).
    */
   static final String TILE = tile(System.getProperty(TILE_PROPERTY, "auto"), S.vectorBitSize());
 
   static String tile(String property, int bits) {
     switch (property) {
       case "auto":
-        return bits >= 512 ? "4x4" : "6x2";
+        return bits >= 512 ? "8x3" : "6x2";
+      case "8x3":
+        if (bits < 512) {
+          throw new IllegalArgumentException(TILE_PROPERTY + "=8x3 needs 512-bit vectors (32 registers), found " + bits);
+        }
+        return property;
       case "4x4":
       case "6x2":
         return property;
       default:
-        throw new IllegalArgumentException(TILE_PROPERTY + " must be auto, 4x4 or 6x2, found " + property);
+        throw new IllegalArgumentException(TILE_PROPERTY + " must be auto, 8x3, 4x4 or 6x2, found " + property);
     }
   }
 
   private static final boolean SIX_BY_TWO = TILE.equals("6x2");
+  /** 8x3 tiles over weights packed at load ({@link #pack}). */
+  private static final boolean PACKED = TILE.equals("8x3");
   /**
    * Below four candidates, weight matrices wider than one tile and larger than this (floats; 128 KiB) go to the Java
    * kernels, which stream each weight row once for all candidates; the tiles re-read the matrix
@@ -505,6 +519,359 @@ public final class VectorMatMul implements MatMul {
     }
     a0.intoArray(y0, j);
   }
+
+  // ---- packed weights (AVX-512): column panels of PANEL vectors, k-major within a panel ----
+
+  /** Vectors per column panel of the packed layout (the packed tile's width). */
+  private static final int PANEL = 3;
+
+  /**
+   * Packs for the 8x3 tiles: the first {@code out / L * L} columns in panels of {@code PANEL * L}
+   * columns (the last panel narrower when the vector count is not a multiple), each panel its
+   * {@code in} rows one after the other; so the tile's inner loop reads one sequential stream
+   * instead of a row pointer, its bounds and an offset per input row. Columns past the last full
+   * vector are read from the rows. Null with the 6x2 / 4x4 tiles (they read rows).
+   */
+  @Override
+  public float[] pack(float[][] wt, int wRow, int in, int out) {
+    if (!PACKED || in <= 0 || out < L) {
+      return null;
+    }
+    if (wRow < 0 || wRow + in > wt.length) {
+      throw new IllegalArgumentException("pack rows out of range: wRow=" + wRow + " in=" + in + " wt.length=" + wt.length);
+    }
+    int vecCols = out / L * L;
+    int pw = PANEL * L;
+    int full = vecCols / pw;
+    int rest = vecCols - full * pw;
+    float[] packed = new float[in * vecCols];
+    for (int p = 0; p < full; p++) {
+      int off = in * p * pw;
+      for (int i = 0; i < in; i++) {
+        System.arraycopy(wt[wRow + i], p * pw, packed, off + i * pw, pw);
+      }
+    }
+    int off = in * full * pw;
+    for (int i = 0; rest > 0 && i < in; i++) {
+      System.arraycopy(wt[wRow + i], full * pw, packed, off + i * rest, rest);
+    }
+    return packed;
+  }
+
+  @Override
+  public void affinePacked(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, float[] packed, int out,
+      float[] bias, boolean relu, boolean narrow, float[][] y) {
+    if (packed == null || n < 4) {
+      affine(x, xCol, n, in, wt, wRow, out, bias, relu, narrow, y);
+      return;
+    }
+    check(x, xCol, n, in, wt, wRow, out, y);
+    int vecCols = out / L * L;
+    if (bias.length < out || packed.length != in * vecCols) {
+      throw new IllegalArgumentException("packed weights have " + packed.length + " values for " + in + "x" + vecCols
+          + " (bias " + bias.length + " for " + out + " outputs)");
+    }
+    packedTiles(x, xCol, n, in, packed, out / L, bias, y);
+    if (vecCols < out) {
+      scalarColumns(x, xCol, 0, n, in, wt, wRow, vecCols, out, bias, y);
+    }
+    if (relu) {
+      Kernels.relu(y, n, out);
+    }
+  }
+
+  /**
+   * Panel by panel (a panel is re-read from L1/L2 by each group of candidates): 8 candidates x 3
+   * vectors (24 accumulators, 3 weight vectors, a broadcast: 28 of 32 registers; per input row 3
+   * loads feed 24 FMAs), then 4 and single candidates; the tiles start from the bias.
+   */
+  private static void packedTiles(float[][] x, int xCol, int n, int in, float[] pw, int vecs, float[] bias,
+      float[][] y) {
+    final int w = PANEL * L;
+    int full = vecs / PANEL;
+    for (int p = 0; p < full; p++) {
+      int off = in * p * w;
+      int j = p * w;
+      int c = 0;
+      for (; c + 8 <= n; c += 8) {
+        ptile8x3(x[c], x[c + 1], x[c + 2], x[c + 3], x[c + 4], x[c + 5], x[c + 6], x[c + 7], xCol, in, pw, off, w, j,
+            bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5], y[c + 6], y[c + 7]);
+      }
+      for (; c + 4 <= n; c += 4) {
+        ptile4x3(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, w, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+      }
+      for (; c < n; c++) {
+        ptile1x3(x[c], xCol, in, pw, off, w, j, bias, y[c]);
+      }
+    }
+    int rest = vecs - full * PANEL;
+    int stride = rest * L;
+    for (int v = 0; v < rest; v++) {
+      int off = in * full * w + v * L;
+      int j = full * w + v * L;
+      int c = 0;
+      for (; c + 8 <= n; c += 8) {
+        ptile8x1(x[c], x[c + 1], x[c + 2], x[c + 3], x[c + 4], x[c + 5], x[c + 6], x[c + 7], xCol, in, pw, off, stride,
+            j, bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5], y[c + 6], y[c + 7]);
+      }
+      for (; c + 4 <= n; c += 4) {
+        ptile4x1(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, stride, j, bias, y[c], y[c + 1], y[c + 2],
+            y[c + 3]);
+      }
+      for (; c < n; c++) {
+        ptile1x1(x[c], xCol, in, pw, off, stride, j, bias, y[c]);
+      }
+    }
+  }
+
+  private static void ptile8x3(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5, float[] x6, float[] x7, int xCol, int in, float[] pw, int off, int stride, int j,
+      float[] bias, float[] y0, float[] y1, float[] y2, float[] y3, float[] y4, float[] y5, float[] y6, float[] y7) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector c1 = FloatVector.fromArray(S, bias, j + L);
+    FloatVector c2 = FloatVector.fromArray(S, bias, j + 2 * L);
+    FloatVector a00 = c0;
+    FloatVector a01 = c1;
+    FloatVector a02 = c2;
+    FloatVector a10 = c0;
+    FloatVector a11 = c1;
+    FloatVector a12 = c2;
+    FloatVector a20 = c0;
+    FloatVector a21 = c1;
+    FloatVector a22 = c2;
+    FloatVector a30 = c0;
+    FloatVector a31 = c1;
+    FloatVector a32 = c2;
+    FloatVector a40 = c0;
+    FloatVector a41 = c1;
+    FloatVector a42 = c2;
+    FloatVector a50 = c0;
+    FloatVector a51 = c1;
+    FloatVector a52 = c2;
+    FloatVector a60 = c0;
+    FloatVector a61 = c1;
+    FloatVector a62 = c2;
+    FloatVector a70 = c0;
+    FloatVector a71 = c1;
+    FloatVector a72 = c2;
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      FloatVector w1 = FloatVector.fromArray(S, pw, o + L);
+      FloatVector w2 = FloatVector.fromArray(S, pw, o + 2 * L);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      a02 = w2.fma(b, a02);
+      b = FloatVector.broadcast(S, x1[k]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      a12 = w2.fma(b, a12);
+      b = FloatVector.broadcast(S, x2[k]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      a22 = w2.fma(b, a22);
+      b = FloatVector.broadcast(S, x3[k]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      a32 = w2.fma(b, a32);
+      b = FloatVector.broadcast(S, x4[k]);
+      a40 = w0.fma(b, a40);
+      a41 = w1.fma(b, a41);
+      a42 = w2.fma(b, a42);
+      b = FloatVector.broadcast(S, x5[k]);
+      a50 = w0.fma(b, a50);
+      a51 = w1.fma(b, a51);
+      a52 = w2.fma(b, a52);
+      b = FloatVector.broadcast(S, x6[k]);
+      a60 = w0.fma(b, a60);
+      a61 = w1.fma(b, a61);
+      a62 = w2.fma(b, a62);
+      b = FloatVector.broadcast(S, x7[k]);
+      a70 = w0.fma(b, a70);
+      a71 = w1.fma(b, a71);
+      a72 = w2.fma(b, a72);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
+    a02.intoArray(y0, j + 2 * L);
+    a10.intoArray(y1, j);
+    a11.intoArray(y1, j + L);
+    a12.intoArray(y1, j + 2 * L);
+    a20.intoArray(y2, j);
+    a21.intoArray(y2, j + L);
+    a22.intoArray(y2, j + 2 * L);
+    a30.intoArray(y3, j);
+    a31.intoArray(y3, j + L);
+    a32.intoArray(y3, j + 2 * L);
+    a40.intoArray(y4, j);
+    a41.intoArray(y4, j + L);
+    a42.intoArray(y4, j + 2 * L);
+    a50.intoArray(y5, j);
+    a51.intoArray(y5, j + L);
+    a52.intoArray(y5, j + 2 * L);
+    a60.intoArray(y6, j);
+    a61.intoArray(y6, j + L);
+    a62.intoArray(y6, j + 2 * L);
+    a70.intoArray(y7, j);
+    a71.intoArray(y7, j + L);
+    a72.intoArray(y7, j + 2 * L);
+  }
+
+  private static void ptile4x3(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[] pw, int off, int stride, int j,
+      float[] bias, float[] y0, float[] y1, float[] y2, float[] y3) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector c1 = FloatVector.fromArray(S, bias, j + L);
+    FloatVector c2 = FloatVector.fromArray(S, bias, j + 2 * L);
+    FloatVector a00 = c0;
+    FloatVector a01 = c1;
+    FloatVector a02 = c2;
+    FloatVector a10 = c0;
+    FloatVector a11 = c1;
+    FloatVector a12 = c2;
+    FloatVector a20 = c0;
+    FloatVector a21 = c1;
+    FloatVector a22 = c2;
+    FloatVector a30 = c0;
+    FloatVector a31 = c1;
+    FloatVector a32 = c2;
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      FloatVector w1 = FloatVector.fromArray(S, pw, o + L);
+      FloatVector w2 = FloatVector.fromArray(S, pw, o + 2 * L);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      a02 = w2.fma(b, a02);
+      b = FloatVector.broadcast(S, x1[k]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      a12 = w2.fma(b, a12);
+      b = FloatVector.broadcast(S, x2[k]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      a22 = w2.fma(b, a22);
+      b = FloatVector.broadcast(S, x3[k]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      a32 = w2.fma(b, a32);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
+    a02.intoArray(y0, j + 2 * L);
+    a10.intoArray(y1, j);
+    a11.intoArray(y1, j + L);
+    a12.intoArray(y1, j + 2 * L);
+    a20.intoArray(y2, j);
+    a21.intoArray(y2, j + L);
+    a22.intoArray(y2, j + 2 * L);
+    a30.intoArray(y3, j);
+    a31.intoArray(y3, j + L);
+    a32.intoArray(y3, j + 2 * L);
+  }
+
+  private static void ptile1x3(float[] x0, int xCol, int in, float[] pw, int off, int stride, int j,
+      float[] bias, float[] y0) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector c1 = FloatVector.fromArray(S, bias, j + L);
+    FloatVector c2 = FloatVector.fromArray(S, bias, j + 2 * L);
+    FloatVector a00 = c0;
+    FloatVector a01 = c1;
+    FloatVector a02 = c2;
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      FloatVector w1 = FloatVector.fromArray(S, pw, o + L);
+      FloatVector w2 = FloatVector.fromArray(S, pw, o + 2 * L);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      a02 = w2.fma(b, a02);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
+    a02.intoArray(y0, j + 2 * L);
+  }
+
+  private static void ptile8x1(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5, float[] x6, float[] x7, int xCol, int in, float[] pw, int off, int stride, int j,
+      float[] bias, float[] y0, float[] y1, float[] y2, float[] y3, float[] y4, float[] y5, float[] y6, float[] y7) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector a00 = c0;
+    FloatVector a10 = c0;
+    FloatVector a20 = c0;
+    FloatVector a30 = c0;
+    FloatVector a40 = c0;
+    FloatVector a50 = c0;
+    FloatVector a60 = c0;
+    FloatVector a70 = c0;
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      b = FloatVector.broadcast(S, x1[k]);
+      a10 = w0.fma(b, a10);
+      b = FloatVector.broadcast(S, x2[k]);
+      a20 = w0.fma(b, a20);
+      b = FloatVector.broadcast(S, x3[k]);
+      a30 = w0.fma(b, a30);
+      b = FloatVector.broadcast(S, x4[k]);
+      a40 = w0.fma(b, a40);
+      b = FloatVector.broadcast(S, x5[k]);
+      a50 = w0.fma(b, a50);
+      b = FloatVector.broadcast(S, x6[k]);
+      a60 = w0.fma(b, a60);
+      b = FloatVector.broadcast(S, x7[k]);
+      a70 = w0.fma(b, a70);
+    }
+    a00.intoArray(y0, j);
+    a10.intoArray(y1, j);
+    a20.intoArray(y2, j);
+    a30.intoArray(y3, j);
+    a40.intoArray(y4, j);
+    a50.intoArray(y5, j);
+    a60.intoArray(y6, j);
+    a70.intoArray(y7, j);
+  }
+
+  private static void ptile4x1(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[] pw, int off, int stride, int j,
+      float[] bias, float[] y0, float[] y1, float[] y2, float[] y3) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector a00 = c0;
+    FloatVector a10 = c0;
+    FloatVector a20 = c0;
+    FloatVector a30 = c0;
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      b = FloatVector.broadcast(S, x1[k]);
+      a10 = w0.fma(b, a10);
+      b = FloatVector.broadcast(S, x2[k]);
+      a20 = w0.fma(b, a20);
+      b = FloatVector.broadcast(S, x3[k]);
+      a30 = w0.fma(b, a30);
+    }
+    a00.intoArray(y0, j);
+    a10.intoArray(y1, j);
+    a20.intoArray(y2, j);
+    a30.intoArray(y3, j);
+  }
+
+  private static void ptile1x1(float[] x0, int xCol, int in, float[] pw, int off, int stride, int j,
+      float[] bias, float[] y0) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector a00 = c0;
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+    }
+    a00.intoArray(y0, j);
+  }
+
 
   /** Columns {@code [j0, out)} of rows {@code [c0, c1)}, one element at a time. */
   private static void scalarColumns(float[][] x, int xCol, int c0, int c1, int in, float[][] wt, int wRow, int j0,

@@ -29,7 +29,10 @@ class VectorMatMulTest {
 
   @Test
   void shouldChooseTheTileShapeFromTheVectorWidth() {
-    assertThat(VectorMatMul.tile("auto", 512)).isEqualTo("4x4");
+    assertThat(VectorMatMul.tile("auto", 512)).isEqualTo("8x3");
+    assertThat(VectorMatMul.tile("4x4", 512)).isEqualTo("4x4");
+    assertThatThrownBy(() -> VectorMatMul.tile("8x3", 256)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("8x3").hasMessageContaining("256");
     assertThat(VectorMatMul.tile("auto", 256)).isEqualTo("6x2");
     assertThat(VectorMatMul.tile("6x2", 512)).isEqualTo("6x2");
     assertThatThrownBy(() -> VectorMatMul.tile("8x8", 512)).isInstanceOf(IllegalArgumentException.class)
@@ -37,7 +40,7 @@ class VectorMatMulTest {
     // this JVM: 4x4 with AVX-512, 6x2 in the avx2-tiles run (-XX:UseAVX=2 -XX:MaxVectorSize=32) or on AVX2 hosts
     int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
     assertThat(VectorMatMul.TILE).isEqualTo(System.getProperty(VectorMatMul.TILE_PROPERTY) != null
-        ? System.getProperty(VectorMatMul.TILE_PROPERTY) : bits >= 512 ? "4x4" : "6x2");
+        ? System.getProperty(VectorMatMul.TILE_PROPERTY) : bits >= 512 ? "8x3" : "6x2");
     assertThat(MatMuls.describe()).contains(bits + "-bit, tiles " + VectorMatMul.TILE);
   }
 
@@ -85,6 +88,65 @@ class VectorMatMulTest {
     for (int c = 0; c < n; c++) {
       for (int j = 0; j < out; j++) {
         // == (not equals): Math.max and the vector max may differ only in the sign of a zero
+        assertThat(y[c][j] == expected[c][j]).as("[%d][%d] of %dx%dx%d relu=%s: %s vs %s", c, j, n, in, out, relu,
+            y[c][j], expected[c][j]).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void packedAffineShouldMatchJavaKernelsBitwiseOnTheScorerShapes() {
+    Random rnd = new Random(5);
+    // n, in, out, xCol, wRow: the benchmark models' layers (split first layers read rows from the context width)
+    int[][] shapes = {{16, 208, 400, 416, 416}, {16, 400, 400, 0, 0}, {32, 400, 64, 0, 0}, {32, 64, 400, 0, 0},
+        {16, 208, 624, 416, 416}, {16, 624, 624, 0, 0}, {256 % 32 + 32, 624, 400, 0, 0}, {5, 52, 400, 104, 104},
+        {13, 64, 624, 0, 0}, {7, 400, 72, 0, 0}, {4, 16, 40, 0, 0}, {3, 400, 400, 0, 0}};
+    for (int[] s : shapes) {
+      assertPackedSame(rnd, s[0], s[1], s[2], s[3], s[4], true);
+      assertPackedSame(rnd, s[0], s[1], s[2], s[3], s[4], false);
+    }
+  }
+
+  @Property(tries = 300)
+  void packedAffineShouldMatchJavaKernelsBitwiseForAnyShape(
+      @ForAll @IntRange(min = 0, max = 37) int n,
+      @ForAll @IntRange(min = 1, max = 90) int in,
+      @ForAll @IntRange(min = 0, max = 200) int out,
+      @ForAll @IntRange(min = 0, max = 5) int xCol,
+      @ForAll @IntRange(min = 0, max = 5) int wRow,
+      @ForAll boolean relu,
+      @ForAll long seed) {
+    assertPackedSame(new Random(seed), n, in, out, xCol, wRow, relu);
+  }
+
+  @Test
+  void packShouldBeNullOnlyWhenTheTilesReadRows() {
+    float[][] wt = random(new Random(1), 20, 100);
+    float[] packed = vector.pack(wt, 2, 18, 100);
+    if (VectorMatMul.TILE.equals("8x3")) {
+      int l = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+      assertThat(packed).hasSize(18 * (100 / l * l));
+      // panel 0, row 1 starts with wt[3][0..]
+      assertThat(packed[3 * l]).isEqualTo(wt[3][0]);
+    } else {
+      assertThat(packed).isNull();
+    }
+    assertThat(MatMuls.java().pack(wt, 0, 20, 100)).isNull();
+  }
+
+  private void assertPackedSame(Random rnd, int n, int in, int out, int xCol, int wRow, boolean relu) {
+    float[][] x = random(rnd, n, xCol + in);
+    float[][] wt = random(rnd, wRow + in, out);
+    float[] bias = random(rnd, 1, out + 3)[0];
+    float[][] expected = random(rnd, n, out);
+    float[][] y = new float[n][];
+    for (int c = 0; c < n; c++) {
+      y[c] = expected[c].clone();
+    }
+    MatMuls.java().affine(x, xCol, n, in, wt, wRow, out, bias, relu, false, expected);
+    vector.affinePacked(x, xCol, n, in, wt, wRow, vector.pack(wt, wRow, in, out), out, bias, relu, false, y);
+    for (int c = 0; c < n; c++) {
+      for (int j = 0; j < out; j++) {
         assertThat(y[c][j] == expected[c][j]).as("[%d][%d] of %dx%dx%d relu=%s: %s vs %s", c, j, n, in, out, relu,
             y[c][j], expected[c][j]).isTrue();
       }

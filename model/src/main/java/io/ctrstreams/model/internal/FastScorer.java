@@ -298,8 +298,14 @@ public final class FastScorer implements Scorer {
     final float[] firstBias; // dense: b [out]; low-rank: c [k]
     final float[][] ut; // low-rank: Ut [k][out]
     final float[] d; // low-rank: d [out]
+    /** The first factor's rows from {@link #packFrom} (the batched product's rows) packed by {@link MatMul#pack}, or null. */
+    final float[] firstPacked;
+    /** The first rows of {@code first} a batched product reads: 0, or the context width of a split first layer. */
+    final int packFrom;
+    /** {@code ut} packed by {@link MatMul#pack}, or null. */
+    final float[] utPacked;
 
-    PLayer(AffineLayer layer, int[] inPerm, int[] outPerm) {
+    PLayer(AffineLayer layer, int[] inPerm, int[] outPerm, int packFrom) {
       Linear[] f = layer.factors();
       this.in = layer.inputSize();
       this.out = layer.outputSize();
@@ -310,6 +316,9 @@ public final class FastScorer implements Scorer {
       firstBias = permute(f[0].bias().data(), firstPerm);
       ut = f.length == 1 ? null : transposePermuted(f[1].weight().data(), out, rank, outPerm, null);
       d = f.length == 1 ? null : permute(f[1].bias().data(), outPerm);
+      this.packFrom = packFrom;
+      firstPacked = MM.pack(first, packFrom, in - packFrom, firstWidth());
+      utPacked = ut == null ? null : MM.pack(ut, 0, rank, out);
     }
 
     int firstWidth() {
@@ -321,6 +330,8 @@ public final class FastScorer implements Scorer {
       if (ut != null) {
         b += (16L + 4L * out) * rank + 4L * d.length;
       }
+      b += firstPacked == null ? 0 : 16L + 4L * firstPacked.length;
+      b += utPacked == null ? 0 : 16L + 4L * utPacked.length;
       return b;
     }
 
@@ -342,20 +353,40 @@ public final class FastScorer implements Scorer {
      * on average, up to 17% for DCNv2 batch 16; BENCHMARKS.md section 1.0).
      */
     void forward(float[][] x, int m, float[][] y, float[][] mid, boolean relu) {
+      if (firstPacked == null) { // kernels reading rows (6x2 / Java): the call path they were tuned with
+        if (rank == 0) {
+          MM.affine(x, 0, m, in, first, 0, out, firstBias, relu, false, y);
+        } else {
+          MM.affine(x, 0, m, in, first, 0, rank, firstBias, act, true, mid);
+          MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
+        }
+        return;
+      }
+      float[] fp = packFrom == 0 ? firstPacked : null;
       if (rank == 0) {
-        MM.affine(x, 0, m, in, first, 0, out, firstBias, relu, false, y);
+        MM.affinePacked(x, 0, m, in, first, 0, fp, out, firstBias, relu, false, y);
       } else {
-        MM.affine(x, 0, m, in, first, 0, rank, firstBias, act, true, mid);
-        MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
+        MM.affinePacked(x, 0, m, in, first, 0, fp, rank, firstBias, act, true, mid);
+        MM.affinePacked(mid, 0, m, rank, ut, 0, utPacked, out, d, relu, false, y);
       }
     }
 
     void forward(float[][] x, int off, float[] bias, int m, float[][] y, float[][] mid, boolean relu) {
+      if (firstPacked == null) { // kernels reading rows (6x2 / Java): the call path they were tuned with
+        if (rank == 0) {
+          MM.affine(x, off, m, in - off, first, off, out, bias, relu, false, y);
+        } else {
+          MM.affine(x, off, m, in - off, first, off, rank, bias, act, true, mid);
+          MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
+        }
+        return;
+      }
+      float[] fp = packFrom == off ? firstPacked : null;
       if (rank == 0) {
-        MM.affine(x, off, m, in - off, first, off, out, bias, relu, false, y);
+        MM.affinePacked(x, off, m, in - off, first, off, fp, out, bias, relu, false, y);
       } else {
-        MM.affine(x, off, m, in - off, first, off, rank, bias, act, true, mid);
-        MM.affine(mid, 0, m, rank, ut, 0, out, d, relu, false, y);
+        MM.affinePacked(x, off, m, in - off, first, off, fp, rank, bias, act, true, mid);
+        MM.affinePacked(mid, 0, m, rank, ut, 0, utPacked, out, d, relu, false, y);
       }
     }
   }
@@ -465,15 +496,17 @@ public final class FastScorer implements Scorer {
       parallel = plan.parallel();
       cross = new PLayer[plan.crossLayers()];
       for (int l = 0; l < cross.length; l++) {
-        cross[l] = new PLayer(plan.cross(l), perm, perm);
+        // the first cross layer's batched product reads the candidate rows only (its context part is prepared)
+        cross[l] = new PLayer(plan.cross(l), perm, perm, l == 0 ? wctx : 0);
       }
       stackedCross = cross.length > 0 && !parallel;
+      boolean split = plan.mlpLayers() > 0 && !stackedCross;
       mlp = new PLayer[plan.mlpLayers()];
       int maxM = 1;
       int maxR = 1;
       for (int l = 0; l < mlp.length; l++) {
         // layer 0 reads x0 or the cross output: both in the permuted x0 space
-        mlp[l] = new PLayer(plan.mlp(l), l == 0 ? perm : null, null);
+        mlp[l] = new PLayer(plan.mlp(l), l == 0 ? perm : null, null, l == 0 && split ? wctx : 0);
         maxM = Math.max(maxM, mlp[l].out);
         maxR = Math.max(maxR, mlp[l].rank);
       }
@@ -482,7 +515,7 @@ public final class FastScorer implements Scorer {
       }
       maxMlp = maxM;
       maxRank = maxR;
-      splitMlp = mlp.length > 0 && !stackedCross;
+      splitMlp = split;
       needFullX0 = dcn || mlp.length == 0;
       // output unit: x0-space inputs permuted
       float[] w = plan.output().weight().data();

@@ -51,6 +51,26 @@ public interface MatMul {
   }
 
   /**
+   * The weight rows {@code [wRow, wRow + in)} x columns {@code [0, out)} of {@code wt} in the
+   * layout this kernel's {@link #affinePacked} reads, made once at model load; null (the default)
+   * when the kernel reads the rows as they are. The rows stay the source of truth: a packed copy
+   * is only ever passed back together with them.
+   */
+  default float[] pack(float[][] wt, int wRow, int in, int out) {
+    return null;
+  }
+
+  /**
+   * {@link #affine} over weights also given as {@code packed}, the result of {@link #pack}{@code
+   * (wt, wRow, in, out)} for these very arguments (or null: then this is {@link #affine}). Same
+   * results, bit for bit.
+   */
+  default void affinePacked(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, float[] packed, int out,
+      float[] bias, boolean relu, boolean narrow, float[][] y) {
+    affine(x, xCol, n, in, wt, wRow, out, bias, relu, narrow, y);
+  }
+
+  /**
    * {@code y[n, m] += x[n, k] b[k, m]}, all row-major. The default copies the operands into
    * arrays of rows for {@link #gemm} (flat arrays leave C2's loops scalar, see {@link Kernels});
    * the copies cost O(nk + km + nm) against the product's O(nkm).

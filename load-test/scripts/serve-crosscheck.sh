@@ -91,7 +91,7 @@ if [[ "$SWAPS" -gt 0 ]]; then
   # ServeLoadBench's open loop in its own JVM on CPU 1 (wrk's paced mode is a closed loop: it would
   # send less during a stall and hide it); one row for a steady window, one for a window in which
   # SWAPS newer versions are renamed over the served file, evenly spaced
-  SWAP_SECONDS=$(( SECONDS_RUN * 2 )); SWAP_WARMUP=5
+  SWAP_SECONDS=$(( SECONDS_RUN * 2 )); SWAP_WARMUP=10
   REMOTE=(taskset -c 1 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeLoadBench remote "$PORT" "$WORK/request.json" "$RATE")
   echo; echo "## hot swaps: REST open loop at $RATE req/s (ServeLoadBench remote, CPU 1), ${SWAP_SECONDS} s steady, then ${SWAP_SECONDS} s with $SWAPS swaps"
   echo "| window | protocol | rate req/s | sent | errors | p50 ms | p99 ms | p99.9 ms | max ms |"
@@ -103,7 +103,7 @@ if [[ "$SWAPS" -gt 0 ]]; then
   # the JVM's start and the warm-up pass, then one rename per interval: a rename is atomic; the
   # server decodes the new file on its watcher thread (on the server's CPU) and swaps it in
   INTERVAL="$(awk -v s="$SWAP_SECONDS" -v n="$SWAPS" 'BEGIN { print s / (n + 1) }')"
-  sleep "$(( SWAP_WARMUP + 1 ))"
+  sleep "$(( SWAP_WARMUP + 3 ))" # generator start, closed-loop warm-up, 2 s open-loop warm-up
   for f in $(ls "$WORK/swap" | sort -t v -k2 -n); do
     sleep "$INTERVAL"
     mv "$WORK/swap/$f" "$WORK/served.ctrm"

@@ -26,6 +26,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +36,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #start}; {@link #close} stops accepting and waits for the event loops.
  */
 public final class CtrServer implements AutoCloseable {
+  /** Transports {@link Builder#transport} takes. */
+  public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
+
   private final Builder b;
   private final RequestScorer scorer;
   private final boolean epoll;
@@ -48,9 +52,6 @@ public final class CtrServer implements AutoCloseable {
     this.scorer = new RequestScorer(b.models, b.maxCandidates, b.metrics);
     this.epoll = useEpoll(b.transport);
   }
-
-  /** Transports {@link Builder#transport} takes. */
-  public static final java.util.List<String> TRANSPORTS = java.util.List.of("auto", "epoll", "nio");
 
   /**
    * Whether {@code transport} means Netty's native epoll: {@code auto} = where it loads (Linux

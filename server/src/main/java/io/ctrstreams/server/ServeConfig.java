@@ -71,7 +71,7 @@ public final class ServeConfig extends ServiceConfig {
           "gRPC port of the Open Inference Protocol's GRPCInferenceService. 0 = a free port, -1 = off.")
       .define(THREADS_CONFIG, Type.INT, 0, Range.between(0, 1024), Importance.LOW,
           "Event-loop threads that parse and score requests. 0 = the number of cores.")
-      .define(TRANSPORT_CONFIG, Type.STRING, "auto", ConfigDef.ValidString.in("auto", "epoll", "nio"), Importance.LOW,
+      .define(TRANSPORT_CONFIG, Type.STRING, "auto", ConfigDef.ValidString.in(CtrServer.TRANSPORTS.toArray(new String[0])), Importance.LOW,
           "The REST server's network transport: auto = Netty's native epoll where it loads (Linux x86_64), else Java NIO; "
               + "epoll = required (the server fails to start where it cannot load); nio = Java NIO. gRPC uses grpc-java's own.")
       .define(MAX_REQUEST_BYTES_CONFIG, Type.INT, ImpressionCodec.DEFAULT_MAX_RECORD_BYTES, Range.between(64, 64 << 20),

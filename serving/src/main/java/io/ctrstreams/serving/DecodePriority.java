@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Java has no portable call for a thread's nice value (thread priorities are ignored on Linux
  * unless the JVM runs as root), so on Linux the thread renices itself by its kernel thread id
- * ({@code /proc/thread-self}) with the {@code renice} command (util-linux, in every base image).
- * Elsewhere, or when that fails, it stays at normal priority and says so once in the log.
+ * ({@code /proc/thread-self}) with the {@code renice} command (util-linux / bsdutils). Elsewhere,
+ * without {@code renice} on the PATH (the distroless image of {@code image/}), or when it fails,
+ * the thread stays at normal priority and says so once in the log.
  * {@code -Dctr.decode.nice=N} sets another value (0 = leave the priority as it is).
  */
 public final class DecodePriority {
@@ -66,9 +67,14 @@ public final class DecodePriority {
       warnOnce("no /proc/thread-self (not Linux)");
       return false;
     }
+    Path renice = onPath("renice");
+    if (renice == null) {
+      warnOnce("no renice command on the PATH");
+      return false;
+    }
     try {
       String tid = self.toRealPath().getFileName().toString();
-      Process p = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid)
+      Process p = new ProcessBuilder(renice.toString(), "-n", Integer.toString(nice), "-p", tid)
           .redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -82,12 +88,29 @@ public final class DecodePriority {
       }
       return true;
     } catch (IOException e) {
-      warnOnce(e.toString());
+      warnOnce("renice could not run: " + e.getMessage());
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /** The executable {@code command} in a directory of the PATH, or null (a minimal image may have none). */
+  static Path onPath(String command) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty()) {
+        Path p = Path.of(dir, command);
+        if (Files.isExecutable(p)) {
+          return p;
+        }
+      }
+    }
+    return null;
   }
 
   /** The calling thread's nice value (Linux), from field 19 of {@code /proc/thread-self/stat}. */

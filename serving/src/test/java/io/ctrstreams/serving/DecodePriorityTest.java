@@ -32,6 +32,12 @@ class DecodePriorityTest {
   }
 
   @Test
+  void shouldFindCommandsOnThePathOnly() {
+    assertThat(DecodePriority.onPath("renice")).isNotNull();
+    assertThat(DecodePriority.onPath("no-such-command-ctr")).isNull();
+  }
+
+  @Test
   void shouldNameABadSetting() {
     String old = System.getProperty(DecodePriority.NICE_PROPERTY);
     try {

@@ -443,7 +443,21 @@ class ContainerImageTest {
     assertThat(demo.exitValue()).as(output).isIn(0, 143);
     assertThat(output).as(output).contains("--- ctr demo summary", "online AUC:")
         .containsPattern("recompressor: +[1-9]\\d* published, \\d+ rejected by the gate, 0 failed")
-        .containsPattern("topology: +[1-9]\\d* swaps")
+        .containsPattern("topology: +[1-9]\\d* swaps");
+    assertThat(withoutKnownBrokerNoise(output)).as(output)
         .doesNotContain("Exception", "Error:", "UnsatisfiedLinkError", "NoClassDefFoundError");
+  }
+
+  /**
+   * The output without the embedded broker's documented log noise (BENCHMARKS.md section 4): the
+   * {@code ReplicaManager} logs an {@code OutOfOrderSequenceException} at ERROR for the first
+   * transactional batches to a fresh partition (transactions v2), which the Streams producer
+   * retries; it says nothing about the image, and it made this check fail at random.
+   */
+  static String withoutKnownBrokerNoise(String output) {
+    return output.lines()
+        .filter(l -> !(l.contains("kafka.server.ReplicaManager") && l.contains("Error processing append operation"))
+            && !(l.contains("OutOfOrderSequenceException") && l.contains("Expected sequence 0 for transactions v2")))
+        .collect(java.util.stream.Collectors.joining("\n"));
   }
 }

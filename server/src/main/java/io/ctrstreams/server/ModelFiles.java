@@ -1,9 +1,8 @@
 package io.ctrstreams.server;
 
-import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.format.CtrmFileInfo;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.schemas.ModelManifest;
-import io.ctrstreams.serving.ModelRecords;
 import io.ctrstreams.serving.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +25,7 @@ public final class ModelFiles {
   public static String modelName(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     try {
-      return CtrModel.fromFile(CtrmFormat.read(bytes)).name();
+      return CtrmFormat.inspect(bytes).modelName();
     } catch (RuntimeException e) {
       throw new ServerException(file + " is not a loadable .ctrm model: " + e.getMessage(), e);
     }
@@ -39,15 +38,18 @@ public final class ModelFiles {
    */
   public static void load(ModelRegistry registry, Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
-    long version;
+    CtrmFileInfo info;
     try {
-      version = Math.max(1, CtrModel.fromFile(CtrmFormat.read(bytes)).version());
+      // every size, CRC32C and the SHA-256 checked without decoding the tensors: the registry
+      // decodes them once (and rejects a model that does not load), a hot swap does not pay twice
+      info = CtrmFormat.inspect(bytes);
     } catch (RuntimeException e) {
       throw new ServerException(file + " is not a loadable .ctrm model: " + e.getMessage(), e);
     }
+    long version = Math.max(1, info.modelVersion());
     ModelManifest manifest = ModelManifest.newBuilder()
         .setModel(registry.name()).setVersion(version).setChunkCount(1).setTotalBytes(bytes.length)
-        .setSha256(ModelRecords.sha256Hex(bytes)).setCreatedAtEpochMs(Files.getLastModifiedTime(file).toMillis())
+        .setSha256(info.sha256Hex()).setCreatedAtEpochMs(Files.getLastModifiedTime(file).toMillis())
         .setMetadata(new HashMap<>())
         .build();
     ModelRegistry.Outcome o = registry.offer(manifest, bytes);

@@ -81,14 +81,21 @@ class ModelFileWatcherTest {
     Files.write(served, ServerTestModels.ctrm(ServerTestModels.model("ctr", 1, 1)));
     ModelRegistry registry = new ModelRegistry("ctr");
     ModelFiles.load(registry, served);
-    try (ModelFileWatcher w = new ModelFileWatcher(registry, served, 10).start()) {
-      replace(ServerTestModels.ctrm(ServerTestModels.model("ctr", 5, 5)));
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (registry.current().version() != 5 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
+    java.util.concurrent.CountDownLatch swapped = new java.util.concurrent.CountDownLatch(1);
+    registry.addListener(new io.ctrstreams.serving.RegistryListener() {
+      @Override
+      public void onSwap(io.ctrstreams.serving.ServedModel previous, io.ctrstreams.serving.ServedModel current) {
+        swapped.countDown();
       }
-      assertThat(registry.current().version()).isEqualTo(5);
-      assertThat(w.loads()).isEqualTo(1);
+    });
+    ModelFileWatcher w = new ModelFileWatcher(registry, served, 10).start();
+    try {
+      replace(ServerTestModels.ctrm(ServerTestModels.model("ctr", 5, 5)));
+      assertThat(swapped.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("swapped by the watcher's thread").isTrue();
+    } finally {
+      w.close(); // joins the watcher's thread: its count of the load is final after this
     }
+    assertThat(registry.current().version()).isEqualTo(5);
+    assertThat(w.loads()).isEqualTo(1);
   }
 }

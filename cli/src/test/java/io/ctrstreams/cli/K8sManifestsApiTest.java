@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import io.ctrstreams.recompressor.service.RecompressorConfig;
+import io.ctrstreams.server.ServeConfig;
 import io.ctrstreams.topology.TopologyConfig;
 import io.ctrstreams.trainer.online.OnlineTrainerConfig;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
@@ -16,6 +17,7 @@ import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1PodDisruptionBudget;
 import io.kubernetes.client.openapi.models.V1Service;
 import io.kubernetes.client.openapi.models.V1StatefulSet;
+import io.kubernetes.client.openapi.models.V2HorizontalPodAutoscaler;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +49,8 @@ class K8sManifestsApiTest {
       "Service", V1Service::validateJsonElement,
       "StatefulSet", V1StatefulSet::validateJsonElement,
       "Deployment", V1Deployment::validateJsonElement,
-      "PodDisruptionBudget", V1PodDisruptionBudget::validateJsonElement);
+      "PodDisruptionBudget", V1PodDisruptionBudget::validateJsonElement,
+      "HorizontalPodAutoscaler", V2HorizontalPodAutoscaler::validateJsonElement);
   /**
    * Custom resources, parsed into the typed models of their projects (Strimzi, and fabric8's
    * Prometheus Operator models), which set unknown fields aside: any found fails.
@@ -130,8 +133,8 @@ class K8sManifestsApiTest {
     assertThat(devTopology.at("/metadata/namespace").asText()).isEqualTo("ctr-dev");
     JsonNode prodTopology = find(rendered.get("prod"), "StatefulSet", "ctr-topology");
     assertThat(prodTopology.at("/spec/replicas").asInt()).isEqualTo(3);
-    for (String svc : List.of("ctr-topology", "ctr-trainer", "ctr-recompressor")) {
-      JsonNode d = find(rendered.get("prod"), svc.equals("ctr-trainer") ? "Deployment" : "StatefulSet", svc);
+    for (String svc : List.of("ctr-topology", "ctr-trainer", "ctr-recompressor", "ctr-serve")) {
+      JsonNode d = find(rendered.get("prod"), svc.equals("ctr-trainer") || svc.equals("ctr-serve") ? "Deployment" : "StatefulSet", svc);
       JsonNode c = d.at("/spec/template/spec/containers/0");
       assertThat(c.path("args").toString()).as(svc).contains("security.protocol=SASL_SSL")
           .contains("password=\\\"$(KAFKA_SASL_PASSWORD)\\\"").contains("ssl.truststore.location=/etc/ctr/truststore/ca.p12");
@@ -215,6 +218,57 @@ class K8sManifestsApiTest {
     new TopologyConfig(properties("ctr-topology", "topology.properties"));
     new OnlineTrainerConfig(properties("ctr-trainer", "trainer.properties"));
     new RecompressorConfig(properties("ctr-recompressor", "recompressor.properties"));
+    ServeConfig serve = new ServeConfig(properties("ctr-serve", "serve.properties"));
+    assertThat(serve.modelFile()).as("serve follows the models topic").isEmpty();
+  }
+
+  /**
+   * The serving pods' probes and scrape target are the server's real endpoints: the ConfigMap's
+   * settings (with a model file instead of the topic) start a server whose readiness, liveness
+   * and /metrics answer 200 on the container port the probes and the metrics Service name.
+   */
+  @Test
+  void theServePodsProbesAndScrapeShouldHitTheServersEndpoints(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    JsonNode deployment = find(DOCS, "Deployment", "ctr-serve");
+    JsonNode container = deployment.at("/spec/template/spec/containers/0");
+    Properties p = properties("ctr-serve", "serve.properties");
+    int httpPort = -1;
+    for (JsonNode port : container.path("ports")) {
+      if (port.path("name").asText().equals("http")) {
+        httpPort = port.path("containerPort").asInt();
+      }
+    }
+    assertThat(httpPort).as("the container's http port is server.port").isEqualTo(Integer.parseInt(p.getProperty("server.port")));
+    assertThat(find(DOCS, "Service", "ctr-serve-metrics").at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
+    assertThat(container.at("/readinessProbe/httpGet/port").asText()).isEqualTo("http");
+
+    io.ctrstreams.model.ModelSpec spec = io.ctrstreams.model.ModelSpec.builder().name("ctr")
+        .architecture(io.ctrstreams.model.Architecture.DNN)
+        .field(io.ctrstreams.model.FieldSpec.categorical("user", io.ctrstreams.model.FieldSpec.Role.CONTEXT, 0, 16, 4))
+        .field(io.ctrstreams.model.FieldSpec.categorical("ad", io.ctrstreams.model.FieldSpec.Role.CANDIDATE, 0, 16, 4))
+        .mlp(4).build();
+    Path model = dir.resolve("ctr.ctrm");
+    Files.write(model, io.ctrstreams.model.format.CtrmFormat.toBytes(
+        io.ctrstreams.model.CtrModel.random(spec, 3).withVersion(1).toFile()));
+    p.setProperty("model.file", model.toString());
+    p.setProperty("server.port", "0");
+    p.setProperty("server.grpc.port", "-1");
+    p.setProperty("server.host", "127.0.0.1");
+    p.setProperty("log.enabled", "false");
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    try (io.ctrstreams.server.ServeApp app = io.ctrstreams.server.ServeApp.start(new ServeConfig(p), "test")) {
+      for (String path : List.of(container.at("/readinessProbe/httpGet/path").asText(),
+          container.at("/livenessProbe/httpGet/path").asText(), container.at("/startupProbe/httpGet/path").asText(),
+          find(DOCS, "ServiceMonitor", "ctr-serve").at("/spec/endpoints/0/path").asText())) {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + app.port() + path)).GET().build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        if (path.equals("/metrics")) {
+          assertThat(r.body()).contains("ctr_");
+        }
+      }
+    }
   }
 
   @Test
@@ -239,7 +293,7 @@ class K8sManifestsApiTest {
         assertThat(tmp).as(name + " mounts a writable /tmp (native libraries unpack there)").isTrue();
       }
     }
-    assertThat(pods).isEqualTo(3);
+    assertThat(pods).isEqualTo(4);
   }
 
   private static Properties properties(String configMap, String key) throws Exception {

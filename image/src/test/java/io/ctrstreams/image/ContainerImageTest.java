@@ -207,7 +207,7 @@ class ContainerImageTest {
       }
     }
     assertThat(pods).extracting(p -> p.at("/metadata/name").asText())
-        .containsExactlyInAnyOrder("ctr-topology", "ctr-trainer", "ctr-recompressor");
+        .containsExactlyInAnyOrder("ctr-topology", "ctr-trainer", "ctr-recompressor", "ctr-serve");
     String[] user = config.at("/config/User").asText().split(":");
     Set<String> exposed = new TreeSet<>();
     config.at("/config/ExposedPorts").fieldNames().forEachRemaining(exposed::add);
@@ -231,7 +231,7 @@ class ContainerImageTest {
         assertThat(command.get(0)).as(where + " command").isEqualTo("java");
         assertThat(command.subList(command.size() - 2, command.size())).as(where).containsExactly("-jar", "/app/ctr.jar");
         assertThat(entrypoint()).as(where + ": JVM flags the image's entrypoint does not use").containsAll(command);
-        assertThat(strings(c.get("args")).get(0)).as(where + " service").isIn("topology", "trainer", "recompressor");
+        assertThat(strings(c.get("args")).get(0)).as(where + " service").isIn("topology", "trainer", "recompressor", "serve");
         c.path("ports").forEach(p -> assertThat(exposed).as(where + " port").contains(p.get("containerPort").asText() + "/tcp"));
         assertThat(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()).as(where).isTrue();
         // a read-only root needs a writable /tmp (RocksDB's and ND4J's natives, the JavaCPP cache)

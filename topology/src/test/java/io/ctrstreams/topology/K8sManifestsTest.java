@@ -82,23 +82,25 @@ class K8sManifestsTest {
   }
 
   @Test
-  void shouldExposeMetricsPortForTheServiceMonitor() {
-    JsonNode svc = one("Service", "ctr-topology-metrics");
-    assertThat(svc.at("/spec/ports/0/name").asText()).isEqualTo("metrics");
-    JsonNode sm = one("ServiceMonitor", "ctr-topology");
-    assertThat(sm.at("/spec/endpoints/0/port").asText()).isEqualTo("metrics");
-    sm.at("/spec/selector/matchLabels").fields().forEachRemaining(
-        e -> assertThat(svc.at("/metadata/labels").path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
-    // exactly one Service matches, or every pod is scraped once per matching Service
-    List<String> matching = kind("Service").stream().filter(s -> {
-      boolean all = true;
-      for (var it = sm.at("/spec/selector/matchLabels").fields(); it.hasNext(); ) {
-        var e = it.next();
-        all &= s.at("/metadata/labels").path(e.getKey()).asText().equals(e.getValue().asText());
-      }
-      return all;
-    }).map(s -> s.at("/metadata/name").asText()).toList();
-    assertThat(matching).containsExactly("ctr-topology-metrics");
+  void shouldExposeMetricsPortForEveryServiceMonitor() {
+    List<String> monitors = kind("ServiceMonitor").stream().map(d -> d.at("/metadata/name").asText()).toList();
+    assertThat(monitors).containsExactlyInAnyOrder("ctr-topology", "ctr-trainer", "ctr-recompressor", "ctr-serve");
+    for (String name : monitors) {
+      JsonNode sm = one("ServiceMonitor", name);
+      JsonNode svc = one("Service", name + "-metrics");
+      assertThat(svc.at("/spec/ports/0/name").asText()).as(name).isEqualTo("metrics");
+      assertThat(sm.at("/spec/endpoints/0/port").asText()).as(name).isEqualTo("metrics");
+      // exactly one Service matches, or every pod is scraped once per matching Service
+      List<String> matching = kind("Service").stream().filter(s -> {
+        boolean all = true;
+        for (var it = sm.at("/spec/selector/matchLabels").fields(); it.hasNext(); ) {
+          var e = it.next();
+          all &= s.at("/metadata/labels").path(e.getKey()).asText().equals(e.getValue().asText());
+        }
+        return all;
+      }).map(s -> s.at("/metadata/name").asText()).toList();
+      assertThat(matching).as(name).containsExactly(name + "-metrics");
+    }
   }
 
   @Test

@@ -10,7 +10,7 @@
 #          watches it: model.file.poll.ms), p99 of each and their ratio (issue 17: <= 1.5x).
 # The in-process ceiling of the same model and request is printed first (RequestScorer on one
 # thread, from ServeLoadBench's code), so every throughput is a ratio from this one run.
-# Usage: [WARMUP=40] [SWAPS=20] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
+# Usage: [WARMUP=40] [SWAPS=20] [SERVE_JAVA_OPTS=...] [PHASES=all|swaps] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
 # Needs: wrk, h2load (Debian: wrk, nghttp2-client), taskset, curl; JDK 17; the build below.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,10 +35,13 @@ SERVER_PID=""
 cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 JAVA=(java --add-modules jdk.incubator.vector -Xmx2g -XX:+UseG1GC)
+# the server's JVM flags (SERVE_JAVA_OPTS, e.g. "-Xmx2g -XX:+UseZGC" to compare collectors)
+read -r -a SERVE_OPTS <<<"${SERVE_JAVA_OPTS:--Xmx2g -XX:+UseG1GC}"
+SERVE_JAVA=(java --add-modules jdk.incubator.vector "${SERVE_OPTS[@]}")
 
 echo "# serve-crosscheck $(date -u +%FT%TZ), model $MODEL, $SECONDS_RUN s per point, paced rate $RATE req/s"
 echo "# host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; vector flags: $(grep -o -w 'fma\|avx2\|avx512f\|avx512bw\|avx512vl\|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg); server JVM: ${SERVE_OPTS[*]}"
 SWAPS="${SWAPS:-20}"
 [[ "$MODEL" == compressed ]] || SWAPS=0 # the newer versions are of the compressed model
 taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeFixtures "$WORK" 16 DCNV2 "$SWAPS" 2>/dev/null
@@ -47,7 +50,7 @@ cp "$WORK/$MODEL.ctrm" "$WORK/served.ctrm" # the file the server watches
 taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeLoadBench ceiling "$WORK/$MODEL.ctrm" "$WORK/request.json" 2>/dev/null
 
 PORT=18080; GPORT=18081
-taskset -c 0 "${JAVA[@]}" -jar cli/target/ctr.jar serve --model "$WORK/served.ctrm" --name ctr \
+taskset -c 0 "${SERVE_JAVA[@]}" -jar cli/target/ctr.jar serve --model "$WORK/served.ctrm" --name ctr \
     --port "$PORT" --grpc-port "$GPORT" --threads 1 --set model.file.poll.ms=100 >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
@@ -73,6 +76,7 @@ URL="http://127.0.0.1:$PORT/v1/models/ctr/score"
 GURL="http://127.0.0.1:$GPORT/inference.GRPCInferenceService/ModelInfer"
 GH=(-H 'content-type: application/grpc' -H 'te: trailers')
 
+if [[ "${PHASES:-all}" == all ]]; then
 # warm-up at full load until the JIT has settled: with 10 s the server was still compiling
 # (jstat -compiler: +68 methods per 10 s) and gave 15-30% less than after a minute
 echo; echo "## warm-up (${WARMUP:-40} s per protocol, closed loop)"
@@ -87,6 +91,10 @@ echo; echo "## gRPC, h2load closed loop, 4 connections x 16 streams (max through
 taskset -c 1 h2load -c4 -m16 -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
 echo; echo "## gRPC, h2load --rps: 10 clients x $(( RATE / 10 )) req/s"
 taskset -c 1 h2load -c10 -m1 --rps $(( RATE / 10 )) -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
+else
+  # PHASES=swaps: only the hot-swap windows (after a REST warm-up), e.g. to compare collectors
+  taskset -c 1 wrk -t1 -c32 -d"${WARMUP:-40}s" -s "$WORK/post.lua" "$URL" >/dev/null
+fi
 if [[ "$SWAPS" -gt 0 ]]; then
   # ServeLoadBench's open loop in its own JVM on CPU 1 (wrk's paced mode is a closed loop: it would
   # send less during a stall and hide it); one row for a steady window, one for a window in which

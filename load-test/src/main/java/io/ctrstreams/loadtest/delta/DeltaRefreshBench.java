@@ -44,7 +44,7 @@ import java.util.Locale;
  * 1 s intervals, 60 intervals are one minute of refresh.
  */
 public final class DeltaRefreshBench {
-  private static final long SEED = 42;
+  static final long SEED = 42;
   private static final double KEYFRAME_RATIO = 0.05;
 
   private DeltaRefreshBench() {}
@@ -187,7 +187,7 @@ public final class DeltaRefreshBench {
     return out;
   }
 
-  private static void train(TrainerLearner learner, SyntheticStream stream, RawRecord[] batch, int examples) {
+  static void train(TrainerLearner learner, SyntheticStream stream, RawRecord[] batch, int examples) {
     for (int done = 0; done < examples; done += batch.length) {
       int n = Math.min(batch.length, examples - done);
       for (int i = 0; i < n; i++) {
@@ -198,7 +198,7 @@ public final class DeltaRefreshBench {
   }
 
   /** Probe rows (from row 10^12, disjoint from training and held-out rows), encoded for {@code m}. */
-  private static FeatureVector[] probe(CtrModel m, int n) {
+  static FeatureVector[] probe(CtrModel m, int n) {
     SyntheticStream s = new SyntheticStream(SEED);
     s.seek(1_000_000_000_000L);
     RawRecord r = s.schema().newRecord();
@@ -212,7 +212,7 @@ public final class DeltaRefreshBench {
   }
 
   /** {mean, max} |logit_a - logit_b| over the probe rows. */
-  private static double[] logitDiff(CtrModel a, CtrModel b, FeatureVector[] probe) {
+  static double[] logitDiff(CtrModel a, CtrModel b, FeatureVector[] probe) {
     double sum = 0;
     double max = 0;
     for (FeatureVector v : probe) {

@@ -1,0 +1,242 @@
+package io.ctrstreams.loadtest.delta;
+
+import io.ctrstreams.model.CtrModel;
+import io.ctrstreams.model.FeatureVector;
+import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.Tensor;
+import io.ctrstreams.model.delta.DeltaState;
+import io.ctrstreams.model.delta.ValueEncoding;
+import io.ctrstreams.model.format.CtrmFormat;
+import io.ctrstreams.model.format.ModelFile;
+import io.ctrstreams.trainer.TrainerConfig;
+import io.ctrstreams.trainer.data.RawRecord;
+import io.ctrstreams.trainer.data.SyntheticStream;
+import io.ctrstreams.trainer.online.HeldOut;
+import io.ctrstreams.trainer.online.TrainerLearner;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Experiment (issue 14, fidelity at 40x fewer bytes): is the budget better spent on more values
+ * at fewer bits? Same training and probe as {@link DeltaRefreshBench}; each chain keeps the
+ * consumers' {@code w} and sends, every interval, the units (embedding rows; blocks of
+ * {@value #BLOCK} consecutive values of other tensors) holding the top {@code p} of the model's
+ * values by squared residual per value, each unit quantized to {@code b}-bit integers with one
+ * binary16 scale ({@code s = max|r| / (2^(b-1) - 1)}, round to nearest), with error feedback:
+ * {@code w += q * s}, what is not sent or lost to rounding stays in the residual. Bytes are
+ * counted as a wire format would carry them: per tensor an 8-byte header, the sent units as a
+ * bitmap or delta varints (whichever is smaller), 2 bytes of scale and {@code ceil(size * b / 8)}
+ * bytes of values per unit. No keyframes (the residual ratio is printed).
+ *
+ * <p>Run: {@code java -Xmx12g -cp load-test/target/classes:... QuantizedDeltaExperiment
+ * [intervals=60] [perInterval=3000] [configs=0.05:8,0.2:4] [models=demo,criteo] [warmup=100000]}.
+ */
+public final class QuantizedDeltaExperiment {
+  static final int BLOCK = 32;
+
+  private QuantizedDeltaExperiment() {}
+
+  /** One chain: top-p units at b bits. */
+  private static final class Chain {
+    final double p;
+    final int bits;
+    final float[][] w;
+    long bytes;
+    double sumAbs;
+    double maxAbs;
+    long probes;
+    long units;
+    double residual;
+
+    Chain(double p, int bits, ModelFile x0) {
+      this.p = p;
+      this.bits = bits;
+      List<Tensor> ts = x0.tensors();
+      w = new float[ts.size()][];
+      for (int t = 0; t < w.length; t++) {
+        w[t] = ts.get(t).data().clone();
+      }
+    }
+
+    ModelFile file(ModelFile template) {
+      List<Tensor> ts = new ArrayList<>();
+      for (int t = 0; t < w.length; t++) {
+        Tensor x = template.tensors().get(t);
+        ts.add(new Tensor(x.name(), x.shape(), w[t].clone()));
+      }
+      return new ModelFile(template.modelName(), template.modelVersion(), template.specJson(), template.metadata(), ts,
+          template.stringTables(), template.calibration());
+    }
+
+    /** One interval toward {@code x}: returns the bytes sent. */
+    long step(ModelFile x, int[] unitOf) {
+      List<Tensor> xs = x.tensors();
+      // scores: squared residual per value of every unit
+      int total = 0;
+      int[] unitsOf = new int[w.length];
+      for (int t = 0; t < w.length; t++) {
+        unitsOf[t] = (w[t].length + unitOf[t] - 1) / unitOf[t];
+        total += unitsOf[t];
+      }
+      float[] score = new float[total];
+      int[] size = new int[total];
+      int k = 0;
+      double r2 = 0;
+      double x2 = 0;
+      for (int t = 0; t < w.length; t++) {
+        float[] xv = xs.get(t).data();
+        int unit = unitOf[t];
+        for (int u = 0; u < unitsOf[t]; u++) {
+          int from = u * unit;
+          int to = Math.min(from + unit, xv.length);
+          double s = 0;
+          for (int i = from; i < to; i++) {
+            float r = xv[i] - w[t][i];
+            s += (double) r * r;
+            x2 += (double) xv[i] * xv[i];
+          }
+          r2 += s;
+          size[k] = to - from;
+          score[k++] = (float) (s / (to - from));
+        }
+      }
+      // threshold: the largest scores covering p of the values
+      long budget = (long) Math.ceil(p * Arrays.stream(w).mapToLong(a -> a.length).sum());
+      Integer[] order = new Integer[total];
+      for (int i = 0; i < total; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> Float.compare(score[b], score[a]));
+      boolean[] send = new boolean[total];
+      long taken = 0;
+      for (int i = 0; i < total && taken < budget; i++) {
+        if (score[order[i]] <= 0) {
+          break;
+        }
+        send[order[i]] = true;
+        taken += size[order[i]];
+      }
+      int levels = (1 << (bits - 1)) - 1;
+      long sent = 0;
+      k = 0;
+      double after = 0;
+      for (int t = 0; t < w.length; t++) {
+        float[] xv = xs.get(t).data();
+        int unit = unitOf[t];
+        int n = unitsOf[t];
+        int count = 0;
+        long varint = 0;
+        int last = -1;
+        for (int u = 0; u < n; u++, k++) {
+          int from = u * unit;
+          int to = Math.min(from + unit, xv.length);
+          if (send[k]) {
+            count++;
+            varint += varintLength(u - last);
+            last = u;
+            float m = 0;
+            for (int i = from; i < to; i++) {
+              m = Math.max(m, Math.abs(xv[i] - w[t][i]));
+            }
+            float s = ValueEncoding.FP16.round(m / levels);
+            if (s > 0) {
+              for (int i = from; i < to; i++) {
+                float r = xv[i] - w[t][i];
+                int q = Math.max(-levels, Math.min(levels, Math.round(r / s)));
+                w[t][i] += q * s;
+              }
+            }
+            sent += 2 + ((long) (to - from) * bits + 7) / 8;
+          }
+          for (int i = from; i < to; i++) {
+            float r = xv[i] - w[t][i];
+            after += (double) r * r;
+          }
+        }
+        if (count > 0) {
+          sent += 8 + Math.min(varint, (n + 7) / 8);
+        }
+        units += count;
+      }
+      residual = Math.max(residual, Math.sqrt(after / Math.max(x2, 1e-30)));
+      bytes += sent;
+      return sent;
+    }
+  }
+
+  static int varintLength(long v) {
+    int n = 1;
+    while (v >= 0x80) {
+      v >>>= 7;
+      n++;
+    }
+    return n;
+  }
+
+  public static void main(String[] args) {
+    int intervals = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+    int perInterval = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
+    String[] configs = (args.length > 2 ? args[2] : "0.05:8,0.2:4").split(",");
+    String[] models = (args.length > 3 ? args[3] : "demo,criteo").split(",");
+    int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 100_000;
+    System.out.printf(Locale.ROOT, "quantized deltas: %d intervals of %d examples after %d warm-up; configs %s%n",
+        intervals, perInterval, warmup, String.join(",", configs));
+    List<String> rows = new ArrayList<>();
+    for (String name : models) {
+      SyntheticStream stream = new SyntheticStream(DeltaRefreshBench.SEED);
+      ModelSpec spec = DeltaRefreshBench.spec(name, stream.schema());
+      stream.seek(1L << 40);
+      TrainerConfig tc = TrainerConfig.defaults().withBatchSize(256).withThreads(1).withGemm("java").withSeed(7);
+      TrainerLearner learner = TrainerLearner.fromScratch(spec, tc);
+      RawRecord[] batch = new RawRecord[256];
+      for (int i = 0; i < batch.length; i++) {
+        batch[i] = stream.schema().newRecord();
+      }
+      DeltaRefreshBench.train(learner, stream, batch, warmup);
+      ModelFile x = learner.snapshot().toFile();
+      long snapshotBytes = CtrmFormat.toBytes(x).length;
+      DeltaState shape = DeltaState.of(x);
+      int[] unitOf = new int[shape.tensorCount()];
+      for (int t = 0; t < unitOf.length; t++) {
+        unitOf[t] = shape.unit(t) > 1 ? shape.unit(t) : BLOCK;
+      }
+      Chain[] chains = new Chain[configs.length];
+      for (int c = 0; c < configs.length; c++) {
+        String[] pb = configs[c].split(":");
+        chains[c] = new Chain(Double.parseDouble(pb[0]), Integer.parseInt(pb[1]), x);
+      }
+      FeatureVector[] probe = DeltaRefreshBench.probe(learner.snapshot(), 2_000);
+      for (int interval = 1; interval <= intervals; interval++) {
+        DeltaRefreshBench.train(learner, stream, batch, perInterval);
+        CtrModel xm = learner.snapshot();
+        x = xm.toFile();
+        for (Chain c : chains) {
+          c.step(x, unitOf);
+          if (interval % 10 == 0) {
+            double[] diff = DeltaRefreshBench.logitDiff(xm, CtrModel.fromFile(c.file(x)), probe);
+            c.sumAbs += diff[0];
+            c.maxAbs = Math.max(c.maxAbs, diff[1]);
+            c.probes++;
+          }
+        }
+        if (interval % 10 == 0) {
+          System.out.printf(Locale.ROOT, "%s interval %d%n", name, interval);
+        }
+      }
+      CtrModel xm = learner.snapshot();
+      double aucX = HeldOut.auc(xm, DeltaRefreshBench.SEED, 4000);
+      for (Chain c : chains) {
+        double aucW = HeldOut.auc(CtrModel.fromFile(c.file(xm.toFile())), DeltaRefreshBench.SEED, 4000);
+        double per = (double) c.bytes / intervals;
+        rows.add(String.format(Locale.ROOT, "%-7s %,11d  top %4.2f  %d-bit  %,12.0f  %6.1fx  %12.5f  %11.5f  %.5f  %.5f  %.4f",
+            name, snapshotBytes, c.p, c.bits, per, snapshotBytes / per, c.sumAbs / c.probes, c.maxAbs, aucX, aucW, c.residual));
+      }
+      learner.close();
+    }
+    System.out.println();
+    System.out.println("model   snapshot B   units      bits   B/interval   ratio   mean|dlogit|  max|dlogit|  AUC x    AUC w    residual");
+    rows.forEach(System.out::println);
+  }
+}

@@ -10,19 +10,41 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.SchemaStore;
 
 /**
  * Value codec of the model-deltas topic: a {@link ModelDelta} as the Avro single-object encoding
  * of {@link io.ctrstreams.schemas.ModelDelta}, indices as varint gaps and values as little-endian
- * binary32 or binary16 (exact: the values are already rounded by the chain's encoding).
+ * binary32 or binary16 (exact: the values are already rounded by the chain's encoding), or under a
+ * quantized encoding ({@code INT8 .. INT2}) as groups of integers with a bfloat16 scale each,
+ * from which the decoder computes the same float products {@code q * s} the producer added.
+ * Records written before the quantized encodings existed (the enum with FP32 and FP16 only) are
+ * read through Avro's schema resolution.
  */
 public final class DeltaRecords {
+  /** The model-deltas value schema before the quantized encodings: only its enum differs. */
+  static final Schema FIRST_SCHEMA = new Schema.Parser().parse(io.ctrstreams.schemas.ModelDelta.getClassSchema().toString()
+      .replace("[\"FP32\",\"FP16\",\"INT8\",\"INT4\",\"INT3\",\"INT2\"]", "[\"FP32\",\"FP16\"]"));
+  private static final BinaryMessageDecoder<io.ctrstreams.schemas.ModelDelta> DECODER;
+
+  static {
+    SchemaStore.Cache store = new SchemaStore.Cache();
+    store.addSchema(FIRST_SCHEMA);
+    DECODER = io.ctrstreams.schemas.ModelDelta.createDecoder(store);
+  }
+
   private DeltaRecords() {}
 
   /** Encodes {@code d}. */
   public static byte[] encode(ModelDelta d) {
     List<TensorDeltaRecord> tensors = new ArrayList<>(d.tensors().size());
     for (TensorDelta t : d.tensors()) {
+      if (d.encoding().quantized()) {
+        tensors.add(QuantizedGroups.encode(t, d.encoding()));
+        continue;
+      }
       tensors.add(TensorDeltaRecord.newBuilder().setTensor(t.tensor()).setCount(t.indices().length)
           .setIndices(ByteBuffer.wrap(varintGaps(t.indices())))
           .setValues(ByteBuffer.wrap(values(t.values(), d.encoding()))).build());
@@ -50,13 +72,17 @@ public final class DeltaRecords {
   public static ModelDelta decode(byte[] value) {
     io.ctrstreams.schemas.ModelDelta r;
     try {
-      r = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(ByteBuffer.wrap(value));
+      r = DECODER.decode(ByteBuffer.wrap(value));
     } catch (IOException | RuntimeException e) {
       throw new ServingException("not a model delta: " + e.getMessage(), e);
     }
     ValueEncoding enc = ValueEncoding.valueOf(r.getEncoding().name());
     List<TensorDelta> tensors = new ArrayList<>(r.getTensors().size());
     for (TensorDeltaRecord t : r.getTensors()) {
+      if (enc.quantized()) {
+        tensors.add(QuantizedGroups.decode(t, enc));
+        continue;
+      }
       int[] idx = indices(t.getIndices(), t.getCount(), t.getTensor());
       tensors.add(new TensorDelta(t.getTensor(), idx, floats(t.getValues(), enc, t.getTensor())));
     }
@@ -81,7 +107,7 @@ public final class DeltaRecords {
     return java.util.Arrays.copyOf(out, p);
   }
 
-  private static int[] indices(ByteBuffer b, int count, String tensor) {
+  static int[] indices(ByteBuffer b, int count, String tensor) {
     ByteBuffer in = b.duplicate();
     if (count < 0 || count > in.remaining()) {
       throw new ServingException("delta of tensor " + tensor + " claims " + count + " indices in " + in.remaining()

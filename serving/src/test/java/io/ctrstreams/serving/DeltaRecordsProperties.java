@@ -90,4 +90,182 @@ class DeltaRecordsProperties {
     }
     return b;
   }
+
+  /** A delta as a quantized chain makes it: whole rows of width > 1, or whole aligned blocks of elements. */
+  static ModelDelta randomQuantized(long seed, ValueEncoding enc) {
+    Random rnd = new Random(seed);
+    List<TensorDelta> ts = new ArrayList<>();
+    int block = ValueEncoding.BLOCK;
+    for (int t = rnd.nextInt(4); t >= 0; t--) {
+      boolean rows = rnd.nextBoolean();
+      int unit = rows ? 2 + rnd.nextInt(16) : 1;
+      int groups = 1 + rnd.nextInt(20);
+      List<Integer> idx = new ArrayList<>();
+      List<Integer> lengths = new ArrayList<>();
+      int at = rnd.nextInt(3);
+      for (int g = 0; g < groups; g++) {
+        idx.add(at);
+        lengths.add(rows ? unit : (g == groups - 1 ? 1 + rnd.nextInt(block) : block));
+        at += 1 + (rnd.nextBoolean() ? rnd.nextInt(3) : rnd.nextInt(1 << 12));
+      }
+      int n = lengths.stream().mapToInt(Integer::intValue).sum();
+      float[] v = new float[n];
+      int[] ix = new int[rows ? groups : n];
+      float[] r = new float[block + 16];
+      int o = 0;
+      for (int g = 0; g < groups; g++) {
+        int len = lengths.get(g);
+        double scale = Math.pow(10, rnd.nextInt(8) - 6);
+        for (int i = 0; i < len; i++) {
+          r[i] = rnd.nextInt(5) == 0 ? 0f : (float) (rnd.nextGaussian() * scale);
+        }
+        enc.quantize(r, 0, len, v, o);
+        if (rows) {
+          ix[g] = idx.get(g);
+        } else {
+          for (int i = 0; i < len; i++) {
+            ix[o + i] = idx.get(g) * block + i;
+          }
+        }
+        o += len;
+      }
+      ts.add(new TensorDelta("t" + t, ix, v));
+    }
+    return new ModelDelta("m", rnd.nextInt(100), 1 + rnd.nextInt(1000), enc, rnd.nextLong(), rnd.nextLong(),
+        rnd.nextLong(), rnd.nextDouble(), rnd.nextDouble(), rnd.nextLong(), ts);
+  }
+
+  @Property(tries = 300)
+  void quantizedDeltasShouldRoundTripEveryBit(@ForAll long seed, @ForAll ValueEncoding enc) {
+    if (!enc.quantized()) {
+      return;
+    }
+    ModelDelta d = randomQuantized(seed, enc);
+    byte[] wire = DeltaRecords.encode(d);
+    ModelDelta back = DeltaRecords.decode(wire);
+    assertThat(back).usingRecursiveComparison().ignoringFields("tensors").isEqualTo(d);
+    long groupBytes = 0;
+    for (int t = 0; t < d.tensors().size(); t++) {
+      TensorDelta a = d.tensors().get(t);
+      TensorDelta b = back.tensors().get(t);
+      assertThat(b.indices()).isEqualTo(a.indices());
+      assertThat(bits(b.values())).isEqualTo(bits(a.values()));
+      int unit = a.values().length / a.indices().length;
+      int groups = unit > 1 ? a.indices().length : (a.values().length + ValueEncoding.BLOCK - 1) / ValueEncoding.BLOCK;
+      groupBytes += 2L * groups + ((long) a.values().length * enc.bits()) / 8;
+    }
+    // the values cost b bits each plus a 2-byte scale per group (and a byte of padding at most)
+    assertThat((long) wire.length).isGreaterThan(groupBytes);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aBlockOf32ThreeBitValuesShouldTakeFourteenBytes() throws Exception {
+    float[] r = new float[32];
+    for (int i = 0; i < 32; i++) {
+      r[i] = (i - 16) * 0.01f;
+    }
+    float[] v = new float[32];
+    ValueEncoding.INT3.quantize(r, 0, 32, v, 0);
+    int[] idx = new int[32];
+    for (int i = 0; i < 32; i++) {
+      idx[i] = 64 + i;
+    }
+    ModelDelta d = new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0, List.of(new TensorDelta("w", idx, v)));
+    io.ctrstreams.schemas.ModelDelta r0 = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(java.nio.ByteBuffer.wrap(DeltaRecords.encode(d)));
+    // header: unit 0 (blocks), last block 32; then scale (2) + 32 x 3 bits (12)
+    assertThat(r0.getTensors().get(0).getValues().remaining()).isEqualTo(2 + 14);
+    assertThat(r0.getTensors().get(0).getCount()).isEqualTo(1);
+    assertThat(bits(DeltaRecords.decode(DeltaRecords.encode(d)).tensors().get(0).values())).isEqualTo(bits(v));
+  }
+
+  @org.junit.jupiter.api.Test
+  void valuesAChainDidNotQuantizeShouldBeRefusedByName() {
+    ModelDelta d = new ModelDelta("m", 1, 1, ValueEncoding.INT4, 0, 0, 0, 0, 0, 0,
+        List.of(new TensorDelta("emb/f/table", new int[] {3}, new float[] {0.1f, 0.2f, 0.3f})));
+    assertThatThrownBy(() -> DeltaRecords.encode(d)).isInstanceOf(ServingException.class)
+        .hasMessageContaining("emb/f/table").hasMessageContaining("INT4");
+    int[] gap = {0, 1, 2, 40}; // not whole blocks
+    ModelDelta e = new ModelDelta("m", 1, 1, ValueEncoding.INT4, 0, 0, 0, 0, 0, 0,
+        List.of(new TensorDelta("w", gap, new float[4])));
+    assertThatThrownBy(() -> DeltaRecords.encode(e)).isInstanceOf(ServingException.class)
+        .hasMessageContaining("whole blocks");
+  }
+
+  @Property(tries = 300)
+  void alteredQuantizedBytesShouldFailAsServingExceptionOrDecodeToADelta(@ForAll long seed, @ForAll ValueEncoding enc) {
+    if (!enc.quantized()) {
+      return;
+    }
+    byte[] b = DeltaRecords.encode(randomQuantized(seed, enc));
+    Random rnd = new Random(seed);
+    byte[] bad = rnd.nextBoolean() ? Arrays.copyOf(b, rnd.nextInt(b.length)) : b.clone();
+    if (bad.length == b.length) {
+      bad[rnd.nextInt(bad.length)] ^= (byte) (1 + rnd.nextInt(255));
+    }
+    try {
+      DeltaRecords.decode(bad);
+    } catch (ServingException e) {
+      assertThat(e.getMessage()).isNotBlank();
+    }
+  }
+
+  /** Records written before the quantized encodings (the enum with FP32 and FP16 only) still decode. */
+  @org.junit.jupiter.api.Test
+  void recordsOfTheFirstSchemaShouldStillDecode() throws Exception {
+    ModelDelta d = random(11, ValueEncoding.FP16);
+    io.ctrstreams.schemas.ModelDelta current = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(
+        java.nio.ByteBuffer.wrap(DeltaRecords.encode(d)));
+    org.apache.avro.generic.GenericData generic = org.apache.avro.generic.GenericData.get();
+    Object old = generic.deepCopy(DeltaRecords.FIRST_SCHEMA, current);
+    byte[] oldBytes = new org.apache.avro.message.BinaryMessageEncoder<Object>(generic, DeltaRecords.FIRST_SCHEMA)
+        .encode(old).array();
+    assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(DeltaRecords.FIRST_SCHEMA))
+        .isNotEqualTo(org.apache.avro.SchemaNormalization.parsingFingerprint64(io.ctrstreams.schemas.ModelDelta.getClassSchema()));
+    ModelDelta back = DeltaRecords.decode(oldBytes);
+    assertThat(back.encoding()).isEqualTo(ValueEncoding.FP16);
+    assertThat(back).usingRecursiveComparison().ignoringFields("tensors").isEqualTo(d);
+    for (int t = 0; t < d.tensors().size(); t++) {
+      assertThat(bits(back.tensors().get(t).values())).isEqualTo(bits(d.tensors().get(t).values()));
+    }
+  }
+
+  /** A quantized chain through the wire: the consumer holds the producer's weights bit for bit. */
+  @Property(tries = 40)
+  void aQuantizedChainThroughTheWireShouldStayBitIdentical(@ForAll long seed, @ForAll ValueEncoding enc) {
+    if (!enc.quantized()) {
+      return;
+    }
+    Random rnd = new Random(seed);
+    int rows = 1 + rnd.nextInt(200);
+    int width = 1 + rnd.nextInt(8);
+    float[] table = new float[rows * width];
+    float[] weight = new float[1 + rnd.nextInt(300)];
+    for (int i = 0; i < table.length; i++) {
+      table[i] = (float) rnd.nextGaussian() * 0.1f;
+    }
+    io.ctrstreams.model.format.ModelFile x = new io.ctrstreams.model.format.ModelFile("m", 1, "{}", java.util.Map.of(),
+        List.of(new io.ctrstreams.model.Tensor("emb/f/table", new int[] {rows, width}, table),
+            new io.ctrstreams.model.Tensor("mlp/0/weight", new int[] {weight.length}, weight)), java.util.Map.of());
+    io.ctrstreams.model.delta.DeltaEncoder producer = new io.ctrstreams.model.delta.DeltaEncoder("m", 3, x,
+        0.05 + rnd.nextDouble() * 0.5, enc, io.ctrstreams.model.delta.DeltaEncoder.Scope.MODEL);
+    io.ctrstreams.model.delta.DeltaApplier consumer = new io.ctrstreams.model.delta.DeltaApplier();
+    consumer.keyframe(3, x);
+    for (int s = 0; s < 20; s++) {
+      List<io.ctrstreams.model.Tensor> next = new ArrayList<>();
+      for (io.ctrstreams.model.Tensor t : x.tensors()) {
+        float[] v = t.data().clone();
+        for (int i = 0; i < v.length; i++) {
+          if (rnd.nextInt(4) == 0) {
+            v[i] += (float) rnd.nextGaussian() * 0.01f;
+          }
+        }
+        next.add(new io.ctrstreams.model.Tensor(t.name(), t.shape(), v));
+      }
+      x = new io.ctrstreams.model.format.ModelFile("m", 1, "{}", java.util.Map.of(), next, java.util.Map.of());
+      ModelDelta d = producer.next(x, s, s, s);
+      assertThat(consumer.apply(DeltaRecords.decode(DeltaRecords.encode(d))))
+          .isEqualTo(io.ctrstreams.model.delta.DeltaApplier.Outcome.APPLIED);
+    }
+    assertThat(consumer.state().hash()).isEqualTo(producer.state().hash());
+  }
 }

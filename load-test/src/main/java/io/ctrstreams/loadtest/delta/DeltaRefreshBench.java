@@ -40,8 +40,9 @@ import java.util.Locale;
  * AUC of x and of w (4,000 rows from row 0, never trained on) at the end.
  *
  * <p>Run: {@code java -Xmx12g -cp cli/target/ctr.jar io.ctrstreams.loadtest.delta.DeltaRefreshBench
- * [intervals=60] [perInterval=3000] [ratio=0.01] [models=demo,criteo,large] [warmup=100000]}; with
- * 1 s intervals, 60 intervals are one minute of refresh.
+ * [intervals=60] [perInterval=3000] [ratio=0.01] [models=demo,criteo,large] [warmup=100000]
+ * [int3Ratio=0.2]}; with 1 s intervals, 60 intervals are one minute of refresh. The fourth chain
+ * sends 3-bit quantized groups (rows, blocks of 32) at its own top-k ratio (BENCHMARKS.md 6.2).
  */
 public final class DeltaRefreshBench {
   static final long SEED = 42;
@@ -102,12 +103,14 @@ public final class DeltaRefreshBench {
     double ratio = args.length > 2 ? Double.parseDouble(args[2]) : 0.01;
     String[] models = (args.length > 3 ? args[3] : "demo,criteo,large").split(",");
     int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 100_000;
+    double quantizedRatio = args.length > 5 ? Double.parseDouble(args[5]) : 0.2;
     System.out.printf(Locale.ROOT, "delta refresh vs snapshots: %d intervals of %d examples after %d warm-up examples,"
-        + " top-k %.4f; %s %s, %d cores%n", intervals, perInterval, warmup, ratio, System.getProperty("java.vm.name"),
+        + " top-k %.4f (the INT3 chain %.4f); %s %s, %d cores%n", intervals, perInterval, warmup, ratio, quantizedRatio,
+        System.getProperty("java.vm.name"),
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
     List<String> rows = new ArrayList<>();
     for (String m : models) {
-      rows.addAll(run(m, intervals, perInterval, ratio, warmup));
+      rows.addAll(run(m, intervals, perInterval, ratio, warmup, quantizedRatio));
     }
     System.out.println();
     System.out.println("per interval: bytes sent per refresh interval (deltas + keyframes) vs one snapshot per interval");
@@ -115,7 +118,8 @@ public final class DeltaRefreshBench {
     rows.forEach(System.out::println);
   }
 
-  private static List<String> run(String name, int intervals, int perInterval, double ratio, int warmup) {
+  private static List<String> run(String name, int intervals, int perInterval, double ratio, int warmup,
+      double quantizedRatio) {
     SyntheticStream stream = new SyntheticStream(SEED);
     ModelSpec spec = spec(name, stream.schema());
     stream.seek(1L << 40);
@@ -137,7 +141,8 @@ public final class DeltaRefreshBench {
         params, snapshotBytes, (System.nanoTime() - t0) / 1e9, intervals);
     Chain[] chains = {new Chain(name, x, ratio, ValueEncoding.FP32, DeltaEncoder.Scope.TENSOR),
         new Chain(name, x, ratio, ValueEncoding.FP32, DeltaEncoder.Scope.MODEL),
-        new Chain(name, x, ratio, ValueEncoding.FP16, DeltaEncoder.Scope.MODEL)};
+        new Chain(name, x, ratio, ValueEncoding.FP16, DeltaEncoder.Scope.MODEL),
+        new Chain(name, x, quantizedRatio, ValueEncoding.INT3, DeltaEncoder.Scope.MODEL)};
     FeatureVector[] probe = probe(learner.snapshot(), 2_000);
     double[] residual = new double[chains.length];
     for (int interval = 1; interval <= intervals; interval++) {

@@ -18,7 +18,10 @@ import java.util.Objects;
  * tensor the {@code k = ceil(ratio * d)} largest residuals by magnitude, per embedding table the
  * {@code ceil(ratio * rows)} rows with the largest residual norm, whole rows; ties go to the lower
  * index; zero residuals are never sent. {@code Q} is the {@link ValueEncoding}: FP16 values are
- * clamped to +-65504 and rounded, and the rounding error stays in the residual. Not thread-safe.
+ * clamped to +-65504 and rounded, and the rounding error stays in the residual. Under a quantized
+ * encoding ({@code INT8 .. INT2}) the ranked units of the other tensors are aligned blocks of
+ * {@link ValueEncoding#BLOCK} elements, and each picked row or block is quantized with its own
+ * scale ({@link ValueEncoding#quantize}); its elements all travel. Not thread-safe.
  */
 public final class DeltaEncoder extends DeltaChain {
   private static final float HALF_MAX = 65504f;
@@ -101,15 +104,16 @@ public final class DeltaEncoder extends DeltaChain {
       }
       float[] xv = xt.data();
       float[] wv = w.values(t);
-      int unit = w.unit(t);
-      int units = wv.length / unit;
+      int unit = group(t);
+      int units = (wv.length + unit - 1) / unit;
       if (scores[t] == null) {
         scores[t] = new float[units];
       }
       float[] sc = scores[t];
       for (int u = 0; u < units; u++) {
         double su = 0;
-        for (int c = 0; c < unit; c++) {
+        int len = groupLength(t, u);
+        for (int c = 0; c < len; c++) {
           int i = u * unit + c;
           if (!Float.isFinite(xv[i])) {
             throw new CtrModelException("tensor " + xt.name() + " of model " + model + " has value " + xv[i]
@@ -143,6 +147,21 @@ public final class DeltaEncoder extends DeltaChain {
       }
       float[] xv = xs.get(t).data();
       float[] wv = w.values(t);
+      if (encoding.quantized()) {
+        TensorDelta d = quantized(t, picked[t], xv, wv, xs.get(t).name());
+        for (int j = 0; j < d.indices().length; j++) {
+          int unit = w.unit(t);
+          for (int c = 0; c < unit; c++) {
+            int i = d.indices()[j] * unit + c;
+            float r = xv[i] - wv[i];
+            float left = xv[i] - (wv[i] + d.values()[j * unit + c]);
+            after += (double) left * left - (double) r * r;
+          }
+        }
+        w.add(t, d.indices(), d.values(), null);
+        out.add(d);
+        continue;
+      }
       int unit = w.unit(t);
       float[] vals = new float[picked[t].length * unit];
       for (int j = 0; j < picked[t].length; j++) {
@@ -166,6 +185,56 @@ public final class DeltaEncoder extends DeltaChain {
   }
 
   /**
+   * The units of tensor {@code t} that top-k ranks and a quantized encoding scales together: rows
+   * of an embedding table, else one element, or {@link ValueEncoding#BLOCK} elements under a
+   * quantized encoding.
+   */
+  private int group(int t) {
+    int unit = w.unit(t);
+    return encoding.quantized() && unit == 1 ? ValueEncoding.BLOCK : unit;
+  }
+
+  /** Values in group {@code u} of tensor {@code t} (the last block of a tensor may be short). */
+  private int groupLength(int t, int u) {
+    int g = group(t);
+    return Math.min(g, w.values(t).length - u * g);
+  }
+
+  /**
+   * The picked groups of tensor {@code t} quantized, as the delta of {@code w}'s units: the rows
+   * themselves, or every element of each picked block, in increasing order.
+   */
+  private TensorDelta quantized(int t, int[] groups, float[] xv, float[] wv, String name) {
+    int g = group(t);
+    int unit = w.unit(t);
+    int n = 0;
+    for (int u : groups) {
+      n += groupLength(t, u);
+    }
+    float[] r = new float[g];
+    float[] vals = new float[n];
+    int[] idx = new int[n / unit];
+    int o = 0;
+    for (int u : groups) {
+      int len = groupLength(t, u);
+      for (int c = 0; c < len; c++) {
+        int i = u * g + c;
+        r[c] = xv[i] - wv[i];
+      }
+      encoding.quantize(r, 0, len, vals, o);
+      if (unit == 1) {
+        for (int c = 0; c < len; c++) {
+          idx[o + c] = u * g + c;
+        }
+      } else {
+        idx[o / unit] = u;
+      }
+      o += len;
+    }
+    return new TensorDelta(name, idx, vals);
+  }
+
+  /**
    * Model scope: the units with the largest squared residual per value, until {@code budget}
    * values; ties at the threshold in tensor and index order. Captures at least {@code budget /
    * values} of the squared residual (the greedy order by density), so C stays contractive.
@@ -183,12 +252,13 @@ public final class DeltaEncoder extends DeltaChain {
     int[] weight = new int[n];
     long positive = 0;
     for (int t = 0, j = 0; t < scores.length; t++) {
-      int unit = w.unit(t);
-      for (float v : scores[t]) {
-        if (v > 0) {
-          dens[j] = v / unit;
-          weight[j++] = unit;
-          positive += unit;
+      float[] sc = scores[t];
+      for (int u = 0; u < sc.length; u++) {
+        if (sc[u] > 0) {
+          int len = groupLength(t, u);
+          dens[j] = sc[u] / len;
+          weight[j++] = len;
+          positive += len;
         }
       }
     }
@@ -204,10 +274,10 @@ public final class DeltaEncoder extends DeltaChain {
     }
     for (int t = 0; t < scores.length; t++) {
       float[] sc = scores[t];
-      int unit = w.unit(t);
       int[] idx = new int[sc.length];
       int k = 0;
       for (int u = 0; u < sc.length; u++) {
+        int unit = groupLength(t, u);
         float d = sc[u] / unit;
         if (sc[u] > 0 && (d > threshold || (d == threshold && tieBudget >= unit))) {
           if (d == threshold) {

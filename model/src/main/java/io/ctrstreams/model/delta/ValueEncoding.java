@@ -4,27 +4,114 @@ package io.ctrstreams.model.delta;
  * How a delta's values travel ({@code Q}). Encoding rounds each value once; the producer applies
  * the rounded value, so what consumers decode is exactly what the producer added, and the
  * rounding error stays in the residual (error feedback).
+ *
+ * <p>The {@code INT}<i>b</i> encodings are quantized: a chain using them sends groups (the rows of
+ * an embedding table; aligned blocks of {@link #BLOCK} elements of any other tensor), each as
+ * signed {@code b}-bit integers {@code q} in {@code [-L, L]}, {@code L = 2^(b-1) - 1}, times one
+ * bfloat16 scale {@code s} per group: {@link #quantize} picks {@code s = bf16(max|r| / L)} and
+ * {@code q = round(r / s)}, and the value added is the float product {@code q * s}, which both
+ * sides compute the same way. Fewer bits per value let the same bytes carry more values (issue
+ * 14: BENCHMARKS.md section 6.2).
  */
 public enum ValueEncoding {
   /** IEEE binary32, 4 bytes per value, exact. */
-  FP32(4),
+  FP32(32, false),
   /** IEEE binary16, 2 bytes per value, round to nearest even; magnitudes above 65504 become infinite. */
-  FP16(2);
+  FP16(16, false),
+  /** 8-bit integers and a bfloat16 scale per group. */
+  INT8(8, true),
+  /** 4-bit integers and a bfloat16 scale per group. */
+  INT4(4, true),
+  /** 3-bit integers and a bfloat16 scale per group. */
+  INT3(3, true),
+  /** 2-bit integers (-1, 0, 1) and a bfloat16 scale per group. */
+  INT2(2, true);
 
-  private final int bytes;
+  /** Elements per group of a tensor that is not an embedding table, under a quantized encoding. */
+  public static final int BLOCK = 32;
 
-  ValueEncoding(int bytes) {
-    this.bytes = bytes;
+  private final int bits;
+  private final boolean quantized;
+
+  ValueEncoding(int bits, boolean quantized) {
+    this.bits = bits;
+    this.quantized = quantized;
   }
 
-  /** Bytes per value on the wire. */
+  /** Bits per value on the wire (a quantized group also carries a 2-byte scale). */
+  public int bits() {
+    return bits;
+  }
+
+  /** Whether values travel as integers times a per-group scale. */
+  public boolean quantized() {
+    return quantized;
+  }
+
+  /**
+   * Bytes per value on the wire of a float encoding.
+   *
+   * @throws IllegalStateException for a quantized encoding (its values travel in groups)
+   */
   public int bytesPerValue() {
-    return bytes;
+    if (quantized) {
+      throw new IllegalStateException(this + " values travel in groups of integers with a scale, not one by one");
+    }
+    return bits / 8;
+  }
+
+  /** The largest integer magnitude {@code L = 2^(bits-1) - 1} of a quantized encoding. */
+  public int levels() {
+    return (1 << (bits - 1)) - 1;
   }
 
   /** {@code v} as it arrives: unchanged for FP32, rounded to the nearest binary16 for FP16. */
   public float round(float v) {
+    if (quantized) {
+      throw new IllegalStateException(this + " rounds groups (quantize), not single values");
+    }
     return this == FP32 ? v : halfToFloat(floatToHalf(v));
+  }
+
+  /**
+   * Quantizes one group: {@code out[o + i] = q_i * s} for {@code r[from + i]}, {@code i < n},
+   * with {@code s = bf16(max|r| / L)} and {@code q_i = clamp(round(r_i / s), -L, L)}; returns
+   * {@code s} (0 for a group of zeros, whose outputs are all 0). The largest {@code |q|} is
+   * exactly {@code L} whenever {@code s > 0} (bfloat16's relative error, 2^-9, moves {@code
+   * max|r| / s} by less than 0.5), which lets a decoder check a group.
+   */
+  public float quantize(float[] r, int from, int n, float[] out, int o) {
+    if (!quantized) {
+      throw new IllegalStateException(this + " is not a quantized encoding");
+    }
+    int levels = levels();
+    float m = 0;
+    for (int i = 0; i < n; i++) {
+      m = Math.max(m, Math.abs(r[from + i]));
+    }
+    float s = bfloat16(m / levels);
+    if (!(s > 0) || !Float.isFinite(s)) {
+      s = Float.isFinite(s) ? 0 : Float.intBitsToFloat(0x7f7f0000); // the largest finite bfloat16
+    }
+    for (int i = 0; i < n; i++) {
+      if (s == 0) {
+        out[o + i] = 0;
+      } else {
+        int q = Math.max(-levels, Math.min(levels, Math.round(r[from + i] / s)));
+        out[o + i] = q * s;
+      }
+    }
+    return s;
+  }
+
+  /** {@code f} rounded to the nearest bfloat16 (ties to even), as a float. */
+  public static float bfloat16(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    if ((bits & 0x7f800000) == 0x7f800000) {
+      return f; // inf, NaN
+    }
+    bits += 0x7fff + ((bits >>> 16) & 1);
+    return Float.intBitsToFloat(bits & 0xffff0000);
   }
 
   /** The binary16 bits nearest to {@code f} (round to nearest even; NaN stays NaN). */

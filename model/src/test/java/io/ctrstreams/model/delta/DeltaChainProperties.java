@@ -58,13 +58,13 @@ class DeltaChainProperties {
 
   @Property(tries = 60)
   void aConsumerShouldHoldTheProducersWeightsBitForBit(
-      @ForAll long seed, @ForAll @DoubleRange(min = 0.001, max = 1) @Scale(4) double ratio, @ForAll boolean fp16,
+      @ForAll long seed, @ForAll @DoubleRange(min = 0.001, max = 1) @Scale(4) double ratio, @ForAll ValueEncoding encoding,
       @ForAll @IntRange(min = 1, max = 40) int steps, @ForAll DeltaEncoder.Scope scope) {
     Random rnd = new Random(seed);
     int rows = 1 + rnd.nextInt(300);
     ModelFile x = file(gaussian(rnd, rows * 3, 0.1), rows, gaussian(rnd, 4 * (1 + rnd.nextInt(20)), 0.3),
         gaussian(rnd, 1 + rnd.nextInt(9), 0.01));
-    DeltaEncoder producer = new DeltaEncoder("m", 7, x, ratio, fp16 ? ValueEncoding.FP16 : ValueEncoding.FP32, scope);
+    DeltaEncoder producer = new DeltaEncoder("m", 7, x, ratio, encoding, scope);
     DeltaApplier consumer = new DeltaApplier();
     consumer.keyframe(7, x);
     for (int s = 0; s < steps; s++) {
@@ -145,11 +145,11 @@ class DeltaChainProperties {
 
   @Property(tries = 60)
   void whatIsNotSentShouldStayInTheResidual(@ForAll long seed, @ForAll @DoubleRange(min = 0.001, max = 0.5) @Scale(4) double ratio,
-      @ForAll boolean fp16) {
+      @ForAll ValueEncoding encoding) {
     Random rnd = new Random(seed);
     int rows = 1 + rnd.nextInt(100);
     ModelFile x0 = file(gaussian(rnd, rows * 2, 0.1), rows, gaussian(rnd, 16, 0.3), gaussian(rnd, 3, 0.01));
-    DeltaEncoder e = new DeltaEncoder("m", 1, x0, ratio, fp16 ? ValueEncoding.FP16 : ValueEncoding.FP32);
+    DeltaEncoder e = new DeltaEncoder("m", 1, x0, ratio, encoding);
     ModelFile x = x0;
     double[][] sent = new double[3][];
     for (int t = 0; t < 3; t++) {

@@ -31,4 +31,47 @@ class ValueEncodingTest {
     assertThat(ValueEncoding.FP32.round(0.1f)).isEqualTo(0.1f);
     assertThat(ValueEncoding.FP16.round(0.1f)).isEqualTo(0.0999755859375f);
   }
+
+  @Test
+  void shouldQuantizeAGroupLikeNumpy() {
+    // numpy: s = bf16(max|r| / 3) (round to nearest even on the float32 bits), q = clip(rint(r / s), -3, 3), v = q * s
+    float[] r = {0.3f, -0.1f, 0.05f, -0.29f};
+    float[] out = new float[6];
+    float s = ValueEncoding.INT3.quantize(r, 0, 4, out, 1);
+    assertThat(s).isEqualTo(0.10009765625f);
+    assertThat(out).containsExactly(0f, 0.30029296875f, -0.10009765625f, 0f, -0.30029296875f, 0f);
+    assertThat(ValueEncoding.INT3.quantize(new float[3], 0, 3, out, 0)).isZero();
+    assertThat(ValueEncoding.bfloat16(0.1f)).isEqualTo(0.10009765625f);
+    assertThat(ValueEncoding.INT3.levels()).isEqualTo(3);
+    assertThat(ValueEncoding.INT8.levels()).isEqualTo(127);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ValueEncoding.INT4.round(1f))
+        .isInstanceOf(IllegalStateException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(ValueEncoding.INT2::bytesPerValue)
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  /** The largest integer of a quantized group is exactly L (what lets the wire codec recover the scale). */
+  @net.jqwik.api.Property(tries = 500)
+  void theLargestIntegerShouldBeTheLevelCount(@net.jqwik.api.ForAll long seed, @net.jqwik.api.ForAll ValueEncoding enc) {
+    if (!enc.quantized()) {
+      return;
+    }
+    java.util.Random rnd = new java.util.Random(seed);
+    int n = 1 + rnd.nextInt(40);
+    float[] r = new float[n];
+    for (int i = 0; i < n; i++) {
+      r[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(30) - 20));
+    }
+    float[] out = new float[n];
+    float s = enc.quantize(r, 0, n, out, 0);
+    float m = 0;
+    for (int i = 0; i < n; i++) {
+      float q = out[i] / s;
+      assertThat(q).isEqualTo((float) Math.rint(q));
+      assertThat(Math.abs(q)).isLessThanOrEqualTo(enc.levels());
+      assertThat(Math.abs(r[i] - out[i])).isLessThanOrEqualTo(s / 2 * 1.01f);
+      m = Math.max(m, Math.abs(out[i]));
+    }
+    assertThat(m).isEqualTo(enc.levels() * s);
+  }
 }

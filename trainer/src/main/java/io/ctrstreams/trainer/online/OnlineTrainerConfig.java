@@ -149,8 +149,9 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           "Top-k ratio of the compressor: per tensor the largest residuals (per embedding table whole rows by residual norm); the rest stays in the residual.")
       .define(DELTA_TOPK_SCOPE_CONFIG, Type.STRING, "model", ValidString.in("model", "tensor"), Importance.LOW,
           "How the top-k budget is spread: model (ratio x all values, to the units with the largest residual per value anywhere) or tensor (ratio x units of every tensor).")
-      .define(DELTA_ENCODING_CONFIG, Type.STRING, "fp32", ValidString.in("fp32", "fp16"), Importance.LOW,
-          "Value encoding of deltas: fp32 (exact) or fp16 (half the bytes; the rounding error stays in the residual).")
+      .define(DELTA_ENCODING_CONFIG, Type.STRING, "fp32", ValidString.in("fp32", "fp16", "int8", "int4", "int3", "int2"),
+          Importance.LOW,
+          "Value encoding of deltas: fp32 (exact), fp16 (half the bytes), or int8/int4/int3/int2: each sent row (or block of 32 values of another tensor) as b-bit integers with one bfloat16 scale, so the same bytes carry more values (with delta.topk.ratio=0.2, int3 gave 40x fewer bytes than snapshots and mean |dlogit| 0.003 on the Criteo-shape model: BENCHMARKS.md 6.2). Every rounding error stays in the residual.")
       .define(DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG, Type.DOUBLE, 0.05, Range.between(1e-9, 1.0), Importance.LOW,
           "Publish a keyframe early when ||x - w|| / ||x|| (what the deltas have not carried yet) exceeds this.")
       .define(DELTA_RETENTION_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(60_000L), Importance.LOW,

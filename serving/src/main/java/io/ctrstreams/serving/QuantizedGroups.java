@@ -9,10 +9,12 @@ import java.nio.ByteBuffer;
 /**
  * The wire form of one tensor's delta under a quantized {@link ValueEncoding} ({@code INT8 ..
  * INT2}): {@code count} groups (rows of an embedding table, or aligned blocks of {@link
- * ValueEncoding#BLOCK} elements), their indices as varint gaps, and a values field holding a varint
- * unit (the row width, 0 for blocks), for blocks the varint length of the last one, then per group
- * a bfloat16 scale (2 bytes, little-endian) and its {@code b}-bit two's-complement integers packed
- * from the lowest bit, padded to a byte.
+ * ValueEncoding#BLOCK} elements), their indices as varint gaps or as a bitmap over {@code [0, last
+ * group]} (whichever is smaller: a fifth of a table's rows cost a bit each instead of a byte), and a
+ * values field holding a varint unit (the row width, 0 for blocks), for blocks the varint length
+ * of the last one, a varint index form (0 gaps, 1 bitmap), then per group a bfloat16 scale (2
+ * bytes, little-endian) and its {@code b}-bit two's-complement integers packed from the lowest
+ * bit, padded to a byte.
  *
  * <p>The encoder recovers each group's integers from the float values {@link
  * ValueEncoding#quantize} produced: the scale is {@code max|v| / L} (exact, since the largest
@@ -67,11 +69,23 @@ final class QuantizedGroups {
       }
       groupIndex = java.util.Arrays.copyOf(groupIndex, groups);
     }
+    // the groups' indices as varint gaps, or as a bitmap over [0, last group] when that is smaller
+    byte[] gaps = DeltaRecords.varintGaps(groupIndex);
+    long bitmapBytes = ((long) groupIndex[groups - 1] + 8) / 8;
+    boolean bitmap = bitmapBytes < gaps.length;
+    byte[] indexBytes = gaps;
+    if (bitmap) {
+      indexBytes = new byte[(int) bitmapBytes];
+      for (int g = 0; g < groups; g++) {
+        indexBytes[groupIndex[g] >>> 3] |= (byte) (1 << (groupIndex[g] & 7));
+      }
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream(16 + v.length * enc.bits() / 8 + groups * 3);
     varint(out, unit > 1 ? unit : 0);
     if (unit == 1) {
       varint(out, lastLength);
     }
+    varint(out, bitmap ? 1 : 0);
     int levels = enc.levels();
     int bits = enc.bits();
     for (int g = 0; g < groups; g++) {
@@ -114,18 +128,25 @@ final class QuantizedGroups {
       }
     }
     return TensorDeltaRecord.newBuilder().setTensor(t.tensor()).setCount(groups)
-        .setIndices(ByteBuffer.wrap(DeltaRecords.varintGaps(groupIndex))).setValues(ByteBuffer.wrap(out.toByteArray()))
-        .build();
+        .setIndices(ByteBuffer.wrap(indexBytes)).setValues(ByteBuffer.wrap(out.toByteArray())).build();
   }
 
   static TensorDelta decode(TensorDeltaRecord r, ValueEncoding enc) {
     String tensor = r.getTensor();
     int groups = r.getCount();
-    int[] groupIndex = DeltaRecords.indices(r.getIndices(), groups, tensor);
     ByteBuffer in = r.getValues().duplicate();
     int unit = varint(in, tensor, "unit");
     int block = ValueEncoding.BLOCK;
     int lastLength = unit == 0 ? varint(in, tensor, "last block length") : 0;
+    int indexForm = varint(in, tensor, "index form");
+    int[] groupIndex;
+    if (indexForm == 0) {
+      groupIndex = DeltaRecords.indices(r.getIndices(), groups, tensor);
+    } else if (indexForm == 1) {
+      groupIndex = bitmap(r.getIndices(), groups, tensor);
+    } else {
+      throw new ServingException("delta of tensor " + tensor + ": unknown index form " + indexForm);
+    }
     if (unit == 0 && groups > 0 && (lastLength < 1 || lastLength > block)) {
       throw new ServingException("delta of tensor " + tensor + ": last block of " + lastLength + " elements");
     }
@@ -188,6 +209,33 @@ final class QuantizedGroups {
       throw new ServingException("delta of tensor " + tensor + ": " + in.remaining() + " bytes after " + groups + " groups");
     }
     return new TensorDelta(tensor, idx, v);
+  }
+
+  /** The set bits of a bitmap, ascending; there must be {@code count} and the last byte must hold one. */
+  private static int[] bitmap(ByteBuffer b, int count, String tensor) {
+    ByteBuffer in = b.duplicate();
+    int n = in.remaining();
+    if (count < 0 || count > 8L * n || (n > 0 && in.get(in.position() + n - 1) == 0)) {
+      throw new ServingException("delta of tensor " + tensor + ": a bitmap of " + n + " bytes cannot hold " + count
+          + " groups");
+    }
+    int[] idx = new int[count];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      int x = in.get() & 0xff;
+      while (x != 0) {
+        if (k == count) {
+          throw new ServingException("delta of tensor " + tensor + ": its bitmap holds more than " + count + " groups");
+        }
+        int bit = Integer.numberOfTrailingZeros(x);
+        idx[k++] = i * 8 + bit;
+        x &= x - 1;
+      }
+    }
+    if (k != count) {
+      throw new ServingException("delta of tensor " + tensor + ": its bitmap holds " + k + " groups, not " + count);
+    }
+    return idx;
   }
 
   private static void varint(ByteArrayOutputStream out, int v) {

@@ -103,10 +103,11 @@ class DeltaRecordsProperties {
       List<Integer> idx = new ArrayList<>();
       List<Integer> lengths = new ArrayList<>();
       int at = rnd.nextInt(3);
+      boolean dense = rnd.nextBoolean(); // a fifth of the rows or so: the bitmap form
       for (int g = 0; g < groups; g++) {
         idx.add(at);
         lengths.add(rows ? unit : (g == groups - 1 ? 1 + rnd.nextInt(block) : block));
-        at += 1 + (rnd.nextBoolean() ? rnd.nextInt(3) : rnd.nextInt(1 << 12));
+        at += 1 + (dense ? rnd.nextInt(8) : rnd.nextBoolean() ? rnd.nextInt(3) : rnd.nextInt(1 << 12));
       }
       int n = lengths.stream().mapToInt(Integer::intValue).sum();
       float[] v = new float[n];
@@ -172,10 +173,30 @@ class DeltaRecordsProperties {
     }
     ModelDelta d = new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0, List.of(new TensorDelta("w", idx, v)));
     io.ctrstreams.schemas.ModelDelta r0 = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(java.nio.ByteBuffer.wrap(DeltaRecords.encode(d)));
-    // header: unit 0 (blocks), last block 32; then scale (2) + 32 x 3 bits (12)
-    assertThat(r0.getTensors().get(0).getValues().remaining()).isEqualTo(2 + 14);
+    // header: unit 0 (blocks), last block 32, index form; then scale (2) + 32 x 3 bits (12)
+    assertThat(r0.getTensors().get(0).getValues().remaining()).isEqualTo(3 + 14);
     assertThat(r0.getTensors().get(0).getCount()).isEqualTo(1);
     assertThat(bits(DeltaRecords.decode(DeltaRecords.encode(d)).tensors().get(0).values())).isEqualTo(bits(v));
+  }
+
+  @org.junit.jupiter.api.Test
+  void everyFifthRowShouldCostABitOfIndex() throws Exception {
+    int rows = 1000;
+    int[] idx = new int[rows / 5];
+    float[] v = new float[idx.length * 4];
+    float[] r = {0.1f, -0.2f, 0.05f, 0.3f};
+    for (int j = 0; j < idx.length; j++) {
+      idx[j] = 5 * j + (j % 3);
+      ValueEncoding.INT3.quantize(r, 0, 4, v, j * 4);
+    }
+    ModelDelta d = new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0,
+        List.of(new TensorDelta("emb/f/table", idx, v)));
+    byte[] wire = DeltaRecords.encode(d);
+    io.ctrstreams.schemas.ModelDelta r0 = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(java.nio.ByteBuffer.wrap(wire));
+    assertThat(r0.getTensors().get(0).getIndices().remaining()).isEqualTo((idx[idx.length - 1] + 8) / 8); // not 200 gaps
+    ModelDelta back = DeltaRecords.decode(wire);
+    assertThat(back.tensors().get(0).indices()).isEqualTo(idx);
+    assertThat(bits(back.tensors().get(0).values())).isEqualTo(bits(v));
   }
 
   @org.junit.jupiter.api.Test

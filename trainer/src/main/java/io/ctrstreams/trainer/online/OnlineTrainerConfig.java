@@ -168,7 +168,7 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           "EControl's feedback strength eta >= 0; -1 = the compressor's contraction k/d (exchange.topk.ratio). Large eta diverges.")
       .define(EXCHANGE_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
           "Top-k ratio per tensor of each worker's message (embedding tables: whole rows; dense tensors too unless exchange.dense.ratio is set).")
-      .define(EXCHANGE_DENSE_RATIO_CONFIG, Type.DOUBLE, -1.0, null, Importance.LOW,
+      .define(EXCHANGE_DENSE_RATIO_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
           "Top-k ratio of the dense tensors (MLP weights and biases), in (0, 1]; -1 = exchange.topk.ratio. Their gradient is dense every round, a table's covers only the touched rows (ctr exchange-experiment --dense-ratio; QUALITY.md section 5.3).")
       .define(EXCHANGE_SHIFT_CONFIG, Type.STRING, "all", ValidString.in("all", "touched-rows"), Importance.LOW,
           "Where the shift h_i of econtrol and ef21 acts: all (the paper, every coordinate every round) or touched-rows (an embedding row's shift only in rounds whose gradient touches the row; the row masks travel with the messages). ctr exchange-experiment --shift; QUALITY.md section 5.3.")

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  *   <li>send {@code D_i} ({@link ExchangeWorker}) with the hash of x to the exchange topic (with
  *       {@code exchange.shift=touched-rows} the row masks {@code m_i} travel along: {@link
  *       ShiftScope}, {@link RowMasks}; {@code exchange.dense.ratio} gives the dense tensors their
- *       own top-k ratio);
+ *       own top-k ratio, {@code exchange.eta.per.tensor} econtrol its eta per tensor);
  *   <li>read every worker's message of the round, check that all hashes agree, sum in slot
  *       order ({@link ExchangeAggregator}) and apply {@code hbar + Dbar} ({@link
  *       Trainer#applyGradient}): every replica stays bit-identical;
@@ -396,7 +396,8 @@ public final class DataParallelTrainer implements AutoCloseable {
     chunk = new Batch(spec.fieldCount(), config.batchSize());
     features = encoder.newFeatureVector();
     wire = new WireExchange(config.exchangeAlgorithm(), layout, workers, config.exchangeTopkRatio(),
-        config.exchangeDenseRatio(), config.exchangeValues(), config.exchangeEta(), config.exchangeShift());
+        config.exchangeDenseRatio(), config.exchangeValues(), config.exchangeEta(), config.exchangeShift(),
+        config.exchangeEtaPerTensor());
     lastVersion = Math.max(lastVersion, last.map(CtrModel::version).orElse(0L));
     keyframeVersion = last.filter(m -> m.spec().equals(spec)).map(CtrModel::version).orElse(0L);
     source.rewindToCommitted();

@@ -31,12 +31,28 @@ final class WireExchange {
    */
   WireExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int workers, double ratio, double denseRatio,
       ValueEncoding values, double eta, ShiftScope scope) {
+    this(algorithm, layout, workers, ratio, denseRatio, values, eta, scope, false);
+  }
+
+  /**
+   * With {@code tensorEta} and a default eta (NaN), EControl's eta per tensor is {@code k_t /
+   * units_t}, as {@link InProcessExchange} does it.
+   */
+  WireExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int workers, double ratio, double denseRatio,
+      ValueEncoding values, double eta, ShiftScope scope, boolean tensorEta) {
     this.layout = layout;
     this.encoding = algorithm == ExchangeAlgorithm.UNCOMPRESSED ? ValueEncoding.FP32 : values;
     Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, values)
         : Compressor.identity(layout);
     double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(c.contraction()) : eta;
     this.worker = new ExchangeWorker(algorithm, c, layout, e, scope);
+    if (tensorEta && Double.isNaN(eta) && c instanceof TopKCompressor tk) {
+      double[] et = new double[layout.segments().size()];
+      for (int t = 0; t < et.length; t++) {
+        et[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
+      }
+      worker.useTensorEtas(layout, et);
+    }
     this.aggregator = new ExchangeAggregator(algorithm, layout, workers, scope);
     this.message = new float[layout.size()];
     this.slotValues = new float[workers][layout.size()];

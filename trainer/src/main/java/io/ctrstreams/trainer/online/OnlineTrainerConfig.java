@@ -74,6 +74,8 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String EXCHANGE_ALGORITHM_CONFIG = "exchange.algorithm";
   /** EControl eta. */
   public static final String EXCHANGE_ETA_CONFIG = "exchange.eta";
+  /** EControl eta per tensor (its own contraction). */
+  public static final String EXCHANGE_ETA_PER_TENSOR_CONFIG = "exchange.eta.per.tensor";
   /** Top-k ratio of the exchange. */
   public static final String EXCHANGE_TOPK_RATIO_CONFIG = "exchange.topk.ratio";
   /** Top-k ratio of the exchange's dense tensors. */
@@ -166,6 +168,8 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           Importance.MEDIUM, "Gradient exchange: econtrol (error control with eta), ef (classic error feedback), ef21, none (compressed, no feedback), uncompressed.")
       .define(EXCHANGE_ETA_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
           "EControl's feedback strength eta >= 0; -1 = the compressor's contraction k/d (exchange.topk.ratio). Large eta diverges.")
+      .define(EXCHANGE_ETA_PER_TENSOR_CONFIG, Type.BOOLEAN, false, null, Importance.LOW,
+          "With exchange.eta = -1: econtrol's eta per tensor, each tensor's own contraction k_t/units_t (tables: exchange.topk.ratio, dense tensors: exchange.dense.ratio) instead of their minimum (ctr exchange-experiment --etas per-tensor; QUALITY.md section 5.3).")
       .define(EXCHANGE_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
           "Top-k ratio per tensor of each worker's message (embedding tables: whole rows; dense tensors too unless exchange.dense.ratio is set).")
       .define(EXCHANGE_DENSE_RATIO_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
@@ -197,6 +201,10 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   protected void crossCheck() {
     if (!(exchangeEtaRaw() == -1.0 || (exchangeEtaRaw() >= 0 && exchangeEtaRaw() <= 1))) {
       throw new ConfigException(EXCHANGE_ETA_CONFIG, exchangeEtaRaw(), "must be in [0, 1], or -1 for the default k/d");
+    }
+    if (getBoolean(EXCHANGE_ETA_PER_TENSOR_CONFIG) && exchangeEtaRaw() != -1.0) {
+      throw new ConfigException(EXCHANGE_ETA_PER_TENSOR_CONFIG, true, "needs " + EXCHANGE_ETA_CONFIG
+          + " = -1 (the per-tensor default), found " + EXCHANGE_ETA_CONFIG + " = " + exchangeEtaRaw());
     }
     double dense = getDouble(EXCHANGE_DENSE_RATIO_CONFIG);
     if (!(dense == -1.0 || (dense > 0 && dense <= 1))) {
@@ -258,6 +266,11 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** Top-k ratio of the exchange. */
   public double exchangeTopkRatio() {
     return getDouble(EXCHANGE_TOPK_RATIO_CONFIG);
+  }
+
+  /** Whether econtrol's default eta is taken per tensor ({@code k_t / units_t}). */
+  public boolean exchangeEtaPerTensor() {
+    return getBoolean(EXCHANGE_ETA_PER_TENSOR_CONFIG);
   }
 
   /** Top-k ratio of the exchange's dense tensors ({@link #exchangeTopkRatio()} unless set). */

@@ -209,7 +209,8 @@ class DataParallelTrainerIT {
   }
 
   /**
-   * {@code exchange.shift=touched-rows} with a separate dense ratio: the messages on the exchange
+   * {@code exchange.shift=touched-rows} with a separate dense ratio and eta per tensor (the best
+   * configuration of QUALITY.md 5.3): the messages on the exchange
    * topic carry the row masks (version 2), the replicas stay bit-identical (no hash mismatch,
    * which is checked every round), and when the second worker dies mid-round the survivor starts a
    * new epoch alone (every worker's shift reset) and keeps training and publishing.
@@ -222,6 +223,7 @@ class DataParallelTrainerIT {
     base.put(OnlineTrainerConfig.EXCHANGE_SHIFT_CONFIG, "touched-rows");
     base.put(OnlineTrainerConfig.EXCHANGE_TOPK_RATIO_CONFIG, "0.04");
     base.put(OnlineTrainerConfig.EXCHANGE_DENSE_RATIO_CONFIG, "0.15");
+    base.put(OnlineTrainerConfig.EXCHANGE_ETA_PER_TENSOR_CONFIG, "true");
     PrometheusRegistry ra = new PrometheusRegistry();
     DataParallelTrainer a = worker(base, "worker-a", ra);
     DataParallelTrainer b = worker(base, "worker-b", new PrometheusRegistry());

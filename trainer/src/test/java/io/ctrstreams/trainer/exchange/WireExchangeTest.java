@@ -37,12 +37,18 @@ class WireExchangeTest {
   private static final int ROUND_EXAMPLES = 64;
   private static final int ROUNDS = 40;
 
-  private record Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio) {}
+  private record Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio,
+      boolean tensorEta) {
+    Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio) {
+      this(algorithm, scope, ratio, denseRatio, false);
+    }
+  }
 
   @Test
   void shouldTrainTheSameModelBitForBitAsTheInProcessExchange() {
     Case[] cases = {
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15),
+        new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15, true),
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.ALL, 0.04, 0.04),
         new Case(ExchangeAlgorithm.EF21, ShiftScope.TOUCHED_ROWS, 0.04, 0.15),
         new Case(ExchangeAlgorithm.EF, ShiftScope.ALL, 0.02, 0.1),
@@ -74,11 +80,11 @@ class WireExchangeTest {
       ParamLayout layout = lb.build();
       int d = layout.size();
       InProcessExchange ex = new InProcessExchange(c.algorithm(), layout, n, c.ratio(), c.denseRatio(),
-          ValueEncoding.FP16, Double.NaN, c.scope(), false);
+          ValueEncoding.FP16, Double.NaN, c.scope(), c.tensorEta());
       WireExchange[] wires = new WireExchange[n];
       for (int r = 0; r < n; r++) {
         wires[r] = new WireExchange(c.algorithm(), layout, n, c.ratio(), c.denseRatio(), ValueEncoding.FP16,
-            Double.NaN, c.scope());
+            Double.NaN, c.scope(), c.tensorEta());
       }
       Batch[] batches = new Batch[n];
       for (int w = 0; w < n; w++) {

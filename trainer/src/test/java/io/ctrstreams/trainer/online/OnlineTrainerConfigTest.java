@@ -68,6 +68,12 @@ class OnlineTrainerConfigTest {
     assertThat(c.exchangeShift()).isEqualTo(io.ctrstreams.trainer.exchange.ShiftScope.TOUCHED_ROWS);
     assertThat(c.exchangeDenseRatio()).isEqualTo(0.15);
     assertThat(c.exchangeTopkRatio()).isEqualTo(0.04);
+    assertThat(c.exchangeEtaPerTensor()).isFalse();
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_PER_TENSOR_CONFIG, "true",
+        OnlineTrainerConfig.EXCHANGE_ETA_CONFIG, "0.1"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exchange.eta.per.tensor").hasMessageContaining("exchange.eta = 0.1");
+    assertThat(new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_PER_TENSOR_CONFIG, "true"))
+        .exchangeEtaPerTensor()).isTrue();
   }
 
   @Test

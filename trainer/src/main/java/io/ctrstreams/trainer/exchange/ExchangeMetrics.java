@@ -48,7 +48,7 @@ public final class ExchangeMetrics {
         .help("Epochs started (membership changes, including the first).").register(registry);
     phaseSeconds = Counter.builder().name("ctr_trainer_exchange_phase_seconds_total").unit(Unit.SECONDS)
         .help("Wall time of completed rounds by phase: read (the round's examples from the labeled topic), gradient "
-            + "(forward/backward), send (compress, encode, produce), wait (until every worker's message is read, "
+            + "(forward/backward), send (weights hash, compress, encode, produce), wait (until every worker's message is read, "
             + "decode), update (aggregate, optimizer step).")
         .labelNames("phase").register(registry);
   }

@@ -104,6 +104,19 @@ public final class DataParallelScalingBench {
       }
     } finally {
       ChildJvm.killAll();
+      deleteTree(work.resolve("kafka")); // the broker's data (GBs with uncompressed); the logs stay
+      System.out.println("logs in " + work);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

@@ -4,7 +4,6 @@ import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FeatureEncoder;
 import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.ModelSpec;
-import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServiceThread;
@@ -54,7 +53,10 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>read {@code exchange.round.examples} examples, compute the mean gradient {@code g_i} at
  *       the shared weights x ({@link Trainer#gradient});
- *   <li>send {@code D_i} ({@link ExchangeWorker}) with the hash of x to the exchange topic;
+ *   <li>send {@code D_i} ({@link ExchangeWorker}) with the hash of x to the exchange topic (with
+ *       {@code exchange.shift=touched-rows} the row masks {@code m_i} travel along: {@link
+ *       ShiftScope}, {@link RowMasks}; {@code exchange.dense.ratio} gives the dense tensors their
+ *       own top-k ratio, {@code exchange.eta.per.tensor} econtrol its eta per tensor);
  *   <li>read every worker's message of the round, check that all hashes agree, sum in slot
  *       order ({@link ExchangeAggregator}) and apply {@code hbar + Dbar} ({@link
  *       Trainer#applyGradient}): every replica stays bit-identical;
@@ -95,8 +97,7 @@ public final class DataParallelTrainer implements AutoCloseable {
   private Admin admin;
   private Trainer trainer;
   private ParamLayout layout;
-  private ExchangeWorker worker;
-  private ExchangeAggregator aggregator;
+  private WireExchange wire;
   private long round;
   /** Record values by "epoch/round", indexed by slot: decoded once the round is complete. */
   private final Map<String, byte[][]> inbox = new HashMap<>();
@@ -182,13 +183,13 @@ public final class DataParallelTrainer implements AutoCloseable {
       if (rebalanced || thread.stopping()) {
         continue;
       }
+      long t1 = System.nanoTime();
       float[] g = gradient(records, have);
-      float[] d = message;
+      long t2 = System.nanoTime();
       long hash = trainer.weightsHash();
-      worker.encode(g, d);
-      ExchangeMessage mine = new ExchangeMessage(epoch, round, slot, workers, hash, wireEncoding(), d);
-      byte[] bytes = mine.encode(layout);
+      byte[] bytes = wire.send(g, epoch, round, slot, hash);
       send(bytes);
+      long t3 = System.nanoTime();
       if (haltMidRound) {
         LOG.warn("worker {} halted after sending round {} of epoch {}", config.exchangeWorkerId(), round, epoch);
         halted = true;
@@ -198,9 +199,9 @@ public final class DataParallelTrainer implements AutoCloseable {
       if (all == null) {
         continue; // rebalance: a new epoch
       }
+      long t4 = System.nanoTime();
       long received;
       boolean agree = true;
-      float[][] msgs = slotValues;
       for (int i = 0; i < all.length; i++) {
         agree &= all[i].weightsHash() == all[0].weightsHash();
       }
@@ -215,7 +216,7 @@ public final class DataParallelTrainer implements AutoCloseable {
         continue;
       }
       float[] est = estimate;
-      aggregator.estimate(msgs, all.length, est);
+      wire.estimate(all, est);
       if (perturbNextUpdate) {
         perturbNextUpdate = false;
         est[0] += 1e-3f; // test hook: this replica's x leaves the others'
@@ -225,7 +226,9 @@ public final class DataParallelTrainer implements AutoCloseable {
       round++;
       rounds++;
       epochRounds++;
-      metrics.round((System.nanoTime() - t0) / 1e9, bytes.length, received, worker.errorNorm(), worker.shiftNorm());
+      long t5 = System.nanoTime();
+      metrics.round((t5 - t0) / 1e9, bytes.length, received, wire.worker().errorNorm(), wire.worker().shiftNorm());
+      metrics.phases((t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, (t5 - t4) / 1e9);
       if (round % config.exchangeKeyframeRounds() == 0) {
         keyframe();
       }
@@ -233,10 +236,6 @@ public final class DataParallelTrainer implements AutoCloseable {
   }
 
   private long receivedBytes;
-
-  private ValueEncoding wireEncoding() {
-    return config.exchangeAlgorithm() == ExchangeAlgorithm.UNCOMPRESSED ? ValueEncoding.FP32 : config.exchangeValues();
-  }
 
   /** Mean gradient over the round's examples, in trainer-batch chunks weighted by their size. */
   private float[] gradient(RawRecord[] records, int n) {
@@ -263,9 +262,7 @@ public final class DataParallelTrainer implements AutoCloseable {
   // round buffers, sized at each (re)sync: no allocation per round but the message bytes
   private float[] roundGradient;
   private float[] chunkGradient;
-  private float[] message;
   private float[] estimate;
-  private float[][] slotValues;
   private Batch chunk;
   private FeatureVector features;
 
@@ -285,8 +282,8 @@ public final class DataParallelTrainer implements AutoCloseable {
   }
 
   /**
-   * Every slot's message of the current round, decoded into {@link #slotValues} (one reused
-   * buffer per slot), or null when a rebalance interrupts.
+   * Every slot's message of the current round, decoded into the {@link WireExchange}'s buffers
+   * (one reused buffer per slot), or null when a rebalance interrupts.
    */
   private ExchangeMessage[] collect() {
     long deadline = System.currentTimeMillis() + config.exchangeRoundTimeoutMs();
@@ -302,11 +299,7 @@ public final class DataParallelTrainer implements AutoCloseable {
       }
       if (got != null && java.util.Arrays.stream(got).allMatch(Objects::nonNull)) {
         inbox.remove(key);
-        ExchangeMessage[] all = new ExchangeMessage[got.length];
-        for (int i = 0; i < got.length; i++) {
-          all[i] = ExchangeMessage.decode(got[i], layout, slotValues[i]); // checked when it arrived
-        }
-        return all;
+        return wire.receive(got); // each checked when it arrived
       }
       if (thread.stopping()) {
         return null;
@@ -399,17 +392,12 @@ public final class DataParallelTrainer implements AutoCloseable {
     layout = lb.build();
     roundGradient = new float[layout.size()];
     chunkGradient = new float[layout.size()];
-    message = new float[layout.size()];
     estimate = new float[layout.size()];
-    slotValues = new float[workers][layout.size()];
     chunk = new Batch(spec.fieldCount(), config.batchSize());
     features = encoder.newFeatureVector();
-    ExchangeAlgorithm alg = config.exchangeAlgorithm();
-    Compressor c = alg.compressed() ? new TopKCompressor(layout, config.exchangeTopkRatio(), config.exchangeValues())
-        : Compressor.identity(layout);
-    double eta = Double.isNaN(config.exchangeEta()) ? ExchangeAlgorithm.defaultEta(c.contraction()) : config.exchangeEta();
-    worker = new ExchangeWorker(alg, c, layout.size(), eta);
-    aggregator = new ExchangeAggregator(alg, layout.size());
+    wire = new WireExchange(config.exchangeAlgorithm(), layout, workers, config.exchangeTopkRatio(),
+        config.exchangeDenseRatio(), config.exchangeValues(), config.exchangeEta(), config.exchangeShift(),
+        config.exchangeEtaPerTensor());
     lastVersion = Math.max(lastVersion, last.map(CtrModel::version).orElse(0L));
     keyframeVersion = last.filter(m -> m.spec().equals(spec)).map(CtrModel::version).orElse(0L);
     source.rewindToCommitted();

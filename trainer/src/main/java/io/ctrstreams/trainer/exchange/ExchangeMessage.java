@@ -13,20 +13,36 @@ import java.util.zip.CRC32C;
  * computed its gradient at. A unit is sent when any of its values is non-zero.
  *
  * <pre>
- *   int magic 'CTRX' | short version 1 | int epoch | long round | int slot | int workers
- *   | long weightsHash | byte encoding (0 fp32, 1 fp16) | int dimension | int count
+ *   int magic 'CTRX' | short version (1, or 2 with masks) | int epoch | long round | int slot
+ *   | int workers | long weightsHash | byte encoding (0 fp32, 1 fp16) | int dimension | int count
  *   | int[count] global unit number, ascending | the units' values in that order
- *     (fp32: 4 bytes, fp16: 2 bytes each) | int crc32c of all before
+ *     (fp32: 4 bytes, fp16: 2 bytes each)
+ *   | version 2 only: the sender's touched-row masks m_i, per table ({@link RowMasks})
+ *   | int crc32c of all before
  * </pre>
  *
- * The wire size is what {@link TopKCompressor#compress} reports: 4 bytes per unit plus its values.
+ * The wire size is the {@value #OVERHEAD}-byte header and checksum plus what {@link
+ * ExchangeWorker#encode} reports: 4 bytes per unit plus its values ({@link TopKCompressor#compress})
+ * and, with {@link ShiftScope#TOUCHED_ROWS}, the masks. Version 1 (no masks) is written when
+ * {@code touched} is null, so workers with the paper's shift exchange the same bytes as before.
  *
  * @param values dense {@code D_i} (length = dimension)
+ * @param touched the sender's mask {@code m_i} per global unit of the layout ({@link
+ *     ExchangeWorker#touched()}), or null ({@link ShiftScope#ALL})
  */
 public record ExchangeMessage(int epoch, long round, int slot, int workers, long weightsHash, ValueEncoding encoding,
-    float[] values) {
+    float[] values, boolean[] touched) {
   private static final int MAGIC = 0x43545258; // "CTRX"
   private static final short VERSION = 1;
+  private static final short VERSION_MASKS = 2;
+  /** Header and checksum bytes of every message. */
+  public static final int OVERHEAD = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4 + 4;
+
+  /** A message without masks ({@link ShiftScope#ALL}). */
+  public ExchangeMessage(int epoch, long round, int slot, int workers, long weightsHash, ValueEncoding encoding,
+      float[] values) {
+    this(epoch, round, slot, workers, weightsHash, encoding, values, null);
+  }
   private static final int HEADER = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4;
 
   /** The record value, units by {@code layout} (the receivers' layout must be the same). */
@@ -45,8 +61,9 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       }
     }
     int vb = encoding.bytesPerValue();
-    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(HEADER + 4L * count + nv * vb + 4));
-    b.putInt(MAGIC).putShort(VERSION).putInt(epoch).putLong(round).putInt(slot).putInt(workers).putLong(weightsHash)
+    long masks = touched == null ? 0 : RowMasks.size(layout, touched);
+    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(HEADER + 4L * count + nv * vb + masks + 4));
+    b.putInt(MAGIC).putShort(touched == null ? VERSION : VERSION_MASKS).putInt(epoch).putLong(round).putInt(slot).putInt(workers).putLong(weightsHash)
         .put((byte) (encoding == ValueEncoding.FP16 ? 1 : 0)).putInt(values.length).putInt(count);
     List<ParamLayout.Segment> segs = layout.segments();
     for (int t = 0; t < segs.size(); t++) {
@@ -71,6 +88,9 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
         }
       }
     }
+    if (touched != null) {
+      RowMasks.write(b, layout, touched);
+    }
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, b.position());
     b.putInt((int) crc.getValue());
@@ -93,19 +113,26 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
    * @throws TrainerException naming what is wrong
    */
   public static ExchangeMessage decode(byte[] bytes, ParamLayout layout) {
-    return decode(bytes, layout, new float[layout.size()]);
+    return decode(bytes, layout, new float[layout.size()], new boolean[layout.units()]);
+  }
+
+  /** As {@link #decode(byte[], ParamLayout, float[], boolean[])} with a fresh mask when the message has one. */
+  public static ExchangeMessage decode(byte[] bytes, ParamLayout layout, float[] into) {
+    return decode(bytes, layout, into, into == null ? null : new boolean[layout.units()]);
   }
 
   /**
    * As {@link #decode(byte[], ParamLayout)}, the values written into {@code into} (every value:
    * zero where no unit was sent), which becomes the message's {@link #values()}: a receiver
    * reuses one buffer per slot instead of allocating a dense vector per message and round. With
-   * {@code into == null} only the header and the sizes are checked and {@link #values()} is
-   * null.
+   * {@code into == null} only the header, the sizes and the masks are checked and {@link
+   * #values()} and {@link #touched()} are null. A message with masks (version 2) writes them into
+   * {@code masksInto} (one flag per global unit, dense units true), which becomes {@link
+   * #touched()}; one without has {@code touched() == null}.
    *
    * @throws TrainerException naming what is wrong
    */
-  public static ExchangeMessage decode(byte[] bytes, ParamLayout layout, float[] into) {
+  public static ExchangeMessage decode(byte[] bytes, ParamLayout layout, float[] into, boolean[] masksInto) {
     int dimension = layout.size();
     if (into != null && into.length != dimension) {
       throw new TrainerException("decode buffer has " + into.length + " values, the layout " + dimension);
@@ -123,8 +150,9 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       throw new TrainerException("not an exchange message (bad magic)");
     }
     short v = b.getShort();
-    if (v != VERSION) {
-      throw new TrainerException("exchange message version " + v + " is not supported (this reader: " + VERSION + ")");
+    if (v != VERSION && v != VERSION_MASKS) {
+      throw new TrainerException("exchange message version " + v + " is not supported (this reader: " + VERSION
+          + " and " + VERSION_MASKS + ")");
     }
     int epoch = b.getInt();
     long round = b.getLong();
@@ -156,12 +184,25 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       previous = unit;
       nv += layout.segments().get(layout.segmentOfUnit(unit)).unit();
     }
-    if (HEADER + 4L * count + nv * encoding.bytesPerValue() + 4 != bytes.length) {
+    long end = HEADER + 4L * count + nv * encoding.bytesPerValue();
+    if (v == VERSION ? end + 4 != bytes.length : end + 4 > bytes.length) {
       throw new TrainerException("exchange message claims " + count + " units (" + nv + " values) in " + bytes.length
           + " bytes");
     }
+    boolean[] masks = null;
+    if (v == VERSION_MASKS) {
+      if (into != null && masksInto == null) {
+        throw new TrainerException("exchange message carries row masks: decode needs a mask buffer");
+      }
+      masks = into == null ? null : masksInto;
+      ByteBuffer tail = ByteBuffer.wrap(bytes, (int) end, bytes.length - 4 - (int) end);
+      RowMasks.read(tail, layout, masks);
+      if (tail.hasRemaining()) {
+        throw new TrainerException("exchange message has " + tail.remaining() + " bytes after its row masks");
+      }
+    }
     if (into == null) {
-      return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, null);
+      return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, null, null);
     }
     java.util.Arrays.fill(into, 0f);
     for (int k = 0; k < count; k++) {
@@ -173,6 +214,6 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
         into[o + c] = encoding == ValueEncoding.FP16 ? ValueEncoding.halfToFloat(b.getShort()) : b.getFloat();
       }
     }
-    return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, into);
+    return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, into, masks);
   }
 }

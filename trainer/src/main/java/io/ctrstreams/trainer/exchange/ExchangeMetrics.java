@@ -18,6 +18,7 @@ public final class ExchangeMetrics {
   private final Gauge workers;
   private final Counter mismatches;
   private final Counter epochs;
+  private final Counter phaseSeconds;
 
   /** Registers every metric in {@code registry}. */
   public ExchangeMetrics(PrometheusRegistry registry) {
@@ -45,6 +46,11 @@ public final class ExchangeMetrics {
         .register(registry);
     epochs = Counter.builder().name("ctr_trainer_exchange_epochs_total")
         .help("Epochs started (membership changes, including the first).").register(registry);
+    phaseSeconds = Counter.builder().name("ctr_trainer_exchange_phase_seconds_total").unit(Unit.SECONDS)
+        .help("Wall time of completed rounds by phase: read (the round's examples from the labeled topic), gradient "
+            + "(forward/backward), send (weights hash, compress, encode, produce), wait (until every worker's message is read, "
+            + "decode), update (aggregate, optimizer step).")
+        .labelNames("phase").register(registry);
   }
 
   void round(double seconds, long sent, long received, double e, double h) {
@@ -55,6 +61,14 @@ public final class ExchangeMetrics {
     bytesReceived.inc(received);
     errorNorm.set(e);
     shiftNorm.set(h);
+  }
+
+  void phases(double read, double gradient, double send, double wait, double update) {
+    phaseSeconds.labelValues("read").inc(read);
+    phaseSeconds.labelValues("gradient").inc(gradient);
+    phaseSeconds.labelValues("send").inc(send);
+    phaseSeconds.labelValues("wait").inc(wait);
+    phaseSeconds.labelValues("update").inc(update);
   }
 
   void epoch(int generation, int n) {

@@ -201,6 +201,8 @@ public final class ExchangeWorker {
       int unit = s.unit();
       int first = rows.firstUnit(t);
       int count = 0;
+      long list = 0;
+      int previous = -1;
       for (int u = 0; u < s.units(); u++) {
         boolean m = touched[first + u];
         int base = s.offset() + u * unit;
@@ -216,18 +218,15 @@ public final class ExchangeWorker {
         }
         if (m && unit > 1) {
           count++;
+          list += RowMasks.varintSize(u - previous - 1);
+          previous = u;
         }
       }
       if (unit > 1) {
-        bytes += maskBytes(s.units(), count);
+        bytes += RowMasks.tableBytes(s.units(), count, list);
       }
     }
     return bytes;
-  }
-
-  /** Wire size of a table's mask: the cheaper of a bitmap and a 4-byte index per touched row. */
-  static long maskBytes(int rows, int touchedRows) {
-    return Math.min((rows + 7) / 8, 4L * touchedRows);
   }
 
   /** Forgets the error and the shift (a new epoch: every replica resets its {@code hbar} too). */

@@ -74,8 +74,14 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String EXCHANGE_ALGORITHM_CONFIG = "exchange.algorithm";
   /** EControl eta. */
   public static final String EXCHANGE_ETA_CONFIG = "exchange.eta";
+  /** EControl eta per tensor (its own contraction). */
+  public static final String EXCHANGE_ETA_PER_TENSOR_CONFIG = "exchange.eta.per.tensor";
   /** Top-k ratio of the exchange. */
   public static final String EXCHANGE_TOPK_RATIO_CONFIG = "exchange.topk.ratio";
+  /** Top-k ratio of the exchange's dense tensors. */
+  public static final String EXCHANGE_DENSE_RATIO_CONFIG = "exchange.dense.ratio";
+  /** Where the shift of econtrol and ef21 acts. */
+  public static final String EXCHANGE_SHIFT_CONFIG = "exchange.shift";
   /** Value encoding of the exchange. */
   public static final String EXCHANGE_VALUES_CONFIG = "exchange.values";
   /** Examples per worker per round. */
@@ -163,8 +169,14 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           Importance.MEDIUM, "Gradient exchange: econtrol (error control with eta), ef (classic error feedback), ef21, none (compressed, no feedback), uncompressed.")
       .define(EXCHANGE_ETA_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
           "EControl's feedback strength eta >= 0; -1 = the compressor's contraction k/d (exchange.topk.ratio). Large eta diverges.")
+      .define(EXCHANGE_ETA_PER_TENSOR_CONFIG, Type.BOOLEAN, false, null, Importance.LOW,
+          "With exchange.eta = -1: econtrol's eta per tensor, each tensor's own contraction k_t/units_t (tables: exchange.topk.ratio, dense tensors: exchange.dense.ratio) instead of their minimum (ctr exchange-experiment --etas per-tensor; QUALITY.md section 5.3).")
       .define(EXCHANGE_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
-          "Top-k ratio per tensor of each worker's message (embedding tables: whole rows).")
+          "Top-k ratio per tensor of each worker's message (embedding tables: whole rows; dense tensors too unless exchange.dense.ratio is set).")
+      .define(EXCHANGE_DENSE_RATIO_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
+          "Top-k ratio of the dense tensors (MLP weights and biases), in (0, 1]; -1 = exchange.topk.ratio. Their gradient is dense every round, a table's covers only the touched rows (ctr exchange-experiment --dense-ratio; QUALITY.md section 5.3).")
+      .define(EXCHANGE_SHIFT_CONFIG, Type.STRING, "all", ValidString.in("all", "touched-rows"), Importance.LOW,
+          "Where the shift h_i of econtrol and ef21 acts: all (the paper, every coordinate every round) or touched-rows (an embedding row's shift only in rounds whose gradient touches the row; the row masks travel with the messages). ctr exchange-experiment --shift; QUALITY.md section 5.3.")
       .define(EXCHANGE_VALUES_CONFIG, Type.STRING, "fp16", ValidString.in("fp16", "fp32"), Importance.LOW,
           "Value encoding of the exchanged messages (fp16 rounding error stays in the worker's error e_i).")
       .define(EXCHANGE_ROUND_EXAMPLES_CONFIG, Type.INT, 256, Range.between(1, 1_000_000), Importance.MEDIUM,
@@ -190,6 +202,14 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   protected void crossCheck() {
     if (!(exchangeEtaRaw() == -1.0 || (exchangeEtaRaw() >= 0 && exchangeEtaRaw() <= 1))) {
       throw new ConfigException(EXCHANGE_ETA_CONFIG, exchangeEtaRaw(), "must be in [0, 1], or -1 for the default k/d");
+    }
+    if (getBoolean(EXCHANGE_ETA_PER_TENSOR_CONFIG) && exchangeEtaRaw() != -1.0) {
+      throw new ConfigException(EXCHANGE_ETA_PER_TENSOR_CONFIG, true, "needs " + EXCHANGE_ETA_CONFIG
+          + " = -1 (the per-tensor default), found " + EXCHANGE_ETA_CONFIG + " = " + exchangeEtaRaw());
+    }
+    double dense = getDouble(EXCHANGE_DENSE_RATIO_CONFIG);
+    if (!(dense == -1.0 || (dense > 0 && dense <= 1))) {
+      throw new ConfigException(EXCHANGE_DENSE_RATIO_CONFIG, dense, "must be in (0, 1], or -1 for exchange.topk.ratio");
     }
     if (exchangeEnabled() && exchangeWorkerId().isBlank()) {
       throw new ConfigException(EXCHANGE_WORKER_ID_CONFIG, exchangeWorkerId(),
@@ -247,6 +267,22 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** Top-k ratio of the exchange. */
   public double exchangeTopkRatio() {
     return getDouble(EXCHANGE_TOPK_RATIO_CONFIG);
+  }
+
+  /** Whether econtrol's default eta is taken per tensor ({@code k_t / units_t}). */
+  public boolean exchangeEtaPerTensor() {
+    return getBoolean(EXCHANGE_ETA_PER_TENSOR_CONFIG);
+  }
+
+  /** Top-k ratio of the exchange's dense tensors ({@link #exchangeTopkRatio()} unless set). */
+  public double exchangeDenseRatio() {
+    double r = getDouble(EXCHANGE_DENSE_RATIO_CONFIG);
+    return r == -1.0 ? exchangeTopkRatio() : r;
+  }
+
+  /** Where the shift of econtrol and ef21 acts. */
+  public io.ctrstreams.trainer.exchange.ShiftScope exchangeShift() {
+    return io.ctrstreams.trainer.exchange.ShiftScope.parse(getString(EXCHANGE_SHIFT_CONFIG));
   }
 
   /** Value encoding of the exchange. */

@@ -208,6 +208,69 @@ class DataParallelTrainerIT {
     }
   }
 
+  /**
+   * {@code exchange.shift=touched-rows} with a separate dense ratio and eta per tensor (the best
+   * configuration of QUALITY.md 5.3): the messages on the exchange
+   * topic carry the row masks (version 2), the replicas stay bit-identical (no hash mismatch,
+   * which is checked every round), and when the second worker dies mid-round the survivor starts a
+   * new epoch alone (every worker's shift reset) and keeps training and publishing.
+   */
+  @Test
+  void shouldTrainInLockstepWithTouchedRowMasksAndADenseRatio() throws Exception {
+    String labeled = BrokerTestSupport.uniqueName("labeled");
+    String updates = BrokerTestSupport.uniqueName("model-updates");
+    Map<String, Object> base = setUp(labeled, updates, 40_000);
+    base.put(OnlineTrainerConfig.EXCHANGE_SHIFT_CONFIG, "touched-rows");
+    base.put(OnlineTrainerConfig.EXCHANGE_TOPK_RATIO_CONFIG, "0.04");
+    base.put(OnlineTrainerConfig.EXCHANGE_DENSE_RATIO_CONFIG, "0.15");
+    base.put(OnlineTrainerConfig.EXCHANGE_ETA_PER_TENSOR_CONFIG, "true");
+    PrometheusRegistry ra = new PrometheusRegistry();
+    DataParallelTrainer a = worker(base, "worker-a", ra);
+    DataParallelTrainer b = worker(base, "worker-b", new PrometheusRegistry());
+    List<DataParallelTrainer> both = List.of(a, b);
+    try {
+      a.start();
+      b.start();
+      waitFor(() -> failed(both) || (a.workers() == 2 && b.workers() == 2 && a.epoch() == b.epoch()
+          && a.epochRounds() >= 3 * KEYFRAME_ROUNDS && b.epochRounds() >= 3 * KEYFRAME_ROUNDS),
+          "both workers train rounds in one epoch of two");
+      assertThat(a.failure()).isNull();
+      assertThat(b.failure()).isNull();
+      assertThat(a.hashMismatches() + b.hashMismatches()).as("replicas stay bit-identical").isZero();
+      assertThat(metric(ra, "ctr_trainer_exchange_shift_norm")).isPositive();
+      assertThat(metric(ra, "ctr_trainer_exchange_phase_seconds")).as("time per phase").isPositive();
+      assertThat(a.slot()).isZero();
+      int epoch = a.epoch();
+
+      List<ConsumerRecord<byte[], byte[]>> onExchange = BrokerTestSupport.readAll(broker.bootstrapServers(),
+          (String) base.get(OnlineTrainerConfig.EXCHANGE_TOPIC_CONFIG));
+      assertThat(onExchange).hasSizeGreaterThanOrEqualTo(2 * 3 * KEYFRAME_ROUNDS);
+      for (ConsumerRecord<byte[], byte[]> r : onExchange) {
+        assertThat(java.nio.ByteBuffer.wrap(r.value()).getShort(4)).as("version with row masks").isEqualTo((short) 2);
+      }
+
+      b.haltMidRound();
+      waitFor(b::halted, "slot 1 halted");
+      b.close();
+      List<Long> before = a.publishedVersions();
+      waitFor(() -> a.failure() != null || (a.epoch() > epoch && a.workers() == 1
+          && a.epochRounds() >= 2 * KEYFRAME_ROUNDS && a.publishedVersions().size() > before.size()),
+          "the survivor continues alone in a new epoch and publishes");
+      assertThat(a.failure()).isNull();
+      assertThat(a.hashMismatches()).isZero();
+      // the round slot 1 sent before dying may still complete (and be a keyframe) on the survivor
+      assertThat(a.keyframeVersion()).as("resumed from its own newest keyframe")
+          .isGreaterThanOrEqualTo(before.get(before.size() - 1));
+      assertThat(a.publishedVersions()).contains(a.keyframeVersion());
+      a.close();
+      List<Long> onTopic = versions(updates);
+      assertThat(onTopic).containsExactlyElementsOf(a.publishedVersions());
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
   /** Topics for one test (unique names), {@code examples} labeled rows on 4 partitions, and the workers' common config. */
   private static Map<String, Object> setUp(String labeled, String updates, int examples) throws Exception {
     String exchange = BrokerTestSupport.uniqueName("trainer-exchange");

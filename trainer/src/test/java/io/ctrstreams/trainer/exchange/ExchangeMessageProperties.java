@@ -94,6 +94,119 @@ class ExchangeMessageProperties {
     assertThatThrownBy(() -> ExchangeMessage.decode(cut, layout(d))).isInstanceOf(TrainerException.class);
   }
 
+  /** A dense tensor of {@code d}, a table of {@code rows} rows of 2 and one of 3 rows of 4. */
+  private static ParamLayout tables(int d, int rows) {
+    return ParamLayout.builder().add("w", d, 1).add("t1", 2 * rows, 2).add("t2", 12, 4).build();
+  }
+
+  /** A mask with each table row touched with probability {@code p} (dense units always), as a worker's. */
+  private static boolean[] mask(Random r, ParamLayout layout, double p) {
+    boolean[] m = new boolean[layout.units()];
+    for (int t = 0; t < layout.segments().size(); t++) {
+      ParamLayout.Segment s = layout.segments().get(t);
+      for (int u = 0; u < s.units(); u++) {
+        m[layout.firstUnit(t) + u] = s.unit() == 1 || r.nextDouble() < p;
+      }
+    }
+    return m;
+  }
+
+  private static float[] values(Random r, ParamLayout layout, ValueEncoding enc) {
+    float[] v = new float[layout.size()];
+    for (int i = 0; i < v.length; i++) {
+      if (r.nextInt(4) == 0) {
+        v[i] = enc.round((float) r.nextGaussian());
+      }
+    }
+    return v;
+  }
+
+  /**
+   * Masks round-trip in either form (sparse masks as varint gaps, dense ones as a bitmap), the
+   * wire size is the header plus what the worker accounts ({@link RowMasks#size}), and a decoded
+   * buffer reused from a previous message keeps nothing of it.
+   */
+  @Property(tries = 200)
+  void shouldRoundTripTheRowMasks(@ForAll long seed, @ForAll @IntRange(min = 1, max = 50) int d,
+      @ForAll @IntRange(min = 1, max = 3000) int rows, @ForAll @IntRange(min = 0, max = 100) int percent,
+      @ForAll boolean half) {
+    ValueEncoding enc = half ? ValueEncoding.FP16 : ValueEncoding.FP32;
+    ParamLayout layout = tables(d, rows);
+    Random r = new Random(seed);
+    float[] into = new float[layout.size()];
+    boolean[] masksInto = new boolean[layout.units()];
+    java.util.Arrays.fill(masksInto, true);
+    for (int k = 0; k < 2; k++) {
+      boolean[] m = mask(r, layout, percent / 100.0);
+      float[] v = values(r, layout, enc);
+      ExchangeMessage msg = new ExchangeMessage(2, k, 1, 3, seed, enc, v, m);
+      byte[] wire = msg.encode(layout);
+      byte[] plain = new ExchangeMessage(2, k, 1, 3, seed, enc, v).encode(layout);
+      assertThat((long) wire.length).isEqualTo(plain.length + RowMasks.size(layout, m));
+      ExchangeMessage back = ExchangeMessage.decode(wire, layout, into, masksInto);
+      assertThat(back.touched()).isSameAs(masksInto).containsExactly(m);
+      assertThat(back.values()).containsExactly(v);
+      assertThat(ExchangeMessage.decode(plain, layout).touched()).as("version 1 has no masks").isNull();
+      assertThat(ExchangeMessage.decode(wire, layout, null).touched()).isNull();
+      // either form is at most the bitmap plus a 3-byte header per table
+      assertThat(RowMasks.size(layout, m)).isLessThanOrEqualTo((rows + 7) / 8 + 3 + 1 + 1);
+    }
+  }
+
+  /**
+   * Bad input of any kind gives a {@link TrainerException} and nothing else: a flipped byte
+   * anywhere (also with the checksum recomputed, so the structural checks of the masks, units and
+   * sizes must catch it or the message must still decode) and any truncation.
+   */
+  @Property(tries = 300)
+  void shouldRejectCorruptOrTruncatedMasksWithAClearError(@ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 20) int d, @ForAll @IntRange(min = 1, max = 200) int rows,
+      @ForAll @IntRange(min = 0, max = 100) int percent, @ForAll @IntRange(min = 0, max = 100_000) int where,
+      @ForAll @IntRange(min = 1, max = 255) int flip) {
+    ParamLayout layout = tables(d, rows);
+    Random r = new Random(seed);
+    byte[] wire = new ExchangeMessage(1, 2, 0, 2, seed, ValueEncoding.FP16, values(r, layout, ValueEncoding.FP16),
+        mask(r, layout, percent / 100.0)).encode(layout);
+    byte[] bad = wire.clone();
+    bad[where % bad.length] ^= (byte) flip;
+    assertThatThrownBy(() -> ExchangeMessage.decode(bad, layout)).isInstanceOf(TrainerException.class)
+        .hasMessageContaining("checksum");
+    byte[] cut = java.util.Arrays.copyOf(wire, where % wire.length);
+    assertThatThrownBy(() -> ExchangeMessage.decode(cut, layout)).isInstanceOf(TrainerException.class);
+    // the same flip behind a valid checksum: rejected with a TrainerException, or a well-formed message
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bad, 0, bad.length - 4);
+    java.nio.ByteBuffer.wrap(bad).putInt(bad.length - 4, (int) crc.getValue());
+    try {
+      ExchangeMessage m = ExchangeMessage.decode(bad, layout);
+      assertThat(m.values()).hasSize(layout.size());
+    } catch (TrainerException expected) {
+      assertThat(expected.getMessage()).isNotBlank();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void shouldNameTheTableOfABadMask() {
+    ParamLayout layout = tables(2, 10);
+    boolean[] m = new boolean[layout.units()];
+    m[0] = m[1] = true;
+    m[2 + 9] = true; // last row of t1: the list form, gap 9
+    byte[] wire = new ExchangeMessage(1, 0, 0, 1, 7, ValueEncoding.FP32, new float[layout.size()], m).encode(layout);
+    // masks at the end: t1 = header (1 touched, list) + gap 9, t2 = header (0); make the gap 10: row 10 of 10
+    int at = wire.length - 4 - 2;
+    assertThat(wire[at]).isEqualTo((byte) 9);
+    wire[at] = 10;
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(wire, 0, wire.length - 4);
+    java.nio.ByteBuffer.wrap(wire).putInt(wire.length - 4, (int) crc.getValue());
+    assertThatThrownBy(() -> ExchangeMessage.decode(wire, layout)).isInstanceOf(TrainerException.class)
+        .hasMessageContaining("table t1").hasMessageContaining("row 10 outside [0, 10)");
+    // a masked message decoded into a values buffer without a mask buffer
+    byte[] ok = new ExchangeMessage(1, 0, 0, 1, 7, ValueEncoding.FP32, new float[layout.size()], m).encode(layout);
+    assertThatThrownBy(() -> ExchangeMessage.decode(ok, layout, new float[layout.size()], null))
+        .isInstanceOf(TrainerException.class).hasMessageContaining("mask buffer");
+  }
+
   @Property(tries = 20)
   void shouldRejectAnotherModelDimension(@ForAll @IntRange(min = 1, max = 100) int d) {
     byte[] b = new ExchangeMessage(1, 2, 0, 1, 7, ValueEncoding.FP16, new float[d + 15]).encode(layout(d));

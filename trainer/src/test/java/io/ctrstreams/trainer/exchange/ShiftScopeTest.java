@@ -238,9 +238,10 @@ class ShiftScopeTest {
 
   @Test
   void shouldCountTheMasksInTheWireSizeAndRejectBadNames() {
-    assertEquals(2, ExchangeWorker.maskBytes(10, 3)); // bitmap of 10 rows
-    assertEquals(4, ExchangeWorker.maskBytes(2000, 1)); // one index
-    assertEquals(0, ExchangeWorker.maskBytes(2000, 0));
+    assertEquals(1 + 2, RowMasks.tableBytes(10, 3, 3)); // header + bitmap of 10 rows (list: 3 bytes)
+    assertEquals(1 + 2, RowMasks.tableBytes(2000, 1, 2)); // header + one gap of 2 bytes (bitmap: 250)
+    assertEquals(1, RowMasks.tableBytes(2000, 0, 0));
+    assertEquals(2 + 250, RowMasks.tableBytes(2000, 1000, 1000)); // 2-byte header, bitmap
     InProcessExchange all = new InProcessExchange(ExchangeAlgorithm.ECONTROL, LAYOUT, 1, 0.2, ValueEncoding.FP32, 0.2,
         ShiftScope.ALL);
     InProcessExchange rows = new InProcessExchange(ExchangeAlgorithm.ECONTROL, LAYOUT, 1, 0.2, ValueEncoding.FP32, 0.2,
@@ -250,8 +251,8 @@ class ShiftScopeTest {
     float[] est = new float[LAYOUT.size()];
     all.round(g, est);
     rows.round(g, est);
-    // t1: one touched row, the 2-byte bitmap is cheaper than a 4-byte index; t2: none touched
-    assertEquals(all.lastRoundBytes() + 2, rows.lastRoundBytes());
+    // t1: one touched row, header + its 1-byte gap (the bitmap would take 2); t2: none touched, header only
+    assertEquals(all.lastRoundBytes() + 2 + 1, rows.lastRoundBytes());
     TrainerException e = assertThrows(TrainerException.class, () -> ShiftScope.parse("rows"));
     assertTrue(e.getMessage().contains("'rows'") && e.getMessage().contains("touched-rows"), e.getMessage());
     assertEquals(ShiftScope.TOUCHED_ROWS, ShiftScope.parse("Touched-Rows"));

@@ -51,6 +51,29 @@ class OnlineTrainerConfigTest {
     assertThat(c.exchangeAlgorithm()).isEqualTo(io.ctrstreams.trainer.exchange.ExchangeAlgorithm.EF21);
     assertThat(c.exchangeEta()).isNaN();
     assertThat(c.requiredTopics()).extracting(t -> t.name()).contains("trainer-exchange");
+    assertThat(c.exchangeShift()).isEqualTo(io.ctrstreams.trainer.exchange.ShiftScope.ALL);
+    assertThat(c.exchangeDenseRatio()).isEqualTo(c.exchangeTopkRatio());
+  }
+
+  @Test
+  void shouldValidateTheShiftScopeAndTheDenseRatioNamingTheBadValue() {
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_SHIFT_CONFIG, "rows")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("rows").hasMessageContaining("exchange.shift");
+    for (String bad : new String[] {"0", "1.5", "-0.5", "NaN"}) {
+      assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_DENSE_RATIO_CONFIG, bad)))
+          .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("exchange.dense.ratio");
+    }
+    OnlineTrainerConfig c = new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_SHIFT_CONFIG, "touched-rows",
+        OnlineTrainerConfig.EXCHANGE_DENSE_RATIO_CONFIG, "0.15", OnlineTrainerConfig.EXCHANGE_TOPK_RATIO_CONFIG, "0.04"));
+    assertThat(c.exchangeShift()).isEqualTo(io.ctrstreams.trainer.exchange.ShiftScope.TOUCHED_ROWS);
+    assertThat(c.exchangeDenseRatio()).isEqualTo(0.15);
+    assertThat(c.exchangeTopkRatio()).isEqualTo(0.04);
+    assertThat(c.exchangeEtaPerTensor()).isFalse();
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_PER_TENSOR_CONFIG, "true",
+        OnlineTrainerConfig.EXCHANGE_ETA_CONFIG, "0.1"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exchange.eta.per.tensor").hasMessageContaining("exchange.eta = 0.1");
+    assertThat(new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_PER_TENSOR_CONFIG, "true"))
+        .exchangeEtaPerTensor()).isTrue();
   }
 
   @Test

@@ -155,6 +155,53 @@ class DeltaRefreshIT {
         .isGreaterThan(aucBefore - 0.02);
   }
 
+  /** The quantized encoding through the real topic: a follower ends bit-identical to the trainer. */
+  @Test
+  void aFollowerShouldHoldAnInt3ChainBitForBit() throws Exception {
+    Map<String, Object> props = new HashMap<>();
+    props.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    props.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, BrokerTestSupport.uniqueName("model-updates"));
+    props.put(OnlineTrainerConfig.DELTAS_TOPIC_CONFIG, BrokerTestSupport.uniqueName("model-deltas"));
+    props.put(OnlineTrainerConfig.SOURCE_CONFIG, "synthetic");
+    props.put(OnlineTrainerConfig.SYNTHETIC_SEED_CONFIG, Long.toString(SEED));
+    props.put(OnlineTrainerConfig.MIN_EXAMPLES_CONFIG, "2000");
+    props.put(OnlineTrainerConfig.HASH_BUCKETS_CONFIG, "500");
+    props.put(OnlineTrainerConfig.MLP_CONFIG, "32,16");
+    props.put(OnlineTrainerConfig.DELTA_ENABLED_CONFIG, "true");
+    props.put(OnlineTrainerConfig.DELTA_INTERVAL_MS_CONFIG, "100");
+    props.put(OnlineTrainerConfig.DELTA_ENCODING_CONFIG, "int3");
+    props.put(OnlineTrainerConfig.DELTA_TOPK_RATIO_CONFIG, "0.2");
+    props.put(OnlineTrainerConfig.DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG, "0.9");
+    OnlineTrainerConfig config = new OnlineTrainerConfig(props);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      KafkaTopics.ensure(admin, config.requiredTopics());
+    }
+    List<ModelDelta> sent = new CopyOnWriteArrayList<>();
+    OnlineTrainer t = OnlineTrainers.backprop(config, new PrometheusRegistry());
+    try {
+      t.addDeltaListener((d, bytes) -> sent.add(d));
+      t.start();
+      waitFor(() -> t.failure() != null || sent.size() >= 15, Duration.ofSeconds(120), "15 int3 deltas");
+      assertThat(t.failure()).isNull();
+    } finally {
+      t.close();
+    }
+    assertThat(sent).allMatch(d -> d.encoding() == io.ctrstreams.model.delta.ValueEncoding.INT3);
+    DeltaState trainerW = t.deltaState();
+    long keyframe = t.lastVersion();
+    long sequence = t.deltaSequence();
+    Last late = new Last();
+    try (DeltaFollower b = follower(config, late)) {
+      waitFor(() -> late.applied.get()[0] == keyframe && late.applied.get()[1] == sequence,
+          Duration.ofSeconds(60), "the follower where the trainer stopped: v" + keyframe + " + " + sequence);
+      assertThat(late.applied.get()[2]).isEqualTo(trainerW.hash());
+      for (int i = 0; i < trainerW.tensorCount(); i++) {
+        assertThat(bits(late.state.values(i))).as(trainerW.name(i)).isEqualTo(bits(trainerW.values(i)));
+      }
+      assertThat(b.count(DeltaApplier.Outcome.HASH_MISMATCH)).isZero();
+    }
+  }
+
   private static int[] bits(float[] v) {
     int[] b = new int[v.length];
     for (int i = 0; i < v.length; i++) {

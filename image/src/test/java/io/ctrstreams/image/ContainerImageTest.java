@@ -143,7 +143,7 @@ class ContainerImageTest {
         .containsEntry("LANG", "C.UTF-8");
     Set<String> ports = new TreeSet<>();
     c.get("ExposedPorts").fieldNames().forEachRemaining(ports::add);
-    assertThat(ports).containsExactly("9400/tcp", "9401/tcp", "9402/tcp");
+    assertThat(ports).containsExactly("8080/tcp", "8081/tcp", "9400/tcp", "9401/tcp", "9402/tcp"); // serve (REST, gRPC), then the services' metrics
     JsonNode labels = c.get("Labels");
     assertThat(labels.get("org.opencontainers.image.title").asText()).isEqualTo("ctr");
     assertThat(labels.get("org.opencontainers.image.version").asText())

@@ -196,38 +196,6 @@ public final class Kernels {
   }
 
   /**
-   * {@code acc + sum_j w[wOff + j] * x[j]} for {@code j < len}, with eight independent
-   * accumulators so the FMA latency chain does not bound it (float sums are not reassociated by
-   * C2, so this stays scalar).
-   */
-  public static float dot(float[] w, int wOff, float[] x, int len, float acc) {
-    float s0 = 0f;
-    float s1 = 0f;
-    float s2 = 0f;
-    float s3 = 0f;
-    float s4 = 0f;
-    float s5 = 0f;
-    float s6 = 0f;
-    float s7 = 0f;
-    int j = 0;
-    for (; j + 8 <= len; j += 8) {
-      int k = wOff + j;
-      s0 = Math.fma(w[k], x[j], s0);
-      s1 = Math.fma(w[k + 1], x[j + 1], s1);
-      s2 = Math.fma(w[k + 2], x[j + 2], s2);
-      s3 = Math.fma(w[k + 3], x[j + 3], s3);
-      s4 = Math.fma(w[k + 4], x[j + 4], s4);
-      s5 = Math.fma(w[k + 5], x[j + 5], s5);
-      s6 = Math.fma(w[k + 6], x[j + 6], s6);
-      s7 = Math.fma(w[k + 7], x[j + 7], s7);
-    }
-    for (; j < len; j++) {
-      s0 = Math.fma(w[wOff + j], x[j], s0);
-    }
-    return acc + (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
-  }
-
-  /**
    * {@code y[yOff + j] = bias[j] + sum_i x[xOff + i] * w[i * out + j]} for {@code j < out}: one
    * short row through a small row-major [in][out] matrix (a low-rank embedding's projection of
    * its code), accumulated per element from the bias over {@code i} in increasing order with one

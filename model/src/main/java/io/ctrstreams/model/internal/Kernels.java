@@ -219,8 +219,22 @@ public final class Kernels {
    * increasing {@code j}, then a pairwise tree).
    */
   public static float dot16(float[] w, int wOff, float[] x, int len, float acc, boolean relu) {
-    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-    float s8 = 0f, s9 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f, s14 = 0f, s15 = 0f;
+    float s0 = 0f;
+    float s1 = 0f;
+    float s2 = 0f;
+    float s3 = 0f;
+    float s4 = 0f;
+    float s5 = 0f;
+    float s6 = 0f;
+    float s7 = 0f;
+    float s8 = 0f;
+    float s9 = 0f;
+    float s10 = 0f;
+    float s11 = 0f;
+    float s12 = 0f;
+    float s13 = 0f;
+    float s14 = 0f;
+    float s15 = 0f;
     int j = 0;
     for (; j + 16 <= len; j += 16) {
       int k = wOff + j;

@@ -14,7 +14,8 @@ import java.util.Locale;
  * loader (so each has its own scorer and kernel classes and C2 code), per configuration both warmed
  * up, then rounds alternating A, B / B, A; thread CPU time, median per side. On a shared machine the
  * load moves between separate runs by more than a change is worth; here both sides see the same
- * load. The allocation column includes this harness's reflective call (16 bytes per request).
+ * load. The allocation column includes this harness's reflective call (16 bytes per request). A
+ * side is a jar or a class path (entries separated by the platform's path separator).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -Xmx3g -cp bench/target/benchmarks.jar
  * io.ctrstreams.bench.JarAbBench BEFORE.jar,AFTER.jar DNN:lowrank:256,DCNV2:lowrank:16 [roundMs rounds
@@ -34,18 +35,29 @@ public final class JarAbBench {
     long roundMs = args.length > 2 ? Long.parseLong(args[2]) : 400;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 9;
     long warmupMs = args.length > 4 ? Long.parseLong(args[4]) : 2000;
+    System.out.print(run(jars, configs, roundMs, rounds, warmupMs));
+  }
+
+  /** Runs the configurations on each side and returns the report (one line per configuration). */
+  static String run(String[] jars, String[] configs, long roundMs, int rounds, long warmupMs) throws Exception {
     ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().getId();
     ClassLoader[] loaders = new ClassLoader[jars.length];
     for (int i = 0; i < jars.length; i++) {
-      File f = new File(jars[i]);
-      if (!f.isFile()) {
-        throw new IllegalArgumentException("no such jar: " + jars[i]);
+      String[] entries = jars[i].split(File.pathSeparator);
+      URL[] urls = new URL[entries.length];
+      for (int e = 0; e < entries.length; e++) {
+        File f = new File(entries[e]);
+        if (!f.exists()) {
+          throw new IllegalArgumentException("no such jar or directory: " + entries[e]);
+        }
+        urls[e] = f.toURI().toURL();
       }
-      loaders[i] = new URLClassLoader(new URL[] {f.toURI().toURL()}, ClassLoader.getPlatformClassLoader());
+      loaders[i] = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader());
     }
-    System.out.printf(Locale.ROOT, "%d rounds of %d ms per side after %d ms warm-up, alternating; thread CPU time;"
-        + " ns per candidate (bytes allocated per candidate)%n", rounds, roundMs, warmupMs);
+    StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "%d rounds of %d ms per side after %d ms"
+        + " warm-up, alternating; thread CPU time; ns per candidate (bytes allocated per candidate)%n", rounds, roundMs,
+        warmupMs));
     for (String config : configs) {
       String[] p = config.split(":");
       if (p.length != 3) {
@@ -104,7 +116,8 @@ public final class JarAbBench {
           line.append(String.format(Locale.ROOT, " %s/%s %.3f", (char) ('A' + i), 'A', median / first));
         }
       }
-      System.out.println(line);
+      report.append(line).append(System.lineSeparator());
     }
+    return report.toString();
   }
 }

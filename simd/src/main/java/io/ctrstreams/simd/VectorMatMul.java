@@ -3,6 +3,7 @@ package io.ctrstreams.simd;
 import io.ctrstreams.model.internal.Kernels;
 import io.ctrstreams.model.internal.MatMul;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -872,6 +873,91 @@ public final class VectorMatMul implements MatMul {
     a00.intoArray(y0, j);
   }
 
+
+  // ---- small products outside the layers: embedding projections, the output unit ----
+
+  /** Vector FMAs over the row's column vectors, one accumulator each; the same order as {@link Kernels#rowAffine}. */
+  @Override
+  public void rowAffine(float[] x, int xOff, int in, float[] w, float[] bias, int out, float[] y, int yOff) {
+    int j = 0;
+    for (; j + L <= out; j += L) {
+      FloatVector acc = FloatVector.fromArray(S, bias, j);
+      for (int i = 0, p = j; i < in; i++, p += out) {
+        acc = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, x[xOff + i]), acc);
+      }
+      acc.intoArray(y, yOff + j);
+    }
+    for (; j < out; j++) {
+      float a = bias[j];
+      for (int i = 0; i < in; i++) {
+        a = Math.fma(x[xOff + i], w[i * out + j], a);
+      }
+      y[yOff + j] = a;
+    }
+  }
+
+  /** Rotations by 8, 4, 2 and 1 lanes (within the first 8 lanes when a vector holds 8). */
+  private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, 8 % L, 1, true);
+  private static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(S, 4, 1, true);
+  private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(S, 2, 1, true);
+  private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(S, 1, 1, true);
+
+  /**
+   * The sixteen lane sums of {@link MatMul#dot16} in one 512-bit vector or two 256-bit ones, the
+   * tree by lane rotations (lane 0 ends with {@code (v_0 + v_2) + (v_1 + v_3)}); a tail of fewer
+   * than sixteen terms goes through {@link Kernels#dot16Tail} with the lanes as scalars.
+   */
+  @Override
+  public float dot16(float[] w, int wOff, float[] x, int len, float acc, boolean relu) {
+    if (L == 16) {
+      FloatVector a = FloatVector.zero(S);
+      int j = 0;
+      if (relu) {
+        for (; j + 16 <= len; j += 16) {
+          a = FloatVector.fromArray(S, w, wOff + j).fma(FloatVector.fromArray(S, x, j).max(0f), a);
+        }
+      } else {
+        for (; j + 16 <= len; j += 16) {
+          a = FloatVector.fromArray(S, w, wOff + j).fma(FloatVector.fromArray(S, x, j), a);
+        }
+      }
+      if (j < len) {
+        return acc + Kernels.dot16Tail(w, wOff, x, j, len, relu, a.lane(0), a.lane(1), a.lane(2), a.lane(3),
+            a.lane(4), a.lane(5), a.lane(6), a.lane(7), a.lane(8), a.lane(9), a.lane(10), a.lane(11), a.lane(12),
+            a.lane(13), a.lane(14), a.lane(15));
+      }
+      FloatVector u = a.add(a.rearrange(ROT8));
+      FloatVector v = u.add(u.rearrange(ROT4));
+      FloatVector t = v.add(v.rearrange(ROT2));
+      return acc + t.add(t.rearrange(ROT1)).lane(0);
+    }
+    if (L == 8) {
+      FloatVector a = FloatVector.zero(S);
+      FloatVector b = FloatVector.zero(S);
+      int j = 0;
+      if (relu) {
+        for (; j + 16 <= len; j += 16) {
+          a = FloatVector.fromArray(S, w, wOff + j).fma(FloatVector.fromArray(S, x, j).max(0f), a);
+          b = FloatVector.fromArray(S, w, wOff + j + 8).fma(FloatVector.fromArray(S, x, j + 8).max(0f), b);
+        }
+      } else {
+        for (; j + 16 <= len; j += 16) {
+          a = FloatVector.fromArray(S, w, wOff + j).fma(FloatVector.fromArray(S, x, j), a);
+          b = FloatVector.fromArray(S, w, wOff + j + 8).fma(FloatVector.fromArray(S, x, j + 8), b);
+        }
+      }
+      if (j < len) {
+        return acc + Kernels.dot16Tail(w, wOff, x, j, len, relu, a.lane(0), a.lane(1), a.lane(2), a.lane(3),
+            a.lane(4), a.lane(5), a.lane(6), a.lane(7), b.lane(0), b.lane(1), b.lane(2), b.lane(3), b.lane(4),
+            b.lane(5), b.lane(6), b.lane(7));
+      }
+      FloatVector u = a.add(b);
+      FloatVector v = u.add(u.rearrange(ROT4));
+      FloatVector t = v.add(v.rearrange(ROT2));
+      return acc + t.add(t.rearrange(ROT1)).lane(0);
+    }
+    return Kernels.dot16(w, wOff, x, len, acc, relu);
+  }
 
   /** Columns {@code [j0, out)} of rows {@code [c0, c1)}, one element at a time. */
   private static void scalarColumns(float[][] x, int xCol, int c0, int c1, int in, float[][] wt, int wRow, int j0,

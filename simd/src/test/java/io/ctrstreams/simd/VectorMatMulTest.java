@@ -153,6 +153,74 @@ class VectorMatMulTest {
     }
   }
 
+  @Property(tries = 300)
+  void rowAffineShouldMatchJavaKernelsBitwise(
+      @ForAll @IntRange(min = 0, max = 9) int in,
+      @ForAll @IntRange(min = 0, max = 70) int out,
+      @ForAll @IntRange(min = 0, max = 5) int xOff,
+      @ForAll @IntRange(min = 0, max = 5) int yOff,
+      @ForAll long seed) {
+    Random rnd = new Random(seed);
+    float[] x = random(rnd, 1, xOff + in)[0];
+    float[] w = random(rnd, 1, in * out)[0];
+    float[] bias = random(rnd, 1, out + 2)[0];
+    float[] expected = random(rnd, 1, yOff + out + 3)[0];
+    float[] y = expected.clone();
+    Kernels.rowAffine(x, xOff, in, w, bias, out, expected, yOff);
+    vector.rowAffine(x, xOff, in, w, bias, out, y, yOff);
+    assertThat(y).as("%dx%d at %d/%d", in, out, xOff, yOff).containsExactly(expected);
+  }
+
+  @Test
+  void rowAffineShouldMatchTheScorerShapeBitwise() {
+    // the benchmark DCN-V2's rank-4 embedding codes projected to 16 floats
+    Random rnd = new Random(5);
+    float[] x = random(rnd, 1, 40)[0];
+    float[] w = random(rnd, 1, 64)[0];
+    float[] bias = random(rnd, 1, 16)[0];
+    float[] expected = new float[624];
+    float[] y = new float[624];
+    for (int f = 0; f < 10; f++) {
+      Kernels.rowAffine(x, 4 * f, 4, w, bias, 16, expected, 416 + 16 * f);
+      vector.rowAffine(x, 4 * f, 4, w, bias, 16, y, 416 + 16 * f);
+    }
+    assertThat(y).containsExactly(expected);
+  }
+
+  @Property(tries = 500)
+  void dot16ShouldMatchJavaKernelsBitwise(
+      @ForAll @IntRange(min = 0, max = 700) int len,
+      @ForAll @IntRange(min = 0, max = 5) int wOff,
+      @ForAll boolean relu,
+      @ForAll long seed) {
+    Random rnd = new Random(seed);
+    float[] w = random(rnd, 1, wOff + len)[0];
+    float[] x = random(rnd, 1, len + 2)[0];
+    float acc = rnd.nextFloat() - 0.5f;
+    float expected = Kernels.dot16(w, wOff, x, len, acc, relu);
+    assertThat(vector.dot16(w, wOff, x, len, acc, relu)).as("len %d relu %s", len, relu)
+        .isEqualTo(expected);
+    assertThat(MatMuls.java().dot16(w, wOff, x, len, acc, relu)).isEqualTo(expected);
+  }
+
+  @Test
+  void dot16ShouldMatchTheScorerShapesBitwiseAndTheExactValue() {
+    Random rnd = new Random(9);
+    for (int len : new int[] {400, 624, 1024, 64, 16, 15, 1}) {
+      for (boolean relu : new boolean[] {false, true}) {
+        float[] w = random(rnd, 1, len + 624)[0];
+        float[] x = random(rnd, 1, len)[0];
+        float expected = Kernels.dot16(w, 624, x, len, 0.25f, relu);
+        assertThat(vector.dot16(w, 624, x, len, 0.25f, relu)).as("len %d relu %s", len, relu).isEqualTo(expected);
+        double exact = 0.25;
+        for (int j = 0; j < len; j++) {
+          exact += (double) w[624 + j] * (relu ? Math.max(x[j], 0f) : x[j]);
+        }
+        assertThat((double) expected).as("len %d", len).isCloseTo(exact, org.assertj.core.api.Assertions.within(1e-4));
+      }
+    }
+  }
+
   @Test
   void shouldRejectShapesOutsideTheArraysWithTheValues() {
     float[][] x = new float[2][8];

@@ -179,15 +179,9 @@ public final class FastScorer implements Scorer {
       System.arraycopy(t, base, out, off, tw);
       return;
     }
-    int d = p.width[f];
-    System.arraycopy(p.embBias[f], 0, out, off, d);
-    for (int r = 0; r < tw; r++) {
-      float a = t[base + r];
-      int pr = r * d;
-      for (int j = 0; j < d; j++) {
-        out[off + j] = Math.fma(a, proj[pr + j], out[off + j]);
-      }
-    }
+    // the rank-r code through its projection: vector FMAs (a scalar loop of 16-float rows, which C2
+    // leaves unvectorized, was a quarter of the DCN-V2 low-rank scorer's time; BENCHMARKS.md 1g)
+    MM.rowAffine(t, base, tw, proj, p.embBias[f], p.width[f], out, off);
   }
 
   private void scoreBlock(FeatureVector ctx, FeatureVector[] cands, int start, int m, float[] out, int outOff,
@@ -262,13 +256,15 @@ public final class FastScorer implements Scorer {
     // 4. MLP
     float[][] h = p.stackedCross ? xl : x0;
     int hw = W;
-    for (int l = 0; l < p.mlp.length; l++) {
+    int last = p.mlp.length - 1;
+    for (int l = 0; l <= last; l++) {
       PLayer L = p.mlp[l];
       float[][] y = h == w.a ? w.b : w.a;
+      boolean relu = l < last; // the last layer's ReLU runs inside the output unit's dot product
       if (l == 0 && p.splitMlp) { // then h is x0
-        L.forward(h, p.wctx, w.pcMlp[0], m, y, w.mid, true);
+        L.forward(h, p.wctx, w.pcMlp[0], m, y, w.mid, relu);
       } else {
-        L.forward(h, m, y, w.mid, true);
+        L.forward(h, m, y, w.mid, relu);
       }
       h = y;
       hw = L.out;
@@ -276,12 +272,13 @@ public final class FastScorer implements Scorer {
     // 5. output unit
     float[] ow = p.outW;
     int hOff = p.parallel ? W : 0;
+    boolean hRelu = last >= 0;
     for (int c = 0; c < m; c++) {
       float z = p.outB + w.extra[c];
       if (p.parallel) {
-        z = Kernels.dot(ow, 0, xl[c], W, z);
+        z = MM.dot16(ow, 0, xl[c], W, z, false);
       }
-      out[outOff + c] = Kernels.dot(ow, hOff, h[c], hw, z);
+      out[outOff + c] = MM.dot16(ow, hOff, h[c], hw, z, hRelu);
     }
   }
 

@@ -196,11 +196,29 @@ public final class Kernels {
   }
 
   /**
-   * {@code acc + sum_j w[wOff + j] * x[j]} for {@code j < len}, with eight independent
-   * accumulators so the FMA latency chain does not bound it (float sums are not reassociated by
-   * C2, so this stays scalar).
+   * {@code y[yOff + j] = bias[j] + sum_i x[xOff + i] * w[i * out + j]} for {@code j < out}: one
+   * short row through a small row-major [in][out] matrix (a low-rank embedding's projection of
+   * its code), accumulated per element from the bias over {@code i} in increasing order with one
+   * fused multiply-add per term.
    */
-  public static float dot(float[] w, int wOff, float[] x, int len, float acc) {
+  public static void rowAffine(float[] x, int xOff, int in, float[] w, float[] bias, int out, float[] y, int yOff) {
+    System.arraycopy(bias, 0, y, yOff, out);
+    for (int i = 0; i < in; i++) {
+      float a = x[xOff + i];
+      int p = i * out;
+      for (int j = 0; j < out; j++) {
+        y[yOff + j] = Math.fma(a, w[p + j], y[yOff + j]);
+      }
+    }
+  }
+
+  /**
+   * {@code acc + sum_j w[wOff + j] * act(x[j])} for {@code j < len}, act = ReLU ({@code
+   * Math.max(v, 0f)}) when {@code relu}: the output unit, in the order {@link MatMul#dot16}
+   * defines (sixteen lane sums, each term one fused multiply-add into lane {@code j % 16} in
+   * increasing {@code j}, then a pairwise tree).
+   */
+  public static float dot16(float[] w, int wOff, float[] x, int len, float acc, boolean relu) {
     float s0 = 0f;
     float s1 = 0f;
     float s2 = 0f;
@@ -209,22 +227,109 @@ public final class Kernels {
     float s5 = 0f;
     float s6 = 0f;
     float s7 = 0f;
+    float s8 = 0f;
+    float s9 = 0f;
+    float s10 = 0f;
+    float s11 = 0f;
+    float s12 = 0f;
+    float s13 = 0f;
+    float s14 = 0f;
+    float s15 = 0f;
     int j = 0;
-    for (; j + 8 <= len; j += 8) {
+    for (; j + 16 <= len; j += 16) {
       int k = wOff + j;
-      s0 = Math.fma(w[k], x[j], s0);
-      s1 = Math.fma(w[k + 1], x[j + 1], s1);
-      s2 = Math.fma(w[k + 2], x[j + 2], s2);
-      s3 = Math.fma(w[k + 3], x[j + 3], s3);
-      s4 = Math.fma(w[k + 4], x[j + 4], s4);
-      s5 = Math.fma(w[k + 5], x[j + 5], s5);
-      s6 = Math.fma(w[k + 6], x[j + 6], s6);
-      s7 = Math.fma(w[k + 7], x[j + 7], s7);
+      s0 = Math.fma(w[k], act(x[j], relu), s0);
+      s1 = Math.fma(w[k + 1], act(x[j + 1], relu), s1);
+      s2 = Math.fma(w[k + 2], act(x[j + 2], relu), s2);
+      s3 = Math.fma(w[k + 3], act(x[j + 3], relu), s3);
+      s4 = Math.fma(w[k + 4], act(x[j + 4], relu), s4);
+      s5 = Math.fma(w[k + 5], act(x[j + 5], relu), s5);
+      s6 = Math.fma(w[k + 6], act(x[j + 6], relu), s6);
+      s7 = Math.fma(w[k + 7], act(x[j + 7], relu), s7);
+      s8 = Math.fma(w[k + 8], act(x[j + 8], relu), s8);
+      s9 = Math.fma(w[k + 9], act(x[j + 9], relu), s9);
+      s10 = Math.fma(w[k + 10], act(x[j + 10], relu), s10);
+      s11 = Math.fma(w[k + 11], act(x[j + 11], relu), s11);
+      s12 = Math.fma(w[k + 12], act(x[j + 12], relu), s12);
+      s13 = Math.fma(w[k + 13], act(x[j + 13], relu), s13);
+      s14 = Math.fma(w[k + 14], act(x[j + 14], relu), s14);
+      s15 = Math.fma(w[k + 15], act(x[j + 15], relu), s15);
     }
-    for (; j < len; j++) {
-      s0 = Math.fma(w[wOff + j], x[j], s0);
+    return acc + dot16Tail(w, wOff, x, j, len, relu, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13,
+        s14, s15);
+  }
+
+  /**
+   * The tail {@code [j, len)} (fewer than 16 terms) of {@link #dot16} into lanes {@code 0 ..
+   * len - j}, then the tree {@code ((((s_l + s_{l+8}) + ..4 apart) + ..2 apart) + ..1 apart)}.
+   */
+  public static float dot16Tail(float[] w, int wOff, float[] x, int j, int len, boolean relu, float s0, float s1,
+      float s2, float s3, float s4, float s5, float s6, float s7, float s8, float s9, float s10, float s11, float s12,
+      float s13, float s14, float s15) {
+    int t = len - j;
+    int k = wOff + j;
+    if (t > 0) {
+      s0 = Math.fma(w[k], act(x[j], relu), s0);
+      if (t > 1) {
+        s1 = Math.fma(w[k + 1], act(x[j + 1], relu), s1);
+      }
+      if (t > 2) {
+        s2 = Math.fma(w[k + 2], act(x[j + 2], relu), s2);
+      }
+      if (t > 3) {
+        s3 = Math.fma(w[k + 3], act(x[j + 3], relu), s3);
+      }
+      if (t > 4) {
+        s4 = Math.fma(w[k + 4], act(x[j + 4], relu), s4);
+      }
+      if (t > 5) {
+        s5 = Math.fma(w[k + 5], act(x[j + 5], relu), s5);
+      }
+      if (t > 6) {
+        s6 = Math.fma(w[k + 6], act(x[j + 6], relu), s6);
+      }
+      if (t > 7) {
+        s7 = Math.fma(w[k + 7], act(x[j + 7], relu), s7);
+      }
+      if (t > 8) {
+        s8 = Math.fma(w[k + 8], act(x[j + 8], relu), s8);
+      }
+      if (t > 9) {
+        s9 = Math.fma(w[k + 9], act(x[j + 9], relu), s9);
+      }
+      if (t > 10) {
+        s10 = Math.fma(w[k + 10], act(x[j + 10], relu), s10);
+      }
+      if (t > 11) {
+        s11 = Math.fma(w[k + 11], act(x[j + 11], relu), s11);
+      }
+      if (t > 12) {
+        s12 = Math.fma(w[k + 12], act(x[j + 12], relu), s12);
+      }
+      if (t > 13) {
+        s13 = Math.fma(w[k + 13], act(x[j + 13], relu), s13);
+      }
+      if (t > 14) {
+        s14 = Math.fma(w[k + 14], act(x[j + 14], relu), s14);
+      }
     }
-    return acc + (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+    float u0 = s0 + s8;
+    float u1 = s1 + s9;
+    float u2 = s2 + s10;
+    float u3 = s3 + s11;
+    float u4 = s4 + s12;
+    float u5 = s5 + s13;
+    float u6 = s6 + s14;
+    float u7 = s7 + s15;
+    float v0 = u0 + u4;
+    float v1 = u1 + u5;
+    float v2 = u2 + u6;
+    float v3 = u3 + u7;
+    return (v0 + v2) + (v1 + v3);
+  }
+
+  private static float act(float v, boolean relu) {
+    return relu ? Math.max(v, 0f) : v;
   }
 
   /** Rows of a copy: {@code M [rows, cols] -> [rows][cols]}. */

@@ -71,6 +71,29 @@ public interface MatMul {
   }
 
   /**
+   * {@code y[yOff + j] = bias[j] + sum_i x[xOff + i] * w[i * out + j]} for {@code j < out}, {@code
+   * w} row-major [in][out]: a low-rank embedding's projection of its code (the scorer calls it per
+   * field and candidate). Each element accumulates from the bias over {@code i} in increasing
+   * order with one fused multiply-add per term, in every implementation ({@link Kernels#rowAffine}).
+   */
+  default void rowAffine(float[] x, int xOff, int in, float[] w, float[] bias, int out, float[] y, int yOff) {
+    Kernels.rowAffine(x, xOff, in, w, bias, out, y, yOff);
+  }
+
+  /**
+   * {@code acc + sum_j w[wOff + j] * act(x[j])} for {@code j < len}, act = ReLU ({@code
+   * Math.max(v, 0f)}) when {@code relu}, else identity: the output unit, with the last hidden
+   * layer's ReLU fused in. The order is fixed so every implementation returns the same bits:
+   * sixteen partial sums {@code s_l} (from +0), term {@code j} added to {@code s_(j % 16)} with one
+   * fused multiply-add in increasing {@code j}, then {@code u_l = s_l + s_(l+8)}, {@code v_l = u_l
+   * + u_(l+4)}, {@code (v_0 + v_2) + (v_1 + v_3)}, then {@code acc +} that ({@link Kernels#dot16}:
+   * one 512-bit or two 256-bit vector accumulators).
+   */
+  default float dot16(float[] w, int wOff, float[] x, int len, float acc, boolean relu) {
+    return Kernels.dot16(w, wOff, x, len, acc, relu);
+  }
+
+  /**
    * {@code y[n, m] += x[n, k] b[k, m]}, all row-major. The default copies the operands into
    * arrays of rows for {@link #gemm} (flat arrays leave C2's loops scalar, see {@link Kernels});
    * the copies cost O(nk + km + nm) against the product's O(nkm).

@@ -50,6 +50,35 @@ public class KernelsTest {
   }
 
   /** A rows x cols matrix of uniform values in [-1, 1) (also used by ctr-simd's kernel tests). */
+  @Test
+  void dot16ShouldFollowItsStatedOrder() {
+    Random rnd = new Random(4);
+    for (int len = 0; len <= 70; len++) {
+      for (boolean relu : new boolean[] {false, true}) {
+        float[] w = random(rnd, 1, len + 3)[0];
+        float[] x = random(rnd, 1, len)[0];
+        float[] s = new float[16];
+        for (int j = 0; j < len; j++) {
+          s[j % 16] = Math.fma(w[3 + j], relu ? Math.max(x[j], 0f) : x[j], s[j % 16]);
+        }
+        float[] u = new float[8];
+        for (int l = 0; l < 8; l++) {
+          u[l] = s[l] + s[l + 8];
+        }
+        float tree = ((u[0] + u[4]) + (u[2] + u[6])) + ((u[1] + u[5]) + (u[3] + u[7]));
+        assertThat(Kernels.dot16(w, 3, x, len, 0.5f, relu)).as("len %d relu %s", len, relu).isEqualTo(0.5f + tree);
+      }
+    }
+  }
+
+  @Test
+  void rowAffineShouldProjectFromTheBias() {
+    float[] w = {1, 2, 3, 4, 5, 6}; // [2][3]
+    float[] y = new float[6];
+    Kernels.rowAffine(new float[] {9, 2, -1}, 1, 2, w, new float[] {0.5f, 0, 1}, 3, y, 2);
+    assertThat(y).containsExactly(0, 0, 2 * 1 - 4 + 0.5f, 2 * 2 - 5, 2 * 3 - 6 + 1, 0);
+  }
+
   public static float[][] random(Random rnd, int rows, int cols) {
     float[][] m = new float[rows][cols];
     for (float[] r : m) {

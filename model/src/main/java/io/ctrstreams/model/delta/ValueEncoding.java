@@ -76,7 +76,7 @@ public enum ValueEncoding {
   /**
    * Quantizes one group: {@code out[o + i] = q_i * s} for {@code r[from + i]}, {@code i < n},
    * with {@code s = bf16(max|r| / L)} and {@code q_i = clamp(round(r_i / s), -L, L)}; returns
-   * {@code s} (0 for a group of zeros, whose outputs are all 0). The largest {@code |q|} is
+   * {@code s} (0, with outputs all 0, for a group whose scale would be 0 or subnormal). The largest {@code |q|} is
    * exactly {@code L} whenever {@code s > 0} (bfloat16's relative error, 2^-9, moves {@code
    * max|r| / s} by less than 0.5), which lets a decoder check a group.
    */
@@ -90,8 +90,10 @@ public enum ValueEncoding {
       m = Math.max(m, Math.abs(r[from + i]));
     }
     float s = bfloat16(m / levels);
-    if (!(s > 0) || !Float.isFinite(s)) {
-      s = Float.isFinite(s) ? 0 : Float.intBitsToFloat(0x7f7f0000); // the largest finite bfloat16
+    if (!Float.isFinite(s)) {
+      s = Float.intBitsToFloat(0x7f7f0000); // the largest finite bfloat16
+    } else if (s < Float.MIN_NORMAL) {
+      s = 0; // a subnormal scale has too few bits to keep max|q| = L: such a group (max|r| below about 1e-36) stays in the residual
     }
     for (int i = 0; i < n; i++) {
       if (s == 0) {

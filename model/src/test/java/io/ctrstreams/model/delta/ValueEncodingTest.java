@@ -41,6 +41,8 @@ class ValueEncodingTest {
     assertThat(s).isEqualTo(0.10009765625f);
     assertThat(out).containsExactly(0f, 0.30029296875f, -0.10009765625f, 0f, -0.30029296875f, 0f);
     assertThat(ValueEncoding.INT3.quantize(new float[3], 0, 3, out, 0)).isZero();
+    assertThat(ValueEncoding.INT3.quantize(new float[] {1e-38f, -2e-39f}, 0, 2, out, 0)).isZero(); // subnormal scale
+    assertThat(out[0]).isZero();
     assertThat(ValueEncoding.bfloat16(0.1f)).isEqualTo(0.10009765625f);
     assertThat(ValueEncoding.INT3.levels()).isEqualTo(3);
     assertThat(ValueEncoding.INT8.levels()).isEqualTo(127);
@@ -60,10 +62,14 @@ class ValueEncodingTest {
     int n = 1 + rnd.nextInt(40);
     float[] r = new float[n];
     for (int i = 0; i < n; i++) {
-      r[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(30) - 20));
+      r[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(80) - 45)); // subnormal to 1e35
     }
     float[] out = new float[n];
     float s = enc.quantize(r, 0, n, out, 0);
+    if (s == 0) {
+      assertThat(out).containsOnly(0f);
+      return;
+    }
     float m = 0;
     for (int i = 0; i < n; i++) {
       float q = out[i] / s;

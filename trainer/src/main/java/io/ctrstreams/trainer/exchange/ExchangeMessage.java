@@ -35,6 +35,7 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
   private static final int MAGIC = 0x43545258; // "CTRX"
   private static final short VERSION = 1;
   private static final short VERSION_MASKS = 2;
+  private static final int HEADER = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4;
   /** Header and checksum bytes of every message. */
   public static final int OVERHEAD = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4 + 4;
 
@@ -43,7 +44,6 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       float[] values) {
     this(epoch, round, slot, workers, weightsHash, encoding, values, null);
   }
-  private static final int HEADER = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4;
 
   /** The record value, units by {@code layout} (the receivers' layout must be the same). */
   public byte[] encode(ParamLayout layout) {
@@ -63,7 +63,8 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
     int vb = encoding.bytesPerValue();
     long masks = touched == null ? 0 : RowMasks.size(layout, touched);
     ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(HEADER + 4L * count + nv * vb + masks + 4));
-    b.putInt(MAGIC).putShort(touched == null ? VERSION : VERSION_MASKS).putInt(epoch).putLong(round).putInt(slot).putInt(workers).putLong(weightsHash)
+    b.putInt(MAGIC).putShort(touched == null ? VERSION : VERSION_MASKS).putInt(epoch).putLong(round).putInt(slot)
+        .putInt(workers).putLong(weightsHash)
         .put((byte) (encoding == ValueEncoding.FP16 ? 1 : 0)).putInt(values.length).putInt(count);
     List<ParamLayout.Segment> segs = layout.segments();
     for (int t = 0; t < segs.size(); t++) {

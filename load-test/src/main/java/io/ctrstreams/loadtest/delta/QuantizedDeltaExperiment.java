@@ -30,8 +30,18 @@ import java.util.Locale;
  * bitmap or delta varints (whichever is smaller), 2 bytes of scale and {@code ceil(size * b / 8)}
  * bytes of values per unit. No keyframes (the residual ratio is printed).
  *
+ * <p>A config is {@code p:bits[:selection[@tableWeight][:scale]]}. Selection (section 6.3): {@code
+ * r2} as above; {@code fisher} ranks by {@code sum r^2 f / size} ({@code fisher^a}: {@code f^a}), {@code sqrtf} by {@code sum r^2
+ * sqrt(f) / size}, {@code f} the optimizer's mean squared gradient per value ({@link
+ * TrainerLearner#meanSquaredGradient}; tables' {@code f} times {@code tableWeight}, default 1).
+ * Scale: {@code fp16} (default, 2 bytes per unit), {@code bf16} (2 bytes, as the wire), or {@code
+ * logC}, a C-bit code per unit below one bfloat16 maximum per tensor (2 more header bytes), {@code
+ * s = max * 2^(-k / 2^(C-3))} rounded up so no integer clips, units bit-packed per tensor. The
+ * {@code entropy B} column is the bytes with the integers at their order-0 entropy per interval
+ * (what an ideal static coder would reach).
+ *
  * <p>Run: {@code java -Xmx12g -cp load-test/target/classes:... QuantizedDeltaExperiment
- * [intervals=60] [perInterval=3000] [configs=0.05:8,0.2:4] [models=demo,criteo] [warmup=100000]}.
+ * [intervals=60] [perInterval=3000] [configs=0.05:8,0.2:4:fisher:log4] [models=demo,criteo] [warmup=100000]}.
  */
 public final class QuantizedDeltaExperiment {
   static final int BLOCK = 32;
@@ -54,21 +64,24 @@ public final class QuantizedDeltaExperiment {
    * {@code s = smax * 2^(-k / 2^(C-3))} below one bfloat16 {@code smax} per tensor (rounded up,
    * so no integer clips; about 8 octaves of range whatever C).
    */
-  record Config(double p, int bits, Selection sel, double tableWeight, String scale) {
+  record Config(double p, int bits, Selection sel, double tableWeight, double power, String scale) {
     static Config parse(String s) {
       String[] f = s.split(":");
       Selection sel = Selection.R2;
       double tw = 1;
+      double power = 1;
       if (f.length > 2) {
         String[] st = f[2].split("@");
-        sel = Selection.valueOf(st[0].toUpperCase(Locale.ROOT));
+        String[] sp = st[0].split("\\^");
+        sel = Selection.valueOf(sp[0].toUpperCase(Locale.ROOT));
+        power = sp.length > 1 ? Double.parseDouble(sp[1]) : 1;
         tw = st.length > 1 ? Double.parseDouble(st[1]) : 1;
       }
       String scale = f.length > 3 ? f[3] : "fp16";
       if (!scale.equals("fp16") && !scale.equals("bf16") && !scale.matches("log[3-8]")) {
         throw new IllegalArgumentException("scale must be fp16, bf16 or log3..log8, found " + scale);
       }
-      return new Config(Double.parseDouble(f[0]), Integer.parseInt(f[1]), sel, tw, scale);
+      return new Config(Double.parseDouble(f[0]), Integer.parseInt(f[1]), sel, tw, power, scale);
     }
 
     int scaleBits() {
@@ -78,7 +91,8 @@ public final class QuantizedDeltaExperiment {
     @Override
     public String toString() {
       return String.format(Locale.ROOT, "top %4.2f %d-bit %-6s %-5s", p, bits,
-          sel.name().toLowerCase(Locale.ROOT) + (tableWeight != 1 ? "@" + tableWeight : ""), scale);
+          sel.name().toLowerCase(Locale.ROOT) + (power != 1 ? "^" + power : "") + (tableWeight != 1 ? "@" + tableWeight : ""),
+          scale);
     }
   }
 
@@ -150,7 +164,7 @@ public final class QuantizedDeltaExperiment {
             double r2 = r * r;
             s += switch (cfg.sel()) {
               case R2 -> r2;
-              case FISHER -> f == null ? 0 : r2 * f[i] * tw;
+              case FISHER -> f == null ? 0 : r2 * (cfg.power() == 1 ? f[i] * tw : Math.pow(f[i] * tw, cfg.power()));
               case SQRTF -> f == null ? 0 : r2 * Math.sqrt(f[i] * tw);
             };
             x2 += (double) xv[i] * xv[i];

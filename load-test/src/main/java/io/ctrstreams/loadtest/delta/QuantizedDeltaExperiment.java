@@ -36,12 +36,15 @@ import java.util.Locale;
  * TrainerLearner#meanSquaredGradient}; tables' {@code f} times {@code tableWeight}, default 1).
  * Scale: {@code fp16} (default, 2 bytes per unit), {@code bf16} (2 bytes, as the wire), or {@code
  * logC}, a C-bit code per unit below one bfloat16 maximum per tensor (2 more header bytes), {@code
- * s = max * 2^(-k / 2^(C-3))} rounded up so no integer clips, units bit-packed per tensor. The
+ * s = max * 2^(-k / 2^(C-3))} rounded up so no integer clips, units bit-packed per tensor; {@code
+ * logCm} the same codes, each unit taking the one of least squared error among that code and the
+ * next three (smaller scales: the largest integers may clip, error feedback keeps the rest). The
  * {@code entropy B} column is the bytes with the integers at their order-0 entropy per interval
  * (what an ideal static coder would reach).
  *
  * <p>Run: {@code java -Xmx12g -cp load-test/target/classes:... QuantizedDeltaExperiment
- * [intervals=60] [perInterval=3000] [configs=0.05:8,0.2:4:fisher:log4] [models=demo,criteo] [warmup=100000]}.
+ * [intervals=60] [perInterval=3000] [configs=0.05:8,0.2:4:fisher:log4] [models=demo,criteo] [warmup=100000]
+ * [trainerSeed=7]} (the trainer's initial weights and dropout; the data stay the same).
  */
 public final class QuantizedDeltaExperiment {
   static final int BLOCK = 32;
@@ -78,7 +81,7 @@ public final class QuantizedDeltaExperiment {
         tw = st.length > 1 ? Double.parseDouble(st[1]) : 1;
       }
       String scale = f.length > 3 ? f[3] : "fp16";
-      if (!scale.equals("fp16") && !scale.equals("bf16") && !scale.matches("log[3-8]")) {
+      if (!scale.equals("fp16") && !scale.equals("bf16") && !scale.matches("log[3-8]m?")) {
         throw new IllegalArgumentException("scale must be fp16, bf16 or log3..log8, found " + scale);
       }
       return new Config(Double.parseDouble(f[0]), Integer.parseInt(f[1]), sel, tw, power, scale);
@@ -243,6 +246,26 @@ public final class QuantizedDeltaExperiment {
                 code--;
                 s = (float) (smaxB * Math.pow(2, -code * octaveStep));
               }
+              if (cfg.scale().endsWith("m")) { // the code of least squared error, clipping allowed
+                double best = Double.POSITIVE_INFINITY;
+                int bestCode = code;
+                for (int c = code; c <= Math.min(codes - 1, code + 3); c++) {
+                  float sc = (float) (smaxB * Math.pow(2, -c * octaveStep));
+                  double err = 0;
+                  for (int i = from; i < to; i++) {
+                    float r = xv[i] - w[t][i];
+                    int q = Math.max(-levels, Math.min(levels, Math.round(r / sc)));
+                    double e = r - q * sc;
+                    err += e * e;
+                  }
+                  if (err < best) {
+                    best = err;
+                    bestCode = c;
+                  }
+                }
+                code = bestCode;
+                s = (float) (smaxB * Math.pow(2, -code * octaveStep));
+              }
               payloadBits += codeBits + (long) (to - from) * bits;
             } else {
               s = cfg.scale().equals("bf16") ? ValueEncoding.bfloat16(m / levels) : ValueEncoding.FP16.round(m / levels);
@@ -305,14 +328,15 @@ public final class QuantizedDeltaExperiment {
     String[] configs = (args.length > 2 ? args[2] : "0.05:8,0.2:4").split(",");
     String[] models = (args.length > 3 ? args[3] : "demo,criteo").split(",");
     int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 100_000;
-    System.out.printf(Locale.ROOT, "quantized deltas: %d intervals of %d examples after %d warm-up; configs %s%n",
-        intervals, perInterval, warmup, String.join(",", configs));
+    long trainerSeed = args.length > 5 ? Long.parseLong(args[5]) : 7;
+    System.out.printf(Locale.ROOT, "quantized deltas: %d intervals of %d examples after %d warm-up, trainer seed %d;"
+        + " configs %s%n", intervals, perInterval, warmup, trainerSeed, String.join(",", configs));
     List<String> rows = new ArrayList<>();
     for (String name : models) {
       SyntheticStream stream = new SyntheticStream(DeltaRefreshBench.SEED);
       ModelSpec spec = DeltaRefreshBench.spec(name, stream.schema());
       stream.seek(1L << 40);
-      TrainerConfig tc = TrainerConfig.defaults().withBatchSize(256).withThreads(1).withGemm("java").withSeed(7);
+      TrainerConfig tc = TrainerConfig.defaults().withBatchSize(256).withThreads(1).withGemm("java").withSeed(trainerSeed);
       TrainerLearner learner = TrainerLearner.fromScratch(spec, tc);
       RawRecord[] batch = new RawRecord[256];
       for (int i = 0; i < batch.length; i++) {

@@ -17,8 +17,11 @@ import java.nio.ByteBuffer;
  * two's-complement integers packed from the lowest bit, padded to a byte; or, with log-coded
  * scales ({@link io.ctrstreams.model.delta.GroupScale#LOG4}), the tensor's bfloat16 maximum (2
  * bytes, little-endian) and then one bit stream, packed from the lowest bit and padded to a byte at
- * its end only, of per group a 4-bit code and its {@code b}-bit integers. A decoder that knows only
- * forms 0 and 1 refuses the others by name.
+ * its end only, of per group a 4-bit code and its {@code b}-bit integers; with form bit 2 as well
+ * (4 bits or fewer, chosen by the encoder when shorter) the stream starts with 4-bit code lengths
+ * of the {@code 2L + 1} integers {@code -L .. L} and the integers travel as their canonical
+ * Huffman code words ({@link IntegerCode}). A decoder that knows only forms 0 and 1 refuses the
+ * others by name.
  *
  * <p>The encoder recovers each group's integers from the float values {@link
  * ValueEncoding#quantize} produced: the scale is {@code max|v| / L} (exact, since the largest
@@ -92,14 +95,17 @@ final class QuantizedGroups {
       varint(out, lastLength);
     }
     TensorDelta.CodedScales coded = t.scales();
-    varint(out, (bitmap ? 1 : 0) | (coded != null ? 2 : 0));
-    int levels = enc.levels();
-    int bits = enc.bits();
     if (coded != null) {
-      encodeCoded(t, enc, coded, groups, groupIndex, groupStart, unit, lastLength, out);
+      ByteArrayOutputStream payload = new ByteArrayOutputStream(16 + v.length * enc.bits() / 8 + groups);
+      boolean huffman = encodeCoded(t, enc, coded, groups, groupIndex, groupStart, unit, lastLength, payload);
+      varint(out, (bitmap ? 1 : 0) | 2 | (huffman ? 4 : 0));
+      out.write(payload.toByteArray(), 0, payload.size());
       return TensorDeltaRecord.newBuilder().setTensor(t.tensor()).setCount(groups)
           .setIndices(ByteBuffer.wrap(indexBytes)).setValues(ByteBuffer.wrap(out.toByteArray())).build();
     }
+    varint(out, bitmap ? 1 : 0);
+    int levels = enc.levels();
+    int bits = enc.bits();
     for (int g = 0; g < groups; g++) {
       int from = unit > 1 ? g * unit : groupStart[g];
       int len = unit > 1 ? unit : (g == groups - 1 ? lastLength : block);
@@ -143,8 +149,12 @@ final class QuantizedGroups {
         .setIndices(ByteBuffer.wrap(indexBytes)).setValues(ByteBuffer.wrap(out.toByteArray())).build();
   }
 
-  /** The log-coded form's maximum and bit stream of codes and integers, each value checked. */
-  private static void encodeCoded(TensorDelta t, ValueEncoding enc, TensorDelta.CodedScales coded, int groups,
+  /**
+   * The log-coded form's maximum and bit stream of codes and integers, each value checked; the
+   * integers as fixed {@code b}-bit fields or, for 4 bits or fewer when that is shorter, as
+   * Huffman code words after a table of code lengths (returns true then).
+   */
+  private static boolean encodeCoded(TensorDelta t, ValueEncoding enc, TensorDelta.CodedScales coded, int groups,
       int[] groupIndex, int[] groupStart, int unit, int lastLength, ByteArrayOutputStream out) {
     float max = coded.max();
     byte[] codes = coded.codes();
@@ -156,15 +166,13 @@ final class QuantizedGroups {
       throw new ServingException("delta of tensor " + t.tensor() + ": scale maximum " + max + " is not a finite"
           + " non-negative bfloat16");
     }
-    int sb = Float.floatToRawIntBits(max) >>> 16;
-    out.write(sb & 0xff);
-    out.write(sb >>> 8);
     int levels = enc.levels();
     int bits = enc.bits();
     int block = ValueEncoding.BLOCK;
     float[] v = t.values();
-    long acc = 0;
-    int filled = 0;
+    int[] qs = new int[v.length];
+    long[] counts = new long[2 * levels + 1];
+    int o = 0;
     for (int g = 0; g < groups; g++) {
       int k = codes[g];
       if (k < 0 || k >= ValueEncoding.LOG4_CODES) {
@@ -172,8 +180,6 @@ final class QuantizedGroups {
             + ", outside [0, " + ValueEncoding.LOG4_CODES + ")");
       }
       float s = ValueEncoding.codedScale(max, k);
-      acc |= (long) k << filled;
-      filled += 4;
       int from = unit > 1 ? g * unit : groupStart[g];
       int len = unit > 1 ? unit : (g == groups - 1 ? lastLength : block);
       for (int i = 0; i < len; i++) {
@@ -182,23 +188,41 @@ final class QuantizedGroups {
           throw new ServingException("delta of tensor " + t.tensor() + ": value " + v[from + i] + " is not an integer"
               + " multiple of its group's coded scale " + s + " within " + levels + ": not quantized to " + enc);
         }
-        acc |= (long) (q & ((1 << bits) - 1)) << filled;
-        filled += bits;
-        while (filled >= 8) {
-          out.write((int) (acc & 0xff));
-          acc >>>= 8;
-          filled -= 8;
+        qs[o++] = q;
+        counts[q + levels]++;
+      }
+    }
+    IntegerCode code = null;
+    if (counts.length <= IntegerCode.MAX_SYMBOLS && o > 0) {
+      IntegerCode h = IntegerCode.of(counts);
+      if (4L * counts.length + h.bits(counts) < (long) o * bits) {
+        code = h;
+      }
+    }
+    int sb = Float.floatToRawIntBits(max) >>> 16;
+    out.write(sb & 0xff);
+    out.write(sb >>> 8);
+    IntegerCode.Bits.Writer w = new IntegerCode.Bits.Writer(out);
+    if (code != null) {
+      for (int sym = 0; sym < counts.length; sym++) {
+        w.write(code.length(sym), 4);
+      }
+    }
+    o = 0;
+    for (int g = 0; g < groups; g++) {
+      w.write(codes[g], 4);
+      int len = unit > 1 ? unit : (g == groups - 1 ? lastLength : block);
+      for (int i = 0; i < len; i++) {
+        int q = qs[o++];
+        if (code != null) {
+          code.write(w, q + levels);
+        } else {
+          w.write(q, bits);
         }
       }
-      while (filled >= 8) {
-        out.write((int) (acc & 0xff));
-        acc >>>= 8;
-        filled -= 8;
-      }
     }
-    if (filled > 0) {
-      out.write((int) (acc & 0xff));
-    }
+    w.flush();
+    return code != null;
   }
 
   static TensorDelta decode(TensorDeltaRecord r, ValueEncoding enc) {
@@ -209,10 +233,11 @@ final class QuantizedGroups {
     int block = ValueEncoding.BLOCK;
     int lastLength = unit == 0 ? varint(in, tensor, "last block length") : 0;
     int form = varint(in, tensor, "form");
-    if ((form & ~3) != 0) {
+    if ((form & ~7) != 0 || form >= 4 && (form & 2) == 0) {
       throw new ServingException("delta of tensor " + tensor + ": unknown form " + form
-          + " (bit 0 bitmap indices, bit 1 log-coded scales; a newer producer?)");
+          + " (bit 0 bitmap indices, bit 1 log-coded scales, bit 2 Huffman-coded integers with bit 1; a newer producer?)");
     }
+    boolean huffman = (form & 4) != 0;
     int[] groupIndex = (form & 1) == 0 ? DeltaRecords.indices(r.getIndices(), groups, tensor)
         : bitmap(r.getIndices(), groups, tensor);
     boolean coded = (form & 2) != 0;
@@ -230,6 +255,14 @@ final class QuantizedGroups {
     if (coded) {
       needed = 2 + ((long) groups * 4 + values * bits + 7) / 8;
     }
+    if (huffman) { // at least one bit per integer: an upper bound on what a corrupt count can allocate
+      needed = 2 + ((long) (2 * enc.levels() + 1) * 4 + groups * 4L + values + 7) / 8;
+      if (enc.bits() > 4 || values > Integer.MAX_VALUE || needed > in.remaining()) {
+        throw new ServingException("delta of tensor " + tensor + ": " + groups + " Huffman-coded groups of "
+            + (unit > 0 ? unit : block) + " " + enc + " values need at least " + needed + " bytes, found " + in.remaining());
+      }
+      needed = in.remaining();
+    }
     if (values > Integer.MAX_VALUE || needed != in.remaining()) {
       throw new ServingException("delta of tensor " + tensor + ": " + groups + " groups of " + (unit > 0 ? unit : block)
           + " " + enc + " values need " + needed + " bytes, found " + in.remaining());
@@ -237,7 +270,7 @@ final class QuantizedGroups {
     float[] v = new float[(int) values];
     int[] idx = new int[unit > 0 ? groups : (int) values];
     if (coded) {
-      return decodeCoded(r, enc, in, groups, groupIndex, unit, lastLength, idx, v);
+      return decodeCoded(r, enc, in, groups, groupIndex, unit, lastLength, idx, v, huffman);
     }
     int o = 0;
     for (int g = 0; g < groups; g++) {
@@ -288,19 +321,27 @@ final class QuantizedGroups {
 
   /** The log-coded form after its header, the sizes already checked against {@code in}. */
   private static TensorDelta decodeCoded(TensorDeltaRecord r, ValueEncoding enc, ByteBuffer in, int groups,
-      int[] groupIndex, int unit, int lastLength, int[] idx, float[] v) {
+      int[] groupIndex, int unit, int lastLength, int[] idx, float[] v, boolean huffman) {
     String tensor = r.getTensor();
     int block = ValueEncoding.BLOCK;
     int bits = enc.bits();
+    int levels = enc.levels();
     int lo = in.get() & 0xff;
     int hi = in.get() & 0xff;
     float max = Float.intBitsToFloat((hi << 24) | (lo << 16));
     if (!(max >= 0 && max < Float.POSITIVE_INFINITY)) {
       throw new ServingException("delta of tensor " + tensor + ": scale maximum " + max);
     }
+    IntegerCode.Bits.Reader bitsIn = new IntegerCode.Bits.Reader(in, tensor);
+    IntegerCode code = null;
+    if (huffman) {
+      int[] lengths = new int[2 * levels + 1];
+      for (int sym = 0; sym < lengths.length; sym++) {
+        lengths[sym] = bitsIn.read(4);
+      }
+      code = IntegerCode.ofLengths(lengths, tensor);
+    }
     byte[] codes = new byte[groups];
-    long acc = 0;
-    int filled = 0;
     int o = 0;
     for (int g = 0; g < groups; g++) {
       int len = unit > 0 ? unit : (g == groups - 1 ? lastLength : block);
@@ -315,32 +356,25 @@ final class QuantizedGroups {
           idx[o + i] = (int) first + i;
         }
       }
-      while (filled < 4) {
-        acc |= (long) (in.get() & 0xff) << filled;
-        filled += 8;
-      }
-      int k = (int) (acc & 0xf);
-      acc >>>= 4;
-      filled -= 4;
+      int k = bitsIn.read(4);
       codes[g] = (byte) k;
       float s = ValueEncoding.codedScale(max, k);
       for (int i = 0; i < len; i++) {
-        while (filled < bits) {
-          acc |= (long) (in.get() & 0xff) << filled;
-          filled += 8;
+        int q;
+        if (code != null) {
+          q = code.read(bitsIn, tensor) - levels;
+        } else {
+          q = bitsIn.read(bits);
+          q = (q << (32 - bits)) >> (32 - bits); // sign-extend
         }
-        int q = (int) (acc & ((1 << bits) - 1));
-        acc >>>= bits;
-        filled -= bits;
-        q = (q << (32 - bits)) >> (32 - bits); // sign-extend
-        if (Math.abs(q) > enc.levels()) {
-          throw new ServingException("delta of tensor " + tensor + ": integer " + q + " outside +-" + enc.levels());
+        if (Math.abs(q) > levels) {
+          throw new ServingException("delta of tensor " + tensor + ": integer " + q + " outside +-" + levels);
         }
         v[o + i] = q * s;
       }
       o += len;
     }
-    if (in.hasRemaining()) {
+    if (in.hasRemaining() || bitsIn.pending() >= 8) {
       throw new ServingException("delta of tensor " + tensor + ": " + in.remaining() + " bytes after " + groups + " groups");
     }
     return new TensorDelta(tensor, idx, v, new TensorDelta.CodedScales(max, codes));

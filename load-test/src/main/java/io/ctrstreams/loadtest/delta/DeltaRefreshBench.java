@@ -42,7 +42,7 @@ import java.util.Locale;
  *
  * <p>Run: {@code java -Xmx12g -cp cli/target/ctr.jar io.ctrstreams.loadtest.delta.DeltaRefreshBench
  * [intervals=60] [perInterval=3000] [ratio=0.01] [models=demo,criteo,large] [warmup=100000]
- * [int3Ratio=0.2]}; with 1 s intervals, 60 intervals are one minute of refresh. The fourth chain
+ * [int3Ratio=0.2] [trainerSeed=7]}; with 1 s intervals, 60 intervals are one minute of refresh. The fourth chain
  * sends 3-bit quantized groups (rows, blocks of 32) at its own top-k ratio (BENCHMARKS.md 6.2); the
  * fifth the same with 4-bit log-coded scales ({@link GroupScale#LOG4}) and the units ranked by
  * the optimizer's mean squared gradient ({@link DeltaEncoder.Selection#FISHER}, BENCHMARKS.md 6.3).
@@ -115,13 +115,15 @@ public final class DeltaRefreshBench {
     String[] models = (args.length > 3 ? args[3] : "demo,criteo,large").split(",");
     int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 100_000;
     double quantizedRatio = args.length > 5 ? Double.parseDouble(args[5]) : 0.2;
+    long trainerSeed = args.length > 6 ? Long.parseLong(args[6]) : 7;
     System.out.printf(Locale.ROOT, "delta refresh vs snapshots: %d intervals of %d examples after %d warm-up examples,"
-        + " top-k %.4f (the INT3 chain %.4f); %s %s, %d cores%n", intervals, perInterval, warmup, ratio, quantizedRatio,
+        + " trainer seed %d, top-k %.4f (the INT3 chains %.4f); %s %s, %d cores%n", intervals, perInterval, warmup,
+        trainerSeed, ratio, quantizedRatio,
         System.getProperty("java.vm.name"),
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
     List<String> rows = new ArrayList<>();
     for (String m : models) {
-      rows.addAll(run(m, intervals, perInterval, ratio, warmup, quantizedRatio));
+      rows.addAll(run(m, intervals, perInterval, ratio, warmup, quantizedRatio, trainerSeed));
     }
     System.out.println();
     System.out.println("per interval: bytes sent per refresh interval (deltas + keyframes) vs one snapshot per interval");
@@ -130,11 +132,12 @@ public final class DeltaRefreshBench {
   }
 
   private static List<String> run(String name, int intervals, int perInterval, double ratio, int warmup,
-      double quantizedRatio) {
+      double quantizedRatio, long trainerSeed) {
     SyntheticStream stream = new SyntheticStream(SEED);
     ModelSpec spec = spec(name, stream.schema());
     stream.seek(1L << 40);
-    TrainerConfig tc = TrainerConfig.defaults().withBatchSize(256).withThreads(1).withGemm("java").withSeed(7);
+    TrainerConfig tc = TrainerConfig.defaults().withBatchSize(256).withThreads(1).withGemm("java")
+        .withSeed(trainerSeed);
     TrainerLearner learner = TrainerLearner.fromScratch(spec, tc);
     RawRecord[] batch = new RawRecord[256];
     for (int i = 0; i < batch.length; i++) {

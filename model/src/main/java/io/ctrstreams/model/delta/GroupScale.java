@@ -11,8 +11,9 @@ public enum GroupScale {
    * A 4-bit code {@code k} per group below one bfloat16 maximum {@code S} per tensor delta:
    * {@code s = S * 2^(-k/2)}, the smallest such scale at or above {@code max|r| / L}, so no integer
    * clips ({@link ValueEncoding#quantizeCoded}); 15 steps of sqrt 2 cover 7.5 octaves, and a group
-   * below that range is quantized with the smallest scale. Half a byte per group instead of two
-   * (issue 14: BENCHMARKS.md section 6.3).
+   * below that range is quantized with the smallest scale. Half a byte per group instead of two;
+   * in this form the wire codec also Huffman-codes the integers of 4-bit and narrower encodings when
+   * that is shorter (lossless; issue 14: BENCHMARKS.md section 6.3).
    */
   LOG4
 }

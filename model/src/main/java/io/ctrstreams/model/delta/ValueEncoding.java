@@ -11,7 +11,9 @@ package io.ctrstreams.model.delta;
  * bfloat16 scale {@code s} per group: {@link #quantize} picks {@code s = bf16(max|r| / L)} and
  * {@code q = round(r / s)}, and the value added is the float product {@code q * s}, which both
  * sides compute the same way. Fewer bits per value let the same bytes carry more values (issue
- * 14: BENCHMARKS.md section 6.2).
+ * 14: BENCHMARKS.md section 6.2). Under {@link GroupScale#LOG4} the scale is instead a 4-bit code
+ * below one bfloat16 maximum per tensor delta ({@link #codedMaximum}, {@link #quantizeCoded},
+ * {@link #codedScale}; section 6.3).
  */
 public enum ValueEncoding {
   /** IEEE binary32, 4 bytes per value, exact. */

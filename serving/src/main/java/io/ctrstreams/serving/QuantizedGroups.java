@@ -12,15 +12,24 @@ import java.nio.ByteBuffer;
  * ValueEncoding#BLOCK} elements), their indices as varint gaps or as a bitmap over {@code [0, last
  * group]} (whichever is smaller: a fifth of a table's rows cost a bit each instead of a byte), and a
  * values field holding a varint unit (the row width, 0 for blocks), for blocks the varint length
- * of the last one, a varint index form (0 gaps, 1 bitmap), then per group a bfloat16 scale (2
- * bytes, little-endian) and its {@code b}-bit two's-complement integers packed from the lowest
- * bit, padded to a byte.
+ * of the last one, a varint form (bit 0: indices as a bitmap, else gaps; bit 1: log-coded
+ * scales), then per group a bfloat16 scale (2 bytes, little-endian) and its {@code b}-bit
+ * two's-complement integers packed from the lowest bit, padded to a byte; or, with log-coded
+ * scales ({@link io.ctrstreams.model.delta.GroupScale#LOG4}), the tensor's bfloat16 maximum (2
+ * bytes, little-endian) and then one bit stream, packed from the lowest bit and padded to a byte at
+ * its end only, of per group a 4-bit code and its {@code b}-bit integers; with form bit 2 as well
+ * (4 bits or fewer, chosen by the encoder when shorter) the stream starts with 4-bit code lengths
+ * of the {@code 2L + 1} integers {@code -L .. L} and the integers travel as their canonical
+ * Huffman code words ({@link IntegerCode}). A decoder that knows only forms 0 and 1 refuses the
+ * others by name.
  *
  * <p>The encoder recovers each group's integers from the float values {@link
  * ValueEncoding#quantize} produced: the scale is {@code max|v| / L} (exact, since the largest
  * integer is {@code L}) and every value must be an integer multiple of it within {@code [-L,
- * L]}; anything else was not quantized by the chain and is refused. The decoder computes {@code q
- * * s} in float, exactly what the producer added.
+ * L]}; anything else was not quantized by the chain and is refused. Log-coded scales travel in
+ * the {@link TensorDelta#scales()} the chain attached, and every value must be an integer multiple
+ * of its group's {@link ValueEncoding#codedScale}. The decoder computes {@code q * s} in float,
+ * exactly what the producer added.
  */
 final class QuantizedGroups {
   private QuantizedGroups() {}
@@ -85,6 +94,15 @@ final class QuantizedGroups {
     if (unit == 1) {
       varint(out, lastLength);
     }
+    TensorDelta.CodedScales coded = t.scales();
+    if (coded != null) {
+      ByteArrayOutputStream payload = new ByteArrayOutputStream(16 + v.length * enc.bits() / 8 + groups);
+      boolean huffman = encodeCoded(t, enc, coded, groups, groupIndex, groupStart, unit, lastLength, payload);
+      varint(out, (bitmap ? 1 : 0) | 2 | (huffman ? 4 : 0));
+      out.write(payload.toByteArray(), 0, payload.size());
+      return TensorDeltaRecord.newBuilder().setTensor(t.tensor()).setCount(groups)
+          .setIndices(ByteBuffer.wrap(indexBytes)).setValues(ByteBuffer.wrap(out.toByteArray())).build();
+    }
     varint(out, bitmap ? 1 : 0);
     int levels = enc.levels();
     int bits = enc.bits();
@@ -131,6 +149,82 @@ final class QuantizedGroups {
         .setIndices(ByteBuffer.wrap(indexBytes)).setValues(ByteBuffer.wrap(out.toByteArray())).build();
   }
 
+  /**
+   * The log-coded form's maximum and bit stream of codes and integers, each value checked; the
+   * integers as fixed {@code b}-bit fields or, for 4 bits or fewer when that is shorter, as
+   * Huffman code words after a table of code lengths (returns true then).
+   */
+  private static boolean encodeCoded(TensorDelta t, ValueEncoding enc, TensorDelta.CodedScales coded, int groups,
+      int[] groupIndex, int[] groupStart, int unit, int lastLength, ByteArrayOutputStream out) {
+    float max = coded.max();
+    byte[] codes = coded.codes();
+    if (codes.length != groups) {
+      throw new ServingException("delta of tensor " + t.tensor() + ": " + codes.length + " scale codes for " + groups
+          + " groups");
+    }
+    if (!(max >= 0 && max < Float.POSITIVE_INFINITY) || ValueEncoding.bfloat16(max) != max) {
+      throw new ServingException("delta of tensor " + t.tensor() + ": scale maximum " + max + " is not a finite"
+          + " non-negative bfloat16");
+    }
+    int levels = enc.levels();
+    int bits = enc.bits();
+    int block = ValueEncoding.BLOCK;
+    float[] v = t.values();
+    int[] qs = new int[v.length];
+    long[] counts = new long[2 * levels + 1];
+    int o = 0;
+    for (int g = 0; g < groups; g++) {
+      int k = codes[g];
+      if (k < 0 || k >= ValueEncoding.LOG4_CODES) {
+        throw new ServingException("delta of tensor " + t.tensor() + ": group " + groupIndex[g] + " has scale code " + k
+            + ", outside [0, " + ValueEncoding.LOG4_CODES + ")");
+      }
+      float s = ValueEncoding.codedScale(max, k);
+      int from = unit > 1 ? g * unit : groupStart[g];
+      int len = unit > 1 ? unit : (g == groups - 1 ? lastLength : block);
+      for (int i = 0; i < len; i++) {
+        int q = s == 0 ? 0 : Math.round(v[from + i] / s);
+        if (Math.abs(q) > levels || q * s != v[from + i]) {
+          throw new ServingException("delta of tensor " + t.tensor() + ": value " + v[from + i] + " is not an integer"
+              + " multiple of its group's coded scale " + s + " within " + levels + ": not quantized to " + enc);
+        }
+        qs[o++] = q;
+        counts[q + levels]++;
+      }
+    }
+    IntegerCode code = null;
+    if (counts.length <= IntegerCode.MAX_SYMBOLS && o > 0) {
+      IntegerCode h = IntegerCode.of(counts);
+      if (4L * counts.length + h.bits(counts) < (long) o * bits) {
+        code = h;
+      }
+    }
+    int sb = Float.floatToRawIntBits(max) >>> 16;
+    out.write(sb & 0xff);
+    out.write(sb >>> 8);
+    IntegerCode.Bits.Writer w = new IntegerCode.Bits.Writer(out);
+    if (code != null) {
+      for (int sym = 0; sym < counts.length; sym++) {
+        w.write(code.length(sym), 4);
+      }
+    }
+    o = 0;
+    for (int g = 0; g < groups; g++) {
+      w.write(codes[g], 4);
+      int len = unit > 1 ? unit : (g == groups - 1 ? lastLength : block);
+      for (int i = 0; i < len; i++) {
+        int q = qs[o++];
+        if (code != null) {
+          code.write(w, q + levels);
+        } else {
+          w.write(q, bits);
+        }
+      }
+    }
+    w.flush();
+    return code != null;
+  }
+
   static TensorDelta decode(TensorDeltaRecord r, ValueEncoding enc) {
     String tensor = r.getTensor();
     int groups = r.getCount();
@@ -138,15 +232,15 @@ final class QuantizedGroups {
     int unit = varint(in, tensor, "unit");
     int block = ValueEncoding.BLOCK;
     int lastLength = unit == 0 ? varint(in, tensor, "last block length") : 0;
-    int indexForm = varint(in, tensor, "index form");
-    int[] groupIndex;
-    if (indexForm == 0) {
-      groupIndex = DeltaRecords.indices(r.getIndices(), groups, tensor);
-    } else if (indexForm == 1) {
-      groupIndex = bitmap(r.getIndices(), groups, tensor);
-    } else {
-      throw new ServingException("delta of tensor " + tensor + ": unknown index form " + indexForm);
+    int form = varint(in, tensor, "form");
+    if ((form & ~7) != 0 || form >= 4 && (form & 2) == 0) {
+      throw new ServingException("delta of tensor " + tensor + ": unknown form " + form
+          + " (bit 0 bitmap indices, bit 1 log-coded scales, bit 2 Huffman-coded integers with bit 1; a newer producer?)");
     }
+    boolean huffman = (form & 4) != 0;
+    int[] groupIndex = (form & 1) == 0 ? DeltaRecords.indices(r.getIndices(), groups, tensor)
+        : bitmap(r.getIndices(), groups, tensor);
+    boolean coded = (form & 2) != 0;
     if (unit == 0 && groups > 0 && (lastLength < 1 || lastLength > block)) {
       throw new ServingException("delta of tensor " + tensor + ": last block of " + lastLength + " elements");
     }
@@ -156,7 +250,18 @@ final class QuantizedGroups {
     for (int g = 0; g < groups; g++) {
       long len = unit > 0 ? unit : (g == groups - 1 ? lastLength : block);
       values += len;
-      needed += 2 + (len * bits + 7) / 8;
+      needed += coded ? 0 : 2 + (len * bits + 7) / 8;
+    }
+    if (coded) {
+      needed = 2 + ((long) groups * 4 + values * bits + 7) / 8;
+    }
+    if (huffman) { // at least one bit per integer: an upper bound on what a corrupt count can allocate
+      needed = 2 + ((long) (2 * enc.levels() + 1) * 4 + groups * 4L + values + 7) / 8;
+      if (enc.bits() > 4 || values > Integer.MAX_VALUE || needed > in.remaining()) {
+        throw new ServingException("delta of tensor " + tensor + ": " + groups + " Huffman-coded groups of "
+            + (unit > 0 ? unit : block) + " " + enc + " values need at least " + needed + " bytes, found " + in.remaining());
+      }
+      needed = in.remaining();
     }
     if (values > Integer.MAX_VALUE || needed != in.remaining()) {
       throw new ServingException("delta of tensor " + tensor + ": " + groups + " groups of " + (unit > 0 ? unit : block)
@@ -164,6 +269,9 @@ final class QuantizedGroups {
     }
     float[] v = new float[(int) values];
     int[] idx = new int[unit > 0 ? groups : (int) values];
+    if (coded) {
+      return decodeCoded(r, enc, in, groups, groupIndex, unit, lastLength, idx, v, huffman);
+    }
     int o = 0;
     for (int g = 0; g < groups; g++) {
       int len = unit > 0 ? unit : (g == groups - 1 ? lastLength : block);
@@ -209,6 +317,67 @@ final class QuantizedGroups {
       throw new ServingException("delta of tensor " + tensor + ": " + in.remaining() + " bytes after " + groups + " groups");
     }
     return new TensorDelta(tensor, idx, v);
+  }
+
+  /** The log-coded form after its header, the sizes already checked against {@code in}. */
+  private static TensorDelta decodeCoded(TensorDeltaRecord r, ValueEncoding enc, ByteBuffer in, int groups,
+      int[] groupIndex, int unit, int lastLength, int[] idx, float[] v, boolean huffman) {
+    String tensor = r.getTensor();
+    int block = ValueEncoding.BLOCK;
+    int bits = enc.bits();
+    int levels = enc.levels();
+    int lo = in.get() & 0xff;
+    int hi = in.get() & 0xff;
+    float max = Float.intBitsToFloat((hi << 24) | (lo << 16));
+    if (!(max >= 0 && max < Float.POSITIVE_INFINITY)) {
+      throw new ServingException("delta of tensor " + tensor + ": scale maximum " + max);
+    }
+    IntegerCode.Bits.Reader bitsIn = new IntegerCode.Bits.Reader(in, tensor);
+    IntegerCode code = null;
+    if (huffman) {
+      int[] lengths = new int[2 * levels + 1];
+      for (int sym = 0; sym < lengths.length; sym++) {
+        lengths[sym] = bitsIn.read(4);
+      }
+      code = IntegerCode.ofLengths(lengths, tensor);
+    }
+    byte[] codes = new byte[groups];
+    int o = 0;
+    for (int g = 0; g < groups; g++) {
+      int len = unit > 0 ? unit : (g == groups - 1 ? lastLength : block);
+      if (unit > 0) {
+        idx[g] = groupIndex[g];
+      } else {
+        long first = (long) groupIndex[g] * block;
+        if (first + len - 1 > Integer.MAX_VALUE) {
+          throw new ServingException("delta of tensor " + tensor + ": block " + groupIndex[g] + " out of range");
+        }
+        for (int i = 0; i < len; i++) {
+          idx[o + i] = (int) first + i;
+        }
+      }
+      int k = bitsIn.read(4);
+      codes[g] = (byte) k;
+      float s = ValueEncoding.codedScale(max, k);
+      for (int i = 0; i < len; i++) {
+        int q;
+        if (code != null) {
+          q = code.read(bitsIn, tensor) - levels;
+        } else {
+          q = bitsIn.read(bits);
+          q = (q << (32 - bits)) >> (32 - bits); // sign-extend
+        }
+        if (Math.abs(q) > levels) {
+          throw new ServingException("delta of tensor " + tensor + ": integer " + q + " outside +-" + levels);
+        }
+        v[o + i] = q * s;
+      }
+      o += len;
+    }
+    if (in.hasRemaining() || bitsIn.pending() >= 8) {
+      throw new ServingException("delta of tensor " + tensor + ": " + in.remaining() + " bytes after " + groups + " groups");
+    }
+    return new TensorDelta(tensor, idx, v, new TensorDelta.CodedScales(max, codes));
   }
 
   /** The set bits of a bitmap, ascending; there must be {@code count} and the last byte must hold one. */

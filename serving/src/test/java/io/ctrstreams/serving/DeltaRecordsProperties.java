@@ -289,4 +289,227 @@ class DeltaRecordsProperties {
     }
     assertThat(consumer.state().hash()).isEqualTo(producer.state().hash());
   }
+
+  /** A chain with log-coded scales and Fisher-ranked units, {@code steps} deltas through the wire. */
+  static List<ModelDelta> log4Chain(long seed, ValueEncoding enc, int steps, boolean[] bitIdentical) {
+    Random rnd = new Random(seed);
+    int rows = 1 + rnd.nextInt(200);
+    int width = 1 + rnd.nextInt(16);
+    float[] table = new float[rows * width];
+    float[] weight = new float[1 + rnd.nextInt(300)];
+    for (int i = 0; i < table.length; i++) {
+      table[i] = (float) rnd.nextGaussian() * 0.1f;
+    }
+    io.ctrstreams.model.format.ModelFile x = new io.ctrstreams.model.format.ModelFile("m", 1, "{}", java.util.Map.of(),
+        List.of(new io.ctrstreams.model.Tensor("emb/f/table", new int[] {rows, width}, table),
+            new io.ctrstreams.model.Tensor("mlp/0/weight", new int[] {weight.length}, weight)), java.util.Map.of());
+    io.ctrstreams.model.delta.DeltaEncoder producer = new io.ctrstreams.model.delta.DeltaEncoder("m", 3, x,
+        0.05 + rnd.nextDouble() * 0.5, enc, rnd.nextBoolean() ? io.ctrstreams.model.delta.DeltaEncoder.Scope.MODEL
+            : io.ctrstreams.model.delta.DeltaEncoder.Scope.TENSOR, io.ctrstreams.model.delta.GroupScale.LOG4,
+        io.ctrstreams.model.delta.DeltaEncoder.Selection.FISHER);
+    io.ctrstreams.model.delta.DeltaApplier consumer = new io.ctrstreams.model.delta.DeltaApplier();
+    consumer.keyframe(3, x);
+    List<ModelDelta> out = new ArrayList<>();
+    for (int s = 0; s < steps; s++) {
+      List<io.ctrstreams.model.Tensor> next = new ArrayList<>();
+      float[][] fisher = new float[2][];
+      for (io.ctrstreams.model.Tensor t : x.tensors()) {
+        float[] v = t.data().clone();
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+          if (rnd.nextInt(4) == 0) {
+            v[i] += (float) (rnd.nextGaussian() * Math.pow(10, -1 - rnd.nextInt(6)));
+          }
+          f[i] = rnd.nextInt(6) == 0 ? 0 : (float) rnd.nextDouble();
+        }
+        fisher[next.size()] = f;
+        next.add(new io.ctrstreams.model.Tensor(t.name(), t.shape(), v));
+      }
+      x = new io.ctrstreams.model.format.ModelFile("m", 1, "{}", java.util.Map.of(), next, java.util.Map.of());
+      ModelDelta d = producer.next(x, fisher, s, s, s);
+      out.add(d);
+      assertThat(consumer.apply(DeltaRecords.decode(DeltaRecords.encode(d))))
+          .isEqualTo(io.ctrstreams.model.delta.DeltaApplier.Outcome.APPLIED);
+    }
+    bitIdentical[0] = consumer.state().hash() == producer.state().hash();
+    return out;
+  }
+
+  /** Log-coded scales through the wire: every bit of every value and code, and the consumer bit-identical. */
+  @Property(tries = 60)
+  void log4ChainsThroughTheWireShouldStayBitIdentical(@ForAll long seed, @ForAll ValueEncoding enc) {
+    if (!enc.quantized()) {
+      return;
+    }
+    boolean[] same = new boolean[1];
+    for (ModelDelta d : log4Chain(seed, enc, 15, same)) {
+      ModelDelta back = DeltaRecords.decode(DeltaRecords.encode(d));
+      for (int t = 0; t < d.tensors().size(); t++) {
+        TensorDelta a = d.tensors().get(t);
+        TensorDelta b = back.tensors().get(t);
+        assertThat(b.indices()).isEqualTo(a.indices());
+        assertThat(bits(b.values())).isEqualTo(bits(a.values()));
+        assertThat(b.scales().max()).isEqualTo(a.scales().max());
+        assertThat(b.scales().codes()).isEqualTo(a.scales().codes());
+      }
+    }
+    assertThat(same[0]).isTrue();
+  }
+
+  @Property(tries = 300)
+  void alteredLog4BytesShouldFailAsServingExceptionOrDecodeToADelta(@ForAll long seed, @ForAll ValueEncoding enc) {
+    if (!enc.quantized()) {
+      return;
+    }
+    List<ModelDelta> chain = log4Chain(seed, enc, 2, new boolean[1]);
+    byte[] b = DeltaRecords.encode(chain.get(chain.size() - 1));
+    Random rnd = new Random(seed);
+    byte[] bad = rnd.nextBoolean() ? Arrays.copyOf(b, rnd.nextInt(b.length)) : b.clone();
+    if (bad.length == b.length) {
+      bad[rnd.nextInt(bad.length)] ^= (byte) (1 + rnd.nextInt(255));
+    }
+    try {
+      DeltaRecords.decode(bad);
+    } catch (ServingException e) {
+      assertThat(e.getMessage()).isNotBlank();
+    }
+  }
+
+  /**
+   * 8-wide rows of 3-bit integers: 24 bits of values and a 4-bit code, 3.5 bytes a row instead of
+   * 5, or fewer when the integers' Huffman code is shorter.
+   */
+  @org.junit.jupiter.api.Test
+  void anEightWideThreeBitRowShouldCostThreeAndAHalfBytesWithLog4Scales() throws Exception {
+    int rows = 100;
+    int[] idx = new int[rows];
+    float[] v = new float[rows * 8];
+    byte[] codes = new byte[rows];
+    float[] r = {0.1f, -0.2f, 0.05f, 0.3f, 0.01f, -0.03f, 0.2f, 0.02f};
+    float max = ValueEncoding.codedMaximum(0.3f / 3);
+    for (int j = 0; j < rows; j++) {
+      idx[j] = 2 * j;
+      float[] rj = r.clone();
+      for (int c = 0; c < 8; c++) {
+        rj[c] *= (float) Math.pow(0.9, j % 20);
+      }
+      codes[j] = (byte) ValueEncoding.INT3.quantizeCoded(rj, 0, 8, v, j * 8, max);
+    }
+    ModelDelta d = new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0,
+        List.of(new TensorDelta("emb/f/table", idx, v, new TensorDelta.CodedScales(max, codes))));
+    byte[] wire = DeltaRecords.encode(d);
+    io.ctrstreams.schemas.ModelDelta r0 = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(java.nio.ByteBuffer.wrap(wire));
+    // varint unit 8, varint form 3 (bitmap, log-coded) or 7 (and Huffman), 2 bytes of maximum, 100 x 28 bits at most
+    assertThat(r0.getTensors().get(0).getValues().remaining()).isLessThanOrEqualTo(1 + 1 + 2 + rows * 28 / 8);
+    ModelDelta back = DeltaRecords.decode(wire);
+    assertThat(back.tensors().get(0).indices()).isEqualTo(idx);
+    assertThat(bits(back.tensors().get(0).values())).isEqualTo(bits(v));
+    assertThat(back.tensors().get(0).scales().codes()).isEqualTo(codes);
+  }
+
+  @org.junit.jupiter.api.Test
+  void log4ValuesOffTheirCodedScaleOrAnUnknownFormShouldBeRefusedByName() throws Exception {
+    float max = ValueEncoding.codedMaximum(0.1f);
+    ModelDelta d = new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0, List.of(new TensorDelta("emb/f/table",
+        new int[] {3}, new float[] {0.1f, 0.2f}, new TensorDelta.CodedScales(max, new byte[] {0}))));
+    assertThatThrownBy(() -> DeltaRecords.encode(d)).isInstanceOf(ServingException.class)
+        .hasMessageContaining("emb/f/table").hasMessageContaining("coded scale");
+    ModelDelta e = new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0, List.of(new TensorDelta("emb/f/table",
+        new int[] {3}, new float[] {0, 0}, new TensorDelta.CodedScales(max, new byte[] {16}))));
+    assertThatThrownBy(() -> DeltaRecords.encode(e)).isInstanceOf(ServingException.class).hasMessageContaining("code 16");
+    // a record whose form has a bit this decoder does not know
+    float[] v = new float[2];
+    byte[] codes = {(byte) ValueEncoding.INT3.quantizeCoded(new float[] {0.1f, 0.05f}, 0, 2, v, 0, max)};
+    byte[] wire = DeltaRecords.encode(new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0,
+        List.of(new TensorDelta("emb/f/table", new int[] {3}, v, new TensorDelta.CodedScales(max, codes)))));
+    io.ctrstreams.schemas.ModelDelta r = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(java.nio.ByteBuffer.wrap(wire));
+    java.nio.ByteBuffer values = r.getTensors().get(0).getValues();
+    byte[] vb = new byte[values.remaining()];
+    values.duplicate().get(vb);
+    assertThat(vb[1]).isEqualTo((byte) 2); // unit 2, then the form: gap indices, log-coded scales
+    vb[1] = 10;
+    r.getTensors().get(0).setValues(java.nio.ByteBuffer.wrap(vb));
+    byte[] newer;
+    try {
+      java.nio.ByteBuffer bb = r.toByteBuffer();
+      newer = new byte[bb.remaining()];
+      bb.get(newer);
+    } catch (java.io.IOException ex) {
+      throw new AssertionError(ex);
+    }
+    assertThatThrownBy(() -> DeltaRecords.decode(newer)).isInstanceOf(ServingException.class)
+        .hasMessageContaining("emb/f/table").hasMessageContaining("unknown form 10");
+  }
+
+  /** Integers that are mostly 0 travel as Huffman code words: fewer bytes, the same bits back. */
+  @org.junit.jupiter.api.Test
+  void peakedIntegersShouldTravelHuffmanCodedAndComeBackBitForBit() throws Exception {
+    int rows = 200;
+    int[] idx = new int[rows];
+    float[] v = new float[rows * 8];
+    byte[] codes = new byte[rows];
+    float max = ValueEncoding.codedMaximum(0.3f / 3);
+    Random rnd = new Random(5);
+    for (int j = 0; j < rows; j++) {
+      idx[j] = j;
+      float[] r = new float[8];
+      r[rnd.nextInt(8)] = 0.3f;
+      for (int c = 0; c < 8; c++) {
+        r[c] += (float) (rnd.nextGaussian() * 0.02);
+      }
+      codes[j] = (byte) ValueEncoding.INT3.quantizeCoded(r, 0, 8, v, j * 8, max);
+    }
+    ModelDelta d = new ModelDelta("m", 1, 1, ValueEncoding.INT3, 0, 0, 0, 0, 0, 0,
+        List.of(new TensorDelta("emb/f/table", idx, v, new TensorDelta.CodedScales(max, codes))));
+    byte[] wire = DeltaRecords.encode(d);
+    io.ctrstreams.schemas.ModelDelta r0 = io.ctrstreams.schemas.ModelDelta.fromByteBuffer(java.nio.ByteBuffer.wrap(wire));
+    java.nio.ByteBuffer values = r0.getTensors().get(0).getValues();
+    assertThat(values.get(values.position() + 1) & 4).as("form bit 2: Huffman").isEqualTo(4);
+    assertThat(values.remaining()).isLessThan(1 + 1 + 2 + rows * 28 / 8 - rows / 2);
+    ModelDelta back = DeltaRecords.decode(wire);
+    assertThat(back.tensors().get(0).indices()).isEqualTo(idx);
+    assertThat(bits(back.tensors().get(0).values())).isEqualTo(bits(v));
+    assertThat(back.tensors().get(0).scales().codes()).isEqualTo(codes);
+  }
+
+  /** The integer code: a prefix code for any counts, and every symbol read back as written. */
+  @Property(tries = 300)
+  void integerCodesShouldBePrefixCodesThatRoundTrip(@ForAll long seed) {
+    Random rnd = new Random(seed);
+    int n = 1 + rnd.nextInt(IntegerCode.MAX_SYMBOLS);
+    long[] counts = new long[n];
+    int present = 0;
+    for (int s = 0; s < n; s++) {
+      counts[s] = rnd.nextInt(3) == 0 ? 0 : 1 + (long) Math.pow(10, 6 * rnd.nextDouble());
+      present += counts[s] > 0 ? 1 : 0;
+    }
+    if (present == 0) {
+      counts[rnd.nextInt(n)] = 1;
+    }
+    IntegerCode code = IntegerCode.of(counts);
+    int[] lengths = new int[n];
+    double kraft = 0;
+    for (int s = 0; s < n; s++) {
+      lengths[s] = code.length(s);
+      assertThat(lengths[s] > 0).isEqualTo(counts[s] > 0);
+      assertThat(lengths[s]).isBetween(0, 15);
+      kraft += lengths[s] == 0 ? 0 : Math.pow(2, -lengths[s]);
+    }
+    assertThat(kraft).isLessThanOrEqualTo(1.0);
+    IntegerCode read = IntegerCode.ofLengths(lengths, "t");
+    int[] symbols = new int[1 + rnd.nextInt(500)];
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    IntegerCode.Bits.Writer w = new IntegerCode.Bits.Writer(out);
+    for (int i = 0; i < symbols.length; i++) {
+      do {
+        symbols[i] = rnd.nextInt(n);
+      } while (counts[symbols[i]] == 0);
+      code.write(w, symbols[i]);
+    }
+    w.flush();
+    IntegerCode.Bits.Reader r = new IntegerCode.Bits.Reader(java.nio.ByteBuffer.wrap(out.toByteArray()), "t");
+    for (int symbol : symbols) {
+      assertThat(read.read(r, "t")).isEqualTo(symbol);
+    }
+  }
 }

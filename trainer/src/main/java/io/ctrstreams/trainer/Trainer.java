@@ -378,6 +378,36 @@ public final class Trainer implements AutoCloseable {
     return new double[] {t, dn};
   }
 
+  /**
+   * A diagonal estimate of how much each weight of tensor {@code name} moves the loss, from the
+   * optimizer's state: the mean squared gradient per step, Adam's second moment {@code v} for a
+   * dense tensor and Adagrad's accumulator divided by the steps taken for a table (its rows' sums
+   * of squared gradients, so a row seen in few batches scores low). Both are per-step squared
+   * gradients of the batch-mean loss, so the two kinds are on one scale (the diagonal empirical
+   * Fisher up to the batch size; issue 14 uses it to rank delta units by their effect on the
+   * output). Writes {@code out[0 .. size)}.
+   *
+   * @return false, with {@code out} untouched, when the tensor is unknown or has no state yet
+   */
+  public boolean meanSquaredGradient(String name, float[] out) {
+    ParamStore.Param p = ps.get(name);
+    if (p == null || p.s2 == null || step == 0) {
+      return false;
+    }
+    if (out.length < p.s2.length) {
+      throw new IllegalArgumentException("tensor " + name + " has " + p.s2.length + " values, out only " + out.length);
+    }
+    if (p.sparse) {
+      float inv = (float) (1.0 / step);
+      for (int i = 0; i < p.s2.length; i++) {
+        out[i] = p.s2[i] * inv;
+      }
+    } else {
+      System.arraycopy(p.s2, 0, out, 0, p.s2.length);
+    }
+    return true;
+  }
+
   /** One Adam update of dense parameter {@code p} with gradient {@code g[off .. off + size)}. */
   private void adam(ParamStore.Param p, float[] g, int off, double lr) {
     float b1 = (float) ADAM_B1;

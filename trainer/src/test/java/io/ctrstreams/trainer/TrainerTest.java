@@ -170,6 +170,44 @@ class TrainerTest {
   }
 
   @Test
+  void shouldReportTheOptimizersMeanSquaredGradientPerValueOnOneScale() {
+    ModelSpec spec = specs().get("dnn");
+    CtrModel init = CtrModel.random(spec, 2);
+    Batch b = new Batch(spec.fieldCount(), 4);
+    FeatureVector v = spec.newFeatureVector();
+    for (int f = 0; f < spec.fieldCount(); f++) {
+      v.set(f, 3, 1f);
+    }
+    b.add(v, 1f, Float.NaN);
+    try (Trainer t = new Trainer(init, TrainerConfig.defaults().withBatchSize(4))) {
+      float[] table = new float[init.tensor("emb/c0").size()];
+      assertThat(t.meanSquaredGradient("emb/c0", table)).isFalse(); // no step yet: no state
+      t.step(b);
+      t.step(b);
+      assertThat(t.meanSquaredGradient("emb/c0", table)).isTrue();
+      assertThat(t.meanSquaredGradient("no/such", table)).isFalse();
+      // a table: Adagrad's accumulator over the steps taken; only the touched row has any
+      for (int row = 0; row < spec.field(0).rows(); row++) {
+        for (int j = 0; j < 4; j++) {
+          if (row == 3) {
+            assertThat(table[row * 4 + j]).isPositive();
+          } else {
+            assertThat(table[row * 4 + j]).isZero();
+          }
+        }
+      }
+      // a dense tensor: Adam's v, every value the batch reached
+      String dense = init.tensors().stream().filter(x -> !x.name().startsWith("emb/")).findFirst().orElseThrow().name();
+      float[] d = new float[init.tensor(dense).size()];
+      assertThat(t.meanSquaredGradient(dense, d)).isTrue();
+      for (float x : d) {
+        assertThat(x).isGreaterThanOrEqualTo(0f);
+      }
+      assertThatThrownBy(() -> t.meanSquaredGradient("emb/c0", new float[3])).hasMessageContaining("emb/c0");
+    }
+  }
+
+  @Test
   void shouldUpdateOnlyTouchedEmbeddingRows() {
     ModelSpec spec = specs().get("dnn");
     CtrModel init = CtrModel.random(spec, 2);

@@ -7,6 +7,7 @@ import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.model.delta.DeltaApplier;
 import io.ctrstreams.model.delta.DeltaEncoder;
+import io.ctrstreams.model.delta.GroupScale;
 import io.ctrstreams.model.delta.ModelDelta;
 import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.model.format.CtrmFormat;
@@ -41,8 +42,10 @@ import java.util.Locale;
  *
  * <p>Run: {@code java -Xmx12g -cp cli/target/ctr.jar io.ctrstreams.loadtest.delta.DeltaRefreshBench
  * [intervals=60] [perInterval=3000] [ratio=0.01] [models=demo,criteo,large] [warmup=100000]
- * [int3Ratio=0.2]}; with 1 s intervals, 60 intervals are one minute of refresh. The fourth chain
- * sends 3-bit quantized groups (rows, blocks of 32) at its own top-k ratio (BENCHMARKS.md 6.2).
+ * [int3Ratio=0.2] [trainerSeed=7]}; with 1 s intervals, 60 intervals are one minute of refresh. The fourth chain
+ * sends 3-bit quantized groups (rows, blocks of 32) at its own top-k ratio (BENCHMARKS.md 6.2); the
+ * fifth the same with 4-bit log-coded scales ({@link GroupScale#LOG4}) and the units ranked by
+ * the optimizer's mean squared gradient ({@link DeltaEncoder.Selection#FISHER}, BENCHMARKS.md 6.3).
  */
 public final class DeltaRefreshBench {
   static final long SEED = 42;
@@ -88,11 +91,19 @@ public final class DeltaRefreshBench {
     long version = 1;
 
     final DeltaEncoder.Scope scope;
+    final String label;
 
     Chain(String model, ModelFile x0, double ratio, ValueEncoding encoding, DeltaEncoder.Scope scope) {
+      this(model, x0, ratio, encoding, scope, GroupScale.BF16, DeltaEncoder.Selection.RESIDUAL);
+    }
+
+    Chain(String model, ModelFile x0, double ratio, ValueEncoding encoding, DeltaEncoder.Scope scope, GroupScale gs,
+        DeltaEncoder.Selection sel) {
       this.encoding = encoding;
       this.scope = scope;
-      this.producer = new DeltaEncoder(model, 1, x0, ratio, encoding, scope);
+      this.producer = new DeltaEncoder(model, 1, x0, ratio, encoding, scope, gs, sel);
+      this.label = encoding + (gs == GroupScale.LOG4 ? "/log4" : "")
+          + (sel == DeltaEncoder.Selection.FISHER ? "/fisher" : "");
       consumer.keyframe(1, x0);
     }
   }
@@ -104,26 +115,29 @@ public final class DeltaRefreshBench {
     String[] models = (args.length > 3 ? args[3] : "demo,criteo,large").split(",");
     int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 100_000;
     double quantizedRatio = args.length > 5 ? Double.parseDouble(args[5]) : 0.2;
+    long trainerSeed = args.length > 6 ? Long.parseLong(args[6]) : 7;
     System.out.printf(Locale.ROOT, "delta refresh vs snapshots: %d intervals of %d examples after %d warm-up examples,"
-        + " top-k %.4f (the INT3 chain %.4f); %s %s, %d cores%n", intervals, perInterval, warmup, ratio, quantizedRatio,
+        + " trainer seed %d, top-k %.4f (the INT3 chains %.4f); %s %s, %d cores%n", intervals, perInterval, warmup,
+        trainerSeed, ratio, quantizedRatio,
         System.getProperty("java.vm.name"),
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
     List<String> rows = new ArrayList<>();
     for (String m : models) {
-      rows.addAll(run(m, intervals, perInterval, ratio, warmup, quantizedRatio));
+      rows.addAll(run(m, intervals, perInterval, ratio, warmup, quantizedRatio, trainerSeed));
     }
     System.out.println();
     System.out.println("per interval: bytes sent per refresh interval (deltas + keyframes) vs one snapshot per interval");
-    System.out.println("model   params       snapshot B  scope  enc   keyframes  delta B/interval  ratio   mean|dlogit|  max|dlogit|  AUC x    AUC w    residual");
+    System.out.println("model   params       snapshot B  scope  enc               keyframes  delta B/interval  ratio   mean|dlogit|  max|dlogit|  AUC x    AUC w    residual");
     rows.forEach(System.out::println);
   }
 
   private static List<String> run(String name, int intervals, int perInterval, double ratio, int warmup,
-      double quantizedRatio) {
+      double quantizedRatio, long trainerSeed) {
     SyntheticStream stream = new SyntheticStream(SEED);
     ModelSpec spec = spec(name, stream.schema());
     stream.seek(1L << 40);
-    TrainerConfig tc = TrainerConfig.defaults().withBatchSize(256).withThreads(1).withGemm("java").withSeed(7);
+    TrainerConfig tc = TrainerConfig.defaults().withBatchSize(256).withThreads(1).withGemm("java")
+        .withSeed(trainerSeed);
     TrainerLearner learner = TrainerLearner.fromScratch(spec, tc);
     RawRecord[] batch = new RawRecord[256];
     for (int i = 0; i < batch.length; i++) {
@@ -142,16 +156,26 @@ public final class DeltaRefreshBench {
     Chain[] chains = {new Chain(name, x, ratio, ValueEncoding.FP32, DeltaEncoder.Scope.TENSOR),
         new Chain(name, x, ratio, ValueEncoding.FP32, DeltaEncoder.Scope.MODEL),
         new Chain(name, x, ratio, ValueEncoding.FP16, DeltaEncoder.Scope.MODEL),
-        new Chain(name, x, quantizedRatio, ValueEncoding.INT3, DeltaEncoder.Scope.MODEL)};
+        new Chain(name, x, quantizedRatio, ValueEncoding.INT3, DeltaEncoder.Scope.MODEL),
+        new Chain(name, x, quantizedRatio, ValueEncoding.INT3, DeltaEncoder.Scope.MODEL, GroupScale.LOG4,
+            DeltaEncoder.Selection.FISHER)};
+    float[][] fisher = new float[x.tensors().size()][];
     FeatureVector[] probe = probe(learner.snapshot(), 2_000);
     double[] residual = new double[chains.length];
     for (int interval = 1; interval <= intervals; interval++) {
       train(learner, stream, batch, perInterval);
       CtrModel xm = learner.snapshot();
       x = xm.toFile();
+      for (int t = 0; t < fisher.length; t++) {
+        var xt = x.tensors().get(t);
+        fisher[t] = fisher[t] != null ? fisher[t] : new float[xt.size()];
+        if (!learner.meanSquaredGradient(xt.name(), fisher[t])) {
+          java.util.Arrays.fill(fisher[t], 0f);
+        }
+      }
       for (int ci = 0; ci < chains.length; ci++) {
         Chain c = chains[ci];
-        ModelDelta d = c.producer.next(x, interval, (long) interval * perInterval, System.currentTimeMillis());
+        ModelDelta d = c.producer.next(x, fisher, interval, (long) interval * perInterval, System.currentTimeMillis());
         byte[] wire = DeltaRecords.encode(d);
         DeltaApplier.Outcome o = c.consumer.apply(DeltaRecords.decode(wire));
         if (o != DeltaApplier.Outcome.APPLIED) {
@@ -184,8 +208,8 @@ public final class DeltaRefreshBench {
       Chain c = chains[ci];
       double aucW = HeldOut.auc(CtrModel.fromFile(c.consumer.state().toFile(xm.toFile())), SEED, 4000);
       double perIntervalBytes = (double) c.bytes / intervals;
-      out.add(String.format(Locale.ROOT, "%-7s %,11d  %,11d  %-6s %-4s  %9d  %,16.0f  %5.1fx  %12.5f  %11.5f  %.5f  %.5f  %.4f",
-          name, params, snapshotBytes, c.scope.name().toLowerCase(Locale.ROOT), c.encoding, c.keyframes, perIntervalBytes, snapshotBytes / perIntervalBytes,
+      out.add(String.format(Locale.ROOT, "%-7s %,11d  %,11d  %-6s %-16s  %9d  %,16.0f  %5.1fx  %12.5f  %11.5f  %.5f  %.5f  %.4f",
+          name, params, snapshotBytes, c.scope.name().toLowerCase(Locale.ROOT), c.label, c.keyframes, perIntervalBytes, snapshotBytes / perIntervalBytes,
           c.probes == 0 ? Double.NaN : c.sumAbs / c.probes, c.maxAbs, aucX, aucW, residual[ci]));
     }
     learner.close();

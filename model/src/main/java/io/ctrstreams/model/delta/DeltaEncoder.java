@@ -21,7 +21,19 @@ import java.util.Objects;
  * clamped to +-65504 and rounded, and the rounding error stays in the residual. Under a quantized
  * encoding ({@code INT8 .. INT2}) the ranked units of the other tensors are aligned blocks of
  * {@link ValueEncoding#BLOCK} elements, and each picked row or block is quantized with its own
- * scale ({@link ValueEncoding#quantize}); its elements all travel. Not thread-safe.
+ * scale ({@link ValueEncoding#quantize}, or under {@link GroupScale#LOG4} a 4-bit code below one
+ * maximum per tensor: {@link ValueEncoding#quantizeCoded}); its elements all travel.
+ *
+ * <p>{@link Selection#FISHER} ranks units by their residual weighted by how much each value moves
+ * the output, the diagonal of the empirical Fisher information the optimizer already keeps (its
+ * mean squared gradient per value, passed to {@link #next(ModelFile, float[][], long, long,
+ * long)}): {@code sum_i r_i^2 f_i}, a second-order estimate of the squared change of the loss
+ * that sending the unit removes, instead of {@code sum_i r_i^2}. An Adagrad table row that few
+ * examples touch takes large steps (its accumulator is small) but matters to few predictions; this
+ * spends the budget on the rows and weights the traffic actually reads. Selection is the
+ * producer's alone: the wire and the consumers do not change. C is then contractive in the
+ * f-weighted norm, not the plain one (values with {@code f = 0} are never sent), so the plain
+ * residual ratio can grow between keyframes. Not thread-safe.
  */
 public final class DeltaEncoder extends DeltaChain {
   private static final float HALF_MAX = 65504f;
@@ -32,7 +44,20 @@ public final class DeltaEncoder extends DeltaChain {
   private double residualNorm;
   private double modelNorm;
   private final Scope scope;
+  private final GroupScale groupScale;
+  private final Selection selection;
   private float[][] scores;
+
+  /** How the units to send are ranked. */
+  public enum Selection {
+    /** By squared residual ({@code sum r^2} per unit). */
+    RESIDUAL,
+    /**
+     * By squared residual weighted by the optimizer's mean squared gradient per value ({@code sum
+     * r^2 f}); the plain residual when no weights are given.
+     */
+    FISHER
+  }
 
   /** How the top-k budget is spread. */
   public enum Scope {
@@ -58,8 +83,24 @@ public final class DeltaEncoder extends DeltaChain {
   /** As {@link #DeltaEncoder(String, long, ModelFile, double, ValueEncoding)} with a budget scope. */
   public DeltaEncoder(String model, long baseVersion, ModelFile keyframe, double ratio, ValueEncoding encoding,
       Scope scope) {
+    this(model, baseVersion, keyframe, ratio, encoding, scope, GroupScale.BF16, Selection.RESIDUAL);
+  }
+
+  /**
+   * As {@link #DeltaEncoder(String, long, ModelFile, double, ValueEncoding, Scope)} with the form of
+   * the groups' scales and the ranking of units.
+   *
+   * @throws IllegalArgumentException for {@link GroupScale#LOG4} with a float encoding
+   */
+  public DeltaEncoder(String model, long baseVersion, ModelFile keyframe, double ratio, ValueEncoding encoding,
+      Scope scope, GroupScale groupScale, Selection selection) {
     this.model = Objects.requireNonNull(model, "model");
     this.scope = Objects.requireNonNull(scope, "scope");
+    this.groupScale = Objects.requireNonNull(groupScale, "groupScale");
+    this.selection = Objects.requireNonNull(selection, "selection");
+    if (groupScale == GroupScale.LOG4 && !encoding.quantized()) {
+      throw new IllegalArgumentException("group scale LOG4 needs a quantized encoding (int8 .. int2), found " + encoding);
+    }
     if (!(ratio > 0 && ratio <= 1)) {
       throw new IllegalArgumentException("top-k ratio must be in (0, 1], found " + ratio);
     }
@@ -84,10 +125,28 @@ public final class DeltaEncoder extends DeltaChain {
    * @throws CtrModelException when {@code x} has other tensors or a non-finite value
    */
   public ModelDelta next(ModelFile x, long trainerStep, long examplesTrained, long nowMs) {
+    return next(x, null, trainerStep, examplesTrained, nowMs);
+  }
+
+  /**
+   * {@link #next(ModelFile, long, long, long)} ranking units, under {@link Selection#FISHER}, by
+   * {@code sum r^2 f}: {@code fisher[t][i]} is how much value {@code i} of tensor {@code t} moves
+   * the output (the optimizer's mean squared gradient, {@code >= 0}; a null row weighs the tensor
+   * 0, a negative or non-finite entry counts as 0). A null {@code fisher}, or {@link
+   * Selection#RESIDUAL}, ranks by the plain residual.
+   *
+   * @throws CtrModelException when {@code x} has other tensors or a non-finite value, or {@code
+   *     fisher} does not match them
+   */
+  public ModelDelta next(ModelFile x, float[][] fisher, long trainerStep, long examplesTrained, long nowMs) {
     List<Tensor> xs = x.tensors();
     int nt = w.tensorCount();
     if (xs.size() != nt) {
       throw new CtrModelException("model " + model + " has " + xs.size() + " tensors, the chain " + nt);
+    }
+    float[][] f = selection == Selection.FISHER ? fisher : null;
+    if (f != null && f.length != nt) {
+      throw new CtrModelException("fisher weights for " + f.length + " tensors, model " + model + " has " + nt);
     }
     // 1. squared residual per unit (a row of an embedding table, an element otherwise)
     if (scores == null) {
@@ -104,6 +163,11 @@ public final class DeltaEncoder extends DeltaChain {
       }
       float[] xv = xt.data();
       float[] wv = w.values(t);
+      float[] ft = f == null ? null : f[t];
+      if (ft != null && ft.length != wv.length) {
+        throw new CtrModelException("fisher weights of tensor " + xt.name() + " have " + ft.length + " values, the tensor "
+            + wv.length);
+      }
       int unit = group(t);
       int units = (wv.length + unit - 1) / unit;
       if (scores[t] == null) {
@@ -112,6 +176,7 @@ public final class DeltaEncoder extends DeltaChain {
       float[] sc = scores[t];
       for (int u = 0; u < units; u++) {
         double su = 0;
+        double weighted = 0;
         int len = groupLength(t, u);
         for (int c = 0; c < len; c++) {
           int i = u * unit + c;
@@ -120,10 +185,17 @@ public final class DeltaEncoder extends DeltaChain {
                 + " at " + i + ": a diverged model is not sent");
           }
           float r = xv[i] - wv[i];
-          su += (double) r * r;
+          double r2 = (double) r * r;
+          su += r2;
+          if (f != null && ft != null) {
+            float fi = ft[i];
+            if (fi > 0 && fi < Float.POSITIVE_INFINITY) {
+              weighted += r2 * fi;
+            }
+          }
           xNorm += (double) xv[i] * xv[i];
         }
-        sc[u] = (float) su;
+        sc[u] = (float) (f == null ? su : weighted);
         before += su;
       }
       values += wv.length;
@@ -214,14 +286,33 @@ public final class DeltaEncoder extends DeltaChain {
     float[] r = new float[g];
     float[] vals = new float[n];
     int[] idx = new int[n / unit];
+    float max = 0;
+    byte[] codes = null;
+    if (groupScale == GroupScale.LOG4) {
+      float need = 0;
+      for (int u : groups) {
+        int len = groupLength(t, u);
+        for (int c = 0; c < len; c++) {
+          int i = u * g + c;
+          need = Math.max(need, Math.abs(xv[i] - wv[i]));
+        }
+      }
+      max = ValueEncoding.codedMaximum(need / encoding.levels());
+      codes = new byte[groups.length];
+    }
     int o = 0;
+    int j = 0;
     for (int u : groups) {
       int len = groupLength(t, u);
       for (int c = 0; c < len; c++) {
         int i = u * g + c;
         r[c] = xv[i] - wv[i];
       }
-      encoding.quantize(r, 0, len, vals, o);
+      if (codes != null) {
+        codes[j++] = (byte) encoding.quantizeCoded(r, 0, len, vals, o, max);
+      } else {
+        encoding.quantize(r, 0, len, vals, o);
+      }
       if (unit == 1) {
         for (int c = 0; c < len; c++) {
           idx[o + c] = u * g + c;
@@ -231,7 +322,7 @@ public final class DeltaEncoder extends DeltaChain {
       }
       o += len;
     }
-    return new TensorDelta(name, idx, vals);
+    return new TensorDelta(name, idx, vals, codes == null ? null : new TensorDelta.CodedScales(max, codes));
   }
 
   /**

@@ -11,7 +11,9 @@ package io.ctrstreams.model.delta;
  * bfloat16 scale {@code s} per group: {@link #quantize} picks {@code s = bf16(max|r| / L)} and
  * {@code q = round(r / s)}, and the value added is the float product {@code q * s}, which both
  * sides compute the same way. Fewer bits per value let the same bytes carry more values (issue
- * 14: BENCHMARKS.md section 6.2).
+ * 14: BENCHMARKS.md section 6.2). Under {@link GroupScale#LOG4} the scale is instead a 4-bit code
+ * below one bfloat16 maximum per tensor delta ({@link #codedMaximum}, {@link #quantizeCoded},
+ * {@link #codedScale}; section 6.3).
  */
 public enum ValueEncoding {
   /** IEEE binary32, 4 bytes per value, exact. */
@@ -104,6 +106,80 @@ public enum ValueEncoding {
       }
     }
     return s;
+  }
+
+  /** Codes of a {@link GroupScale#LOG4} scale: {@code 0 .. LOG4_CODES - 1}. */
+  public static final int LOG4_CODES = 16;
+
+  /**
+   * {@code 2^(-k/2)} for the {@link GroupScale#LOG4} codes: powers of two, and powers of two times
+   * the float nearest sqrt(1/2); constants, so producer and consumers multiply by the same floats.
+   */
+  private static final float[] LOG4_STEPS = new float[LOG4_CODES];
+
+  static {
+    for (int k = 0; k < LOG4_CODES; k++) {
+      float p = Math.scalb(1f, -(k / 2));
+      LOG4_STEPS[k] = (k & 1) == 0 ? p : p * 0.70710677f;
+    }
+  }
+
+  /** The scale of {@link GroupScale#LOG4} code {@code k} under tensor maximum {@code max}: {@code max * 2^(-k/2)}, one float product. */
+  public static float codedScale(float max, int k) {
+    return max * LOG4_STEPS[k];
+  }
+
+  /**
+   * The tensor maximum of a {@link GroupScale#LOG4} delta whose groups need scales up to {@code
+   * need} ({@code max|r| / L} of its largest group): {@code need} rounded up to a bfloat16, so no
+   * group's integers clip; the largest finite bfloat16 for a non-finite or huge {@code need}, 0
+   * when it would be subnormal (the groups then stay in the residual, as under {@link #quantize}).
+   */
+  public static float codedMaximum(float need) {
+    if (!(need < Float.MAX_VALUE)) {
+      return Float.intBitsToFloat(0x7f7f0000);
+    }
+    float b = bfloat16(need);
+    if (b < need) {
+      b = Float.intBitsToFloat(Float.floatToRawIntBits(b) + 0x10000);
+    }
+    if (!Float.isFinite(b)) {
+      return Float.intBitsToFloat(0x7f7f0000);
+    }
+    return b < Float.MIN_NORMAL ? 0 : b;
+  }
+
+  /**
+   * Quantizes one group under a {@link GroupScale#LOG4} tensor maximum {@code max} (from {@link
+   * #codedMaximum}): picks the largest code {@code k} whose scale {@code s = codedScale(max, k)} is
+   * at least {@code max|r| / L} (the last code when none is that small), writes {@code out[o + i]
+   * = q_i * s} with {@code q_i = clamp(round(r_i / s), -L, L)}, and returns {@code k}. With {@code
+   * max} 0 the outputs are 0 (code {@code LOG4_CODES - 1}).
+   */
+  public int quantizeCoded(float[] r, int from, int n, float[] out, int o, float max) {
+    if (!quantized) {
+      throw new IllegalStateException(this + " is not a quantized encoding");
+    }
+    int levels = levels();
+    float m = 0;
+    for (int i = 0; i < n; i++) {
+      m = Math.max(m, Math.abs(r[from + i]));
+    }
+    float need = m / levels;
+    int k = LOG4_CODES - 1;
+    while (k > 0 && codedScale(max, k) < need) {
+      k--;
+    }
+    float s = codedScale(max, k);
+    for (int i = 0; i < n; i++) {
+      if (s == 0) {
+        out[o + i] = 0;
+      } else {
+        int q = Math.max(-levels, Math.min(levels, Math.round(r[from + i] / s)));
+        out[o + i] = q * s;
+      }
+    }
+    return k;
   }
 
   /** {@code f} rounded to the nearest bfloat16 (ties to even), as a float. */

@@ -20,6 +20,15 @@ public interface OnlineLearner extends AutoCloseable {
   /** The current weights as an immutable model (a copy: later steps must not change it). */
   CtrModel snapshot();
 
+  /**
+   * A diagonal estimate of how much each value of tensor {@code name} moves the loss (the
+   * optimizer's mean squared gradient per step), into {@code out}, for ranking delta units by
+   * their effect on the output; false (the default) when the learner keeps no such state.
+   */
+  default boolean meanSquaredGradient(String name, float[] out) {
+    return false;
+  }
+
   /** Releases worker threads, if any. */
   @Override
   default void close() {}

@@ -84,6 +84,8 @@ public final class OnlineTrainer implements AutoCloseable {
   private long lastSnapshotMs;
   private KafkaProducer<byte[], byte[]> deltaProducer;
   private DeltaEncoder deltas;
+  /** Reused buffers of {@link #fisherWeights}. */
+  private float[][] fisher;
   private long nextDeltaOffset;
   private long lastDeltaMs;
   private long examplesAtDelta;
@@ -213,11 +215,38 @@ public final class OnlineTrainer implements AutoCloseable {
     return examples != examplesAtDelta && System.currentTimeMillis() - lastDeltaMs >= config.deltaIntervalMs();
   }
 
+  /**
+   * The learner's mean squared gradient per value of every tensor of the chain, for {@code
+   * delta.selection=fisher} (reused buffers); null otherwise, or when the learner keeps no such
+   * state (the chain then ranks by the plain residual).
+   */
+  private float[][] fisherWeights() {
+    if (config.deltaSelection() != DeltaEncoder.Selection.FISHER) {
+      return null;
+    }
+    DeltaState w = deltas.state();
+    if (fisher == null || fisher.length != w.tensorCount()) {
+      fisher = new float[w.tensorCount()][];
+    }
+    boolean any = false;
+    for (int t = 0; t < fisher.length; t++) {
+      if (fisher[t] == null || fisher[t].length != w.values(t).length) {
+        fisher[t] = new float[w.values(t).length];
+      }
+      if (learner.meanSquaredGradient(w.name(t), fisher[t])) {
+        any = true;
+      } else {
+        java.util.Arrays.fill(fisher[t], 0f); // no optimizer state: the tensor has not moved
+      }
+    }
+    return any ? fisher : null;
+  }
+
   private void publishDelta() {
     long now = System.currentTimeMillis();
     CtrModel x = learner.snapshot();
     ModelFile xf = x.toFile();
-    ModelDelta d = deltas.next(xf, examples, examples, now);
+    ModelDelta d = deltas.next(xf, fisherWeights(), examples, examples, now);
     if (d.sequence() % PROBE_EVERY == 0) {
       probeLogitError = probeError(x, CtrModel.fromFile(deltas.state().toFile(xf)));
       metrics.probeLogitError(probeLogitError);
@@ -273,7 +302,7 @@ public final class OnlineTrainer implements AutoCloseable {
           : deltas.residualRatio() > config.keyframeResidualRatio() ? "residual" : "interval";
       if (deltas == null) {
         deltas = new DeltaEncoder(config.modelName(), version, file, config.deltaTopkRatio(), config.deltaEncoding(),
-            config.deltaTopkScope());
+            config.deltaTopkScope(), config.deltaGroupScale(), config.deltaSelection());
       } else {
         deltas.keyframe(version, file);
       }

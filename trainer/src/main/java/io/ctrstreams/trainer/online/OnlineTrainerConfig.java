@@ -1,6 +1,7 @@
 package io.ctrstreams.trainer.online;
 
 import io.ctrstreams.model.delta.DeltaEncoder;
+import io.ctrstreams.model.delta.GroupScale;
 import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.serving.KafkaTopics;
 import io.ctrstreams.serving.ServiceConfig;
@@ -64,6 +65,10 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String DELTA_ENCODING_CONFIG = "delta.encoding";
   /** Top-k scope. */
   public static final String DELTA_TOPK_SCOPE_CONFIG = "delta.topk.scope";
+  /** How the delta's units are ranked. */
+  public static final String DELTA_SELECTION_CONFIG = "delta.selection";
+  /** How a quantized group's scale travels. */
+  public static final String DELTA_GROUP_SCALE_CONFIG = "delta.group.scale";
   /** Keyframe when the residual ratio exceeds this. */
   public static final String DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG = "delta.keyframe.residual.ratio";
   /** Retention of the deltas topic when created. */
@@ -158,6 +163,10 @@ public final class OnlineTrainerConfig extends ServiceConfig {
       .define(DELTA_ENCODING_CONFIG, Type.STRING, "fp32", ValidString.in("fp32", "fp16", "int8", "int4", "int3", "int2"),
           Importance.LOW,
           "Value encoding of deltas: fp32 (exact), fp16 (half the bytes), or int8/int4/int3/int2: each sent row (or block of 32 values of another tensor) as b-bit integers with one bfloat16 scale, so the same bytes carry more values (with delta.topk.ratio=0.2, int3 gave 40x fewer bytes than snapshots and mean |dlogit| 0.003 on the Criteo-shape model: BENCHMARKS.md 6.2). Every rounding error stays in the residual.")
+      .define(DELTA_SELECTION_CONFIG, Type.STRING, "residual", ValidString.in("residual", "fisher"), Importance.LOW,
+          "How the units a delta sends are ranked: residual (squared residual per value) or fisher (squared residual weighted by the optimizer's mean squared gradient per value, Adam's v and Adagrad's accumulator per step: the rows and weights the traffic reads go first). The producer's choice alone: the wire and the consumers are the same. With int3, log4 scales and delta.topk.ratio=0.22, fisher brought the demo model to 43.4x fewer bytes than snapshots at mean |dlogit| 0.0057 (int3 alone at 0.2: 31x at 0.064; BENCHMARKS.md 6.3).")
+      .define(DELTA_GROUP_SCALE_CONFIG, Type.STRING, "bf16", ValidString.in("bf16", "log4"), Importance.LOW,
+          "Scale of each quantized group (int8 .. int2 only): bf16 (2 bytes per group) or log4 (a 4-bit code per group below one bfloat16 maximum per tensor, s = max * 2^(-k/2), rounded up so no integer clips: half a byte, which matters for narrow embedding rows; the integers of int4 .. int2 then travel Huffman-coded when that is shorter). Consumers must run a build that reads log4 (docs/model-deltas.md).")
       .define(DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG, Type.DOUBLE, 0.05, Range.between(1e-9, 1.0), Importance.LOW,
           "Publish a keyframe early when ||x - w|| / ||x|| (what the deltas have not carried yet) exceeds this.")
       .define(DELTA_RETENTION_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(60_000L), Importance.LOW,
@@ -237,6 +246,11 @@ public final class OnlineTrainerConfig extends ServiceConfig {
     if (snapshotIntervalMs() == 0 && snapshotExamples() == 0) {
       throw new ConfigException(SNAPSHOT_INTERVAL_MS_CONFIG, 0,
           "and " + SNAPSHOT_EXAMPLES_CONFIG + " are both 0: no snapshot would ever be published");
+    }
+    if (deltaGroupScale() == GroupScale.LOG4 && !deltaEncoding().quantized()) {
+      throw new ConfigException(DELTA_GROUP_SCALE_CONFIG, getString(DELTA_GROUP_SCALE_CONFIG),
+          "scales groups of integers, but " + DELTA_ENCODING_CONFIG + " = " + getString(DELTA_ENCODING_CONFIG)
+              + " sends floats: use int8, int4, int3 or int2, or bf16");
     }
     if (deltaEnabled() && snapshotIntervalMs() > 0 && deltaRetentionMs() < 2 * snapshotIntervalMs()) {
       throw new ConfigException(DELTA_RETENTION_MS_CONFIG, deltaRetentionMs(),
@@ -360,6 +374,16 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** Top-k scope. */
   public DeltaEncoder.Scope deltaTopkScope() {
     return DeltaEncoder.Scope.valueOf(getString(DELTA_TOPK_SCOPE_CONFIG).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** How a delta's units are ranked. */
+  public DeltaEncoder.Selection deltaSelection() {
+    return DeltaEncoder.Selection.valueOf(getString(DELTA_SELECTION_CONFIG).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** How a quantized group's scale travels. */
+  public GroupScale deltaGroupScale() {
+    return GroupScale.valueOf(getString(DELTA_GROUP_SCALE_CONFIG).toUpperCase(java.util.Locale.ROOT));
   }
 
   /** Residual ratio that forces a keyframe. */

@@ -62,6 +62,12 @@ public final class TrainerLearner implements OnlineLearner {
     return trainer.toModel(name, 0, Map.of("trainer-steps", Long.toString(trainer.steps())));
   }
 
+  /** The optimizer's mean squared gradient per value of tensor {@code name} ({@link Trainer#meanSquaredGradient}). */
+  @Override
+  public boolean meanSquaredGradient(String name, float[] out) {
+    return trainer.meanSquaredGradient(name, out);
+  }
+
   @Override
   public void close() {
     trainer.close();

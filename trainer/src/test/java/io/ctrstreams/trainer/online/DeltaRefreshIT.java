@@ -155,9 +155,14 @@ class DeltaRefreshIT {
         .isGreaterThan(aucBefore - 0.02);
   }
 
-  /** The quantized encoding through the real topic: a follower ends bit-identical to the trainer. */
-  @Test
-  void aFollowerShouldHoldAnInt3ChainBitForBit() throws Exception {
+  /**
+   * The quantized encoding through the real topic, with bfloat16 scales and plain ranking, and with
+   * log-coded scales and Fisher ranking (the trainer reading its optimizer's state at every delta):
+   * a follower ends bit-identical to the trainer.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"bf16/residual", "log4/fisher"})
+  void aFollowerShouldHoldAnInt3ChainBitForBit(String scaleAndSelection) throws Exception {
     Map<String, Object> props = new HashMap<>();
     props.put(OnlineTrainerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     props.put(OnlineTrainerConfig.MODEL_UPDATES_TOPIC_CONFIG, BrokerTestSupport.uniqueName("model-updates"));
@@ -171,6 +176,8 @@ class DeltaRefreshIT {
     props.put(OnlineTrainerConfig.DELTA_INTERVAL_MS_CONFIG, "100");
     props.put(OnlineTrainerConfig.DELTA_ENCODING_CONFIG, "int3");
     props.put(OnlineTrainerConfig.DELTA_TOPK_RATIO_CONFIG, "0.2");
+    props.put(OnlineTrainerConfig.DELTA_GROUP_SCALE_CONFIG, scaleAndSelection.split("/")[0]);
+    props.put(OnlineTrainerConfig.DELTA_SELECTION_CONFIG, scaleAndSelection.split("/")[1]);
     props.put(OnlineTrainerConfig.DELTA_KEYFRAME_RESIDUAL_RATIO_CONFIG, "0.9");
     OnlineTrainerConfig config = new OnlineTrainerConfig(props);
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
@@ -187,6 +194,8 @@ class DeltaRefreshIT {
       t.close();
     }
     assertThat(sent).allMatch(d -> d.encoding() == io.ctrstreams.model.delta.ValueEncoding.INT3);
+    boolean log4 = scaleAndSelection.startsWith("log4");
+    assertThat(sent).allMatch(d -> d.tensors().stream().allMatch(td -> (td.scales() != null) == log4));
     DeltaState trainerW = t.deltaState();
     long keyframe = t.lastVersion();
     long sequence = t.deltaSequence();

@@ -34,6 +34,24 @@ class OnlineTrainerConfigTest {
   }
 
   @Test
+  void shouldValidateTheDeltaSelectionAndGroupScaleNamingTheBadValue() {
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.DELTA_SELECTION_CONFIG, "hessian")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("hessian").hasMessageContaining("delta.selection");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.DELTA_GROUP_SCALE_CONFIG, "log3")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("log3").hasMessageContaining("delta.group.scale");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.DELTA_GROUP_SCALE_CONFIG, "log4",
+        OnlineTrainerConfig.DELTA_ENCODING_CONFIG, "fp16")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("delta.group.scale").hasMessageContaining("fp16");
+    OnlineTrainerConfig c = new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.DELTA_GROUP_SCALE_CONFIG, "log4",
+        OnlineTrainerConfig.DELTA_ENCODING_CONFIG, "int3", OnlineTrainerConfig.DELTA_SELECTION_CONFIG, "fisher"));
+    assertThat(c.deltaGroupScale()).isEqualTo(io.ctrstreams.model.delta.GroupScale.LOG4);
+    assertThat(c.deltaSelection()).isEqualTo(io.ctrstreams.model.delta.DeltaEncoder.Selection.FISHER);
+    OnlineTrainerConfig defaults = new OnlineTrainerConfig(Map.of());
+    assertThat(defaults.deltaGroupScale()).isEqualTo(io.ctrstreams.model.delta.GroupScale.BF16);
+    assertThat(defaults.deltaSelection()).isEqualTo(io.ctrstreams.model.delta.DeltaEncoder.Selection.RESIDUAL);
+  }
+
+  @Test
   void shouldValidateTheExchangeSettingsNamingTheBadValue() {
     assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ALGORITHM_CONFIG, "ef22")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("ef22").hasMessageContaining("exchange.algorithm");

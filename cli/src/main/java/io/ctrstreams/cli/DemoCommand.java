@@ -69,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
   boolean json;
 
   @Option(names = "--serve", description = "Also run ctr serve (REST port 8080, or a free one when taken) on the live model, logging its"
-      + " requests to the label join; 20% of the synthetic impressions are then scored over REST, and the summary"
+      + " requests to the label join; 20%% of the synthetic impressions are then scored over REST, and the summary"
       + " shows their online AUC beside the topology's. Prints a curl line that scores a request.")
   boolean serve;
 

@@ -2,9 +2,12 @@ package io.ctrstreams.recompressor.service;
 
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.delta.DeltaApplier;
+import io.ctrstreams.model.delta.DeltaEncoder;
 import io.ctrstreams.model.delta.DeltaState;
 import io.ctrstreams.model.delta.ExactDeltas;
+import io.ctrstreams.model.delta.GroupScale;
 import io.ctrstreams.model.delta.ModelDelta;
+import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.model.format.ModelFile;
 import io.ctrstreams.recompressor.DeltaProjector;
 import io.ctrstreams.recompressor.gate.LogitDiff;
@@ -23,6 +26,12 @@ import java.util.Objects;
  * a mean |logit difference| above the gate's limit means the factorization no longer fits, and
  * the relay asks for a full refactorization instead of publishing. Not thread-safe: the service
  * thread owns it.
+ *
+ * <p>With a lossy {@link Encoding} the exact chain stays the relay's own truth {@code x} (the
+ * projected student) and what scorers receive is an error-feedback chain on it ({@link
+ * DeltaEncoder}, as the trainer's): each link sends the top {@code ratio} of {@code x - w} in the
+ * encoding and moves {@code w}, what scorers hold, with their float operations; the rest stays in
+ * the residual. The fidelity check then measures {@code w}, the model scorers actually serve.
  */
 final class DeltaRelay {
   /** What {@link #accept} decided. */
@@ -40,12 +49,32 @@ final class DeltaRelay {
   /** One decision, the delta to publish (PUBLISH) and why (REFACTORIZE, BROKEN). */
   record Step(Status status, ModelDelta delta, String reason) {}
 
+  /** How the student's links are encoded for scorers. */
+  record Encoding(ValueEncoding values, double ratio, GroupScale groupScale) {
+    /** Every projected change, exactly (FP32). */
+    static final Encoding EXACT = new Encoding(ValueEncoding.FP32, 1.0, GroupScale.BF16);
+
+    Encoding {
+      Objects.requireNonNull(values, "values");
+      Objects.requireNonNull(groupScale, "groupScale");
+      if (!(ratio > 0 && ratio <= 1)) {
+        throw new IllegalArgumentException("relay top-k ratio must be in (0, 1], found " + ratio);
+      }
+    }
+
+    boolean exact() {
+      return values == ValueEncoding.FP32 && ratio >= 1.0;
+    }
+  }
+
   private final long publishedVersion;
   private final long fullVersion;
-  private final CtrModel studentTemplate;
   private final ModelFile fullTemplate;
   private final DeltaApplier full = new DeltaApplier();
   private final ExactDeltas student;
+  /** The chain scorers receive when it is lossy (null: {@link #student}'s exact links). */
+  private final DeltaEncoder served;
+  private final ModelFile studentFile;
   private final DeltaProjector projector;
   private final List<Map<String, Object>> calibration;
   private final double maxLogitDiff;
@@ -64,12 +93,23 @@ final class DeltaRelay {
   DeltaRelay(String modelName, long publishedVersion, CtrModel publishedStudent, long fullVersion,
       CtrModel fullKeyframe, List<Map<String, Object>> calibration, double maxLogitDiff, long fidelityIntervalMs,
       long nowMs) {
+    this(modelName, publishedVersion, publishedStudent, fullVersion, fullKeyframe, calibration, maxLogitDiff,
+        fidelityIntervalMs, nowMs, Encoding.EXACT);
+  }
+
+  /** As the other constructor, with the encoding of the links scorers receive. */
+  DeltaRelay(String modelName, long publishedVersion, CtrModel publishedStudent, long fullVersion,
+      CtrModel fullKeyframe, List<Map<String, Object>> calibration, double maxLogitDiff, long fidelityIntervalMs,
+      long nowMs, Encoding encoding) {
     this.publishedVersion = publishedVersion;
     this.fullVersion = fullVersion;
-    this.studentTemplate = Objects.requireNonNull(publishedStudent, "publishedStudent");
+    Objects.requireNonNull(publishedStudent, "publishedStudent");
     this.fullTemplate = fullKeyframe.toFile();
     this.full.keyframe(fullVersion, DeltaState.of(fullKeyframe));
     this.student = new ExactDeltas(modelName, publishedVersion, DeltaState.of(publishedStudent));
+    this.studentFile = publishedStudent.toFile();
+    this.served = encoding.exact() ? null : new DeltaEncoder(modelName, publishedVersion, studentFile, encoding.ratio(),
+        encoding.values(), DeltaEncoder.Scope.MODEL, encoding.groupScale(), DeltaEncoder.Selection.RESIDUAL);
     this.projector = new DeltaProjector(fullKeyframe.spec(), publishedStudent);
     this.calibration = calibration;
     this.maxLogitDiff = maxLogitDiff;
@@ -100,6 +140,9 @@ final class DeltaRelay {
       return new Step(Status.REFACTORIZE, null, "delta of " + p.unprojectable() + " cannot be projected");
     }
     ModelDelta out = student.next(p.updates(), d.trainerStep(), d.examplesTrained(), d.createdAtMs());
+    if (served != null) {
+      out = served.next(student.state().toFile(studentFile), d.trainerStep(), d.examplesTrained(), d.createdAtMs());
+    }
     if (nowMs - lastCheckMs >= fidelityIntervalMs && !calibration.isEmpty()) {
       lastCheckMs = nowMs;
       lastFidelity = fidelity();
@@ -114,7 +157,7 @@ final class DeltaRelay {
 
   /** Mean |logit difference| between the delta-updated student and the reconstructed full model. */
   double fidelity() {
-    CtrModel s = CtrModel.fromFile(student.state().toFile(studentTemplate.toFile()));
+    CtrModel s = CtrModel.fromFile(servedState().toFile(studentFile));
     CtrModel f = CtrModel.fromFile(full.state().toFile(fullTemplate));
     float[] a = QualityGate.logits(s, calibration);
     float[] b = QualityGate.logits(f, calibration);
@@ -136,12 +179,21 @@ final class DeltaRelay {
 
   /** Sequence of the last student delta made. */
   long sequence() {
-    return student.sequence();
+    return served != null ? served.sequence() : student.sequence();
   }
 
-  /** The student's weights after the last delta (live). */
+  /** The student's weights as scorers hold them after the last delta (live). */
   DeltaState studentState() {
+    return servedState();
+  }
+
+  /** The exact projected student (live): what a lossy chain converges to. */
+  DeltaState exactStudentState() {
     return student.state();
+  }
+
+  private DeltaState servedState() {
+    return served != null ? served.state() : student.state();
   }
 
   /** The reconstructed full weights (live). */

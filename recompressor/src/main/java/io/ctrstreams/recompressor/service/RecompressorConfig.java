@@ -1,5 +1,7 @@
 package io.ctrstreams.recompressor.service;
 
+import io.ctrstreams.model.delta.GroupScale;
+import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.recompressor.gate.GateThresholds;
 import io.ctrstreams.recompressor.gate.QualityGate;
 import io.ctrstreams.serving.KafkaTopics;
@@ -14,6 +16,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -71,6 +74,12 @@ public final class RecompressorConfig extends ServiceConfig {
 
   /** Fidelity check interval of the delta relay. */
   public static final String DELTA_FIDELITY_INTERVAL_MS_CONFIG = "delta.fidelity.interval.ms";
+  /** Value encoding of the student's deltas. */
+  public static final String DELTA_RELAY_ENCODING_CONFIG = "delta.relay.encoding";
+  /** Top-k ratio of the student's deltas. */
+  public static final String DELTA_RELAY_TOPK_RATIO_CONFIG = "delta.relay.topk.ratio";
+  /** Scale form of the student's quantized groups. */
+  public static final String DELTA_RELAY_GROUP_SCALE_CONFIG = "delta.relay.group.scale";
 
   private static final long MONTH_MS = 30L * 24 * 3600 * 1000;
   private static final ConfigDef DEF = new Definitions()
@@ -145,6 +154,16 @@ public final class RecompressorConfig extends ServiceConfig {
       .define(DELTA_FIDELITY_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.between(0L, MONTH_MS), Importance.LOW,
           "At most this often, compare the delta-updated student with the reconstructed full model on the calibration rows;"
               + " a mean |logit diff| above gate.max.mean.abs.logit.diff stops the relay and triggers a refactorization.")
+      .define(DELTA_RELAY_ENCODING_CONFIG, Type.STRING, "fp32", ValidString.in("fp32", "fp16", "int8", "int4", "int3", "int2"),
+          Importance.LOW, "Encoding of the student's deltas to scorers. fp32 with delta.relay.topk.ratio = 1 sends every"
+              + " projected change exactly (the default); anything else makes the student's chain an error-feedback chain like"
+              + " the trainer's (the relay keeps the exact projected student and sends the top delta.relay.topk.ratio of the"
+              + " difference to what scorers hold, in this encoding; what is not sent stays in the residual and is sent later).")
+      .define(DELTA_RELAY_TOPK_RATIO_CONFIG, Type.DOUBLE, 1.0, Range.between(1e-6, 1.0), Importance.LOW,
+          "Share of the student's values per delta to scorers (model-wide budget, ranked by squared residual per value); 1 = all.")
+      .define(DELTA_RELAY_GROUP_SCALE_CONFIG, Type.STRING, "bf16", ValidString.in("bf16", "log4"), Importance.LOW,
+          "Scale of each quantized group of the student's deltas (int8 .. int2 only): bf16 or log4, as the trainer's"
+              + " delta.group.scale.")
       .build();
 
   /** Parses and cross-checks {@code props}; unknown keys are kept for the Kafka clients. */
@@ -161,6 +180,11 @@ public final class RecompressorConfig extends ServiceConfig {
     if (getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG) > getInt(RESERVOIR_SIZE_CONFIG)) {
       throw new ConfigException(CALIBRATION_MIN_IMPRESSIONS_CONFIG, getInt(CALIBRATION_MIN_IMPRESSIONS_CONFIG),
           "must be <= " + RESERVOIR_SIZE_CONFIG + " (" + getInt(RESERVOIR_SIZE_CONFIG) + "): the reservoir could never hold enough");
+    }
+    if (deltaRelayGroupScale() == GroupScale.LOG4 && !deltaRelayEncoding().quantized()) {
+      throw new ConfigException(DELTA_RELAY_GROUP_SCALE_CONFIG, getString(DELTA_RELAY_GROUP_SCALE_CONFIG),
+          "scales groups of integers, but " + DELTA_RELAY_ENCODING_CONFIG + " = " + getString(DELTA_RELAY_ENCODING_CONFIG)
+              + " sends floats: use int8, int4, int3 or int2, or bf16");
     }
     if (fullModelName().equals(modelName())) {
       throw new ConfigException(MODEL_NAME_CONFIG, modelName(),
@@ -214,6 +238,21 @@ public final class RecompressorConfig extends ServiceConfig {
   /** Fidelity check interval of the delta relay. */
   public long deltaFidelityIntervalMs() {
     return getLong(DELTA_FIDELITY_INTERVAL_MS_CONFIG);
+  }
+
+  /** Value encoding of the student's deltas. */
+  public ValueEncoding deltaRelayEncoding() {
+    return ValueEncoding.valueOf(getString(DELTA_RELAY_ENCODING_CONFIG).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** Top-k ratio of the student's deltas. */
+  public double deltaRelayTopkRatio() {
+    return getDouble(DELTA_RELAY_TOPK_RATIO_CONFIG);
+  }
+
+  /** Scale form of the student's quantized groups. */
+  public GroupScale deltaRelayGroupScale() {
+    return GroupScale.valueOf(getString(DELTA_RELAY_GROUP_SCALE_CONFIG).toUpperCase(java.util.Locale.ROOT));
   }
 
   /** The gate's mean |logit diff| limit (also the delta relay's fidelity limit). */

@@ -395,7 +395,8 @@ public final class RecompressorService implements AutoCloseable {
   private void openRelay() {
     RelayInputs in = relayInputs;
     relay = new DeltaRelay(config.modelName(), in.publishedVersion(), in.student(), in.fullVersion(), in.fullKeyframe(),
-        in.calibration(), config.maxMeanAbsLogitDiff(), config.deltaFidelityIntervalMs(), policy.nowMs());
+        in.calibration(), config.maxMeanAbsLogitDiff(), config.deltaFidelityIntervalMs(), policy.nowMs(),
+        new DeltaRelay.Encoding(config.deltaRelayEncoding(), config.deltaRelayTopkRatio(), config.deltaRelayGroupScale()));
     deltaConsumer.seek(deltasPartition, in.chainStart());
     LOG.info("delta relay: {} v{} follows the chain of {} v{} from offset {}", config.modelName(),
         in.publishedVersion(), config.fullModelName(), in.fullVersion(), in.chainStart());

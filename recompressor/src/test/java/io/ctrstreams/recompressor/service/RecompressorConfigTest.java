@@ -29,6 +29,24 @@ class RecompressorConfigTest {
   }
 
   @Test
+  void shouldReadTheRelayEncodingAndRejectLog4ScalesOnFloatsNamingTheValue() {
+    RecompressorConfig d = new RecompressorConfig(Map.of());
+    assertThat(d.deltaRelayEncoding()).isEqualTo(io.ctrstreams.model.delta.ValueEncoding.FP32);
+    assertThat(d.deltaRelayTopkRatio()).isEqualTo(1.0);
+    RecompressorConfig c = new RecompressorConfig(Map.of(RecompressorConfig.DELTA_RELAY_ENCODING_CONFIG, "int3",
+        RecompressorConfig.DELTA_RELAY_TOPK_RATIO_CONFIG, "0.3", RecompressorConfig.DELTA_RELAY_GROUP_SCALE_CONFIG, "log4"));
+    assertThat(c.deltaRelayEncoding()).isEqualTo(io.ctrstreams.model.delta.ValueEncoding.INT3);
+    assertThat(c.deltaRelayGroupScale()).isEqualTo(io.ctrstreams.model.delta.GroupScale.LOG4);
+    assertThatThrownBy(() -> new RecompressorConfig(Map.of(RecompressorConfig.DELTA_RELAY_GROUP_SCALE_CONFIG, "log4")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("delta.relay.group.scale").hasMessageContaining("log4")
+        .hasMessageContaining("delta.relay.encoding = fp32");
+    assertThatThrownBy(() -> new RecompressorConfig(Map.of(RecompressorConfig.DELTA_RELAY_ENCODING_CONFIG, "int5")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("int5");
+    assertThatThrownBy(() -> new RecompressorConfig(Map.of(RecompressorConfig.DELTA_RELAY_TOPK_RATIO_CONFIG, "0")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("delta.relay.topk.ratio");
+  }
+
+  @Test
   void shouldRejectTheSameNameForFullAndCompressedModels() {
     assertThatThrownBy(() -> new RecompressorConfig(Map.of(RecompressorConfig.MODEL_NAME_CONFIG, "ctr-full")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("must differ from full.model.name");

@@ -274,18 +274,7 @@ final class QuantizedGroups {
     }
     int o = 0;
     for (int g = 0; g < groups; g++) {
-      int len = unit > 0 ? unit : (g == groups - 1 ? lastLength : block);
-      if (unit > 0) {
-        idx[g] = groupIndex[g];
-      } else {
-        long first = (long) groupIndex[g] * block;
-        if (first + len - 1 > Integer.MAX_VALUE) {
-          throw new ServingException("delta of tensor " + tensor + ": block " + groupIndex[g] + " out of range");
-        }
-        for (int i = 0; i < len; i++) {
-          idx[o + i] = (int) first + i;
-        }
-      }
+      int len = indexGroup(tensor, g, groups, unit, block, lastLength, groupIndex, idx, o);
       if (in.remaining() < 2 + (len * bits + 7) / 8) {
         throw new ServingException("delta of tensor " + tensor + ": group " + g + " of " + groups + " is truncated");
       }
@@ -344,18 +333,7 @@ final class QuantizedGroups {
     byte[] codes = new byte[groups];
     int o = 0;
     for (int g = 0; g < groups; g++) {
-      int len = unit > 0 ? unit : (g == groups - 1 ? lastLength : block);
-      if (unit > 0) {
-        idx[g] = groupIndex[g];
-      } else {
-        long first = (long) groupIndex[g] * block;
-        if (first + len - 1 > Integer.MAX_VALUE) {
-          throw new ServingException("delta of tensor " + tensor + ": block " + groupIndex[g] + " out of range");
-        }
-        for (int i = 0; i < len; i++) {
-          idx[o + i] = (int) first + i;
-        }
-      }
+      int len = indexGroup(tensor, g, groups, unit, block, lastLength, groupIndex, idx, o);
       int k = bitsIn.read(4);
       codes[g] = (byte) k;
       float s = ValueEncoding.codedScale(max, k);
@@ -431,5 +409,26 @@ final class QuantizedGroups {
       }
     }
     throw new ServingException("delta of tensor " + tensor + ": the " + what + " is not a varint");
+  }
+
+  /**
+   * Writes group {@code g}'s indices into {@code idx} (its row for a table, its block's
+   * {@code len} value positions from {@code o} otherwise) and returns its value count.
+   */
+  private static int indexGroup(String tensor, int g, int groups, int unit, int block, int lastLength, int[] groupIndex,
+      int[] idx, int o) {
+    int len = unit > 0 ? unit : (g == groups - 1 ? lastLength : block);
+    if (unit > 0) {
+      idx[g] = groupIndex[g];
+    } else {
+      long first = (long) groupIndex[g] * block;
+      if (first + len - 1 > Integer.MAX_VALUE) {
+        throw new ServingException("delta of tensor " + tensor + ": block " + groupIndex[g] + " out of range");
+      }
+      for (int i = 0; i < len; i++) {
+        idx[o + i] = (int) first + i;
+      }
+    }
+    return len;
   }
 }

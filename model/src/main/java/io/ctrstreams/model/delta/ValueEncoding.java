@@ -97,14 +97,7 @@ public enum ValueEncoding {
     } else if (s < Float.MIN_NORMAL) {
       s = 0; // a subnormal scale has too few bits to keep max|q| = L: such a group (max|r| below about 1e-36) stays in the residual
     }
-    for (int i = 0; i < n; i++) {
-      if (s == 0) {
-        out[o + i] = 0;
-      } else {
-        int q = Math.max(-levels, Math.min(levels, Math.round(r[from + i] / s)));
-        out[o + i] = q * s;
-      }
-    }
+    roundTo(r, from, n, s, levels, out, o);
     return s;
   }
 
@@ -171,6 +164,12 @@ public enum ValueEncoding {
       k--;
     }
     float s = codedScale(max, k);
+    roundTo(r, from, n, s, levels, out, o);
+    return k;
+  }
+
+  /** {@code out[o + i] = q_i * s}, {@code q_i} = {@code r[from + i] / s} rounded and clamped to +-levels; 0 when s is 0. */
+  private static void roundTo(float[] r, int from, int n, float s, int levels, float[] out, int o) {
     for (int i = 0; i < n; i++) {
       if (s == 0) {
         out[o + i] = 0;
@@ -179,7 +178,6 @@ public enum ValueEncoding {
         out[o + i] = q * s;
       }
     }
-    return k;
   }
 
   /** {@code f} rounded to the nearest bfloat16 (ties to even), as a float. */

@@ -218,16 +218,7 @@ class DeltaRecordsProperties {
       return;
     }
     byte[] b = DeltaRecords.encode(randomQuantized(seed, enc));
-    Random rnd = new Random(seed);
-    byte[] bad = rnd.nextBoolean() ? Arrays.copyOf(b, rnd.nextInt(b.length)) : b.clone();
-    if (bad.length == b.length) {
-      bad[rnd.nextInt(bad.length)] ^= (byte) (1 + rnd.nextInt(255));
-    }
-    try {
-      DeltaRecords.decode(bad);
-    } catch (ServingException e) {
-      assertThat(e.getMessage()).isNotBlank();
-    }
+    decodeTruncatedOrFlipped(b, seed);
   }
 
   /** Records written before the quantized encodings (the enum with FP32 and FP16 only) still decode. */
@@ -363,16 +354,7 @@ class DeltaRecordsProperties {
     }
     List<ModelDelta> chain = log4Chain(seed, enc, 2, new boolean[1]);
     byte[] b = DeltaRecords.encode(chain.get(chain.size() - 1));
-    Random rnd = new Random(seed);
-    byte[] bad = rnd.nextBoolean() ? Arrays.copyOf(b, rnd.nextInt(b.length)) : b.clone();
-    if (bad.length == b.length) {
-      bad[rnd.nextInt(bad.length)] ^= (byte) (1 + rnd.nextInt(255));
-    }
-    try {
-      DeltaRecords.decode(bad);
-    } catch (ServingException e) {
-      assertThat(e.getMessage()).isNotBlank();
-    }
+    decodeTruncatedOrFlipped(b, seed);
   }
 
   /**
@@ -510,6 +492,20 @@ class DeltaRecordsProperties {
     IntegerCode.Bits.Reader r = new IntegerCode.Bits.Reader(java.nio.ByteBuffer.wrap(out.toByteArray()), "t");
     for (int symbol : symbols) {
       assertThat(read.read(r, "t")).isEqualTo(symbol);
+    }
+  }
+
+  /** {@code b} cut short or with one byte flipped (by {@code seed}) decodes, or fails as a named ServingException. */
+  private static void decodeTruncatedOrFlipped(byte[] b, long seed) {
+    Random rnd = new Random(seed);
+    byte[] bad = rnd.nextBoolean() ? Arrays.copyOf(b, rnd.nextInt(b.length)) : b.clone();
+    if (bad.length == b.length) {
+      bad[rnd.nextInt(bad.length)] ^= (byte) (1 + rnd.nextInt(255));
+    }
+    try {
+      DeltaRecords.decode(bad);
+    } catch (ServingException e) {
+      assertThat(e.getMessage()).isNotBlank();
     }
   }
 }

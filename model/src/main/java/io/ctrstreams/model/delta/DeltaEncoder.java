@@ -221,8 +221,8 @@ public final class DeltaEncoder extends DeltaChain {
       float[] wv = w.values(t);
       if (encoding.quantized()) {
         TensorDelta d = quantized(t, picked[t], xv, wv, xs.get(t).name());
+        int unit = w.unit(t);
         for (int j = 0; j < d.indices().length; j++) {
-          int unit = w.unit(t);
           for (int c = 0; c < unit; c++) {
             int i = d.indices()[j] * unit + c;
             float r = xv[i] - wv[i];

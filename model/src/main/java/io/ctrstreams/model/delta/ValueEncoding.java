@@ -83,14 +83,8 @@ public enum ValueEncoding {
    * max|r| / s} by less than 0.5), which lets a decoder check a group.
    */
   public float quantize(float[] r, int from, int n, float[] out, int o) {
-    if (!quantized) {
-      throw new IllegalStateException(this + " is not a quantized encoding");
-    }
+    float m = maxAbs(r, from, n);
     int levels = levels();
-    float m = 0;
-    for (int i = 0; i < n; i++) {
-      m = Math.max(m, Math.abs(r[from + i]));
-    }
     float s = bfloat16(m / levels);
     if (!Float.isFinite(s)) {
       s = Float.intBitsToFloat(0x7f7f0000); // the largest finite bfloat16
@@ -150,14 +144,8 @@ public enum ValueEncoding {
    * max} 0 the outputs are 0 (code {@code LOG4_CODES - 1}).
    */
   public int quantizeCoded(float[] r, int from, int n, float[] out, int o, float max) {
-    if (!quantized) {
-      throw new IllegalStateException(this + " is not a quantized encoding");
-    }
+    float m = maxAbs(r, from, n);
     int levels = levels();
-    float m = 0;
-    for (int i = 0; i < n; i++) {
-      m = Math.max(m, Math.abs(r[from + i]));
-    }
     float need = m / levels;
     int k = LOG4_CODES - 1;
     while (k > 0 && codedScale(max, k) < need) {
@@ -166,6 +154,18 @@ public enum ValueEncoding {
     float s = codedScale(max, k);
     roundTo(r, from, n, s, levels, out, o);
     return k;
+  }
+
+  /** {@code max |r[from + i]|} over the group, after checking this encoding is quantized. */
+  private float maxAbs(float[] r, int from, int n) {
+    if (!quantized) {
+      throw new IllegalStateException(this + " is not a quantized encoding");
+    }
+    float m = 0;
+    for (int i = 0; i < n; i++) {
+      m = Math.max(m, Math.abs(r[from + i]));
+    }
+    return m;
   }
 
   /** {@code out[o + i] = q_i * s}, {@code q_i} = {@code r[from + i] / s} rounded and clamped to +-levels; 0 when s is 0. */

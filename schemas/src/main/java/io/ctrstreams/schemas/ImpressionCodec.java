@@ -146,6 +146,23 @@ public final class ImpressionCodec {
     return new Visited(f.eventId, f.timestampMs, f.candidates);
   }
 
+  /**
+   * The JSON counterpart of {@link #visit}, an optimistic fast path: streams a JSON record of the
+   * usual shape (known fields, each once, a candidate's {@code adId} before its {@code features})
+   * into {@code visitor} and returns its event id, time and candidate count; returns null for
+   * every other record, valid or not (Avro, unknown fields, any failure), which the caller then
+   * {@link #decode}s: what this path accepts, {@code decode} accepts with the same values, and
+   * every failure keeps its one reason and message from {@code decode}. Records without {@code
+   * timestampMs} take {@code recordTimestampMs} (negative: not visited).
+   */
+  public Visited visitJson(byte[] bytes, long recordTimestampMs, ImpressionVisitor visitor) {
+    if (bytes == null || bytes.length == 0 || bytes.length > maxRecordBytes
+        || format.resolve(bytes) != WireFormat.JSON) {
+      return null;
+    }
+    return JsonImpressionVisit.visit(bytes, recordTimestampMs, maxCandidates, maxIdLength, visitor);
+  }
+
   /** What {@link #visit} returns: the record's event id, event time and candidate count. */
   public record Visited(String eventId, long timestampMs, int candidates) {}
 

@@ -1,10 +1,13 @@
 package io.ctrstreams.server;
 
+import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.LabelJoinEvent;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.ServedImpression;
 import io.ctrstreams.server.internal.RequestScorer;
 import io.ctrstreams.server.internal.ServedLog;
+import io.ctrstreams.serving.ServedModel;
 import io.ctrstreams.topology.internal.Served;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -39,11 +42,11 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ImpressionLog.class);
   /** The {@code source} of every impression logged here: its labels and online metrics say "rpc". */
   public static final String SOURCE = "rpc";
-  private static final Served STOP = new Served(null, 0, null, null, null, null, null);
+  private static final Pending STOP = new Pending(null, null, null, 0, null, null, null, null);
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;
-  private final BlockingQueue<Served> queue;
+  private final BlockingQueue<Pending> queue;
   private final boolean block;
   private final Thread thread;
   private final CounterDataPoint queued;
@@ -88,8 +91,10 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
 
   @Override
   public void served(RequestScorer.Result r) {
-    Served s = new Served(null, r.impression().getTimestampMs(), r.impression(), r.model(), r.pctrs(),
-        r.shadowModel(), r.shadowModel() == null ? null : r.shadowPctrs());
+    // a request encoded straight from its JSON bytes is decoded on the log thread, not here
+    byte[] body = r.body();
+    Pending s = new Pending(body == null ? r.impression() : null, body, r.codec(), r.receivedMs(), r.model(),
+        r.pctrs(), r.shadowModel(), r.shadowModel() == null ? null : r.shadowPctrs());
     if (block) {
       try {
         queue.put(s);
@@ -108,12 +113,12 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
   private void run() {
     try {
       while (true) {
-        Served s = queue.take();
-        if (s == STOP) {
+        Pending p = queue.take();
+        if (p == STOP) {
           return;
         }
         try {
-          ServedImpression si = s.toServedImpression(null, SOURCE); // decoded: the codec is not used
+          ServedImpression si = p.served().toServedImpression(null, SOURCE); // decoded: the codec is not used
           byte[] value = Schemas.LABEL_JOIN_EVENT.encode(new LabelJoinEvent(si, null));
           byte[] key = si.getEventId().getBytes(StandardCharsets.UTF_8);
           producer.send(new ProducerRecord<>(topic, key, value), (md, e) -> {
@@ -131,6 +136,18 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * One served request waiting for the log thread: its impression, or the JSON bytes it was scored
+   * from (decoded here, off the request thread; they were valid when scored).
+   */
+  private record Pending(Impression impression, byte[] body, ImpressionCodec codec, long receivedMs, ServedModel live,
+      float[] pctr, ServedModel shadow, float[] shadowPctr) {
+    Served served() {
+      Impression imp = impression != null ? impression : codec.decode(body, receivedMs);
+      return new Served(null, imp.getTimestampMs(), imp, live, pctr, shadow, shadowPctr);
     }
   }
 

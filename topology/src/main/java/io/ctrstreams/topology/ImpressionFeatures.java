@@ -84,6 +84,26 @@ public final class ImpressionFeatures {
   }
 
   /**
+   * Encodes a JSON record straight from its bytes when the codec's optimistic JSON path takes it
+   * ({@link ImpressionCodec#visitJson}: no maps, no impression object).
+   *
+   * @return the event id, time and candidate count; null when the path does not take the record
+   *     (then decode it, which accepts it or names its failure, and {@link #encode} the impression)
+   * @throws CodecException when a numeric model field holds a string ({@code wrong_type})
+   * @throws RuntimeException the first value the encoder rejects
+   */
+  public ImpressionCodec.Visited visitJson(ImpressionCodec codec, byte[] record, long recordTimestampMs) {
+    context.copyFrom(missing);
+    visitor.failure = null;
+    visitor.contextEntry = 0;
+    ImpressionCodec.Visited v = codec.visitJson(record, recordTimestampMs, visitor);
+    if (v != null && visitor.failure != null) {
+      throw visitor.failure;
+    }
+    return v;
+  }
+
+  /**
    * Encodes a decoded, validated impression ({@link FeatureEncoder#encodeTyped} per role); returns
    * its candidate count.
    *
@@ -214,13 +234,25 @@ public final class ImpressionFeatures {
       }
     }
 
-    /** A string value of the context ({@code candidate < 0}) or of a candidate's features. */
-    private void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out, int candidate) {
+    @Override
+    public void contextText(String name, CharSequence value) {
+      int o = ordinal(name, contextEntry++, contextNames, contextOrdinals);
+      if (o >= 0 && isContext[o]) {
+        encodeText(o, value, context, -1);
+      }
+    }
+
+    @Override
+    public void candidateText(int index, String name, CharSequence value) {
+      int o = ordinal(name, candidateEntry++, candidateNames, candidateOrdinals);
+      if (o >= 0 && !isContext[o]) {
+        encodeText(o, value, candidates[index], index);
+      }
+    }
+
+    /** A string value given as characters (JSON), encoded as the map path encodes a String. */
+    private void encodeText(int ordinal, CharSequence s, FeatureVector out, int candidate) {
       try {
-        if (encoder.encodeAscii(ordinal, b, off, len, out)) {
-          return; // hashed categorical, ASCII: one pass over the bytes
-        }
-        CharSequence s = view.of(b, off, len) ? view : new String(b, off, len, StandardCharsets.UTF_8);
         encoder.encodeTypedString(ordinal, s, out);
       } catch (FeatureTypeException e) {
         if (!(failure instanceof CodecException)) {
@@ -231,6 +263,21 @@ public final class ImpressionFeatures {
           failure = e;
         }
       }
+    }
+
+    /** A string value of the context ({@code candidate < 0}) or of a candidate's features. */
+    private void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out, int candidate) {
+      try {
+        if (encoder.encodeAscii(ordinal, b, off, len, out)) {
+          return; // hashed categorical, ASCII: one pass over the bytes
+        }
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        }
+        return;
+      }
+      encodeText(ordinal, view.of(b, off, len) ? view : new String(b, off, len, StandardCharsets.UTF_8), out, candidate);
     }
 
     private void encodeNumber(int ordinal, double x, FeatureVector out) {

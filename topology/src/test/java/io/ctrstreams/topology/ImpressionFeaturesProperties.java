@@ -14,6 +14,7 @@ import io.ctrstreams.schemas.DecodeFailure;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -104,6 +105,143 @@ class ImpressionFeaturesProperties {
     assertThat(direct(damaged)).isEqualTo(expected);
   }
 
+  /**
+   * The JSON direct path (ImpressionFeatures.visitJson, falling back to decode + encode when it
+   * does not take a record, as {@code ctr serve} does) gives what the JSON map path gives, for
+   * records written in every shape JSON allows: any field order, duplicate names, unknown fields,
+   * null values, escaped and non-ASCII strings, integral numbers, an omitted timestampMs, damaged
+   * bytes. Records of the usual shape that the map path accepts are always taken by the direct
+   * path (the point of it), and it never takes a record the map path rejects.
+   */
+  @Property(tries = 1500)
+  void jsonDirectPathShouldMatchTheMapPath(@ForAll("impressions") Impression imp,
+      @ForAll @IntRange(min = 0, max = 255) int style, @ForAll @IntRange(min = 0, max = 100_000) int damage) {
+    String text = json(imp, style);
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    if ((style & 0x80) != 0 && bytes.length > 1) { // damaged: cut, and a byte flipped
+      bytes = Arrays.copyOf(bytes, 1 + damage % (bytes.length - 1));
+      if (damage % 3 == 0) {
+        int bit = damage % (bytes.length * 8);
+        bytes[bit / 8] ^= (byte) (1 << (bit % 8));
+      }
+    }
+    Outcome expected = mapPath(JSON, bytes);
+    boolean[] taken = new boolean[1];
+    assertThat(jsonDirect(bytes, taken)).isEqualTo(expected);
+    if (taken[0]) {
+      assertThat(expected.reason == null || expected.reason.equals("encoding")
+          || expected.reason.equals(DecodeFailure.WRONG_TYPE.name()))
+          .as("the direct path took a record the decoder rejects: %s", expected.reason).isTrue();
+    }
+    boolean usualShape = (style & (0x01 | 0x02 | 0x04 | 0x08 | 0x80)) == 0;
+    if (usualShape && expected.reason == null) {
+      assertThat(taken[0]).as("a valid record of the usual shape goes the direct path: %s", text).isTrue();
+    }
+  }
+
+  /**
+   * {@code imp} as JSON in the shape {@code style} picks: 0x01 a candidate's features before its
+   * adId, 0x02 an unknown field, 0x04 a duplicate feature name, 0x08 a name given null then a
+   * value, 0x10 null-valued extra features, 0x20 ASCII letters escaped as unicode escapes and
+   * integral numbers without a fraction, 0x40 no timestampMs (0x80: damaged by the caller).
+   */
+  private static String json(Impression imp, int style) {
+    StringBuilder b = new StringBuilder("{");
+    if ((style & 0x02) != 0) {
+      b.append("\"source\":{\"x\":[1,2]},");
+    }
+    b.append("\"eventId\":").append(quote(imp.getEventId(), style));
+    if ((style & 0x40) == 0) {
+      b.append(",\"timestampMs\":").append(imp.getTimestampMs());
+    }
+    b.append(",\"context\":");
+    features(b, imp.getContext(), style);
+    b.append(",\"candidates\":[");
+    for (int i = 0; i < imp.getCandidates().size(); i++) {
+      Candidate c = imp.getCandidates().get(i);
+      b.append(i == 0 ? "{" : ",{");
+      if ((style & 0x01) != 0) {
+        b.append("\"features\":");
+        features(b, c.getFeatures(), style);
+        b.append(",\"adId\":").append(quote(c.getAdId(), style));
+      } else {
+        b.append("\"adId\":").append(quote(c.getAdId(), style)).append(",\"features\":");
+        features(b, c.getFeatures(), style);
+      }
+      b.append('}');
+    }
+    return b.append("]}").toString();
+  }
+
+  private static void features(StringBuilder b, Map<String, Object> f, int style) {
+    b.append('{');
+    boolean first = true;
+    String last = null;
+    for (Map.Entry<String, Object> e : f.entrySet()) {
+      if ((style & 0x08) != 0 && first) {
+        b.append(quote(e.getKey(), style)).append(":null,");
+      }
+      if (!first) {
+        b.append(',');
+      }
+      first = false;
+      b.append(quote(e.getKey(), style)).append(':').append(value(e.getValue(), style));
+      last = e.getKey();
+    }
+    if ((style & 0x10) != 0) {
+      b.append(first ? "" : ",").append("\"zz\":null");
+      first = false;
+    }
+    if ((style & 0x04) != 0 && last != null) {
+      b.append(',').append(quote(last, style)).append(":\"dup\"");
+    }
+    b.append('}');
+  }
+
+  private static String value(Object v, int style) {
+    if (v instanceof Double) {
+      double d = (Double) v;
+      if (Double.isNaN(d)) {
+        return "NaN";
+      }
+      if (Double.isInfinite(d)) {
+        return d > 0 ? "Infinity" : "-Infinity";
+      }
+      if ((style & 0x20) != 0 && d == Math.rint(d) && Math.abs(d) < 1e15) {
+        return Long.toString((long) d);
+      }
+      return Double.toString(d);
+    }
+    return quote(String.valueOf(v), style);
+  }
+
+  private static String quote(String s, int style) {
+    String q = new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s));
+    if ((style & 0x20) != 0) {
+      q = q.replace("a", "\\u0061").replace("e", "\\u0065");
+    }
+    return "\"" + q + "\"";
+  }
+
+  /** The server's path: the JSON direct path, else decode and encode ({@code taken[0]}: the direct path took it). */
+  private static Outcome jsonDirect(byte[] bytes, boolean[] taken) {
+    ImpressionCodec.Visited v;
+    try {
+      v = FEATURES.visitJson(JSON, bytes, 0L);
+    } catch (CodecException e) {
+      taken[0] = true;
+      return Outcome.failed(e.reason().name());
+    } catch (RuntimeException e) {
+      taken[0] = true;
+      return Outcome.failed("encoding");
+    }
+    if (v == null) {
+      return decoded(JSON, bytes);
+    }
+    taken[0] = true;
+    return encodedOutcome(v.eventId(), v.timestampMs(), v.candidates());
+  }
+
   /** What the scorer gets: a DLQ reason, an encoding failure, or ids and role-field encodings. */
   record Outcome(String reason, String eventId, long ts, List<String> adIds, List<String> encoded) {
     static Outcome failed(String reason) {
@@ -112,9 +250,13 @@ class ImpressionFeaturesProperties {
   }
 
   private static Outcome mapPath(byte[] bytes) {
+    return mapPath(CODEC, bytes);
+  }
+
+  private static Outcome mapPath(ImpressionCodec codec, byte[] bytes) {
     Impression imp;
     try {
-      imp = CODEC.decode(bytes, 0L);
+      imp = codec.decode(bytes, 0L);
     } catch (CodecException e) {
       return Outcome.failed(e.reason().name());
     }
@@ -158,9 +300,13 @@ class ImpressionFeaturesProperties {
 
   /** The decoded path of records the codec cannot visit (JSON, older schemas): ImpressionFeatures.encode. */
   private static Outcome decoded(byte[] bytes) {
+    return decoded(CODEC, bytes);
+  }
+
+  private static Outcome decoded(ImpressionCodec codec, byte[] bytes) {
     Impression imp;
     try {
-      imp = CODEC.decode(bytes, 0L);
+      imp = codec.decode(bytes, 0L);
     } catch (CodecException e) {
       return Outcome.failed(e.reason().name());
     }

@@ -165,7 +165,7 @@ public final class OipJson {
     g.writeStartObject();
     g.writeStringField("model_name", m.name());
     g.writeStringField("model_version", Long.toString(m.version()));
-    g.writeStringField("id", r.impression().getEventId());
+    g.writeStringField("id", r.eventId());
     g.writeArrayFieldStart("outputs");
     g.writeStartObject();
     g.writeStringField("name", PCTR);

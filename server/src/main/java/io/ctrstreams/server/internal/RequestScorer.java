@@ -2,6 +2,7 @@ package io.ctrstreams.server.internal;
 
 import io.ctrstreams.model.CtrModelException;
 import io.ctrstreams.schemas.Impression;
+import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.server.ServedModels;
 import io.ctrstreams.server.ServerMetrics;
 import io.ctrstreams.serving.ServedModel;
@@ -49,6 +50,24 @@ public final class RequestScorer {
    * @throws RequestException 400 {@code scoring_failed} when the model's encoder rejects a valid value
    */
   public Result score(Impression imp, String protocol) {
+    return score(imp, null, 0, null, protocol);
+  }
+
+  /**
+   * Validates and scores the JSON impression {@code body} (the topology's input JSON) for {@code
+   * protocol}; null when no live model is loaded yet. Records of the usual shape are encoded
+   * straight from the bytes ({@link ImpressionFeatures#visitJson}: no maps, no impression object,
+   * which {@link Result#impression} builds only when asked, e.g. by the impression log on its own
+   * thread); any other record is decoded by {@code codec}, which accepts it or names its failure.
+   *
+   * @throws io.ctrstreams.schemas.CodecException when the record is invalid (the DLQ's reasons)
+   * @throws RequestException 400 {@code scoring_failed} when the model's encoder rejects a valid value
+   */
+  public Result score(byte[] body, long receivedMs, ImpressionCodec codec, String protocol) {
+    return score(null, body, receivedMs, codec, protocol);
+  }
+
+  private Result score(Impression decoded, byte[] body, long receivedMs, ImpressionCodec codec, String protocol) {
     ServedModel model = models.live().current();
     if (model == null) {
       return null;
@@ -57,27 +76,43 @@ public final class RequestScorer {
     Result r = results.get();
     r.live = scratchFor(r.live, model);
     ModelScratch sc = r.live;
+    Impression imp = decoded;
+    String eventId;
     int n;
     try {
-      n = sc.features.encode(imp);
+      ImpressionCodec.Visited v = imp == null ? sc.features.visitJson(codec, body, receivedMs) : null;
+      if (v != null) {
+        eventId = v.eventId();
+        n = v.candidates();
+      } else {
+        if (imp == null) {
+          imp = codec.decode(body, receivedMs);
+        }
+        eventId = imp.getEventId();
+        n = sc.features.encode(imp);
+      }
       sc.score(sc.features, n);
     } catch (CtrModelException e) {
       // a valid record with a value the model cannot take (a finite double beyond float range in a
       // SCALED field): the topology's scoring_failed, but here the client's to fix
       throw new RequestException(400, DeadLetters.SCORING_FAILED, "the model rejects a value of impression "
-          + imp.getEventId() + ": " + e.getMessage());
+          + (imp != null ? imp.getEventId() : "in the request") + ": " + e.getMessage());
     }
     metrics.scored(protocol, n, System.nanoTime() - t0);
     r.model = model;
     r.n = n;
     r.impression = imp;
+    r.eventId = eventId;
+    r.body = imp == null ? body : null;
+    r.receivedMs = receivedMs;
+    r.codec = codec;
     r.shadowModel = null;
     if (models.shadow() != null) {
       ServedModel sm = models.shadow().current();
-      if (sm != null && ShadowSampling.sampled(imp.getEventId().getBytes(StandardCharsets.UTF_8),
+      if (sm != null && ShadowSampling.sampled(eventId.getBytes(StandardCharsets.UTF_8),
           models.shadowSampleRate())) {
         r.shadow = scratchFor(r.shadow, sm);
-        if (scoreShadow(r.shadow, sc, imp, n)) {
+        if (scoreShadow(r.shadow, sc, r, n)) {
           double sum = 0;
           for (int i = 0; i < n; i++) {
             sum += Math.abs((double) sc.logit[i] - r.shadow.logit[i]);
@@ -91,12 +126,12 @@ public final class RequestScorer {
   }
 
   /** False when the shadow fails: a broken shadow must never cost a live score. */
-  private static boolean scoreShadow(ModelScratch sh, ModelScratch live, Impression imp, int n) {
+  private static boolean scoreShadow(ModelScratch sh, ModelScratch live, Result r, int n) {
     try {
       ImpressionFeatures f = live.features;
       if (!sh.encodesLike(live)) {
         f = sh.features;
-        f.encode(imp);
+        f.encode(r.impression());
       }
       sh.score(f, n);
       return true;
@@ -114,6 +149,10 @@ public final class RequestScorer {
     private ServedModel model;
     private ServedModel shadowModel;
     private Impression impression;
+    private String eventId;
+    private byte[] body;
+    private long receivedMs;
+    private ImpressionCodec codec;
     private int n;
     private ModelScratch live;
     private ModelScratch shadow;
@@ -128,9 +167,38 @@ public final class RequestScorer {
       return n;
     }
 
-    /** The impression scored. */
+    /**
+     * The impression scored; a request encoded straight from its bytes is decoded here, on first
+     * call (the bytes were valid: this cannot fail).
+     */
     public Impression impression() {
+      if (impression == null) {
+        impression = codec.decode(body, receivedMs);
+      }
       return impression;
+    }
+
+    /** The scored impression's event id. */
+    public String eventId() {
+      return eventId;
+    }
+
+    /**
+     * The request's JSON bytes when it was encoded straight from them (the impression not built
+     * yet), else null; with {@link #codec} and {@link #receivedMs} they decode to {@link #impression}.
+     */
+    public byte[] body() {
+      return impression == null ? body : null;
+    }
+
+    /** The codec of {@link #body}. */
+    public ImpressionCodec codec() {
+      return codec;
+    }
+
+    /** When the request arrived (the time of a record without {@code timestampMs}). */
+    public long receivedMs() {
+      return receivedMs;
     }
 
     /** The pCTR of candidate {@code i}. */

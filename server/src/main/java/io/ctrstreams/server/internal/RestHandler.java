@@ -152,8 +152,9 @@ public final class RestHandler extends SimpleChannelInboundHandler<FullHttpReque
   private FullHttpResponse score(ChannelHandlerContext ctx, FullHttpRequest req, String name) {
     requirePost(req);
     checkModel(name);
-    Impression imp = codec.decode(ByteBufUtil.getBytes(req.content()), System.currentTimeMillis());
-    return scored(ctx, imp, ServerMetrics.Protocol.REST, false);
+    RequestScorer.Result r = scorer.score(ByteBufUtil.getBytes(req.content()), System.currentTimeMillis(), codec,
+        ServerMetrics.Protocol.REST);
+    return scored(ctx, r, false);
   }
 
   private FullHttpResponse infer(ChannelHandlerContext ctx, FullHttpRequest req, String name) {
@@ -162,11 +163,10 @@ public final class RestHandler extends SimpleChannelInboundHandler<FullHttpReque
     Impression imp = OipJson.parseInfer(ByteBufUtil.getBytes(req.content()), m.model().spec(), codec.maxCandidates(),
         idPrefix + requestIds.incrementAndGet(), System.currentTimeMillis());
     codec.validate(imp);
-    return scored(ctx, imp, ServerMetrics.Protocol.OIP_REST, true);
+    return scored(ctx, scorer.score(imp, ServerMetrics.Protocol.OIP_REST), true);
   }
 
-  private FullHttpResponse scored(ChannelHandlerContext ctx, Impression imp, String protocol, boolean oip) {
-    RequestScorer.Result r = scorer.score(imp, protocol);
+  private FullHttpResponse scored(ChannelHandlerContext ctx, RequestScorer.Result r, boolean oip) {
     if (r == null) {
       throw notLoaded(scorer.models().name());
     }

@@ -40,7 +40,9 @@ public final class ExchangeExperimentCommand extends ToolCommand {
 
   @Option(names = "--etas", defaultValue = "default", split = ",",
       description = "EControl eta values; 'default' = the compressor's k/d (min over tensors), 'per-tensor' = each"
-          + " tensor's own k_t/d_t. Default: ${DEFAULT-VALUE}.")
+          + " tensor's own k_t/d_t, 'measured' or 'measured:C' = per tensor and round min(cap, max(k_t/d_t, C *"
+          + " delta_t)) with delta_t = 1 - ||x - C(x)||^2 / ||x||^2 measured on the vector the previous round"
+          + " compressed (C in (0, 1], default 1; cap: --measured-eta-cap). Default: ${DEFAULT-VALUE}.")
   List<String> etas;
 
   @Option(names = "--partitioning", defaultValue = "heterogeneous,random", split = ",",
@@ -105,14 +107,60 @@ public final class ExchangeExperimentCommand extends ToolCommand {
       description = "Top-k ratio of the dense tensors (the tables use --ratio). Default: --ratio.")
   double denseRatio;
 
+  @Option(names = "--measured-eta-cap", defaultValue = "1",
+      description = "Upper bound on a measured eta (--etas measured), in (0, 1]. Default: ${DEFAULT-VALUE}.")
+  double measuredEtaCap;
+
   @Option(names = "--curves", description = "Write every curve point as TSV here.")
   Path curves;
 
-  /** The --etas entry "per-tensor" (a NaN payload the default's NaN does not share). */
-  private static final double PER_TENSOR = Double.longBitsToDouble(0x7ff8_0000_0000_0e7aL);
+  /**
+   * One --etas entry: a fixed eta (NaN: the default), the per-tensor default, or measured with
+   * scale {@code measured} (NaN: not measured).
+   */
+  private record EtaChoice(double eta, boolean perTensor, double measured) {
+    String text() {
+      if (!Double.isNaN(measured)) {
+        return "measured:" + measured;
+      }
+      return perTensor ? "k_t/d_t" : Double.isNaN(eta) ? "k/d" : Double.toString(eta);
+    }
+  }
 
-  private static boolean perTensor(double eta) {
-    return Double.doubleToRawLongBits(eta) == Double.doubleToRawLongBits(PER_TENSOR);
+  /** Parses one --etas entry, naming it when it is not a number, 'default', 'per-tensor' or 'measured[:C]'. */
+  static double[] parseEta(String e) {
+    String x = e.trim().toLowerCase(Locale.ROOT);
+    if (x.equals("default")) {
+      return new double[] {Double.NaN, 0, Double.NaN};
+    }
+    if (x.equals("per-tensor")) {
+      return new double[] {Double.NaN, 1, Double.NaN};
+    }
+    if (x.equals("measured") || x.startsWith("measured:")) {
+      double c = 1;
+      if (x.length() > "measured".length()) {
+        try {
+          c = Double.parseDouble(x.substring("measured:".length()));
+        } catch (NumberFormatException nfe) {
+          c = Double.NaN;
+        }
+      }
+      if (!(c > 0 && c <= 1)) {
+        throw new TrainerException("--etas measured:C needs C in (0, 1], found '" + e + "'");
+      }
+      return new double[] {Double.NaN, 0, c};
+    }
+    double v;
+    try {
+      v = Double.parseDouble(x);
+    } catch (NumberFormatException nfe) {
+      throw new TrainerException("--etas must be numbers, 'default', 'per-tensor' or 'measured[:C]', found '" + e
+          + "'");
+    }
+    if (!(v >= 0) || Double.isInfinite(v)) {
+      throw new TrainerException("--etas values must be finite numbers >= 0, found '" + e + "'");
+    }
+    return new double[] {v, 0, Double.NaN};
   }
 
   @Override
@@ -131,19 +179,13 @@ public final class ExchangeExperimentCommand extends ToolCommand {
     for (String a : algorithms) {
       algs.add(ExchangeAlgorithm.parse(a));
     }
-    List<Double> etaValues = new ArrayList<>();
+    if (!(measuredEtaCap > 0 && measuredEtaCap <= 1)) {
+      throw new TrainerException("--measured-eta-cap must be in (0, 1], found " + measuredEtaCap);
+    }
+    List<EtaChoice> etaValues = new ArrayList<>();
     for (String e : etas) {
-      if (e.equalsIgnoreCase("default")) {
-        etaValues.add(Double.NaN);
-      } else if (e.equalsIgnoreCase("per-tensor")) {
-        etaValues.add(PER_TENSOR);
-      } else {
-        try {
-          etaValues.add(Double.parseDouble(e));
-        } catch (NumberFormatException x) {
-          throw new TrainerException("--etas must be numbers, 'default' or 'per-tensor', found '" + e + "'");
-        }
-      }
+      double[] p = parseEta(e);
+      etaValues.add(new EtaChoice(p[0], p[1] != 0, p[2]));
     }
     List<ExchangeExperiment.Partitioning> parts = new ArrayList<>();
     for (String p : partitionings) {
@@ -173,17 +215,18 @@ public final class ExchangeExperimentCommand extends ToolCommand {
           for (ExchangeAlgorithm alg : algs) {
             boolean hasShift = alg == ExchangeAlgorithm.ECONTROL || alg == ExchangeAlgorithm.EF21;
             for (ShiftScope scope : hasShift ? scopes : List.of(ShiftScope.ALL)) {
-              for (double eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues : List.of(Double.NaN)) {
-                ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta, ratio, enc, part, batch,
-                    examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp, upd,
-                    learningRate, embeddingLearningRate, scope, denseRatio, perTensor(eta));
+              for (EtaChoice eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues
+                  : List.of(new EtaChoice(Double.NaN, false, Double.NaN))) {
+                ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta.eta(), ratio, enc, part,
+                    batch, examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp,
+                    upd, learningRate, embeddingLearningRate, scope, denseRatio, eta.perTensor(), eta.measured(),
+                    measuredEtaCap);
                 String algText = alg.configName() + (scope == ShiftScope.ALL ? "" : " (" + scope.configName() + ")");
                 ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
                   err.println(line);
                   err.flush();
                 });
-                String etaText = alg != ExchangeAlgorithm.ECONTROL ? "-"
-                    : perTensor(eta) ? "k_t/d_t" : Double.isNaN(eta) ? "k/d" : Double.toString(eta);
+                String etaText = alg != ExchangeAlgorithm.ECONTROL ? "-" : eta.text();
                 out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
                     n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), algText, etaText, r.last().examples(),
                     r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),

@@ -16,7 +16,23 @@ class ExchangeExperimentCommandTest {
     cl.setOut(new PrintWriter(out));
     assertThat(cl.execute("exchange-experiment", "--help")).isZero();
     assertThat(out.toString()).contains("--workers", "--algorithms", "--etas", "--partitioning", "--ratio",
-        "--update", "--learning-rate", "--embedding-learning-rate");
+        "--update", "--learning-rate", "--embedding-learning-rate", "measured:C", "--measured-eta-cap");
+  }
+
+  @Test
+  void shouldRunMeasuredEtasAndNameThemInTheTable() {
+    CommandLine cl = Ctr.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int rc = cl.execute("exchange-experiment", "--workers", "2", "--partitioning", "heterogeneous",
+        "--algorithms", "econtrol", "--etas", "measured,measured:0.5", "--shift", "touched-rows", "--examples", "2048",
+        "--eval-every", "1024", "--eval-rows", "500", "--batch", "128", "--hash-buckets", "50", "--mlp", "8");
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("| 2 | heterogeneous | econtrol (touched-rows) | measured:1.0 | 2048 |",
+        "| 2 | heterogeneous | econtrol (touched-rows) | measured:0.5 | 2048 |");
+    assertThat(err.toString()).contains("eta=measured:0.5 examples=2048", "measured-eta tables=");
   }
 
   @Test
@@ -45,6 +61,14 @@ class ExchangeExperimentCommandTest {
     assertThat(err.toString()).contains("'ef22'");
     assertThat(cl.execute("exchange-experiment", "--etas", "big")).isEqualTo(1);
     assertThat(err.toString()).contains("'big'");
+    assertThat(cl.execute("exchange-experiment", "--etas", "measured:1.5")).isEqualTo(1);
+    assertThat(err.toString()).contains("C in (0, 1], found 'measured:1.5'");
+    assertThat(cl.execute("exchange-experiment", "--etas", "measured:x")).isEqualTo(1);
+    assertThat(err.toString()).contains("found 'measured:x'");
+    assertThat(cl.execute("exchange-experiment", "--etas", "-0.2")).isEqualTo(1);
+    assertThat(err.toString()).contains("found '-0.2'");
+    assertThat(cl.execute("exchange-experiment", "--etas", "measured", "--measured-eta-cap", "0")).isEqualTo(1);
+    assertThat(err.toString()).contains("--measured-eta-cap must be in (0, 1], found 0.0");
     assertThat(cl.execute("exchange-experiment", "--workers", "4", "--regions", "2")).isEqualTo(1);
     assertThat(err.toString()).contains("2 regions for 4 workers");
     assertThat(cl.execute("exchange-experiment", "--update", "sgd", "--learning-rate", "-0.5")).isEqualTo(1);

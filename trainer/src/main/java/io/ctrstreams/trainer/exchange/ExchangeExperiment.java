@@ -61,11 +61,15 @@ public final class ExchangeExperiment {
    * @param shift where the shift of econtrol and ef21 acts ({@link ShiftScope}; the paper: ALL)
    * @param denseRatio top-k ratio of the dense tensors; NaN = {@code ratio} (which the tables use)
    * @param tensorEta with a default eta: econtrol's eta per tensor, {@code k_t / units_t}
+   * @param measuredEta with a default eta: NaN, or the scale c of econtrol's measured eta per
+   *     tensor ({@link ExchangeWorker#useMeasuredEtas}), in (0, 1]
+   * @param measuredEtaCap the measured eta's upper bound, in (0, 1]
    */
   public record Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
       Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
       double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
-      double embeddingLearningRate, ShiftScope shift, double denseRatio, boolean tensorEta) {
+      double embeddingLearningRate, ShiftScope shift, double denseRatio, boolean tensorEta, double measuredEta,
+      double measuredEtaCap) {
     /** Validates, naming the offending value. */
     public Settings {
       Objects.requireNonNull(algorithm, "algorithm");
@@ -92,6 +96,22 @@ public final class ExchangeExperiment {
         throw new TrainerException("learning rates must be finite and > 0, found " + learningRate + " and "
             + embeddingLearningRate);
       }
+      if (!(Double.isNaN(measuredEta) || measuredEta > 0 && measuredEta <= 1)) {
+        throw new TrainerException("measured eta scale must be in (0, 1], found " + measuredEta);
+      }
+      if (!(measuredEtaCap > 0 && measuredEtaCap <= 1)) {
+        throw new TrainerException("measured eta cap must be in (0, 1], found " + measuredEtaCap);
+      }
+    }
+
+    /** Without measured eta. */
+    public Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
+        Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
+        double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
+        double embeddingLearningRate, ShiftScope shift, double denseRatio, boolean tensorEta) {
+      this(workers, algorithm, eta, ratio, encoding, partitioning, batch, examples, evalEvery, evalRows, seed, regions,
+          heterogeneity, embeddingDim, hashBuckets, mlp, update, learningRate, embeddingLearningRate, shift, denseRatio,
+          tensorEta, Double.NaN, 1);
     }
 
     /** With the paper's shift ({@link ShiftScope#ALL}). */
@@ -167,7 +187,8 @@ public final class ExchangeExperiment {
       ParamLayout layout = lb.build();
       int d = layout.size();
       InProcessExchange ex = new InProcessExchange(s.algorithm(), layout, n, s.ratio(),
-          Double.isNaN(s.denseRatio()) ? s.ratio() : s.denseRatio(), s.encoding(), s.eta(), s.shift(), s.tensorEta());
+          Double.isNaN(s.denseRatio()) ? s.ratio() : s.denseRatio(), s.encoding(), s.eta(), s.shift(), s.tensorEta(),
+          s.measuredEta(), s.measuredEtaCap());
       float[][] grads = new float[n][d];
       float[] est = new float[d];
       Batch batch = new Batch(spec.fieldCount(), tc.batchSize());
@@ -182,10 +203,10 @@ public final class ExchangeExperiment {
           Point p = held.measure(t, seen);
           curve.add(p);
           progress.accept(String.format(java.util.Locale.ROOT,
-              "%s%s n=%d %s eta=%s examples=%d logloss=%.5f auc=%.5f second-moment tables=%.4g dense=%.4g",
+              "%s%s n=%d %s eta=%s examples=%d logloss=%.5f auc=%.5f second-moment tables=%.4g dense=%.4g%s",
               s.algorithm().configName(), s.shift() == ShiftScope.ALL ? "" : " (" + s.shift().configName() + ")", n,
               s.partitioning().name().toLowerCase(java.util.Locale.ROOT), etaText(s), seen, p.logloss(), p.auc(),
-              t.secondMomentSums()[0], t.secondMomentSums()[1]));
+              t.secondMomentSums()[0], t.secondMomentSums()[1], measuredEtaText(ex, layout)));
           nextEval += s.evalEvery();
           if (!Double.isFinite(p.logloss())) {
             break; // diverged: the curve ends here
@@ -229,7 +250,33 @@ public final class ExchangeExperiment {
     if (s.algorithm() != ExchangeAlgorithm.ECONTROL) {
       return "-";
     }
+    if (Double.isNaN(s.eta()) && !Double.isNaN(s.measuredEta())) {
+      return "measured:" + s.measuredEta();
+    }
     return Double.isNaN(s.eta()) ? (s.tensorEta() ? "per-tensor" : "default") : Double.toString(s.eta());
+  }
+
+  /** With measured etas: worker 0's current eta, mean over the tables and over the dense tensors. */
+  private static String measuredEtaText(InProcessExchange ex, ParamLayout layout) {
+    double[] et = ex.worker(0).tensorEtas();
+    if (et == null) {
+      return "";
+    }
+    double tables = 0;
+    double dense = 0;
+    int nt = 0;
+    int nd = 0;
+    for (int t = 0; t < et.length; t++) {
+      if (layout.segments().get(t).unit() > 1) {
+        tables += et[t];
+        nt++;
+      } else {
+        dense += et[t];
+        nd++;
+      }
+    }
+    return String.format(java.util.Locale.ROOT, " measured-eta tables=%.4f dense=%.4f", nt == 0 ? 0 : tables / nt,
+        nd == 0 ? 0 : dense / nd);
   }
 
   /** The next training row of worker {@code w} under the partitioning. */

@@ -15,6 +15,13 @@ public final class ExchangeWorker {
   private final float eta;
   /** Per value eta (EControl with per-tensor eta), or null: {@link #eta} everywhere. */
   private float[] etas;
+  /** Non-null with measured etas ({@link #useMeasuredEtas}): the tensors whose contraction is measured. */
+  private ParamLayout etaLayout;
+  /** Per tensor: the eta of the next round, its lower bound and the scale applied to the measured contraction. */
+  private double[] tensorEta;
+  private double[] etaFloor;
+  private double etaScale;
+  private double etaCap;
   private final boolean shift;
   private final int d;
   private final float[] e;
@@ -127,6 +134,75 @@ public final class ExchangeWorker {
     etas = a;
   }
 
+  /**
+   * EControl with eta measured per tensor and round: after compressing {@code x = eta e_i + g_i -
+   * h_i}, tensor t's contraction in this round is {@code delta_t = 1 - ||x_t - C(x)_t||^2 /
+   * ||x_t||^2} (the share of the vector's energy the message carried; for top-k at least {@code
+   * k_t / units_t}, much more when {@code x_t} is concentrated, e.g. on the few table rows that
+   * carry error or gradient), and the next round uses {@code eta_t = min(cap, max(floor_t, scale *
+   * delta_t))}. The paper's step (eta of the order of delta) with delta as measured instead of its
+   * worst-case bound; the first round uses {@code floor_t}. A tensor whose {@code x_t} is zero keeps
+   * its eta. Only the sender's e_i return rate changes: the bookkeeping identity and the message
+   * format do not. Ignored by the other algorithms.
+   *
+   * @param floor per tensor, the lower bound (the compressor's {@code k_t / units_t})
+   * @param scale the factor c on the measured contraction, in (0, 1]
+   * @param cap the upper bound on eta, in (0, 1]
+   * @throws TrainerException naming the offending value
+   */
+  public void useMeasuredEtas(ParamLayout layout, double[] floor, double scale, double cap) {
+    if (!(scale > 0 && scale <= 1)) {
+      throw new TrainerException("measured eta scale must be in (0, 1], found " + scale);
+    }
+    if (!(cap > 0 && cap <= 1)) {
+      throw new TrainerException("measured eta cap must be in (0, 1], found " + cap);
+    }
+    useTensorEtas(layout, floor);
+    if (algorithm != ExchangeAlgorithm.ECONTROL) {
+      return;
+    }
+    for (double f : floor) {
+      if (f > cap) {
+        throw new TrainerException("measured eta floor " + f + " exceeds the cap " + cap);
+      }
+    }
+    etaLayout = layout;
+    etaFloor = floor.clone();
+    tensorEta = floor.clone();
+    etaScale = scale;
+    etaCap = cap;
+  }
+
+  /**
+   * Per tensor, the eta the next round uses with measured etas (a copy; null otherwise).
+   */
+  public double[] tensorEtas() {
+    return tensorEta == null ? null : tensorEta.clone();
+  }
+
+  /** After compressing {@code x} into {@code c}: each tensor's next eta from its measured contraction. */
+  private void remeasure(float[] x, float[] c) {
+    for (int t = 0; t < tensorEta.length; t++) {
+      ParamLayout.Segment s = etaLayout.segments().get(t);
+      double all = 0;
+      double left = 0;
+      for (int j = s.offset(); j < s.offset() + s.length(); j++) {
+        double a = x[j];
+        double r = a - c[j];
+        all += a * a;
+        left += r * r;
+      }
+      if (!(all > 0) || !Double.isFinite(all)) {
+        continue;
+      }
+      double next = Math.min(etaCap, Math.max(etaFloor[t], etaScale * (1 - left / all)));
+      if (next != tensorEta[t]) {
+        tensorEta[t] = next;
+        Arrays.fill(etas, s.offset(), s.offset() + s.length(), (float) next);
+      }
+    }
+  }
+
   /** The feedback strength in use. */
   public float eta() {
     return eta;
@@ -165,6 +241,9 @@ public final class ExchangeWorker {
           v[j] = (etas == null ? eta : etas[j]) * e[j] + g[j] - h[j];
         }
         long bytes = compressor.compress(v, out);
+        if (etaLayout != null) {
+          remeasure(v, out);
+        }
         for (int j = 0; j < d; j++) {
           e[j] = e[j] + g[j] - h[j] - out[j];
           if (shift) {
@@ -196,6 +275,9 @@ public final class ExchangeWorker {
       }
     }
     long bytes = compressor.compress(v, out);
+    if (etaLayout != null) {
+      remeasure(v, out);
+    }
     for (int t = 0; t < rows.segments().size(); t++) {
       ParamLayout.Segment s = rows.segments().get(t);
       int unit = s.unit();

@@ -44,6 +44,18 @@ public final class InProcessExchange {
    */
   public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
       ValueEncoding encoding, double eta, ShiftScope scope, boolean tensorEta) {
+    this(algorithm, layout, n, ratio, denseRatio, encoding, eta, scope, tensorEta, Double.NaN, 1);
+  }
+
+  /**
+   * With {@code measuredScale} (not NaN) and a default eta (NaN), EControl measures each tensor's
+   * contraction every round and uses {@code eta_t = min(measuredCap, max(k_t / units_t,
+   * measuredScale * delta_t))} in the next ({@link ExchangeWorker#useMeasuredEtas}); NaN: as
+   * {@code tensorEta} states.
+   */
+  public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
+      ValueEncoding encoding, double eta, ShiftScope scope, boolean tensorEta, double measuredScale,
+      double measuredCap) {
     workers = new ExchangeWorker[n];
     messages = new float[n][layout.size()];
     masks = new boolean[n][];
@@ -58,6 +70,13 @@ public final class InProcessExchange {
           et[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
         }
         workers[i].useTensorEtas(layout, et);
+      }
+      if (!Double.isNaN(measuredScale) && Double.isNaN(eta) && c instanceof TopKCompressor tk) {
+        double[] floor = new double[layout.segments().size()];
+        for (int t = 0; t < floor.length; t++) {
+          floor[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
+        }
+        workers[i].useMeasuredEtas(layout, floor, measuredScale, measuredCap);
       }
     }
     aggregator = new ExchangeAggregator(algorithm, layout, n, scope);

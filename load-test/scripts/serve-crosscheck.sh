@@ -10,7 +10,11 @@
 #          watches it: model.file.poll.ms), p99 of each and their ratio (issue 17: <= 1.5x).
 # The in-process ceiling of the same model and request is printed first (RequestScorer on one
 # thread, from ServeLoadBench's code), so every throughput is a ratio from this one run.
-# Usage: [WARMUP=40] [SWAPS=20] [SERVE_JAVA_OPTS=...] [PHASES=all|swaps] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
+# WARM_SWAPS (default 3) newer versions are swapped in during the REST warm-up, before the steady
+# window: a process's first swaps deoptimize compiled code the model decoder shares with the
+# request path (Jackson, collections), a one-time cost per process that a server swapping all day
+# has paid long ago; WARM_SWAPS=0 measures a server's first swaps instead.
+# Usage: [WARMUP=40] [SWAPS=20] [WARM_SWAPS=3] [SERVE_JAVA_OPTS=...] [PHASES=all|swaps] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
 # Needs: wrk, h2load (Debian: wrk, nghttp2-client), taskset, curl; JDK 17; the build below.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,8 +47,16 @@ echo "# serve-crosscheck $(date -u +%FT%TZ), model $MODEL, $SECONDS_RUN s per po
 echo "# host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; vector flags: $(grep -o -w 'fma\|avx2\|avx512f\|avx512bw\|avx512vl\|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg); server JVM: ${SERVE_OPTS[*]}"
 SWAPS="${SWAPS:-20}"
-[[ "$MODEL" == compressed ]] || SWAPS=0 # the newer versions are of the compressed model
-taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeFixtures "$WORK" 16 DCNV2 "$SWAPS" 2>/dev/null
+WARM_SWAPS="${WARM_SWAPS:-3}"
+[[ "$MODEL" == compressed ]] || { SWAPS=0; WARM_SWAPS=0; } # the newer versions are of the compressed model
+[[ "$SWAPS" -gt 0 ]] || WARM_SWAPS=0
+taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeFixtures "$WORK" 16 DCNV2 \
+    "$(( SWAPS + WARM_SWAPS ))" 2>/dev/null
+# the versions in swap order; the first WARM_SWAPS go in during the REST warm-up
+VERSIONS=($(ls "$WORK/swap" | sort -t v -k2 -n))
+warm_swaps() { # renames the warm-up versions over the served file, one every 2 s, in the background
+  ( sleep 5; for f in "${VERSIONS[@]:0:$WARM_SWAPS}"; do mv "$WORK/swap/$f" "$WORK/served.ctrm"; sleep 2; done ) &
+}
 cp "$WORK/$MODEL.ctrm" "$WORK/served.ctrm" # the file the server watches
 # the in-process ceiling on CPU 0 alone (same model, encode + score, one thread)
 taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeLoadBench ceiling "$WORK/$MODEL.ctrm" "$WORK/request.json" 2>/dev/null
@@ -79,23 +91,32 @@ GH=(-H 'content-type: application/grpc' -H 'te: trailers')
 if [[ "${PHASES:-all}" == all ]]; then
 # warm-up at full load until the JIT has settled: with 10 s the server was still compiling
 # (jstat -compiler: +68 methods per 10 s) and gave 15-30% less than after a minute
-echo; echo "## warm-up (${WARMUP:-40} s per protocol, closed loop)"
+# each protocol is warmed up right before its own points: after the other protocol's load the JIT
+# takes 20-30 s to settle again on this one (REST measured 4,219 -> 5,037 req/s in 10 s steps)
+echo; echo "## REST warm-up (${WARMUP:-40} s, closed loop; $WARM_SWAPS swaps during it)"
+warm_swaps
 taskset -c 1 wrk -t1 -c32 -d"${WARMUP:-40}s" -s "$WORK/post.lua" "$URL" >/dev/null
-taskset -c 1 h2load -c4 -m16 -D "${WARMUP:-40}" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" >/dev/null
 
 echo; echo "## REST, wrk closed loop, 32 connections (max throughput)"
 taskset -c 1 wrk -t1 -c32 -d"${SECONDS_RUN}s" --latency -s "$WORK/post.lua" "$URL" | sed -n '/Latency Distribution/,/Requests\/sec/p'
 echo; echo "## REST, wrk paced: 10 connections, each waits 10000/RATE ms after a response (about $RATE req/s)"
 PACE_MS=$(( 10000 / RATE )) taskset -c 1 wrk -t1 -c10 -d"${SECONDS_RUN}s" --latency -s "$WORK/post.lua" "$URL" | sed -n '/Latency Distribution/,/Requests\/sec/p'
+echo; echo "## gRPC warm-up (${WARMUP:-40} s, closed loop)"
+taskset -c 1 h2load -c4 -m16 -D "${WARMUP:-40}" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" >/dev/null
 echo; echo "## gRPC, h2load closed loop, 4 connections x 16 streams (max throughput)"
 taskset -c 1 h2load -c4 -m16 -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
 echo; echo "## gRPC, h2load --rps: 10 clients x $(( RATE / 10 )) req/s"
 taskset -c 1 h2load -c10 -m1 --rps $(( RATE / 10 )) -D "$SECONDS_RUN" "${GH[@]}" -d "$WORK/infer.grpc" "$GURL" | grep -E "finished in|requests:|status codes|time for request"
 else
   # PHASES=swaps: only the hot-swap windows (after a REST warm-up), e.g. to compare collectors
+  warm_swaps
   taskset -c 1 wrk -t1 -c32 -d"${WARMUP:-40}s" -s "$WORK/post.lua" "$URL" >/dev/null
 fi
 if [[ "$SWAPS" -gt 0 ]]; then
+  if [[ "${PHASES:-all}" == all ]]; then
+    # REST again after the gRPC points, so that the steady window is not a re-warming one
+    taskset -c 1 wrk -t1 -c32 -d"${WARMUP:-40}s" -s "$WORK/post.lua" "$URL" >/dev/null
+  fi
   # ServeLoadBench's open loop in its own JVM on CPU 1 (wrk's paced mode is a closed loop: it would
   # send less during a stall and hide it); one row for a steady window, one for a window in which
   # SWAPS newer versions are renamed over the served file, evenly spaced
@@ -112,13 +133,14 @@ if [[ "$SWAPS" -gt 0 ]]; then
   # server decodes the new file on its watcher thread (on the server's CPU) and swaps it in
   INTERVAL="$(awk -v s="$SWAP_SECONDS" -v n="$SWAPS" 'BEGIN { print s / (n + 1) }')"
   sleep "$(( SWAP_WARMUP + 3 ))" # generator start, closed-loop warm-up, 2 s open-loop warm-up
-  for f in $(ls "$WORK/swap" | sort -t v -k2 -n); do
+  for f in "${VERSIONS[@]:$WARM_SWAPS}"; do
     sleep "$INTERVAL"
     mv "$WORK/swap/$f" "$WORK/served.ctrm"
   done
   wait "$REMOTE_PID"
+  sleep 1 # the last rename's decode
   echo "| $SWAPS swaps $(cat "$WORK/swapping.txt")"
-  echo "swaps served by the server: $(grep -c 'changed: now serving' "$WORK/serve.log") of $SWAPS"
+  echo "swaps served by the server: $(grep -c 'changed: now serving' "$WORK/serve.log") of $(( SWAPS + WARM_SWAPS )) ($WARM_SWAPS during the warm-up)"
   awk -v a="$STEADY" -v b="$(cat "$WORK/swapping.txt")" 'BEGIN { split(a, x, "|"); split(b, y, "|");
     printf "p99 with swaps / steady: %s / %s ms = %.2f\n", y[7], x[7], y[7] / x[7] }'
 fi

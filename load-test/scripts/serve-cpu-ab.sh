@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A/B of `ctr serve` jars by server CPU per REST request (issue 17, BENCHMARKS.md 7.5): for each jar
+# in turn, `ctr serve --threads 1` pinned to CPU 0 under wrk's closed loop (32 connections, CPU 1)
+# for 80 s; over the 40-60 s and 60-80 s windows it prints requests/s, the event loop's thread CPU
+# per request (/proc/<pid>/task/*/stat of the ctr-serve-io threads), the mean of
+# ctr_scoring_latency_seconds{protocol="rest"}, and the young collections of the whole run.
+# Thread CPU, not wall time: robust to a busy machine as long as CPU 0 is the server's alone.
+# Usage: load-test/scripts/serve-cpu-ab.sh A.jar B.jar [A.jar B.jar ...]   (e.g. copies of cli/target/ctr.jar)
+# Needs: wrk, taskset, curl, bc; the fixtures: java -cp <load-test cp> io.ctrstreams.loadtest.serve.ServeFixtures DIR
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[[ $# -ge 1 ]] || { echo "usage: $0 A.jar [B.jar ...]" >&2; exit 2; }
+for tool in wrk taskset curl bc; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 2; }; done
+W="$(mktemp -d -t ctr-serve-ab.XXXXXX)"
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
+mvn -q -o -pl load-test -am package -DskipTests dependency:build-classpath -Dmdep.includeScope=runtime \
+    -Dmdep.outputFile="$PWD/load-test/target/serve-cp.txt" >/dev/null 2>&1 \
+  || mvn -q -pl load-test -am package -DskipTests dependency:build-classpath -Dmdep.includeScope=runtime \
+    -Dmdep.outputFile="$PWD/load-test/target/serve-cp.txt"
+java -cp "load-test/target/classes:$(cat load-test/target/serve-cp.txt)" io.ctrstreams.loadtest.serve.ServeFixtures "$W" 16 DCNV2 >/dev/null 2>&1
+cat >"$W/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$W/request.json", "rb"); wrk.body = f:read("*a"); f:close()
+LUA
+echo "# $(date -u +%FT%TZ) host: $(lscpu | sed -n 's/^Model name: *//p'), family $(grep -m1 'cpu family' /proc/cpuinfo | awk '{print $NF}') model $(grep -m1 '^model\s' /proc/cpuinfo | awk '{print $NF}'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+TICK=$(getconf CLK_TCK)
+snap() { # event-loop ticks, scoring seconds sum, scoring count, requests
+  local io=0
+  for t in /proc/$1/task/*; do
+    [[ "$(cat "$t/comm" 2>/dev/null)" == ctr-serve-io* ]] || continue
+    local st=($(sed 's/.*) //' "$t/stat")); io=$((io + st[11] + st[12]))
+  done
+  curl -s localhost:18090/metrics | awk -v io=$io '/^ctr_scoring_latency_seconds_sum\{protocol="rest"/{s=$2}
+    /^ctr_scoring_latency_seconds_count\{protocol="rest"/{c=$2} END{printf "%d %.9f %d\n", io, s, c}'
+}
+for J in "$@"; do
+  taskset -c 0 java --add-modules jdk.incubator.vector -Xmx2g -XX:+UseG1GC -Xlog:gc:file="$W/gc.log" -jar "$J" serve \
+      --model "$W/compressed.ctrm" --name ctr --port 18090 --grpc-port 18091 --threads 1 >"$W/serve.log" 2>&1 &
+  SP=$!
+  for _ in $(seq 1 120); do curl -sf localhost:18090/v2/health/ready >/dev/null && break; sleep 0.5; done
+  taskset -c 1 wrk -t1 -c32 -d80s -s "$W/post.lua" http://127.0.0.1:18090/v1/models/ctr/score >/dev/null &
+  WP=$!
+  sleep 40
+  p=($(snap $SP))
+  for win in 1 2; do
+    sleep 20; c=($(snap $SP)); r=$(( c[2] - p[2] ))
+    awk -v J="$J" -v w=$win -v io=$(( c[0] - p[0] )) -v s="$(echo "${c[1]} - ${p[1]}" | bc -l)" -v r=$r -v t=$TICK \
+      'BEGIN { printf "%s window %d: %6.0f req/s, event loop %6.1f us/request, scoring %6.1f us/request\n", J, w, r / 20, io / t * 1e6 / r, s * 1e6 / r }'
+    p=(${c[@]})
+  done
+  wait $WP || true
+  echo "$J: young collections in the run: $(grep -c 'Pause Young' "$W/gc.log")"
+  kill $SP; wait $SP 2>/dev/null || true
+done

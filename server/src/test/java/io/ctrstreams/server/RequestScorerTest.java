@@ -2,6 +2,7 @@ package io.ctrstreams.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.schemas.CodecException;
@@ -9,6 +10,7 @@ import io.ctrstreams.schemas.DecodeFailure;
 import io.ctrstreams.schemas.Impression;
 import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.WireFormat;
+import io.ctrstreams.server.internal.RequestException;
 import io.ctrstreams.server.internal.RequestScorer;
 import io.ctrstreams.serving.ModelRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -85,6 +87,20 @@ class RequestScorerTest {
     // the failures left no state behind: the next request scores as before
     assertThat(scorer.score(json("{"), 99L, CODEC, ServerMetrics.Protocol.REST).pctrs())
         .containsExactly(ServerTestModels.reference(model, CONTEXT, CANDIDATES));
+  }
+
+  @Test
+  void shouldNameTheImpressionWhenTheModelRejectsAValueOnEitherPath() {
+    // a finite double beyond float range in a SCALED field: valid input the model cannot take
+    byte[] body = "{\"eventId\":\"e-9\",\"context\":{},\"candidates\":[{\"adId\":\"x\",\"features\":{\"bid\":1e300}}]}"
+        .getBytes(StandardCharsets.UTF_8);
+    RequestException direct = catchThrowableOfType(RequestException.class,
+        () -> scorer.score(body, 1L, CODEC, ServerMetrics.Protocol.REST));
+    RequestException decoded = catchThrowableOfType(RequestException.class,
+        () -> scorer.score(CODEC.decode(body, 1L), ServerMetrics.Protocol.REST));
+    assertThat(direct.status()).isEqualTo(400);
+    assertThat(direct.getMessage()).startsWith("the model rejects a value of impression e-9: ")
+        .isEqualTo(decoded.getMessage());
   }
 
   private static String messageOf(Runnable r) {

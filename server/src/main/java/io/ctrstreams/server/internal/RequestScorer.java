@@ -95,8 +95,10 @@ public final class RequestScorer {
     } catch (CtrModelException e) {
       // a valid record with a value the model cannot take (a finite double beyond float range in a
       // SCALED field): the topology's scoring_failed, but here the client's to fix
+      // (a body encoded straight from its bytes was valid: decoding it names the impression as before)
+      String id = imp != null ? imp.getEventId() : codec.decode(body, receivedMs).getEventId();
       throw new RequestException(400, DeadLetters.SCORING_FAILED, "the model rejects a value of impression "
-          + (imp != null ? imp.getEventId() : "in the request") + ": " + e.getMessage());
+          + id + ": " + e.getMessage());
     }
     metrics.scored(protocol, n, System.nanoTime() - t0);
     r.model = model;

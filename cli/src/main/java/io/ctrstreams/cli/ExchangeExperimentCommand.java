@@ -128,13 +128,13 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   }
 
   /** Parses one --etas entry, naming it when it is not a number, 'default', 'per-tensor' or 'measured[:C]'. */
-  static double[] parseEta(String e) {
+  static EtaChoice parseEta(String e) {
     String x = e.trim().toLowerCase(Locale.ROOT);
     if (x.equals("default")) {
-      return new double[] {Double.NaN, 0, Double.NaN};
+      return new EtaChoice(Double.NaN, false, Double.NaN);
     }
     if (x.equals("per-tensor")) {
-      return new double[] {Double.NaN, 1, Double.NaN};
+      return new EtaChoice(Double.NaN, true, Double.NaN);
     }
     if (x.equals("measured") || x.startsWith("measured:")) {
       double c = 1;
@@ -148,7 +148,7 @@ public final class ExchangeExperimentCommand extends ToolCommand {
       if (!(c > 0 && c <= 1)) {
         throw new TrainerException("--etas measured:C needs C in (0, 1], found '" + e + "'");
       }
-      return new double[] {Double.NaN, 0, c};
+      return new EtaChoice(Double.NaN, false, c);
     }
     double v;
     try {
@@ -160,7 +160,7 @@ public final class ExchangeExperimentCommand extends ToolCommand {
     if (!(v >= 0) || Double.isInfinite(v)) {
       throw new TrainerException("--etas values must be finite numbers >= 0, found '" + e + "'");
     }
-    return new double[] {v, 0, Double.NaN};
+    return new EtaChoice(v, false, Double.NaN);
   }
 
   @Override
@@ -184,8 +184,7 @@ public final class ExchangeExperimentCommand extends ToolCommand {
     }
     List<EtaChoice> etaValues = new ArrayList<>();
     for (String e : etas) {
-      double[] p = parseEta(e);
-      etaValues.add(new EtaChoice(p[0], p[1] != 0, p[2]));
+      etaValues.add(parseEta(e));
     }
     List<ExchangeExperiment.Partitioning> parts = new ArrayList<>();
     for (String p : partitionings) {

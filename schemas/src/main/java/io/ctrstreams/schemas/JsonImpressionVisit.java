@@ -19,27 +19,25 @@ import java.io.IOException;
  * <p>Feature names are the parser's canonical {@link String} instances (one per distinct name, as
  * the Avro visit hands out), string values arrive as a {@link CharSequence} view of the parser's
  * buffer, valid only during the call. Duplicate names within a feature object are found with a
- * small hash table of the names seen, reset per object by a generation stamp (no allocation per
- * object).
+ * small hash table of the names seen, reset per object by a generation stamp; that scratch is
+ * kept per thread (no allocation per record or object).
  */
 final class JsonImpressionVisit {
   /** Names per feature object this path takes; larger objects go to the decoder. */
   private static final int MAX_NAMES = 96;
   private static final int SLOTS = 128;
 
-  private final int maxCandidates;
-  private final int maxIdLength;
-  private final ImpressionVisitor visitor;
+  /** Per thread: the scratch of one visit at a time (a request path allocates none of it). */
+  private static final ThreadLocal<JsonImpressionVisit> SCRATCH = ThreadLocal.withInitial(JsonImpressionVisit::new);
+
+  private int maxCandidates;
+  private int maxIdLength;
+  private ImpressionVisitor visitor;
   private final String[] seen = new String[SLOTS];
   private final int[] stamps = new int[SLOTS];
   private final Chars chars = new Chars();
+  /** Stamps the names of the current feature object (a wrap-around only makes a name look seen: the decoder then takes the record). */
   private int generation;
-
-  private JsonImpressionVisit(int maxCandidates, int maxIdLength, ImpressionVisitor visitor) {
-    this.maxCandidates = maxCandidates;
-    this.maxIdLength = maxIdLength;
-    this.visitor = visitor;
-  }
 
   /**
    * Visits {@code bytes} (a JSON impression); null when this path does not take the record (see
@@ -51,10 +49,17 @@ final class JsonImpressionVisit {
     if (Utf8.firstMalformed(bytes, 0, bytes.length) >= 0) {
       return null;
     }
+    JsonImpressionVisit v = SCRATCH.get();
+    v.maxCandidates = maxCandidates;
+    v.maxIdLength = maxIdLength;
+    v.visitor = visitor;
     try (JsonParser p = JsonFields.FACTORY.createParser(bytes)) {
-      return new JsonImpressionVisit(maxCandidates, maxIdLength, visitor).impression(p, recordTimestampMs);
+      return v.impression(p, recordTimestampMs);
     } catch (IOException e) {
       return null; // syntax, limits, duplicates Jackson finds: the decoder names them
+    } finally {
+      v.visitor = null;
+      v.chars.set(null, 0, 0);
     }
   }
 

@@ -73,14 +73,7 @@ public final class ImpressionFeatures {
    * @throws RuntimeException the first value the encoder rejects, when the record is valid
    */
   public ImpressionCodec.Visited visit(ImpressionCodec codec, byte[] record) {
-    context.copyFrom(missing);
-    visitor.failure = null;
-    visitor.contextEntry = 0;
-    ImpressionCodec.Visited v = codec.visit(record, visitor);
-    if (v != null && visitor.failure != null) {
-      throw visitor.failure; // validation (inside visit) takes precedence over encoding
-    }
-    return v;
+    return visited(codec.visit(record, reset()));
   }
 
   /**
@@ -93,12 +86,21 @@ public final class ImpressionFeatures {
    * @throws RuntimeException the first value the encoder rejects
    */
   public ImpressionCodec.Visited visitJson(ImpressionCodec codec, byte[] record, long recordTimestampMs) {
+    return visited(codec.visitJson(record, recordTimestampMs, reset()));
+  }
+
+  /** The visitor, its context vector and failure reset for a new record. */
+  private Visitor reset() {
     context.copyFrom(missing);
     visitor.failure = null;
     visitor.contextEntry = 0;
-    ImpressionCodec.Visited v = codec.visitJson(record, recordTimestampMs, visitor);
+    return visitor;
+  }
+
+  /** {@code v}, or the visit's first encoding failure when the record was valid. */
+  private ImpressionCodec.Visited visited(ImpressionCodec.Visited v) {
     if (v != null && visitor.failure != null) {
-      throw visitor.failure;
+      throw visitor.failure; // validation (inside the visit) takes precedence over encoding
     }
     return v;
   }

@@ -82,6 +82,11 @@ public final class ImpressionCodec {
     return maxCandidates;
   }
 
+  /** The configured cap on the characters of an event id or ad id. */
+  public int maxIdLength() {
+    return maxIdLength;
+  }
+
   /**
    * Decodes and validates one record.
    *

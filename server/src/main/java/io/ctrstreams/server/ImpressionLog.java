@@ -1,7 +1,6 @@
 package io.ctrstreams.server;
 
 import io.ctrstreams.schemas.Impression;
-import io.ctrstreams.schemas.ImpressionCodec;
 import io.ctrstreams.schemas.LabelJoinEvent;
 import io.ctrstreams.schemas.Schemas;
 import io.ctrstreams.schemas.ServedImpression;
@@ -18,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,7 +42,7 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ImpressionLog.class);
   /** The {@code source} of every impression logged here: its labels and online metrics say "rpc". */
   public static final String SOURCE = "rpc";
-  private static final Pending STOP = new Pending(null, null, null, 0, null, null, null, null);
+  private static final Pending STOP = new Pending(null, null, null, null, null);
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;
@@ -91,10 +91,9 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
 
   @Override
   public void served(RequestScorer.Result r) {
-    // a request encoded straight from its JSON bytes is decoded on the log thread, not here
-    byte[] body = r.body();
-    Pending s = new Pending(body == null ? r.impression() : null, body, r.codec(), r.receivedMs(), r.model(),
-        r.pctrs(), r.shadowModel(), r.shadowModel() == null ? null : r.shadowPctrs());
+    // a request encoded straight from its bytes or tensors gets its impression on the log thread, not here
+    Pending s = new Pending(r.deferredImpression(), r.model(), r.pctrs(), r.shadowModel(),
+        r.shadowModel() == null ? null : r.shadowPctrs());
     if (block) {
       try {
         queue.put(s);
@@ -140,13 +139,13 @@ public final class ImpressionLog implements ServedLog, AutoCloseable {
   }
 
   /**
-   * One served request waiting for the log thread: its impression, or the JSON bytes it was scored
-   * from (decoded here, off the request thread; they were valid when scored).
+   * One served request waiting for the log thread: its impression, built here (off the request
+   * thread) when the request was scored straight from its bytes or tensors (they were valid then).
    */
-  private record Pending(Impression impression, byte[] body, ImpressionCodec codec, long receivedMs, ServedModel live,
-      float[] pctr, ServedModel shadow, float[] shadowPctr) {
+  private record Pending(Supplier<Impression> impression, ServedModel live, float[] pctr, ServedModel shadow,
+      float[] shadowPctr) {
     Served served() {
-      Impression imp = impression != null ? impression : codec.decode(body, receivedMs);
+      Impression imp = impression.get();
       return new Served(null, imp.getTimestampMs(), imp, live, pctr, shadow, shadowPctr);
     }
   }

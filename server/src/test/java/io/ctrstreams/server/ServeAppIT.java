@@ -173,6 +173,98 @@ class ServeAppIT {
     assertThat(shadowed).isBetween(1, n - 1);
   }
 
+  /**
+   * gRPC {@code ModelInfer} responses are logged too, each once, with the impression their tensors
+   * hold: requests of the usual shape are read straight into the feature vectors and their
+   * impression is built on the log thread; others (a context input repeated per candidate) go the
+   * general way. Both log the same record.
+   */
+  @Test
+  void shouldLogGrpcResponsesWithTheImpressionTheirTensorsHold() throws Exception {
+    Map<String, Object> c = config("serve-grpc-log");
+    c.put(ServeConfig.GRPC_PORT_CONFIG, "0");
+    CtrModel live = ServerTestModels.model("ctr", 4, 44);
+    try (ModelPublisher publisher = new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+        (String) c.get(ServeConfig.MODELS_TOPIC_CONFIG))) {
+      io.ctrstreams.serving.KafkaTopics.ensure(List.of(new ServeConfig(c)));
+      publisher.publish("ctr", 4, ServerTestModels.ctrm(live), Map.of());
+    }
+    float[] want = ServerTestModels.reference(live, CONTEXT, CANDIDATES);
+    int n = 40;
+    Map<String, float[]> responses = new HashMap<>();
+    long before = System.currentTimeMillis();
+    try (ServeApp app = ServeApp.start(new ServeConfig(c), "test")) {
+      TestConditions.waitFor(() -> app.models().ready(), TestConditions.DEFAULT_TIMEOUT, "model loaded");
+      io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+          .forAddress("127.0.0.1", app.grpcPort()).usePlaintext().build();
+      try {
+        for (int i = 0; i < n; i++) {
+          String id = "g-" + i;
+          io.ctrstreams.server.grpc.v2.ModelInferResponse r = io.grpc.stub.ClientCalls.blockingUnaryCall(channel,
+              io.ctrstreams.server.internal.GrpcInference.MODEL_INFER,
+              io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS),
+              inferRequest(id, i % 4 == 3));
+          float[] p = new float[2];
+          for (int k = 0; k < 2; k++) {
+            p[k] = r.getOutputs(0).getContents().getFp32Contents(k);
+          }
+          assertThat(p).as(id).containsExactly(want);
+          responses.put(id, p);
+        }
+      } finally {
+        channel.shutdownNow().awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } // close flushes the log
+    Map<String, Integer> seen = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> rec : BrokerTestSupport.readAll(broker.bootstrapServers(),
+        (String) c.get(ServeConfig.LOG_TOPIC_CONFIG))) {
+      ServedImpression si = Schemas.LABEL_JOIN_EVENT.decode(rec.value(), null).getServed();
+      seen.merge(si.getEventId(), 1, Integer::sum);
+      assertThat(si.getSource()).isEqualTo("rpc");
+      assertThat(si.getModelVersion()).isEqualTo(4L);
+      assertThat(si.getTimestampMs()).as("the time the request arrived").isBetween(before, System.currentTimeMillis());
+      assertThat(si.getContext()).isEqualTo(Map.of("user", "u-1", "hour", 7.0));
+      List<ServedCandidate> cs = si.getCandidates();
+      assertThat(cs).hasSize(2);
+      for (int k = 0; k < 2; k++) {
+        assertThat(cs.get(k).getAdId()).isEqualTo(k == 0 ? "a" : "b");
+        assertThat(cs.get(k).getFeatures()).isEqualTo(CANDIDATES.get(k));
+        assertThat((float) cs.get(k).getPctr()).isEqualTo(responses.get(si.getEventId())[k]);
+      }
+    }
+    assertThat(seen).hasSize(n);
+    assertThat(seen.values()).allMatch(count -> count == 1);
+  }
+
+  /** The impression of {@link #impression} as OIP tensors; {@code repeated}: the context given per candidate. */
+  private static io.ctrstreams.server.grpc.v2.ModelInferRequest inferRequest(String id, boolean repeated) {
+    int ctx = repeated ? 2 : 1;
+    io.ctrstreams.server.grpc.v2.InferTensorContents.Builder user = io.ctrstreams.server.grpc.v2.InferTensorContents.newBuilder();
+    io.ctrstreams.server.grpc.v2.InferTensorContents.Builder hour = io.ctrstreams.server.grpc.v2.InferTensorContents.newBuilder();
+    for (int k = 0; k < ctx; k++) {
+      user.addBytesContents(com.google.protobuf.ByteString.copyFromUtf8("u-1"));
+      hour.addFp64Contents(7.0);
+    }
+    return io.ctrstreams.server.grpc.v2.ModelInferRequest.newBuilder().setModelName("ctr").setId(id)
+        .addInputs(tensor("user", "BYTES", ctx, user))
+        .addInputs(tensor("hour", "FP64", ctx, hour))
+        .addInputs(tensor("adId", "BYTES", 2, io.ctrstreams.server.grpc.v2.InferTensorContents.newBuilder()
+            .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8("a"))
+            .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8("b"))))
+        .addInputs(tensor("ad", "BYTES", 2, io.ctrstreams.server.grpc.v2.InferTensorContents.newBuilder()
+            .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8("x"))
+            .addBytesContents(com.google.protobuf.ByteString.copyFromUtf8("y"))))
+        .addInputs(tensor("bid", "FP32", 2, io.ctrstreams.server.grpc.v2.InferTensorContents.newBuilder()
+            .addFp32Contents(0.5f).addFp32Contents(1.5f)))
+        .build();
+  }
+
+  private static io.ctrstreams.server.grpc.v2.ModelInferRequest.InferInputTensor tensor(String name, String type, int n,
+      io.ctrstreams.server.grpc.v2.InferTensorContents.Builder contents) {
+    return io.ctrstreams.server.grpc.v2.ModelInferRequest.InferInputTensor.newBuilder().setName(name).setDatatype(type)
+        .addShape(n).setContents(contents).build();
+  }
+
   static Duration timeout() {
     return TestConditions.DEFAULT_TIMEOUT;
   }

@@ -89,6 +89,57 @@ public final class ImpressionFeatures {
     return visited(codec.visitJson(record, recordTimestampMs, reset()));
   }
 
+  /**
+   * Starts an impression of {@code n} candidates that a protocol's own reader writes field by field
+   * ({@link #adId}, {@link #number}, {@link #string}, then {@link #finishColumns}): for requests
+   * that hold each field as a column over the candidates, such as the Open Inference Protocol's
+   * input tensors. Every vector starts with all values missing. The reader has already checked
+   * names, roles and datatypes: a value goes to the field of its ordinal as {@link #encode} would
+   * encode it from a decoded impression.
+   */
+  public void startColumns(int n) {
+    reset();
+    for (int c = 0; c < n; c++) {
+      visitor.candidate(c, null);
+    }
+  }
+
+  /** The field ordinal of {@code name}, -1 when the model has no such field. */
+  public int ordinal(String name) {
+    Integer o = ordinals.get(name);
+    return o == null ? -1 : o;
+  }
+
+  /** Sets candidate {@code c}'s ad id (after {@link #startColumns}). */
+  public void adId(int c, String id) {
+    adIds[c] = id;
+  }
+
+  /** A numeric value of field {@code ordinal} for candidate {@code c}, or for the context when {@code c < 0}. */
+  public void number(int ordinal, int c, double value) {
+    visitor.encodeNumber(ordinal, value, c < 0 ? context : candidates[c]);
+  }
+
+  /**
+   * A string value (valid UTF-8 bytes {@code [off, off + len)} of {@code utf8}, read only during the
+   * call) of field {@code ordinal} for candidate {@code c}, or for the context when {@code c < 0}.
+   */
+  public void string(int ordinal, int c, byte[] utf8, int off, int len) {
+    visitor.encodeString(ordinal, utf8, off, len, c < 0 ? context : candidates[c], c);
+  }
+
+  /**
+   * Ends the impression written by columns.
+   *
+   * @throws CodecException a numeric model field given a string ({@code wrong_type})
+   * @throws RuntimeException the first value the encoder rejected
+   */
+  public void finishColumns() {
+    if (visitor.failure != null) {
+      throw visitor.failure;
+    }
+  }
+
   /** The visitor, its context vector and failure reset for a new record. */
   private Visitor reset() {
     context.copyFrom(missing);
@@ -268,7 +319,7 @@ public final class ImpressionFeatures {
     }
 
     /** A string value of the context ({@code candidate < 0}) or of a candidate's features. */
-    private void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out, int candidate) {
+    void encodeString(int ordinal, byte[] b, int off, int len, FeatureVector out, int candidate) {
       try {
         if (encoder.encodeAscii(ordinal, b, off, len, out)) {
           return; // hashed categorical, ASCII: one pass over the bytes
@@ -282,7 +333,7 @@ public final class ImpressionFeatures {
       encodeText(ordinal, view.of(b, off, len) ? view : new String(b, off, len, StandardCharsets.UTF_8), out, candidate);
     }
 
-    private void encodeNumber(int ordinal, double x, FeatureVector out) {
+    void encodeNumber(int ordinal, double x, FeatureVector out) {
       try {
         encoder.encodeNumber(ordinal, x, out);
       } catch (RuntimeException e) {

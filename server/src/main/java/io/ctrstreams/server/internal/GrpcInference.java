@@ -3,6 +3,7 @@ package io.ctrstreams.server.internal;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.ctrstreams.model.FieldSpec;
+import io.ctrstreams.model.ModelSpec;
 import io.ctrstreams.schemas.CodecException;
 import io.ctrstreams.schemas.DecodeFailure;
 import io.ctrstreams.schemas.Impression;
@@ -81,6 +82,7 @@ public final class GrpcInference {
   private final ServedLog log;
   private final String version;
   private final AtomicLong requestIds = new AtomicLong();
+  private final ThreadLocal<TensorFeatureReader> readers;
   private final String idPrefix = "grpc-" + Long.toHexString(System.nanoTime()) + "-";
 
   /** The service scoring with {@code scorer}, validating with {@code codec}. */
@@ -90,6 +92,7 @@ public final class GrpcInference {
     this.metrics = metrics;
     this.log = log;
     this.version = version;
+    this.readers = ThreadLocal.withInitial(() -> new TensorFeatureReader(codec.maxCandidates(), codec.maxIdLength()));
   }
 
   private static <Q extends Message, R extends Message> MethodDescriptor<Q, R> unary(String name, Q req, R resp) {
@@ -208,18 +211,11 @@ public final class GrpcInference {
     if (req.getInputsCount() == 0) {
       throw new CodecException(DecodeFailure.MISSING_FIELD, "inputs must hold at least one input tensor");
     }
-    List<OipInputs.Input> inputs = new ArrayList<>(req.getInputsCount());
-    for (ModelInferRequest.InferInputTensor t : req.getInputsList()) {
-      long[] shape = new long[t.getShapeCount()];
-      for (int i = 0; i < shape.length; i++) {
-        shape[i] = t.getShape(i);
-      }
-      inputs.add(new OipInputs.Input(t.getName(), t.getDatatype(), shape, values(t)));
-    }
     String id = req.getId().isEmpty() ? idPrefix + requestIds.incrementAndGet() : req.getId();
-    Impression imp = OipInputs.toImpression(inputs, m.model().spec(), codec.maxCandidates(), id, System.currentTimeMillis());
-    codec.validate(imp);
-    RequestScorer.Result r = scorer.score(imp, ServerMetrics.Protocol.GRPC);
+    long nowMs = System.currentTimeMillis();
+    ModelSpec spec = m.model().spec();
+    RequestScorer.Result r = scorer.score(id, readers.get().of(req, id), () -> impression(req, spec, codec, id, nowMs),
+        ServerMetrics.Protocol.GRPC);
     if (r == null) {
       throw new RequestException(503, DeadLetters.NO_MODEL, "model '" + m.name() + "' is not loaded yet");
     }
@@ -234,6 +230,24 @@ public final class GrpcInference {
         .build();
     log.served(r);
     return resp;
+  }
+
+  /**
+   * The validated impression of {@code req}'s input tensors for {@code spec}'s model: for requests
+   * the tensor reader does not take, and for the impression log (on its thread) of those it does.
+   */
+  static Impression impression(ModelInferRequest req, ModelSpec spec, ImpressionCodec codec, String id, long nowMs) {
+    List<OipInputs.Input> inputs = new ArrayList<>(req.getInputsCount());
+    for (ModelInferRequest.InferInputTensor t : req.getInputsList()) {
+      long[] shape = new long[t.getShapeCount()];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = t.getShape(i);
+      }
+      inputs.add(new OipInputs.Input(t.getName(), t.getDatatype(), shape, values(t)));
+    }
+    Impression imp = OipInputs.toImpression(inputs, spec, codec.maxCandidates(), id, nowMs);
+    codec.validate(imp);
+    return imp;
   }
 
   /** The input's values from the contents field of its datatype. */

@@ -67,6 +67,61 @@ public final class RequestScorer {
     return score(null, body, receivedMs, codec, protocol);
   }
 
+  /**
+   * A protocol's reader of one request straight into the feature vectors ({@link
+   * ImpressionFeatures#startColumns} and the column writers): no impression object.
+   */
+  @FunctionalInterface
+  public interface FeatureReader {
+    /**
+     * Writes the request's features into {@code f}, which is reset first; returns the candidate
+     * count, or -1 when the request is not of the shape this reader takes (partial writes are
+     * discarded, and the request is decoded instead).
+     *
+     * @throws RuntimeException the first value the model's encoder rejects, the request being valid
+     */
+    int read(ImpressionFeatures f);
+  }
+
+  /**
+   * Scores request {@code eventId} for {@code protocol} read by {@code reader}, or, when the reader
+   * does not take it, the impression {@code decode} gives (decoded and validated: it throws the
+   * request's failure, with the same reasons as the topology's codec); null when no live model is
+   * loaded yet. {@code decode} must be safe to call later on another thread (the impression log
+   * builds the impression of a request read directly there).
+   *
+   * @throws io.ctrstreams.schemas.CodecException when the request is invalid
+   * @throws RequestException 400 {@code scoring_failed} when the model's encoder rejects a valid value
+   */
+  public Result score(String eventId, FeatureReader reader, java.util.function.Supplier<Impression> decode,
+      String protocol) {
+    ServedModel model = models.live().current();
+    if (model == null) {
+      return null;
+    }
+    long t0 = System.nanoTime();
+    Result r = results.get();
+    r.live = scratchFor(r.live, model);
+    ModelScratch sc = r.live;
+    Impression imp = null;
+    int n;
+    try {
+      n = reader.read(sc.features);
+      if (n < 0) {
+        imp = decode.get();
+        eventId = imp.getEventId();
+        n = sc.features.encode(imp);
+      }
+      sc.score(sc.features, n);
+    } catch (CtrModelException e) {
+      throw new RequestException(400, DeadLetters.SCORING_FAILED, "the model rejects a value of impression "
+          + eventId + ": " + e.getMessage());
+    }
+    metrics.scored(protocol, n, System.nanoTime() - t0);
+    r.source = imp == null ? decode : null;
+    return finish(r, model, sc, n, imp, eventId, null, 0, null, protocol);
+  }
+
   private Result score(Impression decoded, byte[] body, long receivedMs, ImpressionCodec codec, String protocol) {
     ServedModel model = models.live().current();
     if (model == null) {
@@ -101,11 +156,18 @@ public final class RequestScorer {
           + id + ": " + e.getMessage());
     }
     metrics.scored(protocol, n, System.nanoTime() - t0);
+    r.source = null;
+    return finish(r, model, sc, n, imp, eventId, imp == null ? body : null, receivedMs, codec, protocol);
+  }
+
+  /** Fills {@code r} for a request scored by {@code model}, then scores the shadow if sampled. */
+  private Result finish(Result r, ServedModel model, ModelScratch sc, int n, Impression imp, String eventId, byte[] body,
+      long receivedMs, ImpressionCodec codec, String protocol) {
     r.model = model;
     r.n = n;
     r.impression = imp;
     r.eventId = eventId;
-    r.body = imp == null ? body : null;
+    r.body = body;
     r.receivedMs = receivedMs;
     r.codec = codec;
     r.shadowModel = null;
@@ -155,6 +217,7 @@ public final class RequestScorer {
     private byte[] body;
     private long receivedMs;
     private ImpressionCodec codec;
+    private java.util.function.Supplier<Impression> source;
     private int n;
     private ModelScratch live;
     private ModelScratch shadow;
@@ -175,9 +238,30 @@ public final class RequestScorer {
      */
     public Impression impression() {
       if (impression == null) {
-        impression = codec.decode(body, receivedMs);
+        impression = source != null ? source.get() : codec.decode(body, receivedMs);
+        source = null;
+        body = null;
       }
       return impression;
+    }
+
+    /**
+     * The impression scored, built when the returned supplier is called (on any thread, at any
+     * later time: it holds only the request's immutable input), or at once when it is built
+     * already.
+     */
+    public java.util.function.Supplier<Impression> deferredImpression() {
+      if (impression != null) {
+        Impression imp = impression;
+        return () -> imp;
+      }
+      if (source != null) {
+        return source;
+      }
+      byte[] b = body;
+      long t = receivedMs;
+      ImpressionCodec c = codec;
+      return () -> c.decode(b, t);
     }
 
     /** The scored impression's event id. */

@@ -36,7 +36,9 @@ build -pl cli -am package -DskipTests
 CP="load-test/target/classes:$(cat load-test/target/serve-cp.txt)"
 WORK="$(mktemp -d -t ctr-crosscheck.XXXXXX)"
 SERVER_PID=""
-cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+# KEEP_LOG=FILE keeps the server's output (e.g. with SERVE_JAVA_OPTS' diagnostic flags)
+cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null
+  [[ -n "${KEEP_LOG:-}" && -f "$WORK/serve.log" ]] && cp "$WORK/serve.log" "$KEEP_LOG"; rm -rf "$WORK"; }
 trap cleanup EXIT
 JAVA=(java --add-modules jdk.incubator.vector -Xmx2g -XX:+UseG1GC)
 # the server's JVM flags (SERVE_JAVA_OPTS, e.g. "-Xmx2g -XX:+UseZGC" to compare collectors)

@@ -106,7 +106,7 @@ public final class ModelRecords {
       throw new IllegalStateException("every Java 17 runtime has SHA-256", e);
     }
     for (byte[] p : parts) {
-      sha.update(p);
+      io.ctrstreams.model.format.Checksums.update(sha, p, 0, p.length);
     }
     return HexFormat.of().formatHex(sha.digest());
   }

@@ -281,7 +281,7 @@ public final class CtrmFormat {
   /** Lower-case hex SHA-256 of the remaining bytes of {@code buffer} (position unchanged). */
   public static String sha256Hex(ByteBuffer buffer) {
     MessageDigest sha = newSha256();
-    sha.update(buffer.duplicate());
+    Checksums.update(sha, buffer.duplicate());
     return hex(sha.digest());
   }
 

@@ -155,7 +155,7 @@ final class CtrmReader {
           in.remaining() + " trailing bytes after the footer", pos());
     }
     MessageDigest sha = CtrmFormat.newSha256();
-    sha.update(in.duplicate().position(0).limit((int) footerAt));
+    Checksums.update(sha, in.duplicate().position(0).limit((int) footerAt));
     byte[] actual = sha.digest();
     if (!MessageDigest.isEqual(actual, storedSha)) {
       throw new CorruptModelException(
@@ -289,9 +289,14 @@ final class CtrmReader {
     in.position(payloadAt);
     float[] data = new float[(int) elements];
     switch (dtype) {
-      case FLOAT32:
-        in.asFloatBuffer().get(data);
+      case FLOAT32: {
+        // in steps: one bulk get of a whole table is one copy without a safepoint poll (Checksums)
+        java.nio.FloatBuffer fb = in.asFloatBuffer();
+        for (int off = 0, step = Checksums.STEP / Float.BYTES; off < data.length; off += step) {
+          fb.get(data, off, Math.min(step, data.length - off));
+        }
         break;
+      }
       case FLOAT16:
         for (int i = 0; i < data.length; i++) {
           data[i] = Float16.toFloat(in.getShort(payloadAt + 2 * i));
@@ -330,7 +335,7 @@ final class CtrmReader {
   private void checkCrc(long start, String what) {
     int end = in.position();
     crc.reset();
-    crc.update(in.duplicate().position((int) start).limit(end));
+    Checksums.update(crc, in.duplicate().position((int) start).limit(end));
     int expected = (int) crc.getValue();
     int stored = readInt("CRC32C of " + what);
     if (stored != expected) {

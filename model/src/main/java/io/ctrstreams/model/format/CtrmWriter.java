@@ -242,7 +242,7 @@ final class CtrmWriter {
 
   private void writeRaw(byte[] b, int off, int len) throws IOException {
     out.write(b, off, len);
-    sha.update(b, off, len);
-    crc.update(b, off, len);
+    Checksums.update(sha, b, off, len);
+    Checksums.update(crc, b, off, len);
   }
 }

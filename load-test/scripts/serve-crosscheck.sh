@@ -41,8 +41,9 @@ cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/de
   [[ -n "${KEEP_LOG:-}" && -f "$WORK/serve.log" ]] && cp "$WORK/serve.log" "$KEEP_LOG"; rm -rf "$WORK"; }
 trap cleanup EXIT
 JAVA=(java --add-modules jdk.incubator.vector -Xmx2g -XX:+UseG1GC)
-# the server's JVM flags (SERVE_JAVA_OPTS, e.g. "-Xmx2g -XX:+UseZGC" to compare collectors)
-read -r -a SERVE_OPTS <<<"${SERVE_JAVA_OPTS:--Xmx2g -XX:+UseG1GC}"
+# the server's JVM flags (SERVE_JAVA_OPTS, e.g. "-Xmx2g -XX:+UseZGC" to compare collectors); the
+# default fixes the heap's size as k8s/base/serve.yaml does (initial = max: section 7.6)
+read -r -a SERVE_OPTS <<<"${SERVE_JAVA_OPTS:--Xms2g -Xmx2g -XX:+UseG1GC}"
 SERVE_JAVA=(java --add-modules jdk.incubator.vector "${SERVE_OPTS[@]}")
 
 echo "# serve-crosscheck $(date -u +%FT%TZ), model $MODEL, $SECONDS_RUN s per point, paced rate $RATE req/s"

@@ -100,8 +100,7 @@ public final class RequestScorer {
       return null;
     }
     long t0 = System.nanoTime();
-    Result r = results.get();
-    r.live = scratchFor(r.live, model);
+    Result r = resultFor(model);
     ModelScratch sc = r.live;
     Impression imp = null;
     int n;
@@ -128,8 +127,7 @@ public final class RequestScorer {
       return null;
     }
     long t0 = System.nanoTime();
-    Result r = results.get();
-    r.live = scratchFor(r.live, model);
+    Result r = resultFor(model);
     ModelScratch sc = r.live;
     Impression imp = decoded;
     String eventId;
@@ -202,6 +200,13 @@ public final class RequestScorer {
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** This thread's result, its live scratch for {@code model}. */
+  private Result resultFor(ServedModel model) {
+    Result r = results.get();
+    r.live = scratchFor(r.live, model);
+    return r;
   }
 
   private ModelScratch scratchFor(ModelScratch s, ServedModel m) {

@@ -239,8 +239,7 @@ public final class ImpressionFeatures {
       if (k < names.length && names[k] == name) {
         return cached[k];
       }
-      Integer o = ordinals.get(name);
-      int ord = o == null ? -1 : o;
+      int ord = ImpressionFeatures.this.ordinal(name);
       if (k < names.length) {
         names[k] = name;
         cached[k] = ord;

@@ -1,6 +1,7 @@
 package io.ctrstreams.server.internal;
 
 import com.google.protobuf.ByteString;
+import io.ctrstreams.model.FieldSpec;
 import io.ctrstreams.server.grpc.v2.InferTensorContents;
 import io.ctrstreams.server.grpc.v2.ModelInferRequest;
 import io.ctrstreams.topology.ImpressionFeatures;
@@ -45,6 +46,8 @@ final class TensorFeatureReader implements RequestScorer.FeatureReader {
   private final int maxIdLength;
   private final int[] ordinals = new int[MAX_INPUTS];
   private final int[] kinds = new int[MAX_INPUTS];
+  /** Per input of the request read: whether it is a context field (set by the checking pass). */
+  private final boolean[] contexts = new boolean[MAX_INPUTS];
   private byte[] scratch = new byte[256];
   private ModelInferRequest req;
   private String eventId;
@@ -82,9 +85,9 @@ final class TensorFeatureReader implements RequestScorer.FeatureReader {
           return -1;
         }
       }
+      FieldSpec field = o == AD_ID ? null : f.encoder().spec().field(o);
       int kind = kind(t.getDatatype());
-      if (kind < 0 || (o == AD_ID ? kind != BYTES : f.encoder().spec().field(o).type()
-          == io.ctrstreams.model.FieldSpec.Type.NUMERIC && kind == BYTES)) {
+      if (kind < 0 || (field == null ? kind != BYTES : field.type() == FieldSpec.Type.NUMERIC && kind == BYTES)) {
         return -1;
       }
       int count = count(t.getContents(), kind);
@@ -92,7 +95,7 @@ final class TensorFeatureReader implements RequestScorer.FeatureReader {
       if ((shapes != 1 && (shapes != 2 || t.getShape(1) != 1)) || t.getShape(0) != count) {
         return -1;
       }
-      boolean context = o != AD_ID && f.encoder().spec().field(o).role() == io.ctrstreams.model.FieldSpec.Role.CONTEXT;
+      boolean context = field != null && field.role() == FieldSpec.Role.CONTEXT;
       if (context) {
         if (count != 1) {
           return -1;
@@ -105,6 +108,7 @@ final class TensorFeatureReader implements RequestScorer.FeatureReader {
       }
       ordinals[i] = o;
       kinds[i] = kind;
+      contexts[i] = context;
     }
     if (n < 0) {
       return -1;
@@ -126,7 +130,7 @@ final class TensorFeatureReader implements RequestScorer.FeatureReader {
         adIds = true;
         continue;
       }
-      boolean context = f.encoder().spec().field(o).role() == io.ctrstreams.model.FieldSpec.Role.CONTEXT;
+      boolean context = contexts[i];
       int rows = context ? 1 : n;
       for (int j = 0; j < rows; j++) {
         int at = context ? -1 : j;

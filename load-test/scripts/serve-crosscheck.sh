@@ -14,11 +14,7 @@
 # window: a process's first swaps deoptimize compiled code the model decoder shares with the
 # request path (Jackson, collections), a one-time cost per process that a server swapping all day
 # has paid long ago; WARM_SWAPS=0 measures a server's first swaps instead.
-# IDLE_POLL_NS=N (root; a KVM guest with the cpuidle-haltpoll driver) lets an idle CPU poll for N ns
-# before it halts, for the run, and puts the old value back at the end. On the Firecracker guests of
-# BENCHMARKS.md 7.7 (guest_halt_poll_ns=0 from the kernel's command line) waking the halted load
-# tool's CPU after each response cost the server's CPU about 40 us (19% of it at full load), work
-# that a client on another machine would not cause; with the CPU polling the wake-up is a flag.
+# IDLE_POLL_NS=N lets idle CPUs poll N ns before they halt, for the run (root; idle-poll.sh).
 # Usage: [WARMUP=40] [SWAPS=20] [WARM_SWAPS=3] [SERVE_JAVA_OPTS=...] [PHASES=all|swaps] [IDLE_POLL_NS=N] [MAX_POINTS=3] [CEILING_RUNS=3] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
 # Needs: wrk, h2load (Debian: wrk, nghttp2-client), taskset, curl; JDK 17; the build below.
 set -euo pipefail
@@ -32,13 +28,8 @@ done
 if [[ "$(nproc)" -lt 2 ]]; then
   echo "serve-crosscheck: needs 2 CPUs (server on CPU 0, load tool on CPU 1), found $(nproc)" >&2; exit 2
 fi
-POLL=/sys/module/haltpoll/parameters/guest_halt_poll_ns
-OLD_POLL=""
-if [[ -n "${IDLE_POLL_NS:-}" ]]; then
-  [[ "$IDLE_POLL_NS" =~ ^[0-9]+$ ]] || { echo "serve-crosscheck: IDLE_POLL_NS must be a number of ns, found '$IDLE_POLL_NS'" >&2; exit 2; }
-  [[ -w "$POLL" ]] || { echo "serve-crosscheck: IDLE_POLL_NS needs a writable $POLL (root, cpuidle-haltpoll driver)" >&2; exit 2; }
-  OLD_POLL="$(cat "$POLL")"
-fi
+source load-test/scripts/idle-poll.sh
+idle_poll_check serve-crosscheck
 # load-test with the modules it needs (-am: nothing is installed; load-test is the reactor's last
 # module, so the classpath file it leaves is its own), then the ctr launcher's jar
 build() { mvn -q -o "$@" >/dev/null 2>&1 || mvn -q "$@"; }
@@ -50,10 +41,10 @@ WORK="$(mktemp -d -t ctr-crosscheck.XXXXXX)"
 SERVER_PID=""
 # KEEP_LOG=FILE keeps the server's output (e.g. with SERVE_JAVA_OPTS' diagnostic flags)
 cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null
-  [[ -n "$OLD_POLL" ]] && echo "$OLD_POLL" >"$POLL"
+  idle_poll_restore
   [[ -n "${KEEP_LOG:-}" && -f "$WORK/serve.log" ]] && cp "$WORK/serve.log" "$KEEP_LOG"; rm -rf "$WORK"; }
 trap cleanup EXIT
-[[ -n "$OLD_POLL" ]] && echo "$IDLE_POLL_NS" >"$POLL"
+idle_poll_apply
 JAVA=(java --add-modules jdk.incubator.vector -Xmx2g -XX:+UseG1GC)
 # the server's JVM flags (SERVE_JAVA_OPTS, e.g. "-Xmx2g -XX:+UseZGC" to compare collectors); the
 # default fixes the heap's size as k8s/base/serve.yaml does (initial = max: section 7.6)
@@ -63,7 +54,7 @@ SERVE_JAVA=(java --add-modules jdk.incubator.vector "${SERVE_OPTS[@]}")
 echo "# serve-crosscheck $(date -u +%FT%TZ), model $MODEL, $SECONDS_RUN s per point, paced rate $RATE req/s"
 echo "# host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; vector flags: $(grep -o -w 'fma\|avx2\|avx512f\|avx512bw\|avx512vl\|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg); server JVM: ${SERVE_OPTS[*]}"
-echo "# idle: cpuidle driver $(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo '?'), guest_halt_poll_ns $(cat "$POLL" 2>/dev/null || echo '-')"
+echo "# idle: $(idle_poll_describe)"
 SWAPS="${SWAPS:-20}"
 MAX_POINTS="${MAX_POINTS:-3}" # closed-loop max-throughput points per protocol
 CEILING_RUNS="${CEILING_RUNS:-3}"

@@ -12,7 +12,7 @@
 #   other     transport, handlers, metrics, GC and JIT threads
 # and the window's requests and mean scoring time (ctr_scoring_latency_seconds) are printed.
 # Usage: [PROTOCOL=rest|grpc] [IDLE_POLL_NS=N] load-test/scripts/serve-profile.sh [OUT_DIR]
-#   IDLE_POLL_NS as in serve-crosscheck.sh (root; cpuidle-haltpoll): idle CPUs poll N ns first.
+#   IDLE_POLL_NS: idle CPUs poll N ns before they halt, for the run (root; idle-poll.sh).
 # Needs: wrk or h2load, taskset, curl, python3; kernel frames need perf_event_paranoid <= 1 (root
 # may lower it: echo 1 > /proc/sys/kernel/perf_event_paranoid), else they show as one frame.
 set -euo pipefail
@@ -25,13 +25,8 @@ case "$PROTOCOL" in
 esac
 for tool in $LOADGEN taskset curl python3; do command -v "$tool" >/dev/null || { echo "serve-profile: $tool not found" >&2; exit 2; }; done
 [[ "$(nproc)" -ge 2 ]] || { echo "serve-profile: needs 2 CPUs (server on CPU 0, load tool on CPU 1), found $(nproc)" >&2; exit 2; }
-POLL=/sys/module/haltpoll/parameters/guest_halt_poll_ns
-OLD_POLL=""
-if [[ -n "${IDLE_POLL_NS:-}" ]]; then
-  [[ "$IDLE_POLL_NS" =~ ^[0-9]+$ ]] || { echo "serve-profile: IDLE_POLL_NS must be a number of ns, found '$IDLE_POLL_NS'" >&2; exit 2; }
-  [[ -w "$POLL" ]] || { echo "serve-profile: IDLE_POLL_NS needs a writable $POLL (root, cpuidle-haltpoll driver)" >&2; exit 2; }
-  OLD_POLL="$(cat "$POLL")"
-fi
+source load-test/scripts/idle-poll.sh
+idle_poll_check serve-profile
 OUT="${1:-$(mktemp -d -t ctr-serve-profile.XXXXXX)}"
 mkdir -p "$OUT"
 AP_VERSION=4.1
@@ -58,11 +53,11 @@ wrk.headers["Content-Type"] = "application/json"
 local f = io.open("$OUT/request.json", "rb"); wrk.body = f:read("*a"); f:close()
 LUA
 SP=""
-cleanup() { [[ -n "$SP" ]] && kill "$SP" 2>/dev/null; wait 2>/dev/null; [[ -n "$OLD_POLL" ]] && echo "$OLD_POLL" >"$POLL"; true; }
+cleanup() { [[ -n "$SP" ]] && kill "$SP" 2>/dev/null; wait 2>/dev/null; idle_poll_restore; }
 trap cleanup EXIT
-[[ -n "$OLD_POLL" ]] && echo "$IDLE_POLL_NS" >"$POLL"
+idle_poll_apply
 echo "# serve-profile $(date -u +%FT%TZ), $PROTOCOL; host: $(lscpu | sed -n 's/^Model name: *//p'), family $(grep -m1 'cpu family' /proc/cpuinfo | awk '{print $NF}') model $(grep -m1 '^model\s' /proc/cpuinfo | awk '{print $NF}'); vector flags: $(grep -o -w 'fma\|avx2\|avx512f\|avx512bw\|avx512vl' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-echo "# load average $(cut -d' ' -f1-3 /proc/loadavg); idle: cpuidle $(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo '?'), guest_halt_poll_ns $(cat "$POLL" 2>/dev/null || echo '-'); perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid)"
+echo "# load average $(cut -d' ' -f1-3 /proc/loadavg); idle: $(idle_poll_describe); perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid)"
 taskset -c 0 java --add-modules jdk.incubator.vector -Xms2g -Xmx2g -XX:+UseG1GC -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
     -jar cli/target/ctr.jar serve --model "$OUT/compressed.ctrm" --name ctr --port 18090 --grpc-port 18091 --threads 1 >"$OUT/serve.log" 2>&1 &
 SP=$!

@@ -61,7 +61,12 @@ echo "# load average $(cut -d' ' -f1-3 /proc/loadavg); idle: $(idle_poll_describ
 taskset -c 0 java --add-modules jdk.incubator.vector -Xms2g -Xmx2g -XX:+UseG1GC -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
     -jar cli/target/ctr.jar serve --model "$OUT/compressed.ctrm" --name ctr --port 18090 --grpc-port 18091 --threads 1 >"$OUT/serve.log" 2>&1 &
 SP=$!
-for _ in $(seq 1 120); do curl -sf localhost:18090/v2/health/ready >/dev/null && break; sleep 0.5; done
+# ready once both ports are bound: the line below is printed after the gRPC server has started
+for _ in $(seq 1 120); do
+  grep -q '^ctr serve: model' "$OUT/serve.log" && curl -sf localhost:18090/v2/health/ready >/dev/null && break
+  kill -0 "$SP" 2>/dev/null || { cat "$OUT/serve.log" >&2; exit 1; }
+  sleep 0.5
+done
 if [[ "$PROTOCOL" == rest ]]; then
   taskset -c 1 wrk -t1 -c32 -d70s -s "$OUT/post.lua" http://127.0.0.1:18090/v1/models/ctr/score >"$OUT/load.txt" &
 else
@@ -91,6 +96,8 @@ for line in open(sys.argv[1]):
     c[k] += n
 print('samples (1 ms of CPU each): %d; ' % tot + ', '.join('%s %.1f%%' % (k, c[k] * 100.0 / tot) for k in ('scoring', 'features', 'wake', 'kernel', 'other')))
 r = ${B[1]} - ${A[1]}; w = $T1 - $T0
+if r <= 0:
+    sys.exit('serve-profile: no $PROTOCOL request was scored in the window (see $OUT/load.txt)')
 print('window: %d requests in %.1f s = %.0f req/s; scoring %.1f us per request (ctr_scoring_latency_seconds mean)' % (r, w, r / w, (${B[0]} - ${A[0]}) / r * 1e6))
 PY
 echo "profile: $OUT/profile.collapsed (flame graphs: async-profiler's converter)"

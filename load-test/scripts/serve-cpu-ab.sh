@@ -20,6 +20,7 @@ case "$PROTOCOL" in
   *) echo "PROTOCOL must be rest or grpc, found '$PROTOCOL'" >&2; exit 2 ;;
 esac
 for tool in $LOADGEN taskset curl bc; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 2; }; done
+source load-test/scripts/serve-lib.sh
 W="$(mktemp -d -t ctr-serve-ab.XXXXXX)"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
 mvn -q -o -pl load-test -am package -DskipTests dependency:build-classpath -Dmdep.includeScope=runtime \
@@ -27,11 +28,7 @@ mvn -q -o -pl load-test -am package -DskipTests dependency:build-classpath -Dmde
   || mvn -q -pl load-test -am package -DskipTests dependency:build-classpath -Dmdep.includeScope=runtime \
     -Dmdep.outputFile="$PWD/load-test/target/serve-cp.txt"
 java -cp "load-test/target/classes:$(cat load-test/target/serve-cp.txt)" io.ctrstreams.loadtest.serve.ServeFixtures "$W" 16 DCNV2 >/dev/null 2>&1
-cat >"$W/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$W/request.json", "rb"); wrk.body = f:read("*a"); f:close()
-LUA
+write_post_lua "$W"
 echo "# $(date -u +%FT%TZ) host: $(lscpu | sed -n 's/^Model name: *//p'), family $(grep -m1 'cpu family' /proc/cpuinfo | awk '{print $NF}') model $(grep -m1 '^model\s' /proc/cpuinfo | awk '{print $NF}'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 TICK=$(getconf CLK_TCK)
 snap() { # event-loop ticks, scoring seconds sum, scoring count, requests

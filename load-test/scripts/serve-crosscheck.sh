@@ -14,7 +14,7 @@
 # window: a process's first swaps deoptimize compiled code the model decoder shares with the
 # request path (Jackson, collections), a one-time cost per process that a server swapping all day
 # has paid long ago; WARM_SWAPS=0 measures a server's first swaps instead.
-# IDLE_POLL_NS=N lets idle CPUs poll N ns before they halt, for the run (root; idle-poll.sh).
+# IDLE_POLL_NS=N lets idle CPUs poll N ns before they halt, for the run (root; serve-lib.sh).
 # Usage: [WARMUP=40] [SWAPS=20] [WARM_SWAPS=3] [SERVE_JAVA_OPTS=...] [PHASES=all|swaps] [IDLE_POLL_NS=N] [MAX_POINTS=3] [CEILING_RUNS=3] load-test/scripts/serve-crosscheck.sh [seconds=10] [rate=1000] [model=compressed|dense]
 # Needs: wrk, h2load (Debian: wrk, nghttp2-client), taskset, curl; JDK 17; the build below.
 set -euo pipefail
@@ -28,7 +28,7 @@ done
 if [[ "$(nproc)" -lt 2 ]]; then
   echo "serve-crosscheck: needs 2 CPUs (server on CPU 0, load tool on CPU 1), found $(nproc)" >&2; exit 2
 fi
-source load-test/scripts/idle-poll.sh
+source load-test/scripts/serve-lib.sh
 idle_poll_check serve-crosscheck
 # load-test with the modules it needs (-am: nothing is installed; load-test is the reactor's last
 # module, so the classpath file it leaves is its own), then the ctr launcher's jar
@@ -74,13 +74,15 @@ cp "$WORK/$MODEL.ctrm" "$WORK/served.ctrm" # the file the server watches
 # the in-process ceiling on CPU 0 alone (same model, encode + score, one thread), in CEILING_RUNS
 # fresh JVMs: one JVM's compiled scorer can be 10% slower than another's (148-164 us per request
 # in 7.7), so the fastest is the baseline every ratio below is taken against
+# (PHASES=swaps takes no throughput point, so no ceiling either)
 CEILING=0
+[[ "${PHASES:-all}" == all ]] || CEILING_RUNS=0
 for _ in $(seq 1 "$CEILING_RUNS"); do
   OUT="$(taskset -c 0 "${JAVA[@]}" -cp "$CP" io.ctrstreams.loadtest.serve.ServeLoadBench ceiling "$WORK/$MODEL.ctrm" "$WORK/request.json" 2>/dev/null)"
   echo "$OUT"
   CEILING="$(echo "$OUT" | awk -v c="$CEILING" '/RequestScorer.score/ { r = $(NF-3) + 0; if (r > c) c = r } END { print c }')"
 done
-echo "ceiling (fastest of $CEILING_RUNS): $CEILING req/s"
+[[ "$CEILING_RUNS" -eq 0 ]] || echo "ceiling (fastest of $CEILING_RUNS): $CEILING req/s"
 ratio() { awk -v r="$1" -v c="$CEILING" 'BEGIN { printf "= %.2fx the ceiling\n", r / c }'; }
 
 PORT=18080; GPORT=18081
@@ -99,13 +101,7 @@ GRPC_STATUS="$(curl -s --http2-prior-knowledge -o /dev/null -D - -H 'content-typ
     | sed -n 's/^grpc-status: *//p')"
 [[ "$GRPC_STATUS" == "0" ]] || { echo "gRPC ModelInfer answered grpc-status '$GRPC_STATUS'" >&2; exit 1; }
 
-cat >"$WORK/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$WORK/request.json", "rb"); wrk.body = f:read("*a"); f:close()
-local pace = tonumber(os.getenv("PACE_MS") or "0")
-function delay() return pace end
-LUA
+write_post_lua "$WORK" paced
 URL="http://127.0.0.1:$PORT/v1/models/ctr/score"
 GURL="http://127.0.0.1:$GPORT/inference.GRPCInferenceService/ModelInfer"
 GH=(-H 'content-type: application/grpc' -H 'te: trailers')
@@ -179,9 +175,9 @@ if [[ "$SWAPS" -gt 0 ]]; then
   echo "| $SWAPS swaps $(cat "$WORK/swapping.txt")"
   # the window's versions are 2 + WARM_SWAPS and up (a warm-up version renamed over one still being
   # decoded is superseded before it is read: the watcher serves the newest file, by design)
-  echo "swaps served by the server in the window: $(grep -o "changed: now serving 'ctr' v[0-9]*" "$WORK/serve.log" \
-    | awk -F v -v w="$WARM_SWAPS" '$NF + 0 > 1 + w' | wc -l) of $SWAPS; during the warm-up: $(grep -o "changed: now serving 'ctr' v[0-9]*" "$WORK/serve.log" \
-    | awk -F v -v w="$WARM_SWAPS" '$NF + 0 <= 1 + w' | wc -l) of $WARM_SWAPS"
+  grep -o "changed: now serving 'ctr' v[0-9]*" "$WORK/serve.log" | awk -F v -v w="$WARM_SWAPS" -v s="$SWAPS" \
+    '{ if ($NF + 0 > 1 + w) win++; else warm++ }
+     END { printf "swaps served by the server in the window: %d of %d; during the warm-up: %d of %d\n", win, s, warm, w }'
   awk -v a="$STEADY" -v b="$(cat "$WORK/swapping.txt")" 'BEGIN { split(a, x, "|"); split(b, y, "|");
     printf "p99 with swaps / steady: %s / %s ms = %.2f\n", y[7], x[7], y[7] / x[7] }'
 fi

@@ -12,7 +12,7 @@
 #   other     transport, handlers, metrics, GC and JIT threads
 # and the window's requests and mean scoring time (ctr_scoring_latency_seconds) are printed.
 # Usage: [PROTOCOL=rest|grpc] [IDLE_POLL_NS=N] load-test/scripts/serve-profile.sh [OUT_DIR]
-#   IDLE_POLL_NS: idle CPUs poll N ns before they halt, for the run (root; idle-poll.sh).
+#   IDLE_POLL_NS: idle CPUs poll N ns before they halt, for the run (root; serve-lib.sh).
 # Needs: wrk or h2load, taskset, curl, python3; kernel frames need perf_event_paranoid <= 1 (root
 # may lower it: echo 1 > /proc/sys/kernel/perf_event_paranoid), else they show as one frame.
 set -euo pipefail
@@ -25,7 +25,7 @@ case "$PROTOCOL" in
 esac
 for tool in $LOADGEN taskset curl python3; do command -v "$tool" >/dev/null || { echo "serve-profile: $tool not found" >&2; exit 2; }; done
 [[ "$(nproc)" -ge 2 ]] || { echo "serve-profile: needs 2 CPUs (server on CPU 0, load tool on CPU 1), found $(nproc)" >&2; exit 2; }
-source load-test/scripts/idle-poll.sh
+source load-test/scripts/serve-lib.sh
 idle_poll_check serve-profile
 OUT="${1:-$(mktemp -d -t ctr-serve-profile.XXXXXX)}"
 mkdir -p "$OUT"
@@ -47,11 +47,7 @@ public class Attach {
   }
 }
 JAVA
-cat >"$OUT/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$OUT/request.json", "rb"); wrk.body = f:read("*a"); f:close()
-LUA
+write_post_lua "$OUT"
 SP=""
 cleanup() { [[ -n "$SP" ]] && kill "$SP" 2>/dev/null; wait 2>/dev/null; idle_poll_restore; }
 trap cleanup EXIT

@@ -1,4 +1,6 @@
-# Sourced by serve-crosscheck.sh and serve-profile.sh: IDLE_POLL_NS=N (root; a KVM guest with the
+# Sourced by the serve-*.sh scripts.
+#
+# IDLE_POLL_NS=N (root; a KVM guest with the
 # cpuidle-haltpoll driver) lets an idle CPU poll for N ns before it halts, for the run, and puts the
 # old value back at the end. On the Firecracker guests of BENCHMARKS.md 7.7
 # (haltpoll.guest_halt_poll_ns=0 on the kernel's command line) waking the halted load tool's CPU
@@ -18,4 +20,20 @@ idle_poll_apply() { [[ -z "$OLD_POLL" ]] || echo "$IDLE_POLL_NS" >"$POLL"; }
 idle_poll_restore() { [[ -z "$OLD_POLL" ]] || echo "$OLD_POLL" >"$POLL"; }
 idle_poll_describe() {
   echo "cpuidle driver $(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo '?'), guest_halt_poll_ns $(cat "$POLL" 2>/dev/null || echo '-')"
+}
+
+# write_post_lua DIR [paced]: DIR/post.lua, wrk's script that POSTs DIR/request.json; with
+# "paced", each connection waits PACE_MS (from wrk's environment, default 0) after a response
+write_post_lua() {
+  cat >"$1/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$1/request.json", "rb"); wrk.body = f:read("*a"); f:close()
+LUA
+  if [[ "${2:-}" == paced ]]; then
+    cat >>"$1/post.lua" <<'LUA'
+local pace = tonumber(os.getenv("PACE_MS") or "0")
+function delay() return pace end
+LUA
+  fi
 }

@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #TILE}): with AVX-512, eight candidates x three vectors (48 floats) in 24 registers over
  * weights {@linkplain #pack packed} once at model load into column panels (per input row three
  * weight loads from one sequential stream, eight broadcasts and 24 FMAs, no stores); with AVX2's
- * sixteen registers, six candidates x two vectors (twelve accumulators) over the weight rows.
+ * sixteen registers, four candidates x two vectors (eight accumulators) over weights packed the same
+ * way in panels of two vectors.
  * {@link #affine} starts the tiles from the bias instead of a broadcast copy of it.
  * Remaining candidates use one-candidate tiles of up to four vectors (independent FMA chains);
  * remaining columns a scalar loop. One to three candidates against a large matrix go to the Java
@@ -26,7 +27,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The tile methods repeat one pattern with different register counts on purpose: C2 (JDK 17)
  * keeps vectors in registers only in straight-line code; a loop over an array of vectors, a
  * count parameter, a conditional vector value or an un-inlined helper boxes them (measured: 5-10
- * KB allocated per candidate).
+ * KB allocated per candidate). And a tile must leave C2 room for its schedule: C2 issues the
+ * broadcasts of several candidates ahead of their FMAs, and when accumulators + weight vectors +
+ * the broadcasts it keeps live exceed the register file, it spills accumulators to the stack; each
+ * spilled one then goes load, FMA, store every input row (measured: a 6x2 tile at half speed in
+ * some JVMs, see {@link #TILE}).
  *
  * <p>Every output element is accumulated over {@code i} in increasing order with one fused
  * multiply-add per term, exactly as {@link io.ctrstreams.model.internal.Kernels} does, so the
@@ -37,7 +42,10 @@ public final class VectorMatMul implements MatMul {
   private static final int L = S.length();
   private static final int T = 4 * L;
 
-  /** System property forcing a tile shape ({@code 8x3}, {@code 4x4}, {@code 6x2}); default {@code auto}. */
+  /**
+   * System property forcing a tile shape ({@code 8x3}, {@code 4x2}, {@code 4x4}, {@code 6x2});
+   * default {@code auto}.
+   */
   public static final String TILE_PROPERTY = "ctr.simd.tile";
 
   /**
@@ -52,10 +60,18 @@ public final class VectorMatMul implements MatMul {
    *       Products without packed weights (the context part, one to three candidates) use 4x4;
    *   <li><b>4x4</b> (forced only) over the rows: 16 accumulators, 4 weight vectors and a
    *       broadcast, 21 registers; the AVX-512 tile before packing;
-   *   <li><b>6x2</b> for narrower vectors (AVX2/FMA3: 16 registers, where 4x4 needs 21 and spills):
-   *       12 accumulators, 2 weight vectors and a broadcast, 15 registers; per input row 2 loads
-   *       feed 12 FMAs (4x4: 4 loads for 16). The shape of the classic AVX2 SGEMM micro-kernel
-   *       (6 rows x 16 floats).
+   *   <li><b>4x2</b> for narrower vectors (AVX2/FMA3: 16 registers), over weights packed in
+   *       panels of 2 vectors ({@link #pack}): 8 accumulators and 2 weight vectors, so even with
+   *       all four broadcasts of an input row live at once it needs 14 registers and cannot spill;
+   *       per input row 2 loads and 4 broadcasts feed 8 FMAs. Products without packed weights run
+   *       the same tile over the rows. On an AVX2-only host (Zen 3, BENCHMARKS.md 1j) the packed
+   *       form ran about twice as fast as the row form (a row-pointer load, a null and a bounds
+   *       check per input row, and no sequential stream), and a packed 6x2 tile (12 accumulators:
+   *       15 registers with one broadcast, up to 20 with C2's schedule) was compiled with two
+   *       accumulators spilled to the stack in some JVMs and not in others: 42 against 85-92
+   *       GFLOP/s on a 32x400x400 product, the same code otherwise;
+   *   <li><b>6x2</b> (forced only) over the rows: the AVX2 tile before packing (12 accumulators,
+   *       the classic AVX2 SGEMM micro-kernel shape, 6 rows x 16 floats), kept as the baseline.
    * </ul>
    *
    * The JDK offers no register count, so the species width stands for it: a JVM whose preferred
@@ -69,23 +85,26 @@ public final class VectorMatMul implements MatMul {
   static String tile(String property, int bits) {
     switch (property) {
       case "auto":
-        return bits >= 512 ? "8x3" : "6x2";
+        return bits >= 512 ? "8x3" : "4x2";
       case "8x3":
         if (bits < 512) {
           throw new IllegalArgumentException(TILE_PROPERTY + "=8x3 needs 512-bit vectors (32 registers), found " + bits);
         }
         return property;
+      case "4x2":
       case "4x4":
       case "6x2":
         return property;
       default:
-        throw new IllegalArgumentException(TILE_PROPERTY + " must be auto, 8x3, 4x4 or 6x2, found " + property);
+        throw new IllegalArgumentException(TILE_PROPERTY + " must be auto, 8x3, 4x2, 4x4 or 6x2, found " + property);
     }
   }
 
+  /** The 16-register tiles over rows: 6x2 (forced) or, with the packed 4x2, 4x2 for unpacked products. */
   private static final boolean SIX_BY_TWO = TILE.equals("6x2");
-  /** 8x3 tiles over weights packed at load ({@link #pack}). */
-  private static final boolean PACKED = TILE.equals("8x3");
+  private static final boolean FOUR_BY_TWO = TILE.equals("4x2");
+  /** 8x3 or 4x2 tiles over weights packed at load ({@link #pack}); 4x4 and 6x2 read the rows. */
+  private static final boolean PACKED = TILE.equals("8x3") || FOUR_BY_TWO;
   /**
    * Below four candidates, weight matrices wider than one tile and larger than this (floats; 128 KiB) go to the Java
    * kernels, which stream each weight row once for all candidates; the tiles re-read the matrix
@@ -157,8 +176,8 @@ public final class VectorMatMul implements MatMul {
 
   private static void tiles(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
       float[][] y) {
-    if (SIX_BY_TWO) {
-      tiles6x2(x, xCol, n, in, wt, wRow, out, bias, y);
+    if (SIX_BY_TWO || FOUR_BY_TWO) {
+      tiles6x2(x, xCol, n, in, wt, wRow, out, bias, SIX_BY_TWO, y);
       return;
     }
     int c = 0;
@@ -186,14 +205,14 @@ public final class VectorMatMul implements MatMul {
   }
 
   /**
-   * The 16-register form: blocks of six candidates in 6x2 tiles (then 6x1 and scalar columns);
-   * four or five left over in 4x2 / 4x1 tiles; the rest one at a time.
+   * The 16-register form over rows: with {@code six}, blocks of six candidates in 6x2 tiles (then
+   * 6x1 and scalar columns); blocks of four in 4x2 / 4x1 tiles; the rest one at a time.
    */
   private static void tiles6x2(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
-      float[][] y) {
+      boolean six, float[][] y) {
     int c = 0;
     final int t2 = 2 * L;
-    for (; c + 6 <= n; c += 6) {
+    for (; six && c + 6 <= n; c += 6) {
       int j = 0;
       for (; j + t2 <= out; j += t2) {
         tile6x2(x[c], x[c + 1], x[c + 2], x[c + 3], x[c + 4], x[c + 5], xCol, in, wt, wRow, j, bias, y[c],
@@ -207,7 +226,7 @@ public final class VectorMatMul implements MatMul {
         scalarColumns(x, xCol, c, c + 6, in, wt, wRow, j, out, bias, y);
       }
     }
-    if (c + 4 <= n) {
+    for (; c + 4 <= n; c += 4) {
       int j = 0;
       for (; j + t2 <= out; j += t2) {
         tile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, wt, wRow, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
@@ -218,7 +237,6 @@ public final class VectorMatMul implements MatMul {
       if (j < out) {
         scalarColumns(x, xCol, c, c + 4, in, wt, wRow, j, out, bias, y);
       }
-      c += 4;
     }
     singles(x, xCol, c, n, in, wt, wRow, out, bias, y);
   }
@@ -521,17 +539,17 @@ public final class VectorMatMul implements MatMul {
     a0.intoArray(y0, j);
   }
 
-  // ---- packed weights (AVX-512): column panels of PANEL vectors, k-major within a panel ----
+  // ---- packed weights: column panels of PANEL vectors, k-major within a panel ----
 
-  /** Vectors per column panel of the packed layout (the packed tile's width). */
-  private static final int PANEL = 3;
+  /** Vectors per column panel of the packed layout (the packed tile's width): 3 for 8x3, 2 for 4x2. */
+  private static final int PANEL = TILE.equals("8x3") ? 3 : 2;
 
   /**
-   * Packs for the 8x3 tiles: the first {@code out / L * L} columns in panels of {@code PANEL * L}
+   * Packs for the 8x3 and 4x2 tiles: the first {@code out / L * L} columns in panels of {@code PANEL * L}
    * columns (the last panel narrower when the vector count is not a multiple), each panel its
    * {@code in} rows one after the other; so the tile's inner loop reads one sequential stream
    * instead of a row pointer, its bounds and an offset per input row. Columns past the last full
-   * vector are read from the rows. Null with the 6x2 / 4x4 tiles (they read rows).
+   * vector are read from the rows. Null with the 4x4 / 6x2 tiles (they read rows).
    */
   @Override
   public float[] pack(float[][] wt, int wRow, int in, int out) {
@@ -584,13 +602,25 @@ public final class VectorMatMul implements MatMul {
   /**
    * Panel by panel (a panel is re-read from L1/L2 by each group of candidates): 8 candidates x 3
    * vectors (24 accumulators, 3 weight vectors, a broadcast: 28 of 32 registers; per input row 3
-   * loads feed 24 FMAs), then 4 and single candidates; the tiles start from the bias.
+   * loads feed 24 FMAs), then 4 and single candidates; with 2-vector panels 4 x 2 tiles, then single
+   * candidates. The tiles start from the bias.
    */
   private static void packedTiles(float[][] x, int xCol, int n, int in, float[] pw, int vecs, float[] bias,
       float[][] y) {
     final int w = PANEL * L;
     int full = vecs / PANEL;
-    for (int p = 0; p < full; p++) {
+    for (int p = 0; PANEL == 2 && p < full; p++) {
+      int off = in * p * w;
+      int j = p * w;
+      int c = 0;
+      for (; c + 4 <= n; c += 4) {
+        ptile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, w, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+      }
+      for (; c < n; c++) {
+        ptile1x2(x[c], xCol, in, pw, off, w, j, bias, y[c]);
+      }
+    }
+    for (int p = 0; PANEL == 3 && p < full; p++) {
       int off = in * p * w;
       int j = p * w;
       int c = 0;
@@ -611,7 +641,7 @@ public final class VectorMatMul implements MatMul {
       int off = in * full * w + v * L;
       int j = full * w + v * L;
       int c = 0;
-      for (; c + 8 <= n; c += 8) {
+      for (; PANEL == 3 && c + 8 <= n; c += 8) {
         ptile8x1(x[c], x[c + 1], x[c + 2], x[c + 3], x[c + 4], x[c + 5], x[c + 6], x[c + 7], xCol, in, pw, off, stride,
             j, bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5], y[c + 6], y[c + 7]);
       }
@@ -792,6 +822,58 @@ public final class VectorMatMul implements MatMul {
     a00.intoArray(y0, j);
     a01.intoArray(y0, j + L);
     a02.intoArray(y0, j + 2 * L);
+  }
+
+  private static void ptile4x2(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[] pw, int off,
+      int stride, int j, float[] bias, float[] y0, float[] y1, float[] y2, float[] y3) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector c1 = FloatVector.fromArray(S, bias, j + L);
+    FloatVector a00 = c0;
+    FloatVector a01 = c1;
+    FloatVector a10 = c0;
+    FloatVector a11 = c1;
+    FloatVector a20 = c0;
+    FloatVector a21 = c1;
+    FloatVector a30 = c0;
+    FloatVector a31 = c1;
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      FloatVector w1 = FloatVector.fromArray(S, pw, o + L);
+      int k = xCol + i;
+      FloatVector b = FloatVector.broadcast(S, x0[k]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      b = FloatVector.broadcast(S, x1[k]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      b = FloatVector.broadcast(S, x2[k]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      b = FloatVector.broadcast(S, x3[k]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
+    a10.intoArray(y1, j);
+    a11.intoArray(y1, j + L);
+    a20.intoArray(y2, j);
+    a21.intoArray(y2, j + L);
+    a30.intoArray(y3, j);
+    a31.intoArray(y3, j + L);
+  }
+
+  private static void ptile1x2(float[] x0, int xCol, int in, float[] pw, int off, int stride, int j, float[] bias,
+      float[] y0) {
+    FloatVector a00 = FloatVector.fromArray(S, bias, j);
+    FloatVector a01 = FloatVector.fromArray(S, bias, j + L);
+    for (int i = 0, o = off; i < in; i++, o += stride) {
+      FloatVector b = FloatVector.broadcast(S, x0[xCol + i]);
+      a00 = FloatVector.fromArray(S, pw, o).fma(b, a00);
+      a01 = FloatVector.fromArray(S, pw, o + L).fma(b, a01);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
   }
 
   private static void ptile8x1(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5, float[] x6, float[] x7, int xCol, int in, float[] pw, int off, int stride, int j,

@@ -33,14 +33,15 @@ class VectorMatMulTest {
     assertThat(VectorMatMul.tile("4x4", 512)).isEqualTo("4x4");
     assertThatThrownBy(() -> VectorMatMul.tile("8x3", 256)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("8x3").hasMessageContaining("256");
-    assertThat(VectorMatMul.tile("auto", 256)).isEqualTo("6x2");
+    assertThat(VectorMatMul.tile("auto", 256)).isEqualTo("4x2");
     assertThat(VectorMatMul.tile("6x2", 512)).isEqualTo("6x2");
+    assertThat(VectorMatMul.tile("4x2", 256)).isEqualTo("4x2");
     assertThatThrownBy(() -> VectorMatMul.tile("8x8", 512)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ctr.simd.tile").hasMessageContaining("8x8");
-    // this JVM: 4x4 with AVX-512, 6x2 in the avx2-tiles run (-XX:UseAVX=2 -XX:MaxVectorSize=32) or on AVX2 hosts
+    // this JVM: 8x3 with AVX-512, 4x2 in the avx2-tiles run (-XX:UseAVX=2 -XX:MaxVectorSize=32) or on AVX2 hosts
     int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
     assertThat(VectorMatMul.TILE).isEqualTo(System.getProperty(VectorMatMul.TILE_PROPERTY) != null
-        ? System.getProperty(VectorMatMul.TILE_PROPERTY) : bits >= 512 ? "8x3" : "6x2");
+        ? System.getProperty(VectorMatMul.TILE_PROPERTY) : bits >= 512 ? "8x3" : "4x2");
     assertThat(MatMuls.describe()).contains(bits + "-bit, tiles " + VectorMatMul.TILE);
   }
 
@@ -100,7 +101,9 @@ class VectorMatMulTest {
     // n, in, out, xCol, wRow: the benchmark models' layers (split first layers read rows from the context width)
     int[][] shapes = {{16, 208, 400, 416, 416}, {16, 400, 400, 0, 0}, {32, 400, 64, 0, 0}, {32, 64, 400, 0, 0},
         {16, 208, 624, 416, 416}, {16, 624, 624, 0, 0}, {256 % 32 + 32, 624, 400, 0, 0}, {5, 52, 400, 104, 104},
-        {13, 64, 624, 0, 0}, {7, 400, 72, 0, 0}, {4, 16, 40, 0, 0}, {3, 400, 400, 0, 0}};
+        {13, 64, 624, 0, 0}, {7, 400, 72, 0, 0}, {4, 16, 40, 0, 0}, {3, 400, 400, 0, 0},
+        // remainders of the 4- and 8-candidate tiles
+        {9, 64, 400, 0, 0}, {21, 400, 72, 0, 0}, {8, 52, 400, 104, 104}};
     for (int[] s : shapes) {
       assertPackedSame(rnd, s[0], s[1], s[2], s[3], s[4], true);
       assertPackedSame(rnd, s[0], s[1], s[2], s[3], s[4], false);
@@ -123,11 +126,14 @@ class VectorMatMulTest {
   void packShouldBeNullOnlyWhenTheTilesReadRows() {
     float[][] wt = random(new Random(1), 20, 100);
     float[] packed = vector.pack(wt, 2, 18, 100);
-    if (VectorMatMul.TILE.equals("8x3")) {
+    if (VectorMatMul.TILE.equals("8x3") || VectorMatMul.TILE.equals("4x2")) {
       int l = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+      int panel = (VectorMatMul.TILE.equals("8x3") ? 3 : 2) * l;
       assertThat(packed).hasSize(18 * (100 / l * l));
-      // panel 0, row 1 starts with wt[3][0..]
-      assertThat(packed[3 * l]).isEqualTo(wt[3][0]);
+      // panel 0, row 1 starts with wt[3][0..]; panel 1 starts with wt[2][panel..]
+      assertThat(packed[panel]).isEqualTo(wt[3][0]);
+      assertThat(packed[panel - 1]).isEqualTo(wt[2][panel - 1]);
+      assertThat(packed[18 * panel]).isEqualTo(wt[2][panel]);
     } else {
       assertThat(packed).isNull();
     }

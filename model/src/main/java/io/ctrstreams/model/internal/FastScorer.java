@@ -350,7 +350,7 @@ public final class FastScorer implements Scorer {
      * on average, up to 17% for DCNv2 batch 16; BENCHMARKS.md section 1.0).
      */
     void forward(float[][] x, int m, float[][] y, float[][] mid, boolean relu) {
-      if (firstPacked == null) { // kernels reading rows (6x2 / Java): the call path they were tuned with
+      if (firstPacked == null) { // kernels reading rows (forced 4x4 / 6x2, Java): the call path they were tuned with
         if (rank == 0) {
           MM.affine(x, 0, m, in, first, 0, out, firstBias, relu, false, y);
         } else {
@@ -369,7 +369,7 @@ public final class FastScorer implements Scorer {
     }
 
     void forward(float[][] x, int off, float[] bias, int m, float[][] y, float[][] mid, boolean relu) {
-      if (firstPacked == null) { // kernels reading rows (6x2 / Java): the call path they were tuned with
+      if (firstPacked == null) { // kernels reading rows (forced 4x4 / 6x2, Java): the call path they were tuned with
         if (rank == 0) {
           MM.affine(x, off, m, in - off, first, off, out, bias, relu, false, y);
         } else {

@@ -5,9 +5,10 @@
 # weight vectors + the broadcasts C2 schedules ahead) gets accumulators spilled: every input row
 # then loads, FMAs and stores them, and the kernel runs at about half speed. Whether C2 spills
 # can differ from JVM to JVM for the same code (BENCHMARKS.md 1j: a packed 6x2 tile on AVX2,
-# 42 against 85-92 GFLOP/s), so run this a few times. It prints, for every C2-compiled
-# VectorMatMul method with an inner FMA loop, the FMAs in that loop and the vector loads/stores
-# against the stack pointer in it (0 = no spill).
+# 38-45 against 70-92 GFLOP/s), so run this a few times. It prints, for every C2-compiled
+# VectorMatMul method with an inner FMA loop, the loop's length, its FMAs, the vector loads/stores
+# against the stack pointer in it (0 = no spill) and all its stack accesses (a reloaded scalar,
+# e.g. a stride parameter, costs less but shows loop overhead).
 #
 # Usage: bench/scripts/kernel-spills.sh [runs]   (after: mvn -pl bench -am package -DskipTests)
 # Needs the HotSpot disassembler plugin's Debian package (libhsdis0-fcml; only its machine-code
@@ -65,7 +66,8 @@ while i < len(lines):
         if fmas >= 4 and len(body) < 120:  # an inner FMA loop (not an enclosing one)
             spills = sum(bool(re.search(r'[yz]mm\w*,\s*[YZ]MMWORD PTR \[rsp|[YZ]MMWORD PTR \[rsp[^\]]*\],\s*[yz]mm', b))
                          for b in body)
+            stack = sum('rsp' in b for b in body)
             print(f'  {name[:70]:70s} loop of {len(body):3d} instructions, {fmas:2d} FMAs, '
-                  f'{spills} stack vector ops{"  <-- SPILL" if spills else ""}')
+                  f'{spills} stack vector ops, {stack} stack ops{"  <-- SPILL" if spills else ""}')
 EOF
 done

@@ -68,7 +68,7 @@ public final class VectorMatMul implements MatMul {
    *       form ran about twice as fast as the row form (a row-pointer load, a null and a bounds
    *       check per input row, and no sequential stream), and a packed 6x2 tile (12 accumulators:
    *       15 registers with one broadcast, up to 20 with C2's schedule) was compiled with two
-   *       accumulators spilled to the stack in some JVMs and not in others: 42 against 85-92
+   *       accumulators spilled to the stack in some JVMs and not in others: 38-45 against 70-92
    *       GFLOP/s on a 32x400x400 product, the same code otherwise;
    *   <li><b>6x2</b> (forced only) over the rows: the AVX2 tile before packing (12 accumulators,
    *       the classic AVX2 SGEMM micro-kernel shape, 6 rows x 16 floats), kept as the baseline.
@@ -827,7 +827,7 @@ public final class VectorMatMul implements MatMul {
   /**
    * The 16-register packed tile. The panel offset is {@code off + i * 2L}: with a constant scale
    * C2 hoists the bounds checks of the two weight loads out of the loop (with a second induction
-   * variable {@code o += stride} it kept them in: 30 instructions per input row instead of 26).
+   * variable {@code o += stride} it kept them in: 31 instructions per input row instead of 26).
    */
   private static void ptile4x2(float[] x0, float[] x1, float[] x2, float[] x3, int xCol, int in, float[] pw, int off,
       int j, float[] bias, float[] y0, float[] y1, float[] y2, float[] y3) {

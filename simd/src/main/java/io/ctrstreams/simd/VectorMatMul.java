@@ -100,11 +100,9 @@ public final class VectorMatMul implements MatMul {
     }
   }
 
-  /** The 6x2 row tiles (forced). */
+  /** The 16-register tiles over rows: 6x2 (forced) or, with the packed 4x2, 4x2 for unpacked products. */
   private static final boolean SIX_BY_TWO = TILE.equals("6x2");
   private static final boolean FOUR_BY_TWO = TILE.equals("4x2");
-  /** The 16-register tiles over rows: 6x2, or with the packed 4x2, 4x2 for unpacked products. */
-  private static final boolean SIXTEEN_REGISTERS = SIX_BY_TWO || FOUR_BY_TWO;
   /** 8x3 or 4x2 tiles over weights packed at load ({@link #pack}); 4x4 and 6x2 read the rows. */
   private static final boolean PACKED = TILE.equals("8x3") || FOUR_BY_TWO;
   /**
@@ -178,8 +176,8 @@ public final class VectorMatMul implements MatMul {
 
   private static void tiles(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
       float[][] y) {
-    if (SIXTEEN_REGISTERS) {
-      tiles16(x, xCol, n, in, wt, wRow, out, bias, SIX_BY_TWO, y);
+    if (SIX_BY_TWO || FOUR_BY_TWO) {
+      tiles6x2(x, xCol, n, in, wt, wRow, out, bias, SIX_BY_TWO, y);
       return;
     }
     int c = 0;
@@ -210,7 +208,7 @@ public final class VectorMatMul implements MatMul {
    * The 16-register form over rows: with {@code six}, blocks of six candidates in 6x2 tiles (then
    * 6x1 and scalar columns); blocks of four in 4x2 / 4x1 tiles; the rest one at a time.
    */
-  private static void tiles16(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
+  private static void tiles6x2(float[][] x, int xCol, int n, int in, float[][] wt, int wRow, int out, float[] bias,
       boolean six, float[][] y) {
     int c = 0;
     final int t2 = 2 * L;
@@ -611,29 +609,30 @@ public final class VectorMatMul implements MatMul {
       float[][] y) {
     final int w = PANEL * L;
     int full = vecs / PANEL;
-    for (int p = 0; p < full; p++) {
+    for (int p = 0; PANEL == 2 && p < full; p++) {
       int off = in * p * w;
       int j = p * w;
       int c = 0;
-      if (PANEL == 2) {
-        for (; c + 4 <= n; c += 4) {
-          ptile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
-        }
-        for (; c < n; c++) {
-          ptile1x2(x[c], xCol, in, pw, off, j, bias, y[c]);
-        }
-      } else {
-        for (; c + 8 <= n; c += 8) {
-          ptile8x3(x[c], x[c + 1], x[c + 2], x[c + 3], x[c + 4], x[c + 5], x[c + 6], x[c + 7], xCol, in, pw, off, w,
-              j, bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5], y[c + 6], y[c + 7]);
-        }
-        for (; c + 4 <= n; c += 4) {
-          ptile4x3(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, w, j, bias, y[c], y[c + 1], y[c + 2],
-              y[c + 3]);
-        }
-        for (; c < n; c++) {
-          ptile1x3(x[c], xCol, in, pw, off, w, j, bias, y[c]);
-        }
+      for (; c + 4 <= n; c += 4) {
+        ptile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+      }
+      for (; c < n; c++) {
+        ptile1x2(x[c], xCol, in, pw, off, j, bias, y[c]);
+      }
+    }
+    for (int p = 0; PANEL == 3 && p < full; p++) {
+      int off = in * p * w;
+      int j = p * w;
+      int c = 0;
+      for (; c + 8 <= n; c += 8) {
+        ptile8x3(x[c], x[c + 1], x[c + 2], x[c + 3], x[c + 4], x[c + 5], x[c + 6], x[c + 7], xCol, in, pw, off, w, j,
+            bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5], y[c + 6], y[c + 7]);
+      }
+      for (; c + 4 <= n; c += 4) {
+        ptile4x3(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, w, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+      }
+      for (; c < n; c++) {
+        ptile1x3(x[c], xCol, in, pw, off, w, j, bias, y[c]);
       }
     }
     int rest = vecs - full * PANEL;

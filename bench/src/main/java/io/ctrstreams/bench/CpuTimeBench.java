@@ -46,8 +46,7 @@ public final class CpuTimeBench {
           b.scorer = "optimized";
           b.setup();
           double[] r = measure(b::scoreOnce, roundMs, rounds, warmupMs);
-          rows.add(new ScoreBench.Row(arch, variant, batch, r[0], r[1],
-              BenchModels.model(arch, "lowrank".equals(variant)).flopsPerCandidate()));
+          rows.add(ScoreBench.Row.of(arch, variant, batch, r[0], r[1]));
         }
       }
     }

@@ -327,6 +327,20 @@ public final class CtrModel {
   }
 
   /**
+   * Multiply-adds the optimized scorer executes for one request of {@code candidates} candidates:
+   * the context part once ({@code FastScorer.sharedMultiplyAdds}), the rest per candidate. Equal
+   * to {@link #flopsPerCandidate} for one candidate; what a share of the FMA peak is taken of.
+   */
+  public long multiplyAddsPerRequest(int candidates) {
+    if (candidates < 1) {
+      throw new IllegalArgumentException("candidates must be >= 1, got " + candidates);
+    }
+    long full = flopsPerCandidate();
+    long shared = scorer.sharedMultiplyAdds();
+    return shared + candidates * (full - shared);
+  }
+
+  /**
    * Heap bytes held: tensors, vocabularies (strings and the encoder's index), and the optimized
    * scorer's precomputed weight layouts.
    */

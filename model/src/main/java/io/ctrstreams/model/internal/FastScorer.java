@@ -100,6 +100,33 @@ public final class FastScorer implements Scorer {
     return model;
   }
 
+  /**
+   * Multiply-adds computed once per request rather than per candidate ({@link #prepareContext}):
+   * the context fields' embedding projections and values, the context part of each split first
+   * layer and DeepFM's context sums. A request of n candidates executes {@code shared + n *
+   * (full - shared)}, where full is {@code ModelGraph.multiplyAdds()}.
+   */
+  public long sharedMultiplyAdds() {
+    long m = 0;
+    for (int f : p.ctxFields) {
+      if (p.proj[f] != null) {
+        m += (long) p.tableWidth[f] * p.width[f];
+      } else if (!p.lookup[f]) {
+        m += p.width[f];
+      }
+    }
+    if (p.cross.length > 0) {
+      m += (long) p.wctx * p.cross[0].firstWidth();
+    }
+    if (p.splitMlp) {
+      m += (long) p.wctx * p.mlp[0].firstWidth();
+    }
+    if (p.deepFm) {
+      m += 2L * p.ctxFields.length * p.fmDim;
+    }
+    return m;
+  }
+
   /** Heap bytes of the prepared (transposed, permuted) weight copies. */
   public long ramBytesUsed() {
     return p.ramBytes;

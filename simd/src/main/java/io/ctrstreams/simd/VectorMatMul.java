@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #TILE}): with AVX-512, eight candidates x three vectors (48 floats) in 24 registers over
  * weights {@linkplain #pack packed} once at model load into column panels (per input row three
  * weight loads from one sequential stream, eight broadcasts and 24 FMAs, no stores); with AVX2's
- * sixteen registers, four candidates x two vectors (eight accumulators) over weights packed the same
- * way in panels of two vectors.
+ * sixteen registers, six candidates x two vectors (twelve accumulators) over weights packed the same
+ * way in panels of two vectors and the six candidates' activations interleaved into one array.
  * {@link #affine} starts the tiles from the bias instead of a broadcast copy of it.
  * Remaining candidates use one-candidate tiles of up to four vectors (independent FMA chains);
  * remaining columns a scalar loop. One to three candidates against a large matrix go to the Java
@@ -43,7 +43,7 @@ public final class VectorMatMul implements MatMul {
   private static final int T = 4 * L;
 
   /**
-   * System property forcing a tile shape ({@code 8x3}, {@code 4x2}, {@code 4x4}, {@code 6x2});
+   * System property forcing a tile shape ({@code 8x3}, {@code 6x2i}, {@code 4x2}, {@code 4x4}, {@code 6x2});
    * default {@code auto}.
    */
   public static final String TILE_PROPERTY = "ctr.simd.tile";
@@ -60,11 +60,19 @@ public final class VectorMatMul implements MatMul {
    *       Products without packed weights (the context part, one to three candidates) use 4x4;
    *   <li><b>4x4</b> (forced only) over the rows: 16 accumulators, 4 weight vectors and a
    *       broadcast, 21 registers; the AVX-512 tile before packing;
-   *   <li><b>4x2</b> for narrower vectors (AVX2/FMA3: 16 registers), over weights packed in
-   *       panels of 2 vectors ({@link #pack}): 8 accumulators and 2 weight vectors, so even with
-   *       all four broadcasts of an input row live at once it needs 14 registers and cannot spill;
-   *       per input row 2 loads and 4 broadcasts feed 8 FMAs. Products without packed weights run
-   *       the same tile over the rows. On an AVX2-only host (Zen 3, BENCHMARKS.md 1j) the packed
+   *   <li><b>6x2i</b> for narrower vectors (AVX2/FMA3: 16 registers), over weights packed in
+   *       panels of 2 vectors ({@link #pack}) and the activations of six candidates interleaved
+   *       into one array per call: 12 accumulators, 2 weight vectors and 2 broadcasts, 16 registers;
+   *       per input row 2 loads and 6 broadcasts feed 12 FMAs (12 independent chains: twice the
+   *       FMA latency x pipes of Zen 3). Over six row arrays the same tile spilled (below): C2 had
+   *       no general registers left for six array pointers and parked them in vector registers and
+   *       on the stack; through one interleaved array and one index it did not in the JVMs checked
+   *       (BENCHMARKS.md 1k). Remaining candidates in 4x2 tiles ({@link #fourGroups}); products
+   *       without packed weights run 4x2 over the rows;
+   *   <li><b>4x2</b> (forced only) over the same packed weights and the rows of the activations: 8
+   *       accumulators and 2 weight vectors, so even with all four broadcasts of an input row live
+   *       at once it needs 14 registers and cannot spill; per input row 2 loads and 4 broadcasts
+   *       feed 8 FMAs; the AVX2 default of 1j. On an AVX2-only host (Zen 3, BENCHMARKS.md 1j) the packed
    *       form ran about twice as fast as the row form (a row-pointer load, a null and a bounds
    *       check per input row, and no sequential stream), and a packed 6x2 tile (12 accumulators:
    *       15 registers with one broadcast, up to 20 with C2's schedule) was compiled with two
@@ -85,25 +93,28 @@ public final class VectorMatMul implements MatMul {
   static String tile(String property, int bits) {
     switch (property) {
       case "auto":
-        return bits >= 512 ? "8x3" : "4x2";
+        return bits >= 512 ? "8x3" : "6x2i";
       case "8x3":
         if (bits < 512) {
           throw new IllegalArgumentException(TILE_PROPERTY + "=8x3 needs 512-bit vectors (32 registers), found " + bits);
         }
         return property;
+      case "6x2i":
       case "4x2":
       case "4x4":
       case "6x2":
         return property;
       default:
-        throw new IllegalArgumentException(TILE_PROPERTY + " must be auto, 8x3, 4x2, 4x4 or 6x2, found " + property);
+        throw new IllegalArgumentException(TILE_PROPERTY + " must be auto, 8x3, 6x2i, 4x2, 4x4 or 6x2, found " + property);
     }
   }
 
-  /** The 16-register tiles over rows: 6x2 (forced) or, with the packed 4x2, 4x2 for unpacked products. */
+  /** 6x2 over interleaved activations, packed weights: the default with 16 registers. */
+  private static final boolean SIX_INTERLEAVED = TILE.equals("6x2i");
+  /** The 16-register tiles over rows: 6x2 (forced) or, with the packed 6x2i and 4x2, 4x2 for unpacked products. */
   private static final boolean SIX_BY_TWO = TILE.equals("6x2");
-  private static final boolean FOUR_BY_TWO = TILE.equals("4x2");
-  /** 8x3 or 4x2 tiles over weights packed at load ({@link #pack}); 4x4 and 6x2 read the rows. */
+  private static final boolean FOUR_BY_TWO = TILE.equals("4x2") || SIX_INTERLEAVED;
+  /** 8x3, 6x2i or 4x2 tiles over weights packed at load ({@link #pack}); 4x4 and 6x2 read the rows. */
   private static final boolean PACKED = TILE.equals("8x3") || FOUR_BY_TWO;
   /**
    * Below four candidates, weight matrices wider than one tile and larger than this (floats; 128 KiB) go to the Java
@@ -541,11 +552,11 @@ public final class VectorMatMul implements MatMul {
 
   // ---- packed weights: column panels of PANEL vectors, k-major within a panel ----
 
-  /** Vectors per column panel of the packed layout (the packed tile's width): 3 for 8x3, 2 for 4x2. */
+  /** Vectors per column panel of the packed layout (the packed tile's width): 3 for 8x3, 2 for 6x2i and 4x2. */
   private static final int PANEL = TILE.equals("8x3") ? 3 : 2;
 
   /**
-   * Packs for the 8x3 and 4x2 tiles: the first {@code out / L * L} columns in panels of {@code PANEL * L}
+   * Packs for the 8x3, 6x2i and 4x2 tiles: the first {@code out / L * L} columns in panels of {@code PANEL * L}
    * columns (the last panel narrower when the vector count is not a multiple), each panel its
    * {@code in} rows one after the other; so the tile's inner loop reads one sequential stream
    * instead of a row pointer, its bounds and an offset per input row. Columns past the last full
@@ -609,7 +620,11 @@ public final class VectorMatMul implements MatMul {
       float[][] y) {
     final int w = PANEL * L;
     int full = vecs / PANEL;
-    for (int p = 0; PANEL == 2 && p < full; p++) {
+    boolean six = SIX_INTERLEAVED && vecs * L >= SIX_MIN_OUT;
+    if (six && full > 0) {
+      interleavedTiles(x, xCol, n, in, pw, full, bias, y);
+    }
+    for (int p = 0; PANEL == 2 && !six && p < full; p++) {
       int off = in * p * w;
       int j = p * w;
       int c = 0;
@@ -653,6 +668,128 @@ public final class VectorMatMul implements MatMul {
         ptile1x1(x[c], xCol, in, pw, off, stride, j, bias, y[c]);
       }
     }
+  }
+
+  /**
+   * Outputs from which 6x2i interleaves (narrower products run 4x2 over the rows): the interleave
+   * copies each activation once per call, about one copy per {@code out / 8} vector FMAs, so 2%
+   * of the work at 400 outputs but a quarter or more at 64 (a rank-64 factor).
+   */
+  private static final int SIX_MIN_OUT = 256;
+
+  /** Per thread: the interleaved activations of up to {@code 32 / 6} groups of six candidates. */
+  private static final ThreadLocal<float[][]> INTERLEAVED = ThreadLocal.withInitial(() -> new float[0][]);
+
+  /**
+   * How many candidates of {@code n >= 4} go to 4x2 tiles: the rest of an even count that 6x2
+   * tiles cannot take (0, 1 or 2 groups of four; an odd last candidate runs alone), so that no
+   * pair is left to the one-candidate tile (two FMA chains against four cycles of FMA latency).
+   */
+  static int fourGroups(int n) {
+    int even = n & ~1;
+    return even % 6 == 2 ? 2 : even % 6 == 4 ? 1 : 0;
+  }
+
+  /**
+   * The 2-vector panels with 6x2 tiles: the activations of each group of six candidates are first
+   * interleaved ({@code xt[6 i + c] = x[c][xCol + i]}), so the tile's inner loop addresses all six
+   * through one array and one index: with six row arrays C2 ran out of general registers, kept
+   * array pointers in vector registers and on the stack and spilled accumulators (BENCHMARKS.md 1k);
+   * over one interleaved array the 12 accumulators, 2 weight vectors and 2 broadcasts fit the 16
+   * vector registers. Remaining candidates in 4x2 tiles over the rows (see {@link #fourGroups}), an
+   * odd last one alone.
+   */
+  private static void interleavedTiles(float[][] x, int xCol, int n, int in, float[] pw, int full, float[] bias,
+      float[][] y) {
+    final int w = 2 * L;
+    int fours = 4 * fourGroups(n);
+    int six = (n - (n & 1) - fours) / 6;
+    float[][] xt = INTERLEAVED.get();
+    if (xt.length < six || (six > 0 && xt[0].length < 6 * in)) {
+      int len = Math.max(6 * in, xt.length == 0 ? 0 : xt[0].length);
+      xt = new float[Math.max(six, xt.length)][len];
+      INTERLEAVED.set(xt);
+    }
+    for (int g = 0; g < six; g++) {
+      float[] t = xt[g];
+      for (int c = 0; c < 6; c++) {
+        float[] row = x[6 * g + c];
+        for (int i = 0, k = c; i < in; i++, k += 6) {
+          t[k] = row[xCol + i];
+        }
+      }
+    }
+    int c4 = 6 * six;
+    for (int p = 0; p < full; p++) {
+      int off = in * p * w;
+      int j = p * w;
+      for (int g = 0; g < six; g++) {
+        int c = 6 * g;
+        ptile6x2(xt[g], in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5]);
+      }
+      int c = c4;
+      for (; c < c4 + fours; c += 4) {
+        ptile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
+      }
+      for (; c < n; c++) {
+        ptile1x2(x[c], xCol, in, pw, off, j, bias, y[c]);
+      }
+    }
+  }
+
+  /** Six candidates x two vectors over a 2-vector panel, the six candidates' activations interleaved in {@code xt}. */
+  private static void ptile6x2(float[] xt, int in, float[] pw, int off, int j, float[] bias, float[] y0, float[] y1,
+      float[] y2, float[] y3, float[] y4, float[] y5) {
+    FloatVector c0 = FloatVector.fromArray(S, bias, j);
+    FloatVector c1 = FloatVector.fromArray(S, bias, j + L);
+    FloatVector a00 = c0;
+    FloatVector a01 = c1;
+    FloatVector a10 = c0;
+    FloatVector a11 = c1;
+    FloatVector a20 = c0;
+    FloatVector a21 = c1;
+    FloatVector a30 = c0;
+    FloatVector a31 = c1;
+    FloatVector a40 = c0;
+    FloatVector a41 = c1;
+    FloatVector a50 = c0;
+    FloatVector a51 = c1;
+    for (int i = 0; i < in; i++) {
+      int o = off + i * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, pw, o);
+      FloatVector w1 = FloatVector.fromArray(S, pw, o + L);
+      int k = i * 6;
+      FloatVector b = FloatVector.broadcast(S, xt[k]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      b = FloatVector.broadcast(S, xt[k + 1]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      b = FloatVector.broadcast(S, xt[k + 2]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      b = FloatVector.broadcast(S, xt[k + 3]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      b = FloatVector.broadcast(S, xt[k + 4]);
+      a40 = w0.fma(b, a40);
+      a41 = w1.fma(b, a41);
+      b = FloatVector.broadcast(S, xt[k + 5]);
+      a50 = w0.fma(b, a50);
+      a51 = w1.fma(b, a51);
+    }
+    a00.intoArray(y0, j);
+    a01.intoArray(y0, j + L);
+    a10.intoArray(y1, j);
+    a11.intoArray(y1, j + L);
+    a20.intoArray(y2, j);
+    a21.intoArray(y2, j + L);
+    a30.intoArray(y3, j);
+    a31.intoArray(y3, j + L);
+    a40.intoArray(y4, j);
+    a41.intoArray(y4, j + L);
+    a50.intoArray(y5, j);
+    a51.intoArray(y5, j + L);
   }
 
   private static void ptile8x3(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5, float[] x6, float[] x7, int xCol, int in, float[] pw, int off, int stride, int j,

@@ -33,7 +33,8 @@ class VectorMatMulTest {
     assertThat(VectorMatMul.tile("4x4", 512)).isEqualTo("4x4");
     assertThatThrownBy(() -> VectorMatMul.tile("8x3", 256)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("8x3").hasMessageContaining("256");
-    assertThat(VectorMatMul.tile("auto", 256)).isEqualTo("4x2");
+    assertThat(VectorMatMul.tile("auto", 256)).isEqualTo("6x2i");
+    assertThat(VectorMatMul.tile("6x2i", 512)).isEqualTo("6x2i");
     assertThat(VectorMatMul.tile("6x2", 512)).isEqualTo("6x2");
     assertThat(VectorMatMul.tile("4x2", 256)).isEqualTo("4x2");
     assertThatThrownBy(() -> VectorMatMul.tile("8x8", 512)).isInstanceOf(IllegalArgumentException.class)
@@ -41,7 +42,7 @@ class VectorMatMulTest {
     // this JVM: 8x3 with AVX-512, 4x2 in the avx2-tiles run (-XX:UseAVX=2 -XX:MaxVectorSize=32) or on AVX2 hosts
     int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
     assertThat(VectorMatMul.TILE).isEqualTo(System.getProperty(VectorMatMul.TILE_PROPERTY) != null
-        ? System.getProperty(VectorMatMul.TILE_PROPERTY) : bits >= 512 ? "8x3" : "4x2");
+        ? System.getProperty(VectorMatMul.TILE_PROPERTY) : bits >= 512 ? "8x3" : "6x2i");
     assertThat(MatMuls.describe()).contains(bits + "-bit, tiles " + VectorMatMul.TILE);
   }
 
@@ -114,7 +115,7 @@ class VectorMatMulTest {
   void packedAffineShouldMatchJavaKernelsBitwiseForAnyShape(
       @ForAll @IntRange(min = 0, max = 37) int n,
       @ForAll @IntRange(min = 1, max = 90) int in,
-      @ForAll @IntRange(min = 0, max = 200) int out,
+      @ForAll @IntRange(min = 0, max = 300) int out,
       @ForAll @IntRange(min = 0, max = 5) int xCol,
       @ForAll @IntRange(min = 0, max = 5) int wRow,
       @ForAll boolean relu,
@@ -123,10 +124,34 @@ class VectorMatMulTest {
   }
 
   @Test
+  void shouldSplitCandidatesIntoSixesFoursAndAtMostOneSingle() {
+    for (int n = 4; n <= 64; n++) {
+      int fours = VectorMatMul.fourGroups(n);
+      int rest = n - 4 * fours;
+      assertThat(fours).as("n=%d", n).isBetween(0, 2);
+      assertThat(rest % 6).as("n=%d: %d fours leave %d", n, fours, rest).isIn(0, 1);
+    }
+    assertThat(VectorMatMul.fourGroups(16)).isEqualTo(1); // 6 + 6 + 4
+    assertThat(VectorMatMul.fourGroups(32)).isEqualTo(2); // 4 x 6 + 2 x 4
+    assertThat(VectorMatMul.fourGroups(13)).isZero(); // 2 x 6 + 1
+  }
+
+  @Test
+  void packedTilesShouldMatchJavaKernelsBitwiseForEveryBlockSize() {
+    // every candidate count a scorer block can have, through each tile mix (6x2i: sixes, fours, a single)
+    Random rnd = new Random(9);
+    for (int n = 4; n <= 33; n++) {
+      assertPackedSame(rnd, n, 37, 40, 3, 1, n % 2 == 0);
+      // wide enough for 6x2i (>= 256 outputs), with a last narrower panel and scalar columns
+      assertPackedSame(rnd, n, 29, 283, 3, 1, n % 2 == 1);
+    }
+  }
+
+  @Test
   void packShouldBeNullOnlyWhenTheTilesReadRows() {
     float[][] wt = random(new Random(1), 20, 100);
     float[] packed = vector.pack(wt, 2, 18, 100);
-    if (VectorMatMul.TILE.equals("8x3") || VectorMatMul.TILE.equals("4x2")) {
+    if (VectorMatMul.TILE.equals("8x3") || VectorMatMul.TILE.equals("4x2") || VectorMatMul.TILE.equals("6x2i")) {
       int l = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
       int panel = (VectorMatMul.TILE.equals("8x3") ? 3 : 2) * l;
       assertThat(packed).hasSize(18 * (100 / l * l));

@@ -60,7 +60,7 @@ public final class VectorMatMul implements MatMul {
    *       Products without packed weights (the context part, one to three candidates) use 4x4;
    *   <li><b>4x4</b> (forced only) over the rows: 16 accumulators, 4 weight vectors and a
    *       broadcast, 21 registers; the AVX-512 tile before packing;
-   *   <li><b>6x2i</b> for narrower vectors (AVX2/FMA3: 16 registers), over weights packed in
+   *   <li><b>6x2i</b> for narrower vectors (AVX2/FMA3: 16 registers) on JDK 17, over weights packed in
    *       panels of 2 vectors ({@link #pack}) and the activations of six candidates interleaved
    *       into one array per call: 12 accumulators, 2 weight vectors and 2 broadcasts, 16 registers;
    *       per input row 2 loads and 6 broadcasts feed 12 FMAs (12 independent chains: twice the
@@ -72,7 +72,7 @@ public final class VectorMatMul implements MatMul {
    *   <li><b>4x2</b> (forced only) over the same packed weights and the rows of the activations: 8
    *       accumulators and 2 weight vectors, so even with all four broadcasts of an input row live
    *       at once it needs 14 registers and cannot spill; per input row 2 loads and 4 broadcasts
-   *       feed 8 FMAs; the AVX2 default of 1j. On an AVX2-only host (Zen 3, BENCHMARKS.md 1j) the packed
+   *       feed 8 FMAs; the AVX2 default of 1j, and on other JDKs (see {@link #tile}). On an AVX2-only host (Zen 3, BENCHMARKS.md 1j) the packed
    *       form ran about twice as fast as the row form (a row-pointer load, a null and a bounds
    *       check per input row, and no sequential stream), and a packed 6x2 tile (12 accumulators:
    *       15 registers with one broadcast, up to 20 with C2's schedule) was compiled with two
@@ -88,12 +88,21 @@ public final class VectorMatMul implements MatMul {
    * All shapes accumulate each output element over the input in the same order with one FMA per
    * term, so every shape returns the same bits as {@link Kernels} (tested in each shape).
    */
-  static final String TILE = tile(System.getProperty(TILE_PROPERTY, "auto"), S.vectorBitSize());
+  static final String TILE = tile(System.getProperty(TILE_PROPERTY, "auto"), S.vectorBitSize(),
+      Runtime.version().feature());
 
-  static String tile(String property, int bits) {
+  /**
+   * The tile for {@code property} with {@code bits}-wide preferred vectors on JDK {@code jdk}. 6x2i
+   * only on JDK 17, where it was checked: its six broadcasts stay next to their FMAs because C2
+   * keeps two bounds checks on the interleaved array in the loop (an index {@code i * 6} is not
+   * a form its range-check elimination takes), and they split the loop body; JDK 25's C2 removes
+   * them, issues four broadcasts ahead and spills two accumulators (BENCHMARKS.md 1k). Elsewhere
+   * 4x2, which cannot spill.
+   */
+  static String tile(String property, int bits, int jdk) {
     switch (property) {
       case "auto":
-        return bits >= 512 ? "8x3" : "6x2i";
+        return bits >= 512 ? "8x3" : jdk == 17 ? "6x2i" : "4x2";
       case "8x3":
         if (bits < 512) {
           throw new IllegalArgumentException(TILE_PROPERTY + "=8x3 needs 512-bit vectors (32 registers), found " + bits);

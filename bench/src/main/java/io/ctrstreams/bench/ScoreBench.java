@@ -26,11 +26,17 @@ public final class ScoreBench {
 
   /** One measured configuration. */
   public record Row(String arch, String variant, int batch, double nsPerOp, double allocBytesPerOp,
-      long flopsPerCandidate, long multiplyAddsPerRequest) {
-    /** A row whose request executes {@code model.multiplyAddsPerRequest(batch)}. */
+      long flopsPerCandidate, long multiplyAddsPerRequest, double adjacentPeakGflops) {
+    /** A row whose request executes {@code model.multiplyAddsPerRequest(batch)}, no adjacent peak. */
     static Row of(String arch, String variant, int batch, double nsPerOp, double allocBytesPerOp) {
       CtrModel m = BenchModels.model(arch, "lowrank".equals(variant));
-      return new Row(arch, variant, batch, nsPerOp, allocBytesPerOp, m.flopsPerCandidate(), m.multiplyAddsPerRequest(batch));
+      return new Row(arch, variant, batch, nsPerOp, allocBytesPerOp, m.flopsPerCandidate(), m.multiplyAddsPerRequest(batch),
+          Double.NaN);
+    }
+
+    /** This row with the FMA peak measured right before and after it (its share is taken of that). */
+    Row withAdjacentPeak(double gflops) {
+      return new Row(arch, variant, batch, nsPerOp, allocBytesPerOp, flopsPerCandidate, multiplyAddsPerRequest, gflops);
     }
 
     /** Nanoseconds per scored candidate. */
@@ -149,13 +155,17 @@ public final class ScoreBench {
           + " higher)", r.javaPeakGflops(), r.vectorPeakGflops()));
     }
     b.append(String.format(Locale.ROOT, "%nscorer kernels: %s%n%n", r.kernels()));
-    b.append(String.format(Locale.ROOT, "%-6s %-8s %6s %12s %11s %11s %9s %12s %9s %9s%n", "arch", "variant", "batch",
-        "ns/cand", "GFLOP/s", "exec GF/s", "% peak", "alloc B/cand", "MFLOP/c", "exec MF/c"));
+    boolean adjacent = r.rows().stream().anyMatch(row -> !Double.isNaN(row.adjacentPeakGflops()));
+    b.append(String.format(Locale.ROOT, "%-6s %-8s %6s %12s %11s %11s %9s %12s %9s %9s%s%n", "arch", "variant", "batch",
+        "ns/cand", "GFLOP/s", "exec GF/s", "% peak", "alloc B/cand", "MFLOP/c", "exec MF/c",
+        adjacent ? String.format(Locale.ROOT, " %9s", "adj peak") : ""));
     for (Row row : r.rows()) {
-      b.append(String.format(Locale.ROOT, "%-6s %-8s %6d %12.0f %11.1f %11.1f %8.1f%% %12.3f %9.3f %9.3f%n", row.arch(),
+      double peak = Double.isNaN(row.adjacentPeakGflops()) ? r.peakGflops() : row.adjacentPeakGflops();
+      b.append(String.format(Locale.ROOT, "%-6s %-8s %6d %12.0f %11.1f %11.1f %8.1f%% %12.3f %9.3f %9.3f%s%n", row.arch(),
           row.variant(), row.batch(), row.nsPerCandidate(), row.gflops(), row.executedGflops(),
-          100 * row.executedGflops() / r.peakGflops(), row.allocPerCandidate(), 2.0 * row.flopsPerCandidate() / 1e6,
-          2.0 * row.multiplyAddsPerRequest() / row.batch() / 1e6));
+          100 * row.executedGflops() / peak, row.allocPerCandidate(), 2.0 * row.flopsPerCandidate() / 1e6,
+          2.0 * row.multiplyAddsPerRequest() / row.batch() / 1e6,
+          adjacent ? String.format(Locale.ROOT, " %9.1f", row.adjacentPeakGflops()) : ""));
     }
     b.append(String.format(Locale.ROOT, "%nlow-rank speedup per candidate (dense ns / low-rank ns):%n"));
     for (Row dense : r.rows()) {
@@ -172,7 +182,8 @@ public final class ScoreBench {
     b.append(String.format(Locale.ROOT, "%nGFLOP/s counts the full forward pass per candidate (ModelGraph."
         + "multiplyAdds, MFLOP/c); the scorer computes the context part once per request, so at batch > 1 it "
         + "executes fewer (exec MF/c, CtrModel.multiplyAddsPerRequest / batch). exec GF/s and %% peak are of the "
-        + "executed flops.%n"));
+        + "executed flops; %% peak is of the row's adjacent peak (adj peak: measured right before and after it) "
+        + "where there is one, else of the peak above.%n"));
     return b.toString();
   }
 }

@@ -14,8 +14,8 @@ class ScoreBenchTest {
   @Test
   void shouldReportRatiosAndPeakShare() {
     ScoreBench.Result r = new ScoreBench.Result(List.of(
-        new ScoreBench.Row("DNN", "dense", 16, 16 * 20_000.0, 16.0, 570_000, 166_400 + 16 * 403_600L),
-        new ScoreBench.Row("DNN", "lowrank", 16, 16 * 5_000.0, 0.0, 165_200, 165_200 * 16L)), 80.0, 100.0,
+        new ScoreBench.Row("DNN", "dense", 16, 16 * 20_000.0, 16.0, 570_000, 166_400 + 16 * 403_600L, Double.NaN),
+        new ScoreBench.Row("DNN", "lowrank", 16, 16 * 5_000.0, 0.0, 165_200, 165_200 * 16L, Double.NaN)), 80.0, 100.0,
         "vector-api 512-bit (jdk.incubator.vector)");
     String report = ScoreBench.format(r);
     assertThat(report).contains("FMA peak (PeakFlopsBenchmark, one core): 100.0 GFLOP/s (auto-vectorized Java loop 80.0,"
@@ -25,6 +25,11 @@ class ScoreBenchTest {
     // counted: 2 * 570000 flops / 20000 ns = 57 GFLOP/s; executed: 2 * (166400 + 16 * 403600) / 320000 ns
     // = 41.4 GFLOP/s = 41.4% of 100; 0.828 MFLOP executed per candidate
     assertThat(report).containsPattern("DNN\\s+dense\\s+16\\s+20000\\s+57.0\\s+41.4\\s+41.4%\\s+1.000\\s+1.140\\s+0.828");
+    // with an adjacent peak (CpuTimeBench), the share is of it: 41.4 / 50 = 82.8%
+    ScoreBench.Result adj = new ScoreBench.Result(List.of(r.rows().get(0).withAdjacentPeak(50.0)), 80.0, 100.0, "k");
+    assertThat(ScoreBench.format(adj)).containsPattern("exec MF/c\\s+adj peak")
+        .containsPattern("DNN\\s+dense\\s+16\\s+20000\\s+57.0\\s+41.4\\s+82.8%\\s+1.000\\s+1.140\\s+0.828\\s+50.0");
+    assertThat(report).doesNotContainPattern("exec MF/c\\s+adj peak");
   }
 
   @Test

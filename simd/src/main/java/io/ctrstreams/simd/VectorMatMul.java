@@ -63,8 +63,8 @@ public final class VectorMatMul implements MatMul {
    *   <li><b>6x2i</b> for narrower vectors (AVX2/FMA3: 16 registers) on JDK 17, over weights packed in
    *       panels of 2 vectors ({@link #pack}) and the activations of six candidates interleaved
    *       into one array per call: 12 accumulators, 2 weight vectors and 2 broadcasts, 16 registers;
-   *       per input row 2 loads and 6 broadcasts feed 12 FMAs (12 independent chains: twice the
-   *       FMA latency x pipes of Zen 3). Over six row arrays the same tile spilled (below): C2 had
+   *       per input row 2 loads and 6 broadcasts feed 12 FMAs (12 independent chains, 1.5 times
+   *       the 8 that FMA latency x pipes take on Zen 3; 4x2 has exactly 8). Over six row arrays the same tile spilled (below): C2 had
    *       no general registers left for six array pointers and parked them in vector registers and
    *       on the stack; through one interleaved array and one index it did not in the JVMs checked
    *       (BENCHMARKS.md 1k). Remaining candidates in 4x2 tiles ({@link #fourGroups}); products

@@ -45,9 +45,9 @@ public final class CpuTimeBench {
           b.batch = batch;
           b.scorer = "optimized";
           b.setup();
-          double before = vectorModule ? KernelShapeBench.vectorPeakGflops(peak, MX, roundMs) : Double.NaN;
+          double before = vectorModule ? peak.vectorGflops(MX, roundMs) : Double.NaN;
           double[] r = measure(b::scoreOnce, roundMs, rounds, warmupMs);
-          double after = vectorModule ? KernelShapeBench.vectorPeakGflops(peak, MX, roundMs) : Double.NaN;
+          double after = vectorModule ? peak.vectorGflops(MX, roundMs) : Double.NaN;
           rows.add(ScoreBench.Row.of(arch, variant, batch, r[0], r[1]).withAdjacentPeak((before + after) / 2));
         }
       }

@@ -25,20 +25,6 @@ import java.util.Random;
 public final class KernelShapeBench {
   private KernelShapeBench() {}
 
-  /** GFLOP/s of {@link PeakFlopsBenchmark#vectorPeak} over about {@code ms} of thread CPU time. */
-  static double vectorPeakGflops(PeakFlopsBenchmark peak, ThreadMXBean mx, long ms) {
-    long c0 = mx.getCurrentThreadCpuTime();
-    long ops = 0;
-    long end = System.nanoTime() + ms * 1_000_000L;
-    float sink = 0;
-    while (System.nanoTime() < end) {
-      sink += peak.vectorPeak();
-      ops++;
-    }
-    long cpu = mx.getCurrentThreadCpuTime() - c0;
-    return sink == Float.MIN_VALUE ? 0 : PeakFlopsBenchmark.VECTOR_FLOPS_PER_OP * ops / (double) cpu;
-  }
-
   /** "cpu: <model name> | vector flags: ..." from /proc/cpuinfo (what a speed figure must name). */
   static String hostLine() {
     String model = "unknown";
@@ -100,7 +86,7 @@ public final class KernelShapeBench {
         while (System.nanoTime() < end) {
           mm.affinePacked(x, 0, n, in, wt, 0, packed, out, bias, true, false, y);
         }
-        double peakBefore = vectorPeakGflops(peak, mx, roundMs / 2);
+        double peakBefore = peak.vectorGflops(mx, roundMs / 2);
         long c0 = mx.getCurrentThreadCpuTime();
         long a0 = mx.getThreadAllocatedBytes(tid);
         long calls = 0;
@@ -111,7 +97,7 @@ public final class KernelShapeBench {
         }
         double ns = (mx.getCurrentThreadCpuTime() - c0) / (double) calls;
         long alloc = (mx.getThreadAllocatedBytes(tid) - a0) / calls;
-        double peakGflops = (peakBefore + vectorPeakGflops(peak, mx, roundMs / 2)) / 2;
+        double peakGflops = (peakBefore + peak.vectorGflops(mx, roundMs / 2)) / 2;
         if (pass == 1) {
           double gflops = 2.0 * n * in * out / ns;
           System.out.printf(Locale.ROOT, "%3d x %3d x %3d  %9.0f ns  %6.1f GFLOP/s  peak %6.1f  %5.1f%%  alloc/call %d B%n",

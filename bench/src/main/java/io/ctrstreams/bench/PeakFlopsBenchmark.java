@@ -78,4 +78,21 @@ public class PeakFlopsBenchmark extends NsBenchmark {
   public float vectorPeak() {
     return VectorPeak.run(a, b, VECTOR_STEPS);
   }
+
+  /**
+   * GFLOP/s of {@link #vectorPeak} over about {@code ms} of wall time, by thread CPU time: the peak
+   * beside a measured row or shape ({@code CpuTimeBench}, {@link KernelShapeBench}).
+   */
+  double vectorGflops(com.sun.management.ThreadMXBean mx, long ms) {
+    long c0 = mx.getCurrentThreadCpuTime();
+    long ops = 0;
+    long end = System.nanoTime() + ms * 1_000_000L;
+    float sink = 0;
+    while (System.nanoTime() < end) {
+      sink += vectorPeak();
+      ops++;
+    }
+    long cpu = mx.getCurrentThreadCpuTime() - c0;
+    return sink == Float.MIN_VALUE ? 0 : VECTOR_FLOPS_PER_OP * ops / (double) cpu;
+  }
 }

@@ -622,21 +622,25 @@ public final class VectorMatMul implements MatMul {
   /**
    * Panel by panel (a panel is re-read from L1/L2 by each group of candidates): 8 candidates x 3
    * vectors (24 accumulators, 3 weight vectors, a broadcast: 28 of 32 registers; per input row 3
-   * loads feed 24 FMAs), then 4 and single candidates; with 2-vector panels 4 x 2 tiles, then single
-   * candidates. The tiles start from the bias.
+   * loads feed 24 FMAs), then 4 and single candidates; with 2-vector panels 6 x 2 tiles over
+   * {@linkplain #interleave interleaved} groups of six (6x2i, products of at least {@link
+   * #SIX_MIN_OUT} outputs), then 4 x 2 tiles (see {@link #fourGroups}) and single candidates. The
+   * tiles start from the bias.
    */
   private static void packedTiles(float[][] x, int xCol, int n, int in, float[] pw, int vecs, float[] bias,
       float[][] y) {
     final int w = PANEL * L;
     int full = vecs / PANEL;
-    boolean six = SIX_INTERLEAVED && vecs * L >= SIX_MIN_OUT;
-    if (six && full > 0) {
-      interleavedTiles(x, xCol, n, in, pw, full, bias, y);
-    }
-    for (int p = 0; PANEL == 2 && !six && p < full; p++) {
+    int sixes = SIX_INTERLEAVED && vecs * L >= SIX_MIN_OUT && full > 0 ? (n - (n & 1) - 4 * fourGroups(n)) / 6 : 0;
+    float[][] xt = sixes > 0 ? interleave(x, xCol, sixes, in) : null;
+    for (int p = 0; PANEL == 2 && p < full; p++) {
       int off = in * p * w;
       int j = p * w;
-      int c = 0;
+      for (int g = 0; g < sixes; g++) {
+        int c = 6 * g;
+        ptile6x2(xt[g], in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5]);
+      }
+      int c = 6 * sixes;
       for (; c + 4 <= n; c += 4) {
         ptile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
       }
@@ -700,26 +704,21 @@ public final class VectorMatMul implements MatMul {
   }
 
   /**
-   * The 2-vector panels with 6x2 tiles: the activations of each group of six candidates are first
-   * interleaved ({@code xt[6 i + c] = x[c][xCol + i]}), so the tile's inner loop addresses all six
-   * through one array and one index: with six row arrays C2 ran out of general registers, kept
-   * array pointers in vector registers and on the stack and spilled accumulators (BENCHMARKS.md 1k);
-   * over one interleaved array the 12 accumulators, 2 weight vectors and 2 broadcasts fit the 16
-   * vector registers. Remaining candidates in 4x2 tiles over the rows (see {@link #fourGroups}), an
-   * odd last one alone.
+   * The activations of the first {@code sixes} groups of six candidates, each group interleaved
+   * into one array of this thread's scratch ({@code xt[g][6 i + c] = x[6 g + c][xCol + i]}), so the
+   * 6x2 tile's inner loop addresses all six through one array and one index: with six row arrays
+   * C2 ran out of general registers, kept array pointers in vector registers and on the stack and
+   * spilled accumulators (BENCHMARKS.md 1k); over one interleaved array the 12 accumulators, 2
+   * weight vectors and 2 broadcasts fit the 16 vector registers.
    */
-  private static void interleavedTiles(float[][] x, int xCol, int n, int in, float[] pw, int full, float[] bias,
-      float[][] y) {
-    final int w = 2 * L;
-    int fours = 4 * fourGroups(n);
-    int six = (n - (n & 1) - fours) / 6;
+  private static float[][] interleave(float[][] x, int xCol, int sixes, int in) {
     float[][] xt = INTERLEAVED.get();
-    if (xt.length < six || (six > 0 && xt[0].length < 6 * in)) {
+    if (xt.length < sixes || xt[0].length < 6 * in) {
       int len = Math.max(6 * in, xt.length == 0 ? 0 : xt[0].length);
-      xt = new float[Math.max(six, xt.length)][len];
+      xt = new float[Math.max(sixes, xt.length)][len];
       INTERLEAVED.set(xt);
     }
-    for (int g = 0; g < six; g++) {
+    for (int g = 0; g < sixes; g++) {
       float[] t = xt[g];
       for (int c = 0; c < 6; c++) {
         float[] row = x[6 * g + c];
@@ -728,22 +727,7 @@ public final class VectorMatMul implements MatMul {
         }
       }
     }
-    int c4 = 6 * six;
-    for (int p = 0; p < full; p++) {
-      int off = in * p * w;
-      int j = p * w;
-      for (int g = 0; g < six; g++) {
-        int c = 6 * g;
-        ptile6x2(xt[g], in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3], y[c + 4], y[c + 5]);
-      }
-      int c = c4;
-      for (; c < c4 + fours; c += 4) {
-        ptile4x2(x[c], x[c + 1], x[c + 2], x[c + 3], xCol, in, pw, off, j, bias, y[c], y[c + 1], y[c + 2], y[c + 3]);
-      }
-      for (; c < n; c++) {
-        ptile1x2(x[c], xCol, in, pw, off, j, bias, y[c]);
-      }
-    }
+    return xt;
   }
 
   /** Six candidates x two vectors over a 2-vector panel, the six candidates' activations interleaved in {@code xt}. */

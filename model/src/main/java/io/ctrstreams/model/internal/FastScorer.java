@@ -242,9 +242,6 @@ public final class FastScorer implements Scorer {
     // 1. embeddings of the candidate fields (and the shared context part where a layer needs full x0);
     // the rows of candidate c + AHEAD are touched before candidate c's are copied (see touchRows)
     float touched = 0f;
-    for (int c = 0; c < Math.min(AHEAD, m); c++) {
-      touched += touchRows(cands[start + c]);
-    }
     for (int c = 0; c < m; c++) {
       if (c + AHEAD < m) {
         touched += touchRows(cands[start + c + AHEAD]);

@@ -97,6 +97,18 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   @Option(names = "--seed", defaultValue = "1", description = "Data and init seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--seeds",
+      description = "Run the whole grid once per seed (e.g. 1-10 or 1,3,5-7; replaces --seed) and print a summary:"
+          + " per configuration the mean figures and the mean gap to uncompressed of the same seed with its standard"
+          + " error. A single run moves by about 0.001 under a harmless perturbation, so a target of that size is"
+          + " judged on the mean (QUALITY.md 5.7).")
+  String seeds;
+
+  @Option(names = "--target-gap", defaultValue = "0.001",
+      description = "The summary's target: logloss at most this much above uncompressed, AUC at most this much below."
+          + " Default: ${DEFAULT-VALUE}.")
+  double targetGap;
+
   @Option(names = "--shift", defaultValue = "all", split = ",",
       description = "Where econtrol's and ef21's shift h acts: all (the paper: every coordinate, every round) |"
           + " touched-rows (a table row's shift only in rounds whose gradient touches the row; masks sent and counted)."
@@ -198,46 +210,72 @@ public final class ExchangeExperimentCommand extends ToolCommand {
     for (String sc : shifts) {
       scopes.add(ShiftScope.parse(sc));
     }
-    out.println("| workers | partitioning | algorithm | eta | examples | logloss | AUC | bytes/round/worker"
-        + " | vs uncompressed | compute s | exchange+update s |");
-    out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+    if (!(targetGap >= 0) || Double.isInfinite(targetGap)) {
+      throw new TrainerException("--target-gap must be a finite number >= 0, found " + targetGap);
+    }
+    boolean many = seeds != null;
+    long[] seedList = many ? SeedSummary.parseSeeds(seeds) : new long[] {seed};
+    out.println((many ? "| seed " : "") + "| workers | partitioning | algorithm | eta | examples | logloss | AUC"
+        + " | bytes/round/worker | vs uncompressed | compute s | exchange+update s |");
+    out.println((many ? "|---" : "") + "|---|---|---|---|---|---|---|---|---|---|---|");
     out.flush();
+    List<SeedSummary.Run> runs = new ArrayList<>();
     try (BufferedWriter cw = curves == null ? null : Files.newBufferedWriter(curves, StandardCharsets.UTF_8)) {
       if (cw != null) {
-        cw.write("workers\tpartitioning\talgorithm\teta\texamples\tlogloss\tauc\n");
+        cw.write((many ? "seed\t" : "") + "workers\tpartitioning\talgorithm\teta\texamples\tlogloss\tauc\n");
       }
-      for (int n : workers) {
-        for (ExchangeExperiment.Partitioning part : parts) {
-          if (n == 1 && part != parts.get(0)) {
-            continue; // one worker: the partitioning makes no difference
-          }
-          for (ExchangeAlgorithm alg : algs) {
-            boolean hasShift = alg == ExchangeAlgorithm.ECONTROL || alg == ExchangeAlgorithm.EF21;
-            for (ShiftScope scope : hasShift ? scopes : List.of(ShiftScope.ALL)) {
-              for (EtaChoice eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues
-                  : List.of(new EtaChoice(Double.NaN, false, Double.NaN))) {
-                ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta.eta(), ratio, enc, part,
-                    batch, examples, evalEvery, evalRows, seed, regions, heterogeneity, embeddingDim, hashBuckets, mlp,
-                    upd, learningRate, embeddingLearningRate, scope, denseRatio, eta.perTensor(), eta.measured(),
-                    measuredEtaCap);
-                String algText = alg.configName() + (scope == ShiftScope.ALL ? "" : " (" + scope.configName() + ")");
-                ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
-                  err.println(line);
-                  err.flush();
-                });
-                String etaText = alg != ExchangeAlgorithm.ECONTROL ? "-" : eta.text();
-                out.println(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
-                    n, n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT), algText, etaText, r.last().examples(),
-                    r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),
-                    r.computeSeconds(), r.exchangeSeconds()));
-                out.flush();
-                if (cw != null) {
-                  for (ExchangeExperiment.Point p : r.curve()) {
-                    cw.write(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%.6f\t%.6f%n", n,
-                        part.name().toLowerCase(Locale.ROOT), algText, etaText, p.examples(), p.logloss(), p.auc()));
-                  }
-                  cw.flush();
+      for (long sd : seedList) {
+        runGrid(sd, many, algs, etaValues, parts, scopes, enc, upd, out, err, cw, runs);
+      }
+    }
+    if (many) {
+      out.println();
+      for (String line : SeedSummary.table(runs, targetGap)) {
+        out.println(line);
+      }
+      out.flush();
+    }
+  }
+
+  private void runGrid(long sd, boolean many, List<ExchangeAlgorithm> algs, List<EtaChoice> etaValues,
+      List<ExchangeExperiment.Partitioning> parts, List<ShiftScope> scopes, ValueEncoding enc, Trainer.Update upd,
+      PrintWriter out, PrintWriter err, BufferedWriter cw, List<SeedSummary.Run> runs) throws IOException {
+    String seedCell = many ? "| " + sd + " " : "";
+    String seedTsv = many ? sd + "\t" : "";
+    String seedLine = many ? "seed=" + sd + " " : "";
+    for (int n : workers) {
+      for (ExchangeExperiment.Partitioning part : parts) {
+        if (n == 1 && part != parts.get(0)) {
+          continue; // one worker: the partitioning makes no difference
+        }
+        for (ExchangeAlgorithm alg : algs) {
+          boolean hasShift = alg == ExchangeAlgorithm.ECONTROL || alg == ExchangeAlgorithm.EF21;
+          for (ShiftScope scope : hasShift ? scopes : List.of(ShiftScope.ALL)) {
+            for (EtaChoice eta : alg == ExchangeAlgorithm.ECONTROL ? etaValues
+                : List.of(new EtaChoice(Double.NaN, false, Double.NaN))) {
+              ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta.eta(), ratio, enc, part,
+                  batch, examples, evalEvery, evalRows, sd, regions, heterogeneity, embeddingDim, hashBuckets, mlp,
+                  upd, learningRate, embeddingLearningRate, scope, denseRatio, eta.perTensor(), eta.measured(),
+                  measuredEtaCap);
+              String algText = alg.configName() + (scope == ShiftScope.ALL ? "" : " (" + scope.configName() + ")");
+              ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
+                err.println(seedLine + line);
+                err.flush();
+              });
+              String etaText = alg != ExchangeAlgorithm.ECONTROL ? "-" : eta.text();
+              String partText = n == 1 ? "-" : part.name().toLowerCase(Locale.ROOT);
+              runs.add(new SeedSummary.Run(n, partText, algText, etaText, sd, r.last().logloss(), r.last().auc()));
+              out.println(seedCell + String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.5f | %.5f | %.0f | 1/%.1f | %.1f | %.1f |",
+                  n, partText, algText, etaText, r.last().examples(),
+                  r.last().logloss(), r.last().auc(), r.bytesPerRound() / n, r.denseBytesPerRound() / r.bytesPerRound(),
+                  r.computeSeconds(), r.exchangeSeconds()));
+              out.flush();
+              if (cw != null) {
+                for (ExchangeExperiment.Point p : r.curve()) {
+                  cw.write(seedTsv + String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%.6f\t%.6f%n", n,
+                      part.name().toLowerCase(Locale.ROOT), algText, etaText, p.examples(), p.logloss(), p.auc()));
                 }
+                cw.flush();
               }
             }
           }

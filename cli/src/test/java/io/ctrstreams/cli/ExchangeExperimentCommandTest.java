@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -53,6 +54,32 @@ class ExchangeExperimentCommandTest {
   }
 
   @Test
+  void shouldRunTheGridPerSeedAndSummarizeTheGapsToUncompressed() {
+    CommandLine cl = Ctr.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int rc = cl.execute("exchange-experiment", "--workers", "2", "--partitioning", "heterogeneous",
+        "--algorithms", "uncompressed,econtrol", "--seeds", "3-4", "--examples", "2048", "--eval-every", "2048",
+        "--eval-rows", "500", "--batch", "128", "--hash-buckets", "50", "--mlp", "8");
+    assertThat(rc).as(err.toString()).isZero();
+    List<String> rows = out.toString().lines().filter(l -> l.startsWith("| ")).toList();
+    // per-run table: header + 2 seeds x 2 algorithms; summary: header + 2 configurations
+    assertThat(rows).hasSize(1 + 4 + 1 + 2);
+    assertThat(rows.get(1)).startsWith("| 3 | 2 | heterogeneous | uncompressed | - | 2048 |");
+    assertThat(rows.get(4)).startsWith("| 4 | 2 | heterogeneous | econtrol | k/d | 2048 |");
+    assertThat(rows.get(5)).startsWith("| workers | partitioning | algorithm | eta | seeds |");
+    assertThat(rows.get(7)).startsWith("| 2 | heterogeneous | econtrol | k/d | 2 |").contains(" ± ", " of 2 |");
+    assertThat(err.toString()).contains("seed=3 econtrol n=2", "seed=4 uncompressed n=2");
+    // the summary's gaps are the per-run rows' differences, seed by seed
+    double[] ll = rows.subList(1, 5).stream().mapToDouble(r -> Double.parseDouble(r.split("\\|")[7].trim())).toArray();
+    double mean = ((ll[1] - ll[0]) + (ll[3] - ll[2])) / 2;
+    double summarized = Double.parseDouble(rows.get(7).split("\\|")[8].trim().split(" ")[0]);
+    assertThat(summarized).isCloseTo(mean, org.assertj.core.data.Offset.offset(1.01e-5));
+  }
+
+  @Test
   void shouldRejectBadValuesNamingThem() {
     CommandLine cl = Ctr.commandLine();
     StringWriter err = new StringWriter();
@@ -73,5 +100,9 @@ class ExchangeExperimentCommandTest {
     assertThat(err.toString()).contains("2 regions for 4 workers");
     assertThat(cl.execute("exchange-experiment", "--update", "sgd", "--learning-rate", "-0.5")).isEqualTo(1);
     assertThat(err.toString()).contains("learning rates must be finite and > 0, found -0.5");
+    assertThat(cl.execute("exchange-experiment", "--seeds", "1-x")).isEqualTo(1);
+    assertThat(err.toString()).contains("--seeds must be seeds or ranges like 1-10, found '1-x'");
+    assertThat(cl.execute("exchange-experiment", "--seeds", "1-3", "--target-gap", "-1")).isEqualTo(1);
+    assertThat(err.toString()).contains("--target-gap must be a finite number >= 0, found -1.0");
   }
 }

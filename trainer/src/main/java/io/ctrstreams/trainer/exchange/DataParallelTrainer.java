@@ -397,7 +397,8 @@ public final class DataParallelTrainer implements AutoCloseable {
     features = encoder.newFeatureVector();
     wire = new WireExchange(config.exchangeAlgorithm(), layout, workers, config.exchangeTopkRatio(),
         config.exchangeDenseRatio(), config.exchangeValues(), config.exchangeEta(), config.exchangeShift(),
-        config.exchangeEtaPerTensor());
+        config.exchangeEtaPerTensor(),
+        config.exchangeEtaMeasuredScale() > 0 ? config.exchangeEtaMeasuredScale() : Double.NaN);
     lastVersion = Math.max(lastVersion, last.map(CtrModel::version).orElse(0L));
     keyframeVersion = last.filter(m -> m.spec().equals(spec)).map(CtrModel::version).orElse(0L);
     source.rewindToCommitted();

@@ -89,6 +89,34 @@ public final class ExchangeWorker {
     }
   }
 
+  /**
+   * A worker as {@code ctr exchange-experiment} and {@code ctr trainer} configure it: {@code eta}
+   * NaN is the default, the compressor's {@code k/d} ({@link ExchangeAlgorithm#defaultEta}); with
+   * the default and a {@link TopKCompressor}, {@code tensorEta} makes it each tensor's own {@code
+   * k_t / units_t} ({@link #useTensorEtas}) and {@code measuredScale} (not NaN) each tensor's
+   * measured contraction times that scale with {@code k_t / units_t} as floor and {@code
+   * measuredCap} as cap ({@link #useMeasuredEtas}).
+   *
+   * @throws TrainerException naming an offending value
+   */
+  public static ExchangeWorker create(ExchangeAlgorithm algorithm, Compressor compressor, ParamLayout layout,
+      double eta, ShiftScope scope, boolean tensorEta, double measuredScale, double measuredCap) {
+    double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(compressor.contraction()) : eta;
+    ExchangeWorker worker = new ExchangeWorker(algorithm, compressor, layout, e, scope);
+    if (Double.isNaN(eta) && compressor instanceof TopKCompressor tk && (tensorEta || !Double.isNaN(measuredScale))) {
+      double[] floor = new double[layout.segments().size()];
+      for (int t = 0; t < floor.length; t++) {
+        floor[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
+      }
+      if (Double.isNaN(measuredScale)) {
+        worker.useTensorEtas(layout, floor);
+      } else {
+        worker.useMeasuredEtas(layout, floor, measuredScale, measuredCap);
+      }
+    }
+    return worker;
+  }
+
   /** The shift's scope in use ({@link ShiftScope#ALL} for algorithms without a shift). */
   public ShiftScope scope() {
     return rows == null ? ShiftScope.ALL : ShiftScope.TOUCHED_ROWS;

@@ -62,22 +62,7 @@ public final class InProcessExchange {
     for (int i = 0; i < n; i++) {
       Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, encoding)
           : Compressor.identity(layout);
-      double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(c.contraction()) : eta;
-      workers[i] = new ExchangeWorker(algorithm, c, layout, e, scope);
-      if (tensorEta && Double.isNaN(eta) && c instanceof TopKCompressor tk) {
-        double[] et = new double[layout.segments().size()];
-        for (int t = 0; t < et.length; t++) {
-          et[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
-        }
-        workers[i].useTensorEtas(layout, et);
-      }
-      if (!Double.isNaN(measuredScale) && Double.isNaN(eta) && c instanceof TopKCompressor tk) {
-        double[] floor = new double[layout.segments().size()];
-        for (int t = 0; t < floor.length; t++) {
-          floor[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
-        }
-        workers[i].useMeasuredEtas(layout, floor, measuredScale, measuredCap);
-      }
+      workers[i] = ExchangeWorker.create(algorithm, c, layout, eta, scope, tensorEta, measuredScale, measuredCap);
     }
     aggregator = new ExchangeAggregator(algorithm, layout, n, scope);
   }

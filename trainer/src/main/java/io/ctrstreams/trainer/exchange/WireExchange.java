@@ -40,19 +40,23 @@ final class WireExchange {
    */
   WireExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int workers, double ratio, double denseRatio,
       ValueEncoding values, double eta, ShiftScope scope, boolean tensorEta) {
+    this(algorithm, layout, workers, ratio, denseRatio, values, eta, scope, tensorEta, Double.NaN);
+  }
+
+  /**
+   * With {@code measuredScale} (not NaN) and a default eta, EControl's eta per tensor and round is
+   * {@code min(1, max(k_t / units_t, measuredScale * delta_t))} from the contraction {@code
+   * delta_t} measured in the previous round ({@link ExchangeWorker#useMeasuredEtas}); only this
+   * worker's own error return changes, so replicas with different settings still agree bit for
+   * bit on the estimate of the same messages.
+   */
+  WireExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int workers, double ratio, double denseRatio,
+      ValueEncoding values, double eta, ShiftScope scope, boolean tensorEta, double measuredScale) {
     this.layout = layout;
     this.encoding = algorithm == ExchangeAlgorithm.UNCOMPRESSED ? ValueEncoding.FP32 : values;
     Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, values)
         : Compressor.identity(layout);
-    double e = Double.isNaN(eta) ? ExchangeAlgorithm.defaultEta(c.contraction()) : eta;
-    this.worker = new ExchangeWorker(algorithm, c, layout, e, scope);
-    if (tensorEta && Double.isNaN(eta) && c instanceof TopKCompressor tk) {
-      double[] et = new double[layout.segments().size()];
-      for (int t = 0; t < et.length; t++) {
-        et[t] = ExchangeAlgorithm.defaultEta(tk.contraction(t));
-      }
-      worker.useTensorEtas(layout, et);
-    }
+    this.worker = ExchangeWorker.create(algorithm, c, layout, eta, scope, tensorEta, measuredScale, 1.0);
     this.aggregator = new ExchangeAggregator(algorithm, layout, workers, scope);
     this.message = new float[layout.size()];
     this.slotValues = new float[workers][layout.size()];

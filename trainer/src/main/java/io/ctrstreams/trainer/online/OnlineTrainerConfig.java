@@ -81,6 +81,8 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   public static final String EXCHANGE_ETA_CONFIG = "exchange.eta";
   /** EControl eta per tensor (its own contraction). */
   public static final String EXCHANGE_ETA_PER_TENSOR_CONFIG = "exchange.eta.per.tensor";
+  /** EControl eta from the measured contraction: its scale (0 = off). */
+  public static final String EXCHANGE_ETA_MEASURED_SCALE_CONFIG = "exchange.eta.measured.scale";
   /** Top-k ratio of the exchange. */
   public static final String EXCHANGE_TOPK_RATIO_CONFIG = "exchange.topk.ratio";
   /** Top-k ratio of the exchange's dense tensors. */
@@ -180,6 +182,8 @@ public final class OnlineTrainerConfig extends ServiceConfig {
           "EControl's feedback strength eta >= 0; -1 = the compressor's contraction k/d (exchange.topk.ratio). Large eta diverges.")
       .define(EXCHANGE_ETA_PER_TENSOR_CONFIG, Type.BOOLEAN, false, null, Importance.LOW,
           "With exchange.eta = -1: econtrol's eta per tensor, each tensor's own contraction k_t/units_t (tables: exchange.topk.ratio, dense tensors: exchange.dense.ratio) instead of their minimum (ctr exchange-experiment --etas per-tensor; QUALITY.md section 5.3).")
+      .define(EXCHANGE_ETA_MEASURED_SCALE_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.LOW,
+          "With exchange.eta = -1 and a value c in (0, 1]: econtrol's eta per tensor and round min(1, max(k_t/units_t, c * delta_t)), delta_t = 1 - ||x - C(x)||^2 / ||x||^2 the share of the compressed vector's energy the previous message carried (the floor is exchange.eta.per.tensor's value); only the sender's error return changes, not the wire. 0 = off. c = 0.2 gave the smallest gap to uncompressed over ten seeds (ctr exchange-experiment --etas measured:0.2; QUALITY.md section 5.7).")
       .define(EXCHANGE_TOPK_RATIO_CONFIG, Type.DOUBLE, 0.01, Range.between(1e-6, 1.0), Importance.MEDIUM,
           "Top-k ratio per tensor of each worker's message (embedding tables: whole rows; dense tensors too unless exchange.dense.ratio is set).")
       .define(EXCHANGE_DENSE_RATIO_CONFIG, Type.DOUBLE, -1.0, Range.between(-1.0, 1.0), Importance.LOW,
@@ -215,6 +219,11 @@ public final class OnlineTrainerConfig extends ServiceConfig {
     if (getBoolean(EXCHANGE_ETA_PER_TENSOR_CONFIG) && exchangeEtaRaw() != -1.0) {
       throw new ConfigException(EXCHANGE_ETA_PER_TENSOR_CONFIG, true, "needs " + EXCHANGE_ETA_CONFIG
           + " = -1 (the per-tensor default), found " + EXCHANGE_ETA_CONFIG + " = " + exchangeEtaRaw());
+    }
+    if (exchangeEtaMeasuredScale() > 0 && exchangeEtaRaw() != -1.0) {
+      throw new ConfigException(EXCHANGE_ETA_MEASURED_SCALE_CONFIG, exchangeEtaMeasuredScale(), "needs "
+          + EXCHANGE_ETA_CONFIG + " = -1 (measured eta replaces the default), found " + EXCHANGE_ETA_CONFIG + " = "
+          + exchangeEtaRaw());
     }
     double dense = getDouble(EXCHANGE_DENSE_RATIO_CONFIG);
     if (!(dense == -1.0 || (dense > 0 && dense <= 1))) {
@@ -286,6 +295,11 @@ public final class OnlineTrainerConfig extends ServiceConfig {
   /** Whether econtrol's default eta is taken per tensor ({@code k_t / units_t}). */
   public boolean exchangeEtaPerTensor() {
     return getBoolean(EXCHANGE_ETA_PER_TENSOR_CONFIG);
+  }
+
+  /** The scale of econtrol's measured eta per tensor; 0 = off. */
+  public double exchangeEtaMeasuredScale() {
+    return getDouble(EXCHANGE_ETA_MEASURED_SCALE_CONFIG);
   }
 
   /** Top-k ratio of the exchange's dense tensors ({@link #exchangeTopkRatio()} unless set). */

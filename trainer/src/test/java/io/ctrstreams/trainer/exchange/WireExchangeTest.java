@@ -38,7 +38,11 @@ class WireExchangeTest {
   private static final int ROUNDS = 40;
 
   private record Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio,
-      boolean tensorEta) {
+      boolean tensorEta, double measuredScale) {
+    Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio, boolean tensorEta) {
+      this(algorithm, scope, ratio, denseRatio, tensorEta, Double.NaN);
+    }
+
     Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio) {
       this(algorithm, scope, ratio, denseRatio, false);
     }
@@ -49,6 +53,7 @@ class WireExchangeTest {
     Case[] cases = {
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15),
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15, true),
+        new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15, true, 0.2),
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.ALL, 0.04, 0.04),
         new Case(ExchangeAlgorithm.EF21, ShiftScope.TOUCHED_ROWS, 0.04, 0.15),
         new Case(ExchangeAlgorithm.EF, ShiftScope.ALL, 0.02, 0.1),
@@ -80,11 +85,11 @@ class WireExchangeTest {
       ParamLayout layout = lb.build();
       int d = layout.size();
       InProcessExchange ex = new InProcessExchange(c.algorithm(), layout, n, c.ratio(), c.denseRatio(),
-          ValueEncoding.FP16, Double.NaN, c.scope(), c.tensorEta());
+          ValueEncoding.FP16, Double.NaN, c.scope(), c.tensorEta(), c.measuredScale(), 1);
       WireExchange[] wires = new WireExchange[n];
       for (int r = 0; r < n; r++) {
         wires[r] = new WireExchange(c.algorithm(), layout, n, c.ratio(), c.denseRatio(), ValueEncoding.FP16,
-            Double.NaN, c.scope(), c.tensorEta());
+            Double.NaN, c.scope(), c.tensorEta(), c.measuredScale());
       }
       Batch[] batches = new Batch[n];
       for (int w = 0; w < n; w++) {
@@ -153,6 +158,15 @@ class WireExchangeTest {
       }
       if (c.scope() == ShiftScope.TOUCHED_ROWS) {
         assertTrue(untouchedSeen, "some table rows untouched: the masks matter in this test");
+      }
+      if (!Double.isNaN(c.measuredScale())) { // the measured eta moved off its floor: not per-tensor under another name
+        double[] etas = wires[0].worker().tensorEtas();
+        TopKCompressor floor = new TopKCompressor(layout, c.ratio(), c.denseRatio(), ValueEncoding.FP16);
+        boolean above = false;
+        for (int t = 0; t < etas.length; t++) {
+          above |= etas[t] > ExchangeAlgorithm.defaultEta(floor.contraction(t));
+        }
+        assertTrue(above, c + ": measured etas " + java.util.Arrays.toString(etas));
       }
     } finally {
       single.close();

@@ -92,6 +92,15 @@ class OnlineTrainerConfigTest {
         .hasMessageContaining("exchange.eta.per.tensor").hasMessageContaining("exchange.eta = 0.1");
     assertThat(new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_PER_TENSOR_CONFIG, "true"))
         .exchangeEtaPerTensor()).isTrue();
+    assertThat(new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_MEASURED_SCALE_CONFIG, "0.2"))
+        .exchangeEtaMeasuredScale()).isEqualTo(0.2);
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_MEASURED_SCALE_CONFIG, "0.2",
+        OnlineTrainerConfig.EXCHANGE_ETA_CONFIG, "0.1"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exchange.eta.measured.scale").hasMessageContaining("exchange.eta = 0.1");
+    for (String bad : new String[] {"1.5", "-0.1", "x"}) {
+      assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_MEASURED_SCALE_CONFIG,
+          bad))).as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("exchange.eta.measured.scale");
+    }
   }
 
   @Test

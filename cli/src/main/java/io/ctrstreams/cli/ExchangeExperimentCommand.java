@@ -55,6 +55,12 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   @Option(names = "--values", defaultValue = "fp16", description = "fp16 | fp32 message values. Default: ${DEFAULT-VALUE}.")
   String values;
 
+  @Option(names = "--dense-values",
+      description = "Value encoding of the dense tensors: as --values (default), or int8: with --dense-ratio 1 each"
+          + " dense tensor travels whole as blocks of 32 8-bit integers with a bfloat16 scale, no indices (in-process"
+          + " only: the Kafka record has no such form yet; QUALITY.md 5.7).")
+  String denseValues;
+
   @Option(names = "--batch", defaultValue = "256", description = "Examples per worker per round. Default: ${DEFAULT-VALUE}.")
   int batch;
 
@@ -182,6 +188,17 @@ public final class ExchangeExperimentCommand extends ToolCommand {
       case "fp32" -> ValueEncoding.FP32;
       default -> throw new TrainerException("--values must be fp16 or fp32, found '" + values + "'");
     };
+    ValueEncoding denseEnc = denseValues == null ? enc : switch (denseValues.toLowerCase(Locale.ROOT)) {
+      case "fp16" -> ValueEncoding.FP16;
+      case "fp32" -> ValueEncoding.FP32;
+      case "int8" -> ValueEncoding.INT8;
+      default -> throw new TrainerException("--dense-values must be fp16, fp32 or int8, found '" + denseValues + "'");
+    };
+    if (denseEnc != enc && !(denseEnc == ValueEncoding.INT8 && denseRatio == 1)) {
+      throw new TrainerException("--dense-values " + denseValues + " needs " + (denseEnc == ValueEncoding.INT8
+          ? "--dense-ratio 1 (the dense tensors sent whole), found " + denseRatio : "the same encoding as --values "
+          + values));
+    }
     Trainer.Update upd = switch (update.toLowerCase(Locale.ROOT)) {
       case "adaptive" -> Trainer.Update.ADAPTIVE;
       case "sgd" -> Trainer.Update.SGD;
@@ -225,7 +242,7 @@ public final class ExchangeExperimentCommand extends ToolCommand {
         cw.write((many ? "seed\t" : "") + "workers\tpartitioning\talgorithm\teta\texamples\tlogloss\tauc\n");
       }
       for (long sd : seedList) {
-        runGrid(sd, many, algs, etaValues, parts, scopes, enc, upd, out, err, cw, runs);
+        runGrid(sd, many, algs, etaValues, parts, scopes, enc, denseEnc, upd, out, err, cw, runs);
       }
     }
     if (many) {
@@ -238,7 +255,8 @@ public final class ExchangeExperimentCommand extends ToolCommand {
   }
 
   private void runGrid(long sd, boolean many, List<ExchangeAlgorithm> algs, List<EtaChoice> etaValues,
-      List<ExchangeExperiment.Partitioning> parts, List<ShiftScope> scopes, ValueEncoding enc, Trainer.Update upd,
+      List<ExchangeExperiment.Partitioning> parts, List<ShiftScope> scopes, ValueEncoding enc, ValueEncoding denseEnc,
+      Trainer.Update upd,
       PrintWriter out, PrintWriter err, BufferedWriter cw, List<SeedSummary.Run> runs) throws IOException {
     String seedCell = many ? "| " + sd + " " : "";
     String seedTsv = many ? sd + "\t" : "";
@@ -256,7 +274,7 @@ public final class ExchangeExperimentCommand extends ToolCommand {
               ExchangeExperiment.Settings s = new ExchangeExperiment.Settings(n, alg, eta.eta(), ratio, enc, part,
                   batch, examples, evalEvery, evalRows, sd, regions, heterogeneity, embeddingDim, hashBuckets, mlp,
                   upd, learningRate, embeddingLearningRate, scope, denseRatio, eta.perTensor(), eta.measured(),
-                  measuredEtaCap);
+                  measuredEtaCap, denseEnc);
               String algText = alg.configName() + (scope == ShiftScope.ALL ? "" : " (" + scope.configName() + ")");
               ExchangeExperiment.Result r = ExchangeExperiment.run(s, line -> {
                 err.println(seedLine + line);

@@ -54,6 +54,30 @@ class ExchangeExperimentCommandTest {
   }
 
   @Test
+  void shouldSendTheDenseTensorsWholeInInt8WhenAsked() {
+    CommandLine cl = Ctr.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    String[] common = {"exchange-experiment", "--workers", "2", "--partitioning", "heterogeneous",
+        "--algorithms", "econtrol", "--ratio", "0.04", "--dense-ratio", "1", "--examples", "1024",
+        "--eval-every", "1024", "--eval-rows", "500", "--batch", "128", "--hash-buckets", "50", "--mlp", "8"};
+    assertThat(cl.execute(common)).as(err.toString()).isZero();
+    String[] withInt8 = java.util.Arrays.copyOf(common, common.length + 2);
+    withInt8[common.length] = "--dense-values";
+    withInt8[common.length + 1] = "int8";
+    assertThat(cl.execute(withInt8)).as(err.toString()).isZero();
+    List<String> rows = out.toString().lines().filter(l -> l.startsWith("| 2 |")).toList();
+    assertThat(rows).hasSize(2);
+    // bytes per round per worker: whole dense tensors in int8 (about 1 byte per value, no index) instead of
+    // fp16 with a 4-byte index (6 bytes per value); the tables' part is the same
+    double fp16 = Double.parseDouble(rows.get(0).split("\\|")[8].trim());
+    double int8 = Double.parseDouble(rows.get(1).split("\\|")[8].trim());
+    assertThat(int8).isLessThan(fp16 / 2);
+  }
+
+  @Test
   void shouldRunTheGridPerSeedAndSummarizeTheGapsToUncompressed() {
     CommandLine cl = Ctr.commandLine();
     StringWriter out = new StringWriter();
@@ -100,6 +124,10 @@ class ExchangeExperimentCommandTest {
     assertThat(err.toString()).contains("2 regions for 4 workers");
     assertThat(cl.execute("exchange-experiment", "--update", "sgd", "--learning-rate", "-0.5")).isEqualTo(1);
     assertThat(err.toString()).contains("learning rates must be finite and > 0, found -0.5");
+    assertThat(cl.execute("exchange-experiment", "--dense-values", "int8")).isEqualTo(1);
+    assertThat(err.toString()).contains("--dense-values int8 needs --dense-ratio 1 (the dense tensors sent whole), found NaN");
+    assertThat(cl.execute("exchange-experiment", "--dense-values", "int4", "--dense-ratio", "1")).isEqualTo(1);
+    assertThat(err.toString()).contains("--dense-values must be fp16, fp32 or int8, found 'int4'");
     assertThat(cl.execute("exchange-experiment", "--seeds", "1-x")).isEqualTo(1);
     assertThat(err.toString()).contains("--seeds must be seeds or ranges like 1-10, found '1-x'");
     assertThat(cl.execute("exchange-experiment", "--seeds", "1-3", "--target-gap", "-1")).isEqualTo(1);

@@ -64,12 +64,14 @@ public final class ExchangeExperiment {
    * @param measuredEta with a default eta: NaN, or the scale c of econtrol's measured eta per
    *     tensor ({@link ExchangeWorker#useMeasuredEtas}), in (0, 1]
    * @param measuredEtaCap the measured eta's upper bound, in (0, 1]
+   * @param denseEncoding the dense tensors' value encoding: null = {@code encoding}, or INT8 with
+   *     {@code denseRatio = 1} (whole tensors, {@link TopKCompressor})
    */
   public record Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
       Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
       double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
       double embeddingLearningRate, ShiftScope shift, double denseRatio, boolean tensorEta, double measuredEta,
-      double measuredEtaCap) {
+      double measuredEtaCap, ValueEncoding denseEncoding) {
     /** Validates, naming the offending value. */
     public Settings {
       Objects.requireNonNull(algorithm, "algorithm");
@@ -102,6 +104,21 @@ public final class ExchangeExperiment {
       if (!(measuredEtaCap > 0 && measuredEtaCap <= 1)) {
         throw new TrainerException("measured eta cap must be in (0, 1], found " + measuredEtaCap);
       }
+      if (denseEncoding != null && denseEncoding != encoding && !(denseEncoding == ValueEncoding.INT8 && denseRatio == 1)) {
+        throw new TrainerException("dense values " + denseEncoding + " need " + (denseEncoding == ValueEncoding.INT8
+            ? "the dense tensors sent whole (dense ratio 1), found " + denseRatio : "int8 or the tables' " + encoding));
+      }
+    }
+
+    /** With the dense tensors in the tables' encoding. */
+    public Settings(int workers, ExchangeAlgorithm algorithm, double eta, double ratio, ValueEncoding encoding,
+        Partitioning partitioning, int batch, long examples, long evalEvery, int evalRows, long seed, int regions,
+        double heterogeneity, int embeddingDim, int hashBuckets, int[] mlp, Trainer.Update update, double learningRate,
+        double embeddingLearningRate, ShiftScope shift, double denseRatio, boolean tensorEta, double measuredEta,
+        double measuredEtaCap) {
+      this(workers, algorithm, eta, ratio, encoding, partitioning, batch, examples, evalEvery, evalRows, seed, regions,
+          heterogeneity, embeddingDim, hashBuckets, mlp, update, learningRate, embeddingLearningRate, shift, denseRatio,
+          tensorEta, measuredEta, measuredEtaCap, null);
     }
 
     /** Without measured eta. */
@@ -187,7 +204,8 @@ public final class ExchangeExperiment {
       ParamLayout layout = lb.build();
       int d = layout.size();
       InProcessExchange ex = new InProcessExchange(s.algorithm(), layout, n, s.ratio(),
-          Double.isNaN(s.denseRatio()) ? s.ratio() : s.denseRatio(), s.encoding(), s.eta(), s.shift(), s.tensorEta(),
+          Double.isNaN(s.denseRatio()) ? s.ratio() : s.denseRatio(), s.encoding(),
+          s.denseEncoding() == null ? s.encoding() : s.denseEncoding(), s.eta(), s.shift(), s.tensorEta(),
           s.measuredEta(), s.measuredEtaCap());
       float[][] grads = new float[n][d];
       float[] est = new float[d];

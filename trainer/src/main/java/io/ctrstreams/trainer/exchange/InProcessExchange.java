@@ -56,11 +56,18 @@ public final class InProcessExchange {
   public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
       ValueEncoding encoding, double eta, ShiftScope scope, boolean tensorEta, double measuredScale,
       double measuredCap) {
+    this(algorithm, layout, n, ratio, denseRatio, encoding, encoding, eta, scope, tensorEta, measuredScale, measuredCap);
+  }
+
+  /** With the dense tensors' own value encoding ({@link TopKCompressor}: int8 sends them whole). */
+  public InProcessExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int n, double ratio, double denseRatio,
+      ValueEncoding encoding, ValueEncoding denseEncoding, double eta, ShiftScope scope, boolean tensorEta,
+      double measuredScale, double measuredCap) {
     workers = new ExchangeWorker[n];
     messages = new float[n][layout.size()];
     masks = new boolean[n][];
     for (int i = 0; i < n; i++) {
-      Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, encoding)
+      Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, encoding, denseEncoding)
           : Compressor.identity(layout);
       workers[i] = ExchangeWorker.create(algorithm, c, layout, eta, scope, tensorEta, measuredScale, measuredCap);
     }

@@ -18,7 +18,17 @@ import java.util.Arrays;
  * <p>Contraction: per tensor the kept units carry at least {@code k/units} of its squared norm, so
  * {@code delta >= min_t k_t / units_t >= min(ratio, denseRatio)} with fp32 values. fp16 rounding
  * (relative error {@code <= 2^-11}) lowers that by a negligible amount for the ratios used here.
- * Wire size: per sent unit a 4-byte index plus {@code unit} values. The selection runs on the
+ * Wire size: per sent unit a 4-byte index plus {@code unit} values.
+ *
+ * <p>Dense tensors sent whole in int8 ({@code denseRatio = 1}, dense encoding {@link
+ * ValueEncoding#INT8}): each dense tensor travels as aligned blocks of {@link ValueEncoding#BLOCK}
+ * values, each as 8-bit integers times one bfloat16 scale ({@link ValueEncoding#quantize}: {@code
+ * s = bf16(max|v| / 127)}), with no index: {@code units + 2 * ceil(units / 32)} bytes. The
+ * quantized value is what {@code C} returns, so its error (at most {@code s / 2} per value, under
+ * 0.05% of the block's squared norm) stays in {@code e_i} like fp16's. It carries the dense
+ * tensors nearly exactly at about half their fp16 bytes (QUALITY.md 5.7). Measured in process
+ * ({@code ctr exchange-experiment --dense-values int8}); the Kafka record ({@link ExchangeMessage})
+ * does not have this form yet, so {@code ctr trainer} does not offer it. The selection runs on the
  * compressor's own buffers ({@link DeltaEncoder#topK(float[], int, int, float[], int[])}): no
  * allocation per round.
  */
@@ -27,6 +37,8 @@ public final class TopKCompressor implements Compressor {
   private final ParamLayout layout;
   private final double ratio;
   private final ValueEncoding encoding;
+  /** Non-null: the dense tensors travel whole in this quantized encoding. */
+  private final ValueEncoding wholeDense;
   private final float[][] scores;
   private final int[] k;
   private final double delta;
@@ -48,6 +60,26 @@ public final class TopKCompressor implements Compressor {
    * @throws TrainerException if a ratio is out of range
    */
   public TopKCompressor(ParamLayout layout, double ratio, double denseRatio, ValueEncoding encoding) {
+    this(layout, ratio, denseRatio, encoding, encoding);
+  }
+
+  /**
+   * With the dense tensors' own value encoding: {@code encoding} (as the tables), or {@link
+   * ValueEncoding#INT8} with {@code denseRatio = 1} (whole tensors in blocks with a scale).
+   *
+   * @throws TrainerException if a ratio is out of range or the dense encoding is not possible
+   */
+  public TopKCompressor(ParamLayout layout, double ratio, double denseRatio, ValueEncoding encoding,
+      ValueEncoding denseEncoding) {
+    if (denseEncoding != encoding && denseEncoding != ValueEncoding.INT8) {
+      throw new TrainerException("dense tensors travel in the tables' encoding (" + encoding + ") or int8, found "
+          + denseEncoding);
+    }
+    if (denseEncoding == ValueEncoding.INT8 && denseRatio != 1) {
+      throw new TrainerException("int8 dense values need the dense tensors sent whole (dense ratio 1), found dense"
+          + " ratio " + denseRatio);
+    }
+    this.wholeDense = denseEncoding == ValueEncoding.INT8 ? denseEncoding : null;
     if (!(ratio > 0 && ratio <= 1)) {
       throw new TrainerException("top-k ratio must be in (0, 1], found " + ratio);
     }
@@ -91,6 +123,10 @@ public final class TopKCompressor implements Compressor {
     for (int t = 0; t < scores.length; t++) {
       ParamLayout.Segment s = layout.segments().get(t);
       int unit = s.unit();
+      if (wholeDense != null && unit == 1) {
+        bytes += quantizeWhole(s, v, out);
+        continue;
+      }
       float[] sc = scores[t];
       for (int u = 0; u < sc.length; u++) {
         double q = 0;
@@ -111,6 +147,20 @@ public final class TopKCompressor implements Compressor {
       bytes += (long) count * (4 + (long) unit * encoding.bytesPerValue());
     }
     return bytes;
+  }
+
+  /** A dense tensor whole in {@link #wholeDense}: writes the quantized blocks, returns their bytes. */
+  private long quantizeWhole(ParamLayout.Segment s, float[] v, float[] out) {
+    int units = s.units();
+    for (int b0 = 0; b0 < units; b0 += ValueEncoding.BLOCK) {
+      wholeDense.quantize(v, s.offset() + b0, Math.min(ValueEncoding.BLOCK, units - b0), out, s.offset() + b0);
+    }
+    return units + 2L * ((units + ValueEncoding.BLOCK - 1) / ValueEncoding.BLOCK);
+  }
+
+  /** The dense tensors' encoding: {@link #encoding()}, or INT8 when they travel whole in blocks. */
+  public ValueEncoding denseEncoding() {
+    return wholeDense == null ? encoding : wholeDense;
   }
 
   @Override

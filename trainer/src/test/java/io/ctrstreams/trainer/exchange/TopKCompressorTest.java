@@ -27,6 +27,57 @@ class TopKCompressorTest {
   }
 
   @Test
+  void shouldSendDenseTensorsWholeInInt8BlocksAndTablesAsBefore() {
+    // a dense tensor of 70 values: blocks of 32, 32 and 6, each its own bfloat16 scale; a table of 10 rows of 4
+    ParamLayout layout = ParamLayout.builder().add("w", 70, 1).add("t", 40, 4).build();
+    TopKCompressor c = new TopKCompressor(layout, 0.2, 1, ValueEncoding.FP16, ValueEncoding.INT8);
+    TopKCompressor fp16 = new TopKCompressor(layout, 0.2, 1, ValueEncoding.FP16);
+    SplittableRandom r = new SplittableRandom(11);
+    float[] v = new float[110];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (r.nextGaussian() * (i < 32 ? 1e-3 : 2));
+    }
+    float[] out = new float[110];
+    float[] ref = new float[110];
+    long bytes = c.compress(v, out);
+    long fp16Bytes = fp16.compress(v, ref);
+    float[] block = new float[32];
+    for (int b0 = 0; b0 < 70; b0 += 32) {
+      int n = Math.min(32, 70 - b0);
+      ValueEncoding.INT8.quantize(v, b0, n, block, 0);
+      double norm = 0;
+      double err = 0;
+      for (int i = 0; i < n; i++) {
+        assertEquals(block[i], out[b0 + i], 0f, "value " + (b0 + i));
+        norm += (double) v[b0 + i] * v[b0 + i];
+        err += (double) (v[b0 + i] - out[b0 + i]) * (v[b0 + i] - out[b0 + i]);
+      }
+      // |error| <= s/2 with s about max|v|/127: under 0.05% of the block's squared norm (0.06% with bf16's rounding)
+      assertTrue(err <= 6e-4 * norm, "block " + b0 + ": " + err + " of " + norm);
+    }
+    for (int i = 70; i < 110; i++) {
+      assertEquals(ref[i], out[i], 0f, "table value " + i); // the table part as without int8
+    }
+    // tables: 2 of 10 rows, each a 4-byte index and 4 fp16 values; w: 70 bytes and 3 scales, no index
+    assertEquals(2 * (4 + 4 * 2) + 70 + 3 * 2, bytes);
+    assertEquals(2 * (4 + 4 * 2) + 70 * (4 + 2), fp16Bytes);
+    assertEquals(ValueEncoding.INT8, c.denseEncoding());
+    assertEquals(ValueEncoding.FP16, fp16.denseEncoding());
+  }
+
+  @Test
+  void shouldRefuseInt8DenseValuesUnlessTheDenseTensorsGoWhole() {
+    ParamLayout layout = ParamLayout.builder().add("w", 70, 1).add("t", 40, 4).build();
+    io.ctrstreams.trainer.TrainerException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.ctrstreams.trainer.TrainerException.class,
+        () -> new TopKCompressor(layout, 0.2, 0.5, ValueEncoding.FP16, ValueEncoding.INT8));
+    assertTrue(e.getMessage().contains("dense ratio 0.5"), e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(io.ctrstreams.trainer.TrainerException.class,
+        () -> new TopKCompressor(layout, 0.2, 1, ValueEncoding.FP16, ValueEncoding.INT4));
+    assertTrue(e.getMessage().contains("INT4"), e.getMessage());
+  }
+
+  @Test
   void shouldRoundToHalfAndClampAndContract() {
     ParamLayout layout = ParamLayout.builder().add("w", 100, 1).add("t", 200, 4).build();
     TopKCompressor c = new TopKCompressor(layout, 0.1, ValueEncoding.FP16);

@@ -57,8 +57,8 @@ public final class ExchangeExperimentCommand extends ToolCommand {
 
   @Option(names = "--dense-values",
       description = "Value encoding of the dense tensors: as --values (default), or int8: with --dense-ratio 1 each"
-          + " dense tensor travels whole as blocks of 32 8-bit integers with a bfloat16 scale, no indices (in-process"
-          + " only: the Kafka record has no such form yet; QUALITY.md 5.7).")
+          + " dense tensor travels whole as blocks of 32 8-bit integers with a bfloat16 scale, no indices (ctr trainer:"
+          + " exchange.dense.int8; QUALITY.md 5.7).")
   String denseValues;
 
   @Option(names = "--batch", defaultValue = "256", description = "Examples per worker per round. Default: ${DEFAULT-VALUE}.")

@@ -4,6 +4,7 @@ import io.ctrstreams.model.CtrModel;
 import io.ctrstreams.model.FeatureEncoder;
 import io.ctrstreams.model.FeatureVector;
 import io.ctrstreams.model.ModelSpec;
+import io.ctrstreams.model.delta.ValueEncoding;
 import io.ctrstreams.model.format.CtrmFormat;
 import io.ctrstreams.serving.ModelPublisher;
 import io.ctrstreams.serving.ServiceThread;
@@ -396,7 +397,9 @@ public final class DataParallelTrainer implements AutoCloseable {
     chunk = new Batch(spec.fieldCount(), config.batchSize());
     features = encoder.newFeatureVector();
     wire = new WireExchange(config.exchangeAlgorithm(), layout, workers, config.exchangeTopkRatio(),
-        config.exchangeDenseRatio(), config.exchangeValues(), config.exchangeEta(), config.exchangeShift(),
+        config.exchangeDenseRatio(), config.exchangeValues(),
+        config.exchangeDenseInt8() ? ValueEncoding.INT8 : config.exchangeValues(), config.exchangeEta(),
+        config.exchangeShift(),
         config.exchangeEtaPerTensor(),
         config.exchangeEtaMeasuredScale() > 0 ? config.exchangeEtaMeasuredScale() : Double.NaN);
     lastVersion = Math.max(lastVersion, last.map(CtrModel::version).orElse(0L));

@@ -21,23 +21,43 @@ import java.util.zip.CRC32C;
  *   | int crc32c of all before
  * </pre>
  *
+ * Version 3 sends the dense tensors (unit 1) whole in int8 ({@link TopKCompressor} with dense
+ * encoding {@link ValueEncoding#INT8}): after {@code count} a {@code byte flags} (bit 0: row masks
+ * follow, bit 1: int8 dense section), then per dense tensor in layout order, per aligned block of
+ * {@link ValueEncoding#BLOCK} values, {@code short} bfloat16 scale {@code s} and one signed byte
+ * {@code q} per value (the value is the float product {@code q * s}, as the sender computed it;
+ * {@code |q| <= 127} and, when {@code s > 0}, {@code max|q| = 127}); the unit list and its values
+ * then hold the tables' units only. The encoder recovers {@code q} and {@code s} exactly from the
+ * quantized values ({@code 127 s} and {@code q s} are exact in float for a bfloat16 {@code s}) and
+ * refuses values that are not int8 blocks.
+ *
  * The wire size is the {@value #OVERHEAD}-byte header and checksum plus what {@link
  * ExchangeWorker#encode} reports: 4 bytes per unit plus its values ({@link TopKCompressor#compress})
- * and, with {@link ShiftScope#TOUCHED_ROWS}, the masks. Version 1 (no masks) is written when
- * {@code touched} is null, so workers with the paper's shift exchange the same bytes as before.
+ * and, with {@link ShiftScope#TOUCHED_ROWS}, the masks (version 3: one more byte, the flags).
+ * Version 1 (no masks) is written when {@code touched} is null and the dense tensors travel as
+ * units, so workers with the paper's shift exchange the same bytes as before.
  *
  * @param values dense {@code D_i} (length = dimension)
  * @param touched the sender's mask {@code m_i} per global unit of the layout ({@link
  *     ExchangeWorker#touched()}), or null ({@link ShiftScope#ALL})
+ * @param denseInt8 whether the dense tensors travel whole as int8 blocks (version 3; {@code
+ *     values} must then hold int8 blocks there, as {@link TopKCompressor} makes them)
  */
 public record ExchangeMessage(int epoch, long round, int slot, int workers, long weightsHash, ValueEncoding encoding,
-    float[] values, boolean[] touched) {
+    float[] values, boolean[] touched, boolean denseInt8) {
   private static final int MAGIC = 0x43545258; // "CTRX"
   private static final short VERSION = 1;
   private static final short VERSION_MASKS = 2;
+  private static final short VERSION_DENSE = 3;
   private static final int HEADER = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4;
   /** Header and checksum bytes of every message. */
   public static final int OVERHEAD = 4 + 2 + 4 + 8 + 4 + 4 + 8 + 1 + 4 + 4 + 4;
+
+  /** A message whose dense tensors travel as units like the tables' (version 1 or 2). */
+  public ExchangeMessage(int epoch, long round, int slot, int workers, long weightsHash, ValueEncoding encoding,
+      float[] values, boolean[] touched) {
+    this(epoch, round, slot, workers, weightsHash, encoding, values, touched, false);
+  }
 
   /** A message without masks ({@link ShiftScope#ALL}). */
   public ExchangeMessage(int epoch, long round, int slot, int workers, long weightsHash, ValueEncoding encoding,
@@ -52,7 +72,12 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
     }
     int count = 0;
     long nv = 0;
+    long denseBytes = 0;
     for (ParamLayout.Segment seg : layout.segments()) {
+      if (denseInt8 && seg.unit() == 1) {
+        denseBytes += wholeInt8Bytes(seg.units());
+        continue;
+      }
       for (int u = 0; u < seg.units(); u++) {
         if (anyNonZero(seg.offset() + u * seg.unit(), seg.unit())) {
           count++;
@@ -62,13 +87,27 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
     }
     int vb = encoding.bytesPerValue();
     long masks = touched == null ? 0 : RowMasks.size(layout, touched);
-    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(HEADER + 4L * count + nv * vb + masks + 4));
-    b.putInt(MAGIC).putShort(touched == null ? VERSION : VERSION_MASKS).putInt(epoch).putLong(round).putInt(slot)
+    int flagBytes = denseInt8 ? 1 : 0;
+    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(HEADER + flagBytes + denseBytes + 4L * count + nv * vb + masks
+        + 4));
+    short version = denseInt8 ? VERSION_DENSE : touched == null ? VERSION : VERSION_MASKS;
+    b.putInt(MAGIC).putShort(version).putInt(epoch).putLong(round).putInt(slot)
         .putInt(workers).putLong(weightsHash)
         .put((byte) (encoding == ValueEncoding.FP16 ? 1 : 0)).putInt(values.length).putInt(count);
     List<ParamLayout.Segment> segs = layout.segments();
+    if (denseInt8) {
+      b.put((byte) ((touched == null ? 0 : 1) | 2));
+      for (ParamLayout.Segment seg : segs) {
+        if (seg.unit() == 1) {
+          putWholeInt8(b, seg);
+        }
+      }
+    }
     for (int t = 0; t < segs.size(); t++) {
       ParamLayout.Segment seg = segs.get(t);
+      if (denseInt8 && seg.unit() == 1) {
+        continue;
+      }
       for (int u = 0; u < seg.units(); u++) {
         if (anyNonZero(seg.offset() + u * seg.unit(), seg.unit())) {
           b.putInt(layout.globalUnit(t, u));
@@ -76,6 +115,9 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       }
     }
     for (ParamLayout.Segment seg : segs) {
+      if (denseInt8 && seg.unit() == 1) {
+        continue;
+      }
       for (int u = 0; u < seg.units(); u++) {
         int o = seg.offset() + u * seg.unit();
         if (anyNonZero(o, seg.unit())) {
@@ -96,6 +138,39 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
     crc.update(b.array(), 0, b.position());
     b.putInt((int) crc.getValue());
     return b.array();
+  }
+
+  /** Wire bytes of a dense tensor of {@code units} values whole in int8: a 2-byte scale per block and a byte per value. */
+  static long wholeInt8Bytes(int units) {
+    return units + 2L * ((units + ValueEncoding.BLOCK - 1) / ValueEncoding.BLOCK);
+  }
+
+  /** One dense tensor's int8 blocks: q and s recovered exactly from the quantized values, or refused. */
+  private void putWholeInt8(ByteBuffer b, ParamLayout.Segment seg) {
+    int levels = ValueEncoding.INT8.levels();
+    for (int b0 = 0; b0 < seg.units(); b0 += ValueEncoding.BLOCK) {
+      int n = Math.min(ValueEncoding.BLOCK, seg.units() - b0);
+      int o = seg.offset() + b0;
+      float m = 0;
+      for (int i = 0; i < n; i++) {
+        m = Math.max(m, Math.abs(values[o + i]));
+      }
+      float s = m / levels;
+      if (s != ValueEncoding.bfloat16(s) || !Float.isFinite(s)) {
+        throw new TrainerException("dense tensor " + seg.name() + " block at " + b0 + " is not an int8 block (scale "
+            + s + " is not a bfloat16)");
+      }
+      b.putShort((short) (Float.floatToRawIntBits(s) >>> 16));
+      for (int i = 0; i < n; i++) {
+        float x = values[o + i];
+        int q = s == 0 ? 0 : Math.round(x / s);
+        if (q * s != x || Math.abs(q) > levels) {
+          throw new TrainerException("dense tensor " + seg.name() + " value " + (b0 + i) + " (" + x
+              + ") is not an int8 multiple of its block's scale " + s);
+        }
+        b.put((byte) q);
+      }
+    }
   }
 
   private boolean anyNonZero(int off, int n) {
@@ -151,9 +226,9 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       throw new TrainerException("not an exchange message (bad magic)");
     }
     short v = b.getShort();
-    if (v != VERSION && v != VERSION_MASKS) {
+    if (v != VERSION && v != VERSION_MASKS && v != VERSION_DENSE) {
       throw new TrainerException("exchange message version " + v + " is not supported (this reader: " + VERSION
-          + " and " + VERSION_MASKS + ")");
+          + ", " + VERSION_MASKS + " and " + VERSION_DENSE + ")");
     }
     int epoch = b.getInt();
     long round = b.getLong();
@@ -170,7 +245,34 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
       throw new TrainerException("exchange message has " + d + " values, this worker's model " + dimension);
     }
     int count = b.getInt();
-    if (count < 0 || count > layout.units() || HEADER + 4L * count + 4 > bytes.length) {
+    boolean dense = v == VERSION_DENSE;
+    boolean hasMasks = v == VERSION_MASKS;
+    long before = HEADER;
+    int denseAt = 0;
+    if (dense) {
+      if (bytes.length < HEADER + 1 + 4) {
+        throw new TrainerException("exchange message of " + bytes.length + " bytes is too short");
+      }
+      int flags = b.get();
+      if ((flags & ~3) != 0 || (flags & 2) == 0) {
+        throw new TrainerException("exchange message flags " + flags + " are unknown");
+      }
+      hasMasks = (flags & 1) != 0;
+      denseAt = b.position();
+      long denseBytes = 0;
+      for (ParamLayout.Segment seg : layout.segments()) {
+        if (seg.unit() == 1) {
+          denseBytes += wholeInt8Bytes(seg.units());
+        }
+      }
+      before = HEADER + 1 + denseBytes;
+      if (before + 4 > bytes.length) {
+        throw new TrainerException("exchange message's int8 dense section of " + denseBytes + " bytes does not fit in "
+            + bytes.length + " bytes");
+      }
+      b.position((int) before);
+    }
+    if (count < 0 || count > layout.units() || before + 4L * count + 4 > bytes.length) {
       throw new TrainerException("exchange message claims " + count + " units in " + bytes.length + " bytes");
     }
     int unitsAt = b.position();
@@ -183,15 +285,19 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
             + layout.units() + ")");
       }
       previous = unit;
-      nv += layout.segments().get(layout.segmentOfUnit(unit)).unit();
+      int w = layout.segments().get(layout.segmentOfUnit(unit)).unit();
+      if (dense && w == 1) {
+        throw new TrainerException("exchange message lists unit " + unit + " of a dense tensor its int8 section carries");
+      }
+      nv += w;
     }
-    long end = HEADER + 4L * count + nv * encoding.bytesPerValue();
-    if (v == VERSION ? end + 4 != bytes.length : end + 4 > bytes.length) {
+    long end = before + 4L * count + nv * encoding.bytesPerValue();
+    if (!hasMasks ? end + 4 != bytes.length : end + 4 > bytes.length) {
       throw new TrainerException("exchange message claims " + count + " units (" + nv + " values) in " + bytes.length
           + " bytes");
     }
     boolean[] masks = null;
-    if (v == VERSION_MASKS) {
+    if (hasMasks) {
       if (into != null && masksInto == null) {
         throw new TrainerException("exchange message carries row masks: decode needs a mask buffer");
       }
@@ -202,10 +308,17 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
         throw new TrainerException("exchange message has " + tail.remaining() + " bytes after its row masks");
       }
     }
-    if (into == null) {
-      return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, null, null);
+    if (dense) {
+      readWholeInt8(bytes, denseAt, layout, into); // checks the blocks even without a buffer
     }
-    java.util.Arrays.fill(into, 0f);
+    if (into == null) {
+      return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, null, null, dense);
+    }
+    for (ParamLayout.Segment seg : layout.segments()) {
+      if (!(dense && seg.unit() == 1)) {
+        java.util.Arrays.fill(into, seg.offset(), seg.offset() + seg.length(), 0f);
+      }
+    }
     for (int k = 0; k < count; k++) {
       int unit = b.getInt(unitsAt + 4 * k);
       int t = layout.segmentOfUnit(unit);
@@ -215,6 +328,42 @@ public record ExchangeMessage(int epoch, long round, int slot, int workers, long
         into[o + c] = encoding == ValueEncoding.FP16 ? ValueEncoding.halfToFloat(b.getShort()) : b.getFloat();
       }
     }
-    return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, into, masks);
+    return new ExchangeMessage(epoch, round, slot, workers, hash, encoding, into, masks, dense);
+  }
+
+  /** The int8 dense section from {@code at}: each block's scale and integers checked, values {@code q * s} into {@code into}. */
+  private static void readWholeInt8(byte[] bytes, int at, ParamLayout layout, float[] into) {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    b.position(at);
+    int levels = ValueEncoding.INT8.levels();
+    for (ParamLayout.Segment seg : layout.segments()) {
+      if (seg.unit() != 1) {
+        continue;
+      }
+      for (int b0 = 0; b0 < seg.units(); b0 += ValueEncoding.BLOCK) {
+        int n = Math.min(ValueEncoding.BLOCK, seg.units() - b0);
+        float s = Float.intBitsToFloat((b.getShort() & 0xffff) << 16);
+        if (!(s >= 0) || !Float.isFinite(s * levels)) {
+          throw new TrainerException("exchange message dense tensor " + seg.name() + " block at " + b0 + " has scale "
+              + s);
+        }
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+          int q = b.get();
+          if (q < -levels) {
+            throw new TrainerException("exchange message dense tensor " + seg.name() + " value " + (b0 + i)
+                + " has integer " + q + " outside [-" + levels + ", " + levels + "]");
+          }
+          max = Math.max(max, Math.abs(q));
+          if (into != null) {
+            into[seg.offset() + b0 + i] = q * s;
+          }
+        }
+        if (s > 0 ? max != levels : max != 0) {
+          throw new TrainerException("exchange message dense tensor " + seg.name() + " block at " + b0 + " has largest"
+              + " integer " + max + " with scale " + s + " (an int8 block has " + levels + ", or 0 with scale 0)");
+        }
+      }
+    }
   }
 }

@@ -26,10 +26,9 @@ import java.util.Arrays;
  * s = bf16(max|v| / 127)}), with no index: {@code units + 2 * ceil(units / 32)} bytes. The
  * quantized value is what {@code C} returns, so its error (at most {@code s / 2} per value, under
  * 0.05% of the block's squared norm) stays in {@code e_i} like fp16's. It carries the dense
- * tensors nearly exactly at about half their fp16 bytes (QUALITY.md 5.7). Measured in process
- * ({@code ctr exchange-experiment --dense-values int8}); the Kafka record ({@link ExchangeMessage})
- * does not have this form yet, so {@code ctr trainer} does not offer it. The selection runs on the
- * compressor's own buffers ({@link DeltaEncoder#topK(float[], int, int, float[], int[])}): no
+ * tensors nearly exactly at about half their fp16 bytes (QUALITY.md 5.7; {@code ctr
+ * exchange-experiment --dense-values int8}, {@code ctr trainer}'s {@code exchange.dense.int8}: the
+ * record's version 3, {@link ExchangeMessage}). The selection runs on the compressor's own buffers ({@link DeltaEncoder#topK(float[], int, int, float[], int[])}): no
  * allocation per round.
  */
 public final class TopKCompressor implements Compressor {

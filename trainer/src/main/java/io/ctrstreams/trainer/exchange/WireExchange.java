@@ -17,6 +17,7 @@ final class WireExchange {
   private final ExchangeWorker worker;
   private final ExchangeAggregator aggregator;
   private final ValueEncoding encoding;
+  private final boolean denseInt8;
   private final float[] message;
   private final float[][] slotValues;
   private final boolean[][] slotMasks;
@@ -52,9 +53,21 @@ final class WireExchange {
    */
   WireExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int workers, double ratio, double denseRatio,
       ValueEncoding values, double eta, ShiftScope scope, boolean tensorEta, double measuredScale) {
+    this(algorithm, layout, workers, ratio, denseRatio, values, values, eta, scope, tensorEta, measuredScale);
+  }
+
+  /**
+   * With the dense tensors' own encoding: {@link ValueEncoding#INT8} (with {@code denseRatio = 1})
+   * sends them whole as int8 blocks (record version 3, {@link ExchangeMessage}); ignored by
+   * {@code uncompressed}.
+   */
+  WireExchange(ExchangeAlgorithm algorithm, ParamLayout layout, int workers, double ratio, double denseRatio,
+      ValueEncoding values, ValueEncoding denseValues, double eta, ShiftScope scope, boolean tensorEta,
+      double measuredScale) {
     this.layout = layout;
     this.encoding = algorithm == ExchangeAlgorithm.UNCOMPRESSED ? ValueEncoding.FP32 : values;
-    Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, values)
+    this.denseInt8 = algorithm.compressed() && denseValues == ValueEncoding.INT8;
+    Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, values, denseValues)
         : Compressor.identity(layout);
     this.worker = ExchangeWorker.create(algorithm, c, layout, eta, scope, tensorEta, measuredScale, 1.0);
     this.aggregator = new ExchangeAggregator(algorithm, layout, workers, scope);
@@ -69,8 +82,8 @@ final class WireExchange {
    */
   byte[] send(float[] g, int epoch, long round, int slot, long weightsHash) {
     lastPayloadBytes = worker.encode(g, message);
-    return new ExchangeMessage(epoch, round, slot, slotValues.length, weightsHash, encoding, message, worker.touched())
-        .encode(layout);
+    return new ExchangeMessage(epoch, round, slot, slotValues.length, weightsHash, encoding, message, worker.touched(),
+        denseInt8).encode(layout);
   }
 
   /** What {@link ExchangeWorker#encode} reported for the last message: its bytes without the header. */
@@ -92,6 +105,11 @@ final class WireExchange {
     ExchangeMessage[] all = new ExchangeMessage[values.length];
     for (int i = 0; i < values.length; i++) {
       all[i] = ExchangeMessage.decode(values[i], layout, slotValues[i], slotMasks[i]);
+      if (all[i].denseInt8() != denseInt8) {
+        throw new TrainerException("the message of slot " + i + (all[i].denseInt8() ? " carries" : " carries no")
+            + " int8 dense tensors, this worker's exchange.dense.int8 is " + denseInt8
+            + ": every worker needs the same exchange.dense.int8");
+      }
       if ((all[i].touched() != null) != aggregator.masked()) {
         throw new TrainerException("the message of slot " + i + (all[i].touched() == null ? " carries no" : " carries")
             + " touched-row masks, this worker's shift scope is " + worker.scope().configName()

@@ -38,7 +38,12 @@ class WireExchangeTest {
   private static final int ROUNDS = 40;
 
   private record Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio,
-      boolean tensorEta, double measuredScale) {
+      boolean tensorEta, double measuredScale, ValueEncoding denseValues) {
+    Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio, boolean tensorEta,
+        double measuredScale) {
+      this(algorithm, scope, ratio, denseRatio, tensorEta, measuredScale, ValueEncoding.FP16);
+    }
+
     Case(ExchangeAlgorithm algorithm, ShiftScope scope, double ratio, double denseRatio, boolean tensorEta) {
       this(algorithm, scope, ratio, denseRatio, tensorEta, Double.NaN);
     }
@@ -54,6 +59,8 @@ class WireExchangeTest {
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15),
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15, true),
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 0.15, true, 0.2),
+        new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.TOUCHED_ROWS, 0.04, 1, true, 0.2, ValueEncoding.INT8),
+        new Case(ExchangeAlgorithm.EF, ShiftScope.ALL, 0.04, 1, false, Double.NaN, ValueEncoding.INT8),
         new Case(ExchangeAlgorithm.ECONTROL, ShiftScope.ALL, 0.04, 0.04),
         new Case(ExchangeAlgorithm.EF21, ShiftScope.TOUCHED_ROWS, 0.04, 0.15),
         new Case(ExchangeAlgorithm.EF, ShiftScope.ALL, 0.02, 0.1),
@@ -85,11 +92,11 @@ class WireExchangeTest {
       ParamLayout layout = lb.build();
       int d = layout.size();
       InProcessExchange ex = new InProcessExchange(c.algorithm(), layout, n, c.ratio(), c.denseRatio(),
-          ValueEncoding.FP16, Double.NaN, c.scope(), c.tensorEta(), c.measuredScale(), 1);
+          ValueEncoding.FP16, c.denseValues(), Double.NaN, c.scope(), c.tensorEta(), c.measuredScale(), 1);
       WireExchange[] wires = new WireExchange[n];
       for (int r = 0; r < n; r++) {
         wires[r] = new WireExchange(c.algorithm(), layout, n, c.ratio(), c.denseRatio(), ValueEncoding.FP16,
-            Double.NaN, c.scope(), c.tensorEta(), c.measuredScale());
+            c.denseValues(), Double.NaN, c.scope(), c.tensorEta(), c.measuredScale());
       }
       Batch[] batches = new Batch[n];
       for (int w = 0; w < n; w++) {
@@ -124,7 +131,8 @@ class WireExchangeTest {
           records[r] = wires[r].send(g, 1, round, r, replicas[r].weightsHash());
           // the worker counts k units per tensor; the record leaves out units that are all zero after
           // rounding (dead ReLU columns, fp16 underflow), so it is at most that
-          assertTrue(records[r].length <= ExchangeMessage.OVERHEAD + wires[r].lastPayloadBytes(),
+          int flags = c.denseValues() == ValueEncoding.INT8 ? 1 : 0; // version 3's flags byte
+          assertTrue(records[r].length <= ExchangeMessage.OVERHEAD + flags + wires[r].lastPayloadBytes(),
               c + ": record of " + records[r].length + " bytes, counted " + wires[r].lastPayloadBytes());
           assertEquals(ex.message(r).length, d);
           if (wires[r].worker().touched() != null) {
@@ -174,6 +182,25 @@ class WireExchangeTest {
         t.close();
       }
     }
+  }
+
+  @Test
+  void shouldRefuseAGroupThatDisagreesOnInt8DenseTensors() {
+    ParamLayout layout = ParamLayout.builder().add("w", 40, 1).add("t", 20, 2).build();
+    WireExchange int8 = new WireExchange(ExchangeAlgorithm.ECONTROL, layout, 2, 0.2, 1, ValueEncoding.FP16,
+        ValueEncoding.INT8, Double.NaN, ShiftScope.ALL, false, Double.NaN);
+    WireExchange fp16 = new WireExchange(ExchangeAlgorithm.ECONTROL, layout, 2, 0.2, 1, ValueEncoding.FP16,
+        Double.NaN, ShiftScope.ALL);
+    float[] g = new float[layout.size()];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (i % 7) - 3;
+    }
+    byte[][] round = {int8.send(g, 1, 0, 0, 9), fp16.send(g, 1, 0, 1, 9)};
+    assertEquals(3, java.nio.ByteBuffer.wrap(round[0]).getShort(4), "int8 dense tensors: record version 3");
+    TrainerException e = assertThrows(TrainerException.class, () -> int8.receive(round));
+    assertTrue(e.getMessage().contains("slot 1") && e.getMessage().contains("exchange.dense.int8"), e.getMessage());
+    e = assertThrows(TrainerException.class, () -> fp16.receive(round));
+    assertTrue(e.getMessage().contains("slot 0") && e.getMessage().contains("exchange.dense.int8"), e.getMessage());
   }
 
   @Test

@@ -97,6 +97,11 @@ class OnlineTrainerConfigTest {
     assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_MEASURED_SCALE_CONFIG, "0.2",
         OnlineTrainerConfig.EXCHANGE_ETA_CONFIG, "0.1"))).isInstanceOf(ConfigException.class)
         .hasMessageContaining("exchange.eta.measured.scale").hasMessageContaining("exchange.eta = 0.1");
+    assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_DENSE_INT8_CONFIG, "true",
+        OnlineTrainerConfig.EXCHANGE_DENSE_RATIO_CONFIG, "0.15"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exchange.dense.int8").hasMessageContaining("exchange.dense.ratio = 0.15");
+    assertThat(new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_DENSE_INT8_CONFIG, "true",
+        OnlineTrainerConfig.EXCHANGE_DENSE_RATIO_CONFIG, "1")).exchangeDenseInt8()).isTrue();
     for (String bad : new String[] {"1.5", "-0.1", "x"}) {
       assertThatThrownBy(() -> new OnlineTrainerConfig(Map.of(OnlineTrainerConfig.EXCHANGE_ETA_MEASURED_SCALE_CONFIG,
           bad))).as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("exchange.eta.measured.scale");

@@ -28,7 +28,10 @@ import java.util.Arrays;
  * 0.05% of the block's squared norm) stays in {@code e_i} like fp16's. It carries the dense
  * tensors nearly exactly at about half their fp16 bytes (QUALITY.md 5.7; {@code ctr
  * exchange-experiment --dense-values int8}, {@code ctr trainer}'s {@code exchange.dense.int8}: the
- * record's version 3, {@link ExchangeMessage}). The selection runs on the compressor's own buffers ({@link DeltaEncoder#topK(float[], int, int, float[], int[])}): no
+ * record's version 3, {@link ExchangeMessage}).
+ *
+ * <p>The selection runs on the compressor's own buffers ({@link DeltaEncoder#topK(float[], int,
+ * int, float[], int[])}): no
  * allocation per round.
  */
 public final class TopKCompressor implements Compressor {
@@ -154,7 +157,7 @@ public final class TopKCompressor implements Compressor {
     for (int b0 = 0; b0 < units; b0 += ValueEncoding.BLOCK) {
       wholeDense.quantize(v, s.offset() + b0, Math.min(ValueEncoding.BLOCK, units - b0), out, s.offset() + b0);
     }
-    return units + 2L * ((units + ValueEncoding.BLOCK - 1) / ValueEncoding.BLOCK);
+    return ExchangeMessage.wholeInt8Bytes(units);
   }
 
   /** The dense tensors' encoding: {@link #encoding()}, or INT8 when they travel whole in blocks. */

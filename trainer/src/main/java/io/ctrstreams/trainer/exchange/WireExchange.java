@@ -66,9 +66,9 @@ final class WireExchange {
       double measuredScale) {
     this.layout = layout;
     this.encoding = algorithm == ExchangeAlgorithm.UNCOMPRESSED ? ValueEncoding.FP32 : values;
-    this.denseInt8 = algorithm.compressed() && denseValues == ValueEncoding.INT8;
     Compressor c = algorithm.compressed() ? new TopKCompressor(layout, ratio, denseRatio, values, denseValues)
         : Compressor.identity(layout);
+    this.denseInt8 = c instanceof TopKCompressor tk && tk.denseEncoding() == ValueEncoding.INT8;
     this.worker = ExchangeWorker.create(algorithm, c, layout, eta, scope, tensorEta, measuredScale, 1.0);
     this.aggregator = new ExchangeAggregator(algorithm, layout, workers, scope);
     this.message = new float[layout.size()];
